@@ -6,10 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import type {
-  handleBidiStreamingCall,
-  UntypedServiceImplementation,
-} from "@grpc/grpc-js";
+import type { handleBidiStreamingCall, UntypedServiceImplementation } from "@grpc/grpc-js";
 
 export const protobufPackage = "postern.v1";
 
@@ -91,9 +88,7 @@ export const AgentMessage: MessageFns<AgentMessage> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): AgentMessage {
-    const reader = input instanceof BinaryReader
-      ? input
-      : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const end = length === undefined ? reader.len : reader.pos + length;
     const message = createBaseAgentMessage();
     while (reader.pos < end) {
@@ -220,9 +215,7 @@ export const Heartbeat: MessageFns<Heartbeat> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): Heartbeat {
-    const reader = input instanceof BinaryReader
-      ? input
-      : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const end = length === undefined ? reader.len : reader.pos + length;
     const message = createBaseHeartbeat();
     while (reader.pos < end) {
@@ -288,17 +281,11 @@ export const Heartbeat: MessageFns<Heartbeat> = {
   fromJSON(object: any): Heartbeat {
     return {
       version: isSet(object.version) ? globalThis.String(object.version) : "",
-      privateIp: isSet(object.privateIp)
-        ? globalThis.String(object.privateIp)
-        : "",
-      certNotAfterUnixMs: isSet(object.certNotAfterUnixMs)
-        ? globalThis.Number(object.certNotAfterUnixMs)
-        : 0,
+      privateIp: isSet(object.privateIp) ? globalThis.String(object.privateIp) : "",
+      certNotAfterUnixMs: isSet(object.certNotAfterUnixMs) ? globalThis.Number(object.certNotAfterUnixMs) : 0,
       bytesIn: isSet(object.bytesIn) ? globalThis.Number(object.bytesIn) : 0,
       bytesOut: isSet(object.bytesOut) ? globalThis.Number(object.bytesOut) : 0,
-      activeSessions: isSet(object.activeSessions)
-        ? globalThis.Number(object.activeSessions)
-        : 0,
+      activeSessions: isSet(object.activeSessions) ? globalThis.Number(object.activeSessions) : 0,
     };
   },
 
@@ -378,9 +365,7 @@ export const TunnelerHeartbeat: MessageFns<TunnelerHeartbeat> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): TunnelerHeartbeat {
-    const reader = input instanceof BinaryReader
-      ? input
-      : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const end = length === undefined ? reader.len : reader.pos + length;
     const message = createBaseTunnelerHeartbeat();
     while (reader.pos < end) {
@@ -445,18 +430,12 @@ export const TunnelerHeartbeat: MessageFns<TunnelerHeartbeat> = {
 
   fromJSON(object: any): TunnelerHeartbeat {
     return {
-      tunnelerId: isSet(object.tunnelerId)
-        ? globalThis.String(object.tunnelerId)
-        : "",
+      tunnelerId: isSet(object.tunnelerId) ? globalThis.String(object.tunnelerId) : "",
       version: isSet(object.version) ? globalThis.String(object.version) : "",
-      certNotAfterUnixMs: isSet(object.certNotAfterUnixMs)
-        ? globalThis.Number(object.certNotAfterUnixMs)
-        : 0,
+      certNotAfterUnixMs: isSet(object.certNotAfterUnixMs) ? globalThis.Number(object.certNotAfterUnixMs) : 0,
       bytesIn: isSet(object.bytesIn) ? globalThis.Number(object.bytesIn) : 0,
       bytesOut: isSet(object.bytesOut) ? globalThis.Number(object.bytesOut) : 0,
-      activeConnections: isSet(object.activeConnections)
-        ? globalThis.Number(object.activeConnections)
-        : 0,
+      activeConnections: isSet(object.activeConnections) ? globalThis.Number(object.activeConnections) : 0,
     };
   },
 
@@ -522,9 +501,7 @@ export const ControllerMessage: MessageFns<ControllerMessage> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): ControllerMessage {
-    const reader = input instanceof BinaryReader
-      ? input
-      : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const end = length === undefined ? reader.len : reader.pos + length;
     const message = createBaseControllerMessage();
     while (reader.pos < end) {
@@ -659,9 +636,7 @@ export const AgentConfig: MessageFns<AgentConfig> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): AgentConfig {
-    const reader = input instanceof BinaryReader
-      ? input
-      : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const end = length === undefined ? reader.len : reader.pos + length;
     const message = createBaseAgentConfig();
     while (reader.pos < end) {
@@ -756,9 +731,7 @@ export const TrustBundle: MessageFns<TrustBundle> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): TrustBundle {
-    const reader = input instanceof BinaryReader
-      ? input
-      : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const end = length === undefined ? reader.len : reader.pos + length;
     const message = createBaseTrustBundle();
     while (reader.pos < end) {
@@ -826,9 +799,7 @@ export const Revocation: MessageFns<Revocation> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): Revocation {
-    const reader = input instanceof BinaryReader
-      ? input
-      : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const end = length === undefined ? reader.len : reader.pos + length;
     const message = createBaseRevocation();
     while (reader.pos < end) {
@@ -861,9 +832,7 @@ export const Revocation: MessageFns<Revocation> = {
 
   fromJSON(object: any): Revocation {
     return {
-      spiffeId: isSet(object.spiffeId)
-        ? globalThis.String(object.spiffeId)
-        : "",
+      spiffeId: isSet(object.spiffeId) ? globalThis.String(object.spiffeId) : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
     };
   },
@@ -900,14 +869,11 @@ export const ControlPlaneService = {
     path: "/postern.v1.ControlPlane/Connect",
     requestStream: true,
     responseStream: true,
-    requestSerialize: (value: AgentMessage): Buffer =>
-      Buffer.from(AgentMessage.encode(value).finish()),
-    requestDeserialize: (value: Buffer): AgentMessage =>
-      AgentMessage.decode(value),
+    requestSerialize: (value: AgentMessage): Buffer => Buffer.from(AgentMessage.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AgentMessage => AgentMessage.decode(value),
     responseSerialize: (value: ControllerMessage): Buffer =>
       Buffer.from(ControllerMessage.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ControllerMessage =>
-      ControllerMessage.decode(value),
+    responseDeserialize: (value: Buffer): ControllerMessage => ControllerMessage.decode(value),
   },
 } as const;
 
@@ -927,8 +893,7 @@ type Builtin =
 export type DeepPartial<T> = T extends Builtin ? T
   : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
-  : T extends { $case: string; value: unknown }
-    ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
+  : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 

@@ -6,10 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import type {
-  handleUnaryCall,
-  UntypedServiceImplementation,
-} from "@grpc/grpc-js";
+import type { handleUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
 
 export const protobufPackage = "postern.v1";
 
@@ -88,9 +85,7 @@ export const EnrollRequest: MessageFns<EnrollRequest> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): EnrollRequest {
-    const reader = input instanceof BinaryReader
-      ? input
-      : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const end = length === undefined ? reader.len : reader.pos + length;
     const message = createBaseEnrollRequest();
     while (reader.pos < end) {
@@ -159,9 +154,7 @@ export const EnrollRequest: MessageFns<EnrollRequest> = {
       role: isSet(object.role) ? globalThis.String(object.role) : "",
       id: isSet(object.id) ? globalThis.String(object.id) : "",
       csrPem: isSet(object.csrPem) ? globalThis.String(object.csrPem) : "",
-      privateIp: isSet(object.privateIp)
-        ? globalThis.String(object.privateIp)
-        : "",
+      privateIp: isSet(object.privateIp) ? globalThis.String(object.privateIp) : "",
       version: isSet(object.version) ? globalThis.String(object.version) : "",
     };
   },
@@ -220,9 +213,7 @@ export const EnrollResponse: MessageFns<EnrollResponse> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): EnrollResponse {
-    const reader = input instanceof BinaryReader
-      ? input
-      : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const end = length === undefined ? reader.len : reader.pos + length;
     const message = createBaseEnrollResponse();
     while (reader.pos < end) {
@@ -290,9 +281,7 @@ export const RenewRequest: MessageFns<RenewRequest> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): RenewRequest {
-    const reader = input instanceof BinaryReader
-      ? input
-      : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const end = length === undefined ? reader.len : reader.pos + length;
     const message = createBaseRenewRequest();
     while (reader.pos < end) {
@@ -368,9 +357,7 @@ export const RenewResponse: MessageFns<RenewResponse> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): RenewResponse {
-    const reader = input instanceof BinaryReader
-      ? input
-      : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const end = length === undefined ? reader.len : reader.pos + length;
     const message = createBaseRenewResponse();
     while (reader.pos < end) {
@@ -449,9 +436,7 @@ export const Svid: MessageFns<Svid> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): Svid {
-    const reader = input instanceof BinaryReader
-      ? input
-      : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const end = length === undefined ? reader.len : reader.pos + length;
     const message = createBaseSvid();
     while (reader.pos < end) {
@@ -500,18 +485,12 @@ export const Svid: MessageFns<Svid> = {
 
   fromJSON(object: any): Svid {
     return {
-      spiffeId: isSet(object.spiffeId)
-        ? globalThis.String(object.spiffeId)
-        : "",
-      certificatePem: isSet(object.certificatePem)
-        ? globalThis.String(object.certificatePem)
-        : "",
+      spiffeId: isSet(object.spiffeId) ? globalThis.String(object.spiffeId) : "",
+      certificatePem: isSet(object.certificatePem) ? globalThis.String(object.certificatePem) : "",
       trustBundlePem: globalThis.Array.isArray(object?.trustBundlePem)
         ? object.trustBundlePem.map((e: any) => globalThis.String(e))
         : [],
-      notAfterUnixMs: isSet(object.notAfterUnixMs)
-        ? globalThis.Number(object.notAfterUnixMs)
-        : 0,
+      notAfterUnixMs: isSet(object.notAfterUnixMs) ? globalThis.Number(object.notAfterUnixMs) : 0,
     };
   },
 
@@ -555,27 +534,19 @@ export const EnrollmentService = {
     path: "/postern.v1.Enrollment/Enroll",
     requestStream: false,
     responseStream: false,
-    requestSerialize: (value: EnrollRequest): Buffer =>
-      Buffer.from(EnrollRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): EnrollRequest =>
-      EnrollRequest.decode(value),
-    responseSerialize: (value: EnrollResponse): Buffer =>
-      Buffer.from(EnrollResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): EnrollResponse =>
-      EnrollResponse.decode(value),
+    requestSerialize: (value: EnrollRequest): Buffer => Buffer.from(EnrollRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EnrollRequest => EnrollRequest.decode(value),
+    responseSerialize: (value: EnrollResponse): Buffer => Buffer.from(EnrollResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EnrollResponse => EnrollResponse.decode(value),
   },
   renew: {
     path: "/postern.v1.Enrollment/Renew",
     requestStream: false,
     responseStream: false,
-    requestSerialize: (value: RenewRequest): Buffer =>
-      Buffer.from(RenewRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): RenewRequest =>
-      RenewRequest.decode(value),
-    responseSerialize: (value: RenewResponse): Buffer =>
-      Buffer.from(RenewResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): RenewResponse =>
-      RenewResponse.decode(value),
+    requestSerialize: (value: RenewRequest): Buffer => Buffer.from(RenewRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RenewRequest => RenewRequest.decode(value),
+    responseSerialize: (value: RenewResponse): Buffer => Buffer.from(RenewResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RenewResponse => RenewResponse.decode(value),
   },
 } as const;
 
@@ -596,8 +567,7 @@ type Builtin =
 export type DeepPartial<T> = T extends Builtin ? T
   : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
-  : T extends { $case: string; value: unknown }
-    ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
+  : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 

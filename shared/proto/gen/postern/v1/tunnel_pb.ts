@@ -65,9 +65,7 @@ export const TunnelHello: MessageFns<TunnelHello> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): TunnelHello {
-    const reader = input instanceof BinaryReader
-      ? input
-      : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const end = length === undefined ? reader.len : reader.pos + length;
     const message = createBaseTunnelHello();
     while (reader.pos < end) {
@@ -172,9 +170,7 @@ export const OpenTunnel: MessageFns<OpenTunnel> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): OpenTunnel {
-    const reader = input instanceof BinaryReader
-      ? input
-      : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const end = length === undefined ? reader.len : reader.pos + length;
     const message = createBaseOpenTunnel();
     while (reader.pos < end) {
@@ -199,9 +195,7 @@ export const OpenTunnel: MessageFns<OpenTunnel> = {
 
   fromJSON(object: any): OpenTunnel {
     return {
-      destination: isSet(object.destination)
-        ? globalThis.String(object.destination)
-        : "",
+      destination: isSet(object.destination) ? globalThis.String(object.destination) : "",
     };
   },
 
@@ -239,9 +233,7 @@ export const HeartbeatSession: MessageFns<HeartbeatSession> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): HeartbeatSession {
-    const reader = input instanceof BinaryReader
-      ? input
-      : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const end = length === undefined ? reader.len : reader.pos + length;
     const message = createBaseHeartbeatSession();
     while (reader.pos < end) {
@@ -307,9 +299,7 @@ export const TunnelReply: MessageFns<TunnelReply> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): TunnelReply {
-    const reader = input instanceof BinaryReader
-      ? input
-      : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const end = length === undefined ? reader.len : reader.pos + length;
     const message = createBaseTunnelReply();
     while (reader.pos < end) {
@@ -388,9 +378,7 @@ export const HeartbeatAck: MessageFns<HeartbeatAck> = {
   },
 
   decode(input: BinaryReader | Uint8Array, length?: number): HeartbeatAck {
-    const reader = input instanceof BinaryReader
-      ? input
-      : new BinaryReader(input);
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const end = length === undefined ? reader.len : reader.pos + length;
     const message = createBaseHeartbeatAck();
     while (reader.pos < end) {
@@ -466,8 +454,7 @@ type Builtin =
 export type DeepPartial<T> = T extends Builtin ? T
   : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
-  : T extends { $case: string; value: unknown }
-    ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
+  : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 

@@ -1,0 +1,94 @@
+import { ConfigError } from "./config_error.ts";
+
+/** Reads variables from a plain record so tests and programs share the same parsing. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** The process environment as a plain record (needs `--allow-env`). */
+export function processEnv(): Env {
+  return Deno.env.toObject();
+}
+
+/** The value of `name`, trimmed, or undefined when unset or blank. */
+export function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/** The value of `name`; a missing value is a ConfigError that names the variable and the fix. */
+export function required(env: Env, name: string, hint = ""): string {
+  const value = optional(env, name);
+  if (value === undefined) {
+    throw new ConfigError(
+      `${name} is required${hint ? `: ${hint}` : ""}`,
+    );
+  }
+  return value;
+}
+
+const DURATION = /^(\d+)(ms|s|m|h)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** Parses `90s`, `15m`, `1h` (and `ms`) into milliseconds; throws RangeError on anything else. */
+export function parseDuration(text: string): number {
+  const match = DURATION.exec(text.trim());
+  if (!match) {
+    throw new RangeError(
+      `invalid duration "${text}": use a whole number with s, m or h, e.g. 30s, 15m, 1h`,
+    );
+  }
+  const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+  if (ms <= 0) {
+    throw new RangeError(
+      `invalid duration "${text}": it must be greater than zero`,
+    );
+  }
+  return ms;
+}
+
+/** A duration variable with a default, in milliseconds; errors name the variable. */
+export function duration(env: Env, name: string, fallback: string): number {
+  const text = optional(env, name) ?? fallback;
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw new ConfigError(`${name}: ${(error as Error).message}`);
+  }
+}
+
+/** A listen or dial address: hostname (may be empty, meaning all interfaces) and port. */
+export interface HostPort {
+  hostname: string;
+  port: number;
+}
+
+/**
+ * Parses `host:port`, `:port` or `[v6]:port`. An empty host is returned as "" (listen on all
+ * interfaces); callers that dial must require a host themselves.
+ */
+export function parseHostPort(text: string): HostPort {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s\[\]]*)):(\d{1,5})$/.exec(
+    text.trim(),
+  );
+  const port = Number(match?.[3]);
+  if (!match || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(
+      `invalid address "${text}": use host:port, :port or [ipv6]:port`,
+    );
+  }
+  return { hostname: match[1] ?? match[2] ?? "", port };
+}
+
+/** An address variable with a default; errors name the variable. */
+export function hostPort(env: Env, name: string, fallback?: string): HostPort {
+  const text = fallback === undefined ? required(env, name) : optional(env, name) ?? fallback;
+  try {
+    return parseHostPort(text);
+  } catch (error) {
+    throw new ConfigError(`${name}: ${(error as Error).message}`);
+  }
+}
+
+/** Formats a HostPort for dialing (brackets around IPv6). */
+export function formatHostPort({ hostname, port }: HostPort): string {
+  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+}
