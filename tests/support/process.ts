@@ -1,0 +1,131 @@
+import { fromFileUrl } from "./paths.ts";
+
+/** The repository root (tests spawn programs relative to it). */
+export const REPO_ROOT = fromFileUrl(new URL("../../", import.meta.url));
+
+/** A program of the repo started as a real process under its permission set. */
+export interface RunningProgram {
+  /** stdout and stderr lines seen so far. */
+  readonly lines: string[];
+  /** Resolves with the first line that matches, rejects after `timeoutMs` naming what it waited for. */
+  waitForLine(match: RegExp | string, timeoutMs?: number): Promise<string>;
+  /** Resolves with the exit code once the process has ended. */
+  readonly exited: Promise<number>;
+  /** SIGTERM (or `signal`), then waits for the exit; SIGKILL after 5 s. */
+  stop(signal?: Deno.Signal): Promise<number>;
+  readonly pid: number;
+}
+
+/** Options of startProgram(). */
+export interface StartOptions {
+  /** Environment of the child (added to PATH and HOME only: nothing else leaks in). */
+  env?: Record<string, string>;
+  /** Extra arguments after the entry file (e.g. a subcommand). */
+  args?: string[];
+  /** Echo the child's lines to the test's stderr (also on with POSTERN_TEST_VERBOSE=1). */
+  verbose?: boolean;
+  cwd?: string;
+}
+
+/**
+ * Starts `deno run -P=<program> <program>/main.ts ...args` with the real deno binary, the way
+ * `deno task <program>` does, and collects its output lines.
+ */
+export function startProgram(program: string, options: StartOptions = {}): RunningProgram {
+  return startDeno(["run", `-P=${program}`, `${program}/main.ts`, ...(options.args ?? [])], options);
+}
+
+/** Starts the real deno binary with `args` from the repo root and collects its output. */
+export function startDeno(args: string[], options: StartOptions = {}): RunningProgram {
+  const verbose = options.verbose ?? Deno.env.get("POSTERN_TEST_VERBOSE") === "1";
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: options.cwd ?? REPO_ROOT,
+    clearEnv: true,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: Deno.env.get("HOME") ?? "/tmp",
+      NO_COLOR: "1",
+      ...options.env,
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines: string[] = [];
+  const waiters = new Set<() => void>();
+  const pump = async (stream: ReadableStream<Uint8Array>, tag: string) => {
+    let rest = "";
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      rest += chunk;
+      const parts = rest.split("\n");
+      rest = parts.pop() ?? "";
+      for (const line of parts) {
+        lines.push(line);
+        if (verbose) console.error(`[${args[1] ?? args[0]} ${tag}] ${line}`);
+      }
+      for (const wake of waiters) wake();
+    }
+    if (rest) lines.push(rest);
+  };
+  const pumped = Promise.all([pump(child.stdout, "out"), pump(child.stderr, "err")]);
+  const exited = child.status.then(async (s) => {
+    await pumped;
+    for (const wake of waiters) wake();
+    return s.code;
+  });
+  let done = false;
+  exited.then(() => (done = true));
+  const matches = (line: string, m: RegExp | string) =>
+    typeof m === "string" ? line.includes(m) : m.test(line);
+  return {
+    lines,
+    exited,
+    pid: child.pid,
+    waitForLine(match, timeoutMs = 15_000) {
+      return new Promise((resolve, reject) => {
+        let seen = 0;
+        const check = () => {
+          for (; seen < lines.length; seen++) {
+            if (matches(lines[seen]!, match)) {
+              cleanup();
+              return resolve(lines[seen]!);
+            }
+          }
+          if (done) {
+            cleanup();
+            reject(new Error(`process ended before printing ${match}; output:\n${lines.join("\n")}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(
+            new Error(`timed out after ${timeoutMs} ms waiting for ${match}; output:\n${lines.join("\n")}`),
+          );
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    async stop(signal: Deno.Signal = "SIGTERM") {
+      if (!done) {
+        try {
+          child.kill(signal);
+        } catch { /* already gone */ }
+        const timer = setTimeout(() => {
+          try {
+            child.kill("SIGKILL");
+          } catch { /* already gone */ }
+        }, 5_000);
+        const code = await exited;
+        clearTimeout(timer);
+        return code;
+      }
+      return await exited;
+    },
+  };
+}
