@@ -1,0 +1,62 @@
+/**
+ * Test helper: an in-memory CA that issues SVIDs, for this module's and other modules' tests.
+ * @module
+ */
+import { type CertificateAuthority, createCa } from "./ca.ts";
+import { TrustBundle } from "./bundle.ts";
+import { createCsr } from "./csr.ts";
+import { issueSvid } from "./issue.ts";
+import { exportPrivateKeyPem, generateKeyPair } from "./keys.ts";
+import { formatSpiffeId, type Role } from "./spiffe_id.ts";
+import { type Svid, svidFromPem } from "./svid.ts";
+
+/** Options of {@link TestPki.issue}. */
+export interface TestIssueOptions {
+  /** IP SANs. Default none. */
+  ipSans?: string[];
+  /** Lifetime. Default one hour. */
+  ttlMs?: number;
+  /** Clock. Default now. */
+  now?: Date;
+}
+
+/** What {@link makeTestPki} returns. */
+export interface TestPki {
+  /** The CA. */
+  ca: CertificateAuthority;
+  /** CA certificate PEM. */
+  caPem: string;
+  /** CA private key PEM (PKCS#8). */
+  caKeyPem: string;
+  /** A bundle holding just this CA. */
+  bundle: TrustBundle;
+  /** Issues an SVID `spiffe://<trustDomain>/<role>/<id>` with a fresh key. */
+  issue(role: Role, id: string, o?: TestIssueOptions): Promise<Svid>;
+}
+
+/**
+ * Creates a fresh CA in memory.
+ *
+ * @param opts.trustDomain default `"postern.internal"`
+ */
+export async function makeTestPki(opts: { trustDomain?: string } = {}): Promise<TestPki> {
+  const trustDomain = opts.trustDomain ?? "postern.internal";
+  const { certPem, keyPem, ca } = await createCa({ commonName: "Postern Test CA" });
+  return {
+    ca,
+    caPem: certPem,
+    caKeyPem: keyPem,
+    bundle: TrustBundle.of([ca.certificate]),
+    async issue(role, id, o = {}) {
+      const keys = await generateKeyPair();
+      const issued = await issueSvid(ca, {
+        csrPem: await createCsr(keys),
+        spiffeId: formatSpiffeId(trustDomain, role, id),
+        ttlMs: o.ttlMs ?? 3_600_000,
+        ...(o.ipSans === undefined ? {} : { ipSans: o.ipSans }),
+        ...(o.now === undefined ? {} : { now: o.now }),
+      });
+      return await svidFromPem(issued.certPem, await exportPrivateKeyPem(keys.privateKey));
+    },
+  };
+}
