@@ -1,0 +1,88 @@
+import {
+  type ChannelCredentials,
+  type ChannelOptions,
+  experimental,
+  type ServerCredentials,
+} from "@grpc/grpc-js";
+import type { PeerCertificate } from "node:tls";
+import type { Role } from "../pki/spiffe_id.ts";
+import type { SvidSource } from "./svid_source.ts";
+
+/**
+ * Server credentials from a SvidSource: TLS with the source's SVID, client certificates
+ * requested and chained to the bundle by the caller's own checks, but not required, because
+ * Enroll must be reachable by an agent that has no certificate yet. Every other RPC checks the
+ * peer itself (see `peer.ts`). New handshakes pick up `SvidSource.update()` at once.
+ */
+export function serverCredentials(source: SvidSource): ServerCredentials {
+  // grpc-js passes the first argument on as the identity provider; one source serves both.
+  return experimental.createCertificateProviderServerCredentials(source, source, false);
+}
+
+/** What a client expects of the server it dials. */
+export interface ExpectedServer {
+  trustDomain: string;
+  /** The role the server's SPIFFE ID must carry; default "controller". */
+  role?: Role;
+}
+
+/**
+ * Channel credentials from a SvidSource (with or without an SVID of its own): the server's chain
+ * must verify against the source's bundle, and its certificate must hold exactly one SPIFFE ID
+ * `spiffe://<trustDomain>/<role>/<id>`. Host names are not checked: the SPIFFE ID is the identity
+ * (and Deno's node:tls refuses an IP as servername, see channelOptions()).
+ */
+export function channelCredentials(source: SvidSource, expected: ExpectedServer): ChannelCredentials {
+  const role = expected.role ?? "controller";
+  return experimental.createCertificateProviderChannelCredentials(source, source.svid ? source : null, {
+    checkServerIdentity: (_host: string, cert: PeerCertificate) =>
+      checkSpiffeSan(cert.subjectaltname ?? "", expected.trustDomain, role),
+  });
+}
+
+/** The SNI name sent to servers: any fixed name works, since identity is checked by SPIFFE ID. */
+export const TLS_SERVER_NAME = "postern";
+
+/** Channel options every Postern client uses: the servername override and keepalives. */
+export function channelOptions(): ChannelOptions {
+  return {
+    "grpc.ssl_target_name_override": TLS_SERVER_NAME,
+    "grpc.default_authority": TLS_SERVER_NAME,
+    "grpc.keepalive_time_ms": 20_000,
+    "grpc.keepalive_timeout_ms": 10_000,
+    "grpc.keepalive_permit_without_calls": 1,
+    "grpc.initial_reconnect_backoff_ms": 500,
+    "grpc.max_reconnect_backoff_ms": 5_000,
+  };
+}
+
+/** Server options that accept the clients' keepalive pings. */
+export function serverOptions(): ChannelOptions {
+  return {
+    "grpc.keepalive_permit_without_calls": 1,
+    "grpc.http2.min_ping_interval_without_data_ms": 10_000,
+    "grpc.keepalive_time_ms": 30_000,
+    "grpc.keepalive_timeout_ms": 10_000,
+  };
+}
+
+/**
+ * Checks a node:tls `subjectaltname` string ("URI:spiffe://td/role/id, IP Address:10.0.0.1")
+ * for exactly one SPIFFE ID in `trustDomain` with `role`. Returns the error to refuse with, or
+ * undefined when the peer is acceptable.
+ */
+export function checkSpiffeSan(subjectAltName: string, trustDomain: string, role: Role): Error | undefined {
+  const uris = subjectAltName.split(/,\s*/).filter((s) => s.startsWith("URI:")).map((s) => s.slice(4));
+  if (uris.length !== 1) {
+    return new Error(
+      `certificate has no valid SPIFFE ID: expected exactly one URI SAN, found ${uris.length}`,
+    );
+  }
+  const match = /^spiffe:\/\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(uris[0]!);
+  if (!match) return new Error(`certificate has no valid SPIFFE ID: cannot parse URI "${uris[0]}"`);
+  if (match[1] !== trustDomain) {
+    return new Error(`SPIFFE trust domain mismatch: expected "${trustDomain}", got "${match[1]}"`);
+  }
+  if (match[2] !== role) return new Error(`unexpected SPIFFE role: expected ${role}, got "${match[2]}"`);
+  return undefined;
+}

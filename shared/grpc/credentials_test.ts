@@ -1,0 +1,159 @@
+import "reflect-metadata";
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import * as grpc from "@grpc/grpc-js";
+import { createCa } from "../pki/ca.ts";
+import { createCsr } from "../pki/csr.ts";
+import { issueSvid } from "../pki/issue.ts";
+import { exportPrivateKeyPem, generateKeyPair } from "../pki/keys.ts";
+import { EnrollmentService, type EnrollResponse } from "../proto/gen/postern/v1/enrollment_pb.ts";
+import {
+  channelCredentials,
+  channelOptions,
+  checkSpiffeSan,
+  serverCredentials,
+  serverOptions,
+} from "./credentials.ts";
+import { peerCertificateDer } from "./peer.ts";
+import { SvidSource } from "./svid_source.ts";
+import { explainTlsError } from "./tls_errors.ts";
+
+const TD = "postern.internal";
+
+async function svid(ca: Awaited<ReturnType<typeof createCa>>["ca"], uri: string) {
+  const keys = await generateKeyPair();
+  const issued = await issueSvid(ca, {
+    csrPem: await createCsr(keys),
+    spiffeId: uri,
+    ipSans: ["127.0.0.1"],
+    ttlMs: 3_600_000,
+  });
+  return { certPem: issued.certPem, keyPem: await exportPrivateKeyPem(keys.privateKey) };
+}
+
+/** A real grpc-js server on loopback that answers Enroll with the caller's certificate size. */
+async function startServer(source: SvidSource) {
+  const server = new grpc.Server(serverOptions());
+  server.addService(EnrollmentService, {
+    enroll: (
+      call: grpc.ServerUnaryCall<unknown, EnrollResponse>,
+      done: grpc.sendUnaryData<EnrollResponse>,
+    ) => {
+      const der = peerCertificateDer(call);
+      done(null, {
+        svid: {
+          spiffeId: der ? `peer:${der.length}` : "anonymous",
+          certificatePem: "",
+          trustBundlePem: [],
+          notAfterUnixMs: 0,
+        },
+      });
+    },
+    renew: (_call: unknown, done: grpc.sendUnaryData<unknown>) => done({ code: grpc.status.UNIMPLEMENTED }),
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", serverCredentials(source), (e, p) => e ? reject(e) : resolve(p))
+  );
+  return { server, port };
+}
+
+function enroll(port: number, creds: grpc.ChannelCredentials): Promise<string> {
+  const Client = grpc.makeGenericClientConstructor(EnrollmentService, "Enrollment");
+  const client = new Client(`127.0.0.1:${port}`, creds, channelOptions());
+  return new Promise<string>((resolve, reject) => {
+    client.makeUnaryRequest(
+      "/postern.v1.Enrollment/Enroll",
+      () => Buffer.alloc(0),
+      (b: Buffer) => b,
+      {},
+      { deadline: Date.now() + 5_000 },
+      (err: grpc.ServiceError | null, value?: Buffer) => {
+        client.close();
+        if (err) return reject(err);
+        resolve(EnrollmentService.enroll.responseDeserialize(value!).svid!.spiffeId);
+      },
+    );
+  });
+}
+
+Deno.test("serverCredentials() serves callers with and without a client certificate", async () => {
+  const { ca, certPem: caPem } = await createCa();
+  const source = new SvidSource(caPem, await svid(ca, `spiffe://${TD}/controller/c1`));
+  const { server, port } = await startServer(source);
+  try {
+    const anonymous = await enroll(port, channelCredentials(new SvidSource(caPem), { trustDomain: TD }));
+    assert.equal(anonymous, "anonymous");
+    const agent = new SvidSource(caPem, await svid(ca, `spiffe://${TD}/connector/a1`));
+    assert.match(await enroll(port, channelCredentials(agent, { trustDomain: TD })), /^peer:\d+$/);
+  } finally {
+    server.forceShutdown();
+  }
+});
+
+Deno.test("channelCredentials() refuses a server from another CA, another domain or role", async () => {
+  const { ca, certPem: caPem } = await createCa();
+  const { certPem: otherCaPem } = await createCa();
+  const source = new SvidSource(caPem, await svid(ca, `spiffe://${TD}/connector/not-a-controller`));
+  const { server, port } = await startServer(source);
+  try {
+    await assert.rejects(
+      enroll(port, channelCredentials(new SvidSource(otherCaPem), { trustDomain: TD })),
+      (e: Error) => explainTlsError(e.message).startsWith("x509: certificate signed by unknown authority"),
+    );
+    await assert.rejects(
+      enroll(port, channelCredentials(new SvidSource(caPem), { trustDomain: TD })),
+      /unexpected SPIFFE role: expected controller, got "connector"/,
+    );
+    await assert.rejects(
+      enroll(
+        port,
+        channelCredentials(new SvidSource(caPem), { trustDomain: "other.internal", role: "connector" }),
+      ),
+      /SPIFFE trust domain mismatch: expected "other.internal", got "postern.internal"/,
+    );
+  } finally {
+    server.forceShutdown();
+  }
+});
+
+Deno.test("SvidSource.update() makes new handshakes use the new server certificate", async () => {
+  const { ca, certPem: caPem } = await createCa();
+  const source = new SvidSource(caPem, await svid(ca, `spiffe://${TD}/connector/before`));
+  const { server, port } = await startServer(source);
+  try {
+    const creds = () => channelCredentials(new SvidSource(caPem), { trustDomain: TD });
+    await assert.rejects(enroll(port, creds()), /unexpected SPIFFE role/);
+    source.update({ svid: await svid(ca, `spiffe://${TD}/controller/after`) });
+    assert.equal(await enroll(port, creds()), "anonymous");
+  } finally {
+    server.forceShutdown();
+  }
+});
+
+Deno.test("checkSpiffeSan() needs exactly one SPIFFE ID", () => {
+  assert.equal(
+    checkSpiffeSan("URI:spiffe://a.b/controller/x, IP Address:127.0.0.1", "a.b", "controller"),
+    undefined,
+  );
+  assert.equal(
+    checkSpiffeSan("DNS:localhost", "a.b", "controller")?.message,
+    "certificate has no valid SPIFFE ID: expected exactly one URI SAN, found 0",
+  );
+  assert.equal(
+    checkSpiffeSan("URI:spiffe://a.b/controller/x, URI:spiffe://a.b/controller/y", "a.b", "controller")
+      ?.message,
+    "certificate has no valid SPIFFE ID: expected exactly one URI SAN, found 2",
+  );
+});
+
+Deno.test("explainTlsError() names the contract's failure for rustls and OpenSSL words", () => {
+  assert.equal(
+    explainTlsError("invalid peer certificate: UnknownIssuer"),
+    "x509: certificate signed by unknown authority (invalid peer certificate: UnknownIssuer)",
+  );
+  assert.equal(
+    explainTlsError("unable to get local issuer certificate"),
+    "x509: certificate signed by unknown authority (unable to get local issuer certificate)",
+  );
+  assert.equal(explainTlsError("connection refused"), "connection refused");
+});
