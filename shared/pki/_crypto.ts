@@ -2,7 +2,7 @@
  * Internal: binds @peculiar/x509 to Deno's WebCrypto and holds small helpers.
  * @module
  */
-import "./_reflect.ts";
+import "reflect-metadata"; // tsyringe (used by @peculiar/x509) needs it loaded first
 import * as x509 from "@peculiar/x509";
 import { createHash } from "node:crypto";
 
