@@ -1,0 +1,214 @@
+/**
+ * The controller's CAs: one signing CA and a trusted bundle (several during rotation), kept in
+ * KV under ["ca", "state"] so that every controller sharing the KV agrees.
+ * @module
+ */
+import { type CertificateAuthority, loadCa } from "../shared/pki/ca.ts";
+import { TrustBundle } from "../shared/pki/bundle.ts";
+
+/** A CA as stored in KV. */
+interface StoredCa {
+  fingerprint: string;
+  certPem: string;
+  keyPem: string;
+  addedAt: number;
+}
+
+interface CaState {
+  cas: StoredCa[];
+  signing: string;
+  /** Fingerprints retired by the operator; never trusted again. */
+  retired: string[];
+}
+
+/** A rotation step refused; the admin API answers 400/404/409 with the message. */
+export class RotationError extends Error {
+  override name = "RotationError";
+  /** HTTP status for the admin API. */
+  readonly status: number;
+  constructor(message: string, status = 409) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** Summary of one CA for `GET /api/admin/ca`. */
+export interface CaInfo {
+  fingerprint: string;
+  subject: string;
+  not_before: string;
+  not_after: string;
+  signing: boolean;
+  cert_pem: string;
+}
+
+/** Holds the signing CA and the trust bundle; tells listeners when either changes. */
+export class CaManager {
+  readonly #kv: Deno.Kv;
+  #cas = new Map<string, CertificateAuthority>();
+  #signing!: CertificateAuthority;
+  #bundle!: TrustBundle;
+  readonly #listeners = new Set<() => void>();
+
+  private constructor(kv: Deno.Kv) {
+    this.#kv = kv;
+  }
+
+  /**
+   * Opens the CA state: the KV state when there is one (rotation survives restarts), else the
+   * configured CA, which is then stored. A configured CA unknown to the KV state is added to
+   * the bundle (not signing) so a restart with new files never breaks trust.
+   */
+  static async open(kv: Deno.Kv, configured: CertificateAuthority, keyPem: string): Promise<CaManager> {
+    const m = new CaManager(kv);
+    const entry = await kv.get<CaState>(["ca", "state"]);
+    if (!entry.value) {
+      const state: CaState = {
+        cas: [{
+          fingerprint: configured.fingerprint,
+          certPem: configured.certPem,
+          keyPem,
+          addedAt: Date.now(),
+        }],
+        signing: configured.fingerprint,
+        retired: [],
+      };
+      const res = await kv.atomic().check(entry).set(["ca", "state"], state).commit();
+      if (!res.ok) return await CaManager.open(kv, configured, keyPem);
+      await m.#apply(state);
+      return m;
+    }
+    const state = entry.value;
+    if (
+      !state.cas.some((c) => c.fingerprint === configured.fingerprint) &&
+      !state.retired.includes(configured.fingerprint)
+    ) {
+      state.cas.push({
+        fingerprint: configured.fingerprint,
+        certPem: configured.certPem,
+        keyPem,
+        addedAt: Date.now(),
+      });
+      await kv.set(["ca", "state"], state);
+    }
+    await m.#apply(state);
+    return m;
+  }
+
+  /** The CA that signs new certificates. */
+  get signing(): CertificateAuthority {
+    return this.#signing;
+  }
+
+  /** Every trusted CA. */
+  get bundle(): TrustBundle {
+    return this.#bundle;
+  }
+
+  /** Calls `fn` after every change of bundle or signing CA; returns an unsubscribe function. */
+  onChange(fn: () => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /** The bundle for the admin API. */
+  describe(): CaInfo[] {
+    return [...this.#cas.values()].map((ca) => ({
+      fingerprint: ca.fingerprint,
+      subject: ca.certificate.subject,
+      not_before: ca.certificate.notBefore.toISOString(),
+      not_after: ca.notAfter.toISOString(),
+      signing: ca.fingerprint === this.#signing.fingerprint,
+      cert_pem: ca.certPem.endsWith("\n") ? ca.certPem : ca.certPem + "\n",
+    }));
+  }
+
+  /** Re-reads the state from KV (another controller may have rotated). */
+  async refresh(): Promise<void> {
+    const entry = await this.#kv.get<CaState>(["ca", "state"]);
+    if (entry.value) await this.#apply(entry.value);
+  }
+
+  /** Rotation step 1: trust a new CA (it does not sign yet). */
+  async prepare(certPem: string, keyPem: string): Promise<CaInfo> {
+    const ca = await loadCa(certPem, keyPem).catch((e) => {
+      throw new RotationError((e as Error).message, 400);
+    });
+    await this.#change((s) => {
+      if (s.retired.includes(ca.fingerprint)) {
+        throw new RotationError(`CA ${ca.fingerprint} was retired: create a new CA with init-ca`);
+      }
+      if (!s.cas.some((c) => c.fingerprint === ca.fingerprint)) {
+        s.cas.push({ fingerprint: ca.fingerprint, certPem: ca.certPem, keyPem, addedAt: Date.now() });
+      }
+    });
+    return this.describe().find((c) => c.fingerprint === ca.fingerprint)!;
+  }
+
+  /** Rotation step 2: a trusted CA becomes the signing CA. */
+  async activate(fingerprint: string): Promise<void> {
+    const fp = normalize(fingerprint);
+    await this.#change((s) => {
+      if (!s.cas.some((c) => c.fingerprint === fp)) {
+        throw new RotationError(`unknown CA fingerprint "${fingerprint}"`, 404);
+      }
+      s.signing = fp;
+    });
+  }
+
+  /** Rotation step 3: an old CA stops being trusted; refused while it signs. */
+  async retire(fingerprint: string): Promise<void> {
+    const fp = normalize(fingerprint);
+    await this.#change((s) => {
+      if (!s.cas.some((c) => c.fingerprint === fp)) {
+        throw new RotationError(`unknown CA fingerprint "${fingerprint}"`, 404);
+      }
+      if (s.signing === fp) {
+        throw new RotationError(`CA ${fp} still signs certificates: activate another CA first`);
+      }
+      s.cas = s.cas.filter((c) => c.fingerprint !== fp);
+      s.retired.push(fp);
+    });
+  }
+
+  /** SIGHUP with new CA files: the new CA is trusted and signs; the old one stays trusted. */
+  async reloadConfigured(ca: CertificateAuthority, keyPem: string): Promise<boolean> {
+    if (this.#cas.has(ca.fingerprint)) return false;
+    await this.#change((s) => {
+      s.cas.push({ fingerprint: ca.fingerprint, certPem: ca.certPem, keyPem, addedAt: Date.now() });
+      s.signing = ca.fingerprint;
+    });
+    return true;
+  }
+
+  async #change(edit: (s: CaState) => void): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const entry = await this.#kv.get<CaState>(["ca", "state"]);
+      const state: CaState = structuredClone(entry.value!);
+      edit(state);
+      if ((await this.#kv.atomic().check(entry).set(["ca", "state"], state).commit()).ok) {
+        await this.#apply(state);
+        return;
+      }
+    }
+    throw new Error("could not update the CA state: too many concurrent changes");
+  }
+
+  async #apply(state: CaState): Promise<void> {
+    const cas = new Map<string, CertificateAuthority>();
+    for (const c of state.cas) {
+      const ca = this.#cas.get(c.fingerprint) ?? await loadCa(c.certPem, c.keyPem).catch(() => undefined);
+      if (ca) cas.set(c.fingerprint, ca);
+    }
+    const signing = cas.get(state.signing);
+    if (!signing) throw new Error(`invalid internal CA: the signing CA ${state.signing} cannot be loaded`);
+    this.#cas = cas;
+    this.#signing = signing;
+    this.#bundle = TrustBundle.of([...cas.values()].map((c) => c.certificate));
+    for (const fn of this.#listeners) fn();
+  }
+}
+
+function normalize(fp: string): string {
+  return fp.replaceAll(":", "").toLowerCase();
+}

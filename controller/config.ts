@@ -1,0 +1,189 @@
+/**
+ * The controller's configuration: every variable of the contract's Controller section, parsed
+ * and validated up front. Any problem is a ConfigError (exit 2) naming the variable and the fix.
+ * @module
+ */
+import { ConfigError } from "../shared/config/config_error.ts";
+import {
+  type Env,
+  type HostPort,
+  hostPort,
+  optional,
+  parseDuration,
+  required,
+} from "../shared/config/env.ts";
+import { type LoggerOptions, loggerOptionsFromEnv } from "../shared/log/logger.ts";
+import { CaError, type CertificateAuthority, loadCa } from "../shared/pki/ca.ts";
+import { DEFAULT_TRUST_DOMAIN, normalizeTrustDomain } from "../shared/pki/trust_domain.ts";
+
+/** Where the CA comes from: PEM text from the environment or files. */
+export interface CaSource {
+  /** CA certificate PEM. */
+  certPem: string;
+  /** CA private key PEM. */
+  keyPem: string;
+  /** Paths when read from `INTERNAL_CA_CERT_FILE` / `INTERNAL_CA_KEY_FILE` (for SIGHUP reloads). */
+  certPath?: string;
+  keyPath?: string;
+}
+
+/** Validated controller settings. */
+export interface ControllerConfig {
+  trustDomain: string;
+  adminToken: string;
+  adminAddr: HostPort;
+  grpcAddr: HostPort;
+  stateDir: string;
+  connectorCertTtlMs: number;
+  tunnelerCertTtlMs: number;
+  enrollmentTokenTtlMs: number;
+  heartbeatIntervalMs: number;
+  offlineAfterMs: number;
+  renewGraceMs: number;
+  log: LoggerOptions;
+  caSource: CaSource;
+  ca: CertificateAuthority;
+}
+
+/** Parses a duration with `s`, `m`, `h` (shared) or `d` (days, controller-only, for RENEW_GRACE). */
+export function parseLongDuration(text: string): number {
+  const days = /^(\d+)d$/.exec(text.trim());
+  if (days) {
+    const ms = Number(days[1]) * 86_400_000;
+    if (ms <= 0) throw new RangeError(`invalid duration "${text}": it must be greater than zero`);
+    return ms;
+  }
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new RangeError(
+      `invalid duration "${text}": use a whole number with s, m, h or d, e.g. 30s, 15m, 1h, 7d`,
+    );
+  }
+}
+
+function durationVar(env: Env, name: string, fallback: string): number {
+  const text = optional(env, name) ?? fallback;
+  try {
+    return parseLongDuration(text);
+  } catch (e) {
+    throw new ConfigError(`${name}: ${(e as Error).message}`);
+  }
+}
+
+/** TRUST_DOMAIN, normalised; invalid → ConfigError containing `invalid domain` (failure mode 1.4). */
+export function trustDomainFrom(env: Env): string {
+  const raw = optional(env, "TRUST_DOMAIN") ?? DEFAULT_TRUST_DOMAIN;
+  try {
+    return normalizeTrustDomain(raw);
+  } catch (e) {
+    throw new ConfigError(`TRUST_DOMAIN: ${(e as Error).message}: set a DNS name such as postern.internal`);
+  }
+}
+
+async function readText(path: string, name: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    throw new ConfigError(
+      `invalid internal CA: cannot read ${name}="${path}" (${
+        (e as Error).message
+      }): check the path and its permissions`,
+    );
+  }
+}
+
+/** Reads the CA PEM text from `INTERNAL_CA_CERT`/`_KEY` or the `_FILE` variants (failure mode 1.3). */
+export async function caSourceFrom(env: Env): Promise<CaSource> {
+  const certText = optional(env, "INTERNAL_CA_CERT");
+  const keyText = optional(env, "INTERNAL_CA_KEY");
+  const certPath = optional(env, "INTERNAL_CA_CERT_FILE");
+  const keyPath = optional(env, "INTERNAL_CA_KEY_FILE");
+  if (certText === undefined && certPath === undefined) {
+    throw new ConfigError(
+      "invalid internal CA: INTERNAL_CA_CERT or INTERNAL_CA_CERT_FILE is required: create one with `postern-controller init-ca --out DIR`",
+    );
+  }
+  if (keyText === undefined && keyPath === undefined) {
+    throw new ConfigError(
+      "invalid internal CA: INTERNAL_CA_KEY or INTERNAL_CA_KEY_FILE is required: create one with `postern-controller init-ca --out DIR`",
+    );
+  }
+  const source: CaSource = {
+    certPem: certText ?? await readText(certPath!, "INTERNAL_CA_CERT_FILE"),
+    keyPem: keyText ?? await readText(keyPath!, "INTERNAL_CA_KEY_FILE"),
+  };
+  if (certText === undefined && certPath !== undefined) source.certPath = certPath;
+  if (keyText === undefined && keyPath !== undefined) source.keyPath = keyPath;
+  return source;
+}
+
+/** Loads and checks the CA of `source`; CaError becomes a ConfigError (exit 2) with the same message. */
+export async function loadCaFrom(source: CaSource): Promise<CertificateAuthority> {
+  try {
+    return await loadCa(source.certPem, source.keyPem);
+  } catch (e) {
+    if (e instanceof CaError) throw new ConfigError(e.message);
+    throw new ConfigError(`invalid internal CA: ${(e as Error).message}`);
+  }
+}
+
+/** Re-reads the CA from its files (SIGHUP); text sources are returned unchanged. */
+export async function rereadCaSource(source: CaSource): Promise<CaSource> {
+  const next: CaSource = { ...source };
+  if (source.certPath) next.certPem = await readText(source.certPath, "INTERNAL_CA_CERT_FILE");
+  if (source.keyPath) next.keyPem = await readText(source.keyPath, "INTERNAL_CA_KEY_FILE");
+  return next;
+}
+
+/** The default state directory: `$STATE_DIRECTORY` (systemd) or `./.postern/controller`. */
+export function stateDirFrom(env: Env): string {
+  const explicit = optional(env, "CONTROLLER_STATE_DIR");
+  if (explicit) return explicit;
+  const systemd = optional(env, "STATE_DIRECTORY")?.split(":")[0];
+  return systemd || "./.postern/controller";
+}
+
+/** Everything but the CA (synchronous; used by doctor to report each finding separately). */
+export function parseBaseConfig(env: Env): Omit<ControllerConfig, "caSource" | "ca"> {
+  const trustDomain = trustDomainFrom(env);
+  const adminToken = required(
+    env,
+    "ADMIN_AUTH_TOKEN",
+    "set a long random secret, e.g. `openssl rand -hex 32`",
+  );
+  if (adminToken.length < 16) {
+    throw new ConfigError(
+      "ADMIN_AUTH_TOKEN is too short: use at least 16 characters, e.g. `openssl rand -hex 32`",
+    );
+  }
+  const heartbeatIntervalMs = durationVar(env, "HEARTBEAT_INTERVAL", "10s");
+  const offlineAfterMs = durationVar(env, "OFFLINE_AFTER", "30s");
+  if (offlineAfterMs <= heartbeatIntervalMs) {
+    throw new ConfigError(
+      `OFFLINE_AFTER (${offlineAfterMs} ms) must be longer than HEARTBEAT_INTERVAL (${heartbeatIntervalMs} ms): use about three intervals`,
+    );
+  }
+  return {
+    trustDomain,
+    adminToken,
+    adminAddr: hostPort(env, "ADMIN_HTTP_ADDR", ":8080"),
+    grpcAddr: hostPort(env, "CONTROLLER_GRPC_ADDR", ":8443"),
+    stateDir: stateDirFrom(env),
+    connectorCertTtlMs: durationVar(env, "CONNECTOR_CERT_TTL", "1h"),
+    tunnelerCertTtlMs: durationVar(env, "TUNNELER_CERT_TTL", "1h"),
+    enrollmentTokenTtlMs: durationVar(env, "ENROLLMENT_TOKEN_TTL", "1h"),
+    heartbeatIntervalMs,
+    offlineAfterMs,
+    renewGraceMs: durationVar(env, "RENEW_GRACE", "7d"),
+    log: loggerOptionsFromEnv(env),
+  };
+}
+
+/** Parses and validates the whole configuration, loading the CA. */
+export async function loadConfig(env: Env): Promise<ControllerConfig> {
+  const base = parseBaseConfig(env);
+  const caSource = await caSourceFrom(env);
+  const ca = await loadCaFrom(caSource);
+  return { ...base, caSource, ca };
+}

@@ -1,0 +1,83 @@
+import { assert, assertEquals, assertRejects, assertThrows } from "node:assert/strict";
+import { ConfigError } from "../shared/config/config_error.ts";
+import { makeTestPki } from "../shared/pki/testing.ts";
+import { loadConfig, parseBaseConfig, parseLongDuration } from "./config.ts";
+
+const TOKEN = "0123456789abcdef0123";
+
+Deno.test("parseBaseConfig() applies the contract's defaults", () => {
+  const c = parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN });
+  assertEquals(c.trustDomain, "postern.internal");
+  assertEquals(c.adminAddr, { hostname: "", port: 8080 });
+  assertEquals(c.grpcAddr, { hostname: "", port: 8443 });
+  assertEquals(c.stateDir, "./.postern/controller");
+  assertEquals(c.connectorCertTtlMs, 3_600_000);
+  assertEquals(c.heartbeatIntervalMs, 10_000);
+  assertEquals(c.offlineAfterMs, 30_000);
+  assertEquals(c.renewGraceMs, 7 * 86_400_000);
+  assertEquals(
+    parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, STATE_DIRECTORY: "/var/lib/x" }).stateDir,
+    "/var/lib/x",
+  );
+  assertEquals(
+    parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, TRUST_DOMAIN: "Example.COM." }).trustDomain,
+    "example.com",
+  );
+});
+
+Deno.test("parseBaseConfig() names the variable on a bad value", () => {
+  assertThrows(() => parseBaseConfig({}), ConfigError, "ADMIN_AUTH_TOKEN is required");
+  assertThrows(() => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, TRUST_DOMAIN: "bad_domain" }), (e: Error) => {
+    assert(e instanceof ConfigError);
+    assert(e.message.includes("invalid domain") && e.message.includes("bad_domain"), e.message);
+    return true;
+  });
+  assertThrows(
+    () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, OFFLINE_AFTER: "ten" }),
+    ConfigError,
+    "OFFLINE_AFTER",
+  );
+  assertThrows(
+    () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, ADMIN_HTTP_ADDR: "x" }),
+    ConfigError,
+    "ADMIN_HTTP_ADDR",
+  );
+  assertThrows(
+    () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, OFFLINE_AFTER: "5s", HEARTBEAT_INTERVAL: "10s" }),
+    ConfigError,
+    "OFFLINE_AFTER",
+  );
+});
+
+Deno.test("parseLongDuration() accepts days for RENEW_GRACE", () => {
+  assertEquals(parseLongDuration("7d"), 604_800_000);
+  assertEquals(parseLongDuration("168h"), 604_800_000);
+  assertThrows(() => parseLongDuration("0d"), RangeError);
+  assertThrows(() => parseLongDuration("1w"), RangeError, "invalid duration");
+});
+
+Deno.test("loadConfig() loads the CA from PEM text and refuses a missing file (1.3)", async () => {
+  const pki = await makeTestPki();
+  const c = await loadConfig({
+    ADMIN_AUTH_TOKEN: TOKEN,
+    INTERNAL_CA_CERT: pki.caPem,
+    INTERNAL_CA_KEY: pki.caKeyPem,
+  });
+  assertEquals(c.ca.fingerprint, pki.ca.fingerprint);
+  await assertRejects(
+    () =>
+      loadConfig({
+        ADMIN_AUTH_TOKEN: TOKEN,
+        INTERNAL_CA_CERT_FILE: "/nonexistent/ca.crt",
+        INTERNAL_CA_KEY: pki.caKeyPem,
+      }),
+    ConfigError,
+    "invalid internal CA",
+  );
+  await assertRejects(
+    () => loadConfig({ ADMIN_AUTH_TOKEN: TOKEN, INTERNAL_CA_CERT: "garbage", INTERNAL_CA_KEY: pki.caKeyPem }),
+    ConfigError,
+    "invalid internal CA",
+  );
+  await assertRejects(() => loadConfig({ ADMIN_AUTH_TOKEN: TOKEN }), ConfigError, "invalid internal CA");
+});

@@ -1,0 +1,99 @@
+/**
+ * Enrollment tokens: `pt_<id>_<secret>` with 256 random bits, stored only as a SHA-256 hash.
+ * @module
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { AgentRole, TokenRecord } from "./types.ts";
+
+/** SHA-256 hex of a text. */
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+const TOKEN = /^pt_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+
+/** The token id inside a token text, or undefined when the text is not a Postern token. */
+export function tokenIdOf(token: string): string | undefined {
+  return TOKEN.exec(token)?.[1];
+}
+
+/** Whether `token` hashes to `hash`, compared in constant time. */
+export function tokenMatches(token: string, hash: string): boolean {
+  const a = new TextEncoder().encode(sha256(token));
+  const b = new TextEncoder().encode(hash);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Token records in KV under ["tokens", id]. */
+export class TokenStore {
+  readonly #kv: Deno.Kv;
+  readonly #now: () => number;
+
+  constructor(kv: Deno.Kv, now: () => number = Date.now) {
+    this.#kv = kv;
+    this.#now = now;
+  }
+
+  /** Creates a token; the returned `token` text is never stored and never shown again. */
+  async create(
+    role: AgentRole,
+    ttlMs: number,
+    note: string,
+  ): Promise<{ token: string; record: TokenRecord }> {
+    const id = hex(crypto.getRandomValues(new Uint8Array(8)));
+    const token = `pt_${id}_${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
+    const now = this.#now();
+    const record: TokenRecord = {
+      id,
+      hash: sha256(token),
+      role,
+      note,
+      createdAt: now,
+      expiresAt: now + ttlMs,
+    };
+    await this.#kv.set(["tokens", id], record);
+    return { token, record };
+  }
+
+  /** All tokens, oldest first. */
+  async list(): Promise<TokenRecord[]> {
+    const out: TokenRecord[] = [];
+    for await (const e of this.#kv.list<TokenRecord>({ prefix: ["tokens"] })) out.push(e.value);
+    return out.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** Revokes a token; false when unknown. */
+  async revoke(id: string): Promise<TokenRecord | undefined> {
+    const entry = await this.#kv.get<TokenRecord>(["tokens", id]);
+    if (!entry.value) return undefined;
+    const record = { ...entry.value, revokedAt: entry.value.revokedAt ?? this.#now() };
+    await this.#kv.set(["tokens", id], record);
+    return record;
+  }
+
+  /**
+   * The KV entry of a token that is usable now for `role`, or undefined when it is unknown,
+   * used, revoked, expired or for another role (all refused alike: `invalid enrollment token`).
+   */
+  async usable(token: string, role: AgentRole): Promise<Deno.KvEntry<TokenRecord> | undefined> {
+    const id = tokenIdOf(token);
+    if (id === undefined) return undefined;
+    const entry = await this.#kv.get<TokenRecord>(["tokens", id]);
+    const r = entry.value;
+    if (r === null || !tokenMatches(token, r.hash)) return undefined;
+    if (
+      r.usedAt !== undefined || r.revokedAt !== undefined || r.expiresAt <= this.#now() || r.role !== role
+    ) {
+      return undefined;
+    }
+    return entry as Deno.KvEntry<TokenRecord>;
+  }
+}
