@@ -14,4 +14,4 @@ protoc --plugin="protoc-gen-ts_proto=$plugin" --proto_path="$here" \
   --ts_proto_opt=outputServices=grpc-js,esModuleInterop=true,importSuffix=.ts,env=node,forceLong=number,oneof=unions-value,useExactTypes=false,outputClientImpl=false,fileSuffix=_pb \
   "$here"/postern/v1/*.proto
 # Deno's formatter owns layout; keep generated files byte-stable across machines.
-"${DENO:-$root/node_modules/@deno/linux-x64-glibc/deno}" fmt --quiet "$out" >/dev/null
+"${DENO:-$root/node_modules/@deno/linux-x64-glibc/deno}" fmt --quiet --config "$root/deno.json" "$out" >/dev/null

@@ -38,10 +38,7 @@ export interface TunnelerHeartbeat {
 }
 
 export interface ControllerMessage {
-  body?: { $case: "config"; value: AgentConfig } | {
-    $case: "trustBundle";
-    value: TrustBundle;
-  } | {
+  body?: { $case: "config"; value: AgentConfig } | { $case: "trustBundle"; value: TrustBundle } | {
     $case: "revocation";
     value: Revocation;
   } | undefined;
@@ -71,17 +68,13 @@ function createBaseAgentMessage(): AgentMessage {
 }
 
 export const AgentMessage: MessageFns<AgentMessage> = {
-  encode(
-    message: AgentMessage,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: AgentMessage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     switch (message.body?.$case) {
       case "heartbeat":
         Heartbeat.encode(message.body.value, writer.uint32(10).fork()).join();
         break;
       case "tunnelerHeartbeat":
-        TunnelerHeartbeat.encode(message.body.value, writer.uint32(18).fork())
-          .join();
+        TunnelerHeartbeat.encode(message.body.value, writer.uint32(18).fork()).join();
         break;
     }
     return writer;
@@ -99,10 +92,7 @@ export const AgentMessage: MessageFns<AgentMessage> = {
             break;
           }
 
-          message.body = {
-            $case: "heartbeat",
-            value: Heartbeat.decode(reader, reader.uint32()),
-          };
+          message.body = { $case: "heartbeat", value: Heartbeat.decode(reader, reader.uint32()) };
           continue;
         }
         case 2: {
@@ -130,10 +120,7 @@ export const AgentMessage: MessageFns<AgentMessage> = {
       body: isSet(object.heartbeat)
         ? { $case: "heartbeat", value: Heartbeat.fromJSON(object.heartbeat) }
         : isSet(object.tunnelerHeartbeat)
-        ? {
-          $case: "tunnelerHeartbeat",
-          value: TunnelerHeartbeat.fromJSON(object.tunnelerHeartbeat),
-        }
+        ? { $case: "tunnelerHeartbeat", value: TunnelerHeartbeat.fromJSON(object.tunnelerHeartbeat) }
         : undefined,
     };
   },
@@ -156,10 +143,7 @@ export const AgentMessage: MessageFns<AgentMessage> = {
     switch (object.body?.$case) {
       case "heartbeat": {
         if (object.body?.value !== undefined && object.body?.value !== null) {
-          message.body = {
-            $case: "heartbeat",
-            value: Heartbeat.fromPartial(object.body.value),
-          };
+          message.body = { $case: "heartbeat", value: Heartbeat.fromPartial(object.body.value) };
         }
         break;
       }
@@ -178,21 +162,11 @@ export const AgentMessage: MessageFns<AgentMessage> = {
 };
 
 function createBaseHeartbeat(): Heartbeat {
-  return {
-    version: "",
-    privateIp: "",
-    certNotAfterUnixMs: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    activeSessions: 0,
-  };
+  return { version: "", privateIp: "", certNotAfterUnixMs: 0, bytesIn: 0, bytesOut: 0, activeSessions: 0 };
 }
 
 export const Heartbeat: MessageFns<Heartbeat> = {
-  encode(
-    message: Heartbeat,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: Heartbeat, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.version !== "") {
       writer.uint32(10).string(message.version);
     }
@@ -339,10 +313,7 @@ function createBaseTunnelerHeartbeat(): TunnelerHeartbeat {
 }
 
 export const TunnelerHeartbeat: MessageFns<TunnelerHeartbeat> = {
-  encode(
-    message: TunnelerHeartbeat,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: TunnelerHeartbeat, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.tunnelerId !== "") {
       writer.uint32(10).string(message.tunnelerId);
     }
@@ -482,10 +453,7 @@ function createBaseControllerMessage(): ControllerMessage {
 }
 
 export const ControllerMessage: MessageFns<ControllerMessage> = {
-  encode(
-    message: ControllerMessage,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: ControllerMessage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     switch (message.body?.$case) {
       case "config":
         AgentConfig.encode(message.body.value, writer.uint32(10).fork()).join();
@@ -512,10 +480,7 @@ export const ControllerMessage: MessageFns<ControllerMessage> = {
             break;
           }
 
-          message.body = {
-            $case: "config",
-            value: AgentConfig.decode(reader, reader.uint32()),
-          };
+          message.body = { $case: "config", value: AgentConfig.decode(reader, reader.uint32()) };
           continue;
         }
         case 2: {
@@ -523,10 +488,7 @@ export const ControllerMessage: MessageFns<ControllerMessage> = {
             break;
           }
 
-          message.body = {
-            $case: "trustBundle",
-            value: TrustBundle.decode(reader, reader.uint32()),
-          };
+          message.body = { $case: "trustBundle", value: TrustBundle.decode(reader, reader.uint32()) };
           continue;
         }
         case 3: {
@@ -534,10 +496,7 @@ export const ControllerMessage: MessageFns<ControllerMessage> = {
             break;
           }
 
-          message.body = {
-            $case: "revocation",
-            value: Revocation.decode(reader, reader.uint32()),
-          };
+          message.body = { $case: "revocation", value: Revocation.decode(reader, reader.uint32()) };
           continue;
         }
       }
@@ -554,10 +513,7 @@ export const ControllerMessage: MessageFns<ControllerMessage> = {
       body: isSet(object.config)
         ? { $case: "config", value: AgentConfig.fromJSON(object.config) }
         : isSet(object.trustBundle)
-        ? {
-          $case: "trustBundle",
-          value: TrustBundle.fromJSON(object.trustBundle),
-        }
+        ? { $case: "trustBundle", value: TrustBundle.fromJSON(object.trustBundle) }
         : isSet(object.revocation)
         ? { $case: "revocation", value: Revocation.fromJSON(object.revocation) }
         : undefined,
@@ -584,28 +540,19 @@ export const ControllerMessage: MessageFns<ControllerMessage> = {
     switch (object.body?.$case) {
       case "config": {
         if (object.body?.value !== undefined && object.body?.value !== null) {
-          message.body = {
-            $case: "config",
-            value: AgentConfig.fromPartial(object.body.value),
-          };
+          message.body = { $case: "config", value: AgentConfig.fromPartial(object.body.value) };
         }
         break;
       }
       case "trustBundle": {
         if (object.body?.value !== undefined && object.body?.value !== null) {
-          message.body = {
-            $case: "trustBundle",
-            value: TrustBundle.fromPartial(object.body.value),
-          };
+          message.body = { $case: "trustBundle", value: TrustBundle.fromPartial(object.body.value) };
         }
         break;
       }
       case "revocation": {
         if (object.body?.value !== undefined && object.body?.value !== null) {
-          message.body = {
-            $case: "revocation",
-            value: Revocation.fromPartial(object.body.value),
-          };
+          message.body = { $case: "revocation", value: Revocation.fromPartial(object.body.value) };
         }
         break;
       }
@@ -619,10 +566,7 @@ function createBaseAgentConfig(): AgentConfig {
 }
 
 export const AgentConfig: MessageFns<AgentConfig> = {
-  encode(
-    message: AgentConfig,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: AgentConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.heartbeatIntervalMs !== 0) {
       writer.uint32(8).uint32(message.heartbeatIntervalMs);
     }
@@ -720,10 +664,7 @@ function createBaseTrustBundle(): TrustBundle {
 }
 
 export const TrustBundle: MessageFns<TrustBundle> = {
-  encode(
-    message: TrustBundle,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: TrustBundle, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.caPem) {
       writer.uint32(10).string(v!);
     }
@@ -785,10 +726,7 @@ function createBaseRevocation(): Revocation {
 }
 
 export const Revocation: MessageFns<Revocation> = {
-  encode(
-    message: Revocation,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: Revocation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.spiffeId !== "") {
       writer.uint32(10).string(message.spiffeId);
     }
@@ -881,14 +819,7 @@ export interface ControlPlaneServer extends UntypedServiceImplementation {
   connect: handleBidiStreamingCall<AgentMessage, ControllerMessage>;
 }
 
-type Builtin =
-  | Date
-  | Function
-  | Uint8Array
-  | string
-  | number
-  | boolean
-  | undefined;
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 export type DeepPartial<T> = T extends Builtin ? T
   : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>

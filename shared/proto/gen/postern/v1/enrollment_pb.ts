@@ -48,21 +48,11 @@ export interface Svid {
 }
 
 function createBaseEnrollRequest(): EnrollRequest {
-  return {
-    token: "",
-    role: "",
-    id: "",
-    csrPem: "",
-    privateIp: "",
-    version: "",
-  };
+  return { token: "", role: "", id: "", csrPem: "", privateIp: "", version: "" };
 }
 
 export const EnrollRequest: MessageFns<EnrollRequest> = {
-  encode(
-    message: EnrollRequest,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: EnrollRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.token !== "") {
       writer.uint32(10).string(message.token);
     }
@@ -202,10 +192,7 @@ function createBaseEnrollResponse(): EnrollResponse {
 }
 
 export const EnrollResponse: MessageFns<EnrollResponse> = {
-  encode(
-    message: EnrollResponse,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: EnrollResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.svid !== undefined) {
       Svid.encode(message.svid, writer.uint32(10).fork()).join();
     }
@@ -237,9 +224,7 @@ export const EnrollResponse: MessageFns<EnrollResponse> = {
   },
 
   fromJSON(object: any): EnrollResponse {
-    return {
-      svid: isSet(object.svid) ? Svid.fromJSON(object.svid) : undefined,
-    };
+    return { svid: isSet(object.svid) ? Svid.fromJSON(object.svid) : undefined };
   },
 
   toJSON(message: EnrollResponse): unknown {
@@ -267,10 +252,7 @@ function createBaseRenewRequest(): RenewRequest {
 }
 
 export const RenewRequest: MessageFns<RenewRequest> = {
-  encode(
-    message: RenewRequest,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: RenewRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.csrPem !== "") {
       writer.uint32(10).string(message.csrPem);
     }
@@ -346,10 +328,7 @@ function createBaseRenewResponse(): RenewResponse {
 }
 
 export const RenewResponse: MessageFns<RenewResponse> = {
-  encode(
-    message: RenewResponse,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: RenewResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.svid !== undefined) {
       Svid.encode(message.svid, writer.uint32(10).fork()).join();
     }
@@ -381,9 +360,7 @@ export const RenewResponse: MessageFns<RenewResponse> = {
   },
 
   fromJSON(object: any): RenewResponse {
-    return {
-      svid: isSet(object.svid) ? Svid.fromJSON(object.svid) : undefined,
-    };
+    return { svid: isSet(object.svid) ? Svid.fromJSON(object.svid) : undefined };
   },
 
   toJSON(message: RenewResponse): unknown {
@@ -407,19 +384,11 @@ export const RenewResponse: MessageFns<RenewResponse> = {
 };
 
 function createBaseSvid(): Svid {
-  return {
-    spiffeId: "",
-    certificatePem: "",
-    trustBundlePem: [],
-    notAfterUnixMs: 0,
-  };
+  return { spiffeId: "", certificatePem: "", trustBundlePem: [], notAfterUnixMs: 0 };
 }
 
 export const Svid: MessageFns<Svid> = {
-  encode(
-    message: Svid,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: Svid, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.spiffeId !== "") {
       writer.uint32(10).string(message.spiffeId);
     }
@@ -555,14 +524,7 @@ export interface EnrollmentServer extends UntypedServiceImplementation {
   renew: handleUnaryCall<RenewRequest, RenewResponse>;
 }
 
-type Builtin =
-  | Date
-  | Function
-  | Uint8Array
-  | string
-  | number
-  | boolean
-  | undefined;
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 export type DeepPartial<T> = T extends Builtin ? T
   : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>

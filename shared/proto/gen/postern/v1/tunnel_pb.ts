@@ -17,10 +17,7 @@ export const protobufPackage = "postern.v1";
  * it carries length-prefixed TunnelerHeartbeat frames up and HeartbeatAck frames down.
  */
 export interface TunnelHello {
-  kind?: { $case: "open"; value: OpenTunnel } | {
-    $case: "heartbeat";
-    value: HeartbeatSession;
-  } | undefined;
+  kind?: { $case: "open"; value: OpenTunnel } | { $case: "heartbeat"; value: HeartbeatSession } | undefined;
 }
 
 export interface OpenTunnel {
@@ -48,17 +45,13 @@ function createBaseTunnelHello(): TunnelHello {
 }
 
 export const TunnelHello: MessageFns<TunnelHello> = {
-  encode(
-    message: TunnelHello,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: TunnelHello, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     switch (message.kind?.$case) {
       case "open":
         OpenTunnel.encode(message.kind.value, writer.uint32(10).fork()).join();
         break;
       case "heartbeat":
-        HeartbeatSession.encode(message.kind.value, writer.uint32(18).fork())
-          .join();
+        HeartbeatSession.encode(message.kind.value, writer.uint32(18).fork()).join();
         break;
     }
     return writer;
@@ -76,10 +69,7 @@ export const TunnelHello: MessageFns<TunnelHello> = {
             break;
           }
 
-          message.kind = {
-            $case: "open",
-            value: OpenTunnel.decode(reader, reader.uint32()),
-          };
+          message.kind = { $case: "open", value: OpenTunnel.decode(reader, reader.uint32()) };
           continue;
         }
         case 2: {
@@ -87,10 +77,7 @@ export const TunnelHello: MessageFns<TunnelHello> = {
             break;
           }
 
-          message.kind = {
-            $case: "heartbeat",
-            value: HeartbeatSession.decode(reader, reader.uint32()),
-          };
+          message.kind = { $case: "heartbeat", value: HeartbeatSession.decode(reader, reader.uint32()) };
           continue;
         }
       }
@@ -107,10 +94,7 @@ export const TunnelHello: MessageFns<TunnelHello> = {
       kind: isSet(object.open)
         ? { $case: "open", value: OpenTunnel.fromJSON(object.open) }
         : isSet(object.heartbeat)
-        ? {
-          $case: "heartbeat",
-          value: HeartbeatSession.fromJSON(object.heartbeat),
-        }
+        ? { $case: "heartbeat", value: HeartbeatSession.fromJSON(object.heartbeat) }
         : undefined,
     };
   },
@@ -133,19 +117,13 @@ export const TunnelHello: MessageFns<TunnelHello> = {
     switch (object.kind?.$case) {
       case "open": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
-          message.kind = {
-            $case: "open",
-            value: OpenTunnel.fromPartial(object.kind.value),
-          };
+          message.kind = { $case: "open", value: OpenTunnel.fromPartial(object.kind.value) };
         }
         break;
       }
       case "heartbeat": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
-          message.kind = {
-            $case: "heartbeat",
-            value: HeartbeatSession.fromPartial(object.kind.value),
-          };
+          message.kind = { $case: "heartbeat", value: HeartbeatSession.fromPartial(object.kind.value) };
         }
         break;
       }
@@ -159,10 +137,7 @@ function createBaseOpenTunnel(): OpenTunnel {
 }
 
 export const OpenTunnel: MessageFns<OpenTunnel> = {
-  encode(
-    message: OpenTunnel,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: OpenTunnel, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.destination !== "") {
       writer.uint32(10).string(message.destination);
     }
@@ -194,9 +169,7 @@ export const OpenTunnel: MessageFns<OpenTunnel> = {
   },
 
   fromJSON(object: any): OpenTunnel {
-    return {
-      destination: isSet(object.destination) ? globalThis.String(object.destination) : "",
-    };
+    return { destination: isSet(object.destination) ? globalThis.String(object.destination) : "" };
   },
 
   toJSON(message: OpenTunnel): unknown {
@@ -222,10 +195,7 @@ function createBaseHeartbeatSession(): HeartbeatSession {
 }
 
 export const HeartbeatSession: MessageFns<HeartbeatSession> = {
-  encode(
-    message: HeartbeatSession,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: HeartbeatSession, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.version !== "") {
       writer.uint32(10).string(message.version);
     }
@@ -257,9 +227,7 @@ export const HeartbeatSession: MessageFns<HeartbeatSession> = {
   },
 
   fromJSON(object: any): HeartbeatSession {
-    return {
-      version: isSet(object.version) ? globalThis.String(object.version) : "",
-    };
+    return { version: isSet(object.version) ? globalThis.String(object.version) : "" };
   },
 
   toJSON(message: HeartbeatSession): unknown {
@@ -285,10 +253,7 @@ function createBaseTunnelReply(): TunnelReply {
 }
 
 export const TunnelReply: MessageFns<TunnelReply> = {
-  encode(
-    message: TunnelReply,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: TunnelReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.ok !== false) {
       writer.uint32(8).bool(message.ok);
     }
@@ -364,10 +329,7 @@ function createBaseHeartbeatAck(): HeartbeatAck {
 }
 
 export const HeartbeatAck: MessageFns<HeartbeatAck> = {
-  encode(
-    message: HeartbeatAck,
-    writer: BinaryWriter = new BinaryWriter(),
-  ): BinaryWriter {
+  encode(message: HeartbeatAck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.heartbeatIntervalMs !== 0) {
       writer.uint32(8).uint32(message.heartbeatIntervalMs);
     }
@@ -442,14 +404,7 @@ export const HeartbeatAck: MessageFns<HeartbeatAck> = {
   },
 };
 
-type Builtin =
-  | Date
-  | Function
-  | Uint8Array
-  | string
-  | number
-  | boolean
-  | undefined;
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 export type DeepPartial<T> = T extends Builtin ? T
   : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
