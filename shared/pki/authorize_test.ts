@@ -1,0 +1,64 @@
+import assert from "node:assert";
+import {
+  allOf,
+  authorizeAllowlist,
+  authorizeAny,
+  authorizeId,
+  authorizeOneOf,
+  authorizeRole,
+} from "./authorize.ts";
+import { parseSpiffeId } from "./spiffe_id.ts";
+import { PeerVerificationError } from "./verify.ts";
+
+const t1 = parseSpiffeId("spiffe://postern.internal/tunneler/t1");
+const refusedWith = (message: string) => (e: unknown) =>
+  e instanceof PeerVerificationError && e.message === message;
+
+Deno.test("authorizeAny() allows any peer", () => {
+  authorizeAny()(t1);
+});
+
+Deno.test("authorizeRole() allows listed roles and refuses others", () => {
+  authorizeRole("tunneler")(t1);
+  assert.throws(
+    () => authorizeRole("connector", "controller")(t1),
+    refusedWith(`unexpected SPIFFE role: expected connector or controller, got "tunneler"`),
+  );
+});
+
+Deno.test("authorizeId() allows one ID and refuses others", () => {
+  authorizeId(t1.uri)(t1);
+  assert.throws(
+    () => authorizeId("spiffe://postern.internal/controller/main")(t1),
+    refusedWith(
+      `unexpected SPIFFE ID: expected "spiffe://postern.internal/controller/main", got "${t1.uri}"`,
+    ),
+  );
+});
+
+Deno.test("authorizeOneOf() allows any listed ID and refuses others", () => {
+  authorizeOneOf([t1.uri, "spiffe://postern.internal/tunneler/t2"])(t1);
+  assert.throws(
+    () => authorizeOneOf(["spiffe://postern.internal/tunneler/t2"])(t1),
+    refusedWith(`unexpected SPIFFE ID: "${t1.uri}" is not one of "spiffe://postern.internal/tunneler/t2"`),
+  );
+});
+
+Deno.test("authorizeAllowlist() consults the live allowlist on every call (failure mode 3.3)", () => {
+  const allowed = new Set(["t1"]);
+  const authz = authorizeAllowlist((id) => allowed.has(id));
+  authz(t1);
+  allowed.delete("t1");
+  assert.throws(
+    () => authz(t1),
+    refusedWith(`tunneler not allowed: "t1" is not on this connector's allowlist`),
+  );
+});
+
+Deno.test("allOf() throws the first refusal", () => {
+  allOf(authorizeRole("tunneler"), authorizeAny())(t1);
+  assert.throws(
+    () => allOf(authorizeRole("tunneler"), authorizeAllowlist(() => false), authorizeRole("connector"))(t1),
+    refusedWith(`tunneler not allowed: "t1" is not on this connector's allowlist`),
+  );
+});

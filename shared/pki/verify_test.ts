@@ -1,0 +1,215 @@
+import assert from "node:assert";
+import { parseCertificate, PeerVerificationError, verifySvid } from "./verify.ts";
+import { makeTestPki } from "./testing.ts";
+import { createCsr } from "./csr.ts";
+import { issueSvid } from "./issue.ts";
+import { exportPrivateKeyPem, generateKeyPair } from "./keys.ts";
+import { pemToDer } from "./pem.ts";
+import { SIGNING_ALG, x509 } from "./_crypto.ts";
+
+const pki = await makeTestPki();
+const other = await makeTestPki();
+const TD = "postern.internal";
+const now = new Date();
+const conn = await pki.issue("connector", "c1", { ipSans: ["10.0.0.5", "10.0.0.6"] });
+const tun = await pki.issue("tunneler", "t1");
+
+Deno.test("verifySvid() accepts PEM, DER and parsed certificates and reports the peer", async () => {
+  for (const input of [conn.certPem, pemToDer(conn.certPem), conn.certificate, [conn.certPem]]) {
+    const peer = await verifySvid(input, pki.bundle, {
+      trustDomain: "Postern.Internal.",
+      roles: ["connector"],
+      dialedIp: "10.0.0.6",
+    });
+    assert.strictEqual(peer.spiffeId.uri, "spiffe://postern.internal/connector/c1");
+    assert.deepStrictEqual(peer.ipSans, ["10.0.0.5", "10.0.0.6"]);
+    assert.strictEqual(peer.issuerFingerprint, pki.ca.fingerprint);
+    assert.strictEqual(peer.notAfter.getTime(), conn.notAfter.getTime());
+  }
+});
+
+Deno.test("verifySvid() accepts a peer during CA rotation when the bundle holds both CAs", async () => {
+  const peer = await verifySvid(tun.certPem, other.bundle.with(pki.ca.certificate), { trustDomain: TD });
+  assert.strictEqual(peer.issuerFingerprint, pki.ca.fingerprint);
+});
+
+async function refused(
+  chain: Parameters<typeof verifySvid>[0],
+  opts: Parameters<typeof verifySvid>[2],
+  message: string,
+  bundle = pki.bundle,
+) {
+  await assert.rejects(() => verifySvid(chain, bundle, opts), (e) => {
+    assert.ok(e instanceof PeerVerificationError);
+    assert.strictEqual(e.name, "PeerVerificationError");
+    assert.strictEqual(e.message, message);
+    return true;
+  });
+}
+
+Deno.test("verifySvid() refuses a certificate from another CA with unknown authority", async () => {
+  await refused(
+    tun.certPem,
+    { trustDomain: TD },
+    "x509: certificate signed by unknown authority",
+    other.bundle,
+  );
+});
+
+Deno.test("verifySvid() refuses a certificate whose CA is not valid at now", async () => {
+  const later = new Date(pki.ca.notAfter.getTime() + 1000);
+  await refused(
+    tun.certPem,
+    { trustDomain: TD, now: later, allowExpiredWithin: 1e13 },
+    "x509: certificate signed by unknown authority",
+  );
+});
+
+Deno.test("verifySvid() refuses a CA-name impostor whose signature does not verify", async () => {
+  const keys = await generateKeyPair();
+  const fake = await x509.X509CertificateGenerator.create({
+    subject: "CN=x",
+    issuer: pki.ca.certificate.subjectName,
+    publicKey: keys.publicKey,
+    signingKey: keys.privateKey,
+    signingAlgorithm: SIGNING_ALG,
+    notBefore: new Date(now.getTime() - 1000),
+    notAfter: new Date(now.getTime() + 60_000),
+    extensions: [
+      new x509.SubjectAlternativeNameExtension([{
+        type: "url",
+        value: "spiffe://postern.internal/connector/c1",
+      }]),
+    ],
+  }); // deno-fmt-ignore
+  await refused(fake, { trustDomain: TD }, "x509: certificate signed by unknown authority");
+});
+
+Deno.test("verifySvid() refuses an expired certificate beyond the grace and accepts it within", async () => {
+  const after = new Date(tun.notAfter.getTime() + 5000);
+  await refused(
+    tun.certPem,
+    { trustDomain: TD, now: after },
+    `x509: certificate has expired or is not yet valid: current time ${after.toISOString()} is after ${tun.notAfter.toISOString()}`,
+  ); // deno-fmt-ignore
+  await verifySvid(tun.certPem, pki.bundle, { trustDomain: TD, now: after, allowExpiredWithin: 10_000 });
+});
+
+Deno.test("verifySvid() refuses a certificate that is not yet valid", async () => {
+  const before = new Date(tun.notBefore.getTime() - 1000);
+  await refused(
+    tun.certPem,
+    { trustDomain: TD, now: before },
+    `x509: certificate has expired or is not yet valid: current time ${before.toISOString()} is before ${tun.notBefore.toISOString()}`,
+  ); // deno-fmt-ignore
+});
+
+Deno.test("verifySvid() refuses another trust domain with a trust domain mismatch", async () => {
+  const foreignPki = await makeTestPki({ trustDomain: "other.example" });
+  const foreign = await foreignPki.issue("tunneler", "t1");
+  await refused(
+    foreign.certPem,
+    { trustDomain: TD },
+    `SPIFFE trust domain mismatch: expected "postern.internal", got "other.example"`,
+    foreignPki.bundle,
+  ); // deno-fmt-ignore
+});
+
+Deno.test("verifySvid() refuses an unexpected role", async () => {
+  await refused(
+    tun.certPem,
+    { trustDomain: TD, roles: ["connector"] },
+    `unexpected SPIFFE role: expected connector, got "tunneler"`,
+  );
+  await refused(
+    tun.certPem,
+    { trustDomain: TD, roles: ["controller", "connector"] },
+    `unexpected SPIFFE role: expected controller or connector, got "tunneler"`,
+  ); // deno-fmt-ignore
+});
+
+Deno.test("verifySvid() refuses a dialled IP when the certificate has no IP SANs", async () => {
+  await refused(
+    tun.certPem,
+    { trustDomain: TD, dialedIp: "10.9.9.9" },
+    "x509: cannot validate certificate for 10.9.9.9 because it doesn't contain any IP SANs",
+  ); // deno-fmt-ignore
+});
+
+Deno.test("verifySvid() refuses a dialled IP that is not among the IP SANs", async () => {
+  await refused(
+    conn.certPem,
+    { trustDomain: TD, dialedIp: "10.0.0.9" },
+    "x509: certificate is valid for 10.0.0.5, 10.0.0.6, not 10.0.0.9",
+  );
+});
+
+async function issueRaw(sans: { type: "url" | "dns"; value: string }[]): Promise<string> {
+  const keys = await generateKeyPair();
+  const c = await x509.X509CertificateGenerator.create({
+    subject: "CN=x",
+    issuer: pki.ca.certificate.subjectName,
+    publicKey: keys.publicKey,
+    signingKey: pki.ca.privateKey,
+    signingAlgorithm: SIGNING_ALG,
+    notBefore: new Date(now.getTime() - 1000),
+    notAfter: new Date(now.getTime() + 60_000),
+    extensions: sans.length ? [new x509.SubjectAlternativeNameExtension(sans)] : [],
+  }); // deno-fmt-ignore
+  return c.toString("pem");
+}
+
+const noId: [string, { type: "url" | "dns"; value: string }[], string][] = [
+  ["no SAN", [], "certificate contains no URI SAN"],
+  ["only a DNS SAN", [{ type: "dns", value: "a.b" }], "certificate contains no URI SAN"],
+  ["two URI SANs", [{ type: "url", value: "spiffe://postern.internal/connector/a" }, {
+    type: "url",
+    value: "spiffe://postern.internal/connector/b",
+  }], "certificate contains 2 URI SANs, exactly one is allowed"],
+  [
+    "an unparsable URI SAN",
+    [{ type: "url", value: "https://x/connector/a" }],
+    `cannot parse URI "https://x/connector/a": scheme is "https", expected "spiffe"`,
+  ],
+]; // deno-fmt-ignore
+for (const [what, sans, why] of noId) {
+  Deno.test(`verifySvid() refuses a certificate with ${what}`, async () => {
+    await refused(await issueRaw(sans), { trustDomain: TD }, `certificate has no valid SPIFFE ID: ${why}`);
+  });
+}
+
+Deno.test("verifySvid() follows an intermediate CA in the presented chain", async () => {
+  const ik = await generateKeyPair();
+  const inter = await x509.X509CertificateGenerator.create({
+    subject: "CN=Intermediate",
+    issuer: pki.ca.certificate.subjectName,
+    publicKey: ik.publicKey,
+    signingKey: pki.ca.privateKey,
+    signingAlgorithm: SIGNING_ALG,
+    notBefore: new Date(now.getTime() - 1000),
+    notAfter: new Date(now.getTime() + 60_000),
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
+    ],
+  }); // deno-fmt-ignore
+  const interCa = { ...pki.ca, certificate: inter, privateKey: ik.privateKey, publicKey: ik.publicKey, notAfter: inter.notAfter };
+  const issued = await issueSvid(interCa, {
+    csrPem: await createCsr(await generateKeyPair()),
+    spiffeId: "spiffe://postern.internal/connector/i1",
+    ttlMs: 30_000,
+  });
+  const peer = await verifySvid(issued.certPem + inter.toString("pem"), pki.bundle, { trustDomain: TD });
+  assert.strictEqual(peer.issuerFingerprint, pki.ca.fingerprint);
+  await refused(issued.certPem, { trustDomain: TD }, "x509: certificate signed by unknown authority");
+});
+
+Deno.test("parseCertificate() reads PEM and DER and refuses garbage", async () => {
+  assert.strictEqual(parseCertificate(conn.certPem).serialNumber, conn.certificate.serialNumber);
+  assert.strictEqual(parseCertificate(pemToDer(conn.certPem)).serialNumber, conn.certificate.serialNumber);
+  assert.throws(() => parseCertificate("nope"), {
+    name: "TypeError",
+    message: "invalid certificate: no CERTIFICATE PEM block found",
+  });
+  assert.ok(await exportPrivateKeyPem((await generateKeyPair()).privateKey));
+});
