@@ -1,0 +1,250 @@
+/**
+ * The connector's tunneler listener (CONNECTOR_LISTEN_ADDR): mutual TLS through node:tls,
+ * each peer verified here (chain, trust domain, role tunneler, allowlist), then one
+ * TunnelHello frame: an OpenTunnel (checked against the resources, dialed, spliced) or a
+ * heartbeat session (TunnelerHeartbeat up, HeartbeatAck down).
+ * @module
+ */
+import tls from "node:tls";
+import net from "node:net";
+import type { Buffer } from "node:buffer";
+import { encodeFrame, FrameDecoder, readFrame } from "../shared/agent/framing.ts";
+import { splice } from "../shared/agent/splice.ts";
+import { verifyTlsPeer } from "../shared/agent/peer.ts";
+import type { AgentCredentials } from "../shared/agent/credentials.ts";
+import { HeartbeatAck, TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
+import { TunnelerHeartbeat } from "../shared/proto/gen/postern/v1/control_plane_pb.ts";
+import { ResourcePolicy } from "./resources.ts";
+import type { Logger } from "../shared/log/logger.ts";
+
+/** Options of {@link TunnelListener}. */
+export interface TunnelListenerOptions {
+  creds: AgentCredentials;
+  trustDomain: string;
+  log: Logger;
+  /** Close a tunnel after this long without traffic; default 15 minutes. */
+  idleTimeoutMs?: number;
+  /** Heartbeat interval told to tunnelers, in ms; default 10 000. */
+  heartbeatIntervalMs?: () => number;
+  /** Called with each tunneler heartbeat (tunneler_id set from the verified certificate). */
+  onTunnelerHeartbeat?: (hb: TunnelerHeartbeat) => void;
+  /** Resolver for resource names (tests). */
+  resolver?: ConstructorParameters<typeof ResourcePolicy>[1];
+}
+
+interface TunnelerState {
+  sockets: Set<tls.TLSSocket>;
+  tunnels: Set<net.Socket>;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** The listener; allowlist and resources start empty (deny by default). */
+export class TunnelListener {
+  readonly #opts: TunnelListenerOptions;
+  readonly #server: tls.Server;
+  #allowed = new Set<string>();
+  #resources: ResourcePolicy;
+  readonly #tunnelers = new Map<string, TunnelerState>();
+  readonly #all = new Set<tls.TLSSocket>();
+  #closedBytesIn = 0;
+  #closedBytesOut = 0;
+  #stopCreds: () => void;
+
+  constructor(opts: TunnelListenerOptions) {
+    this.#opts = opts;
+    this.#resources = new ResourcePolicy([], opts.resolver);
+    const { svid } = opts.creds;
+    this.#server = tls.createServer({
+      cert: svid.certPem,
+      key: svid.keyPem,
+      requestCert: true,
+      rejectUnauthorized: false,
+      allowHalfOpen: true,
+    } as tls.TlsOptions, (socket) => void this.#accept(socket));
+    this.#server.on("tlsClientError", (err: Error) => opts.log.debug("tls handshake failed", { error: err.message }));
+    // Renewal: new handshakes get the new certificate; open connections keep theirs.
+    this.#stopCreds = opts.creds.onChange((s) => this.#server.setSecureContext({ cert: s.certPem, key: s.keyPem }));
+  }
+
+  /** Starts listening; resolves with the bound port. */
+  listen(hostname: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#server.once("error", reject);
+      this.#server.listen(port, hostname || "0.0.0.0", () => {
+        this.#server.off("error", reject);
+        resolve((this.#server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  /** Applies an AgentConfig: tunnelers no longer allowed lose their live sessions at once. */
+  setPolicy(allowedTunnelers: readonly string[], resources: readonly string[]): void {
+    this.#allowed = new Set(allowedTunnelers);
+    this.#resources = new ResourcePolicy(resources, this.#opts.resolver);
+    for (const bad of this.#resources.invalid) this.#opts.log.warn("ignoring resource", { error: bad });
+    for (const [id, state] of this.#tunnelers) {
+      if (this.#allowed.has(id)) continue;
+      if (state.sockets.size > 0) {
+        this.#opts.log.info("closing sessions of a tunneler removed from the allowlist", {
+          tunneler_id: id,
+          sessions: state.sockets.size,
+        });
+      }
+      for (const s of state.sockets) s.destroy();
+      for (const s of state.tunnels) s.destroy();
+    }
+  }
+
+  /** Live TLS sessions, total and per tunneler, with byte counts (to resources = in). */
+  stats(): { sessions: number; bytesIn: number; bytesOut: number; perTunneler: Map<string, TunnelerState> } {
+    let bytesIn = this.#closedBytesIn, bytesOut = this.#closedBytesOut;
+    for (const st of this.#tunnelers.values()) {
+      for (const t of st.tunnels) {
+        bytesIn += t.bytesWritten;
+        bytesOut += t.bytesRead;
+      }
+    }
+    return { sessions: this.#all.size, bytesIn, bytesOut, perTunneler: this.#tunnelers };
+  }
+
+  /** Bytes of one tunneler including live tunnels. */
+  tunnelerBytes(id: string): { bytesIn: number; bytesOut: number; connections: number } {
+    const st = this.#tunnelers.get(id);
+    if (!st) return { bytesIn: 0, bytesOut: 0, connections: 0 };
+    let bytesIn = st.bytesIn, bytesOut = st.bytesOut;
+    for (const t of st.tunnels) {
+      bytesIn += t.bytesWritten;
+      bytesOut += t.bytesRead;
+    }
+    return { bytesIn, bytesOut, connections: st.tunnels.size };
+  }
+
+  /** Stops accepting; waits up to `graceMs` for open tunnels to finish, then closes the rest. */
+  async close(graceMs = 5_000): Promise<void> {
+    this.#stopCreds();
+    const closed = new Promise<void>((r) => this.#server.close(() => r()));
+    const deadline = Date.now() + graceMs;
+    while (this.#all.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const s of this.#all) s.destroy();
+    await closed;
+  }
+
+  async #accept(socket: tls.TLSSocket): Promise<void> {
+    const log = this.#opts.log;
+    socket.setNoDelay(true);
+    socket.pause();
+    this.#all.add(socket);
+    socket.once("close", () => this.#all.delete(socket));
+    socket.on("error", () => {}); // reported where it matters; never crash the listener
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    let tunnelerId: string;
+    try {
+      const peer = await verifyTlsPeer(socket, this.#opts.creds.bundle, {
+        trustDomain: this.#opts.trustDomain,
+        role: "tunneler",
+      });
+      tunnelerId = peer.spiffeId.id;
+    } catch (e) {
+      // The refused peer learns nothing; the log says exactly why.
+      log.warn("refused peer", { remote, error: (e as Error).message });
+      socket.destroy();
+      return;
+    }
+    if (!this.#allowed.has(tunnelerId)) {
+      log.warn("refused peer", { remote, tunneler_id: tunnelerId, error: `tunneler not allowed: "${tunnelerId}"` });
+      socket.end(encodeFrame(TunnelReply.encode({ ok: false, error: "tunneler not allowed" }).finish()));
+      return;
+    }
+    let state = this.#tunnelers.get(tunnelerId);
+    if (!state) {
+      state = { sockets: new Set(), tunnels: new Set(), bytesIn: 0, bytesOut: 0 };
+      this.#tunnelers.set(tunnelerId, state);
+    }
+    const st = state;
+    st.sockets.add(socket);
+    socket.once("close", () => st.sockets.delete(socket));
+
+    let hello: TunnelHello;
+    try {
+      hello = TunnelHello.decode(await readFrame(socket));
+    } catch (e) {
+      log.warn("bad tunnel hello", { remote, tunneler_id: tunnelerId, error: (e as Error).message });
+      socket.destroy();
+      return;
+    }
+    const reply = (ok: boolean, error = "") => encodeFrame(TunnelReply.encode({ ok, error }).finish());
+    const kind = hello.kind;
+    if (kind?.$case === "heartbeat") {
+      socket.write(reply(true));
+      this.#heartbeatSession(socket, tunnelerId);
+      return;
+    }
+    if (kind?.$case !== "open") {
+      socket.end(reply(false, "unknown request"));
+      return;
+    }
+    const dest = kind.value.destination;
+    const check = await this.#resources.check(dest);
+    if (!check.ok) {
+      log.warn("tunnel refused", { tunneler_id: tunnelerId, destination: dest, error: check.error });
+      socket.end(reply(false, check.error));
+      return;
+    }
+    const upstream = net.connect({ host: check.host, port: check.port, allowHalfOpen: true, noDelay: true });
+    upstream.pause();
+    st.tunnels.add(upstream);
+    upstream.once("close", () => {
+      st.tunnels.delete(upstream);
+      st.bytesIn += upstream.bytesWritten;
+      st.bytesOut += upstream.bytesRead;
+      this.#closedBytesIn += upstream.bytesWritten;
+      this.#closedBytesOut += upstream.bytesRead;
+    });
+    upstream.once("error", (e: Error) => {
+      if (upstream.connecting || !upstream.remoteAddress) {
+        log.warn("tunnel dial failed", { tunneler_id: tunnelerId, destination: dest, error: e.message });
+        socket.end(reply(false, `dial ${dest}: ${e.message}`));
+      }
+    });
+    upstream.once("connect", () => {
+      upstream.setNoDelay(true);
+      socket.write(reply(true));
+      log.debug("tunnel open", { tunneler_id: tunnelerId, destination: dest });
+      splice(socket, upstream, { idleTimeoutMs: this.#opts.idleTimeoutMs ?? 15 * 60_000 });
+    });
+  }
+
+  #heartbeatSession(socket: tls.TLSSocket, tunnelerId: string): void {
+    const ack = () =>
+      encodeFrame(HeartbeatAck.encode({
+        heartbeatIntervalMs: this.#opts.heartbeatIntervalMs?.() ?? 10_000,
+        trustBundlePem: this.#opts.creds.bundle.pems(),
+      }).finish());
+    socket.write(ack());
+    const decoder = new FrameDecoder();
+    socket.on("data", (chunk: Buffer) => {
+      let frames: Uint8Array[];
+      try {
+        frames = decoder.feed(chunk);
+      } catch {
+        socket.destroy();
+        return;
+      }
+      for (const f of frames) {
+        const hb = TunnelerHeartbeat.decode(f);
+        const bytes = this.tunnelerBytes(tunnelerId);
+        // The connector's own counts are authoritative for bytes it carried.
+        this.#opts.onTunnelerHeartbeat?.({
+          ...hb,
+          tunnelerId,
+          bytesIn: Math.max(hb.bytesIn, bytes.bytesIn),
+          bytesOut: Math.max(hb.bytesOut, bytes.bytesOut),
+        });
+        socket.write(ack());
+      }
+    });
+    socket.on("end", () => socket.end());
+    socket.resume();
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The resources a connector may forward to: `host:port` or `cidr:port` rules set by the
+ * controller. Deny by default; a DNS name is resolved here and every address must be allowed.
+ * @module
+ */
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
+
+interface Rule {
+  text: string;
+  port: number;
+  /** Exact host name (lower case) or undefined for CIDR rules. */
+  host?: string;
+  /** CIDR: network bytes and prefix length. */
+  net?: { bytes: Uint8Array; prefix: number };
+}
+
+function ipBytes(ip: string): Uint8Array | undefined {
+  const kind = isIP(ip);
+  if (kind === 4) return new Uint8Array(ip.split(".").map(Number));
+  if (kind !== 6) return undefined;
+  // Expand IPv6 (with optional embedded IPv4) to 16 bytes.
+  let text = ip;
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    const b = v4[1]!.split(".").map(Number);
+    text = text.slice(0, v4.index) + `${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`;
+  }
+  const [head, tail] = text.split("::") as [string, string | undefined];
+  const h = head ? head.split(":") : [];
+  const t = tail ? tail.split(":") : [];
+  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
+  const out = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    const n = parseInt(g, 16);
+    out[i * 2] = n >> 8;
+    out[i * 2 + 1] = n & 0xff;
+  });
+  return out;
+}
+
+function inNet(ip: Uint8Array, net: { bytes: Uint8Array; prefix: number }): boolean {
+  if (ip.length !== net.bytes.length) return false;
+  for (let bit = 0; bit < net.prefix; bit++) {
+    const mask = 0x80 >> (bit % 8);
+    if ((ip[bit >> 3]! & mask) !== (net.bytes[bit >> 3]! & mask)) return false;
+  }
+  return true;
+}
+
+/** Splits `host:port` / `[v6]:port`. */
+export function splitDestination(dest: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(dest.trim());
+  const port = Number(m?.[3]);
+  if (!m || !(port > 0 && port < 65536)) return undefined;
+  return { host: (m[1] ?? m[2]!).toLowerCase(), port };
+}
+
+/** Parses one rule. @throws {TypeError} naming it */
+function parseRule(text: string): Rule {
+  const d = splitDestination(text);
+  if (!d) throw new TypeError(`invalid resource "${text}": use host:port or cidr:port`);
+  const slash = d.host.indexOf("/");
+  if (slash >= 0) {
+    const bytes = ipBytes(d.host.slice(0, slash));
+    const prefix = Number(d.host.slice(slash + 1));
+    if (!bytes || !Number.isInteger(prefix) || prefix < 0 || prefix > bytes.length * 8) {
+      throw new TypeError(`invalid resource "${text}": bad CIDR`);
+    }
+    return { text, port: d.port, net: { bytes, prefix } };
+  }
+  const bytes = ipBytes(d.host);
+  if (bytes) return { text, port: d.port, net: { bytes, prefix: bytes.length * 8 } };
+  return { text, port: d.port, host: d.host.replace(/\.$/, "") };
+}
+
+/** Resolves host names; injected in tests. */
+export type Resolver = (host: string) => Promise<string[]>;
+
+const systemResolver: Resolver = async (host) => (await lookup(host, { all: true })).map((a) => a.address);
+
+/** The allowed destinations. Immutable; the connector replaces it on each AgentConfig. */
+export class ResourcePolicy {
+  readonly #rules: Rule[];
+  /** Rules that could not be parsed (logged by the caller, never matched). */
+  readonly invalid: string[] = [];
+
+  constructor(rules: readonly string[], private readonly resolve: Resolver = systemResolver) {
+    this.#rules = [];
+    for (const r of rules) {
+      try {
+        this.#rules.push(parseRule(r));
+      } catch (e) {
+        this.invalid.push((e as Error).message);
+      }
+    }
+  }
+
+  get size(): number {
+    return this.#rules.length;
+  }
+
+  /**
+   * The address to dial for `dest`, or a refusal. A DNS name is allowed when a host rule names
+   * it, or when every address it resolves to is inside an allowed CIDR for that port.
+   */
+  async check(dest: string): Promise<{ ok: true; host: string; port: number } | { ok: false; error: string }> {
+    const refuse = { ok: false as const, error: `resource not allowed: "${dest}"` };
+    const d = splitDestination(dest);
+    if (!d) return refuse;
+    const rules = this.#rules.filter((r) => r.port === d.port);
+    if (rules.length === 0) return refuse;
+    const literal = ipBytes(d.host);
+    if (literal) {
+      return rules.some((r) => r.net && inNet(literal, r.net)) ? { ok: true, host: d.host, port: d.port } : refuse;
+    }
+    const name = d.host.replace(/\.$/, "");
+    let addresses: string[];
+    try {
+      addresses = await this.resolve(name);
+    } catch (e) {
+      return { ok: false, error: `cannot resolve "${dest}": ${(e as Error).message}` };
+    }
+    if (addresses.length === 0) return { ok: false, error: `cannot resolve "${dest}": no addresses` };
+    const byName = rules.some((r) => r.host === name);
+    // Each address is checked; a named rule admits the name's own addresses.
+    const allowed = addresses.filter((a) => {
+      const b = ipBytes(a);
+      return byName || (b !== undefined && rules.some((r) => r.net && inNet(b, r.net)));
+    });
+    if (allowed.length !== addresses.length) return refuse;
+    // Dial the checked address, never the name again (no second, unchecked resolution).
+    return { ok: true, host: allowed[0]!, port: d.port };
+  }
+}

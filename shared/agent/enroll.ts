@@ -1,0 +1,204 @@
+/**
+ * Enrollment and renewal against the controller's Enrollment service. The key pair is
+ * generated here and never leaves the host: only a CSR is sent. Every issued certificate is
+ * checked before it is used: key match, SPIFFE ID, IP SAN (connectors), chain to the bundle
+ * and a CA with keyCertSign.
+ * @module
+ */
+import * as grpc from "@grpc/grpc-js";
+import { EnrollmentService, type Svid as SvidMessage } from "../proto/gen/postern/v1/enrollment_pb.ts";
+import { channelCredentials, channelOptions } from "../grpc/credentials.ts";
+import { SvidSource } from "../grpc/svid_source.ts";
+import { explainTlsError } from "../grpc/tls_errors.ts";
+import { createCsr } from "../pki/csr.ts";
+import { exportPrivateKeyPem, generateKeyPair } from "../pki/keys.ts";
+import { svidFromPem, type Svid } from "../pki/svid.ts";
+import { TrustBundle } from "../pki/bundle.ts";
+import { verifySvid } from "../pki/verify.ts";
+import { x509 } from "../pki/mod.ts";
+import { EnrollmentRefusedError } from "../config/config_error.ts";
+import { NonRetryableError } from "./agent_loop.ts";
+import { VERSION } from "../version.ts";
+import type { AgentCredentials } from "./credentials.ts";
+
+/** The Enrollment client class (ts-proto generates the service definition only). */
+export const EnrollmentClient = grpc.makeGenericClientConstructor(EnrollmentService, "postern.v1.Enrollment");
+
+/** What an agent expects its certificate to say. */
+export interface ExpectedIdentity {
+  trustDomain: string;
+  role: "connector" | "tunneler";
+  id: string;
+  /** Connectors: the IP SAN the certificate must carry. */
+  privateIp?: string;
+}
+
+/** Options of {@link enroll}. */
+export interface EnrollOptions extends ExpectedIdentity {
+  /** `host:port` of the controller. */
+  controllerAddr: string;
+  /** CAs that authenticate the controller (CONTROLLER_CA_PATH). */
+  controllerCa: TrustBundle;
+  token: string;
+  /** Deadline of the call in ms; default 15 000. */
+  timeoutMs?: number;
+}
+
+function unary<Req, Res>(
+  client: grpc.Client,
+  method: "enroll" | "renew",
+  req: Req,
+  timeoutMs: number,
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    // deno-lint-ignore no-explicit-any
+    (client as any)[method](
+      req,
+      { deadline: Date.now() + timeoutMs },
+      (err: grpc.ServiceError | null, res: Res) => (err ? reject(err) : resolve(res)),
+    );
+  });
+}
+
+/** A gRPC error as one line, TLS failures mapped to the contract's messages. */
+export function describeGrpcError(err: unknown): string {
+  const e = err as Partial<grpc.ServiceError>;
+  const details = e.details ?? (err as Error)?.message ?? String(err);
+  return explainTlsError(details);
+}
+
+/**
+ * Checks an issued certificate: it matches our key, names the expected SPIFFE ID, carries the
+ * private IP (connectors), chains to `bundle`, and the anchoring CA has keyCertSign.
+ *
+ * @throws {Error} naming the problem
+ */
+export async function checkIssued(
+  certPem: string,
+  keyPem: string,
+  bundle: TrustBundle,
+  expected: ExpectedIdentity,
+): Promise<Svid> {
+  const svid = await svidFromPem(certPem, keyPem);
+  const want = `spiffe://${expected.trustDomain}/${expected.role}/${expected.id}`;
+  if (svid.spiffeId.uri !== want) {
+    throw new Error(`issued certificate names "${svid.spiffeId.uri}", expected "${want}"`);
+  }
+  const peer = await verifySvid(certPem, bundle, {
+    trustDomain: expected.trustDomain,
+    roles: [expected.role],
+    ...(expected.privateIp ? { dialedIp: expected.privateIp } : {}),
+  });
+  const anchor = bundle.certificates.find((_c, i) => bundle.fingerprints()[i] === peer.issuerFingerprint);
+  const ku = anchor?.getExtension(x509.KeyUsagesExtension);
+  if (!anchor || !ku || (ku.usages & x509.KeyUsageFlags.keyCertSign) === 0) {
+    throw new Error("CA certificate missing key usage: the issuing CA lacks keyCertSign");
+  }
+  return svid;
+}
+
+function bundleOf(msg: SvidMessage | undefined): TrustBundle {
+  if (!msg || msg.trustBundlePem.length === 0) throw new Error("controller returned no trust bundle");
+  return TrustBundle.fromPem(msg.trustBundlePem.join("\n"));
+}
+
+/**
+ * Enrolls with a one-time token.
+ *
+ * @throws {EnrollmentRefusedError} `invalid enrollment token` when the controller refuses
+ */
+export async function enroll(opts: EnrollOptions): Promise<{ svid: Svid; bundle: TrustBundle }> {
+  const keys = await generateKeyPair();
+  const keyPem = await exportPrivateKeyPem(keys.privateKey);
+  const source = new SvidSource(opts.controllerCa.toPem());
+  const client = new EnrollmentClient(
+    opts.controllerAddr,
+    channelCredentials(source, { trustDomain: opts.trustDomain }),
+    channelOptions(),
+  );
+  try {
+    // deno-lint-ignore no-explicit-any
+    let res: any;
+    try {
+      res = await unary(client, "enroll", {
+        token: opts.token,
+        role: opts.role,
+        id: opts.id,
+        csrPem: await createCsr(keys),
+        privateIp: opts.privateIp ?? "",
+        version: VERSION,
+      }, opts.timeoutMs ?? 15_000);
+    } catch (err) {
+      const code = (err as grpc.ServiceError).code;
+      const msg = describeGrpcError(err);
+      if (code === grpc.status.PERMISSION_DENIED || code === grpc.status.UNAUTHENTICATED) {
+        throw new EnrollmentRefusedError(
+          `enrollment refused: ${msg.includes("invalid enrollment token") ? msg : `invalid enrollment token (${msg})`}; create a new token with POST /api/admin/tokens and set ENROLLMENT_TOKEN`,
+        );
+      }
+      if (code === grpc.status.ALREADY_EXISTS) {
+        throw new EnrollmentRefusedError(`enrollment refused: ${msg}; revoke the old identity or pick another id`);
+      }
+      throw new Error(`enrollment failed: ${msg}`);
+    }
+    const bundle = bundleOf(res.svid);
+    const svid = await checkIssued(res.svid.certificatePem, keyPem, bundle, opts).catch((e) => {
+      throw new Error(`enrollment failed: ${(e as Error).message}`);
+    });
+    return { svid, bundle };
+  } finally {
+    client.close();
+  }
+}
+
+/** Options of {@link renew}. */
+export interface RenewOptions extends ExpectedIdentity {
+  controllerAddr: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Renews with the current credentials. The new certificate must chain to the agent's CURRENT
+ * bundle (failure mode 4.2: `internal CA mismatch during renewal`); nothing is swapped here.
+ *
+ * @throws {NonRetryableError} when the controller says the identity is revoked
+ */
+export async function renew(
+  creds: AgentCredentials,
+  opts: RenewOptions,
+): Promise<{ svid: Svid; bundle: TrustBundle }> {
+  const keys = await generateKeyPair();
+  const keyPem = await exportPrivateKeyPem(keys.privateKey);
+  const client = new EnrollmentClient(
+    opts.controllerAddr,
+    channelCredentials(creds.source, { trustDomain: opts.trustDomain }),
+    channelOptions(),
+  );
+  try {
+    // deno-lint-ignore no-explicit-any
+    let res: any;
+    try {
+      res = await unary(client, "renew", { csrPem: await createCsr(keys), version: VERSION }, opts.timeoutMs ?? 15_000);
+    } catch (err) {
+      const code = (err as grpc.ServiceError).code;
+      const msg = describeGrpcError(err);
+      if (code === grpc.status.PERMISSION_DENIED) throw new NonRetryableError(`renewal refused: ${msg}`);
+      throw new Error(`renewal failed: ${msg}`);
+    }
+    const offered = bundleOf(res.svid);
+    let svid: Svid;
+    try {
+      svid = await checkIssued(res.svid.certificatePem, keyPem, creds.bundle, opts);
+    } catch (e) {
+      throw new Error(
+        `internal CA mismatch during renewal: the new certificate does not chain to the trusted CAs (${(e as Error).message}); keeping the current certificate`,
+      );
+    }
+    // Trust what we trusted plus what the controller now names (CA rotation adds, never drops here).
+    let bundle = creds.bundle;
+    for (const c of offered.certificates) bundle = bundle.with(c);
+    return { svid, bundle };
+  } finally {
+    client.close();
+  }
+}

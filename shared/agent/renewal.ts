@@ -1,0 +1,67 @@
+/**
+ * The renewal loop: renew once less than a third of the lifetime remains (with jitter, so a
+ * fleet does not renew in lockstep), swap atomically, keep the current credentials and retry
+ * with backoff on failure (failure modes 4.1, 4.2).
+ * @module
+ */
+import { Backoff } from "./backoff.ts";
+import { NonRetryableError, realSleep, type Sleep } from "./agent_loop.ts";
+import type { AgentCredentials } from "./credentials.ts";
+import type { Svid } from "../pki/svid.ts";
+import type { TrustBundle } from "../pki/bundle.ts";
+import type { Logger } from "../log/logger.ts";
+
+/** When to renew `svid`: 2/3 of its lifetime minus up to 5 % jitter. */
+export function renewalTime(svid: { notBefore: Date; notAfter: Date }, random: () => number = Math.random): number {
+  const start = svid.notBefore.getTime();
+  const life = svid.notAfter.getTime() - start;
+  return start + life * (2 / 3) - life * 0.05 * random();
+}
+
+/** Options of {@link runRenewalLoop}. */
+export interface RenewalOptions {
+  creds: AgentCredentials;
+  /** One renewal attempt (see enroll.ts renew()). */
+  renewOnce: () => Promise<{ svid: Svid; bundle: TrustBundle }>;
+  /** Persists renewed credentials (called before the swap is announced). */
+  persist: (svid: Svid, bundle: TrustBundle) => Promise<void>;
+  log: Logger;
+  signal: AbortSignal;
+  now?: () => number;
+  sleep?: Sleep;
+  random?: () => number;
+}
+
+/** Renews until `signal` aborts; rejects only with a NonRetryableError (e.g. revoked identity). */
+export async function runRenewalLoop(opts: RenewalOptions): Promise<void> {
+  const now = opts.now ?? Date.now;
+  const sleep = opts.sleep ?? realSleep;
+  const random = opts.random ?? Math.random;
+  const backoff = new Backoff({ baseMs: 1_000, capMs: 30_000, random });
+  while (!opts.signal.aborted) {
+    const current = opts.creds.svid;
+    const wait = renewalTime(current, random) - now();
+    if (wait > 0) await sleep(wait, opts.signal);
+    if (opts.signal.aborted) return;
+    try {
+      const { svid, bundle } = await opts.renewOnce();
+      await opts.persist(svid, bundle);
+      opts.creds.update({ svid, bundle });
+      backoff.reset();
+      opts.log.info("certificate renewed", {
+        spiffe_id: svid.spiffeId.uri,
+        not_after: svid.notAfter.toISOString(),
+      });
+    } catch (error) {
+      if (error instanceof NonRetryableError) throw error;
+      const remaining = current.notAfter.getTime() - now();
+      const delay = Math.max(50, Math.min(backoff.next(), remaining / 4));
+      opts.log.warn("certificate renewal failed; keeping the current certificate", {
+        error: (error as Error).message,
+        expires_at: current.notAfter.toISOString(),
+        retry_in_ms: Math.round(delay),
+      });
+      await sleep(delay, opts.signal);
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Joins two sockets: bytes both ways with backpressure (stream.pipe pauses the reader while
+ * the writer is full), half-close (an 'end' on one side ends the other's writable side; both
+ * sockets are allowHalfOpen) and an idle timeout. No per-chunk work beyond pipe itself.
+ * @module
+ */
+import type { Socket } from "node:net";
+
+/** Options of {@link splice}. */
+export interface SpliceOptions {
+  /** Close both after this long without traffic in either direction; default 0 (never). */
+  idleTimeoutMs?: number;
+  /** Called once when both sockets are closed, with the first error if any. */
+  onClose?: (error?: Error) => void;
+}
+
+/** Pipes `a` ⇄ `b` until both directions have ended or one side fails. */
+export function splice(a: Socket, b: Socket, opts: SpliceOptions = {}): void {
+  let firstError: Error | undefined;
+  let closed = 0;
+  const fail = (e: Error) => {
+    firstError ??= e;
+    a.destroy();
+    b.destroy();
+  };
+  const onClosed = () => {
+    if (++closed === 2) opts.onClose?.(firstError);
+  };
+  a.on("error", fail);
+  b.on("error", fail);
+  a.once("close", onClosed);
+  b.once("close", onClosed);
+  // When one side has been fully closed (both directions), tear down the other.
+  a.once("close", () => b.end());
+  b.once("close", () => a.end());
+  if (opts.idleTimeoutMs && opts.idleTimeoutMs > 0) {
+    // Either side's timer firing means no traffic on it; reset by activity on both.
+    const idle = () => fail(new Error(`idle for ${opts.idleTimeoutMs} ms`));
+    a.setTimeout(opts.idleTimeoutMs, idle);
+    b.setTimeout(opts.idleTimeoutMs, idle);
+  }
+  a.pipe(b);
+  b.pipe(a);
+  a.resume();
+  b.resume();
+}

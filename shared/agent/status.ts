@@ -1,0 +1,102 @@
+/**
+ * The status file a running agent writes into its state directory (status.json, every few
+ * seconds) and the `status` subcommand that prints it with the stored identity.
+ * @module
+ */
+import { join } from "node:path";
+import { writeAtomic } from "./identity_store.ts";
+import type { IdentityStore } from "./identity_store.ts";
+
+/** What a running agent reports about itself. */
+export interface RuntimeStatus {
+  pid: number;
+  /** RFC 3339 time this file was written. */
+  updated_at: string;
+  /** "connected", "connecting", "refused: ..." */
+  control_plane: string;
+  /** RFC 3339 time of the last (re)connection. */
+  connected_since?: string;
+  reconnects: number;
+  sessions: number;
+  bytes_in: number;
+  bytes_out: number;
+  /** Program-specific details (allowlist size, forwards, ...). */
+  details?: Record<string, unknown>;
+}
+
+/** Path of the status file in `dir`. */
+export function statusPath(dir: string): string {
+  return join(dir, "status.json");
+}
+
+/** Writes status.json atomically. */
+export async function writeStatus(dir: string, status: RuntimeStatus): Promise<void> {
+  await writeAtomic(statusPath(dir), JSON.stringify(status) + "\n", 0o644);
+}
+
+/** The whole `status` report: identity plus runtime. */
+export interface StatusReport {
+  state_dir: string;
+  identity: {
+    spiffe_id: string;
+    not_before: string;
+    not_after: string;
+    expires_in_s: number;
+    trusted_ca_fingerprints: string[];
+  } | null;
+  identity_error?: string;
+  running: boolean;
+  runtime: RuntimeStatus | null;
+}
+
+/** Builds the status report from the state directory. A status file older than 15 s means not running. */
+export async function statusReport(store: IdentityStore, now = Date.now()): Promise<StatusReport> {
+  const report: StatusReport = { state_dir: store.dir, identity: null, running: false, runtime: null };
+  if (await store.exists()) {
+    try {
+      const { svid, bundle } = await store.load();
+      report.identity = {
+        spiffe_id: svid.spiffeId.uri,
+        not_before: svid.notBefore.toISOString(),
+        not_after: svid.notAfter.toISOString(),
+        expires_in_s: Math.round((svid.notAfter.getTime() - now) / 1000),
+        trusted_ca_fingerprints: bundle.fingerprints(),
+      };
+    } catch (e) {
+      report.identity_error = (e as Error).message;
+    }
+  }
+  try {
+    const runtime = JSON.parse(await Deno.readTextFile(statusPath(store.dir))) as RuntimeStatus;
+    report.runtime = runtime;
+    report.running = now - Date.parse(runtime.updated_at) < 15_000;
+  } catch { /* never ran */ }
+  return report;
+}
+
+/** The report as readable text. */
+export function formatStatus(r: StatusReport): string {
+  const lines = [`state directory: ${r.state_dir}`];
+  if (r.identity) {
+    lines.push(
+      `identity:        ${r.identity.spiffe_id}`,
+      `certificate:     valid until ${r.identity.not_after} (in ${r.identity.expires_in_s} s)`,
+      `trusted CAs:     ${r.identity.trusted_ca_fingerprints.map((f) => `sha256:${f}`).join(", ")}`,
+    );
+  } else {
+    lines.push(`identity:        ${r.identity_error ?? "none (not enrolled: run enroll with ENROLLMENT_TOKEN)"}`);
+  }
+  if (r.runtime && r.running) {
+    lines.push(
+      `agent:           running (pid ${r.runtime.pid})`,
+      `control plane:   ${r.runtime.control_plane}${r.runtime.connected_since ? ` since ${r.runtime.connected_since}` : ""}`,
+      `reconnects:      ${r.runtime.reconnects}`,
+      `sessions:        ${r.runtime.sessions}`,
+      `bytes:           in ${r.runtime.bytes_in}, out ${r.runtime.bytes_out}`,
+    );
+    for (const [k, v] of Object.entries(r.runtime.details ?? {})) lines.push(`${(k + ":").padEnd(17)}${JSON.stringify(v)}`);
+  } else {
+    lines.push(`agent:           not running${r.runtime ? ` (last seen ${r.runtime.updated_at})` : ""}`);
+  }
+  return lines.join("\n");
+}

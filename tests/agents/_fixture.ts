@@ -1,0 +1,104 @@
+/** Test helpers: an in-process connector listener and tunneler forwarder on loopback. */
+import net from "node:net";
+import { makeTestPki, type TestPki } from "../../shared/pki/testing.ts";
+import { AgentCredentials } from "../../shared/agent/credentials.ts";
+import { TunnelListener } from "../../connector/listener.ts";
+import { Forwarder } from "../../tunneler/forwards.ts";
+import { parseForwards } from "../../tunneler/config.ts";
+import { createLogger, type Logger } from "../../shared/log/logger.ts";
+
+export const TD = "postern.internal";
+
+/** A logger collecting lines. */
+export function memLog(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { lines, log: createLogger({ level: "debug", write: (l) => lines.push(l) }) };
+}
+
+/** An echo server: echoes until the client half-closes, then sends "bye" and ends. */
+export async function echoServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const server = net.createServer({ allowHalfOpen: true }, (s) => {
+    s.pipe(s, { end: false });
+    s.on("end", () => s.end("bye"));
+    s.on("error", () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+export interface Rig {
+  pki: TestPki;
+  connectorCreds: AgentCredentials;
+  tunnelerCreds: AgentCredentials;
+  listener: TunnelListener;
+  forwarder: Forwarder;
+  connectorPort: number;
+  connectorLog: string[];
+  tunnelerLog: string[];
+  close(): Promise<void>;
+}
+
+/** A connector listener and a forwarder with `forwards`, the tunneler "t1" allowed when `allow`. */
+export async function rig(opts: {
+  forwards: string;
+  resources: string[];
+  allow?: boolean;
+  connectorIps?: string[];
+  connectorTtlMs?: number;
+  tunnelerTtlMs?: number;
+  pki?: TestPki;
+}): Promise<Rig> {
+  const pki = opts.pki ?? await makeTestPki();
+  const c = await pki.issue("connector", "c1", { ipSans: opts.connectorIps ?? ["127.0.0.1"], ...(opts.connectorTtlMs ? { ttlMs: opts.connectorTtlMs } : {}) });
+  const t = await pki.issue("tunneler", "t1", opts.tunnelerTtlMs ? { ttlMs: opts.tunnelerTtlMs } : {});
+  const connectorCreds = new AgentCredentials(c, pki.bundle);
+  const tunnelerCreds = new AgentCredentials(t, pki.bundle);
+  const cl = memLog();
+  const tl = memLog();
+  const listener = new TunnelListener({ creds: connectorCreds, trustDomain: TD, log: cl.log });
+  listener.setPolicy(opts.allow === false ? [] : ["t1"], opts.resources);
+  const connectorPort = await listener.listen("127.0.0.1", 0);
+  const forwarder = new Forwarder(
+    () => ({ creds: tunnelerCreds, trustDomain: TD, host: "127.0.0.1", port: connectorPort }),
+    tl.log,
+  );
+  await forwarder.start(parseForwards(opts.forwards));
+  return {
+    pki,
+    connectorCreds,
+    tunnelerCreds,
+    listener,
+    forwarder,
+    connectorPort,
+    connectorLog: cl.lines,
+    tunnelerLog: tl.lines,
+    async close() {
+      await forwarder.close(0);
+      await listener.close(0);
+    },
+  };
+}
+
+/** Connects to 127.0.0.1:port, sends `data`, half-closes, returns everything received. */
+export function roundTrip(port: number, data: Uint8Array): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    const s = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true }, () => s.end(data));
+    s.on("data", (c: Uint8Array) => chunks.push(c));
+    s.on("end", () => {
+      s.end();
+      const total = chunks.reduce((n, c) => n + c.length, 0);
+      const out = new Uint8Array(total);
+      let o = 0;
+      for (const c of chunks) {
+        out.set(c, o);
+        o += c.length;
+      }
+      resolve(out);
+    });
+    s.on("error", reject);
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * Dials the connector: mutual TLS with the tunneler's SVID, no servername (Deno's node:tls
+ * refuses an IP there), the peer verified here: chain, `spiffe://<td>/connector/<id>`, and
+ * the dialed IP as an IP SAN (failure mode 2.2). Then one TunnelHello, one TunnelReply.
+ * @module
+ */
+import tls from "node:tls";
+import { encodeFrame, readFrame } from "../shared/agent/framing.ts";
+import { verifyTlsPeer } from "../shared/agent/peer.ts";
+import type { AgentCredentials } from "../shared/agent/credentials.ts";
+import { TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
+import type { VerifiedPeer } from "../shared/pki/verify.ts";
+
+/** The connector refused the request; `reason` is what it said (e.g. `tunneler not allowed`). */
+export class TunnelRefusedError extends Error {
+  override name = "TunnelRefusedError";
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** Where and how to dial. */
+export interface DialOptions {
+  creds: AgentCredentials;
+  trustDomain: string;
+  /** The connector's IP (CONNECTOR_ADDR host). */
+  host: string;
+  port: number;
+  /** Handshake plus reply deadline; default 10 000 ms. */
+  timeoutMs?: number;
+}
+
+/**
+ * Opens one TLS connection to the connector and sends `hello`. Resolves with the socket
+ * (paused, bytes after the reply kept for the reader) once the connector accepted.
+ *
+ * @throws {PeerVerificationError} when the connector's certificate is refused
+ * @throws {TunnelRefusedError} when the connector refuses us or the request
+ */
+export function dialConnector(
+  opts: DialOptions,
+  hello: TunnelHello,
+): Promise<{ socket: tls.TLSSocket; peer: VerifiedPeer }> {
+  return new Promise((resolve, reject) => {
+    const { svid } = opts.creds;
+    const socket = tls.connect({
+      host: opts.host,
+      port: opts.port,
+      cert: svid.certPem,
+      key: svid.keyPem,
+      rejectUnauthorized: false,
+      allowHalfOpen: true,
+    } as tls.ConnectionOptions);
+    socket.setNoDelay(true);
+    const timer = setTimeout(() => fail(new Error(`connector ${opts.host}:${opts.port} did not answer in time`)), opts.timeoutMs ?? 10_000);
+    let settled = false;
+    const fail = (e: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      reject(e);
+    };
+    socket.once("error", (e: Error) => fail(new Error(`connector ${opts.host}:${opts.port}: ${e.message}`)));
+    socket.once("secureConnect", async () => {
+      try {
+        const peer = await verifyTlsPeer(socket, opts.creds.bundle, {
+          trustDomain: opts.trustDomain,
+          role: "connector",
+          dialedIp: opts.host,
+        });
+        socket.write(encodeFrame(TunnelHello.encode(hello).finish()));
+        let reply: TunnelReply;
+        try {
+          reply = TunnelReply.decode(await readFrame(socket, opts.timeoutMs ?? 10_000));
+        } catch (e) {
+          // A bare close right after the handshake: the connector refused our certificate.
+          throw new TunnelRefusedError(
+            `connector closed the connection (it may not trust our certificate: ${(e as Error).message})`,
+          );
+        }
+        if (!reply.ok) throw new TunnelRefusedError(reply.error || "refused");
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        socket.removeAllListeners("error");
+        resolve({ socket, peer });
+      } catch (e) {
+        fail(e as Error);
+      }
+    });
+  });
+}
