@@ -1,0 +1,100 @@
+/** One program of the system started as a real process, its output kept in a log file. */
+export interface Child {
+  readonly name: string;
+  readonly logPath: string;
+  readonly exited: Promise<number>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
+  stop(graceMs?: number): Promise<number>;
+  /** The last lines of the log, for error messages. */
+  tail(lines?: number): Promise<string>;
+}
+
+/** Where the repository lives (programs are started from here). */
+export const REPO_ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
+
+/**
+ * Starts `deno run -P=<program> <program>/main.ts ...args` with the real deno binary, the same
+ * permission set that `deno task <program>` uses, and only the variables in `env`.
+ */
+export async function startChild(
+  name: string,
+  program: string,
+  args: string[],
+  env: Record<string, string>,
+  logDir: string,
+): Promise<Child> {
+  const logPath = `${logDir}/${name}.log`;
+  const log = await Deno.open(logPath, { create: true, append: true });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", `-P=${program}`, `${program}/main.ts`, ...args],
+    cwd: REPO_ROOT,
+    clearEnv: true,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: Deno.env.get("HOME") ?? "/tmp",
+      NO_COLOR: "1",
+      ...env,
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const copy = (stream: ReadableStream<Uint8Array>) =>
+    stream.pipeTo(
+      new WritableStream({ write: (chunk) => void log.writeSync(chunk) }),
+    ).catch(() => {});
+  const copied = Promise.all([copy(child.stdout), copy(child.stderr)]);
+  const exited = child.status.then(async (s) => {
+    await copied;
+    log.close();
+    return s.code;
+  });
+  let ended = false;
+  exited.then(() => (ended = true));
+  return {
+    name,
+    logPath,
+    exited,
+    async stop(graceMs = 5_000) {
+      if (!ended) {
+        try {
+          child.kill("SIGTERM");
+        } catch { /* gone */ }
+        const timer = setTimeout(() => {
+          try {
+            child.kill("SIGKILL");
+          } catch { /* gone */ }
+        }, graceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+      return await exited;
+    },
+    async tail(lines = 20) {
+      const text = await Deno.readTextFile(logPath).catch(() => "");
+      return text.trimEnd().split("\n").slice(-lines).join("\n");
+    },
+  };
+}
+
+/** Polls `probe` every 100 ms until it returns a value, or fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  child?: Child,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const log = child ? `\n--- ${child.logPath} ---\n${await child.tail()}` : "";
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${last})` : ""}${log}`);
+}

@@ -1,0 +1,59 @@
+/**
+ * `deno task demo` (or `npm start`): the whole system on loopback with embedded defaults.
+ * POSTERN_DEMO_DIR picks the working directory (default: a fresh temporary one).
+ * `--check` brings everything up, fetches through the tunnel once, stops and exits 0.
+ */
+import { parseArgs } from "node:util";
+import { PRIVATE_GREETING, startTopology, type Topology } from "./topology.ts";
+
+const { values } = parseArgs({ args: Deno.args, options: { check: { type: "boolean", default: false } } });
+const dir = Deno.env.get("POSTERN_DEMO_DIR") || await Deno.makeTempDir({ prefix: "postern-demo-" });
+await Deno.mkdir(dir, { recursive: true });
+
+console.log(`Postern demo in ${dir}`);
+let topology: Topology;
+try {
+  topology = await startTopology({ dir, progress: (line) => console.log(`  … ${line}`) });
+} catch (error) {
+  console.error(`demo failed: ${(error as Error).message}`);
+  Deno.exit(1);
+}
+
+const body = await (await fetch(topology.forwardUrl)).text();
+if (values.check) {
+  await topology.stop();
+  console.log(
+    body === PRIVATE_GREETING ? "demo check: ok" : `demo check: unexpected answer ${JSON.stringify(body)}`,
+  );
+  Deno.exit(body === PRIVATE_GREETING ? 0 : 1);
+}
+
+const t = topology;
+console.log(`
+Postern is running. Everything listens on 127.0.0.1; logs are in ${t.dir}/logs.
+
+  Admin UI      ${t.uiUrl}   (password: ${t.uiPassword})
+  Admin API     ${t.admin.baseUrl}   (Authorization: Bearer ${t.admin.token})
+  Through the tunnel to the private service ${t.privateServiceAddr}:
+                curl ${t.forwardUrl}
+
+  Add a second tunneler by hand:
+    TOKEN=$(curl -s -X POST -H 'Authorization: Bearer ${t.admin.token}' \\
+      -d '{"role":"tunneler"}' ${t.admin.baseUrl}/api/admin/tokens | sed -E 's/.*"token":"([^"]+)".*/\\1/')
+    curl -s -X PUT -H 'Authorization: Bearer ${t.admin.token}' \\
+      -d '{"tunnelers":["${t.tunnelerId}","laptop-2"]}' ${t.admin.baseUrl}/api/admin/connectors/${t.connectorId}/allowlist
+    CONTROLLER_ADDR=${t.grpcAddr} TUNNELER_ID=laptop-2 CONTROLLER_CA_PATH=${t.caPath} \\
+      ENROLLMENT_TOKEN=$TOKEN CONNECTOR_ADDR=${t.connectorAddr} TUNNELER_STATE_DIR=${t.dir}/laptop-2 \\
+      TUNNELER_FORWARDS=127.0.0.1:18081=${t.privateServiceAddr} deno task tunneler run
+    curl http://127.0.0.1:18081/
+
+Ctrl-C stops everything.`);
+
+const shutdown = async () => {
+  console.log("\nstopping every process …");
+  await t.stop();
+  console.log("stopped.");
+  Deno.exit(0);
+};
+Deno.addSignalListener("SIGINT", shutdown);
+Deno.addSignalListener("SIGTERM", shutdown);
