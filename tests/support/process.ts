@@ -37,8 +37,13 @@ export function startProgram(program: string, options: StartOptions = {}): Runni
 
 /** Starts the real deno binary with `args` from the repo root and collects its output. */
 export function startDeno(args: string[], options: StartOptions = {}): RunningProgram {
+  return startCommand(Deno.execPath(), args, options);
+}
+
+/** Starts any command from the repo root (e.g. `ip netns exec NS deno ...`) and collects its output. */
+export function startCommand(command: string, args: string[], options: StartOptions = {}): RunningProgram {
   const verbose = options.verbose ?? Deno.env.get("POSTERN_TEST_VERBOSE") === "1";
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(command, {
     args,
     cwd: options.cwd ?? REPO_ROOT,
     clearEnv: true,

@@ -1,0 +1,94 @@
+/**
+ * Test hosts as Linux network namespaces (root only): a "public" LAN on a bridge, and a private
+ * LAN that only the connector's host reaches. Everything is created by the test and torn down
+ * by `destroy()`, even after a failure.
+ */
+export interface TestNetwork {
+  /** Namespace name of each host. */
+  hosts: Record<"controller" | "connector" | "tunneler" | "resource", string>;
+  /** Address of each host: controller/connector/tunneler on the public LAN, resource on the private one. */
+  ips: Record<
+    "controller" | "connector" | "tunneler" | "resource" | "connectorPrivate" | "testRunner",
+    string
+  >;
+  destroy(): Promise<void>;
+}
+
+async function ip(...args: string[]): Promise<void> {
+  const out = await new Deno.Command("ip", { args, stdout: "piped", stderr: "piped" }).output();
+  if (!out.success) throw new Error(`ip ${args.join(" ")}: ${new TextDecoder().decode(out.stderr).trim()}`);
+}
+
+/** Whether this process may build namespaces (root and iproute2 present). */
+export async function canUseNetns(): Promise<boolean> {
+  if (Deno.uid() !== 0) return false;
+  return await new Deno.Command("ip", { args: ["netns", "list"], stdout: "null", stderr: "null" }).output()
+    .then((o) => o.success, () => false);
+}
+
+/** Builds the four hosts, a hub namespace with the bridge, and a veth from this process's namespace. */
+export async function createTestNetwork(): Promise<TestNetwork> {
+  const tag = `pn${Deno.pid % 10000}`;
+  const net = 10 + (Deno.pid % 200); // 10.231.<net>.0/24 public, 10.231.<net+1>.0/24 private
+  const pub = `10.231.${net}`;
+  const priv = `10.231.${net + 1}`;
+  const hub = `${tag}hub`;
+  const hosts = {
+    controller: `${tag}ctl`,
+    connector: `${tag}con`,
+    tunneler: `${tag}tun`,
+    resource: `${tag}res`,
+  };
+  const all = [hub, ...Object.values(hosts)];
+  const rootVeth = `${tag}r`;
+  const destroy = async () => {
+    for (const ns of all) await ip("netns", "del", ns).catch(() => {});
+    await ip("link", "del", rootVeth).catch(() => {});
+  };
+  try {
+    for (const ns of all) {
+      await ip("netns", "add", ns);
+      await ip("-n", ns, "link", "set", "lo", "up");
+    }
+    await ip("-n", hub, "link", "add", "br0", "type", "bridge");
+    await ip("-n", hub, "link", "set", "br0", "up");
+    const attach = async (ns: string | null, name: string, address: string) => {
+      const peer = `${name}h`;
+      await ip("link", "add", name, "type", "veth", "peer", "name", peer);
+      if (ns) await ip("link", "set", name, "netns", ns);
+      await ip("link", "set", peer, "netns", hub);
+      const inNs = ns ? ["-n", ns] : [];
+      await ip(...inNs, "addr", "add", `${address}/24`, "dev", name);
+      await ip(...inNs, "link", "set", name, "up");
+      await ip("-n", hub, "link", "set", peer, "master", "br0");
+      await ip("-n", hub, "link", "set", peer, "up");
+    };
+    await attach(hosts.controller, `${tag}c`, `${pub}.1`);
+    await attach(hosts.connector, `${tag}n`, `${pub}.2`);
+    await attach(hosts.tunneler, `${tag}t`, `${pub}.3`);
+    await attach(null, rootVeth, `${pub}.254`);
+    // The private LAN: a direct link between the connector's host and the resource's host.
+    await ip("link", "add", `${tag}p`, "type", "veth", "peer", "name", `${tag}q`);
+    await ip("link", "set", `${tag}p`, "netns", hosts.connector);
+    await ip("link", "set", `${tag}q`, "netns", hosts.resource);
+    await ip("-n", hosts.connector, "addr", "add", `${priv}.1/24`, "dev", `${tag}p`);
+    await ip("-n", hosts.resource, "addr", "add", `${priv}.2/24`, "dev", `${tag}q`);
+    await ip("-n", hosts.connector, "link", "set", `${tag}p`, "up");
+    await ip("-n", hosts.resource, "link", "set", `${tag}q`, "up");
+  } catch (error) {
+    await destroy();
+    throw error;
+  }
+  return {
+    hosts,
+    ips: {
+      controller: `${pub}.1`,
+      connector: `${pub}.2`,
+      tunneler: `${pub}.3`,
+      testRunner: `${pub}.254`,
+      connectorPrivate: `${priv}.1`,
+      resource: `${priv}.2`,
+    },
+    destroy,
+  };
+}
