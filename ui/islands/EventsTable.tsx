@@ -1,0 +1,56 @@
+/// <reference lib="dom" />
+import type { AuditEvent } from "../lib/admin_client.ts";
+import { absoluteTime, eventDetails } from "../lib/format.ts";
+import { LiveError, RelTime } from "./_bits.tsx";
+import { useLiveJson, useNow } from "./_live.ts";
+
+/** Props of EventsTable: the events, the API query they came from, the server clock. */
+export interface EventsTableProps {
+  events: AuditEvent[];
+  /** Query string for /api/admin/events (filters), e.g. "?kind=enrolled&limit=50". */
+  query: string;
+  now: number;
+  /** Show at most this many rows (dashboard: a few). */
+  max?: number;
+}
+
+/** The audit trail, newest first, kept live. */
+export default function EventsTable(props: EventsTableProps) {
+  const { data, error } = useLiveJson(`/api/admin/events${props.query}`, props.events);
+  const now = useNow(props.now);
+  const sorted = [...data].sort((a, b) => String(b.ts ?? "").localeCompare(String(a.ts ?? "")))
+    .slice(0, props.max ?? 500);
+  return (
+    <div>
+      <LiveError error={error} />
+      {sorted.length === 0 ? <p class="empty">No events.</p> : (
+        <div class="scroll">
+          <table id="events">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Agent</th>
+                <th scope="col">Details</th>
+              </tr>
+            </thead>
+            <tbody>
+              {sorted.map((e, i) => (
+                <tr key={e.id ?? i}>
+                  <td title={absoluteTime(e.ts)}>
+                    <RelTime iso={e.ts} now={now} />
+                  </td>
+                  <td>
+                    <span class="kind">{e.kind ?? "—"}</span>
+                  </td>
+                  <td>{e.agent ?? "—"}</td>
+                  <td class="details">{eventDetails(e)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}

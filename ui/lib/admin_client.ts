@@ -1,0 +1,129 @@
+/** Server-side client of the controller's admin API; the only place the admin token is used. */
+
+/** A connector as the admin API reports it. */
+export interface Connector {
+  id: string;
+  spiffe_id?: string;
+  private_ip?: string;
+  version?: string;
+  status?: string;
+  last_seen?: string | null;
+  cert_expires_at?: string | null;
+}
+
+/** A tunneler as the admin API reports it. */
+export interface Tunneler {
+  id: string;
+  spiffe_id?: string;
+  connector_id?: string | null;
+  status?: string;
+  last_seen?: string | null;
+  cert_expires_at?: string | null;
+}
+
+/** An audit event. */
+export interface AuditEvent {
+  id?: string | number;
+  ts?: string;
+  kind?: string;
+  agent?: string;
+  [field: string]: unknown;
+}
+
+/** An enrollment token (the secret only in the create response). */
+export interface EnrollmentToken {
+  id: string;
+  token?: string;
+  role?: string;
+  expires_at?: string;
+  note?: string | null;
+  [field: string]: unknown;
+}
+
+/** The controller answered with an error status; `message` is its `error` text. */
+export class AdminApiError extends Error {
+  override name = "AdminApiError";
+  /** HTTP status from the controller. */
+  status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** The controller could not be reached at all. */
+export class ControllerUnreachableError extends Error {
+  override name = "ControllerUnreachableError";
+}
+
+/** Takes the list out of a bare array or `{items|events|tokens|connectors|tunnelers|…: [...]}`. */
+export function asList<T>(body: unknown, key?: string): T[] {
+  if (Array.isArray(body)) return body as T[];
+  if (body && typeof body === "object") {
+    const record = body as Record<string, unknown>;
+    for (const k of [key, "items", "events", "tokens", "connectors", "tunnelers", "resources", "data"]) {
+      if (k && Array.isArray(record[k])) return record[k] as T[];
+    }
+  }
+  return [];
+}
+
+/** Talks to `apiUrl` with the bearer token. */
+export class AdminClient {
+  readonly apiUrl: string;
+  #token: string;
+  #fetch: typeof fetch;
+
+  /** `fetchImpl` lets tests substitute the network. */
+  constructor(apiUrl: string, token: string, fetchImpl: typeof fetch = fetch) {
+    this.apiUrl = apiUrl.replace(/\/+$/, "");
+    this.#token = token;
+    this.#fetch = fetchImpl;
+  }
+
+  /** Sends a raw request to `pathAndQuery` with the bearer token; network failures become ControllerUnreachableError. */
+  async raw(pathAndQuery: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set("authorization", `Bearer ${this.#token}`);
+    try {
+      return await this.#fetch(this.apiUrl + pathAndQuery, { ...init, headers });
+    } catch (error) {
+      if (init.signal?.aborted) throw error;
+      throw new ControllerUnreachableError(
+        `controller unreachable at ${this.apiUrl}: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** Sends JSON and returns the parsed JSON answer; a non-2xx answer is an AdminApiError. */
+  async json<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const init: RequestInit = { method, signal: AbortSignal.timeout(10_000) };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers = { "content-type": "application/json" };
+    }
+    const res = await this.raw(path, init);
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch { /* not JSON */ }
+    if (!res.ok) {
+      const message = (parsed as { error?: string } | undefined)?.error ?? (text.trim() || res.statusText);
+      throw new AdminApiError(res.status, message);
+    }
+    return parsed as T;
+  }
+
+  /** GET a list, accepting a bare array or a wrapped one. */
+  async list<T>(path: string, key?: string): Promise<T[]> {
+    return asList<T>(await this.json("GET", path), key);
+  }
+
+  /** GET one object; unwraps `{connector: {...}}`-style answers. */
+  async one<T>(path: string, key: string): Promise<T> {
+    const body = await this.json<Record<string, unknown>>("GET", path);
+    const inner = body?.[key];
+    return (inner && typeof inner === "object" && !Array.isArray(inner) ? inner : body) as T;
+  }
+}

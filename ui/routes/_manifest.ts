@@ -1,0 +1,40 @@
+/** The route table, Fresh-style: URL pattern → route module (first match wins). */
+import type { RouteModule } from "../server.tsx";
+import * as adminProxy from "./api/admin/proxy.ts";
+import * as connectorAllowlist from "./connectors/allowlist.tsx";
+import * as connectorDetail from "./connectors/detail.tsx";
+import * as connectors from "./connectors/index.tsx";
+import * as connectorResources from "./connectors/resources.tsx";
+import * as connectorRevoke from "./connectors/revoke.tsx";
+import * as events from "./events.tsx";
+import * as healthz from "./healthz.ts";
+import * as index from "./index.tsx";
+import * as login from "./login.tsx";
+import * as logout from "./logout.ts";
+import * as staticFiles from "./static.ts";
+import * as tokens from "./tokens/index.tsx";
+import * as tokenRevoke from "./tokens/revoke.tsx";
+import * as tunnelerDetail from "./tunnelers/detail.tsx";
+import * as tunnelers from "./tunnelers/index.tsx";
+import * as tunnelerRevoke from "./tunnelers/revoke.tsx";
+
+/** `[pathname pattern, module]` pairs. */
+export const ROUTES: [string, RouteModule][] = [
+  ["/static/*", staticFiles],
+  ["/healthz", healthz],
+  ["/login", login],
+  ["/logout", logout],
+  ["/api/admin/*", adminProxy],
+  ["/", index],
+  ["/connectors", connectors],
+  ["/connectors/:id", connectorDetail],
+  ["/connectors/:id/allowlist", connectorAllowlist],
+  ["/connectors/:id/resources", connectorResources],
+  ["/connectors/:id/revoke", connectorRevoke],
+  ["/tunnelers", tunnelers],
+  ["/tunnelers/:id", tunnelerDetail],
+  ["/tunnelers/:id/revoke", tunnelerRevoke],
+  ["/tokens", tokens],
+  ["/tokens/:id/revoke", tokenRevoke],
+  ["/events", events],
+];

@@ -1,0 +1,73 @@
+/**
+ * `/api/admin/*` for a logged-in operator: forwards the request to the controller with the bearer
+ * token added on the server (failure mode 6.1: every contract route answers, none 404s here).
+ * Controller answers pass through with their status and body, server-sent events stream through;
+ * an unreachable controller is a 502 with a JSON error. Writes need the session's CSRF token in
+ * the X-CSRF-Token header.
+ */
+import { ControllerUnreachableError } from "../../../lib/admin_client.ts";
+import { csrfOk, type Handler, json, type RouteModule } from "../../../server.tsx";
+
+const PASS_REQUEST_HEADERS = ["content-type", "accept", "last-event-id"];
+const PASS_RESPONSE_HEADERS = ["content-type", "cache-control", "retry-after", "location", "etag"];
+
+const proxy: Handler = async ({ req, url, session, deps }) => {
+  const write = !["GET", "HEAD"].includes(req.method);
+  if (write && !csrfOk(req.headers.get("x-csrf-token"), session.csrf)) {
+    return json({ error: "missing or invalid X-CSRF-Token header: reload the page and try again" }, 403);
+  }
+  const headers = new Headers();
+  for (const name of PASS_REQUEST_HEADERS) {
+    const value = req.headers.get(name);
+    if (value) headers.set(name, value);
+  }
+  let upstream: Response;
+  try {
+    upstream = await deps.client.raw(url.pathname + url.search, {
+      method: req.method,
+      headers,
+      body: write ? await req.arrayBuffer() : null,
+    });
+  } catch (error) {
+    if (error instanceof ControllerUnreachableError) {
+      deps.logger.warn("controller unreachable", { path: url.pathname, error: error.message });
+      return json({ error: error.message }, 502);
+    }
+    throw error;
+  }
+  if (upstream.status === 404 || upstream.status >= 500) {
+    deps.logger.warn("controller answered an error", {
+      method: req.method,
+      path: url.pathname,
+      status: upstream.status,
+    });
+  }
+  const out = new Headers();
+  for (const name of PASS_RESPONSE_HEADERS) {
+    const value = upstream.headers.get(name);
+    if (value) out.set(name, value);
+  }
+  if (!out.has("cache-control")) out.set("cache-control", "no-store");
+  if (upstream.status === 401) {
+    // The controller refused our admin token: the operator is logged in, the UI is misconfigured.
+    return json(
+      { error: "the controller refused ADMIN_AUTH_TOKEN: check that it matches the controller's" },
+      502,
+    );
+  }
+  return new Response(upstream.body, {
+    status: upstream.status,
+    statusText: upstream.statusText,
+    headers: out,
+  });
+};
+
+/** Every method, every path under /api/admin/. */
+export const handler: RouteModule["handler"] = {
+  GET: proxy,
+  HEAD: proxy,
+  POST: proxy,
+  PUT: proxy,
+  DELETE: proxy,
+  PATCH: proxy,
+};

@@ -1,0 +1,208 @@
+/**
+ * `/tokens`: enrollment tokens. GET lists them (no secrets) with the create form; POST creates one
+ * and shows it once, with its expiry, a copy button and the install snippet. The answer is never
+ * cached and the token is kept nowhere in the UI.
+ */
+import { Island } from "../../components/Island.tsx";
+import { installCommands } from "../../components/InstallSnippet.tsx";
+import type { Connector, EnrollmentToken } from "../../lib/admin_client.ts";
+import { absoluteTime, relativeTime } from "../../lib/format.ts";
+import { type Ctx, describeError, type RouteModule } from "../../server.tsx";
+
+const ID = /^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$/;
+const TTLS = [["900", "15 minutes"], ["3600", "1 hour"], ["86400", "24 hours"], [
+  "604800",
+  "7 days",
+]] as const;
+
+interface FormState {
+  role?: string;
+  agentId?: string;
+  ttl?: string;
+  note?: string;
+  error?: string | undefined;
+}
+
+async function renderTokens(ctx: Ctx, state: FormState): Promise<Response> {
+  let tokens: EnrollmentToken[] = [];
+  let error: string | undefined;
+  let status = 200;
+  try {
+    tokens = await ctx.deps.client.list<EnrollmentToken>("/api/admin/tokens", "tokens");
+  } catch (e) {
+    ({ status, message: error } = describeError(e));
+    status = status === 502 ? 502 : 200;
+  }
+  const role = state.role ?? ctx.url.searchParams.get("role") ?? "connector";
+  const csrf = ctx.session.csrf;
+  const now = Date.now();
+  return ctx.page(
+    "Enrollment tokens",
+    <>
+      <h1>Enrollment tokens</h1>
+      <section aria-labelledby="create-h">
+        <h2 id="create-h">Create a token</h2>
+        {state.error && <p class="banner error" role="alert" id="token-error">{state.error}</p>}
+        <form method="post" action="/tokens" class="stack" id="token-form">
+          <input type="hidden" name="_csrf" value={csrf} />
+          <fieldset class="inline">
+            <legend>Role</legend>
+            <label>
+              <input type="radio" name="role" value="connector" checked={role !== "tunneler"} /> Connector
+            </label>
+            <label>
+              <input type="radio" name="role" value="tunneler" checked={role === "tunneler"} /> Tunneler
+            </label>
+          </fieldset>
+          <label for="agent_id">Agent id (becomes CONNECTOR_ID / TUNNELER_ID)</label>
+          <input
+            id="agent_id"
+            name="agent_id"
+            required
+            pattern="[a-z0-9]([a-z0-9._\-]{0,62}[a-z0-9])?"
+            placeholder="e.g. office-db-1"
+            value={state.agentId ?? ""}
+          />
+          <label for="ttl">Valid for</label>
+          <select id="ttl" name="ttl">
+            {TTLS.map(([v, label]) => (
+              <option value={v} selected={(state.ttl ?? "3600") === v}>{label}</option>
+            ))}
+          </select>
+          <label for="note">Note (optional)</label>
+          <input id="note" name="note" maxLength={200} value={state.note ?? ""} />
+          <button type="submit">Create token</button>
+        </form>
+      </section>
+      <section aria-labelledby="list-h">
+        <h2 id="list-h">Outstanding tokens</h2>
+        {tokens.length === 0 ? <p class="empty">No tokens.</p> : (
+          <div class="scroll">
+            <table id="tokens">
+              <thead>
+                <tr>
+                  <th scope="col">Id</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Note</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">
+                    <span class="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {tokens.map((t) => (
+                  <tr key={t.id}>
+                    <td>
+                      <code>{t.id}</code>
+                    </td>
+                    <td>{t.role ?? "—"}</td>
+                    <td>{t.note ?? ""}</td>
+                    <td title={absoluteTime(t.expires_at)}>{relativeTime(t.expires_at, now)}</td>
+                    <td>
+                      <form method="post" action={`/tokens/${encodeURIComponent(t.id)}/revoke`}>
+                        <input type="hidden" name="_csrf" value={csrf} />
+                        <button type="submit" class="small">Revoke</button>
+                      </form>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </>,
+    { status, error, notice: ctx.url.searchParams.get("revoked") ? "Token revoked" : undefined },
+  );
+}
+
+export const handler: RouteModule["handler"] = {
+  GET: (ctx) => renderTokens(ctx, {}),
+  async POST(ctx) {
+    const form = ctx.form;
+    const state: FormState = {
+      role: String(form?.get("role") ?? ""),
+      agentId: String(form?.get("agent_id") ?? "").trim(),
+      ttl: String(form?.get("ttl") ?? "3600"),
+      note: String(form?.get("note") ?? "").trim(),
+    };
+    if (state.role !== "connector" && state.role !== "tunneler") {
+      return renderTokens(ctx, {
+        ...state,
+        error: `invalid role "${state.role}": pick connector or tunneler`,
+      });
+    }
+    if (!ID.test(state.agentId!)) {
+      return renderTokens(ctx, {
+        ...state,
+        error: `invalid agent id "${state.agentId}": use lower-case letters, digits, ".", "_" or "-"`,
+      });
+    }
+    const ttl = Number(state.ttl);
+    if (!Number.isInteger(ttl) || ttl <= 0) return renderTokens(ctx, { ...state, error: "invalid validity" });
+    let created: EnrollmentToken;
+    let connectors: Connector[] = [];
+    try {
+      created = await ctx.deps.client.json<EnrollmentToken>("POST", "/api/admin/tokens", {
+        role: state.role,
+        ttl_seconds: ttl,
+        note: state.note || `${state.role} ${state.agentId}`,
+      });
+      if (state.role === "tunneler") {
+        connectors = await ctx.deps.client.list<Connector>("/api/admin/connectors", "connectors").catch(
+          () => [],
+        );
+      }
+    } catch (e) {
+      return renderTokens(ctx, { ...state, error: describeError(e).message });
+    }
+    const role = state.role;
+    const connectorIp = connectors.find((c) => c.status === "ONLINE" && c.private_ip)?.private_ip;
+    const snippet = installCommands({
+      role,
+      agentId: state.agentId!,
+      token: created.token ?? "",
+      controllerAddr: ctx.deps.controllerAddr,
+      connectorAddr: connectorIp ? `${connectorIp}:9443` : undefined,
+    });
+    ctx.deps.logger.info("enrollment token created", { id: created.id, role });
+    return ctx.page(
+      "Token created",
+      <>
+        <h1>
+          New {role} token for <code>{state.agentId}</code>
+        </h1>
+        <p class="banner warn" role="status">
+          This token is shown once. Copy it now: it cannot be displayed again.
+        </p>
+        <dl class="facts">
+          <dt>Token</dt>
+          <dd class="secret">
+            <code id="token-value">{created.token}</code>{" "}
+            <Island name="CopyButton" props={{ target: "token-value", label: "Copy token" }} />
+          </dd>
+          <dt>Expires</dt>
+          <dd id="token-expiry">
+            {absoluteTime(created.expires_at)} ({relativeTime(created.expires_at, Date.now())})
+          </dd>
+          <dt>Token id</dt>
+          <dd>
+            <code>{created.id}</code>
+          </dd>
+        </dl>
+        <h2>Install</h2>
+        <p>
+          On the {role} host, with the <code>postern-{role}</code> binary and unit installed, run:
+        </p>
+        <pre id="install-snippet">{snippet}</pre>
+        <Island name="CopyButton" props={{ target: "install-snippet", label: "Copy install commands" }} />
+        <p>
+          <a href="/tokens">Back to tokens</a> ·{" "}
+          <a href={`/${role}s`}>{role === "connector" ? "Connectors" : "Tunnelers"}</a>
+        </p>
+      </>,
+      { status: 201, headers: { "cache-control": "no-store" } },
+    );
+  },
+};

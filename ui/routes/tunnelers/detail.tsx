@@ -1,0 +1,36 @@
+/** `/tunnelers/:id`: a tunneler's facts (live) and the way to revoke it. */
+import { Island } from "../../components/Island.tsx";
+import type { Tunneler } from "../../lib/admin_client.ts";
+import { describeError, type RouteModule } from "../../server.tsx";
+
+export const handler: RouteModule["handler"] = {
+  async GET(ctx) {
+    const id = ctx.params.id!;
+    let tunneler: Tunneler;
+    try {
+      tunneler = await ctx.deps.client.one<Tunneler>(
+        `/api/admin/tunnelers/${encodeURIComponent(id)}`,
+        "tunneler",
+      );
+    } catch (e) {
+      const { status, message } = describeError(e);
+      return ctx.page(`Tunneler ${id}`, <h1>Tunneler {id}</h1>, { status, error: message });
+    }
+    return ctx.page(
+      `Tunneler ${id}`,
+      <>
+        <p class="crumbs">
+          <a href="/tunnelers">Tunnelers</a> /
+        </p>
+        <h1>Tunneler {id}</h1>
+        <Island name="AgentStatus" props={{ kind: "tunnelers", agent: tunneler, now: Date.now() }} />
+        <p class="muted">Which connectors accept this tunneler is set on each connector's page.</p>
+        <section class="danger">
+          <h2>Revoke</h2>
+          <p>Revoking ends this tunneler's identity: its sessions end and it must enroll again.</p>
+          <a class="button danger" href={`/tunnelers/${encodeURIComponent(id)}/revoke`}>Revoke tunneler…</a>
+        </section>
+      </>,
+    );
+  },
+};
