@@ -12,6 +12,10 @@ export interface TopologyOptions {
   forwardPort?: number;
   /** Progress lines, e.g. console.log. */
   progress?: (line: string) => void;
+  /** An existing private resource (`127.0.0.1:port`) instead of the built-in HTTP service. */
+  resourceAddr?: string;
+  /** Start the UI too (default true). */
+  ui?: boolean;
 }
 
 /** The running demo system: one controller, UI, connector, tunneler and a private service. */
@@ -27,8 +31,9 @@ export interface Topology {
   tunnelerId: string;
   /** The tunneler's local forward: an HTTP GET here reaches the private service through the tunnel. */
   forwardUrl: string;
+  forwardPort: number;
   privateServiceAddr: string;
-  children: Record<"controller" | "connector" | "tunneler" | "ui", Child>;
+  children: Record<"controller" | "connector" | "tunneler", Child> & { ui?: Child | undefined };
   /** Stops every process and the private service; leaves nothing running. */
   stop(): Promise<void>;
   /** Starts a stopped agent again with its stored identity (no enrollment token). */
@@ -63,14 +68,14 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
   const abort = new AbortController();
   // The "private" service: only the connector is configured to reach it.
   const privatePort = pickPort();
-  const privateService = Deno.serve(
+  const privateService = options.resourceAddr ? undefined : Deno.serve(
     { hostname: "127.0.0.1", port: privatePort, signal: abort.signal, onListen: () => {} },
     () => new Response(PRIVATE_GREETING, { headers: { "content-type": "text/plain" } }),
   );
   const stopAll = async () => {
     await Promise.all(started.reverse().map((c) => c.stop()));
     abort.abort();
-    await privateService.finished;
+    await privateService?.finished;
   };
   try {
     say("creating the internal CA (postern-controller init-ca)");
@@ -127,7 +132,7 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
     );
 
     const tunnelerId = "demo-tunneler";
-    const privateServiceAddr = `127.0.0.1:${privatePort}`;
+    const privateServiceAddr = options.resourceAddr ?? `127.0.0.1:${privatePort}`;
     say("allowlisting the tunneler and giving the connector its resource");
     await admin.request("PUT", `/api/admin/connectors/${connectorId}/resources`, {
       resources: [privateServiceAddr],
@@ -197,6 +202,7 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
       connectorAddr,
       tunnelerId,
       forwardUrl,
+      forwardPort,
       privateServiceAddr,
       children,
       stop: stopAll,

@@ -1,0 +1,45 @@
+/**
+ * Postern's side of the tunnel benchmark: the same path as stunnel-peer.sh (client agent → mTLS
+ * → server agent → resource), here tunneler → connector → loadgen sink, with real processes
+ * enrolled by a real controller. Prints one JSON line like stunnel-peer.sh.
+ *   deno run -A bench/postern-tunnel.ts [MIB] [CONNS]
+ */
+import { startTopology } from "../shared/demo/topology.ts";
+import { pickPort } from "../shared/demo/ports.ts";
+
+const mib = Number(Deno.args[0] ?? 1024);
+const conns = Number(Deno.args[1] ?? 500);
+const here = decodeURIComponent(new URL("./", import.meta.url).pathname);
+const loadgen = `${here}loadgen.mjs`;
+
+async function node(args: string[]): Promise<unknown> {
+  const out = await new Deno.Command("node", { args: [loadgen, ...args], stdout: "piped", stderr: "piped" })
+    .output();
+  const text = new TextDecoder().decode(out.stdout).trim();
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { error: text || new TextDecoder().decode(out.stderr).trim() };
+  }
+}
+
+const sinkPort = pickPort();
+const sink = new Deno.Command("node", { args: [loadgen, "sink", String(sinkPort)], stdout: "null" }).spawn();
+const dir = await Deno.makeTempDir({ prefix: "postern-bench-" });
+const topology = await startTopology({
+  dir,
+  resourceAddr: `127.0.0.1:${sinkPort}`,
+  ui: false,
+  forwardPort: 0,
+});
+try {
+  const port = String(topology.forwardPort);
+  const bulk = await node(["bulk", port, String(mib)]);
+  const connrate = await node(["connrate", port, String(conns), "8"]);
+  console.log(JSON.stringify({ peer: "postern", bulk, connrate }));
+} finally {
+  await topology.stop();
+  sink.kill("SIGTERM");
+  await sink.status;
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+}
