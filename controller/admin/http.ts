@@ -1,0 +1,71 @@
+/**
+ * JSON helpers of the admin API: responses, errors and bounded body parsing.
+ * @module
+ */
+
+/** Largest accepted request body. */
+export const MAX_BODY = 1 << 20;
+
+/** A client mistake: answered with `status` and `{"error": message}`. */
+export class HttpError extends Error {
+  override name = "HttpError";
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** A JSON response. */
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers },
+  });
+}
+
+/** `{"error": message}` with `status`. */
+export function jsonError(status: number, message: string, headers: Record<string, string> = {}): Response {
+  return json({ error: message }, status, headers);
+}
+
+/** Reads a JSON object body of at most MAX_BODY bytes. */
+export async function readJsonObject(req: Request): Promise<Record<string, unknown>> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY) throw new HttpError(413, `request body larger than ${MAX_BODY} bytes`);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (req.body) {
+    for await (const chunk of req.body) {
+      size += chunk.length;
+      if (size > MAX_BODY) throw new HttpError(413, `request body larger than ${MAX_BODY} bytes`);
+      chunks.push(chunk);
+    }
+  }
+  const text = new TextDecoder().decode(concat(chunks, size));
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new HttpError(400, `invalid JSON body: ${(e as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new HttpError(400, "invalid JSON body: expected an object");
+  }
+  return value as Record<string, unknown>;
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** RFC 3339 UTC, or null. */
+export function rfc3339(ms: number | undefined): string | null {
+  return ms === undefined ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}

@@ -1,0 +1,400 @@
+/**
+ * The admin HTTP API: every route of the contract behind one bearer-auth middleware, plus
+ * /healthz, /readyz and /metrics. Client mistakes get 4xx with `{"error": ...}`, never 500.
+ * @module
+ */
+import { validateAgentId } from "../../shared/pki/spiffe_id.ts";
+import { RotationError } from "../ca_manager.ts";
+import type { ControllerContext } from "../context.ts";
+import { validateResource } from "../registry/policy.ts";
+import { type AgentRecord, type AgentRole, type EventRecord, isAgentRole } from "../registry/types.ts";
+import { bearerAuth, type Handler } from "./auth.ts";
+import { HttpError, json, jsonError, readJsonObject, rfc3339 } from "./http.ts";
+
+/** Options of {@link adminHandler}. */
+export interface AdminOptions {
+  adminToken: string;
+  /** Keep-alive comment interval of the SSE stream; default 15 s. */
+  keepAliveMs?: number;
+}
+
+/** The whole admin site as one fetch handler. */
+export function adminHandler(ctx: ControllerContext, o: AdminOptions): Handler {
+  const api = bearerAuth(o.adminToken, (req) => routeApi(ctx, req, o.keepAliveMs ?? 15_000));
+  return async (req) => {
+    const started = performance.now();
+    const path = new URL(req.url).pathname;
+    let route = path;
+    let res: Response;
+    try {
+      if (path === "/healthz") res = methods(req, ["GET"]) ?? json({ status: "ok" });
+      else if (path === "/readyz") res = methods(req, ["GET"]) ?? await readyz(ctx);
+      else if (path === "/metrics") {
+        res = methods(req, ["GET"]) ?? new Response(ctx.metrics.render(), {
+          headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+        });
+      } else if (path === "/api/admin" || path.startsWith("/api/admin/")) {
+        route = path.replace(/^(\/api\/admin\/[a-z]+)\/[^/]+/, "$1/{id}");
+        res = await api(req);
+      } else res = jsonError(404, `no route ${path}`);
+    } catch (e) {
+      if (e instanceof HttpError) res = jsonError(e.status, e.message);
+      else {
+        ctx.log.error("admin request failed", { path, error: e });
+        res = jsonError(500, "internal error");
+      }
+    }
+    ctx.metrics.observe(route, (performance.now() - started) / 1000);
+    return res;
+  };
+}
+
+function methods(req: Request, allowed: string[]): Response | undefined {
+  if (allowed.includes(req.method) || (req.method === "HEAD" && allowed.includes("GET"))) return undefined;
+  return jsonError(405, `method ${req.method} not allowed: use ${allowed.join(", ")}`, {
+    allow: allowed.join(", "),
+  });
+}
+
+async function readyz(ctx: ControllerContext): Promise<Response> {
+  let kvOk = false;
+  try {
+    await ctx.kv.get(["ca", "state"]);
+    kvOk = true;
+  } catch { /* closed */ }
+  const grpc = ctx.grpcServing();
+  return json({ status: kvOk && grpc ? "ready" : "not ready", kv: kvOk, grpc }, kvOk && grpc ? 200 : 503);
+}
+
+function id(text: string): string {
+  try {
+    return validateAgentId(decodeURIComponent(text));
+  } catch (e) {
+    throw new HttpError(400, (e as Error).message);
+  }
+}
+
+async function routeApi(ctx: ControllerContext, req: Request, keepAliveMs: number): Promise<Response> {
+  const url = new URL(req.url);
+  const parts = url.pathname.split("/").slice(3); // after "", "api", "admin"
+  const [head, second, third, fourth] = parts;
+  switch (head) {
+    case "tokens":
+      if (parts.length === 1) {
+        return methods(req, ["GET", "POST"]) ??
+          (req.method === "POST" ? await createToken(ctx, req) : json(await listTokens(ctx)));
+      }
+      if (parts.length === 2) return methods(req, ["DELETE"]) ?? await revokeToken(ctx, second!);
+      break;
+    case "connectors":
+    case "tunnelers": {
+      const role: AgentRole = head === "connectors" ? "connector" : "tunneler";
+      if (parts.length === 1) return methods(req, ["GET"]) ?? json(await listAgents(ctx, role));
+      const agentId = id(second!);
+      if (parts.length === 2) {
+        return methods(req, ["GET", "DELETE"]) ??
+          (req.method === "DELETE"
+            ? await revokeAgent(ctx, role, agentId)
+            : await getAgent(ctx, role, agentId));
+      }
+      if (parts.length === 3 && role === "connector" && (third === "allowlist" || third === "resources")) {
+        return methods(req, ["GET", "PUT"]) ?? await policy(ctx, req, agentId, third);
+      }
+      break;
+    }
+    case "events":
+      if (parts.length === 1) return methods(req, ["GET"]) ?? await listEvents(ctx, url);
+      if (parts.length === 2 && second === "stream") {
+        return methods(req, ["GET"]) ?? eventStream(ctx, req, keepAliveMs);
+      }
+      break;
+    case "ca":
+      if (parts.length === 1) return methods(req, ["GET"]) ?? json({ cas: ctx.ca.describe() });
+      if (parts.length === 3 && second === "rotate" && ["prepare", "activate", "retire"].includes(third!)) {
+        return methods(req, ["POST"]) ?? await rotate(ctx, req, third as "prepare" | "activate" | "retire");
+      }
+      break;
+  }
+  void fourth;
+  return jsonError(404, `no route ${url.pathname}`);
+}
+
+// ---- tokens -----------------------------------------------------------------------------
+
+async function createToken(ctx: ControllerContext, req: Request): Promise<Response> {
+  const body = await readJsonObject(req);
+  for (const k of Object.keys(body)) {
+    if (!["role", "ttl_seconds", "note"].includes(k)) throw new HttpError(400, `unknown field "${k}"`);
+  }
+  if (!isAgentRole(body.role)) {
+    throw new HttpError(
+      400,
+      `invalid role ${JSON.stringify(body.role ?? null)}: use "connector" or "tunneler"`,
+    );
+  }
+  let ttlMs = ctx.settings.enrollmentTokenTtlMs;
+  if (body.ttl_seconds !== undefined) {
+    const t = body.ttl_seconds;
+    if (typeof t !== "number" || !Number.isInteger(t) || t < 1 || t > 31 * 86_400) {
+      throw new HttpError(
+        400,
+        "invalid ttl_seconds: use a whole number of seconds from 1 to 2678400 (31 days)",
+      );
+    }
+    ttlMs = t * 1000;
+  }
+  const note = body.note ?? "";
+  if (typeof note !== "string" || note.length > 256) {
+    throw new HttpError(400, "invalid note: use a string of at most 256 characters");
+  }
+  const { token, record } = await ctx.tokens.create(body.role, ttlMs, note);
+  ctx.log.info("enrollment token created", { token_id: record.id, role: record.role });
+  await ctx.events.append("token.created", `enrollment token ${record.id} created for a ${record.role}`, {
+    role: record.role,
+    token_id: record.id,
+  });
+  return json({
+    id: record.id,
+    token,
+    role: record.role,
+    expires_at: rfc3339(record.expiresAt),
+    note: record.note,
+  }, 201);
+}
+
+async function listTokens(ctx: ControllerContext) {
+  const now = Date.now();
+  return (await ctx.tokens.list()).map((t) => ({
+    id: t.id,
+    role: t.role,
+    note: t.note,
+    created_at: rfc3339(t.createdAt),
+    expires_at: rfc3339(t.expiresAt),
+    used_at: rfc3339(t.usedAt),
+    used_by: t.usedBy ?? null,
+    revoked_at: rfc3339(t.revokedAt),
+    status: t.revokedAt !== undefined
+      ? "revoked"
+      : t.usedAt !== undefined
+      ? "used"
+      : t.expiresAt <= now
+      ? "expired"
+      : "active",
+  }));
+}
+
+async function revokeToken(ctx: ControllerContext, tokenId: string): Promise<Response> {
+  if (!/^[0-9a-f]{16}$/.test(tokenId)) {
+    throw new HttpError(400, `invalid token id "${tokenId}": 16 hex digits expected`);
+  }
+  const r = await ctx.tokens.revoke(tokenId);
+  if (!r) return jsonError(404, `token "${tokenId}" not found`);
+  await ctx.events.append("token.revoked", `enrollment token ${tokenId} revoked`, {
+    token_id: tokenId,
+    role: r.role,
+  });
+  return json({ id: r.id, revoked_at: rfc3339(r.revokedAt) });
+}
+
+// ---- agents -----------------------------------------------------------------------------
+
+function agentView(ctx: ControllerContext, r: AgentRecord) {
+  const v = ctx.presence.view(r);
+  const base = { id: r.id, spiffe_id: r.spiffeId };
+  const common = {
+    status: v.status,
+    last_seen: rfc3339(v.lastSeen),
+    cert_expires_at: rfc3339(r.certExpiresAt),
+  };
+  if (r.role === "connector") {
+    return { ...base, private_ip: r.privateIp, version: v.live.version ?? r.version, ...common };
+  }
+  return { ...base, connector_id: v.live.connectorId ?? (r.connectorId || null), ...common };
+}
+
+async function listAgents(ctx: ControllerContext, role: AgentRole) {
+  return (await ctx.agents.list(role)).filter((r) => r.revokedAt === undefined).map((r) => agentView(ctx, r));
+}
+
+async function getAgent(ctx: ControllerContext, role: AgentRole, agentId: string): Promise<Response> {
+  const r = await ctx.agents.get(role, agentId);
+  if (!r || r.revokedAt !== undefined) return jsonError(404, `${role} "${agentId}" not found`);
+  return json(agentView(ctx, r));
+}
+
+/** Revokes an agent: refused from now on, its stream ended, connectors told. */
+export async function revokeAgent(
+  ctx: ControllerContext,
+  role: AgentRole,
+  agentId: string,
+): Promise<Response> {
+  const r = await ctx.agents.revoke(role, agentId);
+  if (!r) return jsonError(404, `${role} "${agentId}" not found`);
+  const reason = "revoked by the operator";
+  if (role === "connector") ctx.hub.revoke(agentId, r.spiffeId, reason);
+  else await ctx.hub.pushConfig();
+  await ctx.presence.forget(role, agentId);
+  ctx.log.info(`${role} revoked`, { agent: agentId, role });
+  await ctx.events.append(`${role}.revoked`, `${role} "${agentId}" revoked`, {
+    agent: agentId,
+    role,
+    spiffe_id: r.spiffeId,
+  });
+  return json({ id: agentId, revoked_at: rfc3339(r.revokedAt) });
+}
+
+// ---- policy -----------------------------------------------------------------------------
+
+async function policy(
+  ctx: ControllerContext,
+  req: Request,
+  connectorId: string,
+  what: "allowlist" | "resources",
+): Promise<Response> {
+  if (req.method !== "PUT") {
+    return what === "allowlist"
+      ? json({ tunnelers: await ctx.policy.allowlist(connectorId) })
+      : json({ resources: await ctx.policy.resources(connectorId) });
+  }
+  const body = await readJsonObject(req);
+  const field = what === "allowlist" ? "tunnelers" : "resources";
+  for (const k of Object.keys(body)) {
+    if (k !== field) throw new HttpError(400, `unknown field "${k}": expected {"${field}": [...]}`);
+  }
+  const list = body[field];
+  if (!Array.isArray(list) || list.length > 10_000) {
+    throw new HttpError(400, `"${field}" must be an array (at most 10000 entries)`);
+  }
+  let saved: string[];
+  try {
+    if (what === "allowlist") {
+      for (const t of list) {
+        if (typeof t !== "string") throw new TypeError(`invalid id ${JSON.stringify(t)}: must be a string`);
+      }
+      saved = await ctx.policy.setAllowlist(connectorId, list as string[]);
+    } else {
+      list.forEach(validateResource);
+      saved = await ctx.policy.setResources(connectorId, list);
+    }
+  } catch (e) {
+    if (e instanceof TypeError) throw new HttpError(400, e.message);
+    throw e;
+  }
+  await ctx.hub.pushConfig(connectorId);
+  ctx.log.info(`${what} changed`, { agent: connectorId, entries: saved.length });
+  await ctx.events.append(`connector.${what}_changed`, `${what} of connector "${connectorId}" changed`, {
+    agent: connectorId,
+    role: "connector",
+    [field]: saved,
+  });
+  return json({ [field]: saved });
+}
+
+// ---- events -----------------------------------------------------------------------------
+
+function eventView(e: EventRecord) {
+  return { ...e, ts: new Date(e.ts).toISOString() };
+}
+
+async function listEvents(ctx: ControllerContext, url: URL): Promise<Response> {
+  const q = url.searchParams;
+  const limitText = q.get("limit");
+  let limit = 100;
+  if (limitText !== null) {
+    limit = Number(limitText);
+    if (!/^\d+$/.test(limitText) || limit < 1 || limit > 1000) {
+      throw new HttpError(400, "invalid limit: use 1-1000");
+    }
+  }
+  const before = q.get("before") ?? undefined;
+  if (before !== undefined && !/^[0-9a-f]{1,40}$/.test(before)) {
+    throw new HttpError(400, "invalid before: use an event id");
+  }
+  const kind = q.get("kind") ?? undefined;
+  const agent = q.get("agent") ?? undefined;
+  const events = await ctx.events.list({
+    limit,
+    ...(before ? { before } : {}),
+    ...(kind ? { kind } : {}),
+    ...(agent ? { agent } : {}),
+  });
+  return json({
+    events: events.map(eventView),
+    next_before: events.length === limit ? events[events.length - 1]!.id : null,
+  });
+}
+
+function eventStream(ctx: ControllerContext, req: Request, keepAliveMs: number): Response {
+  const enc = new TextEncoder();
+  let cleanup = () => {};
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      const send = (text: string) => {
+        try {
+          controller.enqueue(enc.encode(text));
+        } catch {
+          cleanup();
+        }
+      };
+      send(": connected\n\n");
+      const unsubscribe = ctx.events.subscribe((e) => {
+        send(`id: ${e.id}\nevent: ${e.kind}\ndata: ${JSON.stringify(eventView(e))}\n\n`);
+      });
+      const timer = setInterval(() => send(": keep-alive\n\n"), keepAliveMs);
+      cleanup = () => {
+        unsubscribe();
+        clearInterval(timer);
+      };
+      req.signal.addEventListener("abort", () => {
+        cleanup();
+        try {
+          controller.close();
+        } catch { /* already closed */ }
+      });
+    },
+    cancel() {
+      cleanup();
+    },
+  });
+  return new Response(body, {
+    headers: { "content-type": "text/event-stream", "cache-control": "no-store", "x-accel-buffering": "no" },
+  });
+}
+
+// ---- CA rotation ------------------------------------------------------------------------
+
+async function rotate(
+  ctx: ControllerContext,
+  req: Request,
+  step: "prepare" | "activate" | "retire",
+): Promise<Response> {
+  const body = await readJsonObject(req);
+  const str = (k: string): string => {
+    const v = body[k];
+    if (typeof v !== "string" || v.length === 0) {
+      throw new HttpError(400, `"${k}" must be a non-empty string`);
+    }
+    return v;
+  };
+  try {
+    if (step === "prepare") {
+      const info = await ctx.ca.prepare(str("cert_pem"), str("key_pem"));
+      await ctx.events.append("ca.prepared", `CA ${info.fingerprint} added to the trust bundle`, {
+        fingerprint: info.fingerprint,
+      });
+    } else if (step === "activate") {
+      const fp = str("fingerprint");
+      await ctx.ca.activate(fp);
+      await ctx.events.append("ca.activated", `CA ${fp} now signs certificates`, { fingerprint: fp });
+    } else {
+      const fp = str("fingerprint");
+      await ctx.ca.retire(fp);
+      await ctx.events.append("ca.retired", `CA ${fp} removed from the trust bundle`, { fingerprint: fp });
+    }
+  } catch (e) {
+    if (e instanceof RotationError) throw new HttpError(e.status, e.message);
+    throw e;
+  }
+  ctx.log.info(`CA rotation: ${step}`);
+  return json({ cas: ctx.ca.describe() });
+}

@@ -1,0 +1,43 @@
+/**
+ * What the controller's services share: stores, live state, CA, metrics, settings.
+ * @module
+ */
+import type { Logger } from "../shared/log/logger.ts";
+import type { CaManager } from "./ca_manager.ts";
+import type { StreamHub } from "./grpc/hub.ts";
+import type { Metrics } from "./metrics.ts";
+import type { Presence } from "./presence.ts";
+import type { AgentStore } from "./registry/agents.ts";
+import type { EventLog } from "./registry/events.ts";
+import type { PolicyStore } from "./registry/policy.ts";
+import type { TokenStore } from "./registry/tokens.ts";
+
+/** Settings the services need. */
+export interface ServiceSettings {
+  trustDomain: string;
+  connectorCertTtlMs: number;
+  tunnelerCertTtlMs: number;
+  enrollmentTokenTtlMs: number;
+  heartbeatIntervalMs: number;
+  offlineAfterMs: number;
+  renewGraceMs: number;
+}
+
+/** The controller's shared state. */
+export interface ControllerContext {
+  settings: ServiceSettings;
+  kv: Deno.Kv;
+  tokens: TokenStore;
+  agents: AgentStore;
+  policy: PolicyStore;
+  events: EventLog;
+  presence: Presence;
+  hub: StreamHub;
+  ca: CaManager;
+  metrics: Metrics;
+  log: Logger;
+  /** Whether the gRPC server is serving (readiness). */
+  grpcServing: () => boolean;
+  /** Expiry of the controller's own SVID (metrics), if issued. */
+  ownCertExpiry: () => Date | undefined;
+}

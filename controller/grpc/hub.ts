@@ -1,0 +1,106 @@
+/**
+ * Open control-plane streams by connector, and the pushes made to them: configuration after an
+ * admin change, trust bundles after a CA change, revocations. Configuration is always re-read
+ * from KV, so the same path works when another controller made the change.
+ * @module
+ */
+import type { AgentConfig, ControllerMessage } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
+import type { AgentStore } from "../registry/agents.ts";
+import type { PolicyStore } from "../registry/policy.ts";
+
+/** One open stream as the hub sees it. */
+export interface StreamHandle {
+  connectorId: string;
+  /** Sends a message on the stream. */
+  send(msg: ControllerMessage): void;
+  /** Ends the stream (after a revocation). */
+  end(): void;
+  /** The allowlist last sent (tunneler heartbeats are checked against it). */
+  allowed: Set<string>;
+}
+
+/** Registry of open streams. */
+export class StreamHub {
+  readonly #streams = new Map<string, Set<StreamHandle>>();
+  readonly #policy: PolicyStore;
+  readonly #agents: AgentStore;
+  readonly #heartbeatIntervalMs: number;
+
+  constructor(policy: PolicyStore, agents: AgentStore, heartbeatIntervalMs: number) {
+    this.#policy = policy;
+    this.#agents = agents;
+    this.#heartbeatIntervalMs = heartbeatIntervalMs;
+  }
+
+  /** Number of open streams. */
+  get size(): number {
+    let n = 0;
+    for (const s of this.#streams.values()) n += s.size;
+    return n;
+  }
+
+  /** Adds a stream; returns the function that removes it. */
+  add(h: StreamHandle): () => void {
+    let set = this.#streams.get(h.connectorId);
+    if (!set) this.#streams.set(h.connectorId, set = new Set());
+    set.add(h);
+    return () => {
+      set.delete(h);
+      if (set.size === 0 && this.#streams.get(h.connectorId) === set) this.#streams.delete(h.connectorId);
+    };
+  }
+
+  /** The configuration of a connector as it is in KV now (revoked tunnelers left out). */
+  async configFor(connectorId: string): Promise<AgentConfig> {
+    const [allow, resources] = await Promise.all([
+      this.#policy.allowlist(connectorId),
+      this.#policy.resources(connectorId),
+    ]);
+    const revoked = new Set(
+      (await Promise.all(allow.map((id) => this.#agents.get("tunneler", id))))
+        .filter((r) => r?.revokedAt !== undefined).map((r) => r!.id),
+    );
+    return {
+      heartbeatIntervalMs: this.#heartbeatIntervalMs,
+      allowedTunnelers: allow.filter((id) => !revoked.has(id)),
+      resources,
+    };
+  }
+
+  /** Sends the current configuration to one stream. */
+  async sendConfig(h: StreamHandle): Promise<void> {
+    const config = await this.configFor(h.connectorId);
+    h.allowed = new Set(config.allowedTunnelers);
+    h.send({ body: { $case: "config", value: config } });
+  }
+
+  /** Pushes the configuration to every stream of `connectorId`, or of every connector. */
+  async pushConfig(connectorId?: string): Promise<void> {
+    const targets = connectorId === undefined
+      ? [...this.#streams.values()].flatMap((s) => [...s])
+      : [...(this.#streams.get(connectorId) ?? [])];
+    await Promise.all(targets.map((h) => this.sendConfig(h).catch(() => {})));
+  }
+
+  /** Pushes a trust bundle to every stream. */
+  pushBundle(caPem: string[]): void {
+    for (const set of this.#streams.values()) {
+      for (const h of set) h.send({ body: { $case: "trustBundle", value: { caPem } } });
+    }
+  }
+
+  /** Sends a revocation to a connector's streams and ends them. */
+  revoke(connectorId: string, spiffeId: string, reason: string): void {
+    for (const h of this.#streams.get(connectorId) ?? []) {
+      h.send({ body: { $case: "revocation", value: { spiffeId, reason } } });
+      h.end();
+    }
+    this.#streams.delete(connectorId);
+  }
+
+  /** Ends every stream (shutdown). */
+  endAll(): void {
+    for (const set of this.#streams.values()) for (const h of set) h.end();
+    this.#streams.clear();
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The controller's gRPC server: Enrollment and ControlPlane over TLS from a SvidSource.
+ * @module
+ */
+import { type sendUnaryData, Server, type ServerUnaryCall } from "@grpc/grpc-js";
+import { peerCertificateDer } from "../../shared/grpc/peer.ts";
+import { serverCredentials, serverOptions } from "../../shared/grpc/credentials.ts";
+import type { SvidSource } from "../../shared/grpc/svid_source.ts";
+import type { HostPort } from "../../shared/config/env.ts";
+import { ControlPlaneService } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
+import {
+  EnrollmentService,
+  type EnrollRequest,
+  type EnrollResponse,
+  type RenewRequest,
+  type RenewResponse,
+} from "../../shared/proto/gen/postern/v1/enrollment_pb.ts";
+import type { ControllerContext } from "../context.ts";
+import { connectHandler } from "./control_plane.ts";
+import { enroll, renew } from "./enrollment.ts";
+import { GrpcError, toServiceError } from "./errors.ts";
+
+function unary<Req, Res>(ctx: ControllerContext, fn: (call: ServerUnaryCall<Req, Res>) => Promise<Res>) {
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+    fn(call).then(
+      (res) => callback(null, res),
+      (e) => {
+        if (!(e instanceof GrpcError)) ctx.log.error("rpc failed", { error: e });
+        callback(toServiceError(e), null);
+      },
+    );
+  };
+}
+
+/** Builds the server with both services. */
+export function createGrpcServer(ctx: ControllerContext): Server {
+  const server = new Server(serverOptions());
+  server.addService(EnrollmentService, {
+    enroll: unary<EnrollRequest, EnrollResponse>(
+      ctx,
+      async (call) => ({ svid: await enroll(ctx, call.request) }),
+    ),
+    renew: unary<RenewRequest, RenewResponse>(
+      ctx,
+      async (call) => ({ svid: await renew(ctx, peerCertificateDer(call), call.request) }),
+    ),
+  });
+  server.addService(ControlPlaneService, { connect: connectHandler(ctx) });
+  return server;
+}
+
+/** Binds the server; returns the bound port. A port in use: `bind: address already in use`. */
+export function bindGrpc(server: Server, addr: HostPort, source: SvidSource): Promise<number> {
+  const host = addr.hostname === ""
+    ? "0.0.0.0"
+    : addr.hostname.includes(":")
+    ? `[${addr.hostname}]`
+    : addr.hostname;
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${host}:${addr.port}`, serverCredentials(source), (err, port) => {
+      if (err) {
+        const inUse = /EADDRINUSE|address already in use|No address added/i.test(err.message);
+        reject(
+          new Error(
+            inUse
+              ? `CONTROLLER_GRPC_ADDR ${host}:${addr.port}: listen tcp: bind: address already in use: stop the other process or choose another port`
+              : `CONTROLLER_GRPC_ADDR ${host}:${addr.port}: ${err.message}`,
+          ),
+        );
+      } else resolve(port);
+    });
+  });
+}

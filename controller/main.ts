@@ -1,0 +1,81 @@
+/**
+ * postern-controller: `serve` (default), `init-ca --out DIR`, `doctor`, `--help`, `--version`.
+ * Wiring only: parse config, build services, start them, handle signals.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { runMain } from "../shared/cli/run_main.ts";
+import { ConfigError } from "../shared/config/config_error.ts";
+import { processEnv } from "../shared/config/env.ts";
+import { createLogger } from "../shared/log/logger.ts";
+import { VERSION } from "../shared/version.ts";
+import { loadConfig } from "./config.ts";
+import { runDoctor } from "./doctor.ts";
+import { initCa } from "./init_ca.ts";
+import { startController } from "./serve.ts";
+
+const HELP = `postern-controller ${VERSION}: the Postern controller (CA, enrollment, control plane, admin API)
+
+Usage:
+  postern-controller [serve]          run the controller (configuration from the environment)
+  postern-controller init-ca --out DIR   write DIR/ca.crt and DIR/ca.key (never overwrites)
+  postern-controller doctor           check configuration and environment, print findings
+  postern-controller --help | --version
+
+Environment: TRUST_DOMAIN, INTERNAL_CA_CERT(_FILE), INTERNAL_CA_KEY(_FILE), ADMIN_AUTH_TOKEN,
+ADMIN_HTTP_ADDR (:8080), CONTROLLER_GRPC_ADDR (:8443), CONTROLLER_STATE_DIR, CONNECTOR_CERT_TTL,
+TUNNELER_CERT_TTL, ENROLLMENT_TOKEN_TTL, HEARTBEAT_INTERVAL, OFFLINE_AFTER, RENEW_GRACE (7d),
+LOG_LEVEL, LOG_FORMAT.`;
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: Deno.args,
+    options: { help: { type: "boolean", short: "h" }, version: { type: "boolean" }, out: { type: "string" } },
+    allowPositionals: true,
+    strict: false,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (values.version) {
+    console.log(`postern-controller ${VERSION}`);
+    return 0;
+  }
+  const command = positionals[0] ?? "serve";
+  const env = processEnv();
+  switch (command) {
+    case "init-ca": {
+      const out = values.out;
+      if (typeof out !== "string" || out === "") throw new ConfigError("init-ca needs --out DIR");
+      const { certPath, keyPath } = await initCa(out);
+      console.log(`wrote ${certPath} and ${keyPath}`);
+      return 0;
+    }
+    case "doctor":
+      return await runDoctor(env);
+    case "serve":
+      return await serve(env);
+    default:
+      throw new ConfigError(`unknown command "${command}": use serve, init-ca, doctor, --help or --version`);
+  }
+}
+
+async function serve(env: Record<string, string | undefined>): Promise<number> {
+  const config = await loadConfig(env);
+  const log = createLogger(config.log, { program: "postern-controller" });
+  const running = await startController(config, log);
+  const done = Promise.withResolvers<void>();
+  const onTerm = () => done.resolve();
+  Deno.addSignalListener("SIGTERM", onTerm);
+  Deno.addSignalListener("SIGINT", onTerm);
+  const onHup = () => void running.reloadCa();
+  Deno.addSignalListener("SIGHUP", onHup);
+  await done.promise;
+  log.info("shutting down");
+  await running.stop();
+  log.info("stopped");
+  return 0;
+}
+
+if (import.meta.main) await runMain("postern-controller", main);

@@ -1,0 +1,97 @@
+/**
+ * Builds the controller's shared state over an open KV.
+ * @module
+ */
+import type { Logger } from "../shared/log/logger.ts";
+import type { CertificateAuthority } from "../shared/pki/ca.ts";
+import { CaManager } from "./ca_manager.ts";
+import type { ControllerContext, ServiceSettings } from "./context.ts";
+import { StreamHub } from "./grpc/hub.ts";
+import { Metrics } from "./metrics.ts";
+import { Presence } from "./presence.ts";
+import { AgentStore } from "./registry/agents.ts";
+import { EventLog } from "./registry/events.ts";
+import { PolicyStore } from "./registry/policy.ts";
+import { TokenStore } from "./registry/tokens.ts";
+
+/** Options of {@link openContext}. */
+export interface OpenOptions {
+  settings: ServiceSettings;
+  kv: Deno.Kv;
+  ca: CertificateAuthority;
+  caKeyPem: string;
+  log: Logger;
+  /** Minimum time between last_seen writes per agent; default 60 s. */
+  persistEveryMs?: number;
+}
+
+/** Opens the stores, the CA state and live state; registers the metrics gauges. */
+export async function openContext(o: OpenOptions): Promise<OpenedContext> {
+  const { kv, log, settings } = o;
+  const agents = new AgentStore(kv);
+  const policy = new PolicyStore(kv);
+  const events = new EventLog(kv);
+  const metrics = new Metrics();
+  const presence = new Presence({
+    agents,
+    events,
+    log,
+    offlineAfterMs: settings.offlineAfterMs,
+    ...(o.persistEveryMs === undefined ? {} : { persistEveryMs: o.persistEveryMs }),
+  });
+  const hub = new StreamHub(policy, agents, settings.heartbeatIntervalMs);
+  const ca = await CaManager.open(kv, o.ca, o.caKeyPem);
+  let serving = false;
+  let ownExpiry: Date | undefined;
+  const ctx: ControllerContext = {
+    settings,
+    kv,
+    tokens: new TokenStore(kv),
+    agents,
+    policy,
+    events,
+    presence,
+    hub,
+    ca,
+    metrics,
+    log,
+    grpcServing: () => serving,
+    ownCertExpiry: () => ownExpiry,
+  };
+  // Counts of known agents are refreshed by the sweep-independent registry scan below.
+  const known = { connector: 0, tunneler: 0 };
+  const refreshKnown = async () => {
+    known.connector = (await agents.list("connector")).filter((r) => r.revokedAt === undefined).length;
+    known.tunneler = (await agents.list("tunneler")).filter((r) => r.revokedAt === undefined).length;
+  };
+  await refreshKnown();
+  events.subscribe((e) => {
+    if (/^(connector|tunneler)\.(enrolled|revoked)$/.test(e.kind)) void refreshKnown();
+  });
+  for (const role of ["connector", "tunneler"] as const) {
+    metrics.gauge(`postern_${role}s`, `${role}s by status`, () => {
+      const online = presence.onlineCount(role);
+      return [[{ status: "ONLINE" }, online], [{ status: "OFFLINE" }, Math.max(0, known[role] - online)]];
+    });
+  }
+  metrics.gauge("postern_control_streams", "open control-plane streams", () => [[{}, hub.size]]);
+  metrics.gauge("postern_certificate_expiry_seconds", "seconds until certificates expire", () => {
+    const now = Date.now();
+    const out: Array<[Record<string, string>, number]> = ca.describe().map((
+      c,
+    ) => [{ kind: "ca", fingerprint: c.fingerprint }, Math.round((Date.parse(c.not_after) - now) / 1000)]);
+    const own = ownExpiry;
+    if (own) out.push([{ kind: "controller" }, Math.round((own.getTime() - now) / 1000)]);
+    return out;
+  });
+  return Object.assign(ctx, {
+    setServing: (v: boolean) => (serving = v),
+    setOwnExpiry: (d: Date) => (ownExpiry = d),
+  });
+}
+
+/** Context with the setters main uses. */
+export type OpenedContext = ControllerContext & {
+  setServing(v: boolean): void;
+  setOwnExpiry(d: Date): void;
+};

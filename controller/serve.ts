@@ -1,0 +1,135 @@
+/**
+ * `serve`: opens KV, the CA state, issues the controller's SVID, starts gRPC and the admin API.
+ * @module
+ */
+import { join } from "node:path";
+import { SvidSource } from "../shared/grpc/svid_source.ts";
+import type { Logger } from "../shared/log/logger.ts";
+import { adminHandler } from "./admin/router.ts";
+import { type ControllerConfig, loadCaFrom, rereadCaSource } from "./config.ts";
+import { bindGrpc, createGrpcServer } from "./grpc/server.ts";
+import { openContext, type OpenedContext } from "./open.ts";
+import { controllerName, keepOwnSvidFresh, refreshOwnSvid } from "./own_svid.ts";
+
+/** A running controller. */
+export interface RunningController {
+  ctx: OpenedContext;
+  grpcPort: number;
+  adminPort: number;
+  /** SIGHUP: re-reads the CA files; keeps the old CA on failure. */
+  reloadCa(): Promise<void>;
+  /** SIGTERM: ends streams, stops servers, closes KV. */
+  stop(): Promise<void>;
+}
+
+/** Starts everything; throws `... bind: address already in use` when a port is taken (5.3). */
+export async function startController(config: ControllerConfig, log: Logger): Promise<RunningController> {
+  await Deno.mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+  const kv = await Deno.openKv(join(config.stateDir, "controller.kv"));
+  const cleanups: Array<() => unknown> = [() => kv.close()];
+  try {
+    const ctx = await openContext({
+      settings: config,
+      kv,
+      ca: config.ca,
+      caKeyPem: config.caSource.keyPem,
+      log,
+    });
+    let caSource = config.caSource;
+    const source = new SvidSource(ctx.ca.bundle.toPem());
+    const name = controllerName();
+    const notAfter = await refreshOwnSvid(ctx, source, name);
+    ctx.setOwnExpiry(notAfter);
+    const stopRenew = keepOwnSvidFresh(
+      ctx,
+      source,
+      name,
+      { notBefore: new Date(), notAfter },
+      (d) => ctx.setOwnExpiry(d),
+    );
+    cleanups.push(stopRenew);
+    ctx.ca.onChange(() => {
+      ctx.hub.pushBundle(ctx.ca.bundle.pems());
+      refreshOwnSvid(ctx, source, name).then((d) => ctx.setOwnExpiry(d)).catch((e) =>
+        log.error("cannot reissue the controller certificate", { error: e })
+      );
+    });
+    // Another controller may rotate the CA: re-read the shared state now and then.
+    const caPoll = setInterval(() => ctx.ca.refresh().catch(() => {}), 30_000);
+    cleanups.push(() => clearInterval(caPoll));
+
+    let http: Deno.HttpServer;
+    const adminAddr = config.adminAddr;
+    try {
+      http = Deno.serve({
+        hostname: adminAddr.hostname || "0.0.0.0",
+        port: adminAddr.port,
+        onListen: () => {},
+      }, adminHandler(ctx, { adminToken: config.adminToken }));
+    } catch (e) {
+      if (e instanceof Deno.errors.AddrInUse) {
+        throw new Error(
+          `ADMIN_HTTP_ADDR ${adminAddr.hostname}:${adminAddr.port}: listen tcp: bind: address already in use: stop the other process or set ADMIN_HTTP_ADDR to a free port`,
+        );
+      }
+      throw e;
+    }
+    cleanups.push(() => http.shutdown());
+    const adminPort = (http.addr as Deno.NetAddr).port;
+
+    const server = createGrpcServer(ctx);
+    const grpcPort = await bindGrpc(server, config.grpcAddr, source);
+    ctx.setServing(true);
+    cleanups.push(() =>
+      new Promise<void>((resolve) => {
+        ctx.setServing(false);
+        ctx.hub.endAll();
+        const force = setTimeout(() => server.forceShutdown(), 3000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      })
+    );
+    ctx.presence.start();
+    cleanups.push(() => ctx.presence.stop());
+    log.info("controller serving", {
+      grpc_port: grpcPort,
+      admin_port: adminPort,
+      trust_domain: config.trustDomain,
+      signing_ca: ctx.ca.signing.fingerprint,
+      state_dir: config.stateDir,
+    });
+    const stop = async () => {
+      for (const fn of cleanups.splice(0).reverse()) {
+        try {
+          await fn();
+        } catch (e) {
+          log.warn("shutdown step failed", { error: e });
+        }
+      }
+    };
+    return {
+      ctx,
+      grpcPort,
+      adminPort,
+      stop,
+      async reloadCa() {
+        try {
+          const next = await rereadCaSource(caSource);
+          const ca = await loadCaFrom(next);
+          const changed = await ctx.ca.reloadConfigured(ca, next.keyPem);
+          caSource = next;
+          log.info(changed ? "CA reloaded: new CA trusted and signing" : "CA reloaded: unchanged", {
+            fingerprint: ca.fingerprint,
+          });
+        } catch (e) {
+          log.error("CA reload failed, keeping the current CA", { error: (e as Error).message });
+        }
+      },
+    };
+  } catch (e) {
+    for (const fn of cleanups.reverse()) await Promise.resolve().then(fn).catch(() => {});
+    throw e;
+  }
+}
