@@ -52,7 +52,10 @@ export async function rig(opts: {
   pki?: TestPki;
 }): Promise<Rig> {
   const pki = opts.pki ?? await makeTestPki();
-  const c = await pki.issue("connector", "c1", { ipSans: opts.connectorIps ?? ["127.0.0.1"], ...(opts.connectorTtlMs ? { ttlMs: opts.connectorTtlMs } : {}) });
+  const c = await pki.issue("connector", "c1", {
+    ipSans: opts.connectorIps ?? ["127.0.0.1"],
+    ...(opts.connectorTtlMs ? { ttlMs: opts.connectorTtlMs } : {}),
+  });
   const t = await pki.issue("tunneler", "t1", opts.tunnelerTtlMs ? { ttlMs: opts.tunnelerTtlMs } : {});
   const connectorCreds = new AgentCredentials(c, pki.bundle);
   const tunnelerCreds = new AgentCredentials(t, pki.bundle);

@@ -1,0 +1,139 @@
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { makeTestPki } from "../../shared/pki/testing.ts";
+import { AgentCredentials } from "../../shared/agent/credentials.ts";
+import { dialConnector } from "../../tunneler/dialer.ts";
+import { echoServer, rig, roundTrip, TD } from "./_fixture.ts";
+
+const dec = new TextDecoder();
+const enc = new TextEncoder();
+const open = (destination: string) => ({ kind: { $case: "open" as const, value: { destination } } });
+
+async function refusal(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error("expected a refusal");
+}
+
+Deno.test("connector refuses a resource outside its resources and the local connection closes", async () => {
+  const echo = await echoServer();
+  const r = await rig({ forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`, resources: ["127.0.0.1:1"] });
+  try {
+    const got = await roundTrip(r.forwarder.ports[0]!, enc.encode("x")).catch(() => new Uint8Array());
+    assertEquals(got.length, 0);
+    ok(
+      r.tunnelerLog.some((l) => l.includes(`resource not allowed: \\"127.0.0.1:${echo.port}\\"`)),
+      r.tunnelerLog.join("\n"),
+    );
+    ok(r.connectorLog.some((l) => l.includes("resource not allowed")));
+  } finally {
+    await r.close();
+    await echo.close();
+  }
+});
+
+Deno.test("tunneler outside the allowlist is refused (3.3), then admitted after the allowlist changes", async () => {
+  const echo = await echoServer();
+  const r = await rig({
+    forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`,
+    resources: [`127.0.0.1:${echo.port}`],
+    allow: false,
+  });
+  try {
+    const dial = { creds: r.tunnelerCreds, trustDomain: TD, host: "127.0.0.1", port: r.connectorPort };
+    assertEquals(await refusal(dialConnector(dial, open(`127.0.0.1:${echo.port}`))), "tunneler not allowed");
+    ok(r.connectorLog.some((l) => l.includes("tunneler not allowed")));
+    r.listener.setPolicy(["t1"], [`127.0.0.1:${echo.port}`]);
+    assertEquals(dec.decode(await roundTrip(r.forwarder.ports[0]!, enc.encode("hi"))), "hibye");
+  } finally {
+    await r.close();
+    await echo.close();
+  }
+});
+
+Deno.test("allowlist removal ends a live session", async () => {
+  const echo = await echoServer();
+  const r = await rig({
+    forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`,
+    resources: [`127.0.0.1:${echo.port}`],
+  });
+  try {
+    const dial = { creds: r.tunnelerCreds, trustDomain: TD, host: "127.0.0.1", port: r.connectorPort };
+    const { socket } = await dialConnector(dial, open(`127.0.0.1:${echo.port}`));
+    const closed = new Promise<void>((res) => {
+      socket.once("end", () => res());
+      socket.once("close", () => res());
+    });
+    socket.resume();
+    r.listener.setPolicy([], [`127.0.0.1:${echo.port}`]);
+    await closed;
+    ok(r.connectorLog.some((l) => l.includes("removed from the allowlist")));
+  } finally {
+    await r.close();
+    await echo.close();
+  }
+});
+
+Deno.test("tunneler refuses a connector certificate without the dialed IP (2.2)", async () => {
+  const r = await rig({ forwards: "", resources: [], connectorIps: [] });
+  try {
+    const dial = { creds: r.tunnelerCreds, trustDomain: TD, host: "127.0.0.1", port: r.connectorPort };
+    assertEquals(
+      await refusal(dialConnector(dial, open("127.0.0.1:1"))),
+      "x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs",
+    );
+  } finally {
+    await r.close();
+  }
+});
+
+Deno.test("a peer from another CA is refused with unknown authority on both sides (2.1)", async () => {
+  const r = await rig({ forwards: "", resources: [] });
+  const other = await makeTestPki();
+  try {
+    const stranger = new AgentCredentials(await other.issue("tunneler", "t1"), r.pki.bundle);
+    const dial = { creds: stranger, trustDomain: TD, host: "127.0.0.1", port: r.connectorPort };
+    ok((await refusal(dialConnector(dial, open("127.0.0.1:1")))).includes("connector closed the connection"));
+    await new Promise((res) => setTimeout(res, 50));
+    ok(
+      r.connectorLog.some((l) => l.includes("x509: certificate signed by unknown authority")),
+      r.connectorLog.join("\n"),
+    );
+    const fooled = new AgentCredentials(r.tunnelerCreds.svid, other.bundle);
+    const dial2 = { creds: fooled, trustDomain: TD, host: "127.0.0.1", port: r.connectorPort };
+    assertEquals(
+      await refusal(dialConnector(dial2, open("127.0.0.1:1"))),
+      "x509: certificate signed by unknown authority",
+    );
+  } finally {
+    await r.close();
+  }
+});
+
+Deno.test("wrong role and wrong trust domain are refused (2.3)", async () => {
+  const r = await rig({ forwards: "", resources: [] });
+  try {
+    const asConnector = new AgentCredentials(await r.pki.issue("connector", "t1"), r.pki.bundle);
+    await refusal(
+      dialConnector(
+        { creds: asConnector, trustDomain: TD, host: "127.0.0.1", port: r.connectorPort },
+        open("x:1"),
+      ),
+    );
+    await new Promise((res) => setTimeout(res, 50));
+    ok(r.connectorLog.some((l) => l.includes("unexpected SPIFFE role")), r.connectorLog.join("\n"));
+    const msg = await refusal(
+      dialConnector({
+        creds: r.tunnelerCreds,
+        trustDomain: "other.example",
+        host: "127.0.0.1",
+        port: r.connectorPort,
+      }, open("x:1")),
+    );
+    ok(msg.includes("SPIFFE trust domain mismatch"), msg);
+  } finally {
+    await r.close();
+  }
+});
