@@ -1,0 +1,270 @@
+/**
+ * Test harness: a real controller in process (real TLS, real KV file in a temp dir, free ports)
+ * and grpc-js clients for Enroll, Renew and Connect.
+ * @module
+ */
+import * as grpc from "@grpc/grpc-js";
+import { channelCredentials, channelOptions } from "../../shared/grpc/credentials.ts";
+import { SvidSource } from "../../shared/grpc/svid_source.ts";
+import { createLogger } from "../../shared/log/logger.ts";
+import { createCa } from "../../shared/pki/ca.ts";
+import { createCsr } from "../../shared/pki/csr.ts";
+import { exportPrivateKeyPem, generateKeyPair } from "../../shared/pki/keys.ts";
+import {
+  type AgentMessage,
+  type ControllerMessage,
+  ControlPlaneService,
+} from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
+import {
+  EnrollmentService,
+  type EnrollRequest,
+  type Svid,
+} from "../../shared/proto/gen/postern/v1/enrollment_pb.ts";
+import type { ControllerConfig } from "../../controller/config.ts";
+import { type RunningController, startController } from "../../controller/serve.ts";
+import { freePort } from "../support/ports.ts";
+
+export const TD = "postern.internal";
+export const ADMIN_TOKEN = "test-admin-token-0123456789";
+
+/** A controller under test. */
+export interface Harness extends AsyncDisposable {
+  controller: RunningController;
+  dir: string;
+  caPem: string;
+  caKeyPem: string;
+  admin(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  /** Creates a token through the admin API. */
+  token(role: "connector" | "tunneler", extra?: Record<string, unknown>): Promise<string>;
+  logs: string[];
+}
+
+/** Starts a controller; `overrides` replace config fields. */
+export async function startHarness(overrides: Partial<ControllerConfig> = {}): Promise<Harness> {
+  const dir = await Deno.makeTempDir({ prefix: "postern-controller-test-" });
+  const { certPem, keyPem, ca } = await createCa({ commonName: "Test CA" });
+  const logs: string[] = [];
+  const config: ControllerConfig = {
+    trustDomain: TD,
+    adminToken: ADMIN_TOKEN,
+    adminAddr: { hostname: "127.0.0.1", port: freePort() },
+    grpcAddr: { hostname: "127.0.0.1", port: freePort() },
+    stateDir: `${dir}/state`,
+    connectorCertTtlMs: 3_600_000,
+    tunnelerCertTtlMs: 3_600_000,
+    enrollmentTokenTtlMs: 3_600_000,
+    heartbeatIntervalMs: 200,
+    offlineAfterMs: 1000,
+    renewGraceMs: 7 * 86_400_000,
+    log: { level: "debug", format: "text", write: (l) => logs.push(l) },
+    caSource: { certPem, keyPem },
+    ca,
+    ...overrides,
+  };
+  const controller = await startController(config, createLogger(config.log));
+  const base = `http://127.0.0.1:${controller.adminPort}`;
+  const admin = (path: string, init: RequestInit & { json?: unknown } = {}) => {
+    const headers = new Headers(init.headers);
+    if (!headers.has("authorization")) headers.set("authorization", `Bearer ${ADMIN_TOKEN}`);
+    const { json, ...rest } = init;
+    return fetch(base + path, {
+      ...rest,
+      headers,
+      ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+    });
+  };
+  return {
+    controller,
+    dir,
+    caPem: certPem,
+    caKeyPem: keyPem,
+    admin,
+    logs,
+    async token(role, extra = {}) {
+      const res = await admin("/api/admin/tokens", { method: "POST", json: { role, ...extra } });
+      const body = await res.json();
+      if (res.status !== 201) throw new Error(`token: ${res.status} ${JSON.stringify(body)}`);
+      return body.token;
+    },
+    async [Symbol.asyncDispose]() {
+      await controller.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+const EnrollmentClient = grpc.makeGenericClientConstructor(EnrollmentService, "Enrollment");
+const ControlPlaneClient = grpc.makeGenericClientConstructor(ControlPlaneService, "ControlPlane");
+
+/** An agent's credentials after enrollment. */
+export interface AgentCreds {
+  svid: Svid;
+  certPem: string;
+  keyPem: string;
+}
+
+function creds(h: Harness, agent?: { certPem: string; keyPem: string }, bundlePem?: string) {
+  const source = new SvidSource(bundlePem ?? h.controller.ctx.ca.bundle.toPem(), agent);
+  return channelCredentials(source, { trustDomain: TD });
+}
+
+type UnaryFn = (
+  req: unknown,
+  opts: grpc.CallOptions,
+  cb: (e: grpc.ServiceError | null, r?: unknown) => void,
+) => void;
+
+function call<T>(client: grpc.Client, method: string, req: unknown): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const fn = (client as unknown as Record<string, UnaryFn>)[method]!.bind(client);
+    fn(req, { deadline: Date.now() + 10_000 }, (e, r) => {
+      client.close();
+      if (e) reject(e);
+      else resolve(r as T);
+    });
+  });
+}
+
+/** Enrolls with a fresh key; resolves with the issued SVID and key. */
+export async function enroll(
+  h: Harness,
+  req: Partial<EnrollRequest> & { token: string; id: string },
+  agent?: { certPem: string; keyPem: string },
+): Promise<AgentCreds> {
+  const keys = await generateKeyPair();
+  const client = new EnrollmentClient(
+    `127.0.0.1:${h.controller.grpcPort}`,
+    creds(h, agent),
+    channelOptions(),
+  );
+  const res = await call<{ svid: Svid }>(client, "enroll", {
+    role: "connector",
+    csrPem: await createCsr(keys),
+    privateIp: req.role === "tunneler" ? "" : "10.0.0.5",
+    version: "test",
+    ...req,
+  });
+  return {
+    svid: res.svid,
+    certPem: res.svid.certificatePem,
+    keyPem: await exportPrivateKeyPem(keys.privateKey),
+  };
+}
+
+/** Renews as `agent`; `agent` undefined sends no client certificate. */
+export async function renew(
+  h: Harness,
+  agent: { certPem: string; keyPem: string } | undefined,
+): Promise<AgentCreds> {
+  const keys = await generateKeyPair();
+  const client = new EnrollmentClient(
+    `127.0.0.1:${h.controller.grpcPort}`,
+    creds(h, agent),
+    channelOptions(),
+  );
+  const res = await call<{ svid: Svid }>(client, "renew", { csrPem: await createCsr(keys), version: "test" });
+  return {
+    svid: res.svid,
+    certPem: res.svid.certificatePem,
+    keyPem: await exportPrivateKeyPem(keys.privateKey),
+  };
+}
+
+/** An open Connect stream. */
+export interface Stream {
+  messages: ControllerMessage[];
+  /** Resolves with the first message (from index `from`) matching `pred`. */
+  next(
+    pred: (m: ControllerMessage) => boolean,
+    timeoutMs?: number,
+    from?: number,
+  ): Promise<ControllerMessage>;
+  send(m: AgentMessage): void;
+  ended: Promise<grpc.StatusObject | grpc.ServiceError>;
+  close(): void;
+}
+
+/** Opens ControlPlane.Connect as `agent`. */
+export function connect(h: Harness, agent: { certPem: string; keyPem: string }): Stream {
+  const client = new ControlPlaneClient(
+    `127.0.0.1:${h.controller.grpcPort}`,
+    creds(h, agent),
+    channelOptions(),
+  );
+  const c = (client as unknown as { connect(): grpc.ClientDuplexStream<AgentMessage, ControllerMessage> })
+    .connect();
+  const messages: ControllerMessage[] = [];
+  const waiters = new Set<() => void>();
+  c.on("data", (m: ControllerMessage) => {
+    messages.push(m);
+    for (const w of waiters) w();
+  });
+  const ended = new Promise<grpc.StatusObject | grpc.ServiceError>((resolve) => {
+    c.on("status", (s: grpc.StatusObject) => resolve(s));
+    c.on("error", (e: grpc.ServiceError) => resolve(e));
+  });
+  ended.then(() => {
+    client.close();
+    for (const w of waiters) w();
+  });
+  return {
+    messages,
+    ended,
+    send: (m) => c.write(m),
+    close: () => {
+      c.cancel();
+      client.close();
+    },
+    next(pred, timeoutMs = 5000, from = 0) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const m = messages.slice(from).find(pred);
+          if (m) {
+            cleanup();
+            resolve(m);
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(messages)}`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** Expects `p` to reject with a gRPC error of `code` whose details contain `text`. */
+export async function expectGrpcError(p: Promise<unknown>, code: grpc.status, text: string): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    const err = e as grpc.ServiceError;
+    if (err.code !== code || !err.details?.includes(text)) {
+      throw new Error(
+        `expected ${grpc.status[code]} "${text}", got ${grpc.status[err.code]} "${err.details}"`,
+      );
+    }
+    return;
+  }
+  throw new Error(`expected ${grpc.status[code]} "${text}", but the call succeeded`);
+}
+
+/** Polls `fn` until it returns true. */
+export async function eventually(
+  fn: () => Promise<boolean> | boolean,
+  timeoutMs = 5000,
+  what = "condition",
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
