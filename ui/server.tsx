@@ -154,7 +154,7 @@ async function route(
   if (req.method === "POST" && !isApi) {
     const type = req.headers.get("content-type") ?? "";
     if (type.includes("form")) form = await req.formData();
-    if (session && !match.module.isPublic && !csrfOk(form?.get("_csrf"), session.csrf)) {
+    if (session && !match.module.isPublic && (crossSite(req) || !csrfOk(form?.get("_csrf"), session.csrf))) {
       return new Response("Invalid or missing CSRF token: reload the page and try again", { status: 403 });
     }
   }
@@ -175,6 +175,19 @@ async function route(
     },
   };
   return await handler(ctx);
+}
+
+/** True when a browser says the request came from another site (Origin or Sec-Fetch-Site). */
+export function crossSite(req: Request): boolean {
+  if (req.headers.get("sec-fetch-site") === "cross-site") return true;
+  const origin = req.headers.get("origin");
+  if (!origin || origin === "null") return origin === "null";
+  const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host") ?? new URL(req.url).host;
+  try {
+    return new URL(origin).host !== host;
+  } catch {
+    return true;
+  }
 }
 
 /** True when `given` equals the session's CSRF token (constant time). */

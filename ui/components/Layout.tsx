@@ -46,6 +46,7 @@ export function Layout(props: LayoutProps) {
             <nav aria-label="Main">
               {NAV.map(([href, label]) => (
                 <a
+                  key={href}
                   href={href}
                   aria-current={(href === "/" ? props.path === "/" : props.path.startsWith(href))
                     ? "page"

@@ -40,10 +40,11 @@ export function statusOf(agent: { status?: string | undefined }): string {
   return (agent.status ?? "UNKNOWN").toUpperCase();
 }
 
-/** Fields of an event other than id, ts, kind, agent, as "key=value" text. */
+/** An event's `message`, else its other fields as "key=value" text. */
 export function eventDetails(event: Record<string, unknown>): string {
+  if (typeof event.message === "string") return event.message;
   return Object.entries(event)
-    .filter(([k]) => !["id", "ts", "kind", "agent"].includes(k))
+    .filter(([k]) => !["id", "ts", "kind", "agent", "role"].includes(k))
     .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
     .join(" ");
 }

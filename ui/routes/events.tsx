@@ -20,7 +20,9 @@ export const handler: RouteModule["handler"] = {
     const kind = ctx.url.searchParams.get("kind")?.trim() ?? "";
     const agent = ctx.url.searchParams.get("agent")?.trim() ?? "";
     const limitText = ctx.url.searchParams.get("limit") ?? "";
-    const limit = /^\d{1,4}$/.test(limitText) && Number(limitText) > 0 ? Number(limitText) : 100;
+    const limit = /^\d{1,4}$/.test(limitText) && Number(limitText) > 0
+      ? Math.min(1000, Number(limitText))
+      : 100;
     const q = new URLSearchParams();
     if (kind) q.set("kind", kind);
     if (agent) q.set("agent", agent);

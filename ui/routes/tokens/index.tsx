@@ -66,7 +66,7 @@ async function renderTokens(ctx: Ctx, state: FormState): Promise<Response> {
           <label for="ttl">Valid for</label>
           <select id="ttl" name="ttl">
             {TTLS.map(([v, label]) => (
-              <option value={v} selected={(state.ttl ?? "3600") === v}>{label}</option>
+              <option key={v} value={v} selected={(state.ttl ?? "3600") === v}>{label}</option>
             ))}
           </select>
           <label for="note">Note (optional)</label>
@@ -84,6 +84,7 @@ async function renderTokens(ctx: Ctx, state: FormState): Promise<Response> {
                   <th scope="col">Id</th>
                   <th scope="col">Role</th>
                   <th scope="col">Note</th>
+                  <th scope="col">Status</th>
                   <th scope="col">Expires</th>
                   <th scope="col">
                     <span class="sr-only">Actions</span>
@@ -98,12 +99,15 @@ async function renderTokens(ctx: Ctx, state: FormState): Promise<Response> {
                     </td>
                     <td>{t.role ?? "—"}</td>
                     <td>{t.note ?? ""}</td>
+                    <td>{String(t.status ?? "")}</td>
                     <td title={absoluteTime(t.expires_at)}>{relativeTime(t.expires_at, now)}</td>
                     <td>
-                      <form method="post" action={`/tokens/${encodeURIComponent(t.id)}/revoke`}>
-                        <input type="hidden" name="_csrf" value={csrf} />
-                        <button type="submit" class="small">Revoke</button>
-                      </form>
+                      {(t.status === undefined || t.status === "active") && (
+                        <form method="post" action={`/tokens/${encodeURIComponent(t.id)}/revoke`}>
+                          <input type="hidden" name="_csrf" value={csrf} />
+                          <button type="submit" class="small">Revoke</button>
+                        </form>
+                      )}
                     </td>
                   </tr>
                 ))}

@@ -6,14 +6,14 @@
  * the X-CSRF-Token header.
  */
 import { ControllerUnreachableError } from "../../../lib/admin_client.ts";
-import { csrfOk, type Handler, json, type RouteModule } from "../../../server.tsx";
+import { crossSite, csrfOk, type Handler, json, type RouteModule } from "../../../server.tsx";
 
 const PASS_REQUEST_HEADERS = ["content-type", "accept", "last-event-id"];
 const PASS_RESPONSE_HEADERS = ["content-type", "cache-control", "retry-after", "location", "etag"];
 
 const proxy: Handler = async ({ req, url, session, deps }) => {
   const write = !["GET", "HEAD"].includes(req.method);
-  if (write && !csrfOk(req.headers.get("x-csrf-token"), session.csrf)) {
+  if (write && (crossSite(req) || !csrfOk(req.headers.get("x-csrf-token"), session.csrf))) {
     return json({ error: "missing or invalid X-CSRF-Token header: reload the page and try again" }, 403);
   }
   const headers = new Headers();

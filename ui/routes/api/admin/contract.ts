@@ -1,0 +1,24 @@
+/**
+ * The admin API routes of the contract (CONTRACT.md, "Admin HTTP API") that the UI serves to a
+ * logged-in operator through its proxy. Tests walk this list (failure mode 6.1); `{id}` stands for
+ * an agent or token id.
+ */
+export const ADMIN_ROUTES: ReadonlyArray<readonly [method: string, path: string, body?: unknown]> = [
+  ["POST", "/api/admin/tokens", { role: "tunneler", ttl_seconds: 600, note: "route walk" }],
+  ["GET", "/api/admin/tokens"],
+  ["DELETE", "/api/admin/tokens/{token}"],
+  ["GET", "/api/admin/connectors"],
+  ["GET", "/api/admin/connectors/{connector}"],
+  ["GET", "/api/admin/connectors/{connector}/allowlist"],
+  ["PUT", "/api/admin/connectors/{connector}/allowlist", { tunnelers: [] }],
+  ["GET", "/api/admin/connectors/{connector}/resources"],
+  ["PUT", "/api/admin/connectors/{connector}/resources", { resources: ["db.internal:5432"] }],
+  ["GET", "/api/admin/tunnelers"],
+  ["GET", "/api/admin/tunnelers/{tunneler}"],
+  ["GET", "/api/admin/events"],
+  ["GET", "/api/admin/events?kind=token.created&limit=5"],
+  ["GET", "/api/admin/events/stream"],
+  ["GET", "/api/admin/ca"],
+  ["DELETE", "/api/admin/tunnelers/{tunneler}"],
+  ["DELETE", "/api/admin/connectors/{connector}"],
+];

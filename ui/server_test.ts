@@ -1,0 +1,322 @@
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
+import { ADMIN_ROUTES } from "./routes/api/admin/contract.ts";
+import { ADMIN_TOKEN, PASSWORD, testApp } from "./_test_app.ts";
+
+const form = (fields: Record<string, string>) => new URLSearchParams(fields);
+
+Deno.test("createApp() redirects pages to /login and answers 401 JSON on /api/admin/* without a session", async () => {
+  const { call, seen } = testApp();
+  for (const path of ["/", "/connectors", "/connectors/c1", "/tunnelers", "/tokens", "/events"]) {
+    const res = await call(path);
+    await res.body?.cancel();
+    assertEquals(res.status, 303, path);
+    assertMatch(res.headers.get("location")!, /^\/login/);
+  }
+  for (const [method, path] of ADMIN_ROUTES) {
+    const res = await call(path.replace(/\{\w+\}/, "x"), { method });
+    assertEquals(res.status, 401, `${method} ${path}`);
+    assertStringIncludes((await res.json()).error, "not logged in");
+  }
+  assertEquals(seen.length, 0);
+});
+
+Deno.test("POST /login refuses a wrong password and sets an HttpOnly SameSite=Strict cookie on the right one", async () => {
+  const { call } = testApp();
+  const wrong = await call("/login", { method: "POST", body: form({ password: "nope" }) });
+  assertEquals(wrong.status, 401);
+  assertStringIncludes(await wrong.text(), "Wrong password");
+  assert(!wrong.headers.getSetCookie().some((c) => c.startsWith("postern_session=")));
+
+  const ok = await call("/login", { method: "POST", body: form({ password: PASSWORD }) });
+  assertEquals(ok.status, 303);
+  assertEquals(ok.headers.get("location"), "/");
+  const cookie = ok.headers.getSetCookie().find((c) => c.startsWith("postern_session="))!;
+  assertMatch(cookie, /HttpOnly/);
+  assertMatch(cookie, /SameSite=Strict/);
+  assert(!/Secure/.test(cookie), "no Secure over plain HTTP");
+
+  const https = await call("/login", {
+    method: "POST",
+    body: form({ password: PASSWORD }),
+    headers: { "x-forwarded-proto": "https" },
+  });
+  assertMatch(https.headers.getSetCookie().find((c) => c.startsWith("postern_session="))!, /; Secure/);
+});
+
+Deno.test("POST /login checks the form's CSRF token against its cookie and refuses cross-site posts", async () => {
+  const { call } = testApp();
+  const page = await call("/login");
+  const html = await page.text();
+  const token = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+  const cookie = page.headers.getSetCookie()[0]!.split(";")[0]!;
+  const good = await call("/login", {
+    method: "POST",
+    headers: { cookie },
+    body: form({ _csrf: token, password: PASSWORD }),
+  });
+  assertEquals(good.status, 303);
+  const forged = await call("/login", {
+    method: "POST",
+    headers: { cookie },
+    body: form({ _csrf: "x", password: PASSWORD }),
+  });
+  assertEquals(forged.status, 403);
+  await forged.body?.cancel();
+  const crossSite = await call("/login", {
+    method: "POST",
+    headers: { origin: "https://evil.example" },
+    body: form({ password: PASSWORD }),
+  });
+  assertEquals(crossSite.status, 403);
+  await crossSite.body?.cancel();
+});
+
+Deno.test("POST /login answers 429 with Retry-After after 5 failures from one IP", async () => {
+  const { call } = testApp();
+  for (let i = 0; i < 5; i++) {
+    const res = await call("/login", { method: "POST", body: form({ password: `wrong${i}` }) });
+    assertEquals(res.status, 401);
+    await res.body?.cancel();
+  }
+  const limited = await call("/login", { method: "POST", body: form({ password: PASSWORD }) });
+  assertEquals(limited.status, 429);
+  assert(Number(limited.headers.get("retry-after")) > 0);
+  assertStringIncludes(await limited.text(), "Too many failed logins");
+});
+
+Deno.test("sessions expire and POST /logout ends one", async () => {
+  let now = 1_000_000;
+  const { call, login } = testApp({ now: () => now });
+  const { cookie, csrf } = await login();
+  assertEquals((await call("/connectors", { headers: { cookie } })).status, 200);
+  // Logout needs the CSRF token.
+  const noCsrf = await call("/logout", { method: "POST", headers: { cookie }, body: form({}) });
+  assertEquals(noCsrf.status, 403);
+  await noCsrf.body?.cancel();
+  const out = await call("/logout", { method: "POST", headers: { cookie }, body: form({ _csrf: csrf }) });
+  assertEquals(out.status, 303);
+  assertMatch(out.headers.get("set-cookie")!, /Max-Age=0/);
+  const after = await call("/api/admin/connectors", { headers: { cookie } });
+  assertEquals(after.status, 401);
+  await after.body?.cancel();
+
+  const second = await login();
+  now += 3_600_001;
+  const expired = await call("/", { headers: { cookie: second.cookie } });
+  assertEquals(expired.status, 303);
+  await expired.body?.cancel();
+});
+
+Deno.test("/api/admin/* proxies every contract route with the bearer token (6.1: no 404)", async () => {
+  const { call, login, seen } = testApp();
+  const { cookie, csrf } = await login();
+  seen.length = 0;
+  for (const [method, template, body] of ADMIN_ROUTES) {
+    const path = template.replace(/\{\w+\}/, "abc");
+    const res = await call(path, {
+      method,
+      headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    assertEquals(res.status, 200, `${method} ${path}`);
+    await res.body?.cancel();
+    const last = seen.at(-1)!;
+    assertEquals([last.method, last.path], [method, path]);
+    assertEquals(last.auth, `Bearer ${ADMIN_TOKEN}`);
+    if (body !== undefined) assertEquals(JSON.parse(last.body), body);
+  }
+});
+
+Deno.test("/api/admin/* passes controller errors through and answers 502 when it is unreachable", async () => {
+  const failing = testApp({
+    upstream: () => Response.json({ error: 'connector "zz" not found' }, { status: 404 }),
+  });
+  let s = await failing.login();
+  const res = await failing.call("/api/admin/connectors/zz", { headers: { cookie: s.cookie } });
+  assertEquals(res.status, 404);
+  assertEquals(await res.json(), { error: 'connector "zz" not found' });
+
+  const down = testApp({
+    upstream: () => {
+      throw new TypeError("error sending request: Connection refused");
+    },
+  });
+  s = await down.login();
+  const proxied = await down.call("/api/admin/connectors", { headers: { cookie: s.cookie } });
+  assertEquals(proxied.status, 502);
+  assertStringIncludes((await proxied.json()).error, "controller unreachable at http://controller.test:8080");
+  const page = await down.call("/connectors", { headers: { cookie: s.cookie } });
+  assertEquals(page.status, 502);
+  const html = await page.text();
+  assertStringIncludes(html, 'id="error-banner"');
+  assertStringIncludes(html, "controller unreachable");
+  assertStringIncludes(html, "<h1>Connectors</h1>");
+});
+
+Deno.test("/api/admin/* refuses writes without the session's CSRF token and never calls the controller", async () => {
+  const { call, login, seen } = testApp();
+  const { cookie } = await login();
+  seen.length = 0;
+  const res = await call("/api/admin/tokens", { method: "POST", headers: { cookie }, body: "{}" });
+  assertEquals(res.status, 403);
+  await res.body?.cancel();
+  const form403 = await call("/connectors/c1/allowlist", {
+    method: "POST",
+    headers: { cookie },
+    body: form({}),
+  });
+  assertEquals(form403.status, 403);
+  await form403.body?.cancel();
+  assertEquals(seen.length, 0);
+});
+
+const CONNECTORS = [{
+  id: "office-1",
+  spiffe_id: "spiffe://postern.internal/connector/office-1",
+  private_ip: "10.0.0.5",
+  version: "0.1.0",
+  status: "ONLINE",
+  last_seen: new Date().toISOString(),
+  cert_expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+}];
+
+function fakeController(req: Request, url: URL): Response {
+  if (url.pathname === "/api/admin/connectors") return Response.json(CONNECTORS);
+  if (url.pathname === "/api/admin/connectors/office-1") return Response.json(CONNECTORS[0]);
+  if (url.pathname === "/api/admin/tunnelers") return Response.json([{ id: "laptop-1", status: "OFFLINE" }]);
+  if (url.pathname.endsWith("/allowlist")) return Response.json({ tunnelers: ["laptop-1"] });
+  if (url.pathname.endsWith("/resources")) return Response.json({ resources: ["db.internal:5432"] });
+  if (url.pathname === "/api/admin/events") {
+    return Response.json({
+      events: [{
+        id: "1",
+        ts: "2026-01-01T00:00:00Z",
+        kind: "connector.online",
+        agent: "office-1",
+        message: "connector office-1 is ONLINE",
+      }],
+    });
+  }
+  if (url.pathname === "/api/admin/tokens" && req.method === "POST") {
+    return Response.json({
+      id: "0123456789abcdef",
+      token: "SECRET-ENROLLMENT-TOKEN",
+      role: "tunneler",
+      expires_at: "2030-01-01T00:00:00Z",
+      note: "",
+    }, { status: 201 });
+  }
+  if (url.pathname === "/api/admin/tokens") {
+    return Response.json([{
+      id: "0123456789abcdef",
+      role: "tunneler",
+      status: "active",
+      expires_at: "2030-01-01T00:00:00Z",
+    }]);
+  }
+  return Response.json({ error: "no route" }, { status: 404 });
+}
+
+Deno.test("pages render the controller's data and island props never hold the admin token", async () => {
+  const { call, login } = testApp({ upstream: fakeController });
+  const { cookie } = await login();
+  for (
+    const path of [
+      "/",
+      "/connectors",
+      "/connectors/office-1",
+      "/tunnelers",
+      "/events?kind=connector.online",
+      "/tokens",
+    ]
+  ) {
+    const res = await call(path, { headers: { cookie } });
+    assertEquals(res.status, 200, path);
+    const html = await res.text();
+    assert(!html.includes(ADMIN_TOKEN), `${path} leaks the admin token`);
+    assertStringIncludes(html, '<script type="module" src="/static/build/islands-test.js"');
+    for (const [, json] of html.matchAll(/<script type="application\/json">(.*?)<\/script>/g)) {
+      JSON.parse(json!);
+    }
+  }
+  const dash = await (await call("/", { headers: { cookie } })).text();
+  assertStringIncludes(dash, 'data-island="Dashboard"');
+  assertStringIncludes(dash, "1 online");
+  const detail = await (await call("/connectors/office-1", { headers: { cookie } })).text();
+  assertMatch(detail, /value="laptop-1" checked/);
+  assertStringIncludes(detail, "db.internal:5432");
+  assertStringIncludes(detail, "10.0.0.5");
+});
+
+Deno.test("POST /tokens shows the token once with its install snippet, uncached", async () => {
+  const { call, login, seen } = testApp({ upstream: fakeController });
+  const { cookie, csrf } = await login();
+  const res = await call("/tokens", {
+    method: "POST",
+    headers: { cookie },
+    body: form({ _csrf: csrf, role: "tunneler", agent_id: "laptop-2", ttl: "3600", note: "" }),
+  });
+  assertEquals(res.status, 201);
+  assertEquals(res.headers.get("cache-control"), "no-store");
+  const html = await res.text();
+  assertStringIncludes(html, "SECRET-ENROLLMENT-TOKEN");
+  assertStringIncludes(html, "TUNNELER_ID=laptop-2");
+  assertStringIncludes(html, "CONTROLLER_ADDR=controller.test:8443");
+  assertStringIncludes(html, "CONTROLLER_CA_PATH=/etc/postern/ca.crt");
+  assertStringIncludes(html, "ENROLLMENT_TOKEN=SECRET-ENROLLMENT-TOKEN");
+  assertStringIncludes(html, "systemctl enable --now postern-tunneler");
+  assertStringIncludes(html, "/etc/postern/tunneler.conf");
+  const sent = seen.find((s) => s.method === "POST")!;
+  assertEquals(JSON.parse(sent.body), { role: "tunneler", ttl_seconds: 3600, note: "tunneler laptop-2" });
+  const list = await (await call("/tokens", { headers: { cookie } })).text();
+  assert(!list.includes("SECRET-ENROLLMENT-TOKEN"));
+});
+
+Deno.test("POST /connectors/:id/resources refuses invalid entries without calling the controller", async () => {
+  const { call, login, seen } = testApp({ upstream: fakeController });
+  const { cookie, csrf } = await login();
+  seen.length = 0;
+  const res = await call("/connectors/office-1/resources", {
+    method: "POST",
+    headers: { cookie },
+    body: form({ _csrf: csrf, resources: "db.internal:5432\nnot a host:99999" }),
+  });
+  assertEquals(res.status, 400);
+  assertStringIncludes(await res.text(), "port must be 1-65535");
+  assert(!seen.some((s) => s.method === "PUT"));
+  const ok = await call("/connectors/office-1/resources", {
+    method: "POST",
+    headers: { cookie },
+    body: form({ _csrf: csrf, resources: "db.internal:5432\n10.0.0.0/24:443" }),
+  });
+  assertEquals(ok.status, 303);
+  assertEquals(JSON.parse(seen.find((s) => s.method === "PUT")!.body), {
+    resources: ["db.internal:5432", "10.0.0.0/24:443"],
+  });
+});
+
+Deno.test("POST /connectors/:id/allowlist saves the picked tunnelers", async () => {
+  const { call, login, seen } = testApp({ upstream: fakeController });
+  const { cookie, csrf } = await login();
+  const body = form({ _csrf: csrf });
+  body.append("tunnelers", "laptop-1");
+  body.append("tunnelers", "laptop-2");
+  const res = await call("/connectors/office-1/allowlist", { method: "POST", headers: { cookie }, body });
+  assertEquals(res.status, 303);
+  assertEquals(res.headers.get("location"), "/connectors/office-1?saved=allowlist");
+  const put = seen.find((s) => s.method === "PUT")!;
+  assertEquals([put.path, JSON.parse(put.body)], ["/api/admin/connectors/office-1/allowlist", {
+    tunnelers: ["laptop-1", "laptop-2"],
+  }]);
+});
+
+Deno.test("static files are served immutable with an ETag and answer 304 to If-None-Match", async () => {
+  const { call } = testApp();
+  const res = await call("/static/build/islands-test.js");
+  assertEquals(res.status, 200);
+  assertMatch(res.headers.get("cache-control")!, /immutable/);
+  assertEquals(res.headers.get("etag"), '"abc"');
+  await res.body?.cancel();
+  const again = await call("/static/build/islands-test.js", { headers: { "if-none-match": '"abc"' } });
+  assertEquals(again.status, 304);
+});
