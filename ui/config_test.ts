@@ -1,0 +1,56 @@
+import { ConfigError } from "../shared/config/config_error.ts";
+import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
+import { hashPassword } from "./auth/password.ts";
+import { loadConfig, MISSING_API_CONFIG } from "./config.ts";
+
+function configError(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert(error instanceof ConfigError, `expected ConfigError, got ${error}`);
+    return error.message;
+  }
+  throw new Error("loadConfig() accepted the environment");
+}
+
+Deno.test("loadConfig() refuses a missing ADMIN_API_URL or ADMIN_AUTH_TOKEN with the 6.2 message", () => {
+  for (
+    const env of [
+      {},
+      { ADMIN_API_URL: "http://127.0.0.1:8080" },
+      { ADMIN_AUTH_TOKEN: "t" },
+      { ADMIN_API_URL: "  ", ADMIN_AUTH_TOKEN: "t" },
+    ]
+  ) {
+    assertStringIncludes(configError({ ...env, UI_ADMIN_PASSWORD: "pw" }), MISSING_API_CONFIG);
+  }
+  assertEquals(MISSING_API_CONFIG, "ADMIN_API_URL or ADMIN_AUTH_TOKEN not configured");
+});
+
+Deno.test("loadConfig() needs an operator password and a valid hash", () => {
+  const base = { ADMIN_API_URL: "http://127.0.0.1:8080", ADMIN_AUTH_TOKEN: "t" };
+  assertStringIncludes(configError(base), "UI_ADMIN_PASSWORD or UI_ADMIN_PASSWORD_HASH is required");
+  assertStringIncludes(
+    configError({ ...base, UI_ADMIN_PASSWORD_HASH: "sha1$x" }),
+    "UI_ADMIN_PASSWORD_HASH: invalid password hash",
+  );
+  assertStringIncludes(
+    configError({ ...base, UI_ADMIN_PASSWORD: "pw", ADMIN_API_URL: "ftp://x" }),
+    "ADMIN_API_URL: invalid URL",
+  );
+  assertStringIncludes(configError({ ...base, UI_ADMIN_PASSWORD: "pw", UI_ADDR: "nope" }), "UI_ADDR");
+});
+
+Deno.test("loadConfig() applies defaults and accepts a password hash", async () => {
+  const config = loadConfig({
+    ADMIN_API_URL: "http://ctl.example:8080/",
+    ADMIN_AUTH_TOKEN: "t",
+    UI_ADMIN_PASSWORD_HASH: await hashPassword("s3cret", 1000),
+  });
+  assertEquals(config.apiUrl, "http://ctl.example:8080");
+  assertEquals(config.addr, { hostname: "", port: 3000 });
+  assertEquals(config.sessionTtlMs, 8 * 3600_000);
+  assertEquals(config.controllerAddr, "ctl.example:8443");
+  assert(await config.verifyPassword("s3cret"));
+  assert(!(await config.verifyPassword("s3cret ")));
+});
