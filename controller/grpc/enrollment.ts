@@ -144,7 +144,7 @@ export async function renew(
   if (!peerDer) {
     return await refuse(
       status.UNAUTHENTICATED,
-      "client certificate required: renew with the current SVID",
+      "client certificate required: renew with the current SVID (one from a CA this controller does not trust is not presented: enroll again with a new token)",
       "no_cert",
     );
   }

@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+import { status } from "@grpc/grpc-js";
+import type { ControllerMessage } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
+import { connect, enroll, eventually, startHarness } from "./harness.ts";
+
+const isConfig = (m: ControllerMessage) => m.body?.$case === "config";
+const heartbeat = {
+  body: {
+    $case: "heartbeat" as const,
+    value: {
+      version: "1.2.3",
+      privateIp: "10.0.0.5",
+      certNotAfterUnixMs: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+      activeSessions: 0,
+    },
+  },
+};
+
+Deno.test("Connect sends config and trust bundle; heartbeats make a connector ONLINE, silence OFFLINE, then ONLINE again", async () => {
+  await using h = await startHarness({ offlineAfterMs: 1000 });
+  const a = await enroll(h, { token: await h.token("connector"), id: "c1" });
+  const s = connect(h, a);
+  const config = await s.next(isConfig);
+  assert.equal(config.body?.$case === "config" && config.body.value.heartbeatIntervalMs, 200);
+  await s.next((m) => m.body?.$case === "trustBundle");
+  assert.ok(h.logs.some((l) => l.includes("control-plane stream connected") && l.includes("c1")));
+  const status_ = async () => (await (await h.admin("/api/admin/connectors/c1")).json()).status;
+  s.send(heartbeat);
+  await eventually(async () => (await status_()) === "ONLINE", 3000, "ONLINE");
+  const c1 = await (await h.admin("/api/admin/connectors/c1")).json();
+  assert.equal(c1.version, "1.2.3");
+  assert.match(c1.last_seen, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  const silentSince = Date.now();
+  await eventually(async () => (await status_()) === "OFFLINE", 3000, "OFFLINE");
+  assert.ok(Date.now() - silentSince >= 700, "went OFFLINE before OFFLINE_AFTER");
+  s.send(heartbeat);
+  await eventually(async () => (await status_()) === "ONLINE", 3000, "ONLINE again");
+  const kinds = (await (await h.admin("/api/admin/events?agent=c1")).json()).events.map((
+    e: { kind: string },
+  ) => e.kind);
+  assert.deepEqual(kinds.filter((k: string) => k.startsWith("connector.o")), [
+    "connector.online",
+    "connector.offline",
+    "connector.online",
+  ]);
+  const metrics = await (await h.admin("/metrics")).text();
+  assert.match(metrics, /postern_connectors\{status="ONLINE"\} 1/);
+  assert.match(metrics, /postern_control_streams 1/);
+  s.close();
+});
+
+Deno.test("Connect: an allowlist change reaches the connected connector within one second", async () => {
+  await using h = await startHarness();
+  const a = await enroll(h, { token: await h.token("connector"), id: "c1" });
+  const s = connect(h, a);
+  await s.next(isConfig);
+  const from = s.messages.length;
+  const started = Date.now();
+  const res = await h.admin("/api/admin/connectors/c1/allowlist", {
+    method: "PUT",
+    json: { tunnelers: ["t1", "t2"] },
+  });
+  assert.equal(res.status, 200);
+  const pushed = await s.next(
+    (m) => m.body?.$case === "config" && m.body.value.allowedTunnelers.length === 2,
+    1000,
+    from,
+  );
+  assert.ok(Date.now() - started < 1000);
+  assert.deepEqual(pushed.body?.$case === "config" && pushed.body.value.allowedTunnelers, ["t1", "t2"]);
+  await h.admin("/api/admin/connectors/c1/resources", {
+    method: "PUT",
+    json: { resources: ["db.internal:5432"] },
+  });
+  await s.next(
+    (m) => m.body?.$case === "config" && m.body.value.resources[0] === "db.internal:5432",
+    1000,
+    from,
+  );
+  s.close();
+});
+
+Deno.test("Connect: tunneler heartbeats relayed by a connector mark allowed tunnelers ONLINE", async () => {
+  await using h = await startHarness();
+  const a = await enroll(h, { token: await h.token("connector"), id: "c1" });
+  await enroll(h, { token: await h.token("tunneler"), id: "t1", role: "tunneler" });
+  await enroll(h, { token: await h.token("tunneler"), id: "t2", role: "tunneler" });
+  await h.admin("/api/admin/connectors/c1/allowlist", { method: "PUT", json: { tunnelers: ["t1"] } });
+  const s = connect(h, a);
+  await s.next((m) => m.body?.$case === "config" && m.body.value.allowedTunnelers.includes("t1"));
+  for (const id of ["t1", "t2"]) {
+    s.send({
+      body: {
+        $case: "tunnelerHeartbeat",
+        value: {
+          tunnelerId: id,
+          version: "9",
+          certNotAfterUnixMs: 0,
+          bytesIn: 0,
+          bytesOut: 0,
+          activeConnections: 0,
+        },
+      },
+    });
+  }
+  await eventually(async () => (await (await h.admin("/api/admin/tunnelers/t1")).json()).status === "ONLINE");
+  const t1 = await (await h.admin("/api/admin/tunnelers/t1")).json();
+  assert.equal(t1.connector_id, "c1");
+  assert.deepEqual(Object.keys(t1).sort(), [
+    "cert_expires_at",
+    "connector_id",
+    "id",
+    "last_seen",
+    "spiffe_id",
+    "status",
+  ]);
+  assert.equal((await (await h.admin("/api/admin/tunnelers/t2")).json()).status, "OFFLINE");
+  s.close();
+});
+
+Deno.test("Connect: revoking a connector sends Revocation, ends the stream and refuses it afterwards", async () => {
+  await using h = await startHarness();
+  const a = await enroll(h, { token: await h.token("connector"), id: "c1" });
+  const s = connect(h, a);
+  await s.next(isConfig);
+  assert.equal((await h.admin("/api/admin/connectors/c1", { method: "DELETE" })).status, 200);
+  await s.next((m) => m.body?.$case === "revocation");
+  await s.ended;
+  const again = connect(h, a);
+  const end = await again.ended;
+  assert.equal(end.code, status.PERMISSION_DENIED);
+  assert.ok(end.details.includes("identity revoked"));
+  assert.equal((await h.admin("/api/admin/connectors/c1")).status, 404);
+});
+
+Deno.test("Connect refuses a tunneler with PERMISSION_DENIED unexpected SPIFFE role", async () => {
+  await using h = await startHarness();
+  const t = await enroll(h, { token: await h.token("tunneler"), id: "t1", role: "tunneler" });
+  const end = await connect(h, t).ended;
+  assert.equal(end.code, status.PERMISSION_DENIED);
+  assert.ok(end.details.includes("unexpected SPIFFE role"), end.details);
+});
