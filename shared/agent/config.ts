@@ -16,7 +16,7 @@ export interface CommonAgentConfig {
   /** CONNECTOR_ID / TUNNELER_ID. */
   id: string;
   /** CONTROLLER_CA_PATH. */
-  controllerCaPath: string;
+  controllerCaPath: string | undefined;
   /** ENROLLMENT_TOKEN, only needed without a stored identity. */
   token: string | undefined;
   trustDomain: string;
@@ -48,7 +48,7 @@ export function commonAgentConfig(env: Env, role: "connector" | "tunneler", pref
     role,
     controllerAddr,
     id,
-    controllerCaPath: required(env, "CONTROLLER_CA_PATH", "a PEM file holding the controller's CA certificate"),
+    controllerCaPath: optional(env, "CONTROLLER_CA_PATH"),
     token: optional(env, "ENROLLMENT_TOKEN"),
     trustDomain,
     stateDir: optional(env, `${prefix}_STATE_DIR`) ?? optional(env, "STATE_DIRECTORY") ?? `./.postern/${role}`,
@@ -60,7 +60,12 @@ export function commonAgentConfig(env: Env, role: "connector" | "tunneler", pref
  *
  * @throws {ConfigError} `failed to read controller CA: <path>: <why>`
  */
-export async function readControllerCa(path: string): Promise<TrustBundle> {
+export async function readControllerCa(path: string | undefined): Promise<TrustBundle> {
+  if (!path) {
+    throw new ConfigError(
+      "failed to read controller CA: CONTROLLER_CA_PATH is not set; point it at the PEM file of the controller's CA (failure mode 1.3)",
+    );
+  }
   let text: string;
   try {
     text = await Deno.readTextFile(path);

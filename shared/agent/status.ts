@@ -69,7 +69,7 @@ export async function statusReport(store: IdentityStore, now = Date.now()): Prom
   try {
     const runtime = JSON.parse(await Deno.readTextFile(statusPath(store.dir))) as RuntimeStatus;
     report.runtime = runtime;
-    report.running = now - Date.parse(runtime.updated_at) < 15_000;
+    report.running = runtime.control_plane !== "stopped" && now - Date.parse(runtime.updated_at) < 15_000;
   } catch { /* never ran */ }
   return report;
 }

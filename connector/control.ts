@@ -1,0 +1,152 @@
+/**
+ * The connector's control-plane stream (ControlPlane.Connect): AgentConfig and TrustBundle
+ * down, Heartbeat and relayed TunnelerHeartbeat up; a Revocation stops the agent.
+ * @module
+ */
+import * as grpc from "@grpc/grpc-js";
+import {
+  type AgentMessage,
+  type ControllerMessage,
+  ControlPlaneService,
+  type TunnelerHeartbeat,
+} from "../shared/proto/gen/postern/v1/control_plane_pb.ts";
+import { channelCredentials, channelOptions } from "../shared/grpc/credentials.ts";
+import { NonRetryableError, type SessionContext } from "../shared/agent/agent_loop.ts";
+import { describeGrpcError } from "../shared/agent/enroll.ts";
+import type { AgentCredentials } from "../shared/agent/credentials.ts";
+import type { AgentState } from "../shared/agent/runtime.ts";
+import { TrustBundle } from "../shared/pki/bundle.ts";
+import { VERSION } from "../shared/version.ts";
+import type { Logger } from "../shared/log/logger.ts";
+import type { TunnelListener } from "./listener.ts";
+
+/** The ControlPlane client class. */
+export const ControlPlaneClient = grpc.makeGenericClientConstructor(ControlPlaneService, "postern.v1.ControlPlane");
+
+/** Options of {@link ControlPlane}. */
+export interface ControlPlaneOptions {
+  controllerAddr: string;
+  trustDomain: string;
+  creds: AgentCredentials;
+  listener: TunnelListener;
+  state: AgentState;
+  log: Logger;
+  privateIp: string;
+}
+
+/** One client for the life of the process; each session is one Connect stream. */
+export class ControlPlane {
+  readonly #client: grpc.Client;
+  #intervalMs = 10_000;
+  #relay: ((hb: TunnelerHeartbeat) => void) | undefined;
+
+  constructor(private readonly opts: ControlPlaneOptions) {
+    this.#client = new ControlPlaneClient(
+      opts.controllerAddr,
+      channelCredentials(opts.creds.source, { trustDomain: opts.trustDomain }),
+      channelOptions(),
+    );
+  }
+
+  /** The heartbeat interval the controller set. */
+  get intervalMs(): number {
+    return this.#intervalMs;
+  }
+
+  /** Relays a tunneler heartbeat on the current stream (dropped while disconnected). */
+  relay(hb: TunnelerHeartbeat): void {
+    this.#relay?.(hb);
+  }
+
+  close(): void {
+    this.#client.close();
+  }
+
+  /** One Connect stream; resolves when the controller ends it, rejects on failure. */
+  session(ctx: SessionContext): Promise<void> {
+    const { log, state, listener, creds } = this.opts;
+    return new Promise((resolve, reject) => {
+      // deno-lint-ignore no-explicit-any
+      const call: grpc.ClientDuplexStream<AgentMessage, ControllerMessage> = (this.#client as any).connect();
+      let connected = false;
+      let timer: ReturnType<typeof setInterval> | undefined;
+      const send = (m: AgentMessage) => {
+        if (!call.writableEnded) call.write(m);
+      };
+      const heartbeat = () => {
+        const s = listener.stats();
+        send({
+          body: {
+            $case: "heartbeat",
+            value: {
+              version: VERSION,
+              privateIp: this.opts.privateIp,
+              certNotAfterUnixMs: creds.svid.notAfter.getTime(),
+              bytesIn: s.bytesIn,
+              bytesOut: s.bytesOut,
+              activeSessions: s.sessions,
+            },
+          },
+        });
+      };
+      const schedule = () => {
+        clearInterval(timer);
+        timer = setInterval(heartbeat, this.#intervalMs);
+      };
+      const finish = (err?: Error) => {
+        clearInterval(timer);
+        this.#relay = undefined;
+        ctx.signal.removeEventListener("abort", onAbort);
+        if (connected) state.disconnected(err?.message ?? "stream ended");
+        call.cancel();
+        if (err) reject(err);
+        else resolve();
+      };
+      const onAbort = () => finish();
+      ctx.signal.addEventListener("abort", onAbort, { once: true });
+      call.on("data", (msg: ControllerMessage) => {
+        ctx.received();
+        if (!connected) {
+          connected = true;
+          state.connected();
+          log.info("control-plane stream connected", { controller: this.opts.controllerAddr, attempt: ctx.attempt });
+          this.#relay = (hb) => send({ body: { $case: "tunnelerHeartbeat", value: hb } });
+          heartbeat();
+        }
+        const body = msg.body;
+        if (body?.$case === "config") {
+          const c = body.value;
+          listener.setPolicy(c.allowedTunnelers, c.resources);
+          if (c.heartbeatIntervalMs > 0 && c.heartbeatIntervalMs !== this.#intervalMs) this.#intervalMs = c.heartbeatIntervalMs;
+          schedule();
+          log.info("configuration applied", {
+            allowed_tunnelers: c.allowedTunnelers.length,
+            resources: c.resources.length,
+            heartbeat_interval_ms: this.#intervalMs,
+          });
+        } else if (body?.$case === "trustBundle") {
+          try {
+            const bundle = TrustBundle.fromPem(body.value.caPem.join("\n"));
+            creds.update({ bundle });
+            log.info("trust bundle updated", { fingerprints: bundle.fingerprints() });
+          } catch (e) {
+            log.error("ignoring an unusable trust bundle", { error: (e as Error).message });
+          }
+        } else if (body?.$case === "revocation") {
+          finish(new NonRetryableError(
+            `identity revoked: ${body.value.spiffeId} (${body.value.reason || "revoked by the operator"}); enroll again with a new token`,
+          ));
+        }
+      });
+      call.on("error", (err: grpc.ServiceError) => {
+        if (err.code === grpc.status.CANCELLED && ctx.signal.aborted) return finish();
+        const msg = describeGrpcError(err);
+        if (err.code === grpc.status.PERMISSION_DENIED || err.code === grpc.status.UNAUTHENTICATED) {
+          return finish(new NonRetryableError(`control plane refused this connector: ${msg}`));
+        }
+        finish(new Error(msg));
+      });
+      call.on("end", () => finish());
+    });
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * postern-connector: enroll, run (control-plane stream + tunneler listener), doctor, status.
+ * @module
+ */
+import { runMain } from "../shared/cli/run_main.ts";
+import { processEnv } from "../shared/config/env.ts";
+import { ConfigError } from "../shared/config/config_error.ts";
+import { createLogger, loggerOptionsFromEnv } from "../shared/log/logger.ts";
+import { parseAgentArgs, statusCommand, versionText } from "../shared/agent/cli.ts";
+import { IdentityStore } from "../shared/agent/identity_store.ts";
+import { loadOrEnroll, runAgent } from "../shared/agent/runtime.ts";
+import { agentDoctor, printFindings } from "../shared/agent/doctor.ts";
+import { runAgentLoop } from "../shared/agent/agent_loop.ts";
+import { connectorConfig } from "./config.ts";
+import { TunnelListener } from "./listener.ts";
+import { ControlPlane } from "./control.ts";
+import { startHealth } from "./health.ts";
+
+const HELP = `postern-connector: the door to one private network
+
+Usage: postern-connector [enroll|run|doctor|status [--json]] [--help] [--version]
+
+  enroll   enroll with ENROLLMENT_TOKEN and store the identity in CONNECTOR_STATE_DIR
+  run      run (enrolls first when no identity is stored); default
+  doctor   check configuration and environment (failure modes by id)
+  status   print identity, certificate expiry, trusted CAs and connection state
+
+Environment: CONTROLLER_ADDR, CONNECTOR_ID, CONTROLLER_CA_PATH, ENROLLMENT_TOKEN,
+CONNECTOR_PRIVATE_IP, CONNECTOR_LISTEN_ADDR (:9443), CONNECTOR_STATE_DIR, CONNECTOR_HEALTH_ADDR,
+TRUST_DOMAIN, LOG_LEVEL, LOG_FORMAT`;
+
+async function main(): Promise<number> {
+  const args = parseAgentArgs(Deno.args);
+  if (args.command === "help") {
+    console.log(HELP);
+    return 0;
+  }
+  if (args.command === "version") {
+    console.log(versionText("postern-connector"));
+    return 0;
+  }
+  const env = processEnv();
+  const log = createLogger(loggerOptionsFromEnv(env), { program: "connector" });
+  if (args.command === "doctor") {
+    let cfg;
+    try {
+      cfg = connectorConfig(env);
+    } catch (e) {
+      return printFindings(await agentDoctor(e as Error, undefined));
+    }
+    return printFindings(await agentDoctor(cfg, new IdentityStore(cfg.stateDir)));
+  }
+  if (args.command === "status") {
+    const dir = env.CONNECTOR_STATE_DIR ?? env.STATE_DIRECTORY ?? "./.postern/connector";
+    return await statusCommand(new IdentityStore(dir), args.json);
+  }
+  const cfg = connectorConfig(env);
+  const store = new IdentityStore(cfg.stateDir);
+  if (args.command === "enroll") {
+    const { identity, enrolled } = await loadOrEnroll(cfg, store, log, cfg.privateIp);
+    console.log(`${enrolled ? "enrolled as" : "already enrolled as"} ${identity.svid.spiffeId.uri}; certificate valid until ${identity.svid.notAfter.toISOString()}`);
+    return 0;
+  }
+  return await runAgent({
+    cfg,
+    store,
+    log,
+    privateIp: cfg.privateIp,
+    async start(creds, state, signal) {
+      let control: ControlPlane | undefined;
+      const listener = new TunnelListener({
+        creds,
+        trustDomain: cfg.trustDomain,
+        log,
+        heartbeatIntervalMs: () => control?.intervalMs ?? 10_000,
+        onTunnelerHeartbeat: (hb) => control?.relay(hb),
+      });
+      let port: number;
+      try {
+        port = await listener.listen(cfg.listen.hostname, cfg.listen.port);
+      } catch (e) {
+        throw new Error(`cannot listen on CONNECTOR_LISTEN_ADDR ${cfg.listen.hostname}:${cfg.listen.port}: ${(e as Error).message}`);
+      }
+      log.info("listening for tunnelers", { addr: `${cfg.listen.hostname || "0.0.0.0"}:${port}`, private_ip: cfg.privateIp });
+      control = new ControlPlane({
+        controllerAddr: cfg.controllerAddr,
+        trustDomain: cfg.trustDomain,
+        creds,
+        listener,
+        state,
+        log,
+        privateIp: cfg.privateIp,
+      });
+      const cp = control;
+      const health = cfg.health ? startHealth(cfg.health, state, listener, signal) : undefined;
+      const done = runAgentLoop({ name: "control-plane stream", session: (ctx) => cp.session(ctx), signal, log });
+      return {
+        done,
+        async drain() {
+          await listener.close(5_000);
+          cp.close();
+          await health?.finished;
+        },
+        stats() {
+          const s = listener.stats();
+          return { sessions: s.sessions, bytesIn: s.bytesIn, bytesOut: s.bytesOut, details: { listen_port: port, private_ip: cfg.privateIp } };
+        },
+      };
+    },
+  });
+}
+
+if (import.meta.main) {
+  // Unknown flags are configuration errors (exit 2).
+  await runMain("postern-connector", () =>
+    main().catch((e) => {
+      if (e instanceof TypeError && /unknown subcommand|Unknown option|Unexpected argument/i.test(e.message)) {
+        throw new ConfigError(e.message);
+      }
+      throw e;
+    }));
+}

@@ -1,0 +1,190 @@
+/**
+ * What both agent programs do around their own work: load the stored identity or enroll,
+ * renew, write status.json, reload on SIGHUP, drain on SIGTERM.
+ * @module
+ */
+import { ConfigError } from "../config/config_error.ts";
+import type { Logger } from "../log/logger.ts";
+import { type CommonAgentConfig, readControllerCa } from "./config.ts";
+import { AgentCredentials } from "./credentials.ts";
+import { enroll, renew } from "./enroll.ts";
+import { type IdentityStore, type StoredIdentity } from "./identity_store.ts";
+import { runRenewalLoop } from "./renewal.ts";
+import { type RuntimeStatus, writeStatus } from "./status.ts";
+
+/**
+ * The stored identity, or a new one from enrollment when none is stored.
+ *
+ * @throws {ConfigError} `ENROLLMENT_TOKEN is required` (1.1), `failed to read controller CA` (1.3)
+ * @throws {EnrollmentRefusedError} `invalid enrollment token` (1.2)
+ */
+export async function loadOrEnroll(
+  cfg: CommonAgentConfig,
+  store: IdentityStore,
+  log: Logger,
+  privateIp?: string,
+): Promise<{ identity: StoredIdentity; enrolled: boolean }> {
+  if (await store.exists()) {
+    const identity = await store.load();
+    if (identity.meta.id !== cfg.id || identity.meta.role !== cfg.role) {
+      throw new ConfigError(
+        `${store.dir} holds the identity "${identity.meta.spiffe_id}", not ${cfg.role} "${cfg.id}": use another state directory or remove it to enroll again`,
+      );
+    }
+    return { identity, enrolled: false };
+  }
+  if (!cfg.token) {
+    throw new ConfigError(
+      `ENROLLMENT_TOKEN is required: no identity is stored in ${store.dir}; create a ${cfg.role} token (POST /api/admin/tokens) and set ENROLLMENT_TOKEN (failure mode 1.1)`,
+    );
+  }
+  const controllerCa = await readControllerCa(cfg.controllerCaPath);
+  log.info("enrolling", { controller: cfg.controllerAddr, id: cfg.id, role: cfg.role });
+  const { svid, bundle } = await enroll({
+    controllerAddr: cfg.controllerAddr,
+    controllerCa,
+    trustDomain: cfg.trustDomain,
+    role: cfg.role,
+    id: cfg.id,
+    token: cfg.token,
+    ...(privateIp ? { privateIp } : {}),
+  });
+  const identity: StoredIdentity = {
+    svid,
+    bundle,
+    meta: {
+      spiffe_id: svid.spiffeId.uri,
+      role: cfg.role,
+      id: cfg.id,
+      trust_domain: cfg.trustDomain,
+      ...(privateIp ? { private_ip: privateIp } : {}),
+      enrolled_at: new Date().toISOString(),
+    },
+  };
+  await store.save(identity);
+  log.info("enrolled", { spiffe_id: svid.spiffeId.uri, not_after: svid.notAfter.toISOString(), state_dir: store.dir });
+  return { identity, enrolled: true };
+}
+
+/** Mutable runtime state the status file reports. */
+export class AgentState {
+  controlPlane = "connecting";
+  connectedSince: string | undefined;
+  reconnects = 0;
+  connected(): void {
+    if (this.connectedSince !== undefined || this.controlPlane !== "connecting") this.reconnects++;
+    this.controlPlane = "connected";
+    this.connectedSince = new Date().toISOString();
+  }
+  disconnected(why: string): void {
+    this.controlPlane = `disconnected: ${why}`;
+  }
+}
+
+/** The agent-specific part of a running program. */
+export interface AgentWork {
+  /** Runs until the signal aborts (resolves) or a non-retryable failure (rejects). */
+  done: Promise<void>;
+  /** Stops accepting and waits for open connections. */
+  drain(): Promise<void>;
+  /** Numbers for status.json. */
+  stats(): { sessions: number; bytesIn: number; bytesOut: number; details?: Record<string, unknown> };
+}
+
+/** Options of {@link runAgent}. */
+export interface RunAgentOptions {
+  cfg: CommonAgentConfig;
+  store: IdentityStore;
+  log: Logger;
+  privateIp?: string;
+  /** Starts the program's own loops with the credentials. */
+  start(creds: AgentCredentials, state: AgentState, signal: AbortSignal): Promise<AgentWork>;
+  /** Status file period; default 2 000 ms. */
+  statusEveryMs?: number;
+}
+
+/** Runs an agent until SIGTERM/SIGINT (exit 0) or a non-retryable failure (throws). */
+export async function runAgent(opts: RunAgentOptions): Promise<number> {
+  const { cfg, store, log } = opts;
+  const { identity } = await loadOrEnroll(cfg, store, log, opts.privateIp);
+  log.info("identity loaded", {
+    spiffe_id: identity.svid.spiffeId.uri,
+    expires_at: identity.svid.notAfter.toISOString(),
+  });
+  const creds = new AgentCredentials(identity.svid, identity.bundle);
+  const state = new AgentState();
+  const abort = new AbortController();
+  const meta = identity.meta;
+
+  const renewal = runRenewalLoop({
+    creds,
+    log,
+    signal: abort.signal,
+    renewOnce: () =>
+      renew(creds, {
+        controllerAddr: cfg.controllerAddr,
+        trustDomain: cfg.trustDomain,
+        role: cfg.role,
+        id: cfg.id,
+        ...(meta.private_ip ? { privateIp: meta.private_ip } : {}),
+      }),
+    persist: (svid, bundle) => store.save({ svid, bundle, meta: { ...meta, renewed_at: new Date().toISOString() } }),
+  });
+  // Trust-bundle pushes (CA rotation) are persisted too.
+  creds.onChange((_s, bundle) => void store.saveBundle(bundle).catch(() => {}));
+
+  const work = await opts.start(creds, state, abort.signal);
+
+  const writeNow = async () => {
+    const s = work.stats();
+    const status: RuntimeStatus = {
+      pid: Deno.pid,
+      updated_at: new Date().toISOString(),
+      control_plane: state.controlPlane,
+      ...(state.connectedSince ? { connected_since: state.connectedSince } : {}),
+      reconnects: state.reconnects,
+      sessions: s.sessions,
+      bytes_in: s.bytesIn,
+      bytes_out: s.bytesOut,
+      ...(s.details ? { details: s.details } : {}),
+    };
+    await writeStatus(store.dir, status).catch((e) => log.debug("cannot write status", { error: e.message }));
+  };
+  await writeNow();
+  const statusTimer = setInterval(writeNow, opts.statusEveryMs ?? 2_000);
+
+  let stopping: string | undefined;
+  const stop = new Promise<void>((resolve) => {
+    const onStop = (sig: string) => () => {
+      stopping = sig;
+      resolve();
+    };
+    Deno.addSignalListener("SIGTERM", onStop("SIGTERM"));
+    Deno.addSignalListener("SIGINT", onStop("SIGINT"));
+  });
+  const reload = async () => {
+    try {
+      const fresh = await store.load();
+      creds.update({ svid: fresh.svid, bundle: fresh.bundle });
+      log.info("identity reloaded from disk", { spiffe_id: fresh.svid.spiffeId.uri, expires_at: fresh.svid.notAfter.toISOString() });
+    } catch (e) {
+      log.error("identity reload failed; keeping the current identity", { error: (e as Error).message });
+    }
+  };
+  Deno.addSignalListener("SIGHUP", () => void reload());
+
+  let failure: unknown;
+  await Promise.race([
+    stop,
+    work.done.catch((e) => (failure = e)),
+    renewal.catch((e) => (failure = e)),
+  ]);
+  if (stopping) log.info("stopping: draining open connections", { signal: stopping });
+  abort.abort();
+  clearInterval(statusTimer);
+  await work.drain();
+  state.controlPlane = "stopped";
+  await writeNow();
+  if (failure) throw failure;
+  return 0;
+}
