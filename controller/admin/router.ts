@@ -105,7 +105,7 @@ async function routeApi(ctx: ControllerContext, req: Request, keepAliveMs: numbe
     case "events":
       if (parts.length === 1) return methods(req, ["GET"]) ?? await listEvents(ctx, url);
       if (parts.length === 2 && second === "stream") {
-        return methods(req, ["GET"]) ?? eventStream(ctx, req, keepAliveMs);
+        return methods(req, ["GET"]) ?? eventStream(ctx, keepAliveMs);
       }
       break;
     case "ca":
@@ -324,7 +324,8 @@ async function listEvents(ctx: ControllerContext, url: URL): Promise<Response> {
   });
 }
 
-function eventStream(ctx: ControllerContext, req: Request, keepAliveMs: number): Response {
+/** Server-sent events; the client going away cancels the body, which unsubscribes. */
+function eventStream(ctx: ControllerContext, keepAliveMs: number): Response {
   const enc = new TextEncoder();
   let cleanup = () => {};
   const body = new ReadableStream<Uint8Array>({
@@ -345,12 +346,6 @@ function eventStream(ctx: ControllerContext, req: Request, keepAliveMs: number):
         unsubscribe();
         clearInterval(timer);
       };
-      req.signal.addEventListener("abort", () => {
-        cleanup();
-        try {
-          controller.close();
-        } catch { /* already closed */ }
-      });
     },
     cancel() {
       cleanup();
