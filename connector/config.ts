@@ -4,7 +4,7 @@
  */
 import { type Env, type HostPort, hostPort, optional } from "../shared/config/env.ts";
 import { ConfigError } from "../shared/config/config_error.ts";
-import { commonAgentConfig, type CommonAgentConfig } from "../shared/agent/config.ts";
+import { type CommonAgentConfig, commonAgentConfig } from "../shared/agent/config.ts";
 import { isIP } from "node:net";
 
 /** The connector's settings. */
@@ -20,14 +20,18 @@ export interface ConnectorConfig extends CommonAgentConfig {
 /** The first non-loopback IPv4 address of this host. */
 export function detectPrivateIp(): string | undefined {
   try {
-    return Deno.networkInterfaces().find((i) => i.family === "IPv4" && !i.address.startsWith("127."))?.address;
+    return Deno.networkInterfaces().find((i) => i.family === "IPv4" && !i.address.startsWith("127."))
+      ?.address;
   } catch {
     return undefined;
   }
 }
 
 /** Reads the connector's environment. @throws {ConfigError} */
-export function connectorConfig(env: Env, detect: () => string | undefined = detectPrivateIp): ConnectorConfig {
+export function connectorConfig(
+  env: Env,
+  detect: () => string | undefined = detectPrivateIp,
+): ConnectorConfig {
   const common = commonAgentConfig(env, "connector", "CONNECTOR");
   const ip = optional(env, "CONNECTOR_PRIVATE_IP") ?? detect();
   if (!ip) throw new ConfigError("CONNECTOR_PRIVATE_IP is required: no non-loopback IPv4 address was found");

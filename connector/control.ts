@@ -21,7 +21,10 @@ import type { Logger } from "../shared/log/logger.ts";
 import type { TunnelListener } from "./listener.ts";
 
 /** The ControlPlane client class. */
-export const ControlPlaneClient = grpc.makeGenericClientConstructor(ControlPlaneService, "postern.v1.ControlPlane");
+export const ControlPlaneClient = grpc.makeGenericClientConstructor(
+  ControlPlaneService,
+  "postern.v1.ControlPlane",
+);
 
 /** Options of {@link ControlPlane}. */
 export interface ControlPlaneOptions {
@@ -109,7 +112,10 @@ export class ControlPlane {
         if (!connected) {
           connected = true;
           state.connected();
-          log.info("control-plane stream connected", { controller: this.opts.controllerAddr, attempt: ctx.attempt });
+          log.info("control-plane stream connected", {
+            controller: this.opts.controllerAddr,
+            attempt: ctx.attempt,
+          });
           this.#relay = (hb) => send({ body: { $case: "tunnelerHeartbeat", value: hb } });
           heartbeat();
         }
@@ -117,7 +123,9 @@ export class ControlPlane {
         if (body?.$case === "config") {
           const c = body.value;
           listener.setPolicy(c.allowedTunnelers, c.resources);
-          if (c.heartbeatIntervalMs > 0 && c.heartbeatIntervalMs !== this.#intervalMs) this.#intervalMs = c.heartbeatIntervalMs;
+          if (c.heartbeatIntervalMs > 0 && c.heartbeatIntervalMs !== this.#intervalMs) {
+            this.#intervalMs = c.heartbeatIntervalMs;
+          }
           schedule();
           log.info("configuration applied", {
             allowed_tunnelers: c.allowedTunnelers.length,
@@ -133,9 +141,13 @@ export class ControlPlane {
             log.error("ignoring an unusable trust bundle", { error: (e as Error).message });
           }
         } else if (body?.$case === "revocation") {
-          finish(new NonRetryableError(
-            `identity revoked: ${body.value.spiffeId} (${body.value.reason || "revoked by the operator"}); enroll again with a new token`,
-          ));
+          finish(
+            new NonRetryableError(
+              `identity revoked: ${body.value.spiffeId} (${
+                body.value.reason || "revoked by the operator"
+              }); enroll again with a new token`,
+            ),
+          );
         }
       });
       call.on("error", (err: grpc.ServiceError) => {

@@ -62,9 +62,14 @@ export class TunnelListener {
       rejectUnauthorized: false,
       allowHalfOpen: true,
     } as tls.TlsOptions, (socket) => void this.#accept(socket));
-    this.#server.on("tlsClientError", (err: Error) => opts.log.debug("tls handshake failed", { error: err.message }));
+    this.#server.on(
+      "tlsClientError",
+      (err: Error) => opts.log.debug("tls handshake failed", { error: err.message }),
+    );
     // Renewal: new handshakes get the new certificate; open connections keep theirs.
-    this.#stopCreds = opts.creds.onChange((s) => this.#server.setSecureContext({ cert: s.certPem, key: s.keyPem }));
+    this.#stopCreds = opts.creds.onChange((s) =>
+      this.#server.setSecureContext({ cert: s.certPem, key: s.keyPem })
+    );
   }
 
   /** Starts listening; resolves with the bound port. */
@@ -152,7 +157,11 @@ export class TunnelListener {
       return;
     }
     if (!this.#allowed.has(tunnelerId)) {
-      log.warn("refused peer", { remote, tunneler_id: tunnelerId, error: `tunneler not allowed: "${tunnelerId}"` });
+      log.warn("refused peer", {
+        remote,
+        tunneler_id: tunnelerId,
+        error: `tunneler not allowed: "${tunnelerId}"`,
+      });
       socket.end(encodeFrame(TunnelReply.encode({ ok: false, error: "tunneler not allowed" }).finish()));
       return;
     }
@@ -217,10 +226,12 @@ export class TunnelListener {
 
   #heartbeatSession(socket: tls.TLSSocket, tunnelerId: string): void {
     const ack = () =>
-      encodeFrame(HeartbeatAck.encode({
-        heartbeatIntervalMs: this.#opts.heartbeatIntervalMs?.() ?? 10_000,
-        trustBundlePem: this.#opts.creds.bundle.pems(),
-      }).finish());
+      encodeFrame(
+        HeartbeatAck.encode({
+          heartbeatIntervalMs: this.#opts.heartbeatIntervalMs?.() ?? 10_000,
+          trustBundlePem: this.#opts.creds.bundle.pems(),
+        }).finish(),
+      );
     socket.write(ack());
     const decoder = new FrameDecoder();
     socket.on("data", (chunk: Buffer) => {

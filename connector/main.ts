@@ -58,7 +58,11 @@ async function main(): Promise<number> {
   const store = new IdentityStore(cfg.stateDir);
   if (args.command === "enroll") {
     const { identity, enrolled } = await loadOrEnroll(cfg, store, log, cfg.privateIp);
-    console.log(`${enrolled ? "enrolled as" : "already enrolled as"} ${identity.svid.spiffeId.uri}; certificate valid until ${identity.svid.notAfter.toISOString()}`);
+    console.log(
+      `${
+        enrolled ? "enrolled as" : "already enrolled as"
+      } ${identity.svid.spiffeId.uri}; certificate valid until ${identity.svid.notAfter.toISOString()}`,
+    );
     return 0;
   }
   return await runAgent({
@@ -67,22 +71,29 @@ async function main(): Promise<number> {
     log,
     privateIp: cfg.privateIp,
     async start(creds, state, signal) {
-      let control: ControlPlane | undefined;
+      const ref: { control?: ControlPlane } = {};
       const listener = new TunnelListener({
         creds,
         trustDomain: cfg.trustDomain,
         log,
-        heartbeatIntervalMs: () => control?.intervalMs ?? 10_000,
-        onTunnelerHeartbeat: (hb) => control?.relay(hb),
+        heartbeatIntervalMs: () => ref.control?.intervalMs ?? 10_000,
+        onTunnelerHeartbeat: (hb) => ref.control?.relay(hb),
       });
       let port: number;
       try {
         port = await listener.listen(cfg.listen.hostname, cfg.listen.port);
       } catch (e) {
-        throw new Error(`cannot listen on CONNECTOR_LISTEN_ADDR ${cfg.listen.hostname}:${cfg.listen.port}: ${(e as Error).message}`);
+        throw new Error(
+          `cannot listen on CONNECTOR_LISTEN_ADDR ${cfg.listen.hostname}:${cfg.listen.port}: ${
+            (e as Error).message
+          }`,
+        );
       }
-      log.info("listening for tunnelers", { addr: `${cfg.listen.hostname || "0.0.0.0"}:${port}`, private_ip: cfg.privateIp });
-      control = new ControlPlane({
+      log.info("listening for tunnelers", {
+        addr: `${cfg.listen.hostname || "0.0.0.0"}:${port}`,
+        private_ip: cfg.privateIp,
+      });
+      const cp = new ControlPlane({
         controllerAddr: cfg.controllerAddr,
         trustDomain: cfg.trustDomain,
         creds,
@@ -91,9 +102,14 @@ async function main(): Promise<number> {
         log,
         privateIp: cfg.privateIp,
       });
-      const cp = control;
+      ref.control = cp;
       const health = cfg.health ? startHealth(cfg.health, state, listener, signal) : undefined;
-      const done = runAgentLoop({ name: "control-plane stream", session: (ctx) => cp.session(ctx), signal, log });
+      const done = runAgentLoop({
+        name: "control-plane stream",
+        session: (ctx) => cp.session(ctx),
+        signal,
+        log,
+      });
       return {
         done,
         async drain() {
@@ -103,7 +119,12 @@ async function main(): Promise<number> {
         },
         stats() {
           const s = listener.stats();
-          return { sessions: s.sessions, bytesIn: s.bytesIn, bytesOut: s.bytesOut, details: { listen_port: port, private_ip: cfg.privateIp } };
+          return {
+            sessions: s.sessions,
+            bytesIn: s.bytesIn,
+            bytesOut: s.bytesOut,
+            details: { listen_port: port, private_ip: cfg.privateIp },
+          };
         },
       };
     },
@@ -114,7 +135,9 @@ if (import.meta.main) {
   // Unknown flags are configuration errors (exit 2).
   await runMain("postern-connector", () =>
     main().catch((e) => {
-      if (e instanceof TypeError && /unknown subcommand|Unknown option|Unexpected argument/i.test(e.message)) {
+      if (
+        e instanceof TypeError && /unknown subcommand|Unknown option|Unexpected argument/i.test(e.message)
+      ) {
         throw new ConfigError(e.message);
       }
       throw e;

@@ -24,7 +24,8 @@ function ipBytes(ip: string): Uint8Array | undefined {
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (v4) {
     const b = v4[1]!.split(".").map(Number);
-    text = text.slice(0, v4.index) + `${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`;
+    text = text.slice(0, v4.index) +
+      `${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`;
   }
   const [head, tail] = text.split("::") as [string, string | undefined];
   const h = head ? head.split(":") : [];
@@ -104,7 +105,9 @@ export class ResourcePolicy {
    * The address to dial for `dest`, or a refusal. A DNS name is allowed when a host rule names
    * it, or when every address it resolves to is inside an allowed CIDR for that port.
    */
-  async check(dest: string): Promise<{ ok: true; host: string; port: number } | { ok: false; error: string }> {
+  async check(
+    dest: string,
+  ): Promise<{ ok: true; host: string; port: number } | { ok: false; error: string }> {
     const refuse = { ok: false as const, error: `resource not allowed: "${dest}"` };
     const d = splitDestination(dest);
     if (!d) return refuse;
@@ -112,7 +115,9 @@ export class ResourcePolicy {
     if (rules.length === 0) return refuse;
     const literal = ipBytes(d.host);
     if (literal) {
-      return rules.some((r) => r.net && inNet(literal, r.net)) ? { ok: true, host: d.host, port: d.port } : refuse;
+      return rules.some((r) => r.net && inNet(literal, r.net))
+        ? { ok: true, host: d.host, port: d.port }
+        : refuse;
     }
     const name = d.host.replace(/\.$/, "");
     let addresses: string[];

@@ -2,9 +2,16 @@
  * The tunneler's configuration, validated up front (exit 2 naming the variable or entry).
  * @module
  */
-import { type Env, formatHostPort, type HostPort, optional, parseHostPort, required } from "../shared/config/env.ts";
+import {
+  type Env,
+  formatHostPort,
+  type HostPort,
+  optional,
+  parseHostPort,
+  required,
+} from "../shared/config/env.ts";
 import { ConfigError } from "../shared/config/config_error.ts";
-import { commonAgentConfig, type CommonAgentConfig } from "../shared/agent/config.ts";
+import { type CommonAgentConfig, commonAgentConfig } from "../shared/agent/config.ts";
 import { isIP } from "node:net";
 
 /** One `listen=resource` entry of TUNNELER_FORWARDS. */
@@ -32,9 +39,11 @@ export function parseForwards(text: string | undefined): Forward[] {
     const entry = raw.trim();
     if (!entry) continue;
     const bad = (why: string) =>
-      new ConfigError(`TUNNELER_FORWARDS: invalid entry "${entry}": ${why}; use listen=resource, e.g. 127.0.0.1:15432=db.internal:5432`);
+      new ConfigError(
+        `TUNNELER_FORWARDS: invalid entry "${entry}": ${why}; use listen=resource, e.g. 127.0.0.1:15432=db.internal:5432`,
+      );
     const eq = entry.indexOf("=");
-    if (eq < 0) throw bad("missing \"=\"");
+    if (eq < 0) throw bad('missing "="');
     let listen: HostPort, resource: HostPort;
     try {
       listen = parseHostPort(entry.slice(0, eq));
@@ -62,7 +71,9 @@ export function tunnelerConfig(env: Env): TunnelerConfig {
     throw new ConfigError(`CONNECTOR_ADDR: ${(e as Error).message}`);
   }
   if (!isIP(connector.hostname)) {
-    throw new ConfigError(`CONNECTOR_ADDR: "${addr}" must be an IP address and port (the connector's IP SAN is checked)`);
+    throw new ConfigError(
+      `CONNECTOR_ADDR: "${addr}" must be an IP address and port (the connector's IP SAN is checked)`,
+    );
   }
   return { ...common, connector, forwards: parseForwards(optional(env, "TUNNELER_FORWARDS")) };
 }

@@ -52,7 +52,10 @@ export function dialConnector(
       allowHalfOpen: true,
     } as tls.ConnectionOptions);
     socket.setNoDelay(true);
-    const timer = setTimeout(() => fail(new Error(`connector ${opts.host}:${opts.port} did not answer in time`)), opts.timeoutMs ?? 10_000);
+    const timer = setTimeout(
+      () => fail(new Error(`connector ${opts.host}:${opts.port} did not answer in time`)),
+      opts.timeoutMs ?? 10_000,
+    );
     let settled = false;
     const fail = (e: Error) => {
       if (settled) return;

@@ -35,9 +35,20 @@ export class Forwarder {
   /** Starts one listener per forward. @throws when a listen address is unusable */
   async start(forwards: readonly Forward[]): Promise<void> {
     for (const f of forwards) {
-      const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (local) => this.#accept(local, f));
+      const server = net.createServer(
+        { allowHalfOpen: true, pauseOnConnect: true },
+        (local) => this.#accept(local, f),
+      );
       await new Promise<void>((resolve, reject) => {
-        server.once("error", (e) => reject(new Error(`forward ${f.text}: cannot listen on ${f.listen.hostname}:${f.listen.port}: ${e.message}`)));
+        server.once(
+          "error",
+          (e) =>
+            reject(
+              new Error(
+                `forward ${f.text}: cannot listen on ${f.listen.hostname}:${f.listen.port}: ${e.message}`,
+              ),
+            ),
+        );
         server.listen(f.listen.port, f.listen.hostname || "127.0.0.1", () => resolve());
       });
       this.#servers.push(server);
@@ -74,7 +85,9 @@ export class Forwarder {
       this.stats.bytesOut += local.bytesWritten;
     });
     try {
-      const { socket } = await dialConnector(this.dial(), { kind: { $case: "open", value: { destination: f.resource } } });
+      const { socket } = await dialConnector(this.dial(), {
+        kind: { $case: "open", value: { destination: f.resource } },
+      });
       if (local.destroyed) {
         socket.destroy();
         return;

@@ -41,7 +41,10 @@ export async function heartbeatSession(opts: HeartbeatOptions, ctx: SessionConte
     throw e;
   }
   opts.state.connected();
-  opts.log.info("control-plane stream connected", { via_connector: `${d.host}:${d.port}`, attempt: ctx.attempt });
+  opts.log.info("control-plane stream connected", {
+    via_connector: `${d.host}:${d.port}`,
+    attempt: ctx.attempt,
+  });
   return await new Promise<void>((resolve, reject) => {
     let interval = 10_000;
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -59,7 +59,9 @@ async function main(): Promise<number> {
   if (args.command === "enroll") {
     const { identity, enrolled } = await loadOrEnroll(cfg, store, log);
     console.log(
-      `${enrolled ? "enrolled as" : "already enrolled as"} ${identity.svid.spiffeId.uri}; certificate valid until ${identity.svid.notAfter.toISOString()}`,
+      `${
+        enrolled ? "enrolled as" : "already enrolled as"
+      } ${identity.svid.spiffeId.uri}; certificate valid until ${identity.svid.notAfter.toISOString()}`,
     );
     return 0;
   }
@@ -68,7 +70,12 @@ async function main(): Promise<number> {
     store,
     log,
     async start(creds, state, signal) {
-      const dial = () => ({ creds, trustDomain: cfg.trustDomain, host: cfg.connector.hostname, port: cfg.connector.port });
+      const dial = () => ({
+        creds,
+        trustDomain: cfg.trustDomain,
+        host: cfg.connector.hostname,
+        port: cfg.connector.port,
+      });
       const forwarder = new Forwarder(dial, log);
       await forwarder.start(cfg.forwards);
       const done = runAgentLoop({
@@ -87,7 +94,10 @@ async function main(): Promise<number> {
             sessions: t.active,
             bytesIn: t.bytesIn,
             bytesOut: t.bytesOut,
-            details: { connector: `${cfg.connector.hostname}:${cfg.connector.port}`, forwards: cfg.forwards.map((f) => f.text) },
+            details: {
+              connector: `${cfg.connector.hostname}:${cfg.connector.port}`,
+              forwards: cfg.forwards.map((f) => f.text),
+            },
           };
         },
       };
@@ -98,7 +108,9 @@ async function main(): Promise<number> {
 if (import.meta.main) {
   await runMain("postern-tunneler", () =>
     main().catch((e) => {
-      if (e instanceof TypeError && /unknown subcommand|Unknown option|Unexpected argument/i.test(e.message)) {
+      if (
+        e instanceof TypeError && /unknown subcommand|Unknown option|Unexpected argument/i.test(e.message)
+      ) {
         throw new ConfigError(e.message);
       }
       throw e;

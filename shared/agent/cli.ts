@@ -18,7 +18,11 @@ export function parseAgentArgs(argv: string[]): AgentArgs {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { help: { type: "boolean", short: "h" }, version: { type: "boolean", short: "V" }, json: { type: "boolean" } },
+    options: {
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "V" },
+      json: { type: "boolean" },
+    },
   });
   if (values.help) return { command: "help", json: false };
   if (values.version) return { command: "version", json: false };

@@ -25,7 +25,11 @@ export interface CommonAgentConfig {
 }
 
 /** Reads the common settings. @throws {ConfigError} naming the variable */
-export function commonAgentConfig(env: Env, role: "connector" | "tunneler", prefix: string): CommonAgentConfig {
+export function commonAgentConfig(
+  env: Env,
+  role: "connector" | "tunneler",
+  prefix: string,
+): CommonAgentConfig {
   let trustDomain: string;
   try {
     trustDomain = normalizeTrustDomain(optional(env, "TRUST_DOMAIN") ?? "postern.internal");
@@ -40,7 +44,11 @@ export function commonAgentConfig(env: Env, role: "connector" | "tunneler", pref
     if (e instanceof ConfigError) throw e;
     throw new ConfigError(`${idVar}: ${(e as Error).message}`);
   }
-  const controllerAddr = required(env, "CONTROLLER_ADDR", "the controller's host:port, e.g. controller.internal:8443");
+  const controllerAddr = required(
+    env,
+    "CONTROLLER_ADDR",
+    "the controller's host:port, e.g. controller.internal:8443",
+  );
   if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(controllerAddr)) {
     throw new ConfigError(`CONTROLLER_ADDR: invalid address "${controllerAddr}": use host:port`);
   }
@@ -51,7 +59,8 @@ export function commonAgentConfig(env: Env, role: "connector" | "tunneler", pref
     controllerCaPath: optional(env, "CONTROLLER_CA_PATH"),
     token: optional(env, "ENROLLMENT_TOKEN"),
     trustDomain,
-    stateDir: optional(env, `${prefix}_STATE_DIR`) ?? optional(env, "STATE_DIRECTORY") ?? `./.postern/${role}`,
+    stateDir: optional(env, `${prefix}_STATE_DIR`) ?? optional(env, "STATE_DIRECTORY") ??
+      `./.postern/${role}`,
   };
 }
 
@@ -71,12 +80,16 @@ export async function readControllerCa(path: string | undefined): Promise<TrustB
     text = await Deno.readTextFile(path);
   } catch (e) {
     throw new ConfigError(
-      `failed to read controller CA: ${path}: ${(e as Error).message}; set CONTROLLER_CA_PATH to a readable PEM file (failure mode 1.3)`,
+      `failed to read controller CA: ${path}: ${
+        (e as Error).message
+      }; set CONTROLLER_CA_PATH to a readable PEM file (failure mode 1.3)`,
     );
   }
   try {
     return TrustBundle.fromPem(text);
   } catch (e) {
-    throw new ConfigError(`failed to read controller CA: ${path}: ${(e as Error).message} (failure mode 1.3)`);
+    throw new ConfigError(
+      `failed to read controller CA: ${path}: ${(e as Error).message} (failure mode 1.3)`,
+    );
   }
 }

@@ -29,7 +29,9 @@ export async function agentDoctor(
       ok: false,
       id: td ? "1.4" : "config",
       what: cfg.message,
-      remedy: td ? "set TRUST_DOMAIN to a valid DNS name without a trailing dot" : "fix the variable named above",
+      remedy: td
+        ? "set TRUST_DOMAIN to a valid DNS name without a trailing dot"
+        : "fix the variable named above",
     });
     return out;
   }
@@ -38,7 +40,12 @@ export async function agentDoctor(
   // 1.1
   out.push(
     stored || cfg.token
-      ? { ok: true, id: "1.1", what: stored ? "an identity is stored (no token needed)" : "ENROLLMENT_TOKEN is set", remedy: "" }
+      ? {
+        ok: true,
+        id: "1.1",
+        what: stored ? "an identity is stored (no token needed)" : "ENROLLMENT_TOKEN is set",
+        remedy: "",
+      }
       : {
         ok: false,
         id: "1.1",
@@ -49,7 +56,12 @@ export async function agentDoctor(
   // 1.3 / 5.2
   try {
     const ca = await readControllerCa(cfg.controllerCaPath);
-    out.push({ ok: true, id: "1.3", what: `controller CA readable (${ca.certificates.length} certificate(s))`, remedy: "" });
+    out.push({
+      ok: true,
+      id: "1.3",
+      what: `controller CA readable (${ca.certificates.length} certificate(s))`,
+      remedy: "",
+    });
   } catch (e) {
     const denied = /permission denied/i.test((e as Error).message);
     out.push({
@@ -69,7 +81,12 @@ export async function agentDoctor(
       const probe = `${store.dir}/.doctor-${Deno.pid}`;
       await Deno.writeTextFile(probe, "");
       await Deno.remove(probe);
-      out.push({ ok: true, id: "5.2", what: `state directory ${store.dir} is writable (mode ${mode.toString(8)})`, remedy: "" });
+      out.push({
+        ok: true,
+        id: "5.2",
+        what: `state directory ${store.dir} is writable (mode ${mode.toString(8)})`,
+        remedy: "",
+      });
       if (stored) {
         const k = await Deno.stat(store.keyPath);
         const kmode = (k.mode ?? 0) & 0o777;
@@ -82,7 +99,12 @@ export async function agentDoctor(
       }
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) {
-        out.push({ ok: true, id: "5.2", what: `state directory ${store.dir} does not exist yet (created on enrollment)`, remedy: "" });
+        out.push({
+          ok: true,
+          id: "5.2",
+          what: `state directory ${store.dir} does not exist yet (created on enrollment)`,
+          remedy: "",
+        });
       } else {
         out.push({
           ok: false,
@@ -97,8 +119,16 @@ export async function agentDoctor(
   if (store && stored) {
     try {
       const id = await store.load();
-      const peer = await verifySvid(id.svid.certPem, id.bundle, { trustDomain: cfg.trustDomain, roles: [cfg.role] });
-      out.push({ ok: true, id: "2.1", what: `stored certificate chains to the stored trust bundle`, remedy: "" });
+      const peer = await verifySvid(id.svid.certPem, id.bundle, {
+        trustDomain: cfg.trustDomain,
+        roles: [cfg.role],
+      });
+      out.push({
+        ok: true,
+        id: "2.1",
+        what: `stored certificate chains to the stored trust bundle`,
+        remedy: "",
+      });
       out.push({ ok: true, id: "2.3", what: `stored identity is ${peer.spiffeId.uri}`, remedy: "" });
       const left = id.svid.notAfter.getTime() - Date.now();
       out.push({
@@ -111,7 +141,13 @@ export async function agentDoctor(
       const msg = (e as Error).message;
       out.push({
         ok: false,
-        id: /trust domain|role/.test(msg) ? "2.3" : /unknown authority/.test(msg) ? "2.1" : /expired/.test(msg) ? "4.1" : "identity",
+        id: /trust domain|role/.test(msg)
+          ? "2.3"
+          : /unknown authority/.test(msg)
+          ? "2.1"
+          : /expired/.test(msg)
+          ? "4.1"
+          : "identity",
         what: `stored identity: ${msg}`,
         remedy: "remove the state directory and enroll again with a new token",
       });

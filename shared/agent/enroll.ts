@@ -12,7 +12,7 @@ import { SvidSource } from "../grpc/svid_source.ts";
 import { explainTlsError } from "../grpc/tls_errors.ts";
 import { createCsr } from "../pki/csr.ts";
 import { exportPrivateKeyPem, generateKeyPair } from "../pki/keys.ts";
-import { svidFromPem, type Svid } from "../pki/svid.ts";
+import { type Svid, svidFromPem } from "../pki/svid.ts";
 import { TrustBundle } from "../pki/bundle.ts";
 import { verifySvid } from "../pki/verify.ts";
 import { x509 } from "../pki/mod.ts";
@@ -133,11 +133,15 @@ export async function enroll(opts: EnrollOptions): Promise<{ svid: Svid; bundle:
       const msg = describeGrpcError(err);
       if (code === grpc.status.PERMISSION_DENIED || code === grpc.status.UNAUTHENTICATED) {
         throw new EnrollmentRefusedError(
-          `enrollment refused: ${msg.includes("invalid enrollment token") ? msg : `invalid enrollment token (${msg})`}; create a new token with POST /api/admin/tokens and set ENROLLMENT_TOKEN`,
+          `enrollment refused: ${
+            msg.includes("invalid enrollment token") ? msg : `invalid enrollment token (${msg})`
+          }; create a new token with POST /api/admin/tokens and set ENROLLMENT_TOKEN`,
         );
       }
       if (code === grpc.status.ALREADY_EXISTS) {
-        throw new EnrollmentRefusedError(`enrollment refused: ${msg}; revoke the old identity or pick another id`);
+        throw new EnrollmentRefusedError(
+          `enrollment refused: ${msg}; revoke the old identity or pick another id`,
+        );
       }
       throw new Error(`enrollment failed: ${msg}`);
     }
@@ -178,7 +182,12 @@ export async function renew(
     // deno-lint-ignore no-explicit-any
     let res: any;
     try {
-      res = await unary(client, "renew", { csrPem: await createCsr(keys), version: VERSION }, opts.timeoutMs ?? 15_000);
+      res = await unary(
+        client,
+        "renew",
+        { csrPem: await createCsr(keys), version: VERSION },
+        opts.timeoutMs ?? 15_000,
+      );
     } catch (err) {
       const code = (err as grpc.ServiceError).code;
       const msg = describeGrpcError(err);
@@ -191,7 +200,9 @@ export async function renew(
       svid = await checkIssued(res.svid.certificatePem, keyPem, creds.bundle, opts);
     } catch (e) {
       throw new Error(
-        `internal CA mismatch during renewal: the new certificate does not chain to the trusted CAs (${(e as Error).message}); keeping the current certificate`,
+        `internal CA mismatch during renewal: the new certificate does not chain to the trusted CAs (${
+          (e as Error).message
+        }); keeping the current certificate`,
       );
     }
     // Trust what we trusted plus what the controller now names (CA rotation adds, never drops here).

@@ -4,7 +4,7 @@
  * @module
  */
 import { join } from "node:path";
-import { svidFromPem, type Svid } from "../pki/svid.ts";
+import { type Svid, svidFromPem } from "../pki/svid.ts";
 import { TrustBundle } from "../pki/bundle.ts";
 
 /** Facts about an identity beyond the certificate. */

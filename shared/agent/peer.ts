@@ -30,7 +30,9 @@ export async function verifyTlsPeer(
   const cert = socket.getPeerCertificate(true);
   const raw = cert?.raw;
   if (!raw || raw.length === 0) {
-    throw new PeerVerificationError("x509: certificate signed by unknown authority (peer sent no certificate)");
+    throw new PeerVerificationError(
+      "x509: certificate signed by unknown authority (peer sent no certificate)",
+    );
   }
   const chain: Uint8Array[] = [new Uint8Array(raw)];
   // Intermediates, if the peer sent any (Node links them through issuerCertificate).

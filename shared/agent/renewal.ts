@@ -12,7 +12,10 @@ import type { TrustBundle } from "../pki/bundle.ts";
 import type { Logger } from "../log/logger.ts";
 
 /** When to renew `svid`: 2/3 of its lifetime minus up to 5 % jitter. */
-export function renewalTime(svid: { notBefore: Date; notAfter: Date }, random: () => number = Math.random): number {
+export function renewalTime(
+  svid: { notBefore: Date; notAfter: Date },
+  random: () => number = Math.random,
+): number {
   const start = svid.notBefore.getTime();
   const life = svid.notAfter.getTime() - start;
   return start + life * (2 / 3) - life * 0.05 * random();

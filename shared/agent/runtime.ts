@@ -62,7 +62,11 @@ export async function loadOrEnroll(
     },
   };
   await store.save(identity);
-  log.info("enrolled", { spiffe_id: svid.spiffeId.uri, not_after: svid.notAfter.toISOString(), state_dir: store.dir });
+  log.info("enrolled", {
+    spiffe_id: svid.spiffeId.uri,
+    not_after: svid.notAfter.toISOString(),
+    state_dir: store.dir,
+  });
   return { identity, enrolled: true };
 }
 
@@ -128,7 +132,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
         id: cfg.id,
         ...(meta.private_ip ? { privateIp: meta.private_ip } : {}),
       }),
-    persist: (svid, bundle) => store.save({ svid, bundle, meta: { ...meta, renewed_at: new Date().toISOString() } }),
+    persist: (svid, bundle) =>
+      store.save({ svid, bundle, meta: { ...meta, renewed_at: new Date().toISOString() } }),
   });
   // Trust-bundle pushes (CA rotation) are persisted too.
   creds.onChange((_s, bundle) => void store.saveBundle(bundle).catch(() => {}));
@@ -166,7 +171,10 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
     try {
       const fresh = await store.load();
       creds.update({ svid: fresh.svid, bundle: fresh.bundle });
-      log.info("identity reloaded from disk", { spiffe_id: fresh.svid.spiffeId.uri, expires_at: fresh.svid.notAfter.toISOString() });
+      log.info("identity reloaded from disk", {
+        spiffe_id: fresh.svid.spiffeId.uri,
+        expires_at: fresh.svid.notAfter.toISOString(),
+      });
     } catch (e) {
       log.error("identity reload failed; keeping the current identity", { error: (e as Error).message });
     }

@@ -84,17 +84,23 @@ export function formatStatus(r: StatusReport): string {
       `trusted CAs:     ${r.identity.trusted_ca_fingerprints.map((f) => `sha256:${f}`).join(", ")}`,
     );
   } else {
-    lines.push(`identity:        ${r.identity_error ?? "none (not enrolled: run enroll with ENROLLMENT_TOKEN)"}`);
+    lines.push(
+      `identity:        ${r.identity_error ?? "none (not enrolled: run enroll with ENROLLMENT_TOKEN)"}`,
+    );
   }
   if (r.runtime && r.running) {
     lines.push(
       `agent:           running (pid ${r.runtime.pid})`,
-      `control plane:   ${r.runtime.control_plane}${r.runtime.connected_since ? ` since ${r.runtime.connected_since}` : ""}`,
+      `control plane:   ${r.runtime.control_plane}${
+        r.runtime.connected_since ? ` since ${r.runtime.connected_since}` : ""
+      }`,
       `reconnects:      ${r.runtime.reconnects}`,
       `sessions:        ${r.runtime.sessions}`,
       `bytes:           in ${r.runtime.bytes_in}, out ${r.runtime.bytes_out}`,
     );
-    for (const [k, v] of Object.entries(r.runtime.details ?? {})) lines.push(`${(k + ":").padEnd(17)}${JSON.stringify(v)}`);
+    for (const [k, v] of Object.entries(r.runtime.details ?? {})) {
+      lines.push(`${(k + ":").padEnd(17)}${JSON.stringify(v)}`);
+    }
   } else {
     lines.push(`agent:           not running${r.runtime ? ` (last seen ${r.runtime.updated_at})` : ""}`);
   }

@@ -53,7 +53,10 @@ Deno.test("connector doctor reports 1.1 and 1.3 and exits 1; --version prints th
 
 Deno.test("TRUST_DOMAIN that is not a DNS name exits 2 with invalid domain (1.4)", async () => {
   await using dir = await tempDir();
-  const p = startProgram("connector", { args: ["run"], env: { ...base(dir.path), TRUST_DOMAIN: "bad_domain!" } });
+  const p = startProgram("connector", {
+    args: ["run"],
+    env: { ...base(dir.path), TRUST_DOMAIN: "bad_domain!" },
+  });
   assertEquals(await p.exited, 2);
   ok(p.lines.some((l) => l.includes("invalid domain")), p.lines.join("\n"));
 });

@@ -35,7 +35,9 @@ Deno.test("end to end: enroll, control plane, allowlist and resources, forwards,
     });
     running.push(controller);
     const deadline = Date.now() + 20_000;
-    while (!(await fetch(`${adminUrl}/readyz`).then(async (r) => (await r.body?.cancel(), r.ok), () => false))) {
+    while (
+      !(await fetch(`${adminUrl}/readyz`).then(async (r) => (await r.body?.cancel(), r.ok), () => false))
+    ) {
       if (Date.now() > deadline) throw new Error(controller.lines.join("\n"));
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -48,7 +50,8 @@ Deno.test("end to end: enroll, control plane, allowlist and resources, forwards,
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : undefined };
     };
-    const token = async (role: string) => (await admin("POST", "/api/admin/tokens", { role })).body.token as string;
+    const token = async (role: string) =>
+      (await admin("POST", "/api/admin/tokens", { role })).body.token as string;
 
     const listenPort = freePort();
     const connectorEnv = {
@@ -60,11 +63,17 @@ Deno.test("end to end: enroll, control plane, allowlist and resources, forwards,
       CONNECTOR_STATE_DIR: `${dir.path}/connector`,
     };
     // 1.2: a bogus token is refused with exit 3.
-    const refused = startProgram("connector", { args: ["enroll"], env: { ...connectorEnv, ENROLLMENT_TOKEN: "not-a-token" } });
+    const refused = startProgram("connector", {
+      args: ["enroll"],
+      env: { ...connectorEnv, ENROLLMENT_TOKEN: "not-a-token" },
+    });
     assertEquals(await refused.exited, 3, refused.lines.join("\n"));
     ok(refused.lines.some((l) => l.includes("invalid enrollment token")), refused.lines.join("\n"));
 
-    let connector = startProgram("connector", { args: ["run"], env: { ...connectorEnv, ENROLLMENT_TOKEN: await token("connector") } });
+    let connector = startProgram("connector", {
+      args: ["run"],
+      env: { ...connectorEnv, ENROLLMENT_TOKEN: await token("connector") },
+    });
     running.push(connector);
     await connector.waitForLine("control-plane stream connected", 20_000);
 
@@ -84,12 +93,19 @@ Deno.test("end to end: enroll, control plane, allowlist and resources, forwards,
     running.push(tunneler);
     // Not on the allowlist yet: refused as such (3.3), retried.
     await tunneler.waitForLine("tunneler not allowed", 20_000);
-    assertEquals((await admin("PUT", "/api/admin/connectors/c1/allowlist", { tunnelers: ["t1"] })).status, 200);
+    assertEquals(
+      (await admin("PUT", "/api/admin/connectors/c1/allowlist", { tunnelers: ["t1"] })).status,
+      200,
+    );
     await tunneler.waitForLine("control-plane stream connected", 40_000);
     // Resource not allowed yet.
     assertEquals((await roundTrip(fwdPort, enc.encode("x")).catch(() => new Uint8Array())).length, 0);
     await tunneler.waitForLine("resource not allowed");
-    assertEquals((await admin("PUT", "/api/admin/connectors/c1/resources", { resources: [`127.0.0.1:${echo.port}`] })).status, 200);
+    assertEquals(
+      (await admin("PUT", "/api/admin/connectors/c1/resources", { resources: [`127.0.0.1:${echo.port}`] }))
+        .status,
+      200,
+    );
     await connector.waitForLine(/configuration applied.*resources=1/);
     assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("ping"))), "pingbye");
 
@@ -110,6 +126,38 @@ Deno.test("end to end: enroll, control plane, allowlist and resources, forwards,
     await connector.waitForLine("control-plane stream connected", 20_000);
     await new Promise((r) => setTimeout(r, 500));
     assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("again"))), "againbye");
+
+    if (Deno.env.get("POSTERN_MEASURE") === "1") {
+      // POSTERN_MEASURE_MIB (default 256) echoed through the real tunneler and connector processes (echo server drains it back).
+      const net = await import("node:net");
+      const mib = Number(Deno.env.get("POSTERN_MEASURE_MIB") ?? "256");
+      const total = mib * 1024 * 1024;
+      const chunk = new Uint8Array(256 * 1024);
+      const start = performance.now();
+      let received = 0;
+      await new Promise<void>((resolve) => {
+        const s = net.connect({ host: "127.0.0.1", port: fwdPort, allowHalfOpen: true }, () => {
+          let sent = 0;
+          const write = () => {
+            while (sent < total) {
+              sent += chunk.length;
+              if (!s.write(chunk)) return void s.once("drain", write);
+            }
+            s.end();
+          };
+          write();
+        });
+        s.on("data", (c: Uint8Array) => (received += c.length));
+        s.on("end", () => (s.end(), resolve()));
+      });
+      const ms = performance.now() - start;
+      console.log(
+        `${mib} MiB echoed through real tunneler+connector: ${ms.toFixed(0)} ms, ${
+          (mib / (ms / 1000)).toFixed(0)
+        } MiB/s each way`,
+      );
+      assertEquals(received, total + 3);
+    }
 
     // status --json of the running connector.
     const st = startProgram("connector", { args: ["status", "--json"], env: connectorEnv });
