@@ -72,7 +72,7 @@ const SECURITY_HEADERS: Record<string, string> = {
   "content-security-policy":
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
+  "referrer-policy": "same-origin",
   "x-frame-options": "DENY",
 };
 
@@ -179,7 +179,8 @@ async function route(
 
 /** True when a browser says the request came from another site (Origin or Sec-Fetch-Site). */
 export function crossSite(req: Request): boolean {
-  if (req.headers.get("sec-fetch-site") === "cross-site") return true;
+  const site = req.headers.get("sec-fetch-site");
+  if (site) return site !== "same-origin" && site !== "none";
   const origin = req.headers.get("origin");
   if (!origin || origin === "null") return origin === "null";
   const host = req.headers.get("x-forwarded-host") ?? req.headers.get("host") ?? new URL(req.url).host;

@@ -22,6 +22,7 @@ import * as tunnelerRevoke from "./tunnelers/revoke.tsx";
 export const ROUTES: [string, RouteModule][] = [
   ["/static/*", staticFiles],
   ["/healthz", healthz],
+  ["/favicon.ico", healthz],
   ["/login", login],
   ["/logout", logout],
   ["/api/admin/*", adminProxy],

@@ -16,7 +16,10 @@ function safeNext(next: string | null): string {
 }
 
 function form(ctx: Ctx, status: number, error?: string, headers?: HeadersInit): Response {
-  const token = randomToken(24);
+  // Keep the token the browser already holds: a parallel request (a favicon, a second tab)
+  // that renders this form must not invalidate the form already on screen.
+  const held = readCookies(ctx.req).get(LOGIN_CSRF_COOKIE);
+  const token = held && /^[\w-]{32}$/.test(held) ? held : randomToken(24);
   const h = new Headers(headers);
   h.append("set-cookie", cookieHeader(LOGIN_CSRF_COOKIE, token, { secure: isHttps(ctx.req), maxAge: 3600 }));
   const next = safeNext(ctx.url.searchParams.get("next") ?? (ctx.form?.get("next") as string | null));

@@ -6,7 +6,9 @@ import { renderConnector } from "./detail.tsx";
 export const handler: RouteModule["handler"] = {
   async POST(ctx) {
     const id = ctx.params.id!;
-    const tunnelers = (ctx.form?.getAll("tunnelers") ?? []).filter((t): t is string => typeof t === "string");
+    const picked = (ctx.form?.getAll("tunnelers") ?? []).filter((t): t is string => typeof t === "string");
+    const added = String(ctx.form?.get("add") ?? "").split(/[\s,]+/).filter(Boolean);
+    const tunnelers = [...new Set([...picked, ...added])];
     try {
       await ctx.deps.client.json("PUT", `/api/admin/connectors/${encodeURIComponent(id)}/allowlist`, {
         tunnelers,

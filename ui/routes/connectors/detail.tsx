@@ -65,6 +65,8 @@ export async function renderConnector(ctx: Ctx, state: EditorState = {}, status 
               ))}
             </fieldset>
           )}
+          <label for="allow-add">Also allow tunneler ids (enrolled or not yet; comma-separated)</label>
+          <input id="allow-add" name="add" placeholder="e.g. laptop-7" autocomplete="off" />
           <button type="submit">Save allowlist</button>
         </form>
       </section>

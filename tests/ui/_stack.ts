@@ -1,0 +1,128 @@
+/**
+ * The real programs the UI's browser tests drive: `postern-controller` (fresh CA and state in a
+ * temp dir), `postern-ui` in front of it, and `postern-connector` processes on demand.
+ */
+import { initCa } from "../../controller/init_ca.ts";
+import { freePort } from "../support/ports.ts";
+import { REPO_ROOT, type RunningProgram, startProgram } from "../support/process.ts";
+
+/** A running controller + UI. */
+export interface Stack {
+  adminUrl: string;
+  adminToken: string;
+  grpcAddr: string;
+  caPath: string;
+  uiUrl: string;
+  password: string;
+  controller: RunningProgram;
+  ui: RunningProgram;
+  /** Calls the admin API directly (as an operator script would). */
+  admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** Enrolls and runs a real connector with `id`; undefined when connector/main.ts is not there yet. */
+  startConnector(id: string): Promise<RunningProgram | undefined>;
+  stop(): Promise<void>;
+}
+
+/** True once the connector program exists in the tree. */
+export async function connectorAvailable(): Promise<boolean> {
+  try {
+    await Deno.stat(`${REPO_ROOT}connector/main.ts`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts controller and UI in `dir`. */
+export async function startStack(dir: string): Promise<Stack> {
+  const { certPath, keyPath } = await initCa(`${dir}/ca`);
+  const adminToken = crypto.randomUUID() + crypto.randomUUID();
+  const adminPort = freePort();
+  const grpcAddr = `127.0.0.1:${freePort()}`;
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  const running: RunningProgram[] = [];
+  const stop = async () => {
+    await Promise.all(running.reverse().map((p) => p.stop()));
+  };
+  try {
+    const controller = startProgram("controller", {
+      args: ["serve"],
+      env: {
+        ADMIN_AUTH_TOKEN: adminToken,
+        ADMIN_HTTP_ADDR: `127.0.0.1:${adminPort}`,
+        CONTROLLER_GRPC_ADDR: grpcAddr,
+        CONTROLLER_STATE_DIR: `${dir}/controller`,
+        INTERNAL_CA_CERT_FILE: certPath,
+        INTERNAL_CA_KEY_FILE: keyPath,
+        HEARTBEAT_INTERVAL: "1s",
+        OFFLINE_AFTER: "3s",
+      },
+    });
+    running.push(controller);
+    const deadline = Date.now() + 20_000;
+    while (true) {
+      const ok = await fetch(`${adminUrl}/readyz`).then(
+        async (r) => (await r.body?.cancel(), r.ok),
+        () => false,
+      );
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`controller not ready:\n${controller.lines.join("\n")}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const uiPort = freePort();
+    const password = `pw-${crypto.randomUUID()}`;
+    const ui = startProgram("ui", {
+      env: {
+        ADMIN_API_URL: adminUrl,
+        ADMIN_AUTH_TOKEN: adminToken,
+        UI_ADDR: `127.0.0.1:${uiPort}`,
+        UI_ADMIN_PASSWORD: password,
+        UI_CONTROLLER_ADDR: grpcAddr,
+      },
+    });
+    running.push(ui);
+    await ui.waitForLine("listening on");
+    const admin: Stack["admin"] = async (method, path, body) => {
+      const res = await fetch(adminUrl + path, {
+        method,
+        headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    };
+    return {
+      adminUrl,
+      adminToken,
+      grpcAddr,
+      caPath: certPath,
+      uiUrl: `http://127.0.0.1:${uiPort}`,
+      password,
+      controller,
+      ui,
+      admin,
+      async startConnector(id) {
+        if (!(await connectorAvailable())) return undefined;
+        const token = (await admin("POST", "/api/admin/tokens", { role: "connector", note: id })).body.token;
+        const connector = startProgram("connector", {
+          args: ["run"],
+          env: {
+            CONTROLLER_ADDR: grpcAddr,
+            CONNECTOR_ID: id,
+            CONTROLLER_CA_PATH: certPath,
+            ENROLLMENT_TOKEN: token,
+            CONNECTOR_PRIVATE_IP: "127.0.0.1",
+            CONNECTOR_LISTEN_ADDR: `127.0.0.1:${freePort()}`,
+            CONNECTOR_STATE_DIR: `${dir}/connector-${id}`,
+          },
+        });
+        running.push(connector);
+        return connector;
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
