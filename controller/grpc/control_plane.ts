@@ -4,7 +4,7 @@
  * @module
  */
 import { type ServerDuplexStream, status } from "@grpc/grpc-js";
-import { peerCertificateDer } from "../../shared/grpc/peer.ts";
+import { callerCertificateDer } from "./peer.ts";
 import { verifySvid } from "../../shared/pki/verify.ts";
 import type { AgentMessage, ControllerMessage } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import type { ControllerContext } from "../context.ts";
@@ -54,7 +54,7 @@ async function serveStream(
 ) {
   let who: { id: string; spiffeId: string };
   try {
-    who = await authenticateConnector(ctx, peerCertificateDer(call));
+    who = await authenticateConnector(ctx, callerCertificateDer(call));
   } catch (e) {
     ctx.log.warn("control-plane stream refused", { reason: (e as Error).message });
     call.emit("error", toServiceError(e));

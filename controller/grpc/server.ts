@@ -3,7 +3,7 @@
  * @module
  */
 import { type sendUnaryData, Server, type ServerUnaryCall } from "@grpc/grpc-js";
-import { peerCertificateDer } from "../../shared/grpc/peer.ts";
+import { callerCertificateDer } from "./peer.ts";
 import { serverCredentials, serverOptions } from "../../shared/grpc/credentials.ts";
 import type { SvidSource } from "../../shared/grpc/svid_source.ts";
 import type { HostPort } from "../../shared/config/env.ts";
@@ -42,7 +42,7 @@ export function createGrpcServer(ctx: ControllerContext): Server {
     ),
     renew: unary<RenewRequest, RenewResponse>(
       ctx,
-      async (call) => ({ svid: await renew(ctx, peerCertificateDer(call), call.request) }),
+      async (call) => ({ svid: await renew(ctx, callerCertificateDer(call), call.request) }),
     ),
   });
   server.addService(ControlPlaneService, { connect: connectHandler(ctx) });
