@@ -142,3 +142,21 @@ Deno.test("Connect refuses a tunneler with PERMISSION_DENIED unexpected SPIFFE r
   assert.equal(end.code, status.PERMISSION_DENIED);
   assert.ok(end.details.includes("unexpected SPIFFE role"), end.details);
 });
+
+Deno.test("Connect: revoking a tunneler removes it from the connector's allowlist within one second", async () => {
+  await using h = await startHarness();
+  const a = await enroll(h, { token: await h.token("connector"), id: "c1" });
+  await enroll(h, { token: await h.token("tunneler"), id: "t1", role: "tunneler" });
+  await (await h.admin("/api/admin/connectors/c1/allowlist", {
+    method: "PUT",
+    json: { tunnelers: ["t1", "t2"] },
+  })).body
+    ?.cancel();
+  const s = connect(h, a);
+  await s.next((m) => m.body?.$case === "config" && m.body.value.allowedTunnelers.includes("t1"));
+  const from = s.messages.length;
+  await (await h.admin("/api/admin/tunnelers/t1", { method: "DELETE" })).body?.cancel();
+  const pushed = await s.next((m) => m.body?.$case === "config", 1000, from);
+  assert.deepEqual(pushed.body?.$case === "config" && pushed.body.value.allowedTunnelers, ["t2"]);
+  s.close();
+});
