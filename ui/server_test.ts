@@ -69,6 +69,19 @@ Deno.test("POST /login checks the form's CSRF token against its cookie and refus
   });
   assertEquals(crossSite.status, 403);
   await crossSite.body?.cancel();
+  const fetchMeta = await call("/login", {
+    method: "POST",
+    headers: { "sec-fetch-site": "cross-site" },
+    body: form({ password: PASSWORD }),
+  });
+  assertEquals(fetchMeta.status, 403);
+  await fetchMeta.body?.cancel();
+  const sameOrigin = await call("/login", {
+    method: "POST",
+    headers: { "sec-fetch-site": "same-origin", origin: "null" },
+    body: form({ password: PASSWORD }),
+  });
+  assertEquals(sameOrigin.status, 303);
 });
 
 Deno.test("POST /login answers 429 with Retry-After after 5 failures from one IP", async () => {

@@ -17,6 +17,7 @@ export interface Stack {
   controller: RunningProgram;
   ui: RunningProgram;
   /** Calls the admin API directly (as an operator script would). */
+  // deno-lint-ignore no-explicit-any
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** Enrolls and runs a real connector with `id`; undefined when connector/main.ts is not there yet. */
   startConnector(id: string): Promise<RunningProgram | undefined>;

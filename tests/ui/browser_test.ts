@@ -2,7 +2,7 @@
  * The admin UI in Debian's Chromium (playwright-core) against the real controller, UI and, when
  * the program exists, connector processes. Screenshots go to tests/artifacts/.
  */
-import { chromium, type Page } from "playwright-core";
+import { chromium } from "playwright-core";
 import { assert, assertEquals, assertMatch } from "../../ui/_assert.ts";
 import { ADMIN_ROUTES } from "../../ui/routes/api/admin/contract.ts";
 import { tempDir } from "../support/paths.ts";
@@ -18,12 +18,6 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
   "--no-first-run",
 ];
-
-async function login(page: Page, url: string, password: string): Promise<void> {
-  await page.goto(`${url}/login`);
-  await page.fill("#password", password);
-  await Promise.all([page.waitForURL(`${url}/`), page.press("#password", "Enter")]);
-}
 
 Deno.test({
   name: "admin UI in Chromium: login, tokens, live status, allowlist, 6.1 route walk, logout",
@@ -159,8 +153,10 @@ Deno.test({
           };
           const fresh = await context.newPage();
           fresh.on("response", onResponse);
-          await fresh.goto(`${stack.uiUrl}/`, { waitUntil: "networkidle" }).catch(() => {});
-          await fresh.waitForTimeout(300);
+          // The live stream keeps a request open for good: wait for "load" and hydration, not network idle.
+          await fresh.goto(`${stack.uiUrl}/`, { waitUntil: "load" });
+          await fresh.waitForSelector("#connector-counts");
+          await fresh.waitForTimeout(500);
           console.log(`dashboard JavaScript: ${jsBytes} bytes`);
           assert(jsBytes > 0 && jsBytes <= 60 * 1024, `dashboard shipped ${jsBytes} bytes of JavaScript`);
           if (!haveConnector) {
