@@ -95,11 +95,31 @@ Deno.test({
           await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 42));
           await page.waitForSelector('tr[data-id="office-1"] [data-status="ONLINE"]');
           await page.screenshot({ path: `${ARTIFACTS}/ui-connectors.png`, fullPage: true });
+          // Watch the controller's own stream to time the UI against the controller's decision.
+          const sse = await fetch(`${stack.adminUrl}/api/admin/events/stream`, {
+            headers: { authorization: `Bearer ${stack.adminToken}` },
+          });
+          const offlineAt = (async () => {
+            let text = "";
+            for await (const chunk of sse.body!.pipeThrough(new TextDecoderStream())) {
+              text += chunk;
+              if (text.includes("event: connector.offline")) return Date.now();
+            }
+            throw new Error("controller stream ended before connector.offline");
+          })();
           const stoppedAt = Date.now();
           await connector.stop();
           await page.waitForSelector('tr[data-id="office-1"] [data-status="OFFLINE"]', { timeout: 15_000 });
+          const shownAt = Date.now();
+          const decidedAt = await offlineAt;
+          await sse.body?.cancel().catch(() => {});
+          console.log(
+            `controller marked OFFLINE ${decidedAt - stoppedAt} ms after the stop; UI showed it ${
+              shownAt - decidedAt
+            } ms later`,
+          );
+          assert(shownAt - decidedAt < 1000, `UI took ${shownAt - decidedAt} ms to show OFFLINE`);
           assertEquals(await page.evaluate(() => (globalThis as unknown as { marker: number }).marker), 42);
-          console.log(`OFFLINE shown ${Date.now() - stoppedAt} ms after the connector stopped`);
         },
       });
 

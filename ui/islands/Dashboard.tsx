@@ -42,8 +42,8 @@ export default function Dashboard(props: DashboardProps) {
         <Counts label="Connectors" href="/connectors" items={c.data} id="connector-counts" />
         <Counts label="Tunnelers" href="/tunnelers" items={t.data} id="tunneler-counts" />
         <div class="card">
-          <h2>Certificates expiring within 24 h</h2>
-          {expiring.length === 0 ? <p class="muted">None.</p> : (
+          <h2>Certificates expiring within 15 min</h2>
+          {expiring.length === 0 ? <p class="muted">None: renewals are on time.</p> : (
             <ul class="plain">
               {expiring.slice(0, 8).map(({ kind, a }) => (
                 <li key={kind + a.id}>

@@ -25,8 +25,12 @@ export function absoluteTime(iso: string | null | undefined): string {
   return new Date(t).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
 }
 
-/** Certificates that expire within this window count as "expiring soon" (24 h). */
-export const EXPIRING_SOON_MS = 24 * 3600_000;
+/**
+ * Certificates that expire within this window count as "expiring soon" (15 minutes). Agents renew
+ * once less than a third of the lifetime remains (20 minutes of the default 1 h), so a certificate
+ * listed here has missed its renewal (failure mode 4.1) rather than merely being short-lived.
+ */
+export const EXPIRING_SOON_MS = 15 * 60_000;
 
 /** True when the certificate expires within `EXPIRING_SOON_MS` of `now` (or has expired). */
 export function expiresSoon(iso: string | null | undefined, now: number): boolean {
