@@ -333,3 +333,33 @@ Deno.test("static files are served immutable with an ETag and answer 304 to If-N
   const again = await call("/static/build/islands-test.js", { headers: { "if-none-match": '"abc"' } });
   assertEquals(again.status, 304);
 });
+
+Deno.test("GET /events passes the kind and agent filters to the controller", async () => {
+  const { call, login, seen } = testApp({ upstream: fakeController });
+  const { cookie } = await login();
+  seen.length = 0;
+  const res = await call("/events?kind=connector.online&agent=office-1", { headers: { cookie } });
+  assertEquals(res.status, 200);
+  const html = await res.text();
+  assertEquals(seen.map((s) => s.path), ["/api/admin/events?kind=connector.online&agent=office-1&limit=100"]);
+  assertStringIncludes(html, 'value="connector.online"');
+  assertStringIncludes(html, "connector office-1 is ONLINE");
+});
+
+Deno.test("revoking a connector asks for confirmation first, then DELETEs it", async () => {
+  const { call, login, seen } = testApp({ upstream: fakeController });
+  const { cookie, csrf } = await login();
+  seen.length = 0;
+  const confirm = await call("/connectors/office-1/revoke", { headers: { cookie } });
+  assertEquals(confirm.status, 200);
+  assertStringIncludes(await confirm.text(), 'id="confirm-revoke"');
+  assertEquals(seen.length, 0);
+  const done = await call("/connectors/office-1/revoke", {
+    method: "POST",
+    headers: { cookie },
+    body: form({ _csrf: csrf }),
+  });
+  assertEquals(done.status, 303);
+  assertEquals(done.headers.get("location"), "/connectors?revoked=office-1");
+  assertEquals(seen.map((s) => `${s.method} ${s.path}`), ["DELETE /api/admin/connectors/office-1"]);
+});

@@ -1,7 +1,7 @@
 /** Failure mode 6.2 with the real program: postern-ui exits 2 naming the missing variables. */
 import { assertEquals, assertStringIncludes } from "../../ui/_assert.ts";
 import { freePort } from "../support/ports.ts";
-import { startProgram } from "../support/process.ts";
+import { startDeno, startProgram } from "../support/process.ts";
 
 const CASES: [string, Record<string, string>][] = [
   ["neither", {}],
@@ -30,4 +30,37 @@ Deno.test("postern-ui exits 2 without an operator password", async () => {
   });
   assertEquals(await ui.exited, 2);
   assertStringIncludes(ui.lines.join("\n"), "UI_ADMIN_PASSWORD or UI_ADMIN_PASSWORD_HASH is required");
+});
+
+Deno.test("a hash from `deno run ui/hash_password.ts` logs the operator in (UI_ADMIN_PASSWORD_HASH)", async () => {
+  const hasher = startDeno(["run", "ui/hash_password.ts", "open sesame"]);
+  assertEquals(await hasher.exited, 0);
+  const hash = hasher.lines.find((l) => l.startsWith("pbkdf2-sha256$"))!;
+  const port = freePort();
+  const ui = startProgram("ui", {
+    env: {
+      ADMIN_API_URL: "http://127.0.0.1:9",
+      ADMIN_AUTH_TOKEN: "secret",
+      UI_ADDR: `127.0.0.1:${port}`,
+      UI_ADMIN_PASSWORD_HASH: hash,
+    },
+  });
+  try {
+    await ui.waitForLine("listening on");
+    const post = (password: string) =>
+      fetch(`http://127.0.0.1:${port}/login`, {
+        method: "POST",
+        body: new URLSearchParams({ password }),
+        redirect: "manual",
+      });
+    const wrong = await post("open sesame!");
+    await wrong.body?.cancel();
+    assertEquals(wrong.status, 401);
+    const right = await post("open sesame");
+    await right.body?.cancel();
+    assertEquals(right.status, 303);
+    assertStringIncludes(right.headers.get("set-cookie") ?? "", "HttpOnly; SameSite=Strict");
+  } finally {
+    await ui.stop();
+  }
 });
