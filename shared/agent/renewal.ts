@@ -11,13 +11,22 @@ import type { Svid } from "../pki/svid.ts";
 import type { TrustBundle } from "../pki/bundle.ts";
 import type { Logger } from "../log/logger.ts";
 
-/** When to renew `svid`: 2/3 of its lifetime minus up to 5 % jitter. */
+/**
+ * When to renew `svid`: once less than a third of its lifetime remains, minus up to 5 % jitter.
+ *
+ * The lifetime counts from `issuedAt` when known: the controller back-dates notBefore by a
+ * minute for clock skew, so with short certificates (a few seconds or minutes) notBefore alone
+ * would put the renewal at or past expiry (failure mode 4.1) and renew in a hot loop.
+ */
 export function renewalTime(
   svid: { notBefore: Date; notAfter: Date },
   random: () => number = Math.random,
+  issuedAt?: number,
 ): number {
-  const start = svid.notBefore.getTime();
-  const life = svid.notAfter.getTime() - start;
+  const end = svid.notAfter.getTime();
+  let start = svid.notBefore.getTime();
+  if (issuedAt !== undefined && Number.isFinite(issuedAt)) start = Math.min(Math.max(start, issuedAt), end);
+  const life = end - start;
   return start + life * (2 / 3) - life * 0.05 * random();
 }
 
@@ -26,6 +35,8 @@ export interface RenewalOptions {
   creds: AgentCredentials;
   /** One renewal attempt (see enroll.ts renew()). */
   renewOnce: () => Promise<{ svid: Svid; bundle: TrustBundle }>;
+  /** When the current SVID was issued, in ms (identity.json's renewed_at or enrolled_at); default its notBefore. */
+  issuedAt?: number;
   /** Persists renewed credentials (called before the swap is announced). */
   persist: (svid: Svid, bundle: TrustBundle) => Promise<void>;
   log: Logger;
@@ -41,14 +52,23 @@ export async function runRenewalLoop(opts: RenewalOptions): Promise<void> {
   const sleep = opts.sleep ?? realSleep;
   const random = opts.random ?? Math.random;
   const backoff = new Backoff({ baseMs: 1_000, capMs: 30_000, random });
+  let known = opts.creds.svid;
+  let issuedAt = opts.issuedAt;
   while (!opts.signal.aborted) {
     const current = opts.creds.svid;
-    const wait = renewalTime(current, random) - now();
+    // Swapped from outside (SIGHUP reload): count its lifetime from now, at the latest.
+    if (current !== known) {
+      known = current;
+      issuedAt = now();
+    }
+    const wait = renewalTime(current, random, issuedAt) - now();
     if (wait > 0) await sleep(wait, opts.signal);
     if (opts.signal.aborted) return;
     try {
       const { svid, bundle } = await opts.renewOnce();
       await opts.persist(svid, bundle);
+      known = svid;
+      issuedAt = now();
       opts.creds.update({ svid, bundle });
       backoff.reset();
       opts.log.info("certificate renewed", {

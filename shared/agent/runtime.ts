@@ -124,6 +124,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
     creds,
     log,
     signal: abort.signal,
+    issuedAt: Date.parse(meta.renewed_at ?? meta.enrolled_at),
     renewOnce: () =>
       renew(creds, {
         controllerAddr: cfg.controllerAddr,

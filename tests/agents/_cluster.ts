@@ -1,0 +1,240 @@
+/**
+ * Test helpers for real-process scenarios: a controller on loopback with its admin API, and
+ * connector/tunneler processes wired to it. Every program is a real `deno run` process.
+ */
+import net from "node:net";
+import { initCa } from "../../controller/init_ca.ts";
+import { freePort } from "../support/ports.ts";
+import { type RunningProgram, startProgram } from "../support/process.ts";
+
+/** A running controller and what a test needs to drive it. */
+export interface Cluster {
+  dir: string;
+  caCert: string;
+  caKey: string;
+  grpcAddr: string;
+  adminUrl: string;
+  controller: RunningProgram;
+  /** Every process started through this cluster (stopped by close()). */
+  running: RunningProgram[];
+  /** Calls the admin API; the body is parsed JSON (undefined when empty). */
+  // deno-lint-ignore no-explicit-any
+  admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** A new enrollment token for `role`. */
+  token(role: "connector" | "tunneler"): Promise<string>;
+  /** Env of connector `id` (listening on `listenPort`). */
+  connectorEnv(id: string, listenPort: number, extra?: Record<string, string>): Record<string, string>;
+  /** Env of tunneler `id` dialing 127.0.0.1:`connectorPort`. */
+  tunnelerEnv(
+    id: string,
+    connectorPort: number,
+    forwards: string,
+    extra?: Record<string, string>,
+  ): Record<string, string>;
+  /** Starts a program and registers it for close(). */
+  start(program: "connector" | "tunneler", args: string[], env: Record<string, string>): RunningProgram;
+  /** Stops and starts the controller again with the same state dir and CA (plus `extra` env). */
+  restartController(extra?: Record<string, string>): Promise<void>;
+  /** Status of an agent in the registry (undefined when 404). */
+  status(role: "connectors" | "tunnelers", id: string): Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+/** Polls `fn` every `everyMs` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+  everyMs = 100,
+  context?: RunningProgram,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${
+          context ? `; output:\n${context.lines.join("\n")}` : ""
+        }`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Starts a controller in `dir` (HEARTBEAT_INTERVAL=1s, OFFLINE_AFTER=3s unless `env` overrides). */
+export async function startCluster(dir: string, env: Record<string, string> = {}): Promise<Cluster> {
+  const { certPath, keyPath } = await initCa(`${dir}/ca`);
+  const adminToken = crypto.randomUUID();
+  const adminPort = freePort();
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  const grpcAddr = `127.0.0.1:${freePort()}`;
+  const running: RunningProgram[] = [];
+  const controllerEnv = {
+    ADMIN_AUTH_TOKEN: adminToken,
+    ADMIN_HTTP_ADDR: `127.0.0.1:${adminPort}`,
+    CONTROLLER_GRPC_ADDR: grpcAddr,
+    CONTROLLER_STATE_DIR: `${dir}/controller`,
+    INTERNAL_CA_CERT_FILE: certPath,
+    INTERNAL_CA_KEY_FILE: keyPath,
+    HEARTBEAT_INTERVAL: "1s",
+    OFFLINE_AFTER: "3s",
+    ...env,
+  };
+  const ready = async (p: RunningProgram) => {
+    await waitFor(
+      "the controller to be ready",
+      async () => {
+        const r = await fetch(`${adminUrl}/readyz`).catch(() => undefined);
+        await r?.body?.cancel();
+        return r?.ok ? true : undefined;
+      },
+      20_000,
+      100,
+      p,
+    );
+  };
+  const boot = (extra: Record<string, string> = {}) => {
+    const p = startProgram("controller", { args: ["serve"], env: { ...controllerEnv, ...extra } });
+    running.push(p);
+    return p;
+  };
+  const cluster: Cluster = {
+    dir,
+    caCert: certPath,
+    caKey: keyPath,
+    grpcAddr,
+    adminUrl,
+    controller: boot(),
+    running,
+    async admin(method, path, body) {
+      const res = await fetch(adminUrl + path, {
+        method,
+        headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    },
+    async token(role) {
+      const r = await cluster.admin("POST", "/api/admin/tokens", { role });
+      if (r.status !== 201 && r.status !== 200) {
+        throw new Error(`token: ${r.status} ${JSON.stringify(r.body)}`);
+      }
+      return r.body.token as string;
+    },
+    connectorEnv(id, listenPort, extra = {}) {
+      return {
+        CONTROLLER_ADDR: grpcAddr,
+        CONNECTOR_ID: id,
+        CONTROLLER_CA_PATH: certPath,
+        CONNECTOR_PRIVATE_IP: "127.0.0.1",
+        CONNECTOR_LISTEN_ADDR: `127.0.0.1:${listenPort}`,
+        CONNECTOR_STATE_DIR: `${dir}/connector-${id}`,
+        ...extra,
+      };
+    },
+    tunnelerEnv(id, connectorPort, forwards, extra = {}) {
+      return {
+        CONTROLLER_ADDR: grpcAddr,
+        TUNNELER_ID: id,
+        CONTROLLER_CA_PATH: certPath,
+        CONNECTOR_ADDR: `127.0.0.1:${connectorPort}`,
+        TUNNELER_FORWARDS: forwards,
+        TUNNELER_STATE_DIR: `${dir}/tunneler-${id}`,
+        ...extra,
+      };
+    },
+    start(program, args, env) {
+      const p = startProgram(program, { args, env });
+      running.push(p);
+      return p;
+    },
+    async restartController(extra = {}) {
+      await cluster.controller.stop();
+      cluster.controller = boot(extra);
+      await ready(cluster.controller);
+    },
+    async status(role, id) {
+      const r = await cluster.admin("GET", `/api/admin/${role}/${id}`);
+      return r.status === 200 ? r.body.status as string : undefined;
+    },
+    async close() {
+      await Promise.all([...running].reverse().map((p) => p.stop()));
+    },
+  };
+  try {
+    await ready(cluster.controller);
+  } catch (e) {
+    await cluster.close();
+    throw e;
+  }
+  return cluster;
+}
+
+/**
+ * A connector (allowing `tunnelerId` to reach `resource`) and a tunneler forwarding a local
+ * port to `resource`, both enrolled and connected. Returns the processes and the forward port.
+ */
+export async function connectorAndTunneler(
+  c: Cluster,
+  resource: string,
+  opts: { connectorId?: string; tunnelerId?: string; connectorEnv?: Record<string, string> } = {},
+): Promise<{ connector: RunningProgram; tunneler: RunningProgram; fwdPort: number; listenPort: number }> {
+  const cid = opts.connectorId ?? "c1";
+  const tid = opts.tunnelerId ?? "t1";
+  const listenPort = freePort();
+  const connector = c.start("connector", ["run"], {
+    ...c.connectorEnv(cid, listenPort, opts.connectorEnv),
+    ENROLLMENT_TOKEN: await c.token("connector"),
+  });
+  await connector.waitForLine("control-plane stream connected", 20_000);
+  const put = async (path: string, body: unknown) => {
+    const r = await c.admin("PUT", path, body);
+    if (r.status !== 200) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
+  };
+  await put(`/api/admin/connectors/${cid}/allowlist`, { tunnelers: [tid] });
+  await put(`/api/admin/connectors/${cid}/resources`, { resources: [resource] });
+  const fwdPort = freePort();
+  const tunneler = c.start("tunneler", ["run"], {
+    ...c.tunnelerEnv(tid, listenPort, `127.0.0.1:${fwdPort}=${resource}`),
+    ENROLLMENT_TOKEN: await c.token("tunneler"),
+  });
+  await tunneler.waitForLine("control-plane stream connected", 20_000);
+  return { connector, tunneler, fwdPort, listenPort };
+}
+
+/**
+ * A TCP sink on loopback that counts the bytes it receives; when a client half-closes, it
+ * answers with that connection's count (decimal) and ends.
+ */
+export async function countingSink(): Promise<{
+  port: number;
+  received: () => number;
+  close(): Promise<void>;
+}> {
+  let received = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer({ allowHalfOpen: true }, (s) => {
+    sockets.add(s);
+    let mine = 0;
+    s.on("data", (c: Uint8Array) => {
+      received += c.length;
+      mine += c.length;
+    });
+    s.on("end", () => s.end(String(mine)));
+    s.on("error", () => {});
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    received: () => received,
+    close: () =>
+      new Promise((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
