@@ -33,8 +33,10 @@ export interface Cluster {
   ): Record<string, string>;
   /** Starts a program and registers it for close(). */
   start(program: "connector" | "tunneler", args: string[], env: Record<string, string>): RunningProgram;
-  /** Stops and starts the controller again with the same state dir and CA (plus `extra` env). */
-  restartController(extra?: Record<string, string>): Promise<void>;
+  /** Stops the controller (SIGTERM); resolves with its exit code. */
+  stopController(): Promise<number>;
+  /** Starts the controller again with the same state dir and CA (plus `extra` env); waits for /readyz. */
+  startController(extra?: Record<string, string>): Promise<void>;
   /** Status of an agent in the registry (undefined when 404). */
   status(role: "connectors" | "tunnelers", id: string): Promise<string | undefined>;
   close(): Promise<void>;
@@ -151,8 +153,10 @@ export async function startCluster(dir: string, env: Record<string, string> = {}
       running.push(p);
       return p;
     },
-    async restartController(extra = {}) {
-      await cluster.controller.stop();
+    stopController() {
+      return cluster.controller.stop();
+    },
+    async startController(extra = {}) {
       cluster.controller = boot(extra);
       await ready(cluster.controller);
     },
