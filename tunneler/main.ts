@@ -7,7 +7,7 @@ import { runMain } from "../shared/cli/run_main.ts";
 import { processEnv } from "../shared/config/env.ts";
 import { ConfigError } from "../shared/config/config_error.ts";
 import { createLogger, loggerOptionsFromEnv } from "../shared/log/logger.ts";
-import { parseAgentArgs, statusCommand, versionText } from "../shared/agent/cli.ts";
+import { enrollMessage, parseAgentArgs, statusCommand, versionText } from "../shared/agent/cli.ts";
 import { IdentityStore } from "../shared/agent/identity_store.ts";
 import { loadOrEnroll, runAgent } from "../shared/agent/runtime.ts";
 import { agentDoctor, printFindings } from "../shared/agent/doctor.ts";
@@ -58,11 +58,7 @@ async function main(): Promise<number> {
   const store = new IdentityStore(cfg.stateDir);
   if (args.command === "enroll") {
     const { identity, enrolled } = await loadOrEnroll(cfg, store, log);
-    console.log(
-      `${
-        enrolled ? "enrolled as" : "already enrolled as"
-      } ${identity.svid.spiffeId.uri}; certificate valid until ${identity.svid.notAfter.toISOString()}`,
-    );
+    console.log(enrollMessage(identity, enrolled, store.dir));
     return 0;
   }
   return await runAgent({

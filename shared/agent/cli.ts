@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { VERSION } from "../version.ts";
-import type { IdentityStore } from "./identity_store.ts";
+import type { IdentityStore, StoredIdentity } from "./identity_store.ts";
 import { formatStatus, statusReport } from "./status.ts";
 
 /** A parsed command line. */
@@ -43,4 +43,23 @@ export async function statusCommand(store: IdentityStore, json: boolean): Promis
   const report = await statusReport(store);
   console.log(json ? JSON.stringify(report) : formatStatus(report));
   return 0;
+}
+
+/**
+ * What `enroll` prints: the SPIFFE ID and expiry of the new identity, or, when one was already
+ * stored (no token is used then), that identity and how to enroll again. Exit 0 either way.
+ */
+export function enrollMessage(
+  identity: StoredIdentity,
+  enrolled: boolean,
+  stateDir: string,
+  now = Date.now(),
+): string {
+  const id = identity.svid.spiffeId.uri;
+  const until = identity.svid.notAfter.toISOString();
+  if (enrolled) return `enrolled as ${id}; certificate valid until ${until}; identity stored in ${stateDir}`;
+  const validity = identity.svid.notAfter.getTime() > now
+    ? `certificate valid until ${until}`
+    : `certificate EXPIRED at ${until} (run renews it within RENEW_GRACE)`;
+  return `already enrolled as ${id}; ${validity}; identity stored in ${stateDir} (no token used; to enroll again, revoke this identity and remove the state directory)`;
 }

@@ -7,7 +7,7 @@ import { ConfigError } from "../config/config_error.ts";
 import type { Logger } from "../log/logger.ts";
 import { type CommonAgentConfig, readControllerCa } from "./config.ts";
 import { AgentCredentials } from "./credentials.ts";
-import { enroll, renew } from "./enroll.ts";
+import { checkIssued, enroll, renew } from "./enroll.ts";
 import { type IdentityStore, type StoredIdentity } from "./identity_store.ts";
 import { runRenewalLoop } from "./renewal.ts";
 import { type RuntimeStatus, writeStatus } from "./status.ts";
@@ -171,6 +171,13 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
   const reload = async () => {
     try {
       const fresh = await store.load();
+      // The same identity, and usable: key match, SPIFFE ID, IP SAN, chain to its bundle.
+      await checkIssued(fresh.svid.certPem, fresh.svid.keyPem, fresh.bundle, {
+        trustDomain: cfg.trustDomain,
+        role: cfg.role,
+        id: cfg.id,
+        ...(meta.private_ip ? { privateIp: meta.private_ip } : {}),
+      });
       creds.update({ svid: fresh.svid, bundle: fresh.bundle });
       log.info("identity reloaded from disk", {
         spiffe_id: fresh.svid.spiffeId.uri,
