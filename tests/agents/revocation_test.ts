@@ -1,0 +1,55 @@
+/**
+ * Revocation through the admin API, seen by real agents: a revoked tunneler is refused by its
+ * connector at once (`tunneler not allowed`) and ends at its next renewal; a revoked connector
+ * ends with `identity revoked` (exit 1, a runtime failure) and stays refused when restarted.
+ */
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { tempDir } from "../support/paths.ts";
+import { echoServer, roundTrip } from "./_fixture.ts";
+import { connectorAndTunneler, startCluster } from "./_cluster.ts";
+
+const dec = new TextDecoder();
+const enc = new TextEncoder();
+
+Deno.test("DELETE of a tunneler gets it refused by its connector; DELETE of a connector ends it with identity revoked, exit 1", async () => {
+  await using dir = await tempDir();
+  const echo = await echoServer();
+  const c = await startCluster(dir.path, { TUNNELER_CERT_TTL: "6s" });
+  try {
+    const { connector, tunneler, fwdPort, listenPort } = await connectorAndTunneler(
+      c,
+      `127.0.0.1:${echo.port}`,
+    );
+    assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("hi"))), "hibye");
+
+    // Tunneler revoked: the connector drops it from the allowlist and ends its session.
+    assertEquals((await c.admin("DELETE", "/api/admin/tunnelers/t1")).status, 200);
+    await connector.waitForLine(/closing sessions of a tunneler removed from the allowlist.*t1/, 5_000);
+    await tunneler.waitForLine("refused this tunneler: tunneler not allowed", 10_000);
+    assertEquals((await roundTrip(fwdPort, enc.encode("x")).catch(() => new Uint8Array())).length, 0);
+    await tunneler.waitForLine(/tunnel refused.*tunneler not allowed/, 5_000);
+    assertEquals((await c.admin("GET", "/api/admin/tunnelers/t1")).status, 404);
+    // Its next renewal (6 s certificates) is refused and ends it: a runtime failure, exit 1.
+    assertEquals(await tunneler.exited, 1, tunneler.lines.join("\n"));
+    const last = tunneler.lines.at(-1)!;
+    ok(last.startsWith("postern-tunneler: renewal refused: identity revoked"), last);
+
+    // Connector revoked: the control plane tells it; it ends with exit 1 and says why.
+    assertEquals((await c.admin("DELETE", "/api/admin/connectors/c1")).status, 200);
+    assertEquals(await connector.exited, 1, connector.lines.join("\n"));
+    const line = connector.lines.at(-1)!;
+    ok(line.startsWith("postern-connector: "), line);
+    ok(line.includes("identity revoked"), line);
+    ok(line.includes("enroll again with a new token"), line);
+    assertEquals((await c.admin("GET", "/api/admin/connectors/c1")).status, 404);
+
+    // Restarted with its stored (revoked) identity: refused again, not a reconnect loop.
+    const again = c.start("connector", ["run"], c.connectorEnv("c1", listenPort));
+    assertEquals(await again.exited, 1, again.lines.join("\n"));
+    ok(again.lines.at(-1)!.includes("identity revoked"), again.lines.join("\n"));
+    assertEquals(again.lines.filter((l) => l.includes("reconnecting")).length, 0, again.lines.join("\n"));
+  } finally {
+    await c.close();
+    await echo.close();
+  }
+});
