@@ -8,28 +8,16 @@
  * certificate from the socket is safe.
  * @module
  */
-import { peerCertificateDer } from "../../shared/grpc/peer.ts";
+import { presentedCertificateDer } from "../../shared/grpc/peer.ts";
 import type { ServerSurfaceCall } from "@grpc/grpc-js/build/src/server-call.js";
 
-interface MaybeSocket {
-  getPeerCertificate?: () => { raw?: Uint8Array } | undefined;
-}
-
-/** DER of the certificate the caller presented, or undefined when it sent none. */
+/**
+ * DER of the certificate the caller presented, or undefined when it sent none.
+ *
+ * @throws {Error} when grpc-js no longer exposes the call's TLS socket (see shared/grpc/peer.ts)
+ */
 export function callerCertificateDer(
   call: Pick<ServerSurfaceCall, "getAuthContext">,
 ): Uint8Array | undefined {
-  const der = peerCertificateDer(call);
-  if (der) return der;
-  try {
-    // ServerUnaryCallImpl/ServerDuplexStreamImpl.call -> ServerInterceptingCall.nextCall
-    // -> BaseServerInterceptingCall.stream (http2 stream) -> session.socket (TLSSocket).
-    const inner =
-      (call as unknown as { call?: { nextCall?: { stream?: { session?: { socket?: MaybeSocket } } } } })
-        .call?.nextCall?.stream?.session?.socket;
-    const raw = inner?.getPeerCertificate?.()?.raw;
-    return raw && raw.length > 0 ? new Uint8Array(raw) : undefined;
-  } catch {
-    return undefined;
-  }
+  return presentedCertificateDer(call);
 }

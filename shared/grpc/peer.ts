@@ -1,7 +1,72 @@
+/**
+ * The certificate a gRPC caller presented, read from the server side of a call.
+ *
+ * grpc-js's `getAuthContext()` shows the client certificate only when node:tls marked the socket
+ * `authorized`. With `rejectUnauthorized: false` (Enroll must admit callers without a
+ * certificate) a certificate that does not verify is still presented and kept by the TLS
+ * socket, but `getAuthContext()` hides it: one that expired (the RENEW_GRACE path) or one from a
+ * CA outside the bundle. {@link presentedCertificateDer} reads it from the socket itself, so the
+ * service can verify it and say exactly why it refuses it.
+ * @module
+ */
 import type { ServerSurfaceCall } from "@grpc/grpc-js/build/src/server-call.js";
 
-/** The DER bytes of the certificate the caller presented, or undefined when it sent none. */
-export function peerCertificateDer(call: Pick<ServerSurfaceCall, "getAuthContext">): Uint8Array | undefined {
+type AuthCall = Pick<ServerSurfaceCall, "getAuthContext">;
+
+/**
+ * DER of the certificate the caller presented if TLS verified it against the bundle (expiry
+ * included), or undefined.
+ */
+export function peerCertificateDer(call: AuthCall): Uint8Array | undefined {
   const raw = call.getAuthContext().sslPeerCertificate?.raw;
+  return raw && raw.length > 0 ? new Uint8Array(raw) : undefined;
+}
+
+interface PeerSocket {
+  getPeerCertificate(detailed?: boolean): { raw?: Uint8Array } | undefined;
+}
+
+/** How many interceptor layers (`nextCall` links) {@link callSocket} follows at most. */
+const MAX_CALL_DEPTH = 16;
+
+/**
+ * The TLS socket under a server call, or undefined when the layout is not the one known.
+ *
+ * grpc-js 1.x wraps the http2 stream as ServerUnaryCallImpl / ServerDuplexStreamImpl `.call` →
+ * (ServerInterceptingCall `.nextCall` → …, one per server interceptor) →
+ * BaseServerInterceptingCall `.stream` → `session.socket`. Without interceptors `.call` is the
+ * BaseServerInterceptingCall itself, so the walk must not assume a `nextCall` (it once did, and
+ * then found nothing: issue "expired client certificate seen every other connection").
+ */
+export function callSocket(call: object): PeerSocket | undefined {
+  let node = (call as { call?: unknown }).call;
+  for (let depth = 0; depth < MAX_CALL_DEPTH && node !== null && typeof node === "object"; depth++) {
+    const socket = (node as { stream?: { session?: { socket?: unknown } } }).stream?.session?.socket;
+    if (socket && typeof (socket as PeerSocket).getPeerCertificate === "function") {
+      return socket as PeerSocket;
+    }
+    node = (node as { nextCall?: unknown }).nextCall;
+  }
+  return undefined;
+}
+
+/**
+ * DER of the certificate the caller presented, whether or not TLS verified it, or undefined
+ * when it sent none. The TLS handshake proved possession of the key; the caller of this
+ * function must verify the certificate itself (chain, SPIFFE ID, expiry) before trusting it.
+ *
+ * @throws {Error} when the call is not a grpc-js server call whose socket can be found, so that
+ *   a grpc-js upgrade that moves the socket fails loudly instead of hiding every certificate
+ */
+export function presentedCertificateDer(call: AuthCall): Uint8Array | undefined {
+  const verified = peerCertificateDer(call);
+  if (verified) return verified;
+  const socket = callSocket(call);
+  if (!socket) {
+    throw new Error(
+      "cannot read the client certificate: the grpc-js server call layout changed (see shared/grpc/peer.ts)",
+    );
+  }
+  const raw = socket.getPeerCertificate()?.raw;
   return raw && raw.length > 0 ? new Uint8Array(raw) : undefined;
 }
