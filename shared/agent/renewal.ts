@@ -78,7 +78,10 @@ export async function runRenewalLoop(opts: RenewalOptions): Promise<void> {
     } catch (error) {
       if (error instanceof NonRetryableError) throw error;
       const remaining = current.notAfter.getTime() - now();
-      const delay = Math.max(50, Math.min(backoff.next(), remaining / 4));
+      // Before expiry: retry soon enough to renew in time. After it (controller away for long,
+      // 4.2 unresolved): the plain capped backoff, never a hot loop against the controller.
+      const next = backoff.next();
+      const delay = remaining > 0 ? Math.max(50, Math.min(next, remaining / 4)) : Math.max(1_000, next);
       opts.log.warn("certificate renewal failed; keeping the current certificate", {
         error: (error as Error).message,
         expires_at: current.notAfter.toISOString(),

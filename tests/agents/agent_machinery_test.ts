@@ -46,6 +46,16 @@ Deno.test("renewalTime() is once less than a third of the lifetime remains, minu
   assertEquals(renewalTime(svid, () => 1), 2_000_000 - 150_000);
 });
 
+Deno.test("renewalTime() counts a short certificate's lifetime from issuance, not from its back-dated notBefore (4.1)", () => {
+  // Issued at 60 s for 6 s, notBefore back-dated to 0 by the controller's clock-skew allowance.
+  const svid = { notBefore: new Date(0), notAfter: new Date(66_000) };
+  assertEquals(renewalTime(svid, () => 0, 60_000), 64_000);
+  // Without the issuance time, the back-dated start would put renewal 16 s before issuance.
+  assertEquals(renewalTime(svid, () => 0), 44_000);
+  // An issuance time outside the validity is clamped.
+  assertEquals(renewalTime(svid, () => 0, -5), 44_000);
+});
+
 Deno.test("IdentityStore save() then load() round-trips with the key at mode 0600", async () => {
   await using dir = await tempDir();
   const pki = await makeTestPki();

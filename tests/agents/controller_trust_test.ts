@@ -1,0 +1,136 @@
+/**
+ * The agents' side of trust toward the controller, with real agent processes and real TLS:
+ * 2.1 (CONTROLLER_CA_PATH names a CA that did not sign the controller), 2.3 (the controller is
+ * in another trust domain), 4.2 (a renewal signed by a CA the agent does not trust).
+ */
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import { initCa } from "../../controller/init_ca.ts";
+import { EnrollmentService } from "../../shared/proto/gen/postern/v1/enrollment_pb.ts";
+import { serverCredentials, serverOptions } from "../../shared/grpc/credentials.ts";
+import { SvidSource } from "../../shared/grpc/svid_source.ts";
+import { makeTestPki } from "../../shared/pki/testing.ts";
+import { issueSvid } from "../../shared/pki/issue.ts";
+import { IdentityStore } from "../../shared/agent/identity_store.ts";
+import { tempDir } from "../support/paths.ts";
+import { freePort } from "../support/ports.ts";
+import { startProgram } from "../support/process.ts";
+import { startCluster } from "./_cluster.ts";
+
+Deno.test("enrollment toward a controller the agent cannot authenticate fails with 2.1 / 2.3 messages, exit 1", async () => {
+  await using dir = await tempDir();
+  const c = await startCluster(dir.path);
+  try {
+    const foreign = await initCa(`${dir.path}/foreign-ca`);
+    const cases = [
+      {
+        extra: { CONTROLLER_CA_PATH: foreign.certPath },
+        want: "certificate signed by unknown authority",
+      },
+      { extra: { TRUST_DOMAIN: "other.example" }, want: "SPIFFE trust domain mismatch" },
+    ];
+    for (const program of ["connector", "tunneler"] as const) {
+      for (const { extra, want } of cases) {
+        const env = program === "connector"
+          ? c.connectorEnv("c1", freePort(), extra)
+          : c.tunnelerEnv("t1", freePort(), "", extra);
+        const p = c.start(program, ["enroll"], { ...env, ENROLLMENT_TOKEN: await c.token(program) });
+        assertEquals(await p.exited, 1, p.lines.join("\n"));
+        const last = p.lines.at(-1)!;
+        ok(last.startsWith(`postern-${program}: enrollment failed: `), last);
+        ok(last.includes(want), `${program} ${JSON.stringify(extra)}: ${last}`);
+        // Nothing was stored.
+        assertEquals(
+          await new IdentityStore(env.CONNECTOR_STATE_DIR ?? env.TUNNELER_STATE_DIR!).exists(),
+          false,
+        );
+      }
+    }
+  } finally {
+    await c.close();
+  }
+});
+
+Deno.test("a renewal signed by a CA the agent does not trust fails with internal CA mismatch during renewal (4.2); the old certificate is kept", async () => {
+  await using dir = await tempDir();
+  // The agent trusts CA A; the "controller" serves TLS from A but signs renewals with CA B, the
+  // state a stale bundle leaves an agent in when the signing CA changed behind its back.
+  const a = await makeTestPki();
+  const b = await makeTestPki();
+  const controllerSvid = await a.issue("controller", "stub", { ipSans: ["127.0.0.1"] });
+  const source = new SvidSource(a.bundle.toPem(), {
+    certPem: controllerSvid.certPem,
+    keyPem: controllerSvid.keyPem,
+  });
+  let renewals = 0;
+  const server = new grpc.Server(serverOptions());
+  server.addService(EnrollmentService, {
+    enroll: (_call: unknown, cb: grpc.sendUnaryData<unknown>) =>
+      cb({ code: grpc.status.UNIMPLEMENTED, details: "not here" }),
+    renew: async (
+      call: grpc.ServerUnaryCall<{ csrPem: string }, unknown>,
+      cb: grpc.sendUnaryData<unknown>,
+    ) => {
+      renewals++;
+      const issued = await issueSvid(b.ca, {
+        csrPem: call.request.csrPem,
+        spiffeId: "spiffe://postern.internal/tunneler/t1",
+        ttlMs: 60_000,
+      });
+      cb(null, {
+        svid: {
+          spiffeId: "spiffe://postern.internal/tunneler/t1",
+          certificatePem: issued.certPem,
+          trustBundlePem: [b.caPem],
+          notAfterUnixMs: issued.notAfter.getTime(),
+        },
+      });
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", serverCredentials(source), (e, p) => (e ? reject(e) : resolve(p)))
+  );
+  const stateDir = `${dir.path}/tunneler`;
+  const store = new IdentityStore(stateDir);
+  const svid = await a.issue("tunneler", "t1", { ttlMs: 4_000 });
+  await store.save({
+    svid,
+    bundle: a.bundle,
+    meta: {
+      spiffe_id: svid.spiffeId.uri,
+      role: "tunneler",
+      id: "t1",
+      trust_domain: "postern.internal",
+      enrolled_at: new Date().toISOString(),
+    },
+  });
+  await Deno.writeTextFile(`${dir.path}/ca.crt`, a.caPem);
+  const certBefore = await Deno.readTextFile(store.certPath);
+  const tunneler = startProgram("tunneler", {
+    args: ["run"],
+    env: {
+      CONTROLLER_ADDR: `127.0.0.1:${port}`,
+      TUNNELER_ID: "t1",
+      CONTROLLER_CA_PATH: `${dir.path}/ca.crt`,
+      CONNECTOR_ADDR: `127.0.0.1:${freePort()}`,
+      TUNNELER_STATE_DIR: stateDir,
+    },
+  });
+  try {
+    const line = await tunneler.waitForLine("internal CA mismatch during renewal", 15_000);
+    ok(line.includes("certificate renewal failed; keeping the current certificate"), line);
+    ok(line.includes(svid.notAfter.toISOString()), `the log says when the certificate expires: ${line}`);
+    // Retried with backoff past expiry (4 s): still refused, never a hot loop, still running with
+    // the old certificate on disk.
+    await new Promise((r) => setTimeout(r, Math.max(0, svid.notAfter.getTime() - Date.now()) + 3_000));
+    const failures = tunneler.lines.filter((l) => l.includes("certificate renewal failed")).length;
+    ok(failures >= 2 && failures <= 12, `renewal attempts: ${failures} (${renewals} reached the controller)`);
+    assertEquals(await Deno.readTextFile(store.certPath), certBefore);
+    assertEquals(await store.load().then((s) => s.bundle.fingerprints()), a.bundle.fingerprints());
+    assertEquals(await Promise.race([tunneler.exited, Promise.resolve("running")]), "running");
+    ok(!tunneler.lines.some((l) => l.includes("certificate renewed")), tunneler.lines.join("\n"));
+  } finally {
+    await tunneler.stop();
+    await new Promise<void>((r) => server.tryShutdown(() => r()));
+  }
+});
