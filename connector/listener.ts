@@ -47,6 +47,8 @@ export class TunnelListener {
   #resources: ResourcePolicy;
   readonly #tunnelers = new Map<string, TunnelerState>();
   readonly #all = new Set<tls.TLSSocket>();
+  /** Heartbeat sessions: closed at once on drain, unlike tunnels, which may finish. */
+  readonly #heartbeatSessions = new Set<tls.TLSSocket>();
   #closedBytesIn = 0;
   #closedBytesOut = 0;
   #stopCreds: () => void;
@@ -129,6 +131,7 @@ export class TunnelListener {
   async close(graceMs = 5_000): Promise<void> {
     this.#stopCreds();
     const closed = new Promise<void>((r) => this.#server.close(() => r()));
+    for (const s of this.#heartbeatSessions) s.destroy();
     const deadline = Date.now() + graceMs;
     while (this.#all.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const s of this.#all) s.destroy();
@@ -225,6 +228,8 @@ export class TunnelListener {
   }
 
   #heartbeatSession(socket: tls.TLSSocket, tunnelerId: string): void {
+    this.#heartbeatSessions.add(socket);
+    socket.once("close", () => this.#heartbeatSessions.delete(socket));
     const ack = () =>
       encodeFrame(
         HeartbeatAck.encode({

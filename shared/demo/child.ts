@@ -3,7 +3,7 @@ export interface Child {
   readonly name: string;
   readonly logPath: string;
   readonly exited: Promise<number>;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
+  /** SIGTERM, then SIGKILL after `graceMs` (default 10 s, longer than any program's drain). */
   stop(graceMs?: number): Promise<number>;
   /** The last lines of the log, for error messages. */
   tail(lines?: number): Promise<string>;
@@ -55,7 +55,7 @@ export async function startChild(
     name,
     logPath,
     exited,
-    async stop(graceMs = 5_000) {
+    async stop(graceMs = 10_000) {
       if (!ended) {
         try {
           child.kill("SIGTERM");

@@ -159,36 +159,42 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
 
     const uiPort = pickPort(options.uiPort ?? 3000);
     const uiPassword = randomSecret(9);
-    say("starting the admin UI");
-    const ui = await launch("ui", "ui", [], {
-      ADMIN_API_URL: adminUrl,
-      ADMIN_AUTH_TOKEN: adminToken,
-      UI_ADDR: `127.0.0.1:${uiPort}`,
-      UI_ADMIN_PASSWORD: uiPassword,
-    });
     const uiUrl = `http://127.0.0.1:${uiPort}`;
-    await waitFor(
-      "the UI to answer",
-      async () => {
-        const r = await fetch(`${uiUrl}/login`);
-        await r.body?.cancel();
-        return r.ok ? true : undefined;
-      },
-      20_000,
-      ui,
-    );
+    let ui: Child | undefined;
+    if (options.ui ?? true) {
+      say("starting the admin UI");
+      ui = await launch("ui", "ui", [], {
+        ADMIN_API_URL: adminUrl,
+        ADMIN_AUTH_TOKEN: adminToken,
+        UI_ADDR: `127.0.0.1:${uiPort}`,
+        UI_ADMIN_PASSWORD: uiPassword,
+      });
+      const uiChild = ui;
+      await waitFor(
+        "the UI to answer",
+        async () => {
+          const r = await fetch(`${uiUrl}/login`);
+          await r.body?.cancel();
+          return r.ok ? true : undefined;
+        },
+        20_000,
+        uiChild,
+      );
+    }
 
     const forwardUrl = `http://127.0.0.1:${forwardPort}/`;
-    await waitFor(
-      "the private service to answer through the tunnel",
-      async () => {
-        const r = await fetch(forwardUrl);
-        const text = await r.text();
-        return text === PRIVATE_GREETING ? true : undefined;
-      },
-      20_000,
-      tunneler,
-    );
+    if (!options.resourceAddr) {
+      await waitFor(
+        "the private service to answer through the tunnel",
+        async () => {
+          const r = await fetch(forwardUrl, { signal: AbortSignal.timeout(5_000) });
+          const text = await r.text();
+          return text === PRIVATE_GREETING ? true : undefined;
+        },
+        20_000,
+        tunneler,
+      );
+    }
 
     const children = { controller, connector, tunneler, ui };
     return {

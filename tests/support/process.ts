@@ -61,7 +61,9 @@ export function startCommand(command: string, args: string[], options: StartOpti
   const waiters = new Set<() => void>();
   const pump = async (stream: ReadableStream<Uint8Array>, tag: string) => {
     let rest = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    for await (
+      const chunk of stream.pipeThrough(new TextDecoderStream() as TransformStream<Uint8Array, string>)
+    ) {
       rest += chunk;
       const parts = rest.split("\n");
       rest = parts.pop() ?? "";
