@@ -19,7 +19,7 @@ function send(port: number, data: Uint8Array): Promise<string> {
   });
 }
 
-Deno.test("agents renew 6-second certificates during a 24 s tunneled transfer without breaking it or going OFFLINE (4.1)", async () => {
+Deno.test("agents renew 6-second certificates during a 20 s tunneled transfer without breaking it or going OFFLINE (4.1)", async () => {
   await using dir = await tempDir();
   const sink = await countingSink();
   const c = await startCluster(dir.path, { CONNECTOR_CERT_TTL: "6s", TUNNELER_CERT_TTL: "6s" });
@@ -45,10 +45,11 @@ Deno.test("agents renew 6-second certificates during a 24 s tunneled transfer wi
       }
     })();
 
-    // One long tunneled connection: 64 KiB every 200 ms for 24 s (7.5 MiB), plus a new short
+    // One long tunneled connection: 64 KiB every 200 ms for 20 s (6.25 MiB), plus a new short
     // connection every 2 s (fresh handshakes with the renewed certificates on both sides).
     const chunk = new Uint8Array(64 * 1024).fill(7);
-    const writes = 120;
+    const writes = 100;
+    const started = performance.now();
     let sent = 0;
     const stream = net.connect({ host: "127.0.0.1", port: fwdPort, allowHalfOpen: true });
     let reply = "";
@@ -72,11 +73,12 @@ Deno.test("agents renew 6-second certificates during a 24 s tunneled transfer wi
     await poller;
 
     assertEquals(reply, String(sent), "the long tunneled connection lost bytes or broke");
-    assertEquals(sent, 120 * 64 * 1024);
+    assertEquals(sent, writes * 64 * 1024);
     assertEquals(shorts, shorts.map((_s, k) => String(`short ${k * 10 + 5}`.length)));
     assertEquals(flaps, [], "an agent flapped OFFLINE during renewals");
 
     // Certificates were renewed several times, and not in a hot loop (~every 4 s of a 6 s life).
+    const seconds = (performance.now() - started) / 1000;
     const renewals = (id: string) =>
       connector.lines.concat(tunneler.lines).filter((l) =>
         l.includes("certificate renewed") && l.includes(`/${id}`)
@@ -84,7 +86,12 @@ Deno.test("agents renew 6-second certificates during a 24 s tunneled transfer wi
         .length;
     for (const id of ["c1", "t1"] as const) {
       const n = renewals(id);
-      ok(n >= 4 && n <= 12, `${id} renewed ${n} times in ~24 s`);
+      console.log(
+        `${id}: ${n} renewals, ${expiries[id].size} distinct cert_expires_at, ${sent} bytes in ${
+          seconds.toFixed(1)
+        } s`,
+      );
+      ok(n >= 4 && n <= 10, `${id} renewed ${n} times in ~20 s`);
       ok(expiries[id].size >= 4, `${id} cert_expires_at took ${expiries[id].size} values`);
       const latest = [...expiries[id]].sort().at(-1)!;
       ok(Date.parse(latest) > Date.parse(first[id]) + 15_000, `${id}: ${first[id]} -> ${latest}`);
