@@ -1,0 +1,194 @@
+/**
+ * Load process of the control-plane benchmark (started by `bench/control_plane.ts`, not by hand):
+ * enrolls connectors `<prefix><from>..<prefix><to-1>` through the admin API and the real Enroll
+ * RPC, then opens one ControlPlane.Connect stream per connector (each its own TLS connection with
+ * its own SVID), ramping at `rate` streams per second, each heartbeating every `heartbeatMs`.
+ * Reports progress as JSON lines on stdout; exits when stdin closes or after `maxSeconds`.
+ *
+ * Bench shortcut: all connectors of one load process share one key pair (one CSR), which keeps
+ * enrollment of thousands of identities within seconds; the controller issues one SVID per id.
+ * @module
+ */
+import * as grpc from "@grpc/grpc-js";
+import { channelCredentials, channelOptions } from "../shared/grpc/credentials.ts";
+import { SvidSource } from "../shared/grpc/svid_source.ts";
+import { createCsr } from "../shared/pki/csr.ts";
+import { exportPrivateKeyPem, generateKeyPair } from "../shared/pki/keys.ts";
+import {
+  type AgentMessage,
+  type ControllerMessage,
+  ControlPlaneService,
+} from "../shared/proto/gen/postern/v1/control_plane_pb.ts";
+import { EnrollmentService, type Svid } from "../shared/proto/gen/postern/v1/enrollment_pb.ts";
+
+/** Parameters, passed as one JSON argument. */
+export interface LoadParams {
+  grpcAddr: string;
+  adminUrl: string;
+  adminToken: string;
+  caPem: string;
+  trustDomain: string;
+  prefix: string;
+  from: number;
+  to: number;
+  heartbeatMs: number;
+  /** Streams opened per second while ramping. */
+  rate: number;
+  /** Enrollments in flight at once. */
+  enrollConcurrency: number;
+  maxSeconds: number;
+}
+
+const p = JSON.parse(Deno.args[0] ?? "{}") as LoadParams;
+const report = (o: Record<string, unknown>) => console.log(JSON.stringify({ ts: Date.now(), ...o }));
+
+const EnrollmentClient = grpc.makeGenericClientConstructor(EnrollmentService, "Enrollment");
+const ControlPlaneClient = grpc.makeGenericClientConstructor(ControlPlaneService, "ControlPlane");
+type Unary = (
+  req: unknown,
+  opts: grpc.CallOptions,
+  cb: (e: grpc.ServiceError | null, r?: unknown) => void,
+) => void;
+
+async function token(): Promise<string> {
+  const res = await fetch(`${p.adminUrl}/api/admin/tokens`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${p.adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ role: "connector", note: "bench" }),
+  });
+  const body = await res.json();
+  if (res.status !== 201) throw new Error(`token: ${res.status} ${JSON.stringify(body)}`);
+  return body.token;
+}
+
+async function enrollAll(): Promise<Map<string, { certPem: string; keyPem: string }>> {
+  const keys = await generateKeyPair();
+  const csrPem = await createCsr(keys);
+  const keyPem = await exportPrivateKeyPem(keys.privateKey);
+  const client = new EnrollmentClient(
+    p.grpcAddr,
+    channelCredentials(new SvidSource(p.caPem), { trustDomain: p.trustDomain }),
+    channelOptions(),
+  );
+  const enroll = (client as unknown as { enroll: Unary }).enroll.bind(client);
+  const out = new Map<string, { certPem: string; keyPem: string }>();
+  let next = p.from;
+  const started = Date.now();
+  const worker = async () => {
+    while (next < p.to) {
+      const i = next++;
+      const id = `${p.prefix}${i}`;
+      const t = await token();
+      const res = await new Promise<{ svid: Svid }>((resolve, reject) =>
+        enroll(
+          {
+            token: t,
+            id,
+            role: "connector",
+            csrPem,
+            privateIp: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+            version: "bench",
+          },
+          { deadline: Date.now() + 30_000 },
+          (e, r) => e ? reject(e) : resolve(r as { svid: Svid }),
+        )
+      );
+      out.set(id, { certPem: res.svid.certificatePem, keyPem });
+    }
+  };
+  await Promise.all(Array.from({ length: p.enrollConcurrency }, worker));
+  client.close();
+  report({ type: "enrolled", count: out.size, ms: Date.now() - started });
+  return out;
+}
+
+const ids = await enrollAll();
+let open = 0;
+let failed = 0;
+let ended = 0;
+let heartbeats = 0;
+const streams: Array<() => void> = [];
+
+function openStream(id: string, svid: { certPem: string; keyPem: string }): void {
+  const client = new ControlPlaneClient(
+    p.grpcAddr,
+    channelCredentials(new SvidSource(p.caPem, svid), { trustDomain: p.trustDomain }),
+    channelOptions(),
+  );
+  const call = (client as unknown as { connect(): grpc.ClientDuplexStream<AgentMessage, ControllerMessage> })
+    .connect();
+  let established = false;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const beat = () => {
+    heartbeats++;
+    call.write({
+      body: {
+        $case: "heartbeat",
+        value: {
+          version: "bench",
+          privateIp: "",
+          certNotAfterUnixMs: 0,
+          bytesIn: 0,
+          bytesOut: 0,
+          activeSessions: 0,
+        },
+      },
+    });
+  };
+  call.on("data", (m: ControllerMessage) => {
+    if (!established && m.body?.$case === "config") {
+      established = true;
+      open++;
+      beat();
+      // Spread the heartbeats of all streams over the interval.
+      setTimeout(() => {
+        beat();
+        timer = setInterval(beat, p.heartbeatMs);
+      }, Math.random() * p.heartbeatMs);
+    }
+  });
+  const done = (what: string) => {
+    if (timer !== undefined) clearInterval(timer);
+    if (established) {
+      open--;
+      ended++;
+    } else failed++;
+    if (failed + ended <= 5) report({ type: "stream_end", id, what });
+  };
+  call.on("error", (e: Error) => done(e.message));
+  call.on("end", () => done("end"));
+  streams.push(() => {
+    if (timer !== undefined) clearInterval(timer);
+    call.cancel();
+    client.close();
+  });
+  void id;
+}
+
+const startedRamp = Date.now();
+const progress = setInterval(
+  () => report({ type: "progress", open, failed, ended, heartbeats, started: streams.length }),
+  1000,
+);
+let k = 0;
+for (const [id, svid] of ids) {
+  openStream(id, svid);
+  k++;
+  const due = startedRamp + (k / p.rate) * 1000;
+  const wait = due - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+}
+report({ type: "ramped", started: streams.length, ms: Date.now() - startedRamp });
+
+const stop = () => {
+  clearInterval(progress);
+  report({ type: "stopping", open, failed, ended, heartbeats });
+  for (const s of streams) s();
+  setTimeout(() => Deno.exit(0), 200);
+};
+setTimeout(stop, p.maxSeconds * 1000);
+// The orchestrator closes our stdin to stop us.
+(async () => {
+  for await (const _ of Deno.stdin.readable) { /* drain */ }
+  stop();
+})();
