@@ -154,7 +154,11 @@ export class ControlPlane {
         if (err.code === grpc.status.CANCELLED && ctx.signal.aborted) return finish();
         const msg = describeGrpcError(err);
         if (err.code === grpc.status.PERMISSION_DENIED || err.code === grpc.status.UNAUTHENTICATED) {
-          return finish(new NonRetryableError(`control plane refused this connector: ${msg}`));
+          return finish(
+            new NonRetryableError(
+              `control plane refused this connector (${creds.svid.spiffeId.uri}): ${msg}`,
+            ),
+          );
         }
         finish(new Error(msg));
       });

@@ -191,7 +191,9 @@ export async function renew(
     } catch (err) {
       const code = (err as grpc.ServiceError).code;
       const msg = describeGrpcError(err);
-      if (code === grpc.status.PERMISSION_DENIED) throw new NonRetryableError(`renewal refused: ${msg}`);
+      if (code === grpc.status.PERMISSION_DENIED) {
+        throw new NonRetryableError(`renewal refused (${creds.svid.spiffeId.uri}): ${msg}`);
+      }
       throw new Error(`renewal failed: ${msg}`);
     }
     const offered = bundleOf(res.svid);

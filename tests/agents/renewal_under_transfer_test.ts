@@ -1,6 +1,6 @@
 /**
  * Failure mode 4.1 (renewal too late): with 6-second certificates both agents renew every few
- * seconds for ~24 s while a tunneled transfer runs. Nothing breaks, every byte arrives, the
+ * seconds for ~20 s while a tunneled transfer runs. Nothing breaks, every byte arrives, the
  * registry's cert_expires_at moves forward, and neither agent flaps OFFLINE.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
@@ -96,6 +96,12 @@ Deno.test("agents renew 6-second certificates during a 20 s tunneled transfer wi
       const latest = [...expiries[id]].sort().at(-1)!;
       ok(Date.parse(latest) > Date.parse(first[id]) + 15_000, `${id}: ${first[id]} -> ${latest}`);
     }
+    // status --json of the running tunneler shows the renewed certificate and a connected session.
+    const st = c.start("tunneler", ["status", "--json"], { TUNNELER_STATE_DIR: `${dir.path}/tunneler-t1` });
+    assertEquals(await st.exited, 0);
+    const report = JSON.parse(st.lines.find((l) => l.startsWith("{"))!);
+    ok(Date.parse(report.identity.not_after) > Date.parse(first.t1) + 15_000, JSON.stringify(report));
+    assertEquals(report.runtime.control_plane, "connected");
     const offline = await c.admin("GET", "/api/admin/events?limit=1000");
     const kinds = (offline.body.events as { kind: string }[]).map((e) => e.kind);
     ok(!kinds.includes("connector.offline") && !kinds.includes("tunneler.offline"), kinds.join(","));
