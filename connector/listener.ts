@@ -165,7 +165,7 @@ export class TunnelListener {
         tunneler_id: tunnelerId,
         error: `tunneler not allowed: "${tunnelerId}"`,
       });
-      socket.end(encodeFrame(TunnelReply.encode({ ok: false, error: "tunneler not allowed" }).finish()));
+      refuse(socket, encodeFrame(TunnelReply.encode({ ok: false, error: "tunneler not allowed" }).finish()));
       return;
     }
     let state = this.#tunnelers.get(tunnelerId);
@@ -193,14 +193,14 @@ export class TunnelListener {
       return;
     }
     if (kind?.$case !== "open") {
-      socket.end(reply(false, "unknown request"));
+      refuse(socket, reply(false, "unknown request"));
       return;
     }
     const dest = kind.value.destination;
     const check = await this.#resources.check(dest);
     if (!check.ok) {
       log.warn("tunnel refused", { tunneler_id: tunnelerId, destination: dest, error: check.error });
-      socket.end(reply(false, check.error));
+      refuse(socket, reply(false, check.error));
       return;
     }
     const upstream = net.connect({ host: check.host, port: check.port, allowHalfOpen: true, noDelay: true });
@@ -216,7 +216,7 @@ export class TunnelListener {
     upstream.once("error", (e: Error) => {
       if (upstream.connecting || !upstream.remoteAddress) {
         log.warn("tunnel dial failed", { tunneler_id: tunnelerId, destination: dest, error: e.message });
-        socket.end(reply(false, `dial ${dest}: ${e.message}`));
+        refuse(socket, reply(false, `dial ${dest}: ${e.message}`));
       }
     });
     upstream.once("connect", () => {
@@ -263,4 +263,15 @@ export class TunnelListener {
     socket.on("end", () => socket.end());
     socket.resume();
   }
+}
+
+/**
+ * Sends the refusal and closes our side. The socket is paused at this point, so it is resumed
+ * to see the peer's close, and destroyed after 2 s if the peer never closes (no leaked sockets
+ * from a tunneler that retries while it is not allowed).
+ */
+function refuse(socket: tls.TLSSocket, reply: Uint8Array): void {
+  socket.end(reply);
+  socket.resume();
+  socket.setTimeout(2_000, () => socket.destroy());
 }

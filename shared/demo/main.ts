@@ -37,14 +37,14 @@ Postern is running. Everything listens on 127.0.0.1; logs are in ${t.dir}/logs.
   Through the tunnel to the private service ${t.privateServiceAddr}:
                 curl ${t.forwardUrl}
 
-  Add a second tunneler by hand:
+  Add a second tunneler by hand (from this repository):
     TOKEN=$(curl -s -X POST -H 'Authorization: Bearer ${t.admin.token}' \\
       -d '{"role":"tunneler"}' ${t.admin.baseUrl}/api/admin/tokens | sed -E 's/.*"token":"([^"]+)".*/\\1/')
     curl -s -X PUT -H 'Authorization: Bearer ${t.admin.token}' \\
       -d '{"tunnelers":["${t.tunnelerId}","laptop-2"]}' ${t.admin.baseUrl}/api/admin/connectors/${t.connectorId}/allowlist
     CONTROLLER_ADDR=${t.grpcAddr} TUNNELER_ID=laptop-2 CONTROLLER_CA_PATH=${t.caPath} \\
       ENROLLMENT_TOKEN=$TOKEN CONNECTOR_ADDR=${t.connectorAddr} TUNNELER_STATE_DIR=${t.dir}/laptop-2 \\
-      TUNNELER_FORWARDS=127.0.0.1:18081=${t.privateServiceAddr} deno task tunneler run
+      TUNNELER_FORWARDS=127.0.0.1:18081=${t.privateServiceAddr} ${Deno.execPath()} task tunneler run
     curl http://127.0.0.1:18081/
 
 Ctrl-C stops everything.`);

@@ -53,6 +53,32 @@ Deno.test("tunneler outside the allowlist is refused (3.3), then admitted after 
   }
 });
 
+Deno.test("refused tunnelers leave no session behind on the connector", async () => {
+  const echo = await echoServer();
+  const r = await rig({
+    forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`,
+    resources: [`127.0.0.1:${echo.port}`],
+    allow: false,
+  });
+  try {
+    const dial = { creds: r.tunnelerCreds, trustDomain: TD, host: "127.0.0.1", port: r.connectorPort };
+    for (let i = 0; i < 5; i++) {
+      assertEquals(
+        await refusal(dialConnector(dial, open(`127.0.0.1:${echo.port}`))),
+        "tunneler not allowed",
+      );
+    }
+    const deadline = Date.now() + 3_000;
+    while (r.listener.stats().sessions > 0 && Date.now() < deadline) {
+      await new Promise((f) => setTimeout(f, 50));
+    }
+    assertEquals(r.listener.stats().sessions, 0);
+  } finally {
+    await r.close();
+    await echo.close();
+  }
+});
+
 Deno.test("allowlist removal ends a live session", async () => {
   const echo = await echoServer();
   const r = await rig({
