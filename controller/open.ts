@@ -61,8 +61,8 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
   // Counts of known agents are refreshed by the sweep-independent registry scan below.
   const known = { connector: 0, tunneler: 0 };
   const refreshKnown = async () => {
-    known.connector = (await agents.list("connector")).filter((r) => r.revokedAt === undefined).length;
-    known.tunneler = (await agents.list("tunneler")).filter((r) => r.revokedAt === undefined).length;
+    known.connector = (await agents.listCached("connector")).filter((r) => r.revokedAt === undefined).length;
+    known.tunneler = (await agents.listCached("tunneler")).filter((r) => r.revokedAt === undefined).length;
   };
   await refreshKnown();
   events.subscribe((e) => {

@@ -1,11 +1,15 @@
 /**
  * Live presence of agents: heartbeats are kept in memory (the hot path writes nothing to KV);
- * a sweep marks agents OFFLINE after OFFLINE_AFTER without one and persists last_seen at a
- * bounded rate. Each ONLINE/OFFLINE transition is an event.
+ * a sweep marks agents OFFLINE after OFFLINE_AFTER without one and queues last_seen writes that
+ * are due. Detection never waits for KV: transitions are decided in memory at every sweep, while
+ * a single background writer drains the queue in batched atomic commits
+ * ({@link AgentStore.updateMany}). Each agent's next write is due after a jittered interval
+ * (between `1 - persistJitter` and 1 times `persistEveryMs`), so agents that connected together
+ * spread out instead of coming due together. Each ONLINE/OFFLINE transition is an event.
  * @module
  */
 import type { Logger } from "../shared/log/logger.ts";
-import type { AgentStore } from "./registry/agents.ts";
+import { type AgentStore, type RecordChange, UPDATE_BATCH } from "./registry/agents.ts";
 import type { EventLog } from "./registry/events.ts";
 import type { AgentRecord, AgentRole } from "./registry/types.ts";
 
@@ -26,8 +30,12 @@ interface Live extends Sighting {
   id: string;
   lastSeen: number;
   online: boolean;
-  persistedAt: number;
+  /** When the next last_seen write is due (0: at the next sweep). */
+  persistAt: number;
+  /** Whether memory holds something KV does not. */
   dirty: boolean;
+  /** Whether it waits in the write queue. */
+  queued: boolean;
 }
 
 /** Options of {@link Presence}. */
@@ -36,24 +44,28 @@ export interface PresenceOptions {
   events: EventLog;
   log: Logger;
   offlineAfterMs: number;
-  /** Minimum time between two last_seen writes of one agent; default 60 s. */
+  /** Time between two last_seen writes of one agent, before jitter; default 60 s. */
   persistEveryMs?: number;
+  /** Fraction of `persistEveryMs` by which each interval is shortened at random; default 0.25. */
+  persistJitter?: number;
   /** Clock; default Date.now. */
   now?: () => number;
+  /** Random numbers in [0, 1); default Math.random. */
+  random?: () => number;
 }
 
-/** In-memory presence with a sweep timer. */
+/** In-memory presence with a sweep timer and a background last_seen writer. */
 export class Presence {
   readonly #live = new Map<string, Live>();
-  readonly #o: Required<Omit<PresenceOptions, "persistEveryMs" | "now">> & {
-    persistEveryMs: number;
-    now: () => number;
-  };
+  readonly #o: Required<PresenceOptions>;
   #timer: ReturnType<typeof setInterval> | undefined;
-  #sweeping: Promise<void> | undefined;
+  /** Agents whose last_seen write is due, in order. */
+  #queue = new Set<Live>();
+  #writing: Promise<void> | undefined;
+  #commits = 0;
 
   constructor(o: PresenceOptions) {
-    this.#o = { persistEveryMs: 60_000, now: Date.now, ...o };
+    this.#o = { persistEveryMs: 60_000, persistJitter: 0.25, now: Date.now, random: Math.random, ...o };
   }
 
   /** Records a heartbeat. The first one after OFFLINE is an ONLINE transition (an event). */
@@ -61,7 +73,12 @@ export class Presence {
     const now = this.#o.now();
     const k = `${role}/${id}`;
     let l = this.#live.get(k);
-    if (!l) this.#live.set(k, l = { role, id, lastSeen: now, online: false, persistedAt: 0, dirty: true });
+    if (!l) {
+      this.#live.set(
+        k,
+        l = { role, id, lastSeen: now, online: false, persistAt: 0, dirty: true, queued: false },
+      );
+    }
     Object.assign(l, definedOnly(s), { lastSeen: now, dirty: true });
     if (!l.online) {
       l.online = true;
@@ -88,48 +105,88 @@ export class Presence {
     return n;
   }
 
-  /** Drops an agent (revoked): it goes OFFLINE at once. */
+  /** Last_seen writes waiting for the background writer. */
+  get pendingWrites(): number {
+    return this.#queue.size;
+  }
+
+  /** KV commits made by the writer so far (each carries up to {@link UPDATE_BATCH} agents). */
+  get commits(): number {
+    return this.#commits;
+  }
+
+  /** Drops an agent (revoked): it goes OFFLINE at once, then its last_seen is written. */
   async forget(role: AgentRole, id: string): Promise<void> {
     const l = this.#live.get(`${role}/${id}`);
     if (!l) return;
     this.#live.delete(`${role}/${id}`);
+    this.#queue.delete(l);
     if (l.online) {
       l.online = false;
-      await this.#persist(l);
       this.#transition(l, "OFFLINE");
+      l.dirty = false;
+      await this.#o.agents.update(l.role, l.id, (r) => merge(r, l)).catch((e) =>
+        this.#o.log.warn("cannot persist last_seen", { agent: l.id, error: e })
+      );
     }
   }
 
-  /** Marks silent agents OFFLINE and persists last_seen where due. */
+  /**
+   * Marks silent agents OFFLINE (at once, in memory, whatever KV is doing) and queues the
+   * last_seen writes that are due (an OFFLINE transition makes it due now). Resolves once the
+   * writer has drained the queue; the transitions are made before this returns.
+   */
   sweep(): Promise<void> {
-    this.#sweeping ??= this.#sweep().finally(() => (this.#sweeping = undefined));
-    return this.#sweeping;
-  }
-
-  async #sweep(): Promise<void> {
     const now = this.#o.now();
     for (const l of this.#live.values()) {
-      const wentOffline = l.online && now - l.lastSeen >= this.#o.offlineAfterMs;
-      if (wentOffline) l.online = false;
-      if (l.dirty && (wentOffline || now - l.persistedAt >= this.#o.persistEveryMs)) {
-        await this.#persist(l).catch((e) =>
-          this.#o.log.warn("cannot persist last_seen", { agent: l.id, error: e })
-        );
+      if (l.online && now - l.lastSeen >= this.#o.offlineAfterMs) {
+        l.online = false;
+        this.#transition(l, "OFFLINE");
+        l.persistAt = 0;
       }
-      if (wentOffline) this.#transition(l, "OFFLINE");
+      if (l.dirty && !l.queued && now >= l.persistAt) {
+        l.queued = true;
+        this.#queue.add(l);
+      }
     }
+    return this.#drain();
   }
 
-  async #persist(l: Live): Promise<void> {
-    l.dirty = false;
-    l.persistedAt = this.#o.now();
-    await this.#o.agents.update(l.role, l.id, (r) => ({
-      ...r,
-      lastSeen: l.lastSeen,
-      ...(l.version ? { version: l.version } : {}),
-      ...(l.connectorId ? { connectorId: l.connectorId } : {}),
-      ...(l.certExpiresAt ? { certExpiresAt: Math.max(l.certExpiresAt, r.certExpiresAt) } : {}),
-    }));
+  /** Starts the writer unless it runs; resolves when the queue is empty. */
+  #drain(): Promise<void> {
+    if (this.#queue.size === 0) return this.#writing ?? Promise.resolve();
+    this.#writing ??= (async () => {
+      while (this.#queue.size > 0) {
+        const batch: Live[] = [];
+        for (const l of this.#queue) {
+          this.#queue.delete(l);
+          batch.push(l);
+          if (batch.length === UPDATE_BATCH) break;
+        }
+        await this.#write(batch);
+      }
+    })().finally(() => (this.#writing = undefined));
+    return this.#writing;
+  }
+
+  async #write(batch: Live[]): Promise<void> {
+    const now = this.#o.now();
+    const changes: RecordChange[] = batch.map((l) => {
+      l.queued = false;
+      l.dirty = false;
+      l.persistAt = now + this.#o.persistEveryMs * (1 - this.#o.persistJitter * this.#o.random());
+      const snap: Sighting & { lastSeen: number } = { ...l };
+      return { role: l.role, id: l.id, change: (r: AgentRecord) => merge(r, snap) };
+    });
+    try {
+      this.#commits += await this.#o.agents.updateMany(changes);
+    } catch (e) {
+      this.#o.log.warn("cannot persist last_seen", { agents: batch.length, error: e });
+      for (const l of batch) {
+        l.dirty = true;
+        l.persistAt = now + this.#o.persistEveryMs / 4;
+      }
+    }
   }
 
   #transition(l: Live, status: Status): void {
@@ -150,13 +207,29 @@ export class Presence {
     this.#timer = setInterval(() => void this.sweep(), every);
   }
 
-  /** Stops the timer and persists what is pending. */
+  /** Stops the timer and writes what is pending. */
   async stop(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
-    await this.#sweeping;
-    for (const l of this.#live.values()) if (l.dirty) await this.#persist(l).catch(() => {});
+    for (const l of this.#live.values()) {
+      if (l.dirty && !l.queued) {
+        l.queued = true;
+        this.#queue.add(l);
+      }
+    }
+    await this.#drain().catch(() => {});
   }
+}
+
+/** A record with what presence knows newer (certificate expiry only moves forward). */
+function merge(r: AgentRecord, l: Sighting & { lastSeen: number }): AgentRecord {
+  return {
+    ...r,
+    lastSeen: l.lastSeen,
+    ...(l.version ? { version: l.version } : {}),
+    ...(l.connectorId ? { connectorId: l.connectorId } : {}),
+    ...(l.certExpiresAt ? { certExpiresAt: Math.max(l.certExpiresAt, r.certExpiresAt) } : {}),
+  };
 }
 
 function definedOnly(s: Sighting): Sighting {

@@ -1,46 +1,59 @@
 import { createLogger } from "../shared/log/logger.ts";
-import { assertEquals } from "./_assert_test_util.ts";
+import { assertEquals, assertOk } from "./_assert_test_util.ts";
 import { Presence } from "./presence.ts";
-import { AgentStore } from "./registry/agents.ts";
+import { AgentStore, type RecordChange, UPDATE_BATCH } from "./registry/agents.ts";
 import { EventLog } from "./registry/events.ts";
 import type { AgentRecord } from "./registry/types.ts";
+
+const quiet = createLogger({ write: () => {} });
+
+function record(id: string, now: number): AgentRecord {
+  return {
+    role: "connector",
+    id,
+    spiffeId: `spiffe://postern.internal/connector/${id}`,
+    privateIp: "10.0.0.1",
+    version: "1",
+    connectorId: "",
+    enrolledAt: now,
+    certExpiresAt: now + 3_600_000,
+    serials: ["aa"],
+  };
+}
+
+/** Counts last_seen writes (records) and KV commits; `gate` can hold every write back. */
+class CountingStore extends AgentStore {
+  records = 0;
+  commits = 0;
+  gate: Promise<void> | undefined;
+  override async updateMany(changes: RecordChange[]): Promise<number> {
+    if (this.gate) await this.gate;
+    this.records += changes.length;
+    const n = await super.updateMany(changes);
+    this.commits += n;
+    return n;
+  }
+  override async update(
+    ...a: Parameters<AgentStore["update"]>
+  ): Promise<AgentRecord | undefined> {
+    if (this.gate) await this.gate;
+    return await super.update(...a);
+  }
+}
 
 Deno.test("Presence goes ONLINE on a heartbeat, OFFLINE after offlineAfterMs, and writes KV at a bounded rate", async () => {
   const kv = await Deno.openKv(":memory:");
   try {
     let now = 1_000_000;
     const clock = () => now;
-    const agents = new AgentStore(kv, clock);
+    const agents = new CountingStore(kv, clock);
     const events = new EventLog(kv, clock);
-    const record: AgentRecord = {
-      role: "connector",
-      id: "c1",
-      spiffeId: "spiffe://postern.internal/connector/c1",
-      privateIp: "10.0.0.1",
-      version: "1",
-      connectorId: "",
-      enrolledAt: now,
-      certExpiresAt: now + 3_600_000,
-      serials: ["aa"],
-    };
-    await kv.set(["agents", "connector", "c1"], record);
-    let writes = 0;
-    const counting = new Proxy(agents, {
-      get(target, prop) {
-        if (prop === "update") {
-          return (...a: Parameters<AgentStore["update"]>) => {
-            writes++;
-            return target.update(...a);
-          };
-        }
-        const v = Reflect.get(target, prop, target);
-        return typeof v === "function" ? v.bind(target) : v;
-      },
-    });
+    const r = record("c1", now);
+    await kv.set(["agents", "connector", "c1"], r);
     const p = new Presence({
-      agents: counting,
+      agents,
       events,
-      log: createLogger({ write: () => {} }),
+      log: quiet,
       offlineAfterMs: 1000,
       persistEveryMs: 5000,
       now: clock,
@@ -50,18 +63,101 @@ Deno.test("Presence goes ONLINE on a heartbeat, OFFLINE after offlineAfterMs, an
       now += 100;
       await p.sweep();
     }
-    assertEquals(p.view(record).status, "ONLINE");
-    assertEquals(writes, 1); // 20 heartbeats over 2 s: one write (first sweep), the next is due after 5 s
+    assertEquals(p.view(r).status, "ONLINE");
+    // 20 heartbeats over 2 s: one write (first sweep); the next is due after 3.75-5 s (jitter)
+    assertEquals(agents.records, 1);
     now += 1000;
     await p.sweep();
-    assertEquals(p.view(record).status, "OFFLINE");
-    assertEquals(writes, 2); // transition persisted
+    assertEquals(p.view(r).status, "OFFLINE");
+    assertEquals(agents.records, 2); // transition persisted
     p.seen("connector", "c1");
-    assertEquals(p.view(record).status, "ONLINE");
+    assertEquals(p.view(r).status, "ONLINE");
     await new Promise((r) => setTimeout(r, 10));
     const kinds = (await events.list()).map((e) => e.kind).reverse();
     assertEquals(kinds, ["connector.online", "connector.offline", "connector.online"]);
-    assertEquals((await agents.get("connector", "c1"))?.version, "2");
+    const stored = await agents.get("connector", "c1");
+    assertEquals(stored?.version, "2");
+    assertEquals(stored?.lastSeen, 1_000_000 + 1900);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("Presence: a slow KV does not delay OFFLINE detection", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const events = new EventLog(kv);
+  const agents = new CountingStore(kv);
+  let release = () => {};
+  agents.gate = new Promise<void>((r) => (release = r)); // every write hangs until released
+  const offline: Array<{ agent: string; at: number }> = [];
+  const unsubscribe = events.subscribe((e) => {
+    if (e.kind === "connector.offline") offline.push({ agent: String(e.agent), at: Date.now() });
+  });
+  const p = new Presence({ agents, events, log: quiet, offlineAfterMs: 300, persistEveryMs: 100 });
+  try {
+    for (let i = 0; i < 200; i++) await kv.set(["agents", "connector", `c${i}`], record(`c${i}`, Date.now()));
+    p.start();
+    for (let i = 0; i < 200; i++) p.seen("connector", `c${i}`);
+    const silentSince = Date.now();
+    await new Promise((r) => setTimeout(r, 150)); // a sweep ran: its writes are stuck in KV
+    assertOk(p.pendingWrites > 0 || agents.records === 0, "writes should be waiting");
+    const deadline = Date.now() + 2000;
+    while (offline.length < 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assertEquals(offline.length, 200, "every agent goes OFFLINE while its last_seen write hangs");
+    const late = Math.max(...offline.map((o) => o.at)) - silentSince;
+    assertOk(late < 300 + 2 * 75 + 200, `OFFLINE detected ${late} ms after the last heartbeat`);
+    assertEquals(p.view(record("c0", 0)).status, "OFFLINE");
+    assertEquals(agents.commits, 0);
+  } finally {
+    release();
+    await p.stop();
+    unsubscribe();
+    kv.close();
+  }
+  // once KV answers, last_seen of everyone is written, in batches
+  assertEquals(agents.records, 200);
+});
+
+Deno.test("Presence writes last_seen in batches, and jitter spreads agents that connected together", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let now = 1_000_000;
+    const clock = () => now;
+    const agents = new CountingStore(kv, clock);
+    const events = new EventLog(kv, clock);
+    const n = 1000;
+    for (let i = 0; i < n; i += 100) {
+      let op = kv.atomic();
+      for (let j = i; j < i + 100; j++) op = op.set(["agents", "connector", `c${j}`], record(`c${j}`, now));
+      await op.commit();
+    }
+    const p = new Presence({
+      agents,
+      events,
+      log: quiet,
+      offlineAfterMs: 30_000,
+      persistEveryMs: 60_000,
+      now: clock,
+    });
+    for (let i = 0; i < n; i++) p.seen("connector", `c${i}`, { version: "9" });
+    await p.sweep();
+    assertEquals(agents.records, n);
+    assertOk(agents.commits <= Math.ceil(n / UPDATE_BATCH), `${agents.commits} commits for ${n} agents`);
+    const all = await agents.list("connector");
+    assertOk(all.every((r) => r.lastSeen === 1_000_000 && r.version === "9"), "every record written");
+    // Everyone heartbeats every 10 s for two persist intervals; count the writes per 1 s sweep.
+    const perSweep: number[] = [];
+    for (let t = 1; t <= 120; t++) {
+      now += 1000;
+      if (t % 10 === 0) { for (let i = 0; i < n; i++) p.seen("connector", `c${i}`); }
+      const before = agents.records;
+      await p.sweep();
+      perSweep.push(agents.records - before);
+    }
+    const total = perSweep.reduce((a, b) => a + b, 0);
+    assertOk(total >= n && total <= 3 * n, `${total} writes in 120 s (bounded: about 2 per agent)`);
+    assertOk(Math.max(...perSweep) < n / 3, `writes bunch up: ${Math.max(...perSweep)} in one sweep`);
+    assertEquals(p.pendingWrites, 0);
   } finally {
     kv.close();
   }

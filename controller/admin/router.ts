@@ -212,8 +212,15 @@ function agentView(ctx: ControllerContext, r: AgentRecord) {
   return { ...base, connector_id: v.live.connectorId ?? (r.connectorId || null), ...common };
 }
 
+/**
+ * Lists from the in-memory registry copy (updated by this controller's writes at once, re-read
+ * from KV when older than a couple of seconds: the bound on seeing another controller's writes)
+ * merged with live presence. GET of one agent always reads KV.
+ */
 async function listAgents(ctx: ControllerContext, role: AgentRole) {
-  return (await ctx.agents.list(role)).filter((r) => r.revokedAt === undefined).map((r) => agentView(ctx, r));
+  return (await ctx.agents.listCached(role)).filter((r) => r.revokedAt === undefined).map((r) =>
+    agentView(ctx, r)
+  );
 }
 
 async function getAgent(ctx: ControllerContext, role: AgentRole, agentId: string): Promise<Response> {
@@ -232,7 +239,7 @@ export async function revokeAgent(
   if (!r) return jsonError(404, `${role} "${agentId}" not found`);
   const reason = "revoked by the operator";
   if (role === "connector") ctx.hub.revoke(agentId, r.spiffeId, reason);
-  else await ctx.hub.pushConfig();
+  else await ctx.hub.pushConfigForTunneler(agentId);
   await ctx.presence.forget(role, agentId);
   ctx.log.info(`${role} revoked`, { agent: agentId, role });
   await ctx.events.append(`${role}.revoked`, `${role} "${agentId}" revoked`, {

@@ -116,7 +116,10 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest): Promis
     spiffe_id: spiffeId,
     token_id: token.value.id,
   });
-  if (role === "tunneler") void ctx.hub.pushConfig();
+  // A connector's configuration lists the allowlisted tunnelers that are not revoked, and an id
+  // that was never enrolled counts as not revoked: enrolling a new tunneler changes no
+  // configuration. Only enrolling again after a revocation does, for the connectors listing it.
+  if (role === "tunneler" && existing?.revokedAt !== undefined) void ctx.hub.pushConfigForTunneler(req.id);
   return svidMessage(ctx, spiffeId, issued.certPem, issued.notAfter);
 }
 
@@ -141,10 +144,14 @@ export async function renew(
     }).catch(() => {});
     throw new GrpcError(code, message);
   };
+  // No certificate at all. A certificate from a CA this controller does not trust does get here
+  // (the TLS layer asks for a client certificate but does not refuse one it cannot verify) and is
+  // refused below: "internal CA mismatch during renewal: x509: certificate signed by unknown
+  // authority".
   if (!peerDer) {
     return await refuse(
       status.UNAUTHENTICATED,
-      "client certificate required: renew with the current SVID (one from a CA this controller does not trust is not presented: enroll again with a new token)",
+      "client certificate required: renew with the current SVID (an agent that has none must enroll again with a new token)",
       "no_cert",
     );
   }

@@ -17,6 +17,11 @@ export interface StreamHandle {
   end(): void;
   /** The allowlist last sent (tunneler heartbeats are checked against it). */
   allowed: Set<string>;
+  /**
+   * The allowlist as stored when the configuration was last sent, revoked tunnelers included
+   * (undefined until the first configuration): says which streams a tunneler's change concerns.
+   */
+  listed?: Set<string>;
 }
 
 /** Registry of open streams. */
@@ -52,6 +57,10 @@ export class StreamHub {
 
   /** The configuration of a connector as it is in KV now (revoked tunnelers left out). */
   async configFor(connectorId: string): Promise<AgentConfig> {
+    return (await this.#build(connectorId)).config;
+  }
+
+  async #build(connectorId: string): Promise<{ config: AgentConfig; listed: string[] }> {
     const [allow, resources] = await Promise.all([
       this.#policy.allowlist(connectorId),
       this.#policy.resources(connectorId),
@@ -61,16 +70,20 @@ export class StreamHub {
         .filter((r) => r?.revokedAt !== undefined).map((r) => r!.id),
     );
     return {
-      heartbeatIntervalMs: this.#heartbeatIntervalMs,
-      allowedTunnelers: allow.filter((id) => !revoked.has(id)),
-      resources,
+      config: {
+        heartbeatIntervalMs: this.#heartbeatIntervalMs,
+        allowedTunnelers: allow.filter((id) => !revoked.has(id)),
+        resources,
+      },
+      listed: allow,
     };
   }
 
   /** Sends the current configuration to one stream. */
   async sendConfig(h: StreamHandle): Promise<void> {
-    const config = await this.configFor(h.connectorId);
+    const { config, listed } = await this.#build(h.connectorId);
     h.allowed = new Set(config.allowedTunnelers);
+    h.listed = new Set(listed);
     h.send({ body: { $case: "config", value: config } });
   }
 
@@ -80,6 +93,20 @@ export class StreamHub {
       ? [...this.#streams.values()].flatMap((s) => [...s])
       : [...(this.#streams.get(connectorId) ?? [])];
     await Promise.all(targets.map((h) => this.sendConfig(h).catch(() => {})));
+  }
+
+  /**
+   * After a tunneler's registration changed (revoked, or enrolled again after a revocation): pushes
+   * the configuration to the streams whose allowlist lists it (and to streams still waiting for
+   * their first configuration), not to every stream. Returns how many streams were sent one.
+   */
+  async pushConfigForTunneler(tunnelerId: string): Promise<number> {
+    const targets: StreamHandle[] = [];
+    for (const set of this.#streams.values()) {
+      for (const h of set) if (!h.listed || h.listed.has(tunnelerId)) targets.push(h);
+    }
+    await Promise.all(targets.map((h) => this.sendConfig(h).catch(() => {})));
+    return targets.length;
   }
 
   /** Pushes a trust bundle to every stream. */

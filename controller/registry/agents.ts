@@ -7,17 +7,78 @@ import type { AgentRecord, AgentRole, TokenRecord } from "./types.ts";
 /** How many recent certificate serials of an agent stay valid (renewal overlap). */
 export const KEPT_SERIALS = 3;
 
+/**
+ * Records per atomic commit in {@link AgentStore.updateMany}: one check and one set each, well under
+ * Deno KV's limits (100 checks, 1000 mutations, 800 KiB of mutations per atomic operation; an
+ * agent record is well under 1 KiB).
+ */
+export const UPDATE_BATCH = 50;
+
+/** How long {@link AgentStore.listCached} may serve a listing before re-reading KV; default 2 s. */
+export const DEFAULT_LIST_MAX_AGE_MS = 2_000;
+
 /** Why an atomic enrollment did not commit. */
 export type EnrollConflict = "token" | "exists";
 
-/** Agent records. */
+/** One change of {@link AgentStore.updateMany}. */
+export interface RecordChange {
+  role: AgentRole;
+  id: string;
+  change: (r: AgentRecord) => AgentRecord;
+}
+
+interface CachedRole {
+  /** id -> record and the versionstamp it was read or written at (the newer one wins). */
+  records: Map<string, { value: AgentRecord; vs: string }>;
+  loadedAt: number;
+  loading?: Promise<void> | undefined;
+}
+
+/**
+ * Agent records. KV is the truth; listings may also be served from an in-memory copy
+ * ({@link listCached}) that every write made through this store updates at once and that is
+ * re-read from KV when older than `listMaxAgeMs` (writes by another controller sharing the KV
+ * appear in those listings within that bound).
+ */
 export class AgentStore {
   readonly #kv: Deno.Kv;
   readonly #now: () => number;
+  readonly #listMaxAgeMs: number;
+  readonly #cache = new Map<AgentRole, CachedRole>();
 
-  constructor(kv: Deno.Kv, now: () => number = Date.now) {
+  constructor(kv: Deno.Kv, now: () => number = Date.now, listMaxAgeMs = DEFAULT_LIST_MAX_AGE_MS) {
     this.#kv = kv;
     this.#now = now;
+    this.#listMaxAgeMs = listMaxAgeMs;
+  }
+
+  /** Write-through into the listing cache: the entry with the newer versionstamp wins. */
+  #remember(value: AgentRecord, vs: string): void {
+    const c = this.#cache.get(value.role);
+    if (!c) return;
+    const cur = c.records.get(value.id);
+    if (!cur || cur.vs < vs) c.records.set(value.id, { value, vs });
+  }
+
+  /**
+   * All agents of a role (revoked ones included), from memory when the copy was read from KV less
+   * than `listMaxAgeMs` ago; writes made through this store are in it at once.
+   */
+  async listCached(role: AgentRole): Promise<AgentRecord[]> {
+    let c = this.#cache.get(role);
+    if (!c) this.#cache.set(role, c = { records: new Map(), loadedAt: -Infinity });
+    if (this.#now() - c.loadedAt >= this.#listMaxAgeMs) {
+      const cached = c;
+      cached.loading ??= (async () => {
+        const startedAt = this.#now();
+        for await (const e of this.#kv.list<AgentRecord>({ prefix: ["agents", role] })) {
+          this.#remember(e.value, e.versionstamp);
+        }
+        cached.loadedAt = startedAt;
+      })().finally(() => (cached.loading = undefined));
+      await cached.loading;
+    }
+    return [...c.records.values()].map((e) => e.value);
   }
 
   /** One agent, revoked or not. */
@@ -28,7 +89,10 @@ export class AgentStore {
   /** All agents of a role, revoked ones included. */
   async list(role: AgentRole): Promise<AgentRecord[]> {
     const out: AgentRecord[] = [];
-    for await (const e of this.#kv.list<AgentRecord>({ prefix: ["agents", role] })) out.push(e.value);
+    for await (const e of this.#kv.list<AgentRecord>({ prefix: ["agents", role] })) {
+      out.push(e.value);
+      this.#remember(e.value, e.versionstamp);
+    }
     return out;
   }
 
@@ -56,7 +120,10 @@ export class AgentStore {
       .set(["tokens", token.value.id], used)
       .set(key, record)
       .commit();
-    if (res.ok) return undefined;
+    if (res.ok) {
+      this.#remember(record, res.versionstamp);
+      return undefined;
+    }
     const again = await this.#kv.get<AgentRecord>(key);
     return again.value && again.value.revokedAt === undefined && again.versionstamp !== existing.versionstamp
       ? "exists"
@@ -81,7 +148,8 @@ export class AgentStore {
         certExpiresAt: notAfter,
         ...(version ? { version } : {}),
       };
-      if ((await this.#kv.atomic().check(entry).set(entry.key, next).commit()).ok) return;
+      const res = await this.#kv.atomic().check(entry).set(entry.key, next).commit();
+      if (res.ok) return this.#remember(next, res.versionstamp);
     }
   }
 
@@ -95,9 +163,54 @@ export class AgentStore {
       const entry = await this.#kv.get<AgentRecord>(["agents", role, id]);
       if (!entry.value) return undefined;
       const next = change(entry.value);
-      if ((await this.#kv.atomic().check(entry).set(entry.key, next).commit()).ok) return next;
+      const res = await this.#kv.atomic().check(entry).set(entry.key, next).commit();
+      if (res.ok) {
+        this.#remember(next, res.versionstamp);
+        return next;
+      }
     }
     throw new Error(`could not update ${role} "${id}": too many concurrent writes`);
+  }
+
+  /**
+   * Applies many changes with few commits: {@link UPDATE_BATCH} records per atomic operation, each
+   * checked against the version read (a concurrent renewal or revocation is never overwritten).
+   * A batch that loses such a race is retried record by record. Unknown records are skipped.
+   * Returns the number of KV commits made.
+   */
+  async updateMany(changes: RecordChange[]): Promise<number> {
+    let commits = 0;
+    for (let i = 0; i < changes.length; i += UPDATE_BATCH) {
+      const batch = changes.slice(i, i + UPDATE_BATCH);
+      const entries: Deno.KvEntryMaybe<AgentRecord>[] = [];
+      for (let j = 0; j < batch.length; j += 10) { // getMany reads at most 10 keys
+        entries.push(
+          ...await this.#kv.getMany<AgentRecord[]>(
+            batch.slice(j, j + 10).map((c) => ["agents", c.role, c.id]),
+          ),
+        );
+      }
+      let op = this.#kv.atomic();
+      const written: AgentRecord[] = [];
+      entries.forEach((e, k) => {
+        if (e.value === null) return;
+        const next = batch[k]!.change(e.value);
+        op = op.check(e).set(e.key, next);
+        written.push(next);
+      });
+      if (written.length === 0) continue;
+      commits++;
+      const res = await op.commit();
+      if (res.ok) {
+        for (const r of written) this.#remember(r, res.versionstamp);
+        continue;
+      }
+      for (const c of batch) {
+        commits++;
+        await this.update(c.role, c.id, c.change);
+      }
+    }
+    return commits;
   }
 
   /** Revokes an agent: its certificates are refused from now on. Undefined when unknown or already revoked. */

@@ -160,3 +160,48 @@ Deno.test("Connect: revoking a tunneler removes it from the connector's allowlis
   assert.deepEqual(pushed.body?.$case === "config" && pushed.body.value.allowedTunnelers, ["t2"]);
   s.close();
 });
+
+Deno.test("Enrolling a tunneler pushes no configuration; revoking or re-enrolling it pushes only to connectors listing it", async () => {
+  await using h = await startHarness();
+  const c1 = await enroll(h, { token: await h.token("connector"), id: "c1" });
+  const c2 = await enroll(h, { token: await h.token("connector"), id: "c2" });
+  await h.admin("/api/admin/connectors/c1/allowlist", { method: "PUT", json: { tunnelers: ["t1"] } });
+  await h.admin("/api/admin/connectors/c2/allowlist", { method: "PUT", json: { tunnelers: ["other"] } });
+  const s1 = connect(h, c1);
+  const s2 = connect(h, c2);
+  await s1.next((m) =>
+    isConfig(m) && m.body?.$case === "config" && m.body.value.allowedTunnelers[0] === "t1"
+  );
+  await s2.next((m) =>
+    isConfig(m) && m.body?.$case === "config" && m.body.value.allowedTunnelers[0] === "other"
+  );
+  await s1.next((m) => m.body?.$case === "trustBundle");
+  await s2.next((m) => m.body?.$case === "trustBundle");
+  const configs = (s: typeof s1) => s.messages.filter(isConfig).length;
+  const [before1, before2] = [configs(s1), configs(s2)];
+  // A first enrollment changes no connector's configuration (t1 was already listed as allowed).
+  await enroll(h, { token: await h.token("tunneler"), id: "t1", role: "tunneler" });
+  await enroll(h, { token: await h.token("tunneler"), id: "t9", role: "tunneler" });
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(configs(s1), before1, "enrolling a tunneler pushed a configuration to c1");
+  assert.equal(configs(s2), before2, "enrolling a tunneler pushed a configuration to c2");
+  // Revocation: only c1 lists t1.
+  assert.equal((await h.admin("/api/admin/tunnelers/t1", { method: "DELETE" })).status, 200);
+  await s1.next(
+    (m) => m.body?.$case === "config" && m.body.value.allowedTunnelers.length === 0,
+    1000,
+    before1,
+  );
+  // Enrolling again after the revocation puts t1 back into c1's configuration, and only c1's.
+  await enroll(h, { token: await h.token("tunneler"), id: "t1", role: "tunneler" });
+  const from = s1.messages.length;
+  await s1.next(
+    (m) => m.body?.$case === "config" && m.body.value.allowedTunnelers[0] === "t1",
+    1000,
+    from - 1,
+  );
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(configs(s2), before2, "c2 does not list t1: nothing pushed to it");
+  s1.close();
+  s2.close();
+});
