@@ -213,9 +213,10 @@ function agentView(ctx: ControllerContext, r: AgentRecord) {
 }
 
 /**
- * Lists from the in-memory registry copy (updated by this controller's writes at once, re-read
- * from KV when older than a couple of seconds: the bound on seeing another controller's writes)
- * merged with live presence. GET of one agent always reads KV.
+ * Lists from the in-memory registry copy merged with live presence: this controller's writes are
+ * in it at once; another controller's enrollments, renewals and revocations at the next request
+ * (one KV read of a revision key); last_seen persisted by another controller within 30 s.
+ * GET of one agent always reads KV.
  */
 async function listAgents(ctx: ControllerContext, role: AgentRole) {
   return (await ctx.agents.listCached(role)).filter((r) => r.revokedAt === undefined).map((r) =>

@@ -14,8 +14,16 @@ export const KEPT_SERIALS = 3;
  */
 export const UPDATE_BATCH = 50;
 
-/** How long {@link AgentStore.listCached} may serve a listing before re-reading KV; default 2 s. */
-export const DEFAULT_LIST_MAX_AGE_MS = 2_000;
+/** How long {@link AgentStore.listCached} may serve a listing before re-reading KV; default 30 s. */
+export const DEFAULT_LIST_MAX_AGE_MS = 30_000;
+
+/**
+ * Bumped (a KV sum, so it never conflicts) in the same atomic operation as every enrollment,
+ * renewal and revocation: a controller sharing the KV sees with one read whether its listing is out
+ * of date. last_seen writes do not bump it.
+ */
+export const REGISTRY_REV: Deno.KvKey = ["registry", "agents_rev"];
+const ONE = 1n;
 
 /** Why an atomic enrollment did not commit. */
 export type EnrollConflict = "token" | "exists";
@@ -31,14 +39,18 @@ interface CachedRole {
   /** id -> record and the versionstamp it was read or written at (the newer one wins). */
   records: Map<string, { value: AgentRecord; vs: string }>;
   loadedAt: number;
+  /** Versionstamp of {@link REGISTRY_REV} read before the last full read. */
+  rev: string | null;
   loading?: Promise<void> | undefined;
 }
 
 /**
  * Agent records. KV is the truth; listings may also be served from an in-memory copy
- * ({@link listCached}) that every write made through this store updates at once and that is
- * re-read from KV when older than `listMaxAgeMs` (writes by another controller sharing the KV
- * appear in those listings within that bound).
+ * ({@link listCached}) that every write made through this store updates at once. The copy is
+ * re-read from KV when {@link REGISTRY_REV} moved (an enrollment, renewal or revocation by another
+ * controller sharing the KV: seen at the next listing) or when it is older than `listMaxAgeMs`
+ * (the bound on last_seen persisted by another controller; this controller's live agents are
+ * shown from memory anyway).
  */
 export class AgentStore {
   readonly #kv: Deno.Kv;
@@ -61,13 +73,15 @@ export class AgentStore {
   }
 
   /**
-   * All agents of a role (revoked ones included), from memory when the copy was read from KV less
-   * than `listMaxAgeMs` ago; writes made through this store are in it at once.
+   * All agents of a role (revoked ones included), from memory unless {@link REGISTRY_REV} moved
+   * since the copy was read (one KV read) or the copy is older than `listMaxAgeMs`; writes made
+   * through this store are in it at once.
    */
   async listCached(role: AgentRole): Promise<AgentRecord[]> {
     let c = this.#cache.get(role);
-    if (!c) this.#cache.set(role, c = { records: new Map(), loadedAt: -Infinity });
-    if (this.#now() - c.loadedAt >= this.#listMaxAgeMs) {
+    if (!c) this.#cache.set(role, c = { records: new Map(), loadedAt: -Infinity, rev: null });
+    const rev = (await this.#kv.get(REGISTRY_REV)).versionstamp;
+    if (rev !== c.rev || this.#now() - c.loadedAt >= this.#listMaxAgeMs) {
       const cached = c;
       cached.loading ??= (async () => {
         const startedAt = this.#now();
@@ -75,6 +89,7 @@ export class AgentStore {
           this.#remember(e.value, e.versionstamp);
         }
         cached.loadedAt = startedAt;
+        cached.rev = rev;
       })().finally(() => (cached.loading = undefined));
       await cached.loading;
     }
@@ -119,6 +134,7 @@ export class AgentStore {
       .check(existing)
       .set(["tokens", token.value.id], used)
       .set(key, record)
+      .sum(REGISTRY_REV, ONE)
       .commit();
     if (res.ok) {
       this.#remember(record, res.versionstamp);
@@ -148,22 +164,27 @@ export class AgentStore {
         certExpiresAt: notAfter,
         ...(version ? { version } : {}),
       };
-      const res = await this.#kv.atomic().check(entry).set(entry.key, next).commit();
+      const res = await this.#kv.atomic().check(entry).set(entry.key, next).sum(REGISTRY_REV, ONE).commit();
       if (res.ok) return this.#remember(next, res.versionstamp);
     }
   }
 
-  /** Applies `change` to a record (retrying on concurrent writes); undefined when unknown. */
+  /**
+   * Applies `change` to a record (retrying on concurrent writes); undefined when unknown.
+   * `bumpRev`: the change matters to other controllers' listings (not a last_seen write).
+   */
   async update(
     role: AgentRole,
     id: string,
     change: (r: AgentRecord) => AgentRecord,
+    bumpRev = false,
   ): Promise<AgentRecord | undefined> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const entry = await this.#kv.get<AgentRecord>(["agents", role, id]);
       if (!entry.value) return undefined;
       const next = change(entry.value);
-      const res = await this.#kv.atomic().check(entry).set(entry.key, next).commit();
+      const op = this.#kv.atomic().check(entry).set(entry.key, next);
+      const res = await (bumpRev ? op.sum(REGISTRY_REV, ONE) : op).commit();
       if (res.ok) {
         this.#remember(next, res.versionstamp);
         return next;
@@ -217,6 +238,6 @@ export class AgentStore {
   async revoke(role: AgentRole, id: string): Promise<AgentRecord | undefined> {
     const r = await this.get(role, id);
     if (!r || r.revokedAt !== undefined) return undefined;
-    return await this.update(role, id, (cur) => ({ ...cur, revokedAt: this.#now(), serials: [] }));
+    return await this.update(role, id, (cur) => ({ ...cur, revokedAt: this.#now(), serials: [] }), true);
   }
 }

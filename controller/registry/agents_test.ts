@@ -37,6 +37,10 @@ Deno.test("AgentStore.listCached: own writes at once, another controller's write
     assertEquals((await store.listCached("connector")).map((r) => r.id).sort(), ["c1", "c2"]);
     // a reload never replaces a newer write-through value with an older one
     assertEquals((await store.listCached("connector")).find((r) => r.id === "c1")?.revokedAt, 1999);
+    // another controller revoking (through its own store) is seen at the next listing
+    const other = new AgentStore(kv, () => now);
+    await other.revoke("connector", "c2");
+    assertEquals((await store.listCached("connector")).find((r) => r.id === "c2")?.revokedAt, 2000);
   } finally {
     kv.close();
   }
