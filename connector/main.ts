@@ -2,16 +2,9 @@
  * postern-connector: enroll, run (control-plane stream + tunneler listener), doctor, status.
  * @module
  */
-import { runMain } from "../shared/cli/run_main.ts";
-import { processEnv } from "../shared/config/env.ts";
-import { ConfigError } from "../shared/config/config_error.ts";
-import { createLogger, loggerOptionsFromEnv } from "../shared/log/logger.ts";
-import { enrollMessage, parseAgentArgs, statusCommand, versionText } from "../shared/agent/cli.ts";
-import { IdentityStore } from "../shared/agent/identity_store.ts";
-import { loadOrEnroll, runAgent } from "../shared/agent/runtime.ts";
-import { agentDoctor, printFindings } from "../shared/agent/doctor.ts";
 import { runAgentLoop } from "../shared/agent/agent_loop.ts";
-import { connectorConfig } from "./config.ts";
+import { type ConnectorConfig, connectorConfig } from "./config.ts";
+import { runAgentProgram } from "../shared/agent/program.ts";
 import { TunnelListener } from "./listener.ts";
 import { ControlPlane } from "./control.ts";
 import { startHealth } from "./health.ts";
@@ -29,44 +22,13 @@ Environment: CONTROLLER_ADDR, CONNECTOR_ID, CONTROLLER_CA_PATH, ENROLLMENT_TOKEN
 CONNECTOR_PRIVATE_IP, CONNECTOR_LISTEN_ADDR (:9443), CONNECTOR_STATE_DIR, CONNECTOR_HEALTH_ADDR,
 TRUST_DOMAIN, LOG_LEVEL, LOG_FORMAT`;
 
-async function main(): Promise<number> {
-  const args = parseAgentArgs(Deno.args);
-  if (args.command === "help") {
-    console.log(HELP);
-    return 0;
-  }
-  if (args.command === "version") {
-    console.log(versionText("postern-connector"));
-    return 0;
-  }
-  const env = processEnv();
-  const log = createLogger(loggerOptionsFromEnv(env), { program: "connector" });
-  if (args.command === "doctor") {
-    let cfg;
-    try {
-      cfg = connectorConfig(env);
-    } catch (e) {
-      return printFindings(await agentDoctor(e as Error, undefined));
-    }
-    return printFindings(await agentDoctor(cfg, new IdentityStore(cfg.stateDir)));
-  }
-  if (args.command === "status") {
-    const dir = env.CONNECTOR_STATE_DIR ?? env.STATE_DIRECTORY ?? "./.postern/connector";
-    return await statusCommand(new IdentityStore(dir), args.json);
-  }
-  const cfg = connectorConfig(env);
-  const store = new IdentityStore(cfg.stateDir);
-  if (args.command === "enroll") {
-    const { identity, enrolled } = await loadOrEnroll(cfg, store, log, cfg.privateIp);
-    console.log(enrollMessage(identity, enrolled, store.dir));
-    return 0;
-  }
-  return await runAgent({
-    cfg,
-    store,
-    log,
-    privateIp: cfg.privateIp,
-    async start(creds, state, signal) {
+if (import.meta.main) {
+  await runAgentProgram<ConnectorConfig>({
+    role: "connector",
+    help: HELP,
+    config: connectorConfig,
+    privateIp: (cfg) => cfg.privateIp,
+    start: (cfg, log) => async (creds, state, signal) => {
       const ref: { control?: ControlPlane } = {};
       const listener = new TunnelListener({
         creds,
@@ -125,17 +87,4 @@ async function main(): Promise<number> {
       };
     },
   });
-}
-
-if (import.meta.main) {
-  // Unknown flags are configuration errors (exit 2).
-  await runMain("postern-connector", () =>
-    main().catch((e) => {
-      if (
-        e instanceof TypeError && /unknown subcommand|Unknown option|Unexpected argument/i.test(e.message)
-      ) {
-        throw new ConfigError(e.message);
-      }
-      throw e;
-    }));
 }

@@ -3,16 +3,9 @@
  * doctor, status.
  * @module
  */
-import { runMain } from "../shared/cli/run_main.ts";
-import { processEnv } from "../shared/config/env.ts";
-import { ConfigError } from "../shared/config/config_error.ts";
-import { createLogger, loggerOptionsFromEnv } from "../shared/log/logger.ts";
-import { enrollMessage, parseAgentArgs, statusCommand, versionText } from "../shared/agent/cli.ts";
-import { IdentityStore } from "../shared/agent/identity_store.ts";
-import { loadOrEnroll, runAgent } from "../shared/agent/runtime.ts";
-import { agentDoctor, printFindings } from "../shared/agent/doctor.ts";
 import { runAgentLoop } from "../shared/agent/agent_loop.ts";
-import { tunnelerConfig } from "./config.ts";
+import { type TunnelerConfig, tunnelerConfig } from "./config.ts";
+import { runAgentProgram } from "../shared/agent/program.ts";
 import { Forwarder } from "./forwards.ts";
 import { heartbeatSession } from "./heartbeat.ts";
 
@@ -29,43 +22,12 @@ Environment: CONTROLLER_ADDR, TUNNELER_ID, CONTROLLER_CA_PATH, ENROLLMENT_TOKEN,
 (ip:port), TUNNELER_FORWARDS (listen=resource,...), TUNNELER_STATE_DIR, TRUST_DOMAIN, LOG_LEVEL,
 LOG_FORMAT`;
 
-async function main(): Promise<number> {
-  const args = parseAgentArgs(Deno.args);
-  if (args.command === "help") {
-    console.log(HELP);
-    return 0;
-  }
-  if (args.command === "version") {
-    console.log(versionText("postern-tunneler"));
-    return 0;
-  }
-  const env = processEnv();
-  const log = createLogger(loggerOptionsFromEnv(env), { program: "tunneler" });
-  if (args.command === "doctor") {
-    let cfg;
-    try {
-      cfg = tunnelerConfig(env);
-    } catch (e) {
-      return printFindings(await agentDoctor(e as Error, undefined));
-    }
-    return printFindings(await agentDoctor(cfg, new IdentityStore(cfg.stateDir)));
-  }
-  if (args.command === "status") {
-    const dir = env.TUNNELER_STATE_DIR ?? env.STATE_DIRECTORY ?? "./.postern/tunneler";
-    return await statusCommand(new IdentityStore(dir), args.json);
-  }
-  const cfg = tunnelerConfig(env);
-  const store = new IdentityStore(cfg.stateDir);
-  if (args.command === "enroll") {
-    const { identity, enrolled } = await loadOrEnroll(cfg, store, log);
-    console.log(enrollMessage(identity, enrolled, store.dir));
-    return 0;
-  }
-  return await runAgent({
-    cfg,
-    store,
-    log,
-    async start(creds, state, signal) {
+if (import.meta.main) {
+  await runAgentProgram<TunnelerConfig>({
+    role: "tunneler",
+    help: HELP,
+    config: tunnelerConfig,
+    start: (cfg, log) => async (creds, state, signal) => {
       const dial = () => ({
         creds,
         trustDomain: cfg.trustDomain,
@@ -99,16 +61,4 @@ async function main(): Promise<number> {
       };
     },
   });
-}
-
-if (import.meta.main) {
-  await runMain("postern-tunneler", () =>
-    main().catch((e) => {
-      if (
-        e instanceof TypeError && /unknown subcommand|Unknown option|Unexpected argument/i.test(e.message)
-      ) {
-        throw new ConfigError(e.message);
-      }
-      throw e;
-    }));
 }

@@ -1,0 +1,94 @@
+/**
+ * The command line of an agent program, shared by postern-connector and postern-tunneler:
+ * `enroll`, `run` (default), `doctor`, `status [--json]`, `--help`, `--version`, with the
+ * contract's exit codes. Each program supplies its configuration parser and its own loops.
+ * @module
+ */
+import { runMain } from "../cli/run_main.ts";
+import { ConfigError } from "../config/config_error.ts";
+import { type Env, processEnv } from "../config/env.ts";
+import { createLogger, type Logger, loggerOptionsFromEnv } from "../log/logger.ts";
+import { enrollMessage, parseAgentArgs, statusCommand, versionText } from "./cli.ts";
+import type { CommonAgentConfig } from "./config.ts";
+import { agentDoctor, printFindings } from "./doctor.ts";
+import { IdentityStore } from "./identity_store.ts";
+import { loadOrEnroll, runAgent, type RunAgentOptions } from "./runtime.ts";
+
+/** What one agent program adds to the shared command line. */
+export interface AgentProgram<C extends CommonAgentConfig> {
+  /** "connector" or "tunneler": names the binary, the log field and the state directory variable. */
+  role: C["role"];
+  /** `--help` text. */
+  help: string;
+  /** Parses and validates the environment. @throws {ConfigError} naming the variable */
+  config(env: Env): C;
+  /** The IP SAN to request at enrollment (connectors). */
+  privateIp?(cfg: C): string;
+  /** Starts the program's loops once the identity is loaded (see RunAgentOptions.start). */
+  start(cfg: C, log: Logger): RunAgentOptions["start"];
+}
+
+/** Runs the subcommand in `argv`; resolves with the exit code. */
+export async function agentCommand<C extends CommonAgentConfig>(
+  program: AgentProgram<C>,
+  argv: string[],
+  env: Env,
+): Promise<number> {
+  const args = parseAgentArgs(argv);
+  if (args.command === "help") {
+    console.log(program.help);
+    return 0;
+  }
+  if (args.command === "version") {
+    console.log(versionText(`postern-${program.role}`));
+    return 0;
+  }
+  const log = createLogger(loggerOptionsFromEnv(env), { program: program.role });
+  if (args.command === "doctor") {
+    let cfg: C;
+    try {
+      cfg = program.config(env);
+    } catch (e) {
+      return printFindings(await agentDoctor(e as Error, undefined));
+    }
+    return printFindings(await agentDoctor(cfg, new IdentityStore(cfg.stateDir)));
+  }
+  if (args.command === "status") {
+    // status needs no other variable than the state directory.
+    const prefix = program.role.toUpperCase();
+    const dir = env[`${prefix}_STATE_DIR`] ?? env.STATE_DIRECTORY ?? `./.postern/${program.role}`;
+    return await statusCommand(new IdentityStore(dir), args.json);
+  }
+  const cfg = program.config(env);
+  const store = new IdentityStore(cfg.stateDir);
+  const privateIp = program.privateIp?.(cfg);
+  if (args.command === "enroll") {
+    const { identity, enrolled } = await loadOrEnroll(cfg, store, log, privateIp);
+    console.log(enrollMessage(identity, enrolled, store.dir));
+    return 0;
+  }
+  return await runAgent({
+    cfg,
+    store,
+    log,
+    ...(privateIp === undefined ? {} : { privateIp }),
+    start: program.start(cfg, log),
+  });
+}
+
+/** The entry point of an agent program: runs agentCommand on Deno.args and exits. */
+export async function runAgentProgram<C extends CommonAgentConfig>(program: AgentProgram<C>): Promise<never> {
+  return await runMain(
+    `postern-${program.role}`,
+    () =>
+      agentCommand(program, Deno.args, processEnv()).catch((e) => {
+        // Unknown subcommands and flags are configuration errors (exit 2).
+        if (
+          e instanceof TypeError && /unknown subcommand|Unknown option|Unexpected argument/i.test(e.message)
+        ) {
+          throw new ConfigError(e.message);
+        }
+        throw e;
+      }),
+  );
+}
