@@ -65,8 +65,25 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
     known.tunneler = (await agents.listCached("tunneler")).filter((r) => r.revokedAt === undefined).length;
   };
   await refreshKnown();
+  // At most one refresh a second (each enrollment moves the registry revision, so each refresh
+  // re-reads the registry): the first change refreshes at once, a burst once more at its end.
+  let refreshing = false;
+  let again = false;
+  const throttledRefresh = async () => {
+    if (refreshing) return void (again = true);
+    refreshing = true;
+    try {
+      do {
+        again = false;
+        await refreshKnown().catch(() => {});
+        await new Promise((r) => Deno.unrefTimer(setTimeout(r, 1000)));
+      } while (again);
+    } finally {
+      refreshing = false;
+    }
+  };
   events.subscribe((e) => {
-    if (/^(connector|tunneler)\.(enrolled|revoked)$/.test(e.kind)) void refreshKnown();
+    if (/^(connector|tunneler)\.(enrolled|revoked)$/.test(e.kind)) void throttledRefresh();
   });
   for (const role of ["connector", "tunneler"] as const) {
     metrics.gauge(`postern_${role}s`, `${role}s by status`, () => {
