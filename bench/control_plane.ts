@@ -246,7 +246,14 @@ try {
   const one: number[] = [];
   const push: number[] = [];
   let round = 0;
+  // Second half of the steady window: after the ramp's ONLINE events and first last_seen writes.
+  let kvHalf: number | null | undefined;
+  let halfStart = 0;
   while (Date.now() - steadyStart < STEADY_S * 1000) {
+    if (kvHalf === undefined && Date.now() - steadyStart >= (STEADY_S * 1000) / 2) {
+      kvHalf = kvVersion();
+      halfStart = Date.now();
+    }
     const id = `b${round % PROCS}-${(round % PROCS) * per + (round * 7) % Math.max(1, per)}`;
     one.push(await timed(`/api/admin/connectors/${id}`));
     if (round % 5 === 0) list.push(await timed("/api/admin/connectors"));
@@ -257,6 +264,8 @@ try {
   }
   const steadyS = (Date.now() - steadyStart) / 1000;
   const steadyCommits = kvCommitsSince(kvS0);
+  const halfCommits = kvCommitsSince(kvHalf ?? null);
+  const halfS = (Date.now() - halfStart) / 1000;
   out.steady = {
     seconds: steadyS,
     streams_open_at_end: sum("open"),
@@ -265,6 +274,9 @@ try {
     controller_cpu_percent: Math.round(((cpuSeconds(controller.pid) - cpu0) / steadyS) * 100),
     kv_commits_per_second_min: steadyCommits !== null
       ? Math.round((steadyCommits / steadyS) * 10) / 10
+      : "unavailable",
+    kv_commits_per_second_min_second_half: halfCommits !== null
+      ? Math.round((halfCommits / halfS) * 10) / 10
       : "unavailable",
     admin_get_connector_ms: summary(one),
     admin_list_connectors_ms: summary(list),
