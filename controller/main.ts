@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { runMain } from "../shared/cli/run_main.ts";
 import { ConfigError } from "../shared/config/config_error.ts";
 import { processEnv } from "../shared/config/env.ts";
+import { PROGRAM_VARIABLES } from "../shared/config/variables.ts";
 import { createLogger } from "../shared/log/logger.ts";
 import { VERSION } from "../shared/version.ts";
 import { loadConfig } from "./config.ts";
@@ -43,7 +44,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const command = positionals[0] ?? "serve";
-  const env = processEnv();
+  const env = processEnv(PROGRAM_VARIABLES.controller);
   switch (command) {
     case "init-ca": {
       const out = values.out;

@@ -1,5 +1,6 @@
 /** postern-ui: serves the admin site. Wiring only: config, services, server, signals. */
 import { processEnv } from "../shared/config/env.ts";
+import { PROGRAM_VARIABLES } from "../shared/config/variables.ts";
 import { runMain } from "../shared/cli/run_main.ts";
 import { createLogger, loggerOptionsFromEnv } from "../shared/log/logger.ts";
 import { LoginRateLimiter } from "./auth/rate_limit.ts";
@@ -10,7 +11,7 @@ import { loadAssets } from "./lib/assets.ts";
 import { createApp } from "./server.tsx";
 
 async function main(): Promise<number> {
-  const env = processEnv();
+  const env = processEnv(PROGRAM_VARIABLES.ui);
   const config = loadConfig(env);
   const logger = createLogger(loggerOptionsFromEnv(env), { program: "postern-ui" });
   const assets = await loadAssets();

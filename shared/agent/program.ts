@@ -7,6 +7,7 @@
 import { runMain } from "../cli/run_main.ts";
 import { ConfigError } from "../config/config_error.ts";
 import { type Env, processEnv } from "../config/env.ts";
+import { PROGRAM_VARIABLES } from "../config/variables.ts";
 import { createLogger, type Logger, loggerOptionsFromEnv } from "../log/logger.ts";
 import { enrollMessage, parseAgentArgs, statusCommand, versionText } from "./cli.ts";
 import type { CommonAgentConfig } from "./config.ts";
@@ -81,7 +82,7 @@ export async function runAgentProgram<C extends CommonAgentConfig>(program: Agen
   return await runMain(
     `postern-${program.role}`,
     () =>
-      agentCommand(program, Deno.args, processEnv()).catch((e) => {
+      agentCommand(program, Deno.args, processEnv(PROGRAM_VARIABLES[program.role])).catch((e) => {
         // Unknown subcommands and flags are configuration errors (exit 2).
         if (
           e instanceof TypeError && /unknown subcommand|Unknown option|Unexpected argument/i.test(e.message)

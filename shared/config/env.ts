@@ -3,9 +3,17 @@ import { ConfigError } from "./config_error.ts";
 /** Reads variables from a plain record so tests and programs share the same parsing. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** The process environment as a plain record (needs `--allow-env`). */
-export function processEnv(): Env {
-  return Deno.env.toObject();
+/**
+ * The variables `names` of the process environment as a plain record. Reading only these keeps
+ * each program within its `--allow-env` list (see variables.ts).
+ */
+export function processEnv(names: readonly string[]): Env {
+  const env: Record<string, string> = {};
+  for (const name of names) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
 }
 
 /** The value of `name`, trimmed, or undefined when unset or blank. */
