@@ -39,7 +39,12 @@ const MAX_CALL_DEPTH = 16;
  * then found nothing: issue "expired client certificate seen every other connection").
  */
 export function callSocket(call: object): PeerSocket | undefined {
-  let node = (call as { call?: unknown }).call;
+  return socketBelow((call as { call?: unknown }).call);
+}
+
+/** Walks `nextCall` links down from an intercepting call to the TLS socket (see callSocket). */
+function socketBelow(start: unknown): PeerSocket | undefined {
+  let node = start;
   for (let depth = 0; depth < MAX_CALL_DEPTH && node !== null && typeof node === "object"; depth++) {
     const socket = (node as { stream?: { session?: { socket?: unknown } } }).stream?.session?.socket;
     if (socket && typeof (socket as PeerSocket).getPeerCertificate === "function") {
@@ -62,6 +67,24 @@ export function presentedCertificateDer(call: AuthCall): Uint8Array | undefined 
   const verified = peerCertificateDer(call);
   if (verified) return verified;
   const socket = callSocket(call);
+  if (!socket) {
+    throw new Error(
+      "cannot read the client certificate: the grpc-js server call layout changed (see shared/grpc/peer.ts)",
+    );
+  }
+  const raw = socket.getPeerCertificate()?.raw;
+  return raw && raw.length > 0 ? new Uint8Array(raw) : undefined;
+}
+
+/**
+ * DER of the certificate presented on the connection of an intercepted call (inside a grpc-js
+ * ServerInterceptor, where `call` is the next intercepting call), or undefined when none was
+ * sent. Unverified: see presentedCertificateDer().
+ *
+ * @throws {Error} when the socket cannot be found (a grpc-js layout change)
+ */
+export function interceptedCertificateDer(call: object): Uint8Array | undefined {
+  const socket = socketBelow(call);
   if (!socket) {
     throw new Error(
       "cannot read the client certificate: the grpc-js server call layout changed (see shared/grpc/peer.ts)",
