@@ -2,7 +2,13 @@
  * The controller's gRPC server: Enrollment and ControlPlane over TLS from a SvidSource.
  * @module
  */
-import { type sendUnaryData, Server, type ServerUnaryCall } from "@grpc/grpc-js";
+import { type sendUnaryData, Server, type ServerUnaryCall, status } from "@grpc/grpc-js";
+import {
+  type InterceptorRefusal,
+  type MethodPolicy,
+  roleInterceptor,
+} from "../../shared/grpc/authorize_interceptor.ts";
+import { parseSpiffeId } from "../../shared/pki/spiffe_id.ts";
 import { callerCertificateDer } from "./peer.ts";
 import { serverCredentials, serverOptions } from "../../shared/grpc/credentials.ts";
 import type { SvidSource } from "../../shared/grpc/svid_source.ts";
@@ -32,9 +38,50 @@ function unary<Req, Res>(ctx: ControllerContext, fn: (call: ServerUnaryCall<Req,
   };
 }
 
+/**
+ * Who may call what, checked by the role interceptor before any handler runs (deny by default).
+ * The handlers verify chain, trust domain, expiry and revocation themselves.
+ */
+export const METHOD_POLICIES: Readonly<Record<string, MethodPolicy>> = {
+  [EnrollmentService.enroll.path]: { anyone: true },
+  [EnrollmentService.renew.path]: {
+    roles: ["connector", "tunneler"],
+    missingCertificate:
+      "client certificate required: renew with the current SVID (an agent that has none must enroll again with a new token)",
+  },
+  [ControlPlaneService.connect.path]: {
+    roles: ["connector"],
+    missingCertificate: "client certificate required",
+  },
+};
+
+/** Records a refusal of the interceptor like the handlers record theirs: log, metric, audit event. */
+function recordRefusal(ctx: ControllerContext, refusal: InterceptorRefusal): void {
+  const reason = refusal.code === status.UNAUTHENTICATED ? "no_cert" : "role";
+  let role = "unknown";
+  let agent: string | undefined;
+  try {
+    if (refusal.spiffeId) ({ role, id: agent } = parseSpiffeId(refusal.spiffeId));
+  } catch { /* the message says what was wrong */ }
+  if (refusal.method === EnrollmentService.renew.path) {
+    ctx.metrics.inc("postern_renewals_total", { role, result: reason });
+    ctx.log.warn("renewal refused", { role, agent, reason: refusal.message });
+    ctx.events.append("renewal.refused", `renewal refused: ${refusal.message}`, {
+      role,
+      reason,
+      ...(agent ? { agent } : {}),
+    }).catch(() => {});
+  } else {
+    ctx.log.warn("call refused", { method: refusal.method, role, agent, reason: refusal.message });
+  }
+}
+
 /** Builds the server with both services. */
 export function createGrpcServer(ctx: ControllerContext): Server {
-  const server = new Server(serverOptions());
+  const server = new Server({
+    ...serverOptions(),
+    interceptors: [roleInterceptor(METHOD_POLICIES, (refusal) => recordRefusal(ctx, refusal))],
+  });
   server.addService(EnrollmentService, {
     enroll: unary<EnrollRequest, EnrollResponse>(
       ctx,
