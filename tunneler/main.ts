@@ -6,6 +6,8 @@
 import { runAgentLoop } from "../shared/agent/agent_loop.ts";
 import { type TunnelerConfig, tunnelerConfig } from "./config.ts";
 import { runAgentProgram } from "../shared/agent/program.ts";
+import { checkConnectorIdentity } from "../shared/agent/doctor_network.ts";
+import { formatHostPort } from "../shared/config/env.ts";
 import { Forwarder } from "./forwards.ts";
 import { heartbeatSession } from "./heartbeat.ts";
 
@@ -27,6 +29,13 @@ if (import.meta.main) {
     role: "tunneler",
     help: HELP,
     config: tunnelerConfig,
+    doctorChecks: async (cfg, bundle) => [
+      await checkConnectorIdentity(
+        `${cfg.connector.hostname}:${cfg.connector.port}`,
+        bundle,
+        cfg.trustDomain,
+      ),
+    ],
     start: (cfg, log) => async (creds, state, signal) => {
       const dial = () => ({
         creds,

@@ -8,6 +8,7 @@ import { readControllerCa } from "./config.ts";
 import type { CommonAgentConfig } from "./config.ts";
 import type { IdentityStore } from "./identity_store.ts";
 import { verifySvid } from "../pki/verify.ts";
+import type { TrustBundle } from "../pki/bundle.ts";
 
 /** One finding. */
 export interface Finding {
@@ -21,6 +22,7 @@ export interface Finding {
 export async function agentDoctor(
   cfg: CommonAgentConfig | Error,
   store: IdentityStore | undefined,
+  network?: NetworkChecks,
 ): Promise<Finding[]> {
   const out: Finding[] = [];
   if (cfg instanceof Error) {
@@ -54,8 +56,10 @@ export async function agentDoctor(
       },
   );
   // 1.3 / 5.2
+  let bundle: TrustBundle | undefined;
   try {
     const ca = await readControllerCa(cfg.controllerCaPath);
+    bundle = ca;
     out.push({
       ok: true,
       id: "1.3",
@@ -119,6 +123,7 @@ export async function agentDoctor(
   if (store && stored) {
     try {
       const id = await store.load();
+      bundle = id.bundle;
       const peer = await verifySvid(id.svid.certPem, id.bundle, {
         trustDomain: cfg.trustDomain,
         roles: [cfg.role],
@@ -153,8 +158,13 @@ export async function agentDoctor(
       });
     }
   }
+  // Over the network, with the freshest bundle: the stored one, else CONTROLLER_CA_PATH.
+  if (network && bundle) out.push(...await network(cfg, bundle));
   return out;
 }
+
+/** Checks that dial out (see doctor_network.ts), given the trust bundle in force. */
+export type NetworkChecks = (cfg: CommonAgentConfig, bundle: TrustBundle) => Promise<Finding[]>;
 
 /** Prints findings; returns the exit code (1 when one failed). */
 export function printFindings(findings: Finding[], write: (line: string) => void = console.log): number {

@@ -11,7 +11,9 @@ import { PROGRAM_VARIABLES } from "../config/variables.ts";
 import { createLogger, type Logger, loggerOptionsFromEnv } from "../log/logger.ts";
 import { enrollMessage, parseAgentArgs, statusCommand, versionText } from "./cli.ts";
 import type { CommonAgentConfig } from "./config.ts";
-import { agentDoctor, printFindings } from "./doctor.ts";
+import { agentDoctor, type Finding, type NetworkChecks, printFindings } from "./doctor.ts";
+import { checkControllerReachable } from "./doctor_network.ts";
+import type { TrustBundle } from "../pki/bundle.ts";
 import { IdentityStore } from "./identity_store.ts";
 import { loadOrEnroll, runAgent, type RunAgentOptions } from "./runtime.ts";
 
@@ -25,6 +27,8 @@ export interface AgentProgram<C extends CommonAgentConfig> {
   config(env: Env): C;
   /** The IP SAN to request at enrollment (connectors). */
   privateIp?(cfg: C): string;
+  /** Program-specific checks of `doctor` that dial out (the controller is always checked). */
+  doctorChecks?(cfg: C, bundle: TrustBundle): Promise<Finding[]>;
   /** Starts the program's loops once the identity is loaded (see RunAgentOptions.start). */
   start(cfg: C, log: Logger): RunAgentOptions["start"];
 }
@@ -52,7 +56,11 @@ export async function agentCommand<C extends CommonAgentConfig>(
     } catch (e) {
       return printFindings(await agentDoctor(e as Error, undefined));
     }
-    return printFindings(await agentDoctor(cfg, new IdentityStore(cfg.stateDir)));
+    const network: NetworkChecks = async (_common, bundle) => [
+      await checkControllerReachable(cfg.controllerAddr, bundle, cfg.trustDomain),
+      ...(await program.doctorChecks?.(cfg, bundle) ?? []),
+    ];
+    return printFindings(await agentDoctor(cfg, new IdentityStore(cfg.stateDir), network));
   }
   if (args.command === "status") {
     // status needs no other variable than the state directory.
