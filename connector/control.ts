@@ -3,6 +3,7 @@
  * down, Heartbeat and relayed TunnelerHeartbeat up; a Revocation stops the agent.
  * @module
  */
+import { closeClientGently } from "../shared/grpc/close_client.ts";
 import * as grpc from "@grpc/grpc-js";
 import {
   type AgentMessage,
@@ -61,8 +62,9 @@ export class ControlPlane {
     this.#relay?.(hb);
   }
 
-  close(): void {
-    this.#client.close();
+  /** Closes the channel once the server has finished the stream (see closeClientGently). */
+  close(): Promise<void> {
+    return closeClientGently(this.#client);
   }
 
   /** One Connect stream; resolves when the controller ends it, rejects on failure. */

@@ -5,6 +5,7 @@
  * and a CA with keyCertSign.
  * @module
  */
+import { closeClientGently } from "../grpc/close_client.ts";
 import * as grpc from "@grpc/grpc-js";
 import { EnrollmentService, type Svid as SvidMessage } from "../proto/gen/postern/v1/enrollment_pb.ts";
 import { channelCredentials, channelOptions } from "../grpc/credentials.ts";
@@ -151,7 +152,8 @@ export async function enroll(opts: EnrollOptions): Promise<{ svid: Svid; bundle:
     });
     return { svid, bundle };
   } finally {
-    client.close();
+    // Not awaited: the result is ready; the channel closes once the server has ended the call.
+    void closeClientGently(client);
   }
 }
 
@@ -212,6 +214,7 @@ export async function renew(
     for (const c of offered.certificates) bundle = bundle.with(c);
     return { svid, bundle };
   } finally {
-    client.close();
+    // Not awaited: the result is ready; the channel closes once the server has ended the call.
+    void closeClientGently(client);
   }
 }
