@@ -60,7 +60,7 @@ export async function renderConnector(ctx: Ctx, state: EditorState = {}, status 
               {choices.map((t) => (
                 <label key={t}>
                   <input type="checkbox" name="tunnelers" value={t} checked={allowed.includes(t)} /> {t}
-                  {!known.has(t) && <span class="muted"> (not enrolled)</span>}
+                  {!known.has(t) && <span class="muted">(not enrolled)</span>}
                 </label>
               ))}
             </fieldset>
