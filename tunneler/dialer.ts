@@ -6,8 +6,7 @@
  */
 import tls from "node:tls";
 import { encodeFrame, readFrame } from "../shared/agent/framing.ts";
-import { type PeerExpectation, verifyTlsPeer } from "../shared/agent/peer.ts";
-import type { TrustBundle } from "../shared/pki/bundle.ts";
+import { verifyTlsPeerCached } from "../shared/agent/peer.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import { TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
 import type { VerifiedPeer } from "../shared/pki/verify.ts";
@@ -96,38 +95,4 @@ export function dialConnector(
       }
     });
   });
-}
-
-/**
- * Verified peers by certificate chain, per trust bundle (a new bundle starts empty), for at most
- * a minute and never past the leaf's notAfter: each new tunnel to the same peer skips the WebCrypto
- * chain check (connection rate). Only successes are kept; a refusal is always checked in full, so
- * its message is unchanged.
- */
-const verifiedPeers = new WeakMap<TrustBundle, Map<string, { peer: VerifiedPeer; until: number }>>();
-const PEER_CACHE_MS = 60_000;
-
-async function verifyTlsPeerCached(
-  socket: tls.TLSSocket,
-  bundle: TrustBundle,
-  expect: PeerExpectation,
-  useCache: boolean,
-): Promise<VerifiedPeer> {
-  const cert = socket.getPeerCertificate(true);
-  let key = `${expect.trustDomain}|${expect.role}|${expect.dialedIp ?? ""}`;
-  // The chain as verifyTlsPeer reads it: the leaf, then up to three issuers.
-  let c: tls.DetailedPeerCertificate | undefined = cert;
-  for (let n = 0; c?.raw && n < 4; n++) {
-    key += "|" + c.raw.toString("base64");
-    c = c.issuerCertificate === c ? undefined : c.issuerCertificate;
-  }
-  let byKey = verifiedPeers.get(bundle);
-  if (!byKey) verifiedPeers.set(bundle, byKey = new Map());
-  const now = Date.now();
-  const hit = byKey.get(key);
-  if (useCache && hit && hit.until > now) return hit.peer;
-  const peer = await verifyTlsPeer(socket, bundle, expect);
-  if (byKey.size >= 1024) byKey.clear();
-  byKey.set(key, { peer, until: Math.min(now + PEER_CACHE_MS, peer.notAfter.getTime()) });
-  return peer;
 }

@@ -4,7 +4,7 @@
  * role, and for the tunneler the dialed IP as an IP SAN (failure modes 2.1, 2.2, 2.3).
  * @module
  */
-import type { TLSSocket } from "node:tls";
+import type { DetailedPeerCertificate, TLSSocket } from "node:tls";
 import { PeerVerificationError, type VerifiedPeer, verifySvid } from "../pki/verify.ts";
 import type { TrustBundle } from "../pki/bundle.ts";
 import type { Role } from "../pki/spiffe_id.ts";
@@ -46,4 +46,44 @@ export async function verifyTlsPeer(
     roles: [expect.role],
     ...(expect.dialedIp ? { dialedIp: expect.dialedIp } : {}),
   });
+}
+
+/**
+ * Verified peers by certificate chain, per trust bundle (a new bundle starts empty), for at most
+ * a minute and never past the leaf's notAfter: each new tunnel to the same peer skips the WebCrypto
+ * chain check (connection rate). Only successes are kept; a refusal is always checked in full, so
+ * its message is unchanged.
+ */
+const verifiedPeers = new WeakMap<TrustBundle, Map<string, { peer: VerifiedPeer; until: number }>>();
+const PEER_CACHE_MS = 60_000;
+
+/**
+ * verifyTlsPeer() with the cache above: `useCache` false checks in full and refreshes the entry
+ * (the tunneler's heartbeat session does, so a peer is re-verified at least once a session).
+ *
+ * @throws {PeerVerificationError} with the contract's message
+ */
+export async function verifyTlsPeerCached(
+  socket: TLSSocket,
+  bundle: TrustBundle,
+  expect: PeerExpectation,
+  useCache = true,
+): Promise<VerifiedPeer> {
+  const cert = socket.getPeerCertificate(true);
+  let key = `${expect.trustDomain}|${expect.role}|${expect.dialedIp ?? ""}`;
+  // The chain as verifyTlsPeer reads it: the leaf, then up to three issuers.
+  let c: DetailedPeerCertificate | undefined = cert;
+  for (let n = 0; c?.raw && n < 4; n++) {
+    key += "|" + c.raw.toString("base64");
+    c = c.issuerCertificate === c ? undefined : c.issuerCertificate;
+  }
+  let byKey = verifiedPeers.get(bundle);
+  if (!byKey) verifiedPeers.set(bundle, byKey = new Map());
+  const now = Date.now();
+  const hit = byKey.get(key);
+  if (useCache && hit && hit.until > now) return hit.peer;
+  const peer = await verifyTlsPeer(socket, bundle, expect);
+  if (byKey.size >= 1024) byKey.clear();
+  byKey.set(key, { peer, until: Math.min(now + PEER_CACHE_MS, peer.notAfter.getTime()) });
+  return peer;
 }
