@@ -43,4 +43,21 @@ export function splice(a: Socket, b: Socket, opts: SpliceOptions = {}): void {
   b.pipe(a);
   a.resume();
   b.resume();
+  // Safety net: a reader paused by pipe() for backpressure whose writer has nothing left to
+  // write is resumed. Under load a transfer through Deno's node:tls once sat still with the
+  // TLS side paused and the plain side empty (no 'drain' came); this restarts it.
+  const watchdog = setInterval(() => {
+    for (const [src, dst] of [[a, b], [b, a]] as const) {
+      if (src.isPaused() && !src.destroyed && dst.writableLength === 0 && !dst.writableEnded) src.resume();
+    }
+  }, WATCHDOG_MS);
+  let cleared = 0;
+  const stopWatchdog = () => {
+    if (++cleared === 2) clearInterval(watchdog);
+  };
+  a.once("close", stopWatchdog);
+  b.once("close", stopWatchdog);
 }
+
+/** How often splice() checks for a reader left paused with nothing to wait for. */
+const WATCHDOG_MS = 1_000;

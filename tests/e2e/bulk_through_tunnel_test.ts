@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { startTopology } from "../../shared/demo/topology.ts";
+import { within } from "../support/within.ts";
 
 /**
  * The resource: answers "PING\n" with "PONG\n"; any other stream is hashed until the sender's
@@ -71,7 +72,11 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "postern-bulk-" });
     const t = await startTopology({ dir, resourceAddr: `127.0.0.1:${sink.port}`, ui: false, forwardPort: 0 });
     try {
-      const { answer, expected } = await bulk(t.forwardPort, 256);
+      const { answer, expected } = await within(
+        bulk(t.forwardPort, 256),
+        120_000,
+        "256 MiB through the tunnel",
+      );
       assert.equal(answer, expected);
 
       let answered = 0;
@@ -82,7 +87,7 @@ Deno.test({
           if (await ping(t.forwardPort)) answered++;
         }
       };
-      await Promise.all(Array.from({ length: 8 }, worker));
+      await within(Promise.all(Array.from({ length: 8 }, worker)), 120_000, "1,000 short connections");
       assert.equal(answered, 1_000);
     } finally {
       await t.stop();
