@@ -30,11 +30,7 @@ if (import.meta.main) {
     help: HELP,
     config: tunnelerConfig,
     doctorChecks: async (cfg, bundle) => [
-      await checkConnectorIdentity(
-        `${cfg.connector.hostname}:${cfg.connector.port}`,
-        bundle,
-        cfg.trustDomain,
-      ),
+      await checkConnectorIdentity(formatHostPort(cfg.connector), bundle, cfg.trustDomain),
     ],
     start: (cfg, log) => async (creds, state, signal) => {
       const dial = () => ({

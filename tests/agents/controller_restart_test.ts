@@ -63,8 +63,11 @@ Deno.test("connector reconnects after a controller restart (3.1); /readyz is 503
     await c.startController();
     await waitFor(
       "a second `control-plane stream connected`",
-      async () =>
-        connector.lines.filter((l) => l.includes("control-plane stream connected")).length >= 2 || undefined,
+      () =>
+        Promise.resolve(
+          connector.lines.filter((l) => l.includes("control-plane stream connected")).length >= 2 ||
+            undefined,
+        ),
       20_000,
       100,
       connector,

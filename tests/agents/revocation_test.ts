@@ -3,7 +3,7 @@
  * connector at once (`tunneler not allowed`) and ends at its next renewal; a revoked connector
  * ends with `identity revoked` (exit 1, a runtime failure) and stays refused when restarted.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { echoServer, roundTrip } from "./_fixture.ts";
 import { connectorAndTunneler, startCluster } from "./_cluster.ts";
