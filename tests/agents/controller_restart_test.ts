@@ -27,7 +27,11 @@ Deno.test("connector reconnects after a controller restart (3.1); /readyz is 503
       const r = await fetch(health + path);
       return { status: r.status, text: await r.text(), type: r.headers.get("content-type") };
     };
-    assertEquals((await get("/healthz")).status, 200);
+    // The health listener starts beside the control-plane loop: wait until it answers.
+    await waitFor(
+      "the health listener",
+      async () => (await get("/healthz").catch(() => undefined))?.status === 200 || undefined,
+    );
     assertEquals((await get("/readyz")).status, 200);
     const metrics = await get("/metrics");
     assertEquals(metrics.status, 200);
