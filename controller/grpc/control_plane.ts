@@ -54,6 +54,9 @@ async function serveStream(
 ) {
   let who: { id: string; spiffeId: string };
   try {
+    // Draining: streams were just ended; a connector that reconnects at once must wait for the
+    // next controller instead of opening a stream that the shutdown cuts again.
+    if (!ctx.grpcServing()) throw new GrpcError(status.UNAVAILABLE, "controller is shutting down");
     who = await authenticateConnector(ctx, callerCertificateDer(call));
   } catch (e) {
     ctx.log.warn("control-plane stream refused", { reason: (e as Error).message });
