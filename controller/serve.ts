@@ -2,7 +2,6 @@
  * `serve`: opens KV, the CA state, issues the controller's SVID, starts gRPC and the admin API.
  * @module
  */
-import { CLOSE_GRACE_MS } from "../shared/grpc/close_client.ts";
 import { join } from "node:path";
 import { SvidSource } from "../shared/grpc/svid_source.ts";
 import type { Logger } from "../shared/log/logger.ts";
@@ -84,16 +83,15 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
     cleanups.push(() =>
       new Promise<void>((resolve) => {
         ctx.setServing(false);
+        const force = setTimeout(() => server.forceShutdown(), 3000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        // The GOAWAY above went out while every control stream was still open; ending the streams
+        // only now keeps it from racing a just-ended stream, on which Deno's nghttp2 can abort the
+        // receiving agent (see shared/grpc/close_client.ts).
         ctx.hub.endAll();
-        // GOAWAY only once the agents have seen their streams end: Deno's nghttp2 can abort the
-        // receiving process on a GOAWAY racing a just-ended stream (see shared/grpc/close_client.ts).
-        setTimeout(() => {
-          const force = setTimeout(() => server.forceShutdown(), 3000);
-          server.tryShutdown(() => {
-            clearTimeout(force);
-            resolve();
-          });
-        }, CLOSE_GRACE_MS);
       })
     );
     ctx.presence.start();

@@ -47,12 +47,17 @@ Deno.test("connector reconnects after a controller restart (3.1); /readyz is 503
           : undefined,
     );
 
+    // Let the agents' one-shot enrollment channels close first (300 ms after the call): a GOAWAY
+    // from the stopping controller racing that close can abort an agent inside Deno's nghttp2
+    // (docs/architecture.md, known runtime issues); this test is about the control stream.
+    await new Promise((r) => setTimeout(r, 1_000));
     assertEquals(await c.stopController(), 0);
     const notReady = await waitFor(
       "/readyz to answer 503",
       async () => {
-        const r = await get("/readyz");
-        return r.status === 503 ? r.text : undefined;
+        // A refused connection counts as "not yet" (seen once in CI while the controller stopped).
+        const r = await get("/readyz").catch(() => undefined);
+        return r?.status === 503 ? r.text : undefined;
       },
       10_000,
       100,
