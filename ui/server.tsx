@@ -2,7 +2,6 @@
  * A tiny Fresh-shaped server: a route manifest (ui/routes/_manifest.ts) of URL patterns to
  * handlers, session and CSRF checks in front of them, static files, and security headers.
  */
-import "./lib/_stream_types.ts";
 import type { ComponentChildren } from "preact";
 import { renderToString } from "preact-render-to-string";
 import type { Logger } from "../shared/log/logger.ts";
