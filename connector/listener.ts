@@ -11,6 +11,7 @@ import type { Buffer } from "node:buffer";
 import { encodeFrame, FrameDecoder, readFrame } from "../shared/agent/framing.ts";
 import { splice } from "../shared/agent/splice.ts";
 import { verifyTlsPeerCached } from "../shared/agent/peer.ts";
+import { repairTlsFlow } from "../shared/agent/tls_flow_repair.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import { HeartbeatAck, TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
 import { TunnelerHeartbeat } from "../shared/proto/gen/postern/v1/control_plane_pb.ts";
@@ -142,6 +143,7 @@ export class TunnelListener {
     const log = this.#opts.log;
     socket.setNoDelay(true);
     socket.pause();
+    repairTlsFlow(socket);
     this.#all.add(socket);
     socket.once("close", () => this.#all.delete(socket));
     socket.on("error", () => {}); // reported where it matters; never crash the listener

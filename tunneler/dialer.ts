@@ -7,6 +7,7 @@
 import tls from "node:tls";
 import { encodeFrame, readFrame } from "../shared/agent/framing.ts";
 import { verifyTlsPeerCached } from "../shared/agent/peer.ts";
+import { repairTlsFlow } from "../shared/agent/tls_flow_repair.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import { TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
 import type { VerifiedPeer } from "../shared/pki/verify.ts";
@@ -66,6 +67,7 @@ export function dialConnector(
     };
     socket.once("error", (e: Error) => fail(new Error(`connector ${opts.host}:${opts.port}: ${e.message}`)));
     socket.once("secureConnect", async () => {
+      repairTlsFlow(socket);
       try {
         // Tunnels may reuse a recent verification of the same certificate; the heartbeat
         // session always checks in full (and refreshes the cache).

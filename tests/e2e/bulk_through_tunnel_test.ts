@@ -3,16 +3,17 @@ import { createHash } from "node:crypto";
 import { startTopology } from "../../shared/demo/topology.ts";
 import { within } from "../support/within.ts";
 
-/** What the sink expects of a bulk stream: it answers once this many bytes have arrived. */
-const BULK_BYTES = 256 * 1024 * 1024;
+/** The sink stops reading for STALL_MS once this many bytes have arrived. */
+const STALL_AFTER = 32 * 1024 * 1024;
+const STALL_MS = 2_000;
+
+/** Bytes the bulk sender has handed to its socket, and what was in the tunnel after the stall. */
+const progress = { sent: 0, inFlightAfterStall: -1 };
 
 /**
- * The resource: answers "PING\n" with "PONG\n"; any other stream is hashed until BULK_BYTES
- * have arrived (or the sender closes), then answered with "<bytes> <sha256>". Native Deno TCP,
- * in the test process. It does not wait for the sender's half-close: under load, Deno's
- * node:tls on the connector sometimes never reports a tunneler's end-of-stream after a long
- * transfer (docs/architecture.md, known runtime issues); the half-close reply is tested on
- * short streams in tests/agents/data_path_test.ts.
+ * The resource: answers "PING\n" with "PONG\n"; any other stream is hashed until the
+ * sender's half-close, then answered with "<bytes> <sha256>". It stalls once mid-stream, so
+ * the agents have to hold the sender back. Native Deno TCP, in the test process.
  */
 function startSink(): { port: number; close(): void } {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -33,7 +34,10 @@ function startSink(): { port: number; close(): void } {
             }
             bytes += n;
             hash.update(chunk);
-            if (bytes >= BULK_BYTES) break;
+            if (progress.inFlightAfterStall < 0 && bytes >= STALL_AFTER) {
+              await new Promise((r) => setTimeout(r, STALL_MS));
+              progress.inFlightAfterStall = progress.sent - bytes;
+            }
           }
           if (bytes > 0) await conn.write(new TextEncoder().encode(`${bytes} ${hash.digest("hex")}`));
         } catch {
@@ -58,8 +62,13 @@ async function bulk(port: number, mib: number): Promise<{ answer: string; expect
     chunk[0] = i & 0xff; // every MiB differs, so a lost or repeated chunk changes the hash
     hash.update(chunk);
     // Deno.Conn.write() may take fewer bytes than offered: write until the chunk is out.
-    for (let off = 0; off < chunk.length;) off += await conn.write(chunk.subarray(off));
+    for (let off = 0; off < chunk.length;) {
+      const n = await conn.write(chunk.subarray(off));
+      off += n;
+      progress.sent += n;
+    }
   }
+  await conn.closeWrite();
   return { answer: await reading, expected: `${mib * 1024 * 1024} ${hash.digest("hex")}` };
 }
 
@@ -71,7 +80,8 @@ async function ping(port: number): Promise<boolean> {
 }
 
 Deno.test({
-  name: "real processes: 256 MiB arrive intact through a forward, and 1,000 short connections all answer",
+  name:
+    "real processes: 256 MiB reach a stalling resource intact, held back while it stalls, the half-close answered; 1,000 short connections all answer",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
@@ -85,6 +95,13 @@ Deno.test({
         "256 MiB through the tunnel",
       );
       assert.equal(answer, expected);
+      // While the resource stalled, the agents held the sender back: what was in flight is
+      // what the socket buffers hold (the runtime alone took in the whole rest, 224 MiB).
+      const inFlightMib = progress.inFlightAfterStall / 1024 / 1024;
+      assert.ok(
+        inFlightMib >= 0 && inFlightMib < 64,
+        `${inFlightMib.toFixed(1)} MiB in flight after the stall`,
+      );
 
       let answered = 0;
       let next = 0;
