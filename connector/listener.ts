@@ -6,10 +6,10 @@
  * @module
  */
 import tls from "node:tls";
-import net from "node:net";
+import type { AddressInfo } from "node:net";
 import type { Buffer } from "node:buffer";
 import { encodeFrame, FrameDecoder, readFrame } from "../shared/agent/framing.ts";
-import { splice } from "../shared/agent/splice.ts";
+import { type Splice, splice } from "../shared/agent/splice.ts";
 import { verifyTlsPeerCached } from "../shared/agent/peer.ts";
 import { repairTlsFlow } from "../shared/agent/tls_flow_repair.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
@@ -35,7 +35,7 @@ export interface TunnelListenerOptions {
 
 interface TunnelerState {
   sockets: Set<tls.TLSSocket>;
-  tunnels: Set<net.Socket>;
+  tunnels: Set<Splice>;
   bytesIn: number;
   bytesOut: number;
 }
@@ -81,7 +81,7 @@ export class TunnelListener {
       this.#server.once("error", reject);
       this.#server.listen(port, hostname || "0.0.0.0", () => {
         this.#server.off("error", reject);
-        resolve((this.#server.address() as net.AddressInfo).port);
+        resolve((this.#server.address() as AddressInfo).port);
       });
     });
   }
@@ -100,7 +100,7 @@ export class TunnelListener {
         });
       }
       for (const s of state.sockets) s.destroy();
-      for (const s of state.tunnels) s.destroy();
+      for (const t of state.tunnels) t.close();
     }
   }
 
@@ -109,8 +109,8 @@ export class TunnelListener {
     let bytesIn = this.#closedBytesIn, bytesOut = this.#closedBytesOut;
     for (const st of this.#tunnelers.values()) {
       for (const t of st.tunnels) {
-        bytesIn += t.bytesWritten;
-        bytesOut += t.bytesRead;
+        bytesIn += t.bytesToConn;
+        bytesOut += t.bytesFromConn;
       }
     }
     return { sessions: this.#all.size, bytesIn, bytesOut, perTunneler: this.#tunnelers };
@@ -122,8 +122,8 @@ export class TunnelListener {
     if (!st) return { bytesIn: 0, bytesOut: 0, connections: 0 };
     let bytesIn = st.bytesIn, bytesOut = st.bytesOut;
     for (const t of st.tunnels) {
-      bytesIn += t.bytesWritten;
-      bytesOut += t.bytesRead;
+      bytesIn += t.bytesToConn;
+      bytesOut += t.bytesFromConn;
     }
     return { bytesIn, bytesOut, connections: st.tunnels.size };
   }
@@ -205,27 +205,30 @@ export class TunnelListener {
       refuse(socket, reply(false, check.error));
       return;
     }
-    const upstream = net.connect({ host: check.host, port: check.port, allowHalfOpen: true, noDelay: true });
-    upstream.pause();
-    st.tunnels.add(upstream);
-    upstream.once("close", () => {
-      st.tunnels.delete(upstream);
-      st.bytesIn += upstream.bytesWritten;
-      st.bytesOut += upstream.bytesRead;
-      this.#closedBytesIn += upstream.bytesWritten;
-      this.#closedBytesOut += upstream.bytesRead;
-    });
-    upstream.once("error", (e: Error) => {
-      if (upstream.connecting || !upstream.remoteAddress) {
-        log.warn("tunnel dial failed", { tunneler_id: tunnelerId, destination: dest, error: e.message });
-        refuse(socket, reply(false, `dial ${dest}: ${e.message}`));
-      }
-    });
-    upstream.once("connect", () => {
-      upstream.setNoDelay(true);
-      socket.write(reply(true));
-      log.debug("tunnel open", { tunneler_id: tunnelerId, destination: dest });
-      splice(socket, upstream, { idleTimeoutMs: this.#opts.idleTimeoutMs ?? 15 * 60_000 });
+    let upstream: Deno.TcpConn;
+    try {
+      upstream = await Deno.connect({ hostname: check.host, port: check.port });
+    } catch (e) {
+      const error = (e as Error).message;
+      log.warn("tunnel dial failed", { tunneler_id: tunnelerId, destination: dest, error });
+      refuse(socket, reply(false, `dial ${dest}: ${error}`));
+      return;
+    }
+    if (socket.destroyed) {
+      upstream.close();
+      return;
+    }
+    upstream.setNoDelay(true);
+    socket.write(reply(true));
+    log.debug("tunnel open", { tunneler_id: tunnelerId, destination: dest });
+    const tunnel = splice(socket, upstream, { idleTimeoutMs: this.#opts.idleTimeoutMs ?? 15 * 60_000 });
+    st.tunnels.add(tunnel);
+    void tunnel.closed.then(() => {
+      st.tunnels.delete(tunnel);
+      st.bytesIn += tunnel.bytesToConn;
+      st.bytesOut += tunnel.bytesFromConn;
+      this.#closedBytesIn += tunnel.bytesToConn;
+      this.#closedBytesOut += tunnel.bytesFromConn;
     });
   }
 

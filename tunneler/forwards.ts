@@ -3,8 +3,7 @@
  * tunneled TLS connection (OpenTunnel) to that resource through the connector.
  * @module
  */
-import net from "node:net";
-import { splice } from "../shared/agent/splice.ts";
+import { type Splice, splice } from "../shared/agent/splice.ts";
 import { dialConnector, type DialOptions } from "./dialer.ts";
 import type { Logger } from "../shared/log/logger.ts";
 import type { Forward } from "./config.ts";
@@ -19,8 +18,9 @@ export interface ForwardStats {
 
 /** The running forwards. */
 export class Forwarder {
-  readonly #servers: net.Server[] = [];
-  readonly #locals = new Set<net.Socket>();
+  readonly #listeners: Deno.TcpListener[] = [];
+  /** Accepted connections: their splice once the tunnel is up, null while it is being dialed. */
+  readonly #locals = new Map<Deno.Conn, Splice | null>();
   readonly stats: ForwardStats = { active: 0, bytesIn: 0, bytesOut: 0, refused: 0 };
 
   constructor(
@@ -33,70 +33,90 @@ export class Forwarder {
   readonly ports: number[] = [];
 
   /** Starts one listener per forward. @throws when a listen address is unusable */
-  async start(forwards: readonly Forward[]): Promise<void> {
+  start(forwards: readonly Forward[]): Promise<void> {
     for (const f of forwards) {
-      const server = net.createServer(
-        { allowHalfOpen: true, pauseOnConnect: true },
-        (local) => this.#accept(local, f),
-      );
-      await new Promise<void>((resolve, reject) => {
-        server.once(
-          "error",
-          (e) =>
-            reject(
-              new Error(
-                `forward ${f.text}: cannot listen on ${f.listen.hostname}:${f.listen.port}: ${e.message}`,
-              ),
-            ),
+      const hostname = f.listen.hostname || "127.0.0.1";
+      let listener: Deno.TcpListener;
+      try {
+        listener = Deno.listen({ hostname, port: f.listen.port });
+      } catch (e) {
+        return Promise.reject(
+          new Error(
+            `forward ${f.text}: cannot listen on ${hostname}:${f.listen.port}: ${(e as Error).message}`,
+          ),
         );
-        server.listen(f.listen.port, f.listen.hostname || "127.0.0.1", () => resolve());
-      });
-      this.#servers.push(server);
-      this.ports.push((server.address() as net.AddressInfo).port);
+      }
+      this.#listeners.push(listener);
+      this.ports.push(listener.addr.port);
       this.log.info("forward listening", { listen: f.text.split("=")[0], resource: f.resource });
+      void this.#acceptLoop(listener, f);
     }
+    return Promise.resolve();
   }
 
   /** Bytes including open connections (local side: in = from the app, out = to it). */
   totals(): { active: number; bytesIn: number; bytesOut: number } {
     let bytesIn = this.stats.bytesIn, bytesOut = this.stats.bytesOut;
-    for (const s of this.#locals) {
-      bytesIn += s.bytesRead;
-      bytesOut += s.bytesWritten;
+    for (const tunnel of this.#locals.values()) {
+      bytesIn += tunnel?.bytesFromConn ?? 0;
+      bytesOut += tunnel?.bytesToConn ?? 0;
     }
     return { active: this.#locals.size, bytesIn, bytesOut };
   }
 
   /** Stops listening; waits up to `graceMs` for open connections, then closes them. */
   async close(graceMs = 5_000): Promise<void> {
-    await Promise.all(this.#servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    for (const l of this.#listeners) {
+      try {
+        l.close();
+      } catch { /* already closed */ }
+    }
     const deadline = Date.now() + graceMs;
     while (this.#locals.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    for (const s of this.#locals) s.destroy();
+    for (const [local, tunnel] of this.#locals) {
+      if (tunnel) tunnel.close();
+      else closeQuietly(local);
+    }
   }
 
-  async #accept(local: net.Socket, f: Forward): Promise<void> {
+  async #acceptLoop(listener: Deno.TcpListener, f: Forward): Promise<void> {
+    try {
+      for await (const local of listener) void this.#accept(local, f);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.BadResource)) {
+        this.log.error("forward stopped accepting", { resource: f.resource, error: (e as Error).message });
+      }
+    }
+  }
+
+  async #accept(local: Deno.TcpConn, f: Forward): Promise<void> {
     local.setNoDelay(true);
-    local.on("error", () => {});
-    this.#locals.add(local);
-    local.once("close", () => {
-      this.#locals.delete(local);
-      this.stats.bytesIn += local.bytesRead;
-      this.stats.bytesOut += local.bytesWritten;
-    });
+    this.#locals.set(local, null);
     try {
       const { socket } = await dialConnector(this.dial(), {
         kind: { $case: "open", value: { destination: f.resource } },
       });
-      if (local.destroyed) {
+      if (!this.#locals.has(local)) {
         socket.destroy();
         return;
       }
-      splice(local, socket, { idleTimeoutMs: this.idleTimeoutMs });
+      const tunnel = splice(socket, local, { idleTimeoutMs: this.idleTimeoutMs });
+      this.#locals.set(local, tunnel);
+      await tunnel.closed;
+      this.stats.bytesIn += tunnel.bytesFromConn;
+      this.stats.bytesOut += tunnel.bytesToConn;
     } catch (e) {
       this.stats.refused++;
       this.log.warn("tunnel refused", { resource: f.resource, error: (e as Error).message });
-      local.destroy();
+      closeQuietly(local);
+    } finally {
+      this.#locals.delete(local);
     }
   }
+}
+
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch { /* already closed */ }
 }

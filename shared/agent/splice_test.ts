@@ -1,34 +1,129 @@
 import assert from "node:assert/strict";
-import net from "node:net";
+import type tls from "node:tls";
 import { splice } from "./splice.ts";
+import { connPair, readAll, tlsPair, writeAll } from "./testing_sockets.ts";
 
-/** A connected pair of loopback sockets: [client side, server side]. */
-async function socketPair(): Promise<[net.Socket, net.Socket]> {
-  const server = net.createServer({ allowHalfOpen: true });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const port = (server.address() as net.AddressInfo).port;
-  const accepted = new Promise<net.Socket>((r) => server.once("connection", r));
-  const client = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true });
-  const peer = await accepted;
-  server.close();
-  return [client, peer];
+/**
+ * app (Deno.Conn) ⇄ [conn ⇄ splice ⇄ tls.server] ⇄ tls.client (the far end of the tunnel).
+ * The splice joins the accepted plain connection to the server end of a TLS connection.
+ */
+async function splicedTunnel(idleTimeoutMs = 0) {
+  const pair = await tlsPair();
+  const [app, conn] = await connPair();
+  const s = splice(pair.server, conn, { idleTimeoutMs });
+  const closeApp = () => {
+    try {
+      app.close();
+    } catch { /* the test closed it */ }
+  };
+  return { app, far: pair.client, s, close: () => (s.close(), pair.close(), closeApp()) };
 }
 
-Deno.test("splice() resumes a reader left paused while its writer has nothing queued", async () => {
-  // app ⇄ a (spliced to b) ⇄ sink: a stalled reader is simulated by pausing `a` by hand, which is
-  // the state pipe() leaves behind when a 'drain' never comes.
-  const [app, a] = await socketPair();
-  const [b, sink] = await socketPair();
-  splice(a, b);
-  let received = "";
-  sink.on("data", (d: Uint8Array) => (received += new TextDecoder().decode(d)));
-  app.write("one ");
-  await new Promise((r) => setTimeout(r, 100));
-  a.pause();
-  app.write("two");
-  const deadline = Date.now() + 3_000;
-  while (received !== "one two" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  assert.equal(received, "one two");
-  for (const s of [app, a, b, sink]) s.destroy();
-  await new Promise((r) => setTimeout(r, 50));
+/** Everything `socket` receives until its end-of-stream. */
+function received(socket: tls.TLSSocket): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const parts: Uint8Array[] = [];
+    socket.on("data", (d: Uint8Array) => parts.push(new Uint8Array(d)));
+    socket.once("end", () => {
+      const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+      let off = 0;
+      for (const p of parts) {
+        out.set(p, off);
+        off += p.length;
+      }
+      resolve(out);
+    });
+    socket.once("error", reject);
+  });
+}
+
+function pattern(bytes: number, seed: number): Uint8Array {
+  const out = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i++) out[i] = (i * 131 + seed) & 0xff;
+  return out;
+}
+
+Deno.test("splice() carries 8 MiB each way, passes each half-close on, counts bytes, then closes", async () => {
+  const t = await splicedTunnel();
+  try {
+    const up = pattern(8 * 1024 * 1024, 1), down = pattern(8 * 1024 * 1024, 2);
+    const farGot = received(t.far);
+    // The app sends and half-closes first; the far end answers after it saw that end-of-stream.
+    await writeAll(t.app, up);
+    await t.app.closeWrite();
+    assert.deepEqual(await farGot, up);
+    t.far.end(down);
+    assert.deepEqual(await readAll(t.app), down);
+    assert.equal(await t.s.closed, undefined);
+    assert.equal(t.s.bytesFromConn, up.length);
+    assert.equal(t.s.bytesToConn, down.length);
+  } finally {
+    t.close();
+  }
+});
+
+Deno.test("splice() holds the far sender back while the plain side does not read", async () => {
+  const t = await splicedTunnel();
+  try {
+    let sent = 0;
+    const chunk = new Uint8Array(64 * 1024);
+    const pump = () => {
+      while (sent < 512 * 1024 * 1024 && !t.far.destroyed) {
+        sent += chunk.length;
+        if (!t.far.write(chunk)) return void t.far.once("drain", pump);
+      }
+    };
+    pump();
+    await new Promise((r) => setTimeout(r, 1_000));
+    // Socket buffers plus the splice's 1 MiB queue; without backpressure it would be all 512.
+    assert.ok(sent < 48 * 1024 * 1024, `${sent} bytes went out towards an app that reads nothing`);
+    assert.ok(t.s.bytesToConn < 48 * 1024 * 1024);
+  } finally {
+    t.close();
+  }
+});
+
+Deno.test("splice() closes both sides after the idle timeout, and traffic keeps it open", async () => {
+  const t = await splicedTunnel(400);
+  try {
+    t.far.on("data", () => {});
+    for (let i = 0; i < 6; i++) {
+      await writeAll(t.app, new Uint8Array([i]));
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    const started = Date.now();
+    const error = await t.s.closed;
+    assert.match(String(error), /idle for 400 ms/);
+    assert.ok(Date.now() - started < 1_000);
+    // 6 × 150 ms of traffic outlived 400 ms, so activity did reset the timer.
+    assert.equal(t.s.bytesFromConn, 6);
+    assert.equal(await t.app.read(new Uint8Array(1)), null);
+  } finally {
+    t.close();
+  }
+});
+
+Deno.test("splice() passes on the far end going away, and ends once the app closes too", async () => {
+  const t = await splicedTunnel();
+  try {
+    t.far.destroy();
+    assert.equal(await t.app.read(new Uint8Array(1)), null);
+    t.app.close();
+    assert.equal(await t.s.closed, undefined);
+  } finally {
+    t.close();
+  }
+});
+
+Deno.test("close() stops a splice at once", async () => {
+  const t = await splicedTunnel();
+  try {
+    const farEnded = new Promise((r) => t.far.once("end", r));
+    t.far.on("data", () => {});
+    t.s.close(new Error("removed from the allowlist"));
+    assert.match(String(await t.s.closed), /removed from the allowlist/);
+    await farEnded;
+  } finally {
+    t.close();
+  }
 });

@@ -1,43 +1,7 @@
 import assert from "node:assert/strict";
-import tls from "node:tls";
-import type { AddressInfo } from "node:net";
-import { makeTestPki } from "../pki/testing.ts";
+import type tls from "node:tls";
 import { repairTlsFlow } from "./tls_flow_repair.ts";
-
-const pki = await makeTestPki();
-const serverSvid = await pki.issue("connector", "c1", { ipSans: ["127.0.0.1"] });
-
-/** One real TLS connection on loopback; both ends repaired. */
-async function tlsPair(): Promise<{ server: tls.TLSSocket; client: tls.TLSSocket; close: () => void }> {
-  let accepted!: (s: tls.TLSSocket) => void;
-  const serverSide = new Promise<tls.TLSSocket>((r) => accepted = r);
-  const srv = tls.createServer(
-    { cert: serverSvid.certPem, key: serverSvid.keyPem, allowHalfOpen: true } as tls.TlsOptions,
-    (s) => {
-      assert.equal(repairTlsFlow(s), true);
-      accepted(s);
-    },
-  );
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const client = tls.connect({
-    host: "127.0.0.1",
-    port: (srv.address() as AddressInfo).port,
-    rejectUnauthorized: false,
-    allowHalfOpen: true,
-  } as tls.ConnectionOptions);
-  await new Promise((r) => client.once("secureConnect", r));
-  assert.equal(repairTlsFlow(client), true);
-  const server = await serverSide;
-  return {
-    server,
-    client,
-    close: () => {
-      server.destroy();
-      client.destroy();
-      srv.close();
-    },
-  };
-}
+import { tlsPair } from "./testing_sockets.ts";
 
 /** Writes MiB mebibytes to `s` as fast as it takes them, then ends it; returns a live count. */
 function flood(s: tls.TLSSocket, mib: number): { sent: number } {

@@ -1,0 +1,79 @@
+/**
+ * Connected socket pairs on loopback for the data-path tests: real TLS (node:tls, both ends
+ * repaired as the agents do) and plain Deno TCP.
+ * @module
+ */
+import assert from "node:assert/strict";
+import tls from "node:tls";
+import type { AddressInfo } from "node:net";
+import { makeTestPki } from "../pki/testing.ts";
+import { repairTlsFlow } from "./tls_flow_repair.ts";
+
+const pki = await makeTestPki();
+const serverSvid = await pki.issue("connector", "c1", { ipSans: ["127.0.0.1"] });
+
+/** One TLS connection; `close()` destroys both ends and the listener. */
+export async function tlsPair(): Promise<
+  { server: tls.TLSSocket; client: tls.TLSSocket; close: () => void }
+> {
+  let accepted!: (s: tls.TLSSocket) => void;
+  const serverSide = new Promise<tls.TLSSocket>((r) => accepted = r);
+  const listener = tls.createServer(
+    { cert: serverSvid.certPem, key: serverSvid.keyPem, allowHalfOpen: true } as tls.TlsOptions,
+    (s) => {
+      assert.equal(repairTlsFlow(s), true);
+      accepted(s);
+    },
+  );
+  await new Promise<void>((r) => listener.listen(0, "127.0.0.1", r));
+  const client = tls.connect({
+    host: "127.0.0.1",
+    port: (listener.address() as AddressInfo).port,
+    rejectUnauthorized: false,
+    allowHalfOpen: true,
+  } as tls.ConnectionOptions);
+  await new Promise((r) => client.once("secureConnect", r));
+  assert.equal(repairTlsFlow(client), true);
+  const server = await serverSide;
+  return {
+    server,
+    client,
+    close: () => {
+      server.destroy();
+      client.destroy();
+      listener.close();
+    },
+  };
+}
+
+/** One plain TCP connection: [the dialing end, the accepted end]. */
+export async function connPair(): Promise<[Deno.Conn, Deno.Conn]> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const [dialed, accepted] = await Promise.all([
+    Deno.connect({ hostname: "127.0.0.1", port: (listener.addr as Deno.NetAddr).port }),
+    listener.accept(),
+  ]);
+  listener.close();
+  return [dialed, accepted];
+}
+
+/** Reads `conn` to its end-of-stream; returns the bytes. */
+export async function readAll(conn: Deno.Conn): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  const buffer = new Uint8Array(64 * 1024);
+  for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
+    parts.push(buffer.slice(0, n));
+  }
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** Writes all of `data` to `conn`. */
+export async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
+  for (let off = 0; off < data.length;) off += await conn.write(data.subarray(off));
+}
