@@ -2,6 +2,7 @@
  * JSON helpers of the admin API: responses, errors and bounded body parsing.
  * @module
  */
+import { concatBytes } from "../../shared/bytes.ts";
 
 /** Largest accepted request body. */
 export const MAX_BODY = 1 << 20;
@@ -42,7 +43,7 @@ export async function readJsonObject(req: Request): Promise<Record<string, unkno
       chunks.push(chunk);
     }
   }
-  const text = new TextDecoder().decode(concat(chunks, size));
+  const text = new TextDecoder().decode(concatBytes(chunks));
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -53,16 +54,6 @@ export async function readJsonObject(req: Request): Promise<Record<string, unkno
     throw new HttpError(400, "invalid JSON body: expected an object");
   }
   return value as Record<string, unknown>;
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 /** RFC 3339 UTC, or null. */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type tls from "node:tls";
+import { concatBytes } from "../bytes.ts";
 import { splice } from "./splice.ts";
 import { connPair, readAll, tlsPair, writeAll } from "./testing_sockets.ts";
 
@@ -24,15 +25,7 @@ function received(socket: tls.TLSSocket): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const parts: Uint8Array[] = [];
     socket.on("data", (d: Uint8Array) => parts.push(new Uint8Array(d)));
-    socket.once("end", () => {
-      const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-      let off = 0;
-      for (const p of parts) {
-        out.set(p, off);
-        off += p.length;
-      }
-      resolve(out);
-    });
+    socket.once("end", () => resolve(concatBytes(parts)));
     socket.once("error", reject);
   });
 }

@@ -8,6 +8,7 @@ import tls from "node:tls";
 import type { AddressInfo } from "node:net";
 import { makeTestPki } from "../pki/testing.ts";
 import { repairTlsFlow } from "./tls_flow_repair.ts";
+import { concatBytes } from "../bytes.ts";
 
 const pki = await makeTestPki();
 const serverSvid = await pki.issue("connector", "c1", { ipSans: ["127.0.0.1"] });
@@ -64,13 +65,7 @@ export async function readAll(conn: Deno.Conn): Promise<Uint8Array> {
   for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
     parts.push(buffer.slice(0, n));
   }
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Writes all of `data` to `conn`. */

@@ -1,5 +1,6 @@
 /** Test helpers: an in-process connector listener and tunneler forwarder on loopback. */
 import net from "node:net";
+import { concatBytes } from "../../shared/bytes.ts";
 import { makeTestPki, type TestPki } from "../../shared/pki/testing.ts";
 import { AgentCredentials } from "../../shared/agent/credentials.ts";
 import { TunnelListener } from "../../connector/listener.ts";
@@ -93,14 +94,7 @@ export function roundTrip(port: number, data: Uint8Array): Promise<Uint8Array> {
     s.on("data", (c: Uint8Array) => chunks.push(c));
     s.on("end", () => {
       s.end();
-      const total = chunks.reduce((n, c) => n + c.length, 0);
-      const out = new Uint8Array(total);
-      let o = 0;
-      for (const c of chunks) {
-        out.set(c, o);
-        o += c.length;
-      }
-      resolve(out);
+      resolve(concatBytes(chunks));
     });
     s.on("error", reject);
   });
