@@ -3,9 +3,9 @@
  * connector/tunneler processes wired to it. Every program is a real `deno run` process.
  */
 import net from "node:net";
-import { initCa } from "../../controller/init_ca.ts";
 import { freePort } from "../support/ports.ts";
 import { type RunningProgram, startProgram } from "../support/process.ts";
+import { prepareController } from "../support/controller.ts";
 
 /** A running controller and what a test needs to drive it. */
 export interface Cluster {
@@ -67,58 +67,23 @@ export async function waitFor<T>(
 
 /** Starts a controller in `dir` (HEARTBEAT_INTERVAL=1s, OFFLINE_AFTER=3s unless `env` overrides). */
 export async function startCluster(dir: string, env: Record<string, string> = {}): Promise<Cluster> {
-  const { certPath, keyPath } = await initCa(`${dir}/ca`);
-  const adminToken = crypto.randomUUID();
-  const adminPort = freePort();
-  const adminUrl = `http://127.0.0.1:${adminPort}`;
-  const grpcAddr = `127.0.0.1:${freePort()}`;
+  const tc = await prepareController(dir, env);
+  const { caCert: certPath, grpcAddr } = tc;
   const running: RunningProgram[] = [];
-  const controllerEnv = {
-    ADMIN_AUTH_TOKEN: adminToken,
-    ADMIN_HTTP_ADDR: `127.0.0.1:${adminPort}`,
-    CONTROLLER_GRPC_ADDR: grpcAddr,
-    CONTROLLER_STATE_DIR: `${dir}/controller`,
-    INTERNAL_CA_CERT_FILE: certPath,
-    INTERNAL_CA_KEY_FILE: keyPath,
-    HEARTBEAT_INTERVAL: "1s",
-    OFFLINE_AFTER: "3s",
-    ...env,
-  };
-  const ready = async (p: RunningProgram) => {
-    await waitFor(
-      "the controller to be ready",
-      async () => {
-        const r = await fetch(`${adminUrl}/readyz`).catch(() => undefined);
-        await r?.body?.cancel();
-        return r?.ok ? true : undefined;
-      },
-      20_000,
-      100,
-      p,
-    );
-  };
-  const boot = (extra: Record<string, string> = {}) => {
-    const p = startProgram("controller", { args: ["serve"], env: { ...controllerEnv, ...extra } });
+  const boot = async (extra: Record<string, string> = {}) => {
+    const p = await tc.start(extra);
     running.push(p);
     return p;
   };
   const cluster: Cluster = {
     dir,
     caCert: certPath,
-    caKey: keyPath,
+    caKey: tc.caKey,
     grpcAddr,
-    adminUrl,
-    controller: boot(),
+    adminUrl: tc.adminUrl,
+    controller: await boot(),
     running,
-    async admin(method, path, body) {
-      const res = await fetch(adminUrl + path, {
-        method,
-        headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    },
+    admin: tc.admin,
     async token(role) {
       const r = await cluster.admin("POST", "/api/admin/tokens", { role });
       if (r.status !== 201 && r.status !== 200) {
@@ -157,8 +122,7 @@ export async function startCluster(dir: string, env: Record<string, string> = {}
       return cluster.controller.stop();
     },
     async startController(extra = {}) {
-      cluster.controller = boot(extra);
-      await ready(cluster.controller);
+      cluster.controller = await boot(extra);
     },
     async status(role, id) {
       const r = await cluster.admin("GET", `/api/admin/${role}/${id}`);
@@ -168,12 +132,6 @@ export async function startCluster(dir: string, env: Record<string, string> = {}
       await Promise.all([...running].reverse().map((p) => p.stop()));
     },
   };
-  try {
-    await ready(cluster.controller);
-  } catch (e) {
-    await cluster.close();
-    throw e;
-  }
   return cluster;
 }
 

@@ -2,10 +2,10 @@
  * Real processes and real TLS: controller, connector, tunneler on loopback.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { initCa } from "../../controller/init_ca.ts";
 import { freePort } from "../support/ports.ts";
 import { type RunningProgram, startProgram } from "../support/process.ts";
 import { tempDir } from "../support/paths.ts";
+import { prepareController } from "../support/controller.ts";
 import { echoServer, roundTrip } from "./_fixture.ts";
 
 const dec = new TextDecoder();
@@ -16,40 +16,9 @@ Deno.test("end to end: enroll, control plane, allowlist and resources, forwards,
   const running: RunningProgram[] = [];
   const echo = await echoServer();
   try {
-    const { certPath, keyPath } = await initCa(`${dir.path}/ca`);
-    const adminToken = crypto.randomUUID();
-    const adminUrl = `http://127.0.0.1:${freePort()}`;
-    const grpcAddr = `127.0.0.1:${freePort()}`;
-    const controller = startProgram("controller", {
-      args: ["serve"],
-      env: {
-        ADMIN_AUTH_TOKEN: adminToken,
-        ADMIN_HTTP_ADDR: adminUrl.slice(7),
-        CONTROLLER_GRPC_ADDR: grpcAddr,
-        CONTROLLER_STATE_DIR: `${dir.path}/controller`,
-        INTERNAL_CA_CERT_FILE: certPath,
-        INTERNAL_CA_KEY_FILE: keyPath,
-        HEARTBEAT_INTERVAL: "1s",
-        OFFLINE_AFTER: "3s",
-      },
-    });
-    running.push(controller);
-    const deadline = Date.now() + 20_000;
-    while (
-      !(await fetch(`${adminUrl}/readyz`).then(async (r) => (await r.body?.cancel(), r.ok), () => false))
-    ) {
-      if (Date.now() > deadline) throw new Error(controller.lines.join("\n"));
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const admin = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(adminUrl + path, {
-        method,
-        headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    };
+    const tc = await prepareController(dir.path);
+    const { grpcAddr, caCert: certPath, admin } = tc;
+    running.push(await tc.start());
     const token = async (role: string) =>
       (await admin("POST", "/api/admin/tokens", { role })).body.token as string;
 

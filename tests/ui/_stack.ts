@@ -2,9 +2,9 @@
  * The real programs the UI's browser tests drive: `postern-controller` (fresh CA and state in a
  * temp dir), `postern-ui` in front of it, and `postern-connector` processes on demand.
  */
-import { initCa } from "../../controller/init_ca.ts";
 import { freePort } from "../support/ports.ts";
 import { REPO_ROOT, type RunningProgram, startProgram } from "../support/process.ts";
+import { prepareController } from "../support/controller.ts";
 
 /** A running controller + UI. */
 export interface Stack {
@@ -36,40 +36,15 @@ export async function connectorAvailable(): Promise<boolean> {
 
 /** Starts controller and UI in `dir`. */
 export async function startStack(dir: string): Promise<Stack> {
-  const { certPath, keyPath } = await initCa(`${dir}/ca`);
-  const adminToken = crypto.randomUUID() + crypto.randomUUID();
-  const adminPort = freePort();
-  const grpcAddr = `127.0.0.1:${freePort()}`;
-  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  const tc = await prepareController(dir);
+  const { adminUrl, adminToken, grpcAddr, caCert: certPath } = tc;
   const running: RunningProgram[] = [];
   const stop = async () => {
     await Promise.all(running.reverse().map((p) => p.stop()));
   };
   try {
-    const controller = startProgram("controller", {
-      args: ["serve"],
-      env: {
-        ADMIN_AUTH_TOKEN: adminToken,
-        ADMIN_HTTP_ADDR: `127.0.0.1:${adminPort}`,
-        CONTROLLER_GRPC_ADDR: grpcAddr,
-        CONTROLLER_STATE_DIR: `${dir}/controller`,
-        INTERNAL_CA_CERT_FILE: certPath,
-        INTERNAL_CA_KEY_FILE: keyPath,
-        HEARTBEAT_INTERVAL: "1s",
-        OFFLINE_AFTER: "3s",
-      },
-    });
+    const controller = await tc.start();
     running.push(controller);
-    const deadline = Date.now() + 20_000;
-    while (true) {
-      const ok = await fetch(`${adminUrl}/readyz`).then(
-        async (r) => (await r.body?.cancel(), r.ok),
-        () => false,
-      );
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error(`controller not ready:\n${controller.lines.join("\n")}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
     const uiPort = freePort();
     const password = `pw-${crypto.randomUUID()}`;
     const ui = startProgram("ui", {
@@ -83,15 +58,7 @@ export async function startStack(dir: string): Promise<Stack> {
     });
     running.push(ui);
     await ui.waitForLine("listening on");
-    const admin: Stack["admin"] = async (method, path, body) => {
-      const res = await fetch(adminUrl + path, {
-        method,
-        headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    };
+    const admin = tc.admin;
     return {
       adminUrl,
       adminToken,

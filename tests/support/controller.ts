@@ -1,0 +1,79 @@
+/**
+ * A controller for real-process tests: a fresh CA and state in `dir`, loopback ports, the admin
+ * API client, and a readiness wait. The agent and UI harnesses build on it.
+ */
+import { initCa } from "../../controller/init_ca.ts";
+import { freePort } from "./ports.ts";
+import { type RunningProgram, startProgram } from "./process.ts";
+
+/** A prepared (not yet started) controller. */
+export interface TestController {
+  caCert: string;
+  caKey: string;
+  grpcAddr: string;
+  adminUrl: string;
+  adminToken: string;
+  /** Calls the admin API with the admin token; the body is parsed JSON (undefined when empty). */
+  // deno-lint-ignore no-explicit-any
+  admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** Starts `postern-controller serve` (plus `extra` env) and waits for /readyz. */
+  start(extra?: Record<string, string>): Promise<RunningProgram>;
+}
+
+/**
+ * Prepares a controller in `dir`: HEARTBEAT_INTERVAL=1s and OFFLINE_AFTER=3s unless `env`
+ * overrides them.
+ */
+export async function prepareController(
+  dir: string,
+  env: Record<string, string> = {},
+): Promise<TestController> {
+  const { certPath, keyPath } = await initCa(`${dir}/ca`);
+  const adminToken = crypto.randomUUID() + crypto.randomUUID();
+  const adminPort = freePort();
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  const grpcAddr = `127.0.0.1:${freePort()}`;
+  const controllerEnv = {
+    ADMIN_AUTH_TOKEN: adminToken,
+    ADMIN_HTTP_ADDR: `127.0.0.1:${adminPort}`,
+    CONTROLLER_GRPC_ADDR: grpcAddr,
+    CONTROLLER_STATE_DIR: `${dir}/controller`,
+    INTERNAL_CA_CERT_FILE: certPath,
+    INTERNAL_CA_KEY_FILE: keyPath,
+    HEARTBEAT_INTERVAL: "1s",
+    OFFLINE_AFTER: "3s",
+    ...env,
+  };
+  return {
+    caCert: certPath,
+    caKey: keyPath,
+    grpcAddr,
+    adminUrl,
+    adminToken,
+    async admin(method, path, body) {
+      const res = await fetch(adminUrl + path, {
+        method,
+        headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    },
+    async start(extra = {}) {
+      const controller = startProgram("controller", { args: ["serve"], env: { ...controllerEnv, ...extra } });
+      const deadline = Date.now() + 20_000;
+      while (true) {
+        const ok = await fetch(`${adminUrl}/readyz`).then(
+          async (r) => (await r.body?.cancel(), r.ok),
+          () => false,
+        );
+        if (ok) return controller;
+        if (Date.now() > deadline) {
+          await controller.stop();
+          throw new Error(`controller not ready after 20 s; output:\n${controller.lines.join("\n")}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+  };
+}
