@@ -28,8 +28,13 @@ export interface Splice {
 
 /** TLS → plain: the TLS reader pauses while more than this is queued for the plain side. */
 const QUEUE_HIGH = 1024 * 1024;
-/** plain → TLS: read buffers, each reused once the TLS socket has taken its bytes. */
+/**
+ * plain → TLS: read buffers, made when needed and reused once the TLS socket has taken their
+ * bytes. The first is small, so that an idle tunnel (a shell, a database session) holds 16 KiB;
+ * the others are made only while the tunnel is busy.
+ */
 const READ_BUFFERS = 8;
+const FIRST_READ_BUFFER_BYTES = 16 * 1024;
 const READ_BUFFER_BYTES = 64 * 1024;
 
 /** Pipes `tls` ⇄ `conn` until both directions have ended or either side fails. */
@@ -98,7 +103,8 @@ export function splice(tls: TLSSocket, conn: Deno.Conn, opts: SpliceOptions = {}
   });
 
   // plain → TLS. A buffer goes back to the pool when the TLS socket has taken its bytes.
-  const free = Array.from({ length: READ_BUFFERS }, () => new Uint8Array(READ_BUFFER_BYTES));
+  const free: Uint8Array[] = [new Uint8Array(FIRST_READ_BUFFER_BYTES)];
+  let made = 1;
   let needDrain = false;
   let wake: (() => void) | undefined;
   const signal = () => {
@@ -113,6 +119,10 @@ export function splice(tls: TLSSocket, conn: Deno.Conn, opts: SpliceOptions = {}
   tls.once("close", signal);
   (async () => {
     while (!closing && !tls.destroyed) {
+      if (free.length === 0 && made < READ_BUFFERS) {
+        free.push(new Uint8Array(READ_BUFFER_BYTES));
+        made++;
+      }
       if (free.length === 0 || needDrain) {
         await new Promise<void>((r) => wake = r);
         continue;
