@@ -66,14 +66,7 @@ function socketBelow(start: unknown): PeerSocket | undefined {
 export function presentedCertificateDer(call: AuthCall): Uint8Array | undefined {
   const verified = peerCertificateDer(call);
   if (verified) return verified;
-  const socket = callSocket(call);
-  if (!socket) {
-    throw new Error(
-      "cannot read the client certificate: the grpc-js server call layout changed (see shared/grpc/peer.ts)",
-    );
-  }
-  const raw = socket.getPeerCertificate()?.raw;
-  return raw && raw.length > 0 ? new Uint8Array(raw) : undefined;
+  return presentedOn(callSocket(call));
 }
 
 /**
@@ -84,7 +77,11 @@ export function presentedCertificateDer(call: AuthCall): Uint8Array | undefined 
  * @throws {Error} when the socket cannot be found (a grpc-js layout change)
  */
 export function interceptedCertificateDer(call: object): Uint8Array | undefined {
-  const socket = socketBelow(call);
+  return presentedOn(socketBelow(call));
+}
+
+/** DER of the certificate presented on `socket`; throws when the socket was not found. */
+function presentedOn(socket: PeerSocket | undefined): Uint8Array | undefined {
   if (!socket) {
     throw new Error(
       "cannot read the client certificate: the grpc-js server call layout changed (see shared/grpc/peer.ts)",
