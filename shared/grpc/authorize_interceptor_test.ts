@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
 import { makeTestPki } from "../pki/testing.ts";
 import { EnrollmentService, type EnrollResponse } from "../proto/gen/postern/v1/enrollment_pb.ts";
 import { type InterceptorRefusal, type MethodPolicy, roleInterceptor } from "./authorize_interceptor.ts";
-import { channelCredentials, channelOptions, serverCredentials, serverOptions } from "./credentials.ts";
+import { channelCredentials, serverCredentials, serverOptions } from "./credentials.ts";
 import { SvidSource } from "./svid_source.ts";
+import { callForSpiffeId } from "./testing.ts";
 
 const TD = "postern.internal";
 const ENROLL = "/postern.v1.Enrollment/Enroll";
@@ -33,27 +33,9 @@ async function start(policies: Record<string, MethodPolicy>) {
   return { pki, server, port, handled, refusals };
 }
 
+/** Calls `path` with `source`'s credentials; resolves with what the handler answered. */
 function call(port: number, path: string, source: SvidSource): Promise<string> {
-  const Client = grpc.makeGenericClientConstructor({}, "Enrollment");
-  const client = new Client(
-    `127.0.0.1:${port}`,
-    channelCredentials(source, { trustDomain: TD }),
-    channelOptions(),
-  );
-  return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(
-      path,
-      () => Buffer.alloc(0),
-      (b: Buffer) => b,
-      {},
-      { deadline: Date.now() + 5_000 },
-      (err: grpc.ServiceError | null, value?: Buffer) => {
-        client.close();
-        if (err) return reject(err);
-        resolve(EnrollmentService.enroll.responseDeserialize(value!).svid!.spiffeId);
-      },
-    );
-  });
+  return callForSpiffeId(port, channelCredentials(source, { trustDomain: TD }), path);
 }
 
 const POLICIES: Record<string, MethodPolicy> = {

@@ -1,21 +1,15 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
-import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
 import { createCa } from "../pki/ca.ts";
 import { createCsr } from "../pki/csr.ts";
 import { issueSvid } from "../pki/issue.ts";
 import { exportPrivateKeyPem, generateKeyPair } from "../pki/keys.ts";
 import { EnrollmentService, type EnrollResponse } from "../proto/gen/postern/v1/enrollment_pb.ts";
-import {
-  channelCredentials,
-  channelOptions,
-  checkSpiffeSan,
-  serverCredentials,
-  serverOptions,
-} from "./credentials.ts";
+import { channelCredentials, checkSpiffeSan, serverCredentials, serverOptions } from "./credentials.ts";
 import { peerCertificateDer } from "./peer.ts";
 import { SvidSource } from "./svid_source.ts";
+import { callForSpiffeId } from "./testing.ts";
 import { explainTlsError } from "./tls_errors.ts";
 
 const TD = "postern.internal";
@@ -57,34 +51,18 @@ async function startServer(source: SvidSource) {
   return { server, port };
 }
 
-function enroll(port: number, creds: grpc.ChannelCredentials): Promise<string> {
-  const Client = grpc.makeGenericClientConstructor(EnrollmentService, "Enrollment");
-  const client = new Client(`127.0.0.1:${port}`, creds, channelOptions());
-  return new Promise<string>((resolve, reject) => {
-    client.makeUnaryRequest(
-      "/postern.v1.Enrollment/Enroll",
-      () => Buffer.alloc(0),
-      (b: Buffer) => b,
-      {},
-      { deadline: Date.now() + 5_000 },
-      (err: grpc.ServiceError | null, value?: Buffer) => {
-        client.close();
-        if (err) return reject(err);
-        resolve(EnrollmentService.enroll.responseDeserialize(value!).svid!.spiffeId);
-      },
-    );
-  });
-}
-
 Deno.test("serverCredentials() serves callers with and without a client certificate", async () => {
   const { ca, certPem: caPem } = await createCa();
   const source = new SvidSource(caPem, await svid(ca, `spiffe://${TD}/controller/c1`));
   const { server, port } = await startServer(source);
   try {
-    const anonymous = await enroll(port, channelCredentials(new SvidSource(caPem), { trustDomain: TD }));
+    const anonymous = await callForSpiffeId(
+      port,
+      channelCredentials(new SvidSource(caPem), { trustDomain: TD }),
+    );
     assert.equal(anonymous, "anonymous");
     const agent = new SvidSource(caPem, await svid(ca, `spiffe://${TD}/connector/a1`));
-    assert.match(await enroll(port, channelCredentials(agent, { trustDomain: TD })), /^peer:\d+$/);
+    assert.match(await callForSpiffeId(port, channelCredentials(agent, { trustDomain: TD })), /^peer:\d+$/);
   } finally {
     server.forceShutdown();
   }
@@ -97,15 +75,15 @@ Deno.test("channelCredentials() refuses a server from another CA, another domain
   const { server, port } = await startServer(source);
   try {
     await assert.rejects(
-      enroll(port, channelCredentials(new SvidSource(otherCaPem), { trustDomain: TD })),
+      callForSpiffeId(port, channelCredentials(new SvidSource(otherCaPem), { trustDomain: TD })),
       (e: Error) => explainTlsError(e.message).startsWith("x509: certificate signed by unknown authority"),
     );
     await assert.rejects(
-      enroll(port, channelCredentials(new SvidSource(caPem), { trustDomain: TD })),
+      callForSpiffeId(port, channelCredentials(new SvidSource(caPem), { trustDomain: TD })),
       /unexpected SPIFFE role: expected controller, got "connector"/,
     );
     await assert.rejects(
-      enroll(
+      callForSpiffeId(
         port,
         channelCredentials(new SvidSource(caPem), { trustDomain: "other.internal", role: "connector" }),
       ),
@@ -122,9 +100,9 @@ Deno.test("SvidSource.update() makes new handshakes use the new server certifica
   const { server, port } = await startServer(source);
   try {
     const creds = () => channelCredentials(new SvidSource(caPem), { trustDomain: TD });
-    await assert.rejects(enroll(port, creds()), /unexpected SPIFFE role/);
+    await assert.rejects(callForSpiffeId(port, creds()), /unexpected SPIFFE role/);
     source.update({ svid: await svid(ca, `spiffe://${TD}/controller/after`) });
-    assert.equal(await enroll(port, creds()), "anonymous");
+    assert.equal(await callForSpiffeId(port, creds()), "anonymous");
   } finally {
     server.forceShutdown();
   }

@@ -1,6 +1,5 @@
 import "reflect-metadata";
 import assert from "node:assert/strict";
-import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
 import { createCa } from "../pki/ca.ts";
 import { createCsr } from "../pki/csr.ts";
@@ -8,9 +7,10 @@ import { issueSvid } from "../pki/issue.ts";
 import { exportPrivateKeyPem, generateKeyPair } from "../pki/keys.ts";
 import { parseCertificate } from "../pki/verify.ts";
 import { EnrollmentService, type EnrollResponse } from "../proto/gen/postern/v1/enrollment_pb.ts";
-import { channelCredentials, channelOptions, serverCredentials, serverOptions } from "./credentials.ts";
+import { channelCredentials, serverCredentials, serverOptions } from "./credentials.ts";
 import { peerCertificateDer, presentedCertificateDer } from "./peer.ts";
 import { SvidSource } from "./svid_source.ts";
+import { callForSpiffeId } from "./testing.ts";
 
 const TD = "postern.internal";
 type Ca = Awaited<ReturnType<typeof createCa>>["ca"];
@@ -47,23 +47,7 @@ async function startServer(source: SvidSource, interceptors: grpc.ServerIntercep
 }
 
 function ask(port: number, caPem: string, client?: { certPem: string; keyPem: string }): Promise<string> {
-  const Client = grpc.makeGenericClientConstructor(EnrollmentService, "Enrollment");
-  const creds = channelCredentials(new SvidSource(caPem, client), { trustDomain: TD });
-  const c = new Client(`127.0.0.1:${port}`, creds, channelOptions());
-  return new Promise<string>((resolve, reject) => {
-    c.makeUnaryRequest(
-      "/postern.v1.Enrollment/Enroll",
-      () => Buffer.alloc(0),
-      (b: Buffer) => b,
-      {},
-      { deadline: Date.now() + 5_000 },
-      (err: grpc.ServiceError | null, value?: Buffer) => {
-        c.close();
-        if (err) return reject(err);
-        resolve(EnrollmentService.enroll.responseDeserialize(value!).svid!.spiffeId);
-      },
-    );
-  });
+  return callForSpiffeId(port, channelCredentials(new SvidSource(caPem, client), { trustDomain: TD }));
 }
 
 const passThrough: grpc.ServerInterceptor = (_desc, call) => new grpc.ServerInterceptingCall(call);
