@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type tls from "node:tls";
 import { concatBytes } from "../bytes.ts";
 import { splice } from "./splice.ts";
-import { connPair, readAll, tlsPair, writeAll } from "./testing_sockets.ts";
+import { connPair, flood, readAll, tlsPair, writeAll } from "./testing_sockets.ts";
 
 /**
  * app (Deno.Conn) ⇄ [conn ⇄ splice ⇄ tls.server] ⇄ tls.client (the far end of the tunnel).
@@ -58,18 +58,13 @@ Deno.test("splice() carries 8 MiB each way, passes each half-close on, counts by
 Deno.test("splice() holds the far sender back while the plain side does not read", async () => {
   const t = await splicedTunnel();
   try {
-    let sent = 0;
-    const chunk = new Uint8Array(64 * 1024);
-    const pump = () => {
-      while (sent < 512 * 1024 * 1024 && !t.far.destroyed) {
-        sent += chunk.length;
-        if (!t.far.write(chunk)) return void t.far.once("drain", pump);
-      }
-    };
-    pump();
+    const progress = flood(t.far, 512 * 1024 * 1024);
     await new Promise((r) => setTimeout(r, 1_000));
     // Socket buffers plus the splice's 1 MiB queue; without backpressure it would be all 512.
-    assert.ok(sent < 48 * 1024 * 1024, `${sent} bytes went out towards an app that reads nothing`);
+    assert.ok(
+      progress.sent < 48 * 1024 * 1024,
+      `${progress.sent} bytes went out towards an app that reads nothing`,
+    );
     assert.ok(t.s.bytesToConn < 48 * 1024 * 1024);
   } finally {
     t.close();

@@ -1,26 +1,29 @@
 /**
  * Connected socket pairs on loopback for the data-path tests: real TLS (node:tls, both ends
- * repaired as the agents do) and plain Deno TCP.
+ * repaired as the agents do) and plain Deno TCP; and a writer that floods a socket.
  * @module
  */
 import assert from "node:assert/strict";
 import tls from "node:tls";
 import type { AddressInfo } from "node:net";
-import { makeTestPki } from "../pki/testing.ts";
+import { makeTestPki, type TestPki } from "../pki/testing.ts";
 import { repairTlsFlow } from "./tls_flow_repair.ts";
 import { concatBytes } from "../bytes.ts";
 
-const pki = await makeTestPki();
-const serverSvid = await pki.issue("connector", "c1", { ipSans: ["127.0.0.1"] });
+/** The TLS server's certificate, made on first use (flood() needs none). */
+let serverSvid: ReturnType<TestPki["issue"]> | undefined;
+const serverCertificate = () =>
+  serverSvid ??= makeTestPki().then((pki) => pki.issue("connector", "c1", { ipSans: ["127.0.0.1"] }));
 
 /** One TLS connection; `close()` destroys both ends and the listener. */
 export async function tlsPair(): Promise<
   { server: tls.TLSSocket; client: tls.TLSSocket; close: () => void }
 > {
+  const svid = await serverCertificate();
   let accepted!: (s: tls.TLSSocket) => void;
   const serverSide = new Promise<tls.TLSSocket>((r) => accepted = r);
   const listener = tls.createServer(
-    { cert: serverSvid.certPem, key: serverSvid.keyPem, allowHalfOpen: true } as tls.TlsOptions,
+    { cert: svid.certPem, key: svid.keyPem, allowHalfOpen: true } as tls.TlsOptions,
     (s) => {
       assert.equal(repairTlsFlow(s), true);
       accepted(s);
@@ -71,4 +74,33 @@ export async function readAll(conn: Deno.Conn): Promise<Uint8Array> {
 /** Writes all of `data` to `conn`. */
 export async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
   for (let off = 0; off < data.length;) off += await conn.write(data.subarray(off));
+}
+
+/** What flood() writes to. */
+interface FloodTarget {
+  readonly destroyed: boolean;
+  write(chunk: Uint8Array): boolean;
+  once(event: "drain", listener: () => void): unknown;
+  end(): unknown;
+}
+
+/**
+ * Writes `chunk` to `socket` as fast as it takes it (waiting for 'drain' whenever write()
+ * says so) until `totalBytes` are out, then ends it. Returns a live count of what was written.
+ */
+export function flood(
+  socket: FloodTarget,
+  totalBytes: number,
+  chunk: Uint8Array = new Uint8Array(64 * 1024),
+): { sent: number } {
+  const progress = { sent: 0 };
+  const pump = () => {
+    while (progress.sent < totalBytes && !socket.destroyed) {
+      progress.sent += chunk.length;
+      if (!socket.write(chunk)) return void socket.once("drain", pump);
+    }
+    if (!socket.destroyed) socket.end();
+  };
+  pump();
+  return progress;
 }

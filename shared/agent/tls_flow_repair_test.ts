@@ -1,22 +1,7 @@
 import assert from "node:assert/strict";
 import type tls from "node:tls";
 import { repairTlsFlow } from "./tls_flow_repair.ts";
-import { tlsPair } from "./testing_sockets.ts";
-
-/** Writes MiB mebibytes to `s` as fast as it takes them, then ends it; returns a live count. */
-function flood(s: tls.TLSSocket, mib: number): { sent: number } {
-  const progress = { sent: 0 };
-  const chunk = new Uint8Array(64 * 1024);
-  const pump = () => {
-    while (progress.sent < mib * 1024 * 1024) {
-      progress.sent += chunk.length;
-      if (!s.write(chunk)) return void s.once("drain", pump);
-    }
-    s.end();
-  };
-  pump();
-  return progress;
-}
+import { flood, tlsPair } from "./testing_sockets.ts";
 
 /** Reads `s`, pausing for a millisecond after about one chunk in five; resolves at 'end'. */
 function readWithPauses(s: tls.TLSSocket, timeoutMs: number): Promise<number> {
@@ -43,7 +28,7 @@ for (const receiver of ["server", "client"] as const) {
   Deno.test(`a paused ${receiver} TLS socket stops its peer from sending (TCP backpressure)`, async () => {
     const pair = await tlsPair();
     try {
-      const progress = flood(pair[sender], 1024);
+      const progress = flood(pair[sender], 1024 * 1024 * 1024);
       await new Promise((r) => pair[receiver].once("data", r));
       pair[receiver].pause();
       await new Promise((r) => setTimeout(r, 1_000));
@@ -61,7 +46,7 @@ for (const receiver of ["server", "client"] as const) {
       const pair = await tlsPair();
       try {
         const reading = readWithPauses(pair[receiver], 10_000);
-        flood(pair[sender], 32);
+        flood(pair[sender], 32 * 1024 * 1024);
         assert.equal(await reading, 32 * 1024 * 1024, `run ${run}`);
       } finally {
         pair.close();

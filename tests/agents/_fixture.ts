@@ -1,6 +1,7 @@
 /** Test helpers: an in-process connector listener and tunneler forwarder on loopback. */
 import net from "node:net";
 import { concatBytes } from "../../shared/bytes.ts";
+import { flood } from "../../shared/agent/testing_sockets.ts";
 import { makeTestPki, type TestPki } from "../../shared/pki/testing.ts";
 import { AgentCredentials } from "../../shared/agent/credentials.ts";
 import { TunnelListener } from "../../connector/listener.ts";
@@ -95,6 +96,37 @@ export function roundTrip(port: number, data: Uint8Array): Promise<Uint8Array> {
     s.on("end", () => {
       s.end();
       resolve(concatBytes(chunks));
+    });
+    s.on("error", reject);
+  });
+}
+
+/**
+ * Sends `total` bytes of a fixed pattern to 127.0.0.1:port and half-closes; counts what comes
+ * back until the end and checks it against the pattern (an echo returns it offset-aligned).
+ */
+export async function bulk(
+  port: number,
+  total: number,
+): Promise<{ received: number; ok: boolean; ms: number }> {
+  return await new Promise((resolve, reject) => {
+    const chunk = new Uint8Array(256 * 1024);
+    for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 7 + 3) & 0xff;
+    let received = 0;
+    let ok = true;
+    const start = performance.now();
+    const s = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true }, () => flood(s, total, chunk));
+    s.on("data", (c: Uint8Array) => {
+      // Check the pattern where the echo returns it (offset-aligned).
+      for (let i = 0; i < c.length; i += 4093) {
+        const pos = (received + i) % chunk.length;
+        if (received + i < total && c[i] !== chunk[pos]) ok = false;
+      }
+      received += c.length;
+    });
+    s.on("end", () => {
+      s.end();
+      resolve({ received, ok, ms: performance.now() - start });
     });
     s.on("error", reject);
   });

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { echoServer, rig, roundTrip } from "./_fixture.ts";
+import { bulk, echoServer, rig, roundTrip } from "./_fixture.ts";
 
 const dec = new TextDecoder();
 
@@ -17,41 +17,6 @@ Deno.test("forward carries bytes both ways and the half-close reply arrives", as
     await echo.close();
   }
 });
-
-async function bulk(port: number, total: number): Promise<{ received: number; ok: boolean; ms: number }> {
-  const net = await import("node:net");
-  return await new Promise((resolve, reject) => {
-    const chunk = new Uint8Array(256 * 1024);
-    for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 7 + 3) & 0xff;
-    let received = 0;
-    let ok = true;
-    const start = performance.now();
-    const s = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true }, () => {
-      let sent = 0;
-      const write = () => {
-        while (sent < total) {
-          sent += chunk.length;
-          if (!s.write(chunk)) return void s.once("drain", write);
-        }
-        s.end();
-      };
-      write();
-    });
-    s.on("data", (c: Uint8Array) => {
-      // Check the pattern where the echo returns it (offset-aligned).
-      for (let i = 0; i < c.length; i += 4093) {
-        const pos = (received + i) % chunk.length;
-        if (received + i < total && c[i] !== chunk[pos]) ok = false;
-      }
-      received += c.length;
-    });
-    s.on("end", () => {
-      s.end();
-      resolve({ received, ok, ms: performance.now() - start });
-    });
-    s.on("error", reject);
-  });
-}
 
 Deno.test("forward moves 256 MiB both ways intact", async () => {
   const echo = await echoServer();

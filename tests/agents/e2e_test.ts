@@ -6,7 +6,7 @@ import { freePort } from "../support/ports.ts";
 import { type RunningProgram, startProgram } from "../support/process.ts";
 import { tempDir } from "../support/paths.ts";
 import { prepareController } from "../support/controller.ts";
-import { echoServer, roundTrip } from "./_fixture.ts";
+import { bulk, echoServer, roundTrip } from "./_fixture.ts";
 
 const dec = new TextDecoder();
 const enc = new TextEncoder();
@@ -98,28 +98,9 @@ Deno.test("end to end: enroll, control plane, allowlist and resources, forwards,
 
     if (Deno.env.get("POSTERN_MEASURE") === "1") {
       // POSTERN_MEASURE_MIB (default 256) echoed through the real tunneler and connector processes (echo server drains it back).
-      const net = await import("node:net");
       const mib = Number(Deno.env.get("POSTERN_MEASURE_MIB") ?? "256");
       const total = mib * 1024 * 1024;
-      const chunk = new Uint8Array(256 * 1024);
-      const start = performance.now();
-      let received = 0;
-      await new Promise<void>((resolve) => {
-        const s = net.connect({ host: "127.0.0.1", port: fwdPort, allowHalfOpen: true }, () => {
-          let sent = 0;
-          const write = () => {
-            while (sent < total) {
-              sent += chunk.length;
-              if (!s.write(chunk)) return void s.once("drain", write);
-            }
-            s.end();
-          };
-          write();
-        });
-        s.on("data", (c: Uint8Array) => (received += c.length));
-        s.on("end", () => (s.end(), resolve()));
-      });
-      const ms = performance.now() - start;
+      const { received, ms } = await bulk(fwdPort, total);
       console.log(
         `${mib} MiB echoed through real tunneler+connector: ${ms.toFixed(0)} ms, ${
           (mib / (ms / 1000)).toFixed(0)
