@@ -4,21 +4,13 @@ import { Presence } from "./presence.ts";
 import { AgentStore, type RecordChange, UPDATE_BATCH } from "./registry/agents.ts";
 import { EventLog } from "./registry/events.ts";
 import type { AgentRecord } from "./registry/types.ts";
+import { connectorRecord } from "./registry/testing.ts";
 
 const quiet = createLogger({ write: () => {} });
 
+/** Connector `id`, enrolled at `now` with an hour-long certificate. */
 function record(id: string, now: number): AgentRecord {
-  return {
-    role: "connector",
-    id,
-    spiffeId: `spiffe://postern.internal/connector/${id}`,
-    privateIp: "10.0.0.1",
-    version: "1",
-    connectorId: "",
-    enrolledAt: now,
-    certExpiresAt: now + 3_600_000,
-    serials: ["aa"],
-  };
+  return connectorRecord(id, { enrolledAt: now, certExpiresAt: now + 3_600_000 });
 }
 
 /** Counts last_seen writes (records) and KV commits; `gate` can hold every write back. */

@@ -1,31 +1,17 @@
 import { assertEquals } from "../_assert_test_util.ts";
 import { AgentStore, UPDATE_BATCH } from "./agents.ts";
+import { connectorRecord } from "./testing.ts";
 import type { AgentRecord } from "./types.ts";
-
-function rec(id: string, extra: Partial<AgentRecord> = {}): AgentRecord {
-  return {
-    role: "connector",
-    id,
-    spiffeId: `spiffe://postern.internal/connector/${id}`,
-    privateIp: "10.0.0.1",
-    version: "1",
-    connectorId: "",
-    enrolledAt: 0,
-    certExpiresAt: 1,
-    serials: ["aa"],
-    ...extra,
-  };
-}
 
 Deno.test("AgentStore.listCached: own writes at once, another controller's writes within listMaxAgeMs", async () => {
   const kv = await Deno.openKv(":memory:");
   try {
     let now = 0;
     const store = new AgentStore(kv, () => now, 2000);
-    await kv.set(["agents", "connector", "c1"], rec("c1"));
+    await kv.set(["agents", "connector", "c1"], connectorRecord("c1"));
     assertEquals((await store.listCached("connector")).map((r) => r.id), ["c1"]);
     // another controller (same KV, not through this store): not seen until the copy is too old
-    await kv.set(["agents", "connector", "c2"], rec("c2"));
+    await kv.set(["agents", "connector", "c2"], connectorRecord("c2"));
     now += 1999;
     assertEquals((await store.listCached("connector")).map((r) => r.id), ["c1"]);
     // this store's own writes are seen at once
@@ -51,7 +37,7 @@ Deno.test("AgentStore.updateMany: batches per commit, never overwrites a concurr
   try {
     const store = new AgentStore(kv);
     const n = 2 * UPDATE_BATCH + 7;
-    for (let i = 0; i < n; i++) await kv.set(["agents", "connector", `c${i}`], rec(`c${i}`));
+    for (let i = 0; i < n; i++) await kv.set(["agents", "connector", `c${i}`], connectorRecord(`c${i}`));
     const commits = await store.updateMany([
       ...Array.from({ length: n }, (_, i) => ({
         role: "connector" as const,
