@@ -6,6 +6,7 @@ import { makeTestPki, type TestPki } from "../../shared/pki/testing.ts";
 import { AgentCredentials } from "../../shared/agent/credentials.ts";
 import { TunnelListener } from "../../connector/listener.ts";
 import { Forwarder } from "../../tunneler/forwards.ts";
+import type { DialOptions } from "../../tunneler/dialer.ts";
 import { parseForwards } from "../../tunneler/config.ts";
 import { createLogger, type Logger } from "../../shared/log/logger.ts";
 
@@ -38,6 +39,8 @@ export interface Rig {
   listener: TunnelListener;
   forwarder: Forwarder;
   connectorPort: number;
+  /** How to dial the connector, as `creds` (the tunneler's by default). */
+  dial(creds?: AgentCredentials): DialOptions;
   connectorLog: string[];
   tunnelerLog: string[];
   close(): Promise<void>;
@@ -66,10 +69,13 @@ export async function rig(opts: {
   const listener = new TunnelListener({ creds: connectorCreds, trustDomain: TD, log: cl.log });
   listener.setPolicy(opts.allow === false ? [] : ["t1"], opts.resources);
   const connectorPort = await listener.listen("127.0.0.1", 0);
-  const forwarder = new Forwarder(
-    () => ({ creds: tunnelerCreds, trustDomain: TD, host: "127.0.0.1", port: connectorPort }),
-    tl.log,
-  );
+  const dial = (creds = tunnelerCreds): DialOptions => ({
+    creds,
+    trustDomain: TD,
+    host: "127.0.0.1",
+    port: connectorPort,
+  });
+  const forwarder = new Forwarder(() => dial(), tl.log);
   await forwarder.start(parseForwards(opts.forwards));
   return {
     pki,
@@ -78,6 +84,7 @@ export async function rig(opts: {
     listener,
     forwarder,
     connectorPort,
+    dial,
     connectorLog: cl.lines,
     tunnelerLog: tl.lines,
     async close() {

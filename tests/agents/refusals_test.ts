@@ -2,7 +2,7 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { AgentCredentials } from "../../shared/agent/credentials.ts";
 import { dialConnector } from "../../tunneler/dialer.ts";
-import { echoServer, rig, roundTrip, TD } from "./_fixture.ts";
+import { echoServer, rig, roundTrip } from "./_fixture.ts";
 
 const dec = new TextDecoder();
 const enc = new TextEncoder();
@@ -42,7 +42,7 @@ Deno.test("tunneler outside the allowlist is refused (3.3), then admitted after 
     allow: false,
   });
   try {
-    const dial = { creds: r.tunnelerCreds, trustDomain: TD, host: "127.0.0.1", port: r.connectorPort };
+    const dial = r.dial();
     assertEquals(await refusal(dialConnector(dial, open(`127.0.0.1:${echo.port}`))), "tunneler not allowed");
     ok(r.connectorLog.some((l) => l.includes("tunneler not allowed")));
     r.listener.setPolicy(["t1"], [`127.0.0.1:${echo.port}`]);
@@ -61,7 +61,7 @@ Deno.test("refused tunnelers leave no session behind on the connector", async ()
     allow: false,
   });
   try {
-    const dial = { creds: r.tunnelerCreds, trustDomain: TD, host: "127.0.0.1", port: r.connectorPort };
+    const dial = r.dial();
     for (let i = 0; i < 5; i++) {
       assertEquals(
         await refusal(dialConnector(dial, open(`127.0.0.1:${echo.port}`))),
@@ -86,7 +86,7 @@ Deno.test("allowlist removal ends a live session", async () => {
     resources: [`127.0.0.1:${echo.port}`],
   });
   try {
-    const dial = { creds: r.tunnelerCreds, trustDomain: TD, host: "127.0.0.1", port: r.connectorPort };
+    const dial = r.dial();
     const { socket } = await dialConnector(dial, open(`127.0.0.1:${echo.port}`));
     const closed = new Promise<void>((res) => {
       socket.once("end", () => res());
@@ -105,7 +105,7 @@ Deno.test("allowlist removal ends a live session", async () => {
 Deno.test("tunneler refuses a connector certificate without the dialed IP (2.2)", async () => {
   const r = await rig({ forwards: "", resources: [], connectorIps: [] });
   try {
-    const dial = { creds: r.tunnelerCreds, trustDomain: TD, host: "127.0.0.1", port: r.connectorPort };
+    const dial = r.dial();
     assertEquals(
       await refusal(dialConnector(dial, open("127.0.0.1:1"))),
       "x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs",
@@ -120,7 +120,7 @@ Deno.test("a peer from another CA is refused with unknown authority on both side
   const other = await makeTestPki();
   try {
     const stranger = new AgentCredentials(await other.issue("tunneler", "t1"), r.pki.bundle);
-    const dial = { creds: stranger, trustDomain: TD, host: "127.0.0.1", port: r.connectorPort };
+    const dial = r.dial(stranger);
     ok((await refusal(dialConnector(dial, open("127.0.0.1:1")))).includes("connector closed the connection"));
     await new Promise((res) => setTimeout(res, 50));
     ok(
@@ -128,7 +128,7 @@ Deno.test("a peer from another CA is refused with unknown authority on both side
       r.connectorLog.join("\n"),
     );
     const fooled = new AgentCredentials(r.tunnelerCreds.svid, other.bundle);
-    const dial2 = { creds: fooled, trustDomain: TD, host: "127.0.0.1", port: r.connectorPort };
+    const dial2 = r.dial(fooled);
     assertEquals(
       await refusal(dialConnector(dial2, open("127.0.0.1:1"))),
       "x509: certificate signed by unknown authority",
@@ -144,19 +144,14 @@ Deno.test("wrong role and wrong trust domain are refused (2.3)", async () => {
     const asConnector = new AgentCredentials(await r.pki.issue("connector", "t1"), r.pki.bundle);
     await refusal(
       dialConnector(
-        { creds: asConnector, trustDomain: TD, host: "127.0.0.1", port: r.connectorPort },
+        r.dial(asConnector),
         open("x:1"),
       ),
     );
     await new Promise((res) => setTimeout(res, 50));
     ok(r.connectorLog.some((l) => l.includes("unexpected SPIFFE role")), r.connectorLog.join("\n"));
     const msg = await refusal(
-      dialConnector({
-        creds: r.tunnelerCreds,
-        trustDomain: "other.example",
-        host: "127.0.0.1",
-        port: r.connectorPort,
-      }, open("x:1")),
+      dialConnector({ ...r.dial(), trustDomain: "other.example" }, open("x:1")),
     );
     ok(msg.includes("SPIFFE trust domain mismatch"), msg);
   } finally {
