@@ -119,11 +119,11 @@ export function splice(tls: TLSSocket, conn: Deno.Conn, opts: SpliceOptions = {}
   tls.once("close", signal);
   (async () => {
     while (!closing && !tls.destroyed) {
-      if (free.length === 0 && made < READ_BUFFERS) {
+      if (!needDrain && free.length === 0 && made < READ_BUFFERS) {
         free.push(new Uint8Array(READ_BUFFER_BYTES));
         made++;
       }
-      if (free.length === 0 || needDrain) {
+      if (needDrain || free.length === 0) {
         await new Promise<void>((r) => wake = r);
         continue;
       }
