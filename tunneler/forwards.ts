@@ -8,23 +8,17 @@ import { dialConnector, type DialOptions } from "./dialer.ts";
 import type { Logger } from "../shared/log/logger.ts";
 import type { Forward } from "./config.ts";
 
-/** Counters of all forwards. */
-export interface ForwardStats {
-  active: number;
-  bytesIn: number;
-  bytesOut: number;
-  refused: number;
-}
-
 /** The running forwards. */
 export class Forwarder {
   readonly #listeners: Deno.TcpListener[] = [];
   /** Accepted connections: their splice once the tunnel is up, null while it is being dialed. */
   readonly #locals = new Map<Deno.Conn, Splice | null>();
-  readonly stats: ForwardStats = { active: 0, bytesIn: 0, bytesOut: 0, refused: 0 };
+  /** Bytes of the connections already closed. */
+  #closedBytesIn = 0;
+  #closedBytesOut = 0;
 
   constructor(
-    private readonly dial: () => Omit<DialOptions, never>,
+    private readonly dial: () => DialOptions,
     private readonly log: Logger,
     private readonly idleTimeoutMs = 15 * 60_000,
   ) {}
@@ -56,7 +50,7 @@ export class Forwarder {
 
   /** Bytes including open connections (local side: in = from the app, out = to it). */
   totals(): { active: number; bytesIn: number; bytesOut: number } {
-    let bytesIn = this.stats.bytesIn, bytesOut = this.stats.bytesOut;
+    let bytesIn = this.#closedBytesIn, bytesOut = this.#closedBytesOut;
     for (const tunnel of this.#locals.values()) {
       bytesIn += tunnel?.bytesFromConn ?? 0;
       bytesOut += tunnel?.bytesToConn ?? 0;
@@ -74,8 +68,13 @@ export class Forwarder {
     const deadline = Date.now() + graceMs;
     while (this.#locals.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const [local, tunnel] of this.#locals) {
-      if (tunnel) tunnel.close();
-      else closeQuietly(local);
+      if (tunnel) {
+        tunnel.close();
+      } else {
+        // Still dialing: #accept sees it gone and drops the tunnel it gets.
+        this.#locals.delete(local);
+        closeQuietly(local);
+      }
     }
   }
 
@@ -103,10 +102,9 @@ export class Forwarder {
       const tunnel = splice(socket, local, { idleTimeoutMs: this.idleTimeoutMs });
       this.#locals.set(local, tunnel);
       await tunnel.closed;
-      this.stats.bytesIn += tunnel.bytesFromConn;
-      this.stats.bytesOut += tunnel.bytesToConn;
+      this.#closedBytesIn += tunnel.bytesFromConn;
+      this.#closedBytesOut += tunnel.bytesToConn;
     } catch (e) {
-      this.stats.refused++;
       this.log.warn("tunnel refused", { resource: f.resource, error: (e as Error).message });
       closeQuietly(local);
     } finally {
