@@ -50,8 +50,6 @@ export class TunnelListener {
   readonly #all = new Set<tls.TLSSocket>();
   /** Heartbeat sessions: closed at once on drain, unlike tunnels, which may finish. */
   readonly #heartbeatSessions = new Set<tls.TLSSocket>();
-  #closedBytesIn = 0;
-  #closedBytesOut = 0;
   #stopCreds: () => void;
 
   constructor(opts: TunnelListenerOptions) {
@@ -106,12 +104,11 @@ export class TunnelListener {
 
   /** Live TLS sessions, total and per tunneler, with byte counts (to resources = in). */
   stats(): { sessions: number; bytesIn: number; bytesOut: number; perTunneler: Map<string, TunnelerState> } {
-    let bytesIn = this.#closedBytesIn, bytesOut = this.#closedBytesOut;
-    for (const st of this.#tunnelers.values()) {
-      for (const t of st.tunnels) {
-        bytesIn += t.bytesToConn;
-        bytesOut += t.bytesFromConn;
-      }
+    let bytesIn = 0, bytesOut = 0;
+    for (const id of this.#tunnelers.keys()) {
+      const b = this.tunnelerBytes(id);
+      bytesIn += b.bytesIn;
+      bytesOut += b.bytesOut;
     }
     return { sessions: this.#all.size, bytesIn, bytesOut, perTunneler: this.#tunnelers };
   }
@@ -227,8 +224,6 @@ export class TunnelListener {
       st.tunnels.delete(tunnel);
       st.bytesIn += tunnel.bytesToConn;
       st.bytesOut += tunnel.bytesFromConn;
-      this.#closedBytesIn += tunnel.bytesToConn;
-      this.#closedBytesOut += tunnel.bytesFromConn;
     });
   }
 
