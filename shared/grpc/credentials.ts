@@ -7,6 +7,11 @@ import {
 import type { PeerCertificate } from "node:tls";
 import type { Role } from "../pki/spiffe_id.ts";
 import type { SvidSource } from "./svid_source.ts";
+import { repairHttp2SessionDestroy } from "./http2_destroy_repair.ts";
+
+// Every gRPC server and client of Postern is built from this module's credentials, so the
+// runtime repair is in place before the first HTTP/2 session exists.
+repairHttp2SessionDestroy();
 
 /**
  * Server credentials from a SvidSource: TLS with the source's SVID, client certificates
