@@ -3,7 +3,6 @@
  * down, Heartbeat and relayed TunnelerHeartbeat up; a Revocation stops the agent.
  * @module
  */
-import { closeClientGently } from "../shared/grpc/close_client.ts";
 import * as grpc from "@grpc/grpc-js";
 import {
   type AgentMessage,
@@ -62,9 +61,9 @@ export class ControlPlane {
     this.#relay?.(hb);
   }
 
-  /** Closes the channel once the server has finished the stream (see closeClientGently). */
-  close(): Promise<void> {
-    return closeClientGently(this.#client);
+  /** Closes the channel. */
+  close(): void {
+    this.#client.close();
   }
 
   /** One Connect stream; resolves when the controller ends it, rejects on failure. */

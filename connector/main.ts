@@ -72,7 +72,7 @@ if (import.meta.main) {
         done,
         async drain() {
           await listener.close(5_000);
-          await cp.close();
+          cp.close();
           await health?.finished;
         },
         stats() {

@@ -88,9 +88,8 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
           clearTimeout(force);
           resolve();
         });
-        // The GOAWAY above went out while every control stream was still open; ending the streams
-        // only now keeps it from racing a just-ended stream, on which Deno's nghttp2 can abort the
-        // receiving agent (see shared/grpc/close_client.ts).
+        // The GOAWAY above goes out while every control stream is still open, and only then are
+        // the streams ended: agents see one orderly shutdown (GOAWAY, then the end of the stream).
         ctx.hub.endAll();
       })
     );

@@ -5,7 +5,6 @@
  * and a CA with keyCertSign.
  * @module
  */
-import { closeClientGently } from "../grpc/close_client.ts";
 import * as grpc from "@grpc/grpc-js";
 import { EnrollmentService, type Svid as SvidMessage } from "../proto/gen/postern/v1/enrollment_pb.ts";
 import { channelCredentials, channelOptions } from "../grpc/credentials.ts";
@@ -152,8 +151,7 @@ export async function enroll(opts: EnrollOptions): Promise<{ svid: Svid; bundle:
     });
     return { svid, bundle };
   } finally {
-    // Not awaited: the result is ready; the channel closes once the server has ended the call.
-    void closeClientGently(client);
+    client.close();
   }
 }
 
@@ -214,7 +212,6 @@ export async function renew(
     for (const c of offered.certificates) bundle = bundle.with(c);
     return { svid, bundle };
   } finally {
-    // Not awaited: the result is ready; the channel closes once the server has ended the call.
-    void closeClientGently(client);
+    client.close();
   }
 }
