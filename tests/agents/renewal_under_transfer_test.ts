@@ -1,12 +1,18 @@
 /**
  * Failure mode 4.1 (renewal too late): with 6-second certificates both agents renew every few
- * seconds for ~20 s while a tunneled transfer runs. Nothing breaks, every byte arrives, the
+ * seconds for a minute while a tunneled transfer runs. Nothing breaks, every byte arrives, the
  * registry's cert_expires_at moves forward, and neither agent flaps OFFLINE.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import net from "node:net";
 import { tempDir } from "../support/paths.ts";
 import { connectorAndTunneler, countingSink, startCluster } from "./_cluster.ts";
+
+const TRANSFER_SECONDS = 60;
+// A 6 s certificate is renewed with a third of its life left, with jitter: every ~4 s, so 15 in a
+// minute. Fewer than 12 means renewals stalled; more than 30 means a renewal loop.
+const MIN_RENEWALS = 12;
+const MAX_RENEWALS = 30;
 
 /** Sends `data`, half-closes, resolves with the reply text. */
 function send(port: number, data: Uint8Array): Promise<string> {
@@ -19,7 +25,7 @@ function send(port: number, data: Uint8Array): Promise<string> {
   });
 }
 
-Deno.test("agents renew 6-second certificates during a 20 s tunneled transfer without breaking it or going OFFLINE (4.1)", async () => {
+Deno.test("agents renew 6-second certificates during a one-minute tunneled transfer without breaking it or going OFFLINE (4.1)", async () => {
   await using dir = await tempDir();
   const sink = await countingSink();
   const c = await startCluster(dir.path, { CONNECTOR_CERT_TTL: "6s", TUNNELER_CERT_TTL: "6s" });
@@ -45,10 +51,10 @@ Deno.test("agents renew 6-second certificates during a 20 s tunneled transfer wi
       }
     })();
 
-    // One long tunneled connection: 64 KiB every 200 ms for 20 s (6.25 MiB), plus a new short
+    // One long tunneled connection: 64 KiB every 200 ms for 60 s (18.75 MiB), plus a new short
     // connection every 2 s (fresh handshakes with the renewed certificates on both sides).
     const chunk = new Uint8Array(64 * 1024).fill(7);
-    const writes = 100;
+    const writes = TRANSFER_SECONDS * 5;
     const started = performance.now();
     let sent = 0;
     const stream = net.connect({ host: "127.0.0.1", port: fwdPort, allowHalfOpen: true });
@@ -91,21 +97,21 @@ Deno.test("agents renew 6-second certificates during a 20 s tunneled transfer wi
           seconds.toFixed(1)
         } s`,
       );
-      ok(n >= 4 && n <= 10, `${id} renewed ${n} times in ~20 s`);
-      ok(expiries[id].size >= 4, `${id} cert_expires_at took ${expiries[id].size} values`);
+      ok(n >= MIN_RENEWALS && n <= MAX_RENEWALS, `${id} renewed ${n} times in ~${TRANSFER_SECONDS} s`);
+      ok(expiries[id].size >= MIN_RENEWALS, `${id} cert_expires_at took ${expiries[id].size} values`);
       const latest = [...expiries[id]].sort().at(-1)!;
-      ok(Date.parse(latest) > Date.parse(first[id]) + 15_000, `${id}: ${first[id]} -> ${latest}`);
+      ok(Date.parse(latest) > Date.parse(first[id]) + 45_000, `${id}: ${first[id]} -> ${latest}`);
     }
     // status --json of the running tunneler shows the renewed certificate and a connected session.
     const st = c.start("tunneler", ["status", "--json"], { TUNNELER_STATE_DIR: `${dir.path}/tunneler-t1` });
     assertEquals(await st.exited, 0);
     const report = JSON.parse(st.lines.find((l) => l.startsWith("{"))!);
-    ok(Date.parse(report.identity.not_after) > Date.parse(first.t1) + 15_000, JSON.stringify(report));
+    ok(Date.parse(report.identity.not_after) > Date.parse(first.t1) + 45_000, JSON.stringify(report));
     assertEquals(report.runtime.control_plane, "connected");
     const offline = await c.admin("GET", "/api/admin/events?limit=1000");
     const kinds = (offline.body.events as { kind: string }[]).map((e) => e.kind);
     ok(!kinds.includes("connector.offline") && !kinds.includes("tunneler.offline"), kinds.join(","));
-    ok(kinds.filter((k) => k === "connector.renewed").length >= 4, kinds.join(","));
+    ok(kinds.filter((k) => k === "connector.renewed").length >= MIN_RENEWALS, kinds.join(","));
     // The control-plane stream was never reset by a renewal (3.1 would show a second line).
     assertEquals(connector.lines.filter((l) => l.includes("control-plane stream connected")).length, 1);
     assertEquals(tunneler.lines.filter((l) => l.includes("control-plane stream connected")).length, 1);
