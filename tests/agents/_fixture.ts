@@ -19,20 +19,19 @@ export function memLog(): { log: Logger; lines: string[] } {
 }
 
 /** An echo server: echoes until the client half-closes, then sends "bye" and ends. */
-export async function echoServer(): Promise<{ port: number; close(): Promise<void> }> {
+export async function echoServer(): Promise<{ port: number; close(): Promise<void> } & AsyncDisposable> {
   const server = net.createServer({ allowHalfOpen: true }, (s) => {
     s.pipe(s, { end: false });
     s.on("end", () => s.end("bye"));
     s.on("error", () => {});
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () => new Promise((r) => server.close(() => r())),
-  };
+  const close = () => new Promise<void>((r) => server.close(() => r()));
+  return { port: (server.address() as net.AddressInfo).port, close, [Symbol.asyncDispose]: close };
 }
 
-export interface Rig {
+/** `await using` a rig closes it. */
+export interface Rig extends AsyncDisposable {
   pki: TestPki;
   connectorCreds: AgentCredentials;
   tunnelerCreds: AgentCredentials;
@@ -77,6 +76,10 @@ export async function rig(opts: {
   });
   const forwarder = new Forwarder(() => dial(), tl.log);
   await forwarder.start(parseForwards(opts.forwards));
+  const close = async () => {
+    await forwarder.close(0);
+    await listener.close(0);
+  };
   return {
     pki,
     connectorCreds,
@@ -87,10 +90,8 @@ export async function rig(opts: {
     dial,
     connectorLog: cl.lines,
     tunnelerLog: tl.lines,
-    async close() {
-      await forwarder.close(0);
-      await listener.close(0);
-    },
+    close,
+    [Symbol.asyncDispose]: close,
   };
 }
 

@@ -4,66 +4,51 @@ import { bulk, echoServer, rig, roundTrip } from "./_fixture.ts";
 const dec = new TextDecoder();
 
 Deno.test("forward carries bytes both ways and the half-close reply arrives", async () => {
-  const echo = await echoServer();
-  const r = await rig({
+  await using echo = await echoServer();
+  await using r = await rig({
     forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`,
     resources: [`127.0.0.1:${echo.port}`],
   });
-  try {
-    const got = await roundTrip(r.forwarder.ports[0]!, new TextEncoder().encode("hello"));
-    assertEquals(dec.decode(got), "hellobye");
-  } finally {
-    await r.close();
-    await echo.close();
-  }
+  const got = await roundTrip(r.forwarder.ports[0]!, new TextEncoder().encode("hello"));
+  assertEquals(dec.decode(got), "hellobye");
 });
 
 Deno.test("forward moves 256 MiB both ways intact", async () => {
-  const echo = await echoServer();
-  const r = await rig({
+  await using echo = await echoServer();
+  await using r = await rig({
     forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`,
     resources: [`127.0.0.1/32:${echo.port}`],
   });
-  try {
-    const total = 256 * 1024 * 1024;
-    const res = await bulk(r.forwarder.ports[0]!, total);
-    assertEquals(res.received, total + 3); // echo + "bye"
-    assertEquals(res.ok, true);
-    console.log(
-      `256 MiB echoed through the tunnel in ${res.ms.toFixed(0)} ms: ${
-        (2 * 256 / (res.ms / 1000)).toFixed(0)
-      } MiB/s (both directions)`,
-    );
-    const s = r.listener.stats();
-    assertEquals(s.bytesIn >= total, true);
-  } finally {
-    await r.close();
-    await echo.close();
-  }
+  const total = 256 * 1024 * 1024;
+  const res = await bulk(r.forwarder.ports[0]!, total);
+  assertEquals(res.received, total + 3); // echo + "bye"
+  assertEquals(res.ok, true);
+  console.log(
+    `256 MiB echoed through the tunnel in ${res.ms.toFixed(0)} ms: ${
+      (2 * 256 / (res.ms / 1000)).toFixed(0)
+    } MiB/s (both directions)`,
+  );
+  const s = r.listener.stats();
+  assertEquals(s.bytesIn >= total, true);
 });
 
 Deno.test("forward carries 1,000 short connections intact", async () => {
-  const echo = await echoServer();
-  const r = await rig({
+  await using echo = await echoServer();
+  await using r = await rig({
     forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`,
     resources: [`127.0.0.1:${echo.port}`],
   });
-  try {
-    const start = performance.now();
-    let done = 0;
-    const one = async (i: number) => {
-      const msg = `message ${i}`;
-      const got = dec.decode(await roundTrip(r.forwarder.ports[0]!, new TextEncoder().encode(msg)));
-      assertEquals(got, msg + "bye");
-      done++;
-    };
-    for (let batch = 0; batch < 1000; batch += 50) {
-      await Promise.all(Array.from({ length: 50 }, (_, k) => one(batch + k)));
-    }
-    assertEquals(done, 1000);
-    console.log(`1,000 tunneled connections in ${(performance.now() - start).toFixed(0)} ms`);
-  } finally {
-    await r.close();
-    await echo.close();
+  const start = performance.now();
+  let done = 0;
+  const one = async (i: number) => {
+    const msg = `message ${i}`;
+    const got = dec.decode(await roundTrip(r.forwarder.ports[0]!, new TextEncoder().encode(msg)));
+    assertEquals(got, msg + "bye");
+    done++;
+  };
+  for (let batch = 0; batch < 1000; batch += 50) {
+    await Promise.all(Array.from({ length: 50 }, (_, k) => one(batch + k)));
   }
+  assertEquals(done, 1000);
+  console.log(`1,000 tunneled connections in ${(performance.now() - start).toFixed(0)} ms`);
 });

@@ -18,143 +18,111 @@ async function refusal(p: Promise<unknown>): Promise<string> {
 }
 
 Deno.test("connector refuses a resource outside its resources and the local connection closes", async () => {
-  const echo = await echoServer();
-  const r = await rig({ forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`, resources: ["127.0.0.1:1"] });
-  try {
-    const got = await roundTrip(r.forwarder.ports[0]!, enc.encode("x")).catch(() => new Uint8Array());
-    assertEquals(got.length, 0);
-    ok(
-      r.tunnelerLog.some((l) => l.includes(`resource not allowed: \\"127.0.0.1:${echo.port}\\"`)),
-      r.tunnelerLog.join("\n"),
-    );
-    ok(r.connectorLog.some((l) => l.includes("resource not allowed")));
-  } finally {
-    await r.close();
-    await echo.close();
-  }
+  await using echo = await echoServer();
+  await using r = await rig({ forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`, resources: ["127.0.0.1:1"] });
+  const got = await roundTrip(r.forwarder.ports[0]!, enc.encode("x")).catch(() => new Uint8Array());
+  assertEquals(got.length, 0);
+  ok(
+    r.tunnelerLog.some((l) => l.includes(`resource not allowed: \\"127.0.0.1:${echo.port}\\"`)),
+    r.tunnelerLog.join("\n"),
+  );
+  ok(r.connectorLog.some((l) => l.includes("resource not allowed")));
 });
 
 Deno.test("tunneler outside the allowlist is refused (3.3), then admitted after the allowlist changes", async () => {
-  const echo = await echoServer();
-  const r = await rig({
+  await using echo = await echoServer();
+  await using r = await rig({
     forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`,
     resources: [`127.0.0.1:${echo.port}`],
     allow: false,
   });
-  try {
-    const dial = r.dial();
-    assertEquals(await refusal(dialConnector(dial, open(`127.0.0.1:${echo.port}`))), "tunneler not allowed");
-    ok(r.connectorLog.some((l) => l.includes("tunneler not allowed")));
-    r.listener.setPolicy(["t1"], [`127.0.0.1:${echo.port}`]);
-    assertEquals(dec.decode(await roundTrip(r.forwarder.ports[0]!, enc.encode("hi"))), "hibye");
-  } finally {
-    await r.close();
-    await echo.close();
-  }
+  const dial = r.dial();
+  assertEquals(await refusal(dialConnector(dial, open(`127.0.0.1:${echo.port}`))), "tunneler not allowed");
+  ok(r.connectorLog.some((l) => l.includes("tunneler not allowed")));
+  r.listener.setPolicy(["t1"], [`127.0.0.1:${echo.port}`]);
+  assertEquals(dec.decode(await roundTrip(r.forwarder.ports[0]!, enc.encode("hi"))), "hibye");
 });
 
 Deno.test("refused tunnelers leave no session behind on the connector", async () => {
-  const echo = await echoServer();
-  const r = await rig({
+  await using echo = await echoServer();
+  await using r = await rig({
     forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`,
     resources: [`127.0.0.1:${echo.port}`],
     allow: false,
   });
-  try {
-    const dial = r.dial();
-    for (let i = 0; i < 5; i++) {
-      assertEquals(
-        await refusal(dialConnector(dial, open(`127.0.0.1:${echo.port}`))),
-        "tunneler not allowed",
-      );
-    }
-    const deadline = Date.now() + 3_000;
-    while (r.listener.stats().sessions > 0 && Date.now() < deadline) {
-      await new Promise((f) => setTimeout(f, 50));
-    }
-    assertEquals(r.listener.stats().sessions, 0);
-  } finally {
-    await r.close();
-    await echo.close();
+  const dial = r.dial();
+  for (let i = 0; i < 5; i++) {
+    assertEquals(
+      await refusal(dialConnector(dial, open(`127.0.0.1:${echo.port}`))),
+      "tunneler not allowed",
+    );
   }
+  const deadline = Date.now() + 3_000;
+  while (r.listener.stats().sessions > 0 && Date.now() < deadline) {
+    await new Promise((f) => setTimeout(f, 50));
+  }
+  assertEquals(r.listener.stats().sessions, 0);
 });
 
 Deno.test("allowlist removal ends a live session", async () => {
-  const echo = await echoServer();
-  const r = await rig({
+  await using echo = await echoServer();
+  await using r = await rig({
     forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`,
     resources: [`127.0.0.1:${echo.port}`],
   });
-  try {
-    const dial = r.dial();
-    const { socket } = await dialConnector(dial, open(`127.0.0.1:${echo.port}`));
-    const closed = new Promise<void>((res) => {
-      socket.once("end", () => res());
-      socket.once("close", () => res());
-    });
-    socket.resume();
-    r.listener.setPolicy([], [`127.0.0.1:${echo.port}`]);
-    await closed;
-    ok(r.connectorLog.some((l) => l.includes("removed from the allowlist")));
-  } finally {
-    await r.close();
-    await echo.close();
-  }
+  const dial = r.dial();
+  const { socket } = await dialConnector(dial, open(`127.0.0.1:${echo.port}`));
+  const closed = new Promise<void>((res) => {
+    socket.once("end", () => res());
+    socket.once("close", () => res());
+  });
+  socket.resume();
+  r.listener.setPolicy([], [`127.0.0.1:${echo.port}`]);
+  await closed;
+  ok(r.connectorLog.some((l) => l.includes("removed from the allowlist")));
 });
 
 Deno.test("tunneler refuses a connector certificate without the dialed IP (2.2)", async () => {
-  const r = await rig({ forwards: "", resources: [], connectorIps: [] });
-  try {
-    const dial = r.dial();
-    assertEquals(
-      await refusal(dialConnector(dial, open("127.0.0.1:1"))),
-      "x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs",
-    );
-  } finally {
-    await r.close();
-  }
+  await using r = await rig({ forwards: "", resources: [], connectorIps: [] });
+  const dial = r.dial();
+  assertEquals(
+    await refusal(dialConnector(dial, open("127.0.0.1:1"))),
+    "x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs",
+  );
 });
 
 Deno.test("a peer from another CA is refused with unknown authority on both sides (2.1)", async () => {
-  const r = await rig({ forwards: "", resources: [] });
+  await using r = await rig({ forwards: "", resources: [] });
   const other = await makeTestPki();
-  try {
-    const stranger = new AgentCredentials(await other.issue("tunneler", "t1"), r.pki.bundle);
-    const dial = r.dial(stranger);
-    ok((await refusal(dialConnector(dial, open("127.0.0.1:1")))).includes("connector closed the connection"));
-    await new Promise((res) => setTimeout(res, 50));
-    ok(
-      r.connectorLog.some((l) => l.includes("x509: certificate signed by unknown authority")),
-      r.connectorLog.join("\n"),
-    );
-    const fooled = new AgentCredentials(r.tunnelerCreds.svid, other.bundle);
-    const dial2 = r.dial(fooled);
-    assertEquals(
-      await refusal(dialConnector(dial2, open("127.0.0.1:1"))),
-      "x509: certificate signed by unknown authority",
-    );
-  } finally {
-    await r.close();
-  }
+  const stranger = new AgentCredentials(await other.issue("tunneler", "t1"), r.pki.bundle);
+  const dial = r.dial(stranger);
+  ok((await refusal(dialConnector(dial, open("127.0.0.1:1")))).includes("connector closed the connection"));
+  await new Promise((res) => setTimeout(res, 50));
+  ok(
+    r.connectorLog.some((l) => l.includes("x509: certificate signed by unknown authority")),
+    r.connectorLog.join("\n"),
+  );
+  const fooled = new AgentCredentials(r.tunnelerCreds.svid, other.bundle);
+  const dial2 = r.dial(fooled);
+  assertEquals(
+    await refusal(dialConnector(dial2, open("127.0.0.1:1"))),
+    "x509: certificate signed by unknown authority",
+  );
 });
 
 Deno.test("wrong role and wrong trust domain are refused (2.3)", async () => {
-  const r = await rig({ forwards: "", resources: [] });
-  try {
-    const asConnector = new AgentCredentials(await r.pki.issue("connector", "t1"), r.pki.bundle);
-    await refusal(
-      dialConnector(
-        r.dial(asConnector),
-        open("x:1"),
-      ),
-    );
-    await new Promise((res) => setTimeout(res, 50));
-    ok(r.connectorLog.some((l) => l.includes("unexpected SPIFFE role")), r.connectorLog.join("\n"));
-    const msg = await refusal(
-      dialConnector({ ...r.dial(), trustDomain: "other.example" }, open("x:1")),
-    );
-    ok(msg.includes("SPIFFE trust domain mismatch"), msg);
-  } finally {
-    await r.close();
-  }
+  await using r = await rig({ forwards: "", resources: [] });
+  const asConnector = new AgentCredentials(await r.pki.issue("connector", "t1"), r.pki.bundle);
+  await refusal(
+    dialConnector(
+      r.dial(asConnector),
+      open("x:1"),
+    ),
+  );
+  await new Promise((res) => setTimeout(res, 50));
+  ok(r.connectorLog.some((l) => l.includes("unexpected SPIFFE role")), r.connectorLog.join("\n"));
+  const msg = await refusal(
+    dialConnector({ ...r.dial(), trustDomain: "other.example" }, open("x:1")),
+  );
+  ok(msg.includes("SPIFFE trust domain mismatch"), msg);
 });
