@@ -3,7 +3,7 @@
  * tunneled TLS connection (OpenTunnel) to that resource through the connector.
  * @module
  */
-import { type Splice, splice } from "../shared/agent/splice.ts";
+import { closeQuietly, type Splice, splice } from "../shared/agent/splice.ts";
 import { dialConnector, type DialOptions } from "./dialer.ts";
 import type { Logger } from "../shared/log/logger.ts";
 import type { Forward } from "./config.ts";
@@ -60,11 +60,7 @@ export class Forwarder {
 
   /** Stops listening; waits up to `graceMs` for open connections, then closes them. */
   async close(graceMs = 5_000): Promise<void> {
-    for (const l of this.#listeners) {
-      try {
-        l.close();
-      } catch { /* already closed */ }
-    }
+    for (const l of this.#listeners) closeQuietly(l);
     const deadline = Date.now() + graceMs;
     while (this.#locals.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const [local, tunnel] of this.#locals) {
@@ -111,10 +107,4 @@ export class Forwarder {
       this.#locals.delete(local);
     }
   }
-}
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch { /* already closed */ }
 }

@@ -51,9 +51,7 @@ export function splice(tls: TLSSocket, conn: Deno.Conn, opts: SpliceOptions = {}
     if (closing) return;
     closing = true;
     tls.destroy();
-    try {
-      conn.close();
-    } catch { /* already closed */ }
+    closeQuietly(conn);
     resolveClosed(firstError);
   };
   const finishIfDone = () => {
@@ -161,4 +159,11 @@ export function splice(tls: TLSSocket, conn: Deno.Conn, opts: SpliceOptions = {}
     closed,
     close,
   };
+}
+
+/** Closes a Deno resource (a connection, a listener) that may be closed already. */
+export function closeQuietly(resource: { close(): void }): void {
+  try {
+    resource.close();
+  } catch { /* already closed */ }
 }

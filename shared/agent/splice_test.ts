@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type tls from "node:tls";
 import { concatBytes } from "../bytes.ts";
-import { splice } from "./splice.ts";
+import { closeQuietly, splice } from "./splice.ts";
 import { connPair, flood, readAll, tlsPair, writeAll } from "./testing_sockets.ts";
 
 /**
@@ -12,12 +12,7 @@ async function splicedTunnel(idleTimeoutMs = 0) {
   const pair = await tlsPair();
   const [app, conn] = await connPair();
   const s = splice(pair.server, conn, { idleTimeoutMs });
-  const closeApp = () => {
-    try {
-      app.close();
-    } catch { /* the test closed it */ }
-  };
-  return { app, far: pair.client, s, close: () => (s.close(), pair.close(), closeApp()) };
+  return { app, far: pair.client, s, close: () => (s.close(), pair.close(), closeQuietly(app)) };
 }
 
 /** Everything `socket` receives until its end-of-stream. */
