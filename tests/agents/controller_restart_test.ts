@@ -47,10 +47,6 @@ Deno.test("connector reconnects after a controller restart (3.1); /readyz is 503
           : undefined,
     );
 
-    // Let the agents' one-shot enrollment channels close first (300 ms after the call): a GOAWAY
-    // from the stopping controller racing that close can abort an agent inside Deno's nghttp2
-    // (docs/architecture.md, known runtime issues); this test is about the control stream.
-    await new Promise((r) => setTimeout(r, 1_000));
     assertEquals(await c.stopController(), 0);
     const notReady = await waitFor(
       "/readyz to answer 503",
