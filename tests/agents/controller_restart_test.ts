@@ -8,7 +8,8 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { echoServer, roundTrip } from "./_fixture.ts";
-import { connectorAndTunneler, startCluster, waitFor } from "./_cluster.ts";
+import { connectorAndTunneler, startCluster } from "./_cluster.ts";
+import { waitFor } from "../support/wait_for.ts";
 
 const dec = new TextDecoder();
 const enc = new TextEncoder();

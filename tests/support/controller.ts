@@ -5,6 +5,7 @@
 import { initCa } from "../../controller/init_ca.ts";
 import { freePort } from "./ports.ts";
 import { type RunningProgram, startProgram } from "./process.ts";
+import { waitFor } from "./wait_for.ts";
 
 /** A prepared (not yet started) controller. */
 export interface TestController {
@@ -61,19 +62,18 @@ export async function prepareController(
     },
     async start(extra = {}) {
       const controller = startProgram("controller", { args: ["serve"], env: { ...controllerEnv, ...extra } });
-      const deadline = Date.now() + 20_000;
-      while (true) {
-        const ok = await fetch(`${adminUrl}/readyz`).then(
-          async (r) => (await r.body?.cancel(), r.ok),
-          () => false,
-        );
-        if (ok) return controller;
-        if (Date.now() > deadline) {
-          await controller.stop();
-          throw new Error(`controller not ready after 20 s; output:\n${controller.lines.join("\n")}`);
-        }
-        await new Promise((r) => setTimeout(r, 100));
+      const ready = async () => {
+        const r = await fetch(`${adminUrl}/readyz`).catch(() => undefined);
+        await r?.body?.cancel();
+        return r?.ok || undefined;
+      };
+      try {
+        await waitFor("the controller to be ready", ready, 20_000, 100, controller);
+      } catch (e) {
+        await controller.stop();
+        throw e;
       }
+      return controller;
     },
   };
 }
