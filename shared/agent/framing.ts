@@ -41,38 +41,46 @@ export class FrameDecoder {
 }
 
 /**
- * Reads exactly one frame from `socket`; bytes after it are pushed back (unshift) so that a
- * later pipe sees them. Rejects when the socket ends or errors first, or after `timeoutMs`.
+ * The first frame of `bytes` and everything after it, untouched (raw tunnel bytes may follow a
+ * frame); undefined while the frame is incomplete.
+ *
+ * @throws {RangeError} when the frame is larger than MAX_FRAME
+ */
+export function takeFrame(bytes: Uint8Array): { frame: Uint8Array; rest: Uint8Array } | undefined {
+  if (bytes.length < 4) return undefined;
+  const len = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0);
+  if (len > MAX_FRAME) throw new RangeError(`frame of ${len} bytes exceeds ${MAX_FRAME}`);
+  if (bytes.length < 4 + len) return undefined;
+  return { frame: bytes.subarray(4, 4 + len), rest: bytes.subarray(4 + len) };
+}
+
+/**
+ * Reads exactly one frame from `socket`; the bytes after it are pushed back (unshift) so that
+ * a later reader sees them. Rejects when the socket ends or errors first, or after `timeoutMs`.
  */
 export function readFrame(socket: Duplex, timeoutMs = 10_000): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    const decoder = new FrameDecoder();
+    let buffered: Uint8Array = new Uint8Array(0);
     const timer = setTimeout(() => done(new Error(`no frame within ${timeoutMs} ms`)), timeoutMs);
-    const onData = (chunk: Buffer) => {
-      let frames: Uint8Array[];
+    const onData = (chunk: Uint8Array) => {
+      buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+      let taken;
       try {
-        frames = decoder.feed(chunk);
+        taken = takeFrame(buffered);
       } catch (e) {
         return done(e as Error);
       }
-      const first = frames[0];
-      if (first === undefined) return;
-      // Only one frame is expected before raw bytes; re-frame anything beyond it.
-      const leftover = Buffer.concat([
-        ...frames.slice(1).map((f) => encodeFrame(f)),
-        decoder.rest(),
-      ]);
-      done(undefined, first, leftover);
+      if (taken) done(undefined, taken.frame, taken.rest);
     };
     const onEnd = () => done(new Error("connection closed before a frame arrived"));
     const onError = (e: Error) => done(e);
-    const done = (err?: Error, frame?: Uint8Array, leftover?: Buffer) => {
+    const done = (err?: Error, frame?: Uint8Array, leftover?: Uint8Array) => {
       clearTimeout(timer);
       socket.off("data", onData);
       socket.off("end", onEnd);
       socket.off("error", onError);
       socket.pause();
-      if (leftover && leftover.length) socket.unshift(leftover);
+      if (leftover && leftover.length) socket.unshift(Buffer.from(leftover));
       if (err) reject(err);
       else resolve(frame!);
     };

@@ -18,9 +18,15 @@ export function memLog(): { log: Logger; lines: string[] } {
   return { lines, log: createLogger({ level: "debug", write: (l) => lines.push(l) }) };
 }
 
-/** An echo server: echoes until the client half-closes, then sends "bye" and ends. */
-export async function echoServer(): Promise<{ port: number; close(): Promise<void> } & AsyncDisposable> {
+/**
+ * An echo server: echoes until the client half-closes, then sends "bye" and ends. With a
+ * `banner` it speaks first, as SSH, SMTP or MySQL servers do.
+ */
+export async function echoServer(
+  opts: { banner?: string } = {},
+): Promise<{ port: number; close(): Promise<void> } & AsyncDisposable> {
   const server = net.createServer({ allowHalfOpen: true }, (s) => {
+    if (opts.banner) s.write(opts.banner);
     s.pipe(s, { end: false });
     s.on("end", () => s.end("bye"));
     s.on("error", () => {});

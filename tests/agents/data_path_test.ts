@@ -52,3 +52,34 @@ Deno.test("forward carries 1,000 short connections intact", async () => {
   assertEquals(done, 1000);
   console.log(`1,000 tunneled connections in ${(performance.now() - start).toFixed(0)} ms`);
 });
+
+Deno.test("a resource that speaks first (an SSH banner): the banner reaches the app on every connection", async () => {
+  // The banner may reach the tunneler in the same read as the connector's reply; its first
+  // four bytes, taken for a frame length, would be far above the limit (framing_test.ts covers
+  // that case exactly; here it depends on timing).
+  const banner = "SSH-2.0-OpenSSH_9.6 postern-test\r\n";
+  await using echo = await echoServer({ banner });
+  await using r = await rig({
+    forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`,
+    resources: [`127.0.0.1:${echo.port}`],
+  });
+  const one = async () => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: r.forwarder.ports[0]! });
+    try {
+      let got = "";
+      const buffer = new Uint8Array(256);
+      while (got.length < banner.length) {
+        const n = await conn.read(buffer);
+        if (n === null) break;
+        got += dec.decode(buffer.subarray(0, n));
+      }
+      return got;
+    } finally {
+      conn.close();
+    }
+  };
+  for (let batch = 0; batch < 10; batch++) {
+    const got = await Promise.all(Array.from({ length: 20 }, one));
+    assertEquals(got, Array(20).fill(banner));
+  }
+});
