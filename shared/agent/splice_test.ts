@@ -50,6 +50,26 @@ Deno.test("splice() carries 8 MiB each way, passes each half-close on, counts by
   }
 });
 
+Deno.test("splice() delivers 32 MiB intact and in order to an app that reads slowly", async () => {
+  const t = await splicedTunnel();
+  try {
+    // Every 4-byte word holds its own offset, so a chunk overwritten by a later one shows.
+    const down = new Uint8Array(32 * 1024 * 1024);
+    for (let i = 0; i < down.length; i += 4) new DataView(down.buffer).setUint32(i, i);
+    t.far.end(down);
+    const parts: Uint8Array[] = [];
+    const buffer = new Uint8Array(48 * 1024);
+    for (let n = await t.app.read(buffer), i = 0; n !== null; n = await t.app.read(buffer), i++) {
+      parts.push(buffer.slice(0, n));
+      if (i % 4 === 0) await new Promise((r) => setTimeout(r, 2));
+    }
+    assert.ok(concatBytes(parts).every((b, i) => b === down[i]), "bytes arrived changed or out of order");
+    assert.equal(t.s.bytesToConn, down.length);
+  } finally {
+    t.close();
+  }
+});
+
 Deno.test("splice() holds the far sender back while the plain side does not read", async () => {
   const t = await splicedTunnel();
   try {
