@@ -25,16 +25,18 @@ function received(socket: tls.TLSSocket): Promise<Uint8Array> {
   });
 }
 
-function pattern(bytes: number, seed: number): Uint8Array {
+/** Bytes whose every 4-byte word holds its offset plus `seed`: overwritten or reordered chunks show. */
+function numbered(bytes: number, seed = 0): Uint8Array {
   const out = new Uint8Array(bytes);
-  for (let i = 0; i < bytes; i++) out[i] = (i * 131 + seed) & 0xff;
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < bytes; i += 4) view.setUint32(i, i + seed);
   return out;
 }
 
 Deno.test("splice() carries 8 MiB each way, passes each half-close on, counts bytes, then closes", async () => {
   const t = await splicedTunnel();
   try {
-    const up = pattern(8 * 1024 * 1024, 1), down = pattern(8 * 1024 * 1024, 2);
+    const up = numbered(8 * 1024 * 1024, 1), down = numbered(8 * 1024 * 1024, 2);
     const farGot = received(t.far);
     // The app sends and half-closes first; the far end answers after it saw that end-of-stream.
     await writeAll(t.app, up);
@@ -53,9 +55,7 @@ Deno.test("splice() carries 8 MiB each way, passes each half-close on, counts by
 Deno.test("splice() delivers 32 MiB intact and in order to an app that reads slowly", async () => {
   const t = await splicedTunnel();
   try {
-    // Every 4-byte word holds its own offset, so a chunk overwritten by a later one shows.
-    const down = new Uint8Array(32 * 1024 * 1024);
-    for (let i = 0; i < down.length; i += 4) new DataView(down.buffer).setUint32(i, i);
+    const down = numbered(32 * 1024 * 1024);
     t.far.end(down);
     const parts: Uint8Array[] = [];
     const buffer = new Uint8Array(48 * 1024);
@@ -65,6 +65,33 @@ Deno.test("splice() delivers 32 MiB intact and in order to an app that reads slo
     }
     assert.ok(concatBytes(parts).every((b, i) => b === down[i]), "bytes arrived changed or out of order");
     assert.equal(t.s.bytesToConn, down.length);
+  } finally {
+    t.close();
+  }
+});
+
+Deno.test("splice() carries 32 MiB intact and in order from the app to a far end that reads slowly", async () => {
+  const t = await splicedTunnel();
+  try {
+    const up = numbered(32 * 1024 * 1024, 7);
+    const parts: Uint8Array[] = [];
+    let chunks = 0;
+    const farEnded = new Promise<void>((resolve) => {
+      t.far.on("data", (d: Uint8Array) => {
+        parts.push(new Uint8Array(d));
+        // Pausing now and then keeps the splice's read buffers waiting on the TLS socket.
+        if (++chunks % 8 === 0) {
+          t.far.pause();
+          setTimeout(() => t.far.resume(), 2);
+        }
+      });
+      t.far.once("end", resolve);
+    });
+    await writeAll(t.app, up);
+    await t.app.closeWrite();
+    await farEnded;
+    assert.ok(concatBytes(parts).every((b, i) => b === up[i]), "bytes arrived changed or out of order");
+    assert.equal(t.s.bytesFromConn, up.length);
   } finally {
     t.close();
   }
