@@ -30,7 +30,7 @@ export interface Splice {
 const QUEUE_HIGH = 1024 * 1024;
 /**
  * plain → TLS: a quiet tunnel (a shell, a database session) reads into its own 16 KiB buffer.
- * One whose last read brought 16 KiB or more is busy and reads up to 256 KiB at a time, into large
+ * One whose last read filled its buffer is busy and reads up to 256 KiB at a time, into large
  * buffers from a pool the whole process shares: few large writes cost the TLS layer less
  * than many 64 KiB ones (the tunneler's CPU per GiB fell by a sixth, bench/RESULTS.md). A
  * buffer is reused once the TLS socket has taken its bytes; a tunnel that goes quiet hands its
@@ -153,7 +153,9 @@ export function splice(tls: TLSSocket, conn: Deno.Conn, opts: SpliceOptions = {}
         return;
       }
       bytesFromConn += n;
-      busy = n >= SMALL_READ_BUFFER_BYTES;
+      // A read that did not fill its buffer took all the app had sent: quiet again, so a tunnel
+      // left idle after a burst waits on its small buffer.
+      busy = n === buffer.length;
       needDrain = !tls.write(buffer.subarray(0, n), () => {
         if (buffer === small) {
           smallFree = true;
