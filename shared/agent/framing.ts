@@ -16,30 +16,6 @@ export function encodeFrame(message: Uint8Array): Buffer {
   return out;
 }
 
-/** Splits a byte stream into frames; feed() returns the complete frames seen so far. */
-export class FrameDecoder {
-  #buf: Buffer = Buffer.alloc(0);
-
-  /** Adds bytes and returns every complete frame. @throws {RangeError} on an oversized frame */
-  feed(chunk: Uint8Array): Uint8Array[] {
-    this.#buf = this.#buf.length ? Buffer.concat([this.#buf, chunk]) : Buffer.from(chunk);
-    const frames: Uint8Array[] = [];
-    while (this.#buf.length >= 4) {
-      const len = this.#buf.readUInt32BE(0);
-      if (len > MAX_FRAME) throw new RangeError(`frame of ${len} bytes exceeds ${MAX_FRAME}`);
-      if (this.#buf.length < 4 + len) break;
-      frames.push(this.#buf.subarray(4, 4 + len));
-      this.#buf = this.#buf.subarray(4 + len);
-    }
-    return frames;
-  }
-
-  /** Bytes received after the last complete frame. */
-  rest(): Buffer {
-    return this.#buf;
-  }
-}
-
 /**
  * The first frame of `bytes` and everything after it, untouched (raw tunnel bytes may follow a
  * frame); undefined while the frame is incomplete.
@@ -52,6 +28,22 @@ export function takeFrame(bytes: Uint8Array): { frame: Uint8Array; rest: Uint8Ar
   if (len > MAX_FRAME) throw new RangeError(`frame of ${len} bytes exceeds ${MAX_FRAME}`);
   if (bytes.length < 4 + len) return undefined;
   return { frame: bytes.subarray(4, 4 + len), rest: bytes.subarray(4 + len) };
+}
+
+/** Splits a byte stream into frames; feed() returns the complete frames seen so far. */
+export class FrameDecoder {
+  #buf: Uint8Array = new Uint8Array(0);
+
+  /** Adds bytes and returns every complete frame. @throws {RangeError} on an oversized frame */
+  feed(chunk: Uint8Array): Uint8Array[] {
+    this.#buf = this.#buf.length ? Buffer.concat([this.#buf, chunk]) : Buffer.from(chunk);
+    const frames: Uint8Array[] = [];
+    for (let taken = takeFrame(this.#buf); taken; taken = takeFrame(this.#buf)) {
+      frames.push(taken.frame);
+      this.#buf = taken.rest;
+    }
+    return frames;
+  }
 }
 
 /**
