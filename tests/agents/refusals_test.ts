@@ -3,6 +3,7 @@ import { makeTestPki } from "../../shared/pki/testing.ts";
 import { AgentCredentials } from "../../shared/agent/credentials.ts";
 import { dialConnector } from "../../tunneler/dialer.ts";
 import { echoServer, rig, roundTrip } from "./_fixture.ts";
+import { waitFor } from "../support/wait_for.ts";
 
 const dec = new TextDecoder();
 const enc = new TextEncoder();
@@ -57,10 +58,12 @@ Deno.test("refused tunnelers leave no session behind on the connector", async ()
       "tunneler not allowed",
     );
   }
-  const deadline = Date.now() + 3_000;
-  while (r.listener.stats().sessions > 0 && Date.now() < deadline) {
-    await new Promise((f) => setTimeout(f, 50));
-  }
+  await waitFor(
+    "the refused sessions to be released",
+    async () => r.listener.stats().sessions === 0 || undefined,
+    3_000,
+    50,
+  );
   assertEquals(r.listener.stats().sessions, 0);
 });
 
