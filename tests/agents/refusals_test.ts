@@ -60,7 +60,7 @@ Deno.test("refused tunnelers leave no session behind on the connector", async ()
   }
   await waitFor(
     "the refused sessions to be released",
-    async () => r.listener.stats().sessions === 0 || undefined,
+    () => Promise.resolve(r.listener.stats().sessions === 0 || undefined),
     3_000,
     50,
   );
