@@ -3,7 +3,7 @@
  * temp dir), `postern-ui` in front of it, and `postern-connector` processes on demand.
  */
 import { freePort } from "../support/ports.ts";
-import { REPO_ROOT, type RunningProgram, startProgram } from "../support/process.ts";
+import { type RunningProgram, startProgram } from "../support/process.ts";
 import { prepareController } from "../support/controller.ts";
 
 /** A running controller + UI. */
@@ -19,19 +19,9 @@ export interface Stack {
   /** Calls the admin API directly (as an operator script would). */
   // deno-lint-ignore no-explicit-any
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
-  /** Enrolls and runs a real connector with `id`; undefined when connector/main.ts is not there yet. */
-  startConnector(id: string): Promise<RunningProgram | undefined>;
+  /** Enrolls and runs a real connector with `id`. */
+  startConnector(id: string): Promise<RunningProgram>;
   stop(): Promise<void>;
-}
-
-/** True once the connector program exists in the tree. */
-export async function connectorAvailable(): Promise<boolean> {
-  try {
-    await Deno.stat(`${REPO_ROOT}connector/main.ts`);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Starts controller and UI in `dir`. */
@@ -70,7 +60,6 @@ export async function startStack(dir: string): Promise<Stack> {
       ui,
       admin,
       async startConnector(id) {
-        if (!(await connectorAvailable())) return undefined;
         const token = (await admin("POST", "/api/admin/tokens", { role: "connector", note: id })).body.token;
         const connector = startProgram("connector", {
           args: ["run"],
