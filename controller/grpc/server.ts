@@ -25,6 +25,7 @@ import type { ControllerContext } from "../context.ts";
 import { connectHandler } from "./control_plane.ts";
 import { enroll, renew } from "./enrollment.ts";
 import { GrpcError, toServiceError } from "./errors.ts";
+import { withListenBacklog } from "./listen_backlog.ts";
 
 function unary<Req, Res>(ctx: ControllerContext, fn: (call: ServerUnaryCall<Req, Res>) => Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
@@ -76,12 +77,14 @@ function recordRefusal(ctx: ControllerContext, refusal: InterceptorRefusal): voi
   }
 }
 
-/** Builds the server with both services. */
+/** Builds the server with both services; its listener takes a deep accept queue (reconnect storms). */
 export function createGrpcServer(ctx: ControllerContext): Server {
-  const server = new Server({
-    ...serverOptions(),
-    interceptors: [roleInterceptor(METHOD_POLICIES, (refusal) => recordRefusal(ctx, refusal))],
-  });
+  const server = withListenBacklog(
+    new Server({
+      ...serverOptions(),
+      interceptors: [roleInterceptor(METHOD_POLICIES, (refusal) => recordRefusal(ctx, refusal))],
+    }),
+  );
   server.addService(EnrollmentService, {
     enroll: unary<EnrollRequest, EnrollResponse>(
       ctx,
