@@ -107,9 +107,18 @@ let open = 0;
 let failed = 0;
 let ended = 0;
 let heartbeats = 0;
-const streams: Array<() => void> = [];
+const streams = new Map<string, () => void>();
 
-function openStream(id: string, svid: { certPem: string; keyPem: string }): void {
+let stopping = false;
+/** Reasons of the first failed attempts, for the report (the rest are only counted). */
+const firstFailures: string[] = [];
+
+/**
+ * One connector's stream. Like the real agent loop, a stream that fails to come up or ends is
+ * opened again after a full-jitter backoff (0.5 s doubling to 30 s, reset once a stream is up);
+ * every failure and end is counted once.
+ */
+function openStream(id: string, svid: { certPem: string; keyPem: string }, attempt = 0): void {
   const client = new ControlPlaneClient(
     p.grpcAddr,
     channelCredentials(new SvidSource(p.caPem, svid), { trustDomain: p.trustDomain }),
@@ -117,7 +126,7 @@ function openStream(id: string, svid: { certPem: string; keyPem: string }): void
   );
   const call = (client as unknown as { connect(): grpc.ClientDuplexStream<AgentMessage, ControllerMessage> })
     .connect();
-  let established = false;
+  let established = false, finished = false;
   let timer: ReturnType<typeof setInterval> | undefined;
   const beat = () => {
     heartbeats++;
@@ -147,27 +156,49 @@ function openStream(id: string, svid: { certPem: string; keyPem: string }): void
       }, Math.random() * p.heartbeatMs);
     }
   });
-  const done = (what: string) => {
-    if (timer !== undefined) clearInterval(timer);
-    if (established) {
-      open--;
-      ended++;
-    } else failed++;
-    if (failed + ended <= 5) report({ type: "stream_end", id, what });
-  };
-  call.on("error", (e: Error) => done(e.message));
-  call.on("end", () => done("end"));
-  streams.push(() => {
+  const close = () => {
     if (timer !== undefined) clearInterval(timer);
     call.cancel();
     client.close();
+  };
+  const done = (what: string) => {
+    if (finished) return;
+    finished = true;
+    close();
+    if (established) {
+      open--;
+      ended++;
+    } else {
+      failed++;
+      if (firstFailures.length < 5) firstFailures.push(`${id}: ${what}`);
+    }
+    if (stopping) return;
+    const next = established ? 0 : attempt + 1;
+    const backoffMs = Math.random() * Math.min(30_000, 500 * 2 ** next);
+    setTimeout(() => {
+      if (!stopping) openStream(id, svid, next);
+    }, backoffMs);
+  };
+  call.on("error", (e: Error) => done(e.message));
+  call.on("end", () => done("end"));
+  streams.set(id, () => {
+    finished = true;
+    close();
   });
-  void id;
 }
 
 const startedRamp = Date.now();
 const progress = setInterval(
-  () => report({ type: "progress", open, failed, ended, heartbeats, started: streams.length }),
+  () =>
+    report({
+      type: "progress",
+      open,
+      failed,
+      ended,
+      heartbeats,
+      started: streams.size,
+      first_failures: firstFailures,
+    }),
   1000,
 );
 let k = 0;
@@ -178,12 +209,13 @@ for (const [id, svid] of ids) {
   const wait = due - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 }
-report({ type: "ramped", started: streams.length, ms: Date.now() - startedRamp });
+report({ type: "ramped", started: streams.size, ms: Date.now() - startedRamp });
 
 const stop = () => {
+  stopping = true;
   clearInterval(progress);
-  report({ type: "stopping", open, failed, ended, heartbeats });
-  for (const s of streams) s();
+  report({ type: "stopping", open, failed, ended, heartbeats, first_failures: firstFailures });
+  for (const s of streams.values()) s();
   setTimeout(() => Deno.exit(0), 200);
 };
 setTimeout(stop, p.maxSeconds * 1000);
