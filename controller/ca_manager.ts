@@ -202,11 +202,21 @@ export class CaManager {
     }
     const signing = cas.get(state.signing);
     if (!signing) throw new Error(`invalid internal CA: the signing CA ${state.signing} cannot be loaded`);
+    // The periodic refresh reads the same state almost always. Listeners push the bundle to every
+    // connected agent and reissue the controller's certificate, so they run only on a change.
+    const changed = signing !== this.#signing || !sameKeys(cas, this.#cas);
+    if (!changed) return;
     this.#cas = cas;
     this.#signing = signing;
     this.#bundle = TrustBundle.of([...cas.values()].map((c) => c.certificate));
     for (const fn of this.#listeners) fn();
   }
+}
+
+function sameKeys(a: Map<string, unknown>, b: Map<string, unknown>): boolean {
+  if (a.size !== b.size) return false;
+  for (const k of a.keys()) if (!b.has(k)) return false;
+  return true;
 }
 
 function normalize(fp: string): string {
