@@ -238,10 +238,8 @@ try {
   out.streams_established = sum("open");
   // Attempts that did not come up; each was retried with backoff, as the agent loop does.
   out.stream_attempts_failed = sum("failed");
-  out.stream_failures_first = reports.flatMap((r) => (r?.first_failures as string[] | undefined) ?? []).slice(
-    0,
-    5,
-  );
+  const failures = reports.flatMap((r) => (r?.first_failures as string[] | undefined) ?? []);
+  out.stream_failures_first = failures.slice(0, 5);
   out.ramp_seconds = (Date.now() - rampStart) / 1000;
   out.controller_rss_mib_after_ramp = rssMiB(controller.pid);
   if (SETTLE_S > 0) {
