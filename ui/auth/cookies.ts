@@ -1,11 +1,29 @@
 /** Minimal cookie reading and writing. */
 
-/** The cookies of a request as a map. */
+/**
+ * The cookies of a request as a map. A malformed pair (no name, or a value that does not
+ * percent-decode) is skipped and the rest are read: a cookie header never fails a request. When
+ * a name repeats, the first wins (browsers send the most specific path first).
+ */
 export function readCookies(req: Request): Map<string, string> {
+  return parseCookieHeader(req.headers.get("cookie") ?? "");
+}
+
+/** Parses a `Cookie` header value; see readCookies(). */
+export function parseCookieHeader(header: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const part of (req.headers.get("cookie") ?? "").split(";")) {
+  for (const part of header.split(";")) {
     const i = part.indexOf("=");
-    if (i > 0) out.set(part.slice(0, i).trim(), decodeURIComponent(part.slice(i + 1).trim()));
+    if (i <= 0) continue;
+    const name = part.slice(0, i).trim();
+    if (!name || out.has(name)) continue;
+    let value = part.slice(i + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    try {
+      out.set(name, decodeURIComponent(value));
+    } catch {
+      // URIError: a lone `%` or a broken UTF-8 sequence; skip this pair only.
+    }
   }
   return out;
 }

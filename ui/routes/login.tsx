@@ -3,6 +3,7 @@
  * set with the form (double submit); failures are rate-limited per client IP.
  */
 import { cookieHeader, isHttps, readCookies } from "../auth/cookies.ts";
+import { safeNext } from "../auth/next.ts";
 import { randomToken } from "../auth/sessions.ts";
 import { crossSite, csrfOk, type Ctx, type RouteModule, SESSION_COOKIE, sessionCookie } from "../server.tsx";
 
@@ -10,10 +11,6 @@ import { crossSite, csrfOk, type Ctx, type RouteModule, SESSION_COOKIE, sessionC
 export const LOGIN_CSRF_COOKIE = "postern_login_csrf";
 
 export const isPublic = true;
-
-function safeNext(next: string | null): string {
-  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
-}
 
 function form(ctx: Ctx, status: number, error?: string, headers?: HeadersInit): Response {
   // Keep the token the browser already holds: a parallel request (a favicon, a second tab)
