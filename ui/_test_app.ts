@@ -1,5 +1,6 @@
 /** Test helpers: the UI's handler wired to an in-process stand-in for the controller. */
 import { createLogger } from "../shared/log/logger.ts";
+import { TrustedProxies } from "./auth/client_address.ts";
 import { plainVerifier } from "./auth/password.ts";
 import { LoginRateLimiter } from "./auth/rate_limit.ts";
 import { SessionStore } from "./auth/sessions.ts";
@@ -26,6 +27,8 @@ export interface TestAppOptions {
   upstream?: (req: Request, url: URL) => Response | Promise<Response>;
   /** Clock for sessions. */
   now?: () => number;
+  /** UI_TRUSTED_PROXIES; default none. */
+  trustedProxies?: string;
 }
 
 /** The UI handler, the requests its stand-in controller saw, and a helper that logs in. */
@@ -54,21 +57,29 @@ export function testApp(options: TestAppOptions = {}) {
     }]]),
   };
   const lines: string[] = [];
+  const verify = plainVerifier(PASSWORD);
+  /** `evaluations`: how many times the password verifier ran. */
+  const counters = { evaluations: 0 };
   const sessions = new SessionStore(3_600_000, options.now);
   const app = createApp({
     client: new AdminClient("http://controller.test:8080", ADMIN_TOKEN, fetchImpl),
     sessions,
-    limiter: new LoginRateLimiter(5, 60_000),
-    verifyPassword: plainVerifier(PASSWORD),
+    limiter: new LoginRateLimiter(),
+    trustedProxies: TrustedProxies.parse(options.trustedProxies),
+    verifyPassword: (candidate) => {
+      counters.evaluations++;
+      return verify(candidate);
+    },
     assets,
     logger: createLogger({ write: (l) => lines.push(l) }),
     controllerAddr: "controller.test:8443",
     sessionTtlMs: 3_600_000,
   });
-  const info = {
-    remoteAddr: { transport: "tcp", hostname: "192.0.2.7", port: 5555 },
-  } as Deno.ServeHandlerInfo;
-  const call = (path: string, init?: RequestInit) => app(new Request(`http://ui.test${path}`, init), info);
+  const info = (hostname: string) =>
+    ({ remoteAddr: { transport: "tcp", hostname, port: 5555 } }) as Deno.ServeHandlerInfo;
+  /** Calls the UI as the TCP peer `from` (default 192.0.2.7). */
+  const call = (path: string, init?: RequestInit, from = "192.0.2.7") =>
+    app(new Request(`http://ui.test${path}`, init), info(from));
   /** Logs in; returns the cookie header and CSRF token of the session. */
   const login = async () => {
     const res = await call("/login", { method: "POST", body: new URLSearchParams({ password: PASSWORD }) });
@@ -78,5 +89,5 @@ export function testApp(options: TestAppOptions = {}) {
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
     return { cookie, csrf };
   };
-  return { app, call, login, seen, lines, sessions };
+  return { app, call, login, seen, lines, sessions, counters };
 }

@@ -1,6 +1,8 @@
 /** Configuration of postern-ui, read from the environment and validated before anything starts. */
 import { duration, type Env, type HostPort, hostPort, optional } from "../shared/config/env.ts";
 import { ConfigError } from "../shared/config/config_error.ts";
+import { TrustBundle } from "../shared/pki/bundle.ts";
+import { TrustedProxies } from "./auth/client_address.ts";
 import { hashVerifier, type PasswordVerifier, plainVerifier } from "./auth/password.ts";
 
 /** Validated UI configuration. */
@@ -20,6 +22,13 @@ export interface UiConfig {
    * host of ADMIN_API_URL with port 8443).
    */
   controllerAddr: string;
+  /**
+   * PEM certificates of the CA that signs the admin API's HTTPS certificate (`ADMIN_CA_PATH`);
+   * undefined: the system's roots.
+   */
+  adminCaCerts: string[] | undefined;
+  /** Reverse proxies whose X-Forwarded-For is believed (`UI_TRUSTED_PROXIES`, default none). */
+  trustedProxies: TrustedProxies;
 }
 
 /** The 6.2 message: both admin API variables are needed. */
@@ -61,6 +70,12 @@ export function loadConfig(env: Env): UiConfig {
       'UI_ADMIN_PASSWORD or UI_ADMIN_PASSWORD_HASH is required for operator login: make a hash with "deno run ui/hash_password.ts"',
     );
   }
+  let trustedProxies: TrustedProxies;
+  try {
+    trustedProxies = TrustedProxies.parse(optional(env, "UI_TRUSTED_PROXIES"));
+  } catch (error) {
+    throw new ConfigError(`UI_TRUSTED_PROXIES: ${(error as Error).message}`);
+  }
   return {
     apiUrl: apiUrl.href.replace(/\/+$/, ""),
     adminToken,
@@ -68,5 +83,24 @@ export function loadConfig(env: Env): UiConfig {
     verifyPassword,
     sessionTtlMs: duration(env, "UI_SESSION_TTL", "8h"),
     controllerAddr: optional(env, "UI_CONTROLLER_ADDR") ?? `${apiUrl.hostname}:8443`,
+    adminCaCerts: readAdminCa(optional(env, "ADMIN_CA_PATH")),
+    trustedProxies,
   };
+}
+
+/** Reads `ADMIN_CA_PATH`; throws ConfigError (exit 2) naming the file when it is unreadable or not PEM. */
+function readAdminCa(path: string | undefined): string[] | undefined {
+  if (!path) return undefined;
+  const fix = "point ADMIN_CA_PATH at the PEM file of the CA that signs the admin API's certificate";
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (error) {
+    throw new ConfigError(`ADMIN_CA_PATH: cannot read "${path}": ${(error as Error).message}: ${fix}`);
+  }
+  try {
+    return TrustBundle.fromPem(text).pems();
+  } catch (error) {
+    throw new ConfigError(`ADMIN_CA_PATH: "${path}": ${(error as Error).message}: ${fix}`);
+  }
 }

@@ -6,7 +6,7 @@ import { createLogger, loggerOptionsFromEnv } from "../shared/log/logger.ts";
 import { LoginRateLimiter } from "./auth/rate_limit.ts";
 import { SessionStore } from "./auth/sessions.ts";
 import { loadConfig } from "./config.ts";
-import { AdminClient } from "./lib/admin_client.ts";
+import { AdminClient, adminFetch } from "./lib/admin_client.ts";
 import { loadAssets } from "./lib/assets.ts";
 import { createApp } from "./server.tsx";
 
@@ -19,9 +19,10 @@ async function main(): Promise<number> {
     logger.warn("islands bundle not built: pages work without live updates; run deno task bundle");
   }
   const app = createApp({
-    client: new AdminClient(config.apiUrl, config.adminToken),
+    client: new AdminClient(config.apiUrl, config.adminToken, adminFetch(config.adminCaCerts)),
     sessions: new SessionStore(config.sessionTtlMs),
     limiter: new LoginRateLimiter(),
+    trustedProxies: config.trustedProxies,
     verifyPassword: config.verifyPassword,
     assets,
     logger,
@@ -36,7 +37,10 @@ async function main(): Promise<number> {
       port: config.addr.port,
       signal: abort.signal,
       onListen: ({ hostname, port }) =>
-        logger.info(`listening on http://${hostname}:${port}`, { admin_api: config.apiUrl }),
+        logger.info(`listening on http://${hostname}:${port}`, {
+          admin_api: config.apiUrl,
+          trusted_proxies: config.trustedProxies.entries.join(","),
+        }),
     }, app);
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) {

@@ -5,6 +5,7 @@
 import type { ComponentChildren } from "preact";
 import { renderToString } from "preact-render-to-string";
 import type { Logger } from "../shared/log/logger.ts";
+import { clientAddress, type TrustedProxies } from "./auth/client_address.ts";
 import { cookieHeader, isHttps, readCookies } from "./auth/cookies.ts";
 import { constantTimeEqual } from "./auth/password.ts";
 import type { LoginRateLimiter } from "./auth/rate_limit.ts";
@@ -22,6 +23,8 @@ export interface AppDeps {
   client: AdminClient;
   sessions: SessionStore;
   limiter: LoginRateLimiter;
+  /** Reverse proxies whose X-Forwarded-For is believed (`UI_TRUSTED_PROXIES`). */
+  trustedProxies: TrustedProxies;
   verifyPassword: (candidate: string) => Promise<boolean>;
   assets: Assets;
   logger: Logger;
@@ -44,8 +47,11 @@ export interface Ctx {
   req: Request;
   url: URL;
   params: Record<string, string>;
-  /** The client's IP (rate limiting). */
-  remoteIp: string;
+  /**
+   * The client's address (login limit, logs): the TCP peer, or the client a trusted proxy names in
+   * X-Forwarded-For.
+   */
+  clientIp: string;
   /** The operator's session; set on every route that is not public. */
   session: Session;
   deps: AppDeps;
@@ -162,7 +168,11 @@ async function route(
     req,
     url,
     params: match.params,
-    remoteIp: (info?.remoteAddr as Deno.NetAddr | undefined)?.hostname ?? "unknown",
+    clientIp: clientAddress(
+      (info?.remoteAddr as Deno.NetAddr | undefined)?.hostname ?? "unknown",
+      req.headers.get("x-forwarded-for"),
+      deps.trustedProxies,
+    ),
     session: session!,
     deps,
     form,

@@ -363,3 +363,64 @@ Deno.test("revoking a connector asks for confirmation first, then DELETEs it", a
   assertEquals(done.headers.get("location"), "/connectors?revoked=office-1");
   assertEquals(seen.map((s) => `${s.method} ${s.path}`), ["DELETE /api/admin/connectors/office-1"]);
 });
+
+Deno.test("POST /login evaluates exactly 5 of 60 parallel wrong passwords and never locks out another address", async () => {
+  const { call, counters } = testApp();
+  const answers = await Promise.all(
+    Array.from(
+      { length: 60 },
+      (_, i) => call("/login", { method: "POST", body: form({ password: `guess${i}` }) }),
+    ),
+  );
+  const statuses = answers.map((r) => r.status);
+  await Promise.all(answers.map((r) => r.body?.cancel()));
+  assertEquals(counters.evaluations, 5);
+  assertEquals(statuses.filter((s) => s === 401).length, 5);
+  assertEquals(statuses.filter((s) => s === 429).length, 55);
+  const other = await call("/login", { method: "POST", body: form({ password: PASSWORD }) }, "198.51.100.20");
+  assertEquals(other.status, 303);
+});
+
+Deno.test("POST /login believes X-Forwarded-For only from a UI_TRUSTED_PROXIES peer", async () => {
+  const { call, lines } = testApp({ trustedProxies: "127.0.0.2" });
+  const attempt = (password: string, from: string, xff: string) =>
+    call("/login", { method: "POST", headers: { "x-forwarded-for": xff }, body: form({ password }) }, from);
+  // A direct client rotating a spoofed header is still one address.
+  for (let i = 0; i < 5; i++) {
+    await (await attempt(`guess${i}`, "192.0.2.9", `203.0.113.${i}`)).body?.cancel();
+  }
+  const spoofed = await attempt(PASSWORD, "192.0.2.9", "198.51.100.77");
+  assertEquals(spoofed.status, 429);
+  assertMatch(spoofed.headers.get("retry-after")!, /^[1-9]\d*$/);
+  await spoofed.body?.cancel();
+  // Through the trusted proxy, the attacker's failures stay with the attacker's address.
+  for (let i = 0; i < 6; i++) await (await attempt(`guess${i}`, "127.0.0.2", "203.0.113.50")).body?.cancel();
+  const operator = await attempt(PASSWORD, "127.0.0.2", "203.0.113.50, 198.51.100.77");
+  assertEquals(operator.status, 303);
+  assertStringIncludes(lines.join("\n"), "operator logged in client=198.51.100.77");
+});
+
+Deno.test("no route answers 500 for a malformed Cookie header, and the valid pairs still count", async () => {
+  const { call, login } = testApp();
+  const { cookie } = await login();
+  for (const bad of ["a=%", "a=%E0%A4%A", "=", ";;", "%=%", "a=%zz"]) {
+    for (const path of ["/", "/login", "/connectors", "/api/admin/connectors", "/healthz", "/nope"]) {
+      const res = await call(path, { headers: { cookie: bad } });
+      await res.body?.cancel();
+      assert(res.status < 500, `${path} with Cookie ${bad} answered ${res.status}`);
+    }
+    const withSession = await call("/connectors", { headers: { cookie: `${bad}; ${cookie}` } });
+    await withSession.body?.cancel();
+    assertEquals(withSession.status, 200, `session next to ${bad}`);
+  }
+});
+
+Deno.test("POST /login redirects only to a same-origin path", async () => {
+  const { call } = testApp();
+  for (
+    const [next, location] of [["/%5Cevil.example", "/"], ["//evil.example", "/"], ["/events", "/events"]]
+  ) {
+    const res = await call("/login", { method: "POST", body: form({ password: PASSWORD, next: next! }) });
+    assertEquals([res.status, res.headers.get("location")], [303, location], next);
+  }
+});

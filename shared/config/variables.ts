@@ -71,6 +71,8 @@ export const PROGRAM_VARIABLES = {
     "UI_ADMIN_PASSWORD_HASH",
     "UI_SESSION_TTL",
     "UI_CONTROLLER_ADDR",
+    "UI_TRUSTED_PROXIES",
+    "ADMIN_CA_PATH",
   ],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -68,6 +68,17 @@ export function asList<T>(body: unknown, key?: string): T[] {
   return [];
 }
 
+/**
+ * The fetch the admin client uses: plain `fetch`, or, with `caCerts` (`ADMIN_CA_PATH`), one that
+ * trusts exactly those CAs, besides the system's, for an `https://` admin API.
+ */
+export function adminFetch(caCerts: string[] | undefined): typeof fetch {
+  if (!caCerts?.length) return fetch;
+  const client = Deno.createHttpClient({ caCerts });
+  return ((input: RequestInfo | URL, init?: RequestInit) =>
+    fetch(input, { ...init, client })) as typeof fetch;
+}
+
 /** Talks to `apiUrl` with the bearer token. */
 export class AdminClient {
   readonly apiUrl: string;

@@ -1,8 +1,10 @@
 /**
  * `/login`: the operator password form. The form carries a CSRF token that must match a cookie
- * set with the form (double submit); failures are rate-limited per client IP.
+ * set with the form (double submit); attempts are slowed down per client address
+ * (ui/auth/rate_limit.ts).
  */
 import { cookieHeader, isHttps, readCookies } from "../auth/cookies.ts";
+import { limitKey } from "../auth/client_address.ts";
 import { safeNext } from "../auth/next.ts";
 import { randomToken } from "../auth/sessions.ts";
 import { crossSite, csrfOk, type Ctx, type RouteModule, SESSION_COOKIE, sessionCookie } from "../server.tsx";
@@ -49,14 +51,7 @@ export const handler: RouteModule["handler"] = {
     return form(ctx, 200);
   },
   async POST(ctx) {
-    const { deps, remoteIp } = ctx;
-    const wait = deps.limiter.retryAfter(remoteIp);
-    if (wait > 0) {
-      deps.logger.warn("login rate-limited", { ip: remoteIp });
-      return form(ctx, 429, `Too many failed logins: try again in ${wait} s`, {
-        "retry-after": String(wait),
-      });
-    }
+    const { deps, clientIp } = ctx;
     // Login CSRF: a browser posting from another site is refused by its Origin; a form token,
     // when sent (our form always sends one), must match its cookie. Scripts that post only
     // `password` (the contract's interface) send neither and are accepted.
@@ -68,14 +63,24 @@ export const handler: RouteModule["handler"] = {
       return form(ctx, 403, "The login form expired: try again");
     }
     const password = ctx.form?.get("password");
-    if (typeof password !== "string" || !(await deps.verifyPassword(password))) {
-      deps.limiter.fail(remoteIp);
-      deps.logger.warn("login failed", { ip: remoteIp });
+    if (typeof password !== "string" || password === "") return form(ctx, 401, "Wrong password");
+    // Check and count in one synchronous step, before the (slow) password check.
+    const key = limitKey(clientIp);
+    const admission = deps.limiter.admit(key);
+    if (!admission.admitted) {
+      const wait = admission.retryAfterSeconds;
+      if (admission.first) deps.logger.warn("login slowed down", { client: clientIp, retry_after_s: wait });
+      return form(ctx, 429, `Too many failed logins from your address: try again in ${wait} s`, {
+        "retry-after": String(wait),
+      });
+    }
+    if (!(await deps.verifyPassword(password))) {
+      deps.logger.warn("login failed", { client: clientIp });
       return form(ctx, 401, "Wrong password");
     }
-    deps.limiter.reset(remoteIp);
+    deps.limiter.succeeded(key);
     const session = deps.sessions.create();
-    deps.logger.info("operator logged in", { ip: remoteIp });
+    deps.logger.info("operator logged in", { client: clientIp });
     const headers = new Headers();
     headers.append("set-cookie", sessionCookie(ctx.req, session, deps.sessionTtlMs));
     headers.append(
