@@ -11,6 +11,7 @@ import { constantTimeEqual } from "./auth/password.ts";
 import type { LoginRateLimiter } from "./auth/rate_limit.ts";
 import type { Session, SessionStore } from "./auth/sessions.ts";
 import { Layout } from "./components/Layout.tsx";
+import { BodyTimeoutError, BodyTooLargeError, readForm } from "./lib/body.ts";
 import { AdminApiError, type AdminClient, ControllerUnreachableError } from "./lib/admin_client.ts";
 import type { Assets } from "./lib/assets.ts";
 import { ROUTES } from "./routes/_manifest.ts";
@@ -71,7 +72,25 @@ export interface RouteModule {
   handler: Partial<Record<"GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD", Handler>>;
   /** Reachable without a session (login, static files). */
   isPublic?: boolean;
+  /** Largest form body this route reads (default LIMITS.formBytes); larger ones get 413. */
+  maxBodyBytes?: number;
 }
+
+/**
+ * Bounds on what one request may make the UI hold. Deno.serve (2.9.6) has no idle-connection or
+ * header-read timeout and refuses headers over its own fixed buffer with 400; these are the
+ * bounds the UI adds on top.
+ */
+export const LIMITS = {
+  /** Total size of the request's header names and values (431 above). */
+  headerBytes: 32 * 1024,
+  /** A page's form body (413 above). */
+  formBytes: 256 * 1024,
+  /** A write forwarded to the admin API (413 above). */
+  proxiedBodyBytes: 1024 * 1024,
+  /** Time allowed for a request body to arrive (408 after). */
+  bodyDeadlineMs: 10_000,
+} as const;
 
 /** Headers every answer carries. */
 const SECURITY_HEADERS: Record<string, string> = {
@@ -113,7 +132,7 @@ const COMPILED = ROUTES.map(([pattern, module]) => ({
 /** Builds the request handler of the UI. */
 export function createApp(deps: AppDeps): (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response> {
   return async (req, info) => {
-    const res = await route(req, info, deps).catch((error) => {
+    const res = await guardedRoute(req, info, deps).catch((error) => {
       deps.logger.error("request failed", { path: new URL(req.url).pathname, error: String(error) });
       return new Response("Internal error", { status: 500 });
     });
@@ -121,6 +140,37 @@ export function createApp(deps: AppDeps): (req: Request, info?: Deno.ServeHandle
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!headers.has(k)) headers.set(k, v);
     return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
   };
+}
+
+/** Size of the request's headers as the UI counts them against LIMITS.headerBytes. */
+function headerBytes(req: Request): number {
+  let n = 0;
+  for (const [name, value] of req.headers) n += name.length + value.length + 4;
+  return n;
+}
+
+/** route() behind the request bounds: oversized headers 431, bodies 413, slow bodies 408. */
+async function guardedRoute(
+  req: Request,
+  info: Deno.ServeHandlerInfo | undefined,
+  deps: AppDeps,
+): Promise<Response> {
+  const isApi = new URL(req.url).pathname.startsWith("/api/");
+  const refuse = (status: number, message: string) =>
+    isApi ? json({ error: message }, status) : new Response(message, { status });
+  if (headerBytes(req) > LIMITS.headerBytes) {
+    await req.body?.cancel().catch(() => {});
+    return refuse(431, `Request headers larger than ${LIMITS.headerBytes} bytes`);
+  }
+  try {
+    return await route(req, info, deps);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      return refuse(413, `Request body larger than ${error.limit} bytes`);
+    }
+    if (error instanceof BodyTimeoutError) return refuse(408, "Request body not received in time");
+    throw error;
+  }
 }
 
 async function route(
@@ -159,7 +209,17 @@ async function route(
   let form: FormData | undefined;
   if (req.method === "POST" && !isApi) {
     const type = req.headers.get("content-type") ?? "";
-    if (type.includes("form")) form = await req.formData();
+    if (type.includes("form")) {
+      try {
+        form = await readForm(req, {
+          limit: match.module.maxBodyBytes ?? LIMITS.formBytes,
+          deadlineMs: LIMITS.bodyDeadlineMs,
+        });
+      } catch (error) {
+        if (!(error instanceof TypeError)) throw error;
+        return new Response("Malformed form body", { status: 400 });
+      }
+    }
     if (session && !match.module.isPublic && (crossSite(req) || !csrfOk(form?.get("_csrf"), session.csrf))) {
       return new Response("Invalid or missing CSRF token: reload the page and try again", { status: 403 });
     }

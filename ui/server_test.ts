@@ -424,3 +424,60 @@ Deno.test("POST /login redirects only to a same-origin path", async () => {
     assertEquals([res.status, res.headers.get("location")], [303, location], next);
   }
 });
+
+Deno.test("/api/admin/ca/* writes are refused with 403 however spelled and never reach the controller", async () => {
+  const { call, login, seen } = testApp();
+  const { cookie, csrf } = await login();
+  seen.length = 0;
+  const paths = [
+    "/api/admin/ca/rotate/prepare",
+    "/api/admin/ca/rotate/activate",
+    "/api/admin/ca/rotate/retire",
+    "/api/admin/ca",
+    "/api/admin/CA/rotate/prepare",
+    "/api/admin/%63a/rotate/prepare",
+    "/api/admin//ca/rotate/prepare",
+    "/api/admin/ca%2Frotate%2Fprepare",
+    "/api/admin/x/../ca/rotate/prepare",
+  ];
+  for (const path of paths) {
+    for (const method of ["POST", "PUT", "DELETE", "PATCH"]) {
+      const res = await call(path, {
+        method,
+        headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" },
+        body: JSON.stringify({
+          cert_pem: "-----BEGIN CERTIFICATE-----",
+          key_pem: "-----BEGIN PRIVATE KEY-----",
+        }),
+      });
+      assertEquals(res.status, 403, `${method} ${path}`);
+      assertStringIncludes((await res.json()).error, "CA rotation is not done through the UI");
+    }
+  }
+  assertEquals(seen, []);
+  const read = await call("/api/admin/ca", { headers: { cookie } });
+  assertEquals(read.status, 200);
+  await read.body?.cancel();
+  assertEquals(seen.map((s) => [s.method, s.path]), [["GET", "/api/admin/ca"]]);
+});
+
+Deno.test("oversized login forms, proxied writes and headers are refused with 413 and 431", async () => {
+  const { call, login, seen, counters } = testApp();
+  const big = await call("/login", { method: "POST", body: form({ password: "x".repeat(9000) }) });
+  assertEquals(big.status, 413);
+  await big.body?.cancel();
+  assertEquals(counters.evaluations, 0);
+  const { cookie, csrf } = await login();
+  seen.length = 0;
+  const write = await call("/api/admin/connectors/c1/resources", {
+    method: "PUT",
+    headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" },
+    body: JSON.stringify({ resources: ["a".repeat(1024 * 1024)] }),
+  });
+  assertEquals(write.status, 413);
+  assertStringIncludes((await write.json()).error, "Request body larger than 1048576 bytes");
+  assertEquals(seen, []);
+  const headers = await call("/", { headers: { cookie, "x-padding": "p".repeat(40 * 1024) } });
+  assertEquals(headers.status, 431);
+  await headers.body?.cancel();
+});

@@ -14,6 +14,9 @@ export const LOGIN_CSRF_COOKIE = "postern_login_csrf";
 
 export const isPublic = true;
 
+/** The login form is a password and two tokens: 8 KiB is plenty (413 above). */
+export const maxBodyBytes = 8 * 1024;
+
 function form(ctx: Ctx, status: number, error?: string, headers?: HeadersInit): Response {
   // Keep the token the browser already holds: a parallel request (a favicon, a second tab)
   // that renders this form must not invalidate the form already on screen.

@@ -3,16 +3,37 @@
  * token added on the server (failure mode 6.1: every contract route answers, none 404s here).
  * Controller answers pass through with their status and body, server-sent events stream through;
  * an unreachable controller is a 502 with a JSON error. Writes need the session's CSRF token in
- * the X-CSRF-Token header.
+ * the X-CSRF-Token header. Writes to `/api/admin/ca/*` are never forwarded: a CA private key does
+ * not pass through a browser and the UI (CONTRACT.md, "CA routes").
  */
 import { ControllerUnreachableError } from "../../../lib/admin_client.ts";
-import { crossSite, csrfOk, type Handler, json, type RouteModule } from "../../../server.tsx";
+import { readBody } from "../../../lib/body.ts";
+import { crossSite, csrfOk, type Handler, json, LIMITS, type RouteModule } from "../../../server.tsx";
+
+/** The answer to a write under /api/admin/ca/. */
+export const CA_WRITE_REFUSED =
+  "CA rotation is not done through the UI: run postern-controller ca prepare|activate|retire, or call the admin API over HTTPS or from loopback (docs/ca-rotation.md)";
+
+/** True for `/api/admin/ca` and everything below it, however the path is spelled. */
+export function isCaPath(pathname: string): boolean {
+  let path = pathname;
+  try {
+    path = decodeURIComponent(pathname);
+  } catch { /* undecodable: judge the raw text */ }
+  path = path.replace(/\\/g, "/").replace(/\/{2,}/g, "/").toLowerCase();
+  return /^\/api\/admin\/ca(?:[/;.?#]|$)/.test(path);
+}
 
 const PASS_REQUEST_HEADERS = ["content-type", "accept", "last-event-id"];
 const PASS_RESPONSE_HEADERS = ["content-type", "cache-control", "retry-after", "location", "etag"];
 
 const proxy: Handler = async ({ req, url, session, deps }) => {
   const write = !["GET", "HEAD"].includes(req.method);
+  if (write && isCaPath(url.pathname)) {
+    await req.body?.cancel().catch(() => {});
+    deps.logger.warn("refused a CA write through the UI", { method: req.method, path: url.pathname });
+    return json({ error: CA_WRITE_REFUSED }, 403);
+  }
   if (write && (crossSite(req) || !csrfOk(req.headers.get("x-csrf-token"), session.csrf))) {
     return json({ error: "missing or invalid X-CSRF-Token header: reload the page and try again" }, 403);
   }
@@ -26,7 +47,12 @@ const proxy: Handler = async ({ req, url, session, deps }) => {
     upstream = await deps.client.raw(url.pathname + url.search, {
       method: req.method,
       headers,
-      body: write ? await req.arrayBuffer() : null,
+      body: write
+        ? await readBody(req, {
+          limit: LIMITS.proxiedBodyBytes,
+          deadlineMs: LIMITS.bodyDeadlineMs,
+        }) as BodyInit
+        : null,
     });
   } catch (error) {
     if (error instanceof ControllerUnreachableError) {
