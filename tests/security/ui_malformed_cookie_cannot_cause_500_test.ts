@@ -1,0 +1,32 @@
+/** `Cookie: a=%` (a value that does not percent-decode) made every UI route answer 500. */
+import { assert, assertEquals } from "../../ui/_assert.ts";
+import { startUi } from "./_ui.ts";
+
+const COOKIES = ["a=%", "postern_session=%E0%A4%A", "postern_login_csrf=%zz; a=%", "=%", "%=%;;="];
+const PATHS = ["/", "/login", "/connectors", "/events", "/api/admin/connectors", "/healthz", "/nowhere"];
+
+Deno.test("no UI route answers 500 for a malformed Cookie header, and a valid session beside it still counts", async () => {
+  const ui = await startUi();
+  try {
+    for (const cookie of COOKIES) {
+      for (const path of PATHS) {
+        const res = await ui.request(path, { headers: { cookie } });
+        await res.body?.cancel();
+        assert(res.status < 500, `${path} with Cookie: ${cookie} answered ${res.status}`);
+      }
+      const login = await ui.login({ password: ui.password }, { headers: { cookie } });
+      await login.body?.cancel();
+      assertEquals(login.status, 303, `login with Cookie: ${cookie}`);
+      const session = login.headers.getSetCookie().find((c) =>
+        c.startsWith("postern_session=")
+      )!.split(";")[0];
+      // GET /login sends a logged-in operator to the dashboard: the session was read.
+      const page = await ui.request("/login", { headers: { cookie: `${cookie}; ${session}` } });
+      await page.body?.cancel();
+      assertEquals([page.status, page.headers.get("location")], [303, "/"], `session beside ${cookie}`);
+    }
+    assertEquals(ui.ui.lines.filter((l) => l.includes("request failed")), []);
+  } finally {
+    await ui.stop();
+  }
+});

@@ -1,0 +1,55 @@
+/**
+ * A CA private key must never pass through the UI: a logged-in operator's browser (or a script
+ * in it) posting `POST /api/admin/ca/rotate/prepare` with `{cert_pem, key_pem}` to the UI gets 403,
+ * and the real controller behind it never sees the request (its CA bundle is unchanged). Before,
+ * the UI forwarded it, and over loopback the controller accepted it.
+ */
+import { createCa } from "../../shared/pki/ca.ts";
+import { assertEquals, assertStringIncludes } from "../../ui/_assert.ts";
+import { tempDir } from "../support/paths.ts";
+import { startStack } from "../ui/_stack.ts";
+
+Deno.test("the UI refuses POST /api/admin/ca/rotate/prepare and the controller's CA bundle stays as it was", async () => {
+  await using dir = await tempDir("postern-ui-ca-");
+  const stack = await startStack(dir.path);
+  try {
+    const before = await stack.admin("GET", "/api/admin/ca");
+    assertEquals(before.status, 200);
+
+    const login = await fetch(`${stack.uiUrl}/login`, {
+      method: "POST",
+      body: new URLSearchParams({ password: stack.password }),
+      redirect: "manual",
+    });
+    await login.body?.cancel();
+    const cookie = login.headers.getSetCookie().find((c) => c.startsWith("postern_session="))!.split(";")[0]!;
+    const page = await (await fetch(`${stack.uiUrl}/`, { headers: { cookie } })).text();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
+
+    const next = await createCa({ commonName: "Attacker's next CA" });
+    const headers = { cookie, "x-csrf-token": csrf, "content-type": "application/json" };
+    const prepare = await fetch(`${stack.uiUrl}/api/admin/ca/rotate/prepare`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ cert_pem: next.certPem, key_pem: next.keyPem }),
+    });
+    assertEquals(prepare.status, 403);
+    assertStringIncludes((await prepare.json()).error, "CA rotation is not done through the UI");
+    for (const step of ["activate", "retire"]) {
+      const res = await fetch(`${stack.uiUrl}/api/admin/ca/rotate/${step}`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ fingerprint: "00" }),
+      });
+      assertEquals(res.status, 403, step);
+      await res.body?.cancel();
+    }
+    await stack.ui.waitForLine("refused a CA write through the UI");
+
+    assertEquals(await stack.admin("GET", "/api/admin/ca"), before);
+    const viaUi = await fetch(`${stack.uiUrl}/api/admin/ca`, { headers: { cookie } });
+    assertEquals([viaUi.status, await viaUi.json()], [200, before.body], "reading the CA still works");
+  } finally {
+    await stack.stop();
+  }
+});
