@@ -1,6 +1,7 @@
 import { ConfigError } from "../shared/config/config_error.ts";
 import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
 import { hashPassword } from "./auth/password.ts";
+import { makeTestPki } from "../shared/pki/testing.ts";
 import { loadConfig, MISSING_API_CONFIG } from "./config.ts";
 
 function configError(env: Record<string, string>): string {
@@ -53,4 +54,32 @@ Deno.test("loadConfig() applies defaults and accepts a password hash", async () 
   assertEquals(config.controllerAddr, "ctl.example:8443");
   assert(await config.verifyPassword("s3cret"));
   assert(!(await config.verifyPassword("s3cret ")));
+});
+
+Deno.test("loadConfig() reads UI_TRUSTED_PROXIES and ADMIN_CA_PATH and names them when invalid", async () => {
+  const base = { ADMIN_API_URL: "https://127.0.0.1:8080", ADMIN_AUTH_TOKEN: "t", UI_ADMIN_PASSWORD: "pw" };
+  const defaults = loadConfig(base);
+  assertEquals(defaults.trustedProxies.entries, []);
+  assertEquals(defaults.adminCaCerts, undefined);
+  assertEquals(loadConfig({ ...base, UI_TRUSTED_PROXIES: " 10.0.0.1 , fd00::/8" }).trustedProxies.entries, [
+    "10.0.0.1",
+    "fd00::/8",
+  ]);
+  assertEquals(
+    configError({ ...base, UI_TRUSTED_PROXIES: "10.0.0.1,proxy.internal" }),
+    'UI_TRUSTED_PROXIES: invalid entry "proxy.internal": use addresses or CIDRs separated by commas, e.g. 127.0.0.1,10.0.0.0/8,fd00::/8',
+  );
+  const dir = await Deno.makeTempDir({ prefix: "postern-ui-config-" });
+  try {
+    const missing = `${dir}/missing.crt`;
+    assertStringIncludes(
+      configError({ ...base, ADMIN_CA_PATH: missing }),
+      `ADMIN_CA_PATH: cannot read "${missing}"`,
+    );
+    const pem = (await makeTestPki()).caPem;
+    await Deno.writeTextFile(`${dir}/ca.crt`, pem);
+    assertEquals(loadConfig({ ...base, ADMIN_CA_PATH: `${dir}/ca.crt` }).adminCaCerts?.length, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
