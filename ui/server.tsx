@@ -78,8 +78,8 @@ export interface RouteModule {
 
 /**
  * Bounds on what one request may make the UI hold. Deno.serve (2.9.6) has no idle-connection or
- * header-read timeout and refuses headers over its own fixed buffer with 400; these are the
- * bounds the UI adds on top.
+ * header-read timeout and no header-size option (it refuses a request head over about 64 KiB with
+ * 400); these are the bounds the UI adds on top.
  */
 export const LIMITS = {
   /** Total size of the request's header names and values (431 above). */

@@ -46,7 +46,12 @@ export class TrustedProxies {
   /** True when `ip` (a normalised address) is a trusted proxy. */
   has(ip: string): boolean {
     const kind = isIP(ip);
-    return kind !== 0 && this.#list.check(ip, kind === 4 ? "ipv4" : "ipv6");
+    if (kind === 0) return false;
+    try {
+      return this.#list.check(ip, kind === 4 ? "ipv4" : "ipv6");
+    } catch {
+      return false; // e.g. an IPv6 zone id BlockList cannot parse: not a proxy we listed
+    }
   }
 }
 
