@@ -44,7 +44,7 @@ Deno.test("a connector's HeartbeatAck cannot make a tunneler trust an attacker C
     // Three heartbeats at the acked 200 ms interval: the tunneler has read several hostile acks.
     await waitFor(
       "three tunneler heartbeats",
-      async () => fake.heartbeats.length >= 3 || undefined,
+      () => Promise.resolve(fake.heartbeats.length >= 3 || undefined),
       20_000,
       50,
       tunneler,
