@@ -16,6 +16,7 @@ import { describeGrpcError } from "../shared/agent/enroll.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import type { AgentState } from "../shared/agent/runtime.ts";
 import { TrustBundle } from "../shared/pki/bundle.ts";
+import { decideTrust } from "../shared/agent/trust_policy.ts";
 import { VERSION } from "../shared/version.ts";
 import type { Logger } from "../shared/log/logger.ts";
 import type { TunnelListener } from "./listener.ts";
@@ -89,6 +90,7 @@ export class ControlPlane {
               bytesIn: s.bytesIn,
               bytesOut: s.bytesOut,
               activeSessions: s.sessions,
+              trustedCaFingerprints: creds.bundle.fingerprints(),
             },
           },
         });
@@ -134,10 +136,14 @@ export class ControlPlane {
             heartbeat_interval_ms: this.#intervalMs,
           });
         } else if (body?.$case === "trustBundle") {
+          // From the controller, on a stream authenticated as the controller: see trust_policy.ts.
           try {
             const bundle = TrustBundle.fromPem(body.value.caPem.join("\n"));
-            creds.update({ bundle });
-            log.info("trust bundle updated", { fingerprints: bundle.fingerprints() });
+            const d = decideTrust({ source: "control_stream", bundle, current: creds.bundle });
+            if (d.action === "replace" && d.changed) creds.update({ bundle: d.bundle });
+            else if (d.action === "refuse") {
+              log.error("ignoring the controller's trust bundle", { reason: d.reason });
+            }
           } catch (e) {
             log.error("ignoring an unusable trust bundle", { error: (e as Error).message });
           }

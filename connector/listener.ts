@@ -234,7 +234,9 @@ export class TunnelListener {
       encodeFrame(
         HeartbeatAck.encode({
           heartbeatIntervalMs: this.#opts.heartbeatIntervalMs?.() ?? 10_000,
-          trustBundlePem: this.#opts.creds.bundle.pems(),
+          // A hint only (tunnelers renew early from the controller); never the bundle itself.
+          trustBundlePem: [],
+          controllerBundleFingerprints: this.#opts.creds.bundle.fingerprints(),
         }).finish(),
       );
     socket.write(ack());

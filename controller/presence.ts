@@ -23,6 +23,8 @@ export interface Sighting {
   certExpiresAt?: number;
   /** Tunnelers: the connector that relayed the heartbeat. */
   connectorId?: string;
+  /** SHA-256 fingerprints of the CAs the agent reports it trusts (empty: not reported). */
+  trustedCaFingerprints?: string[];
 }
 
 interface Live extends Sighting {
@@ -103,6 +105,18 @@ export class Presence {
     let n = 0;
     for (const l of this.#live.values()) if (l.role === role && l.online) n++;
     return n;
+  }
+
+  /**
+   * ONLINE agents here that do not report trusting the CA `fingerprint` (lower-case hex), in a
+   * stable order; an agent that reports no fingerprints at all (an older version) counts as lagging.
+   */
+  lagging(fingerprint: string): { role: AgentRole; id: string }[] {
+    const out: { role: AgentRole; id: string }[] = [];
+    for (const l of this.#live.values()) {
+      if (l.online && !l.trustedCaFingerprints?.includes(fingerprint)) out.push({ role: l.role, id: l.id });
+    }
+    return out.sort((a, b) => a.role.localeCompare(b.role) || a.id.localeCompare(b.id));
   }
 
   /** Last_seen writes waiting for the background writer. */
@@ -233,5 +247,9 @@ function merge(r: AgentRecord, l: Sighting & { lastSeen: number }): AgentRecord 
 }
 
 function definedOnly(s: Sighting): Sighting {
-  return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined && v !== "" && v !== 0));
+  return Object.fromEntries(
+    Object.entries(s).filter(([, v]) =>
+      v !== undefined && v !== "" && v !== 0 && !(Array.isArray(v) && v.length === 0)
+    ),
+  );
 }

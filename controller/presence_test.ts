@@ -154,3 +154,32 @@ Deno.test("Presence writes last_seen in batches, and jitter spreads agents that 
     kv.close();
   }
 });
+
+Deno.test("Presence.lagging() names the ONLINE agents that do not report trusting a CA, silent ones included", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let now = 1_000_000;
+    const clock = () => now;
+    const p = new Presence({
+      agents: new AgentStore(kv, clock),
+      events: new EventLog(kv, clock),
+      log: quiet,
+      offlineAfterMs: 1000,
+      now: clock,
+    });
+    const [a, b] = ["a".repeat(64), "b".repeat(64)];
+    p.seen("connector", "c2", { trustedCaFingerprints: [a, b] });
+    p.seen("connector", "c1", { trustedCaFingerprints: [a] });
+    p.seen("tunneler", "t1", {}); // an older agent: reports nothing
+    p.seen("tunneler", "t2", { trustedCaFingerprints: [a, b] });
+    p.seen("tunneler", "t2", { trustedCaFingerprints: [] }); // an empty report keeps the last one
+    assertEquals(p.lagging(b), [{ role: "connector", id: "c1" }, { role: "tunneler", id: "t1" }]);
+    assertEquals(p.lagging(a), [{ role: "tunneler", id: "t1" }]);
+    now += 1000;
+    p.seen("tunneler", "t2", { trustedCaFingerprints: [a, b] });
+    await p.sweep(); // c1, c2 and t1 go OFFLINE: only ONLINE agents can block an activation
+    assertEquals(p.lagging(b), []);
+  } finally {
+    kv.close();
+  }
+});

@@ -1,6 +1,8 @@
 /**
- * The tunneler's heartbeat session through its connector: TunnelerHeartbeat frames up at the
- * interval the HeartbeatAck sets; each ack also carries the trust bundle (CA rotation).
+ * The tunneler's heartbeat session through its connector: TunnelerHeartbeat frames up (with the
+ * fingerprints of the CAs this tunneler trusts) at the interval the HeartbeatAck sets. A connector
+ * never changes what the tunneler trusts: any bundle in an ack is ignored; the connector's bundle
+ * fingerprints are only a hint to renew early from the controller (see trust_policy.ts).
  * `tunneler not allowed` is reported as such and retried by the agent loop.
  * @module
  */
@@ -11,7 +13,7 @@ import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import type { AgentState } from "../shared/agent/runtime.ts";
 import { HeartbeatAck } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
 import { TunnelerHeartbeat } from "../shared/proto/gen/postern/v1/control_plane_pb.ts";
-import { TrustBundle } from "../shared/pki/bundle.ts";
+import { decideTrust } from "../shared/agent/trust_policy.ts";
 import { VERSION } from "../shared/version.ts";
 import type { Logger } from "../shared/log/logger.ts";
 import { dialConnector, type DialOptions, TunnelRefusedError } from "./dialer.ts";
@@ -24,6 +26,8 @@ export interface HeartbeatOptions {
   log: Logger;
   id: string;
   totals: () => { active: number; bytesIn: number; bytesOut: number };
+  /** Asks for an early renewal from the controller (rate-limited there); false when not granted. */
+  renewSoon?: () => boolean;
 }
 
 /** One heartbeat session; resolves when the connector ends it, rejects on failure. */
@@ -57,6 +61,7 @@ export async function heartbeatSession(opts: HeartbeatOptions, ctx: SessionConte
         bytesIn: t.bytesIn,
         bytesOut: t.bytesOut,
         activeConnections: t.active,
+        trustedCaFingerprints: opts.creds.bundle.fingerprints(),
       }).finish();
       socket.write(encodeFrame(hb));
       timer = setTimeout(beat, interval);
@@ -84,16 +89,16 @@ export async function heartbeatSession(opts: HeartbeatOptions, ctx: SessionConte
         ctx.received();
         const ack = HeartbeatAck.decode(f);
         if (ack.heartbeatIntervalMs > 0) interval = ack.heartbeatIntervalMs;
-        if (ack.trustBundlePem.length > 0) {
-          try {
-            const bundle = TrustBundle.fromPem(ack.trustBundlePem.join("\n"));
-            if (bundle.fingerprints().join() !== opts.creds.bundle.fingerprints().join()) {
-              opts.creds.update({ bundle });
-              opts.log.info("trust bundle updated", { fingerprints: bundle.fingerprints() });
-            }
-          } catch (e) {
-            opts.log.warn("ignoring an unusable trust bundle", { error: (e as Error).message });
-          }
+        const d = decideTrust({
+          source: "heartbeat_ack",
+          hint: ack.controllerBundleFingerprints,
+          current: opts.creds.bundle,
+        });
+        if (d.action === "ignore" && d.renewSoon && opts.renewSoon?.()) {
+          opts.log.info("the connector reports other CAs than this tunneler trusts; renewing early", {
+            connector_fingerprints: ack.controllerBundleFingerprints.slice(0, 8).map((f) => f.slice(0, 64)),
+            fingerprints: opts.creds.bundle.fingerprints(),
+          });
         }
         if (first) {
           first = false;

@@ -32,7 +32,7 @@ if (import.meta.main) {
     doctorChecks: async (cfg, bundle) => [
       await checkConnectorIdentity(formatHostPort(cfg.connector), bundle, cfg.trustDomain),
     ],
-    start: (cfg, log) => async (creds, state, signal) => {
+    start: (cfg, log) => async (creds, state, signal, renewSoon) => {
       const dial = () => ({
         creds,
         trustDomain: cfg.trustDomain,
@@ -44,7 +44,10 @@ if (import.meta.main) {
       const done = runAgentLoop({
         name: "connector session",
         session: (ctx) =>
-          heartbeatSession({ dial, creds, state, log, id: cfg.id, totals: () => forwarder.totals() }, ctx),
+          heartbeatSession(
+            { dial, creds, state, log, id: cfg.id, totals: () => forwarder.totals(), renewSoon },
+            ctx,
+          ),
         signal,
         log,
       });

@@ -205,6 +205,7 @@ function agentView(ctx: ControllerContext, r: AgentRecord) {
     status: v.status,
     last_seen: rfc3339(v.lastSeen),
     cert_expires_at: rfc3339(r.certExpiresAt),
+    trusted_ca_fingerprints: v.live.trustedCaFingerprints ?? [],
   };
   if (r.role === "connector") {
     return { ...base, private_ip: r.privateIp, version: v.live.version ?? r.version, ...common };
@@ -366,6 +367,28 @@ function eventStream(ctx: ControllerContext, keepAliveMs: number): Response {
 
 // ---- CA rotation ------------------------------------------------------------------------
 
+/** How many lagging agents a 409 names; the count covers the rest. */
+const LAGGING_NAMED = 10;
+
+/**
+ * Refuses (409) to activate a known CA that ONLINE agents do not report trusting yet: a
+ * certificate from it would fail their renewal (4.2) and their peers' handshakes.
+ */
+function refuseWhileAgentsLag(ctx: ControllerContext, fingerprint: string): void {
+  const fp = fingerprint.replaceAll(":", "").toLowerCase();
+  if (!ctx.ca.bundle.has(fp)) return; // ca.activate answers 404
+  const lagging = ctx.presence.lagging(fp);
+  if (lagging.length === 0) return;
+  const named = lagging.slice(0, LAGGING_NAMED).map((a) => `${a.role} "${a.id}"`).join(", ");
+  const more = lagging.length > LAGGING_NAMED ? ` and ${lagging.length - LAGGING_NAMED} more` : "";
+  throw new HttpError(
+    409,
+    `CA ${fp} is not yet trusted by ${lagging.length} ONLINE agent${
+      lagging.length === 1 ? "" : "s"
+    }: ${named}${more}; wait until they renew (GET /api/admin/connectors and /api/admin/tunnelers show trusted_ca_fingerprints) or pass "force": true`,
+  );
+}
+
 async function rotate(
   ctx: ControllerContext,
   req: Request,
@@ -387,6 +410,10 @@ async function rotate(
       });
     } else if (step === "activate") {
       const fp = str("fingerprint");
+      if (body.force !== undefined && typeof body.force !== "boolean") {
+        throw new HttpError(400, `"force" must be true or false`);
+      }
+      if (body.force !== true) refuseWhileAgentsLag(ctx, fp);
       await ctx.ca.activate(fp);
       await ctx.events.append("ca.activated", `CA ${fp} now signs certificates`, { fingerprint: fp });
     } else {

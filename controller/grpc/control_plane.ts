@@ -95,6 +95,7 @@ async function serveStream(
         version: hb.version.slice(0, 64),
         privateIp: hb.privateIp.slice(0, 64),
         certExpiresAt: hb.certNotAfterUnixMs,
+        trustedCaFingerprints: fingerprintsOf(hb.trustedCaFingerprints),
       });
     } else if (body.$case === "tunnelerHeartbeat") {
       const hb = body.value;
@@ -107,6 +108,8 @@ async function serveStream(
           version: hb.version.slice(0, 64),
           certExpiresAt: hb.certNotAfterUnixMs,
           connectorId: who.id,
+          // As the connector relayed them: a lying connector can at most make activation premature.
+          trustedCaFingerprints: fingerprintsOf(hb.trustedCaFingerprints),
         });
       });
     }
@@ -124,6 +127,17 @@ async function serveStream(
   } catch (e) {
     log.error("cannot send configuration", { error: e });
   }
+}
+
+/** The first 16 well-formed SHA-256 fingerprints a peer reported (lower-case hex), the rest dropped. */
+export function fingerprintsOf(reported: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const f of reported.slice(0, 64)) {
+    const fp = f.toLowerCase();
+    if (/^[0-9a-f]{64}$/.test(fp)) out.add(fp);
+    if (out.size === 16) break;
+  }
+  return [...out];
 }
 
 /** Caches for a minute that a tunneler id is enrolled and not revoked; checks the allowlist each time. */

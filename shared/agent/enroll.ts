@@ -20,6 +20,7 @@ import { EnrollmentRefusedError } from "../config/config_error.ts";
 import { NonRetryableError } from "./agent_loop.ts";
 import { VERSION } from "../version.ts";
 import type { AgentCredentials } from "./credentials.ts";
+import { bundleToTrust } from "./trust_policy.ts";
 
 /** The Enrollment client class (ts-proto generates the service definition only). */
 export const EnrollmentClient = grpc.makeGenericClientConstructor(EnrollmentService, "postern.v1.Enrollment");
@@ -69,7 +70,8 @@ export function describeGrpcError(err: unknown): string {
 
 /**
  * Checks an issued certificate: it matches our key, names the expected SPIFFE ID, carries the
- * private IP (connectors), chains to `bundle`, and the anchoring CA has keyCertSign.
+ * private IP (connectors), chains to `bundle`, and the anchoring CA has keyCertSign. Returns the
+ * SVID and the fingerprint of that CA (`issuer`).
  *
  * @throws {Error} naming the problem
  */
@@ -78,7 +80,7 @@ export async function checkIssued(
   keyPem: string,
   bundle: TrustBundle,
   expected: ExpectedIdentity,
-): Promise<Svid> {
+): Promise<{ svid: Svid; issuer: string }> {
   const svid = await svidFromPem(certPem, keyPem);
   const want = `spiffe://${expected.trustDomain}/${expected.role}/${expected.id}`;
   if (svid.spiffeId.uri !== want) {
@@ -94,7 +96,7 @@ export async function checkIssued(
   if (!anchor || !ku || (ku.usages & x509.KeyUsageFlags.keyCertSign) === 0) {
     throw new Error("CA certificate missing key usage: the issuing CA lacks keyCertSign");
   }
-  return svid;
+  return { svid, issuer: peer.issuerFingerprint };
 }
 
 function bundleOf(msg: SvidMessage | undefined): TrustBundle {
@@ -145,11 +147,13 @@ export async function enroll(opts: EnrollOptions): Promise<{ svid: Svid; bundle:
       }
       throw new Error(`enrollment failed: ${msg}`);
     }
-    const bundle = bundleOf(res.svid);
-    const svid = await checkIssued(res.svid.certificatePem, keyPem, bundle, opts).catch((e) => {
+    try {
+      const offered = bundleOf(res.svid);
+      const { svid, issuer } = await checkIssued(res.svid.certificatePem, keyPem, offered, opts);
+      return { svid, bundle: bundleToTrust({ source: "enroll", bundle: offered, issuer }) };
+    } catch (e) {
       throw new Error(`enrollment failed: ${(e as Error).message}`);
-    });
-    return { svid, bundle };
+    }
   } finally {
     client.close();
   }
@@ -163,7 +167,9 @@ export interface RenewOptions extends ExpectedIdentity {
 
 /**
  * Renews with the current credentials. The new certificate must chain to the agent's CURRENT
- * bundle (failure mode 4.2: `internal CA mismatch during renewal`); nothing is swapped here.
+ * bundle (failure mode 4.2: `internal CA mismatch during renewal`); the bundle of the response
+ * replaces the current one (a retired CA leaves) and must hold the CA that issued the new
+ * certificate (see trust_policy.ts). Nothing is swapped here.
  *
  * @throws {NonRetryableError} when the controller says the identity is revoked
  */
@@ -197,9 +203,10 @@ export async function renew(
       throw new Error(`renewal failed: ${msg}`);
     }
     const offered = bundleOf(res.svid);
-    let svid: Svid;
+    const current = creds.bundle;
+    let issued: { svid: Svid; issuer: string };
     try {
-      svid = await checkIssued(res.svid.certificatePem, keyPem, creds.bundle, opts);
+      issued = await checkIssued(res.svid.certificatePem, keyPem, current, opts);
     } catch (e) {
       throw new Error(
         `internal CA mismatch during renewal: the new certificate does not chain to the trusted CAs (${
@@ -207,10 +214,12 @@ export async function renew(
         }); keeping the current certificate`,
       );
     }
-    // Trust what we trusted plus what the controller now names (CA rotation adds, never drops here).
-    let bundle = creds.bundle;
-    for (const c of offered.certificates) bundle = bundle.with(c);
-    return { svid, bundle };
+    try {
+      const bundle = bundleToTrust({ source: "renew", bundle: offered, issuer: issued.issuer, current });
+      return { svid: issued.svid, bundle };
+    } catch (e) {
+      throw new Error(`renewal refused: ${(e as Error).message}; keeping the current certificate`);
+    }
   } finally {
     client.close();
   }

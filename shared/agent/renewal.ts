@@ -30,6 +30,47 @@ export function renewalTime(
   return start + life * (2 / 3) - life * 0.05 * random();
 }
 
+/**
+ * Requests to renew before the schedule, e.g. when a connector hints that the controller's bundle
+ * changed (the renewal brings the bundle from the controller). At most one request is granted per
+ * `minGapMs` (default a minute), so a hostile hint cannot make the agent hammer the controller.
+ */
+export class EarlyRenewal {
+  #last = -Infinity;
+  #pending = false;
+  #wake: (() => void) | undefined;
+  constructor(private readonly minGapMs = 60_000, private readonly now: () => number = Date.now) {}
+
+  /** Asks for a renewal now; returns false (and does nothing) within `minGapMs` of the last one granted. */
+  request(): boolean {
+    const now = this.now();
+    if (now - this.#last < this.minGapMs) return false;
+    this.#last = now;
+    this.#pending = true;
+    this.#wake?.();
+    return true;
+  }
+
+  /** Sleeps `ms` with `sleep`, cut short by a granted request; true when one was (and it is consumed). */
+  async sleep(sleep: Sleep, ms: number, signal: AbortSignal): Promise<boolean> {
+    if (!this.#pending) {
+      const cut = new AbortController();
+      const onAbort = () => cut.abort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#wake = onAbort;
+      try {
+        await sleep(ms, cut.signal);
+      } finally {
+        this.#wake = undefined;
+        signal.removeEventListener("abort", onAbort);
+      }
+    }
+    const early = this.#pending;
+    this.#pending = false;
+    return early;
+  }
+}
+
 /** Options of {@link runRenewalLoop}. */
 export interface RenewalOptions {
   creds: AgentCredentials;
@@ -39,6 +80,8 @@ export interface RenewalOptions {
   issuedAt?: number;
   /** Persists renewed credentials (called before the swap is announced). */
   persist: (svid: Svid, bundle: TrustBundle) => Promise<void>;
+  /** Early renewal requests (the tunneler's bundle hint); none by default. */
+  early?: EarlyRenewal;
   log: Logger;
   signal: AbortSignal;
   now?: () => number;
@@ -52,6 +95,7 @@ export async function runRenewalLoop(opts: RenewalOptions): Promise<void> {
   const sleep = opts.sleep ?? realSleep;
   const random = opts.random ?? Math.random;
   const backoff = new Backoff({ baseMs: 1_000, capMs: 30_000, random });
+  const early = opts.early ?? new EarlyRenewal(Infinity);
   let known = opts.creds.svid;
   let issuedAt = opts.issuedAt;
   while (!opts.signal.aborted) {
@@ -62,7 +106,11 @@ export async function runRenewalLoop(opts: RenewalOptions): Promise<void> {
       issuedAt = now();
     }
     const wait = renewalTime(current, random, issuedAt) - now();
-    if (wait > 0) await sleep(wait, opts.signal);
+    if (wait > 0 && await early.sleep(sleep, wait, opts.signal) && !opts.signal.aborted) {
+      opts.log.info("renewing early: a connector reports a different trust bundle", {
+        expires_at: current.notAfter.toISOString(),
+      });
+    }
     if (opts.signal.aborted) return;
     try {
       const { svid, bundle } = await opts.renewOnce();

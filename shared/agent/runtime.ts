@@ -9,7 +9,7 @@ import { type CommonAgentConfig, readControllerCa } from "./config.ts";
 import { AgentCredentials } from "./credentials.ts";
 import { checkIssued, enroll, renew } from "./enroll.ts";
 import { type IdentityStore, type StoredIdentity } from "./identity_store.ts";
-import { runRenewalLoop } from "./renewal.ts";
+import { EarlyRenewal, runRenewalLoop } from "./renewal.ts";
 import { type RuntimeStatus, writeStatus } from "./status.ts";
 
 /**
@@ -101,8 +101,17 @@ export interface RunAgentOptions {
   store: IdentityStore;
   log: Logger;
   privateIp?: string;
-  /** Starts the program's own loops with the credentials. */
-  start(creds: AgentCredentials, state: AgentState, signal: AbortSignal): Promise<AgentWork>;
+  /**
+   * Starts the program's own loops with the credentials. `renewSoon` asks for an early renewal from
+   * the controller (at most one a minute is granted; see EarlyRenewal): the way a connector's hint
+   * reaches a tunneler without the connector ever changing its trust.
+   */
+  start(
+    creds: AgentCredentials,
+    state: AgentState,
+    signal: AbortSignal,
+    renewSoon: () => boolean,
+  ): Promise<AgentWork>;
   /** Status file period; default 2 000 ms. */
   statusEveryMs?: number;
 }
@@ -119,6 +128,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
   const state = new AgentState();
   const abort = new AbortController();
   const meta = identity.meta;
+  const early = new EarlyRenewal();
 
   const renewal = runRenewalLoop({
     creds,
@@ -135,11 +145,21 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
       }),
     persist: (svid, bundle) =>
       store.save({ svid, bundle, meta: { ...meta, renewed_at: new Date().toISOString() } }),
+    early,
   });
-  // Trust-bundle pushes (CA rotation) are persisted too.
-  creds.onChange((_s, bundle) => void store.saveBundle(bundle).catch(() => {}));
+  // Every change of trust (a renewal, the controller's push to a connector) is logged and stored.
+  // Only paths that trust_policy.ts allows call creds.update with a bundle.
+  let trusted = creds.bundle.fingerprints().join();
+  creds.onChange((_s, bundle) => {
+    if (bundle.fingerprints().join() === trusted) return;
+    trusted = bundle.fingerprints().join();
+    log.info("trust bundle updated", { fingerprints: bundle.fingerprints() });
+    void store.saveBundle(bundle).catch((e) =>
+      log.warn("cannot store the trust bundle", { error: e.message })
+    );
+  });
 
-  const work = await opts.start(creds, state, abort.signal);
+  const work = await opts.start(creds, state, abort.signal, () => early.request());
 
   const writeNow = async () => {
     const s = work.stats();

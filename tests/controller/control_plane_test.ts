@@ -14,6 +14,7 @@ const heartbeat = {
       bytesIn: 0,
       bytesOut: 0,
       activeSessions: 0,
+      trustedCaFingerprints: [],
     },
   },
 };
@@ -101,6 +102,7 @@ Deno.test("Connect: tunneler heartbeats relayed by a connector mark allowed tunn
           bytesIn: 0,
           bytesOut: 0,
           activeConnections: 0,
+          trustedCaFingerprints: [],
         },
       },
     });
@@ -115,6 +117,7 @@ Deno.test("Connect: tunneler heartbeats relayed by a connector mark allowed tunn
     "last_seen",
     "spiffe_id",
     "status",
+    "trusted_ca_fingerprints",
   ]);
   assert.equal((await (await h.admin("/api/admin/tunnelers/t2")).json()).status, "OFFLINE");
   s.close();

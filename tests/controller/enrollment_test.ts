@@ -26,6 +26,7 @@ Deno.test("Enroll issues a connector SVID with its private IP and the trust bund
     "private_ip",
     "spiffe_id",
     "status",
+    "trusted_ca_fingerprints",
     "version",
   ]);
   assert.equal(body.private_ip, "10.1.2.3");

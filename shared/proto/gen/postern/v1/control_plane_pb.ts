@@ -26,6 +26,11 @@ export interface Heartbeat {
   bytesIn: number;
   bytesOut: number;
   activeSessions: number;
+  /**
+   * SHA-256 (lower-case hex) of each CA the connector trusts now; the controller shows them and
+   * refuses to activate a CA that an ONLINE agent does not trust yet.
+   */
+  trustedCaFingerprints: string[];
 }
 
 export interface TunnelerHeartbeat {
@@ -35,6 +40,8 @@ export interface TunnelerHeartbeat {
   bytesIn: number;
   bytesOut: number;
   activeConnections: number;
+  /** SHA-256 (lower-case hex) of each CA the tunneler trusts now (relayed as the tunneler sent it). */
+  trustedCaFingerprints: string[];
 }
 
 export interface ControllerMessage {
@@ -53,6 +60,10 @@ export interface AgentConfig {
   resources: string[];
 }
 
+/**
+ * The controller's whole trust bundle; it replaces the connector's. Only the controller, over this
+ * authenticated stream, ever changes what a connector trusts.
+ */
 export interface TrustBundle {
   caPem: string[];
 }
@@ -162,7 +173,15 @@ export const AgentMessage: MessageFns<AgentMessage> = {
 };
 
 function createBaseHeartbeat(): Heartbeat {
-  return { version: "", privateIp: "", certNotAfterUnixMs: 0, bytesIn: 0, bytesOut: 0, activeSessions: 0 };
+  return {
+    version: "",
+    privateIp: "",
+    certNotAfterUnixMs: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    activeSessions: 0,
+    trustedCaFingerprints: [],
+  };
 }
 
 export const Heartbeat: MessageFns<Heartbeat> = {
@@ -184,6 +203,9 @@ export const Heartbeat: MessageFns<Heartbeat> = {
     }
     if (message.activeSessions !== 0) {
       writer.uint32(48).uint32(message.activeSessions);
+    }
+    for (const v of message.trustedCaFingerprints) {
+      writer.uint32(58).string(v!);
     }
     return writer;
   },
@@ -243,6 +265,14 @@ export const Heartbeat: MessageFns<Heartbeat> = {
           message.activeSessions = reader.uint32();
           continue;
         }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.trustedCaFingerprints.push(reader.string());
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -260,6 +290,9 @@ export const Heartbeat: MessageFns<Heartbeat> = {
       bytesIn: isSet(object.bytesIn) ? globalThis.Number(object.bytesIn) : 0,
       bytesOut: isSet(object.bytesOut) ? globalThis.Number(object.bytesOut) : 0,
       activeSessions: isSet(object.activeSessions) ? globalThis.Number(object.activeSessions) : 0,
+      trustedCaFingerprints: globalThis.Array.isArray(object?.trustedCaFingerprints)
+        ? object.trustedCaFingerprints.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -283,6 +316,9 @@ export const Heartbeat: MessageFns<Heartbeat> = {
     if (message.activeSessions !== 0) {
       obj.activeSessions = Math.round(message.activeSessions);
     }
+    if (message.trustedCaFingerprints?.length) {
+      obj.trustedCaFingerprints = message.trustedCaFingerprints;
+    }
     return obj;
   },
 
@@ -297,6 +333,7 @@ export const Heartbeat: MessageFns<Heartbeat> = {
     message.bytesIn = object.bytesIn ?? 0;
     message.bytesOut = object.bytesOut ?? 0;
     message.activeSessions = object.activeSessions ?? 0;
+    message.trustedCaFingerprints = object.trustedCaFingerprints?.map((e) => e) || [];
     return message;
   },
 };
@@ -309,6 +346,7 @@ function createBaseTunnelerHeartbeat(): TunnelerHeartbeat {
     bytesIn: 0,
     bytesOut: 0,
     activeConnections: 0,
+    trustedCaFingerprints: [],
   };
 }
 
@@ -331,6 +369,9 @@ export const TunnelerHeartbeat: MessageFns<TunnelerHeartbeat> = {
     }
     if (message.activeConnections !== 0) {
       writer.uint32(48).uint32(message.activeConnections);
+    }
+    for (const v of message.trustedCaFingerprints) {
+      writer.uint32(58).string(v!);
     }
     return writer;
   },
@@ -390,6 +431,14 @@ export const TunnelerHeartbeat: MessageFns<TunnelerHeartbeat> = {
           message.activeConnections = reader.uint32();
           continue;
         }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.trustedCaFingerprints.push(reader.string());
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -407,6 +456,9 @@ export const TunnelerHeartbeat: MessageFns<TunnelerHeartbeat> = {
       bytesIn: isSet(object.bytesIn) ? globalThis.Number(object.bytesIn) : 0,
       bytesOut: isSet(object.bytesOut) ? globalThis.Number(object.bytesOut) : 0,
       activeConnections: isSet(object.activeConnections) ? globalThis.Number(object.activeConnections) : 0,
+      trustedCaFingerprints: globalThis.Array.isArray(object?.trustedCaFingerprints)
+        ? object.trustedCaFingerprints.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -430,6 +482,9 @@ export const TunnelerHeartbeat: MessageFns<TunnelerHeartbeat> = {
     if (message.activeConnections !== 0) {
       obj.activeConnections = Math.round(message.activeConnections);
     }
+    if (message.trustedCaFingerprints?.length) {
+      obj.trustedCaFingerprints = message.trustedCaFingerprints;
+    }
     return obj;
   },
 
@@ -444,6 +499,7 @@ export const TunnelerHeartbeat: MessageFns<TunnelerHeartbeat> = {
     message.bytesIn = object.bytesIn ?? 0;
     message.bytesOut = object.bytesOut ?? 0;
     message.activeConnections = object.activeConnections ?? 0;
+    message.trustedCaFingerprints = object.trustedCaFingerprints?.map((e) => e) || [];
     return message;
   },
 };

@@ -37,7 +37,17 @@ export interface TunnelReply {
 
 export interface HeartbeatAck {
   heartbeatIntervalMs: number;
+  /**
+   * Deprecated: no longer sent, and ignored by tunnelers. A connector cannot change what a
+   * tunneler trusts; trust bundles come from the controller only (enrollment and renewal).
+   */
   trustBundlePem: string[];
+  /**
+   * A hint only: SHA-256 (lower-case hex) of the CAs the connector trusts (the controller's bundle).
+   * When they differ from its own, the tunneler renews early from the controller (at most once a
+   * minute); the hint never changes trust itself.
+   */
+  controllerBundleFingerprints: string[];
 }
 
 function createBaseTunnelHello(): TunnelHello {
@@ -325,7 +335,7 @@ export const TunnelReply: MessageFns<TunnelReply> = {
 };
 
 function createBaseHeartbeatAck(): HeartbeatAck {
-  return { heartbeatIntervalMs: 0, trustBundlePem: [] };
+  return { heartbeatIntervalMs: 0, trustBundlePem: [], controllerBundleFingerprints: [] };
 }
 
 export const HeartbeatAck: MessageFns<HeartbeatAck> = {
@@ -335,6 +345,9 @@ export const HeartbeatAck: MessageFns<HeartbeatAck> = {
     }
     for (const v of message.trustBundlePem) {
       writer.uint32(18).string(v!);
+    }
+    for (const v of message.controllerBundleFingerprints) {
+      writer.uint32(26).string(v!);
     }
     return writer;
   },
@@ -362,6 +375,14 @@ export const HeartbeatAck: MessageFns<HeartbeatAck> = {
           message.trustBundlePem.push(reader.string());
           continue;
         }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.controllerBundleFingerprints.push(reader.string());
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -379,6 +400,9 @@ export const HeartbeatAck: MessageFns<HeartbeatAck> = {
       trustBundlePem: globalThis.Array.isArray(object?.trustBundlePem)
         ? object.trustBundlePem.map((e: any) => globalThis.String(e))
         : [],
+      controllerBundleFingerprints: globalThis.Array.isArray(object?.controllerBundleFingerprints)
+        ? object.controllerBundleFingerprints.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -390,6 +414,9 @@ export const HeartbeatAck: MessageFns<HeartbeatAck> = {
     if (message.trustBundlePem?.length) {
       obj.trustBundlePem = message.trustBundlePem;
     }
+    if (message.controllerBundleFingerprints?.length) {
+      obj.controllerBundleFingerprints = message.controllerBundleFingerprints;
+    }
     return obj;
   },
 
@@ -400,6 +427,7 @@ export const HeartbeatAck: MessageFns<HeartbeatAck> = {
     const message = createBaseHeartbeatAck();
     message.heartbeatIntervalMs = object.heartbeatIntervalMs ?? 0;
     message.trustBundlePem = object.trustBundlePem?.map((e) => e) || [];
+    message.controllerBundleFingerprints = object.controllerBundleFingerprints?.map((e) => e) || [];
     return message;
   },
 };
