@@ -7,6 +7,7 @@ import type { CaManager } from "./ca_manager.ts";
 import type { StreamHub } from "./grpc/hub.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Presence } from "./presence.ts";
+import type { RefusalRecorder } from "./refusals.ts";
 import type { AgentStore } from "./registry/agents.ts";
 import type { EventLog } from "./registry/events.ts";
 import type { PolicyStore } from "./registry/policy.ts";
@@ -35,6 +36,8 @@ export interface ControllerContext {
   hub: StreamHub;
   ca: CaManager;
   metrics: Metrics;
+  /** Logs and records refusals of unverified callers, rate-limited per source. */
+  refusals: RefusalRecorder;
   log: Logger;
   /** Whether the gRPC server is serving (readiness). */
   grpcServing: () => boolean;

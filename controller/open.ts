@@ -9,6 +9,7 @@ import type { ControllerContext, ServiceSettings } from "./context.ts";
 import { StreamHub } from "./grpc/hub.ts";
 import { Metrics } from "./metrics.ts";
 import { Presence } from "./presence.ts";
+import { RefusalRecorder, type RefusalRecorderOptions } from "./refusals.ts";
 import { AgentStore } from "./registry/agents.ts";
 import { EventLog } from "./registry/events.ts";
 import { PolicyStore } from "./registry/policy.ts";
@@ -23,6 +24,8 @@ export interface OpenOptions {
   log: Logger;
   /** Minimum time between last_seen writes per agent; default 60 s. */
   persistEveryMs?: number;
+  /** Rate limits of refusal logging (tests); defaults in RefusalRecorder. */
+  refusalLimits?: Omit<RefusalRecorderOptions, "log" | "events" | "metrics">;
 }
 
 /** Opens the stores, the CA state and live state; registers the metrics gauges. */
@@ -54,6 +57,7 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
     hub,
     ca,
     metrics,
+    refusals: new RefusalRecorder({ log, events, metrics, ...o.refusalLimits }),
     log,
     grpcServing: () => serving,
     ownCertExpiry: () => ownExpiry,
