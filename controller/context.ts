@@ -9,7 +9,7 @@ import type { Metrics } from "./metrics.ts";
 import type { Presence } from "./presence.ts";
 import type { RefusalRecorder } from "./refusals.ts";
 import type { AgentStore } from "./registry/agents.ts";
-import type { EventLog } from "./registry/events.ts";
+import type { EventLog, EventRetention } from "./registry/events.ts";
 import type { PolicyStore } from "./registry/policy.ts";
 import type { TokenStore } from "./registry/tokens.ts";
 
@@ -22,6 +22,8 @@ export interface ServiceSettings {
   heartbeatIntervalMs: number;
   offlineAfterMs: number;
   renewGraceMs: number;
+  /** Bounds of the audit trail; default DEFAULT_EVENT_RETENTION (registry/events.ts). */
+  eventRetention?: EventRetention;
 }
 
 /** The controller's shared state. */

@@ -60,7 +60,9 @@ export class Metrics {
       "counter",
       `Label sets not recorded because a metric already held ${MAX_SERIES_PER_METRIC} series.`,
     );
-    for (const reason of ENROLLMENT_REFUSAL_REASONS) this.inc("postern_enrollment_refusals_total", { reason }, 0);
+    for (const reason of ENROLLMENT_REFUSAL_REASONS) {
+      this.inc("postern_enrollment_refusals_total", { reason }, 0);
+    }
     this.inc("postern_refusals_suppressed_total", {}, 0);
   }
 

@@ -11,7 +11,7 @@ import { Metrics } from "./metrics.ts";
 import { Presence } from "./presence.ts";
 import { RefusalRecorder, type RefusalRecorderOptions } from "./refusals.ts";
 import { AgentStore } from "./registry/agents.ts";
-import { EventLog } from "./registry/events.ts";
+import { DEFAULT_EVENT_RETENTION, EventLog } from "./registry/events.ts";
 import { PolicyStore } from "./registry/policy.ts";
 import { TokenStore } from "./registry/tokens.ts";
 
@@ -33,7 +33,7 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
   const { kv, log, settings } = o;
   const agents = new AgentStore(kv);
   const policy = new PolicyStore(kv);
-  const events = new EventLog(kv);
+  const events = new EventLog(kv, Date.now, settings.eventRetention ?? DEFAULT_EVENT_RETENTION);
   const metrics = new Metrics();
   const presence = new Presence({
     agents,

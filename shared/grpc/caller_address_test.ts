@@ -8,5 +8,12 @@ Deno.test("callerAddress() drops the port of IPv4, IPv6 and bracketed peers", ()
   assert.equal(of("[::1]:5000"), "::1");
   assert.equal(of("::ffff:127.0.0.1:443"), "::ffff:127.0.0.1");
   assert.equal(of("unknown"), undefined);
-  assert.equal(callerAddress({ getPeer: () => { throw new Error("gone"); } }), undefined);
+  assert.equal(
+    callerAddress({
+      getPeer: () => {
+        throw new Error("gone");
+      },
+    }),
+    undefined,
+  );
 });
