@@ -4,13 +4,15 @@ import { Metrics } from "./metrics.ts";
 import { RefusalRecorder } from "./refusals.ts";
 import { EventLog } from "./registry/events.ts";
 
-async function setup(fn: (r: {
-  rec: RefusalRecorder;
-  lines: string[];
-  events: EventLog;
-  metrics: Metrics;
-  clock: { now: number };
-}) => Promise<void>) {
+async function setup(
+  fn: (r: {
+    rec: RefusalRecorder;
+    lines: string[];
+    events: EventLog;
+    metrics: Metrics;
+    clock: { now: number };
+  }) => Promise<void>,
+) {
   const kv = await Deno.openKv(":memory:");
   const lines: string[] = [];
   const clock = { now: 1_800_000_000_000 };

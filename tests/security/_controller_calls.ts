@@ -5,7 +5,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { channelCredentials, channelOptions } from "../../shared/grpc/credentials.ts";
-import { SvidSource, type SvidPem } from "../../shared/grpc/svid_source.ts";
+import { type SvidPem, SvidSource } from "../../shared/grpc/svid_source.ts";
 import { EnrollmentClient } from "../../shared/agent/enroll.ts";
 import { createCsr, exportPrivateKeyPem, generateKeyPair, x509 } from "../../shared/pki/mod.ts";
 import { ControlPlaneService } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";

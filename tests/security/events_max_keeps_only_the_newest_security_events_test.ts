@@ -12,7 +12,9 @@ Deno.test("EVENTS_MAX=5 keeps the newest 5 security events", async () => {
   const controller = await c.start({ EVENTS_MAX: "5", FLOW_EVENTS_MAX: "3" });
   try {
     const ids: string[] = [];
-    for (let i = 0; i < 20; i++) ids.push((await c.admin("POST", "/api/admin/tokens", { role: "tunneler" })).body.id);
+    for (let i = 0; i < 20; i++) {
+      ids.push((await c.admin("POST", "/api/admin/tokens", { role: "tunneler" })).body.id);
+    }
     const { body } = await c.admin("GET", "/api/admin/events?limit=1000");
     assert.deepEqual(
       body.events.map((e: { kind: string; token_id: string }) => `${e.kind} ${e.token_id}`),

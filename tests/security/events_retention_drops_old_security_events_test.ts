@@ -17,7 +17,11 @@ Deno.test("EVENTS_RETENTION=1s drops security events older than a second", async
   try {
     const old = (await c.admin("POST", "/api/admin/tokens", { role: "tunneler" })).body.id;
     assert.deepEqual((await tokenEvents()).map((e) => e.token_id), [old]);
-    await waitFor("the old event to be gone", async () => (await tokenEvents()).length === 0 || undefined, 10_000);
+    await waitFor(
+      "the old event to be gone",
+      async () => (await tokenEvents()).length === 0 || undefined,
+      10_000,
+    );
     const fresh = (await c.admin("POST", "/api/admin/tokens", { role: "tunneler" })).body.id;
     assert.deepEqual((await tokenEvents()).map((e) => e.token_id), [fresh]);
   } finally {

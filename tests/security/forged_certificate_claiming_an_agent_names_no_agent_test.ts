@@ -36,10 +36,16 @@ Deno.test("a forged certificate claiming a real agent's id produces no event nam
     }
 
     // The observable sign that every refusal was recorded: two renewal.refused events.
-    const refused = await waitFor("both renewal refusals to be recorded", async () => {
-      const { body } = await c.admin("GET", "/api/admin/events?kind=renewal.refused");
-      return body.events.length >= 2 ? body.events : undefined;
-    }, 10_000, 100, controller);
+    const refused = await waitFor(
+      "both renewal refusals to be recorded",
+      async () => {
+        const { body } = await c.admin("GET", "/api/admin/events?kind=renewal.refused");
+        return body.events.length >= 2 ? body.events : undefined;
+      },
+      10_000,
+      100,
+      controller,
+    );
     for (const e of refused) assert.equal(e.agent, undefined, JSON.stringify(e));
     assert.deepEqual(refused.map((e: { claimed_spiffe_id?: string }) => e.claimed_spiffe_id).sort(), claims);
     await controller.waitForLine(/control-plane stream refused.*claimed_spiffe_id/);

@@ -37,7 +37,9 @@ Deno.test("oversized Enroll fields never reach the log in full and do not grow K
     ] as const;
     const refusals: Array<[string, { code: number; details: string }]> = [];
     for (let round = 0; round < 10; round++) {
-      for (const [name, req] of fields) refusals.push([name, await refusalOf(calls.enroll({ token: "pt_x", ...req }))]);
+      for (const [name, req] of fields) {
+        refusals.push([name, await refusalOf(calls.enroll({ token: "pt_x", ...req }))]);
+      }
     }
     const huge = await refusalOf(calls.enroll({ token: "pt_x", csrPem: "B".repeat(3_000_000) }));
 
@@ -60,7 +62,10 @@ Deno.test("oversized Enroll fields never reach the log in full and do not grow K
 
     for (const [name, r] of refusals) {
       assert.equal(r.code, status.INVALID_ARGUMENT, `${name}: ${r.details}`);
-      assert.match(r.details, new RegExp(`^enrollment field "${name}" is too long \\(40000 characters, at most \\d+\\)$`));
+      assert.match(
+        r.details,
+        new RegExp(`^enrollment field "${name}" is too long \\(40000 characters, at most \\d+\\)$`),
+      );
     }
     assert.equal(huge.code, status.RESOURCE_EXHAUSTED, huge.details);
     assert.match(metrics, /postern_enrollment_refusals_total\{reason="too_large"\} 60\n/);

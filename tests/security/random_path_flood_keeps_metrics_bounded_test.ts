@@ -15,7 +15,10 @@ Deno.test("a flood of random paths keeps /metrics and its route labels bounded",
   const c = await prepareController(dir);
   const controller = await c.start();
   const get = async (path: string, auth = false) => {
-    const res = await fetch(c.adminUrl + path, auth ? { headers: { authorization: `Bearer ${c.adminToken}` } } : {});
+    const res = await fetch(
+      c.adminUrl + path,
+      auth ? { headers: { authorization: `Bearer ${c.adminToken}` } } : {},
+    );
     await res.body?.cancel();
     return res.status;
   };
@@ -43,7 +46,10 @@ Deno.test("a flood of random paths keeps /metrics and its route labels bounded",
     assert.deepEqual(routeLabels(after), routeLabels(before));
     assert.deepEqual(routeLabels(after), ["/api/admin/tunnelers/{id}", "/metrics", "/readyz", "unmatched"]);
     assert.equal(after.split("\n").length, before.split("\n").length);
-    assert.ok(after.length < before.length + 200, `/metrics grew from ${before.length} to ${after.length} bytes`);
+    assert.ok(
+      after.length < before.length + 200,
+      `/metrics grew from ${before.length} to ${after.length} bytes`,
+    );
   } finally {
     await controller.stop();
     await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -25,9 +25,13 @@ Deno.test("a refusal flood is counted and rate-limited, and valid enrollments fr
 
     const FLOOD = 300;
     const codes = await Promise.all(
-      Array.from({ length: FLOOD }, (_, i) =>
-        refusalOf(calls.enroll({ token: `pt_0000000000000000_${"A".repeat(43)}`, role: "tunneler", id: `x${i}` }))
-          .then((r) => r.code)
+      Array.from(
+        { length: FLOOD },
+        (_, i) =>
+          refusalOf(
+            calls.enroll({ token: `pt_0000000000000000_${"A".repeat(43)}`, role: "tunneler", id: `x${i}` }),
+          )
+            .then((r) => r.code),
       ),
     );
     assert.ok(codes.every((code) => code === status.PERMISSION_DENIED), JSON.stringify(codes));
@@ -41,7 +45,10 @@ Deno.test("a refusal flood is counted and rate-limited, and valid enrollments fr
     assert.ok(elapsed < 10_000, `40 valid enrollments took ${Math.round(elapsed)} ms after the flood`);
 
     const metrics = await (await fetch(`${c.adminUrl}/metrics`)).text();
-    assert.match(metrics, new RegExp(`postern_enrollment_refusals_total\\{reason="invalid_token"\\} ${FLOOD}\\n`));
+    assert.match(
+      metrics,
+      new RegExp(`postern_enrollment_refusals_total\\{reason="invalid_token"\\} ${FLOOD}\\n`),
+    );
     for (const reason of ["too_large", "bad_request", "already_enrolled"]) {
       assert.match(metrics, new RegExp(`postern_enrollment_refusals_total\\{reason="${reason}"\\} 0\\n`));
     }
