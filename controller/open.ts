@@ -34,6 +34,7 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
   const agents = new AgentStore(kv);
   const policy = new PolicyStore(kv);
   const events = new EventLog(kv, Date.now, settings.eventRetention ?? DEFAULT_EVENT_RETENTION);
+  void events.prepare();
   const metrics = new Metrics();
   const presence = new Presence({
     agents,

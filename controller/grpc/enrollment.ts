@@ -39,7 +39,7 @@ function svidMessage(ctx: ControllerContext, spiffeId: string, certPem: string, 
 
 /**
  * The longest value each Enroll field may have. A real enrollment sends a token of 63
- * characters and a CSR of about 500; anything longer is refused before any other work, and no
+ * characters and a CSR of about 330; anything longer is refused before any other work, and no
  * log line, event or metric ever holds more than a capped piece of it.
  */
 export const ENROLL_FIELD_LIMITS = {

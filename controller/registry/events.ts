@@ -102,6 +102,20 @@ export class EventLog {
   }
 
   /**
+   * Counts what each space holds, in the background, so that the first write after a start does
+   * not wait for it (a write waits only if the count is still running).
+   */
+  prepare(): Promise<void> {
+    const all = (["security", "flow"] as const).map((space) => {
+      const st = this.#state[space];
+      const run = st.chain.then(() => this.#count(space));
+      st.chain = run.catch(() => {});
+      return st.chain;
+    });
+    return Promise.all(all).then(() => {});
+  }
+
+  /**
    * Records an event and tells subscribers. The kind picks the space: `tunnel.opened`,
    * `tunnel.closed` and `tunnel.refused` are flow events, every other kind a security event.
    */
@@ -172,11 +186,8 @@ export class EventLog {
     const st = this.#state[space];
     const limits = this.#retention[space];
     const prefix = PREFIX[space];
-    if (st.count === undefined) {
-      let n = 0;
-      for await (const _ of this.#kv.list({ prefix: [prefix] }, { batchSize: 1000 })) n++;
-      st.count = n;
-    }
+    await this.#count(space);
+    st.count ??= 0;
     const now = this.#now();
     if (now - st.lastAgeSweep >= Math.min(1000, limits.maxAgeMs)) {
       st.lastAgeSweep = now;
@@ -189,6 +200,14 @@ export class EventLog {
       st.count -= await this.#deleteOldest({ prefix: [prefix] }, st.count - limits.maxCount + slack);
     }
     st.count = Math.max(0, st.count);
+  }
+
+  async #count(space: EventSpace): Promise<void> {
+    const st = this.#state[space];
+    if (st.count !== undefined) return;
+    let n = 0;
+    for await (const _ of this.#kv.list({ prefix: [PREFIX[space]] }, { batchSize: 1000 })) n++;
+    st.count = n;
   }
 
   async #deleteOldest(selector: Deno.KvListSelector, atMost: number): Promise<number> {

@@ -88,3 +88,26 @@ Deno.test("EventLog pages with before across both spaces", async () => {
     assert.deepEqual((await log.list({ before: ids[2]! })).map((e) => e.kind), ["tunnel.opened", "a.x"]);
   });
 });
+
+Deno.test("EventLog counts the events a previous run left and applies a lower EVENTS_MAX to them", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const before = new EventLog(kv);
+    for (let i = 0; i < 12; i++) await before.append("token.created", `old ${i}`);
+    const after = new EventLog(kv, Date.now, SMALL);
+    await after.prepare();
+    await after.append("token.created", "new");
+    assert.deepEqual((await after.list()).map((e) => e.message), [
+      "new",
+      "old 11",
+      "old 10",
+      "old 9",
+      "old 8",
+    ]);
+    let stored = 0;
+    for await (const _ of kv.list({ prefix: ["events"] })) stored++;
+    assert.equal(stored, 5);
+  } finally {
+    kv.close();
+  }
+});
