@@ -95,7 +95,10 @@ export class RefusalRecorder {
     const source = r.source === undefined ? "unknown" : capText(r.source, 64);
     if (!this.#admit(source)) {
       this.#metrics.inc("postern_refusals_suppressed_total");
-      this.#suppressed.set(source, (this.#suppressed.get(source) ?? 0) + 1);
+      const key = this.#suppressed.has(source) || this.#suppressed.size < this.#o.maxSources
+        ? source
+        : "other";
+      this.#suppressed.set(key, (this.#suppressed.get(key) ?? 0) + 1);
       this.#schedule();
       return;
     }
