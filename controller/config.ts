@@ -15,6 +15,7 @@ import {
 import { type LoggerOptions, loggerOptionsFromEnv } from "../shared/log/logger.ts";
 import { CaError, type CertificateAuthority, loadCa } from "../shared/pki/ca.ts";
 import { DEFAULT_TRUST_DOMAIN, normalizeTrustDomain } from "../shared/pki/trust_domain.ts";
+import type { EventRetention } from "./registry/events.ts";
 
 /** Where the CA comes from: PEM text from the environment or files. */
 export interface CaSource {
@@ -40,6 +41,8 @@ export interface ControllerConfig {
   heartbeatIntervalMs: number;
   offlineAfterMs: number;
   renewGraceMs: number;
+  /** EVENTS_RETENTION, EVENTS_MAX, FLOW_EVENTS_RETENTION, FLOW_EVENTS_MAX (default: the contract's). */
+  eventRetention?: EventRetention;
   log: LoggerOptions;
   caSource: CaSource;
   ca: CertificateAuthority;
@@ -69,6 +72,35 @@ function durationVar(env: Env, name: string, fallback: string): number {
   } catch (e) {
     throw new ConfigError(`${name}: ${(e as Error).message}`);
   }
+}
+
+/** The largest EVENTS_MAX / FLOW_EVENTS_MAX accepted. */
+export const MAX_EVENTS_LIMIT = 10_000_000;
+
+function countVar(env: Env, name: string, fallback: number): number {
+  const text = optional(env, name);
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > MAX_EVENTS_LIMIT) {
+    throw new ConfigError(
+      `${name}: invalid count "${text}": use a whole number from 1 to ${MAX_EVENTS_LIMIT}`,
+    );
+  }
+  return n;
+}
+
+/** The retention of security and flow (`tunnel.*`) events. */
+export function eventRetentionFrom(env: Env): EventRetention {
+  return {
+    security: {
+      maxAgeMs: durationVar(env, "EVENTS_RETENTION", "30d"),
+      maxCount: countVar(env, "EVENTS_MAX", 100_000),
+    },
+    flow: {
+      maxAgeMs: durationVar(env, "FLOW_EVENTS_RETENTION", "7d"),
+      maxCount: countVar(env, "FLOW_EVENTS_MAX", 100_000),
+    },
+  };
 }
 
 /** TRUST_DOMAIN, normalised; invalid → ConfigError containing `invalid domain` (failure mode 1.4). */
@@ -176,6 +208,7 @@ export function parseBaseConfig(env: Env): Omit<ControllerConfig, "caSource" | "
     heartbeatIntervalMs,
     offlineAfterMs,
     renewGraceMs: durationVar(env, "RENEW_GRACE", "7d"),
+    eventRetention: eventRetentionFrom(env),
     log: loggerOptionsFromEnv(env),
   };
 }

@@ -86,3 +86,35 @@ Deno.test("loadConfig() loads the CA from PEM text and refuses a missing file (1
   );
   await assertRejects(() => loadConfig({ ADMIN_AUTH_TOKEN: TOKEN }), ConfigError, "invalid internal CA");
 });
+
+Deno.test("parseBaseConfig() reads the event retention, with the contract's defaults and named errors", () => {
+  assertEquals(parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN }).eventRetention, {
+    security: { maxAgeMs: 30 * 86_400_000, maxCount: 100_000 },
+    flow: { maxAgeMs: 7 * 86_400_000, maxCount: 100_000 },
+  });
+  assertEquals(
+    parseBaseConfig({
+      ADMIN_AUTH_TOKEN: TOKEN,
+      EVENTS_RETENTION: "1s",
+      EVENTS_MAX: "5",
+      FLOW_EVENTS_RETENTION: "2h",
+      FLOW_EVENTS_MAX: "7",
+    }).eventRetention,
+    { security: { maxAgeMs: 1000, maxCount: 5 }, flow: { maxAgeMs: 7_200_000, maxCount: 7 } },
+  );
+  assertThrows(
+    () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, EVENTS_MAX: "0" }),
+    ConfigError,
+    'EVENTS_MAX: invalid count "0": use a whole number from 1 to 10000000',
+  );
+  assertThrows(
+    () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, FLOW_EVENTS_MAX: "1e3" }),
+    ConfigError,
+    'FLOW_EVENTS_MAX: invalid count "1e3"',
+  );
+  assertThrows(
+    () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, FLOW_EVENTS_RETENTION: "1w" }),
+    ConfigError,
+    'FLOW_EVENTS_RETENTION: invalid duration "1w"',
+  );
+});

@@ -7,8 +7,9 @@ import type { CaManager } from "./ca_manager.ts";
 import type { StreamHub } from "./grpc/hub.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Presence } from "./presence.ts";
+import type { RefusalRecorder } from "./refusals.ts";
 import type { AgentStore } from "./registry/agents.ts";
-import type { EventLog } from "./registry/events.ts";
+import type { EventLog, EventRetention } from "./registry/events.ts";
 import type { PolicyStore } from "./registry/policy.ts";
 import type { TokenStore } from "./registry/tokens.ts";
 
@@ -21,6 +22,8 @@ export interface ServiceSettings {
   heartbeatIntervalMs: number;
   offlineAfterMs: number;
   renewGraceMs: number;
+  /** Bounds of the audit trail; default DEFAULT_EVENT_RETENTION (registry/events.ts). */
+  eventRetention?: EventRetention;
 }
 
 /** The controller's shared state. */
@@ -35,6 +38,8 @@ export interface ControllerContext {
   hub: StreamHub;
   ca: CaManager;
   metrics: Metrics;
+  /** Logs and records refusals of unverified callers, rate-limited per source. */
+  refusals: RefusalRecorder;
   log: Logger;
   /** Whether the gRPC server is serving (readiness). */
   grpcServing: () => boolean;

@@ -5,6 +5,24 @@
 
 type Labels = Record<string, string>;
 
+/** Why an enrollment was refused: the fixed label set of `postern_enrollment_refusals_total`. */
+export const ENROLLMENT_REFUSAL_REASONS = [
+  "too_large",
+  "bad_request",
+  "invalid_token",
+  "already_enrolled",
+] as const;
+
+/** One of {@link ENROLLMENT_REFUSAL_REASONS}. */
+export type EnrollmentRefusalReason = typeof ENROLLMENT_REFUSAL_REASONS[number];
+
+/**
+ * Series one metric may hold. Labels come from fixed sets and route templates; this bound is the
+ * defence in depth should a label ever carry a caller's text: further series are dropped and
+ * counted in `postern_metric_series_dropped_total`.
+ */
+export const MAX_SERIES_PER_METRIC = 1000;
+
 function key(labels: Labels): string {
   return Object.entries(labels).map(([k, v]) => `${k}="${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`)
     .join(",");
@@ -27,6 +45,25 @@ export class Metrics {
       "Heartbeats received (connectors and relayed tunnelers).",
     );
     this.#describe("postern_admin_request_duration_seconds", "histogram", "Admin API request durations.");
+    this.#describe(
+      "postern_enrollment_refusals_total",
+      "counter",
+      "Enrollment refusals by reason (a fixed set).",
+    );
+    this.#describe(
+      "postern_refusals_suppressed_total",
+      "counter",
+      "Refusals not logged or recorded as events one by one because their source exceeded its rate.",
+    );
+    this.#describe(
+      "postern_metric_series_dropped_total",
+      "counter",
+      `Label sets not recorded because a metric already held ${MAX_SERIES_PER_METRIC} series.`,
+    );
+    for (const reason of ENROLLMENT_REFUSAL_REASONS) {
+      this.inc("postern_enrollment_refusals_total", { reason }, 0);
+    }
+    this.inc("postern_refusals_suppressed_total", {}, 0);
   }
 
   #describe(name: string, type: string, help: string): void {
@@ -38,7 +75,13 @@ export class Metrics {
     let series = this.#counters.get(name);
     if (!series) this.#counters.set(name, series = new Map());
     const k = key(labels);
-    series.set(k, (series.get(k) ?? 0) + by);
+    const now = series.get(k);
+    if (now === undefined && series.size >= MAX_SERIES_PER_METRIC) return this.#dropped();
+    series.set(k, (now ?? 0) + by);
+  }
+
+  #dropped(): void {
+    this.inc("postern_metric_series_dropped_total");
   }
 
   /** The current value of a counter series (tests). */
@@ -55,6 +98,7 @@ export class Metrics {
   /** Records an admin request duration in seconds, labelled by route. */
   observe(route: string, seconds: number): void {
     let d = this.#durations.get(route);
+    if (!d && this.#durations.size >= MAX_SERIES_PER_METRIC) return this.#dropped();
     if (!d) this.#durations.set(route, d = { sum: 0, count: 0, buckets: Metrics.BUCKETS.map(() => 0) });
     d.sum += seconds;
     d.count++;

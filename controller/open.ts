@@ -9,8 +9,9 @@ import type { ControllerContext, ServiceSettings } from "./context.ts";
 import { StreamHub } from "./grpc/hub.ts";
 import { Metrics } from "./metrics.ts";
 import { Presence } from "./presence.ts";
+import { RefusalRecorder, type RefusalRecorderOptions } from "./refusals.ts";
 import { AgentStore } from "./registry/agents.ts";
-import { EventLog } from "./registry/events.ts";
+import { DEFAULT_EVENT_RETENTION, EventLog } from "./registry/events.ts";
 import { PolicyStore } from "./registry/policy.ts";
 import { TokenStore } from "./registry/tokens.ts";
 
@@ -23,6 +24,8 @@ export interface OpenOptions {
   log: Logger;
   /** Minimum time between last_seen writes per agent; default 60 s. */
   persistEveryMs?: number;
+  /** Rate limits of refusal logging (tests); defaults in RefusalRecorder. */
+  refusalLimits?: Omit<RefusalRecorderOptions, "log" | "events" | "metrics">;
 }
 
 /** Opens the stores, the CA state and live state; registers the metrics gauges. */
@@ -30,7 +33,8 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
   const { kv, log, settings } = o;
   const agents = new AgentStore(kv);
   const policy = new PolicyStore(kv);
-  const events = new EventLog(kv);
+  const events = new EventLog(kv, Date.now, settings.eventRetention ?? DEFAULT_EVENT_RETENTION);
+  void events.prepare();
   const metrics = new Metrics();
   const presence = new Presence({
     agents,
@@ -54,6 +58,7 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
     hub,
     ca,
     metrics,
+    refusals: new RefusalRecorder({ log, events, metrics, ...o.refusalLimits }),
     log,
     grpcServing: () => serving,
     ownCertExpiry: () => ownExpiry,

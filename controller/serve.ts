@@ -95,6 +95,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
     );
     ctx.presence.start();
     cleanups.push(() => ctx.presence.stop());
+    cleanups.push(() => ctx.refusals.flush());
     log.info("controller serving", {
       grpc_port: grpcPort,
       admin_port: adminPort,

@@ -10,6 +10,8 @@ import { validateResource } from "../registry/policy.ts";
 import { type AgentRecord, type AgentRole, type EventRecord, isAgentRole } from "../registry/types.ts";
 import { bearerAuth, type Handler } from "./auth.ts";
 import { HttpError, json, jsonError, readJsonObject, rfc3339 } from "./http.ts";
+import { routeLabel } from "./route_label.ts";
+import { capText } from "../untrusted.ts";
 
 /** Options of {@link adminHandler}. */
 export interface AdminOptions {
@@ -24,7 +26,6 @@ export function adminHandler(ctx: ControllerContext, o: AdminOptions): Handler {
   return async (req) => {
     const started = performance.now();
     const path = new URL(req.url).pathname;
-    let route = path;
     let res: Response;
     try {
       if (path === "/healthz") res = methods(req, ["GET"]) ?? json({ status: "ok" });
@@ -34,17 +35,16 @@ export function adminHandler(ctx: ControllerContext, o: AdminOptions): Handler {
           headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
         });
       } else if (path === "/api/admin" || path.startsWith("/api/admin/")) {
-        route = path.replace(/^(\/api\/admin\/[a-z]+)\/[^/]+/, "$1/{id}");
         res = await api(req);
       } else res = jsonError(404, `no route ${path}`);
     } catch (e) {
       if (e instanceof HttpError) res = jsonError(e.status, e.message);
       else {
-        ctx.log.error("admin request failed", { path, error: e });
+        ctx.log.error("admin request failed", { path: capText(path), error: e });
         res = jsonError(500, "internal error");
       }
     }
-    ctx.metrics.observe(route, (performance.now() - started) / 1000);
+    ctx.metrics.observe(routeLabel(path), (performance.now() - started) / 1000);
     return res;
   };
 }

@@ -8,7 +8,8 @@ import { callerCertificateDer } from "./peer.ts";
 import { verifySvid } from "../../shared/pki/verify.ts";
 import type { AgentMessage, ControllerMessage } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import type { ControllerContext } from "../context.ts";
-import { REVOKED } from "./enrollment.ts";
+import { callerAddress } from "../../shared/grpc/caller_address.ts";
+import { claimedSpiffeId, REVOKED } from "./enrollment.ts";
 import { GrpcError, toServiceError } from "./errors.ts";
 import type { StreamHandle } from "./hub.ts";
 
@@ -59,7 +60,15 @@ async function serveStream(
     if (!ctx.grpcServing()) throw new GrpcError(status.UNAVAILABLE, "controller is shutting down");
     who = await authenticateConnector(ctx, callerCertificateDer(call));
   } catch (e) {
-    ctx.log.warn("control-plane stream refused", { reason: (e as Error).message });
+    const der = callerCertificateDer(call);
+    const claimed = der ? claimedSpiffeId(der) : undefined;
+    void ctx.refusals.record({
+      source: callerAddress(call),
+      kind: undefined,
+      logMessage: "control-plane stream refused",
+      reason: (e as Error).message,
+      fields: claimed ? { claimed_spiffe_id: claimed } : {},
+    });
     call.emit("error", toServiceError(e));
     return;
   }

@@ -7,10 +7,13 @@ import { canonicalIp } from "../../shared/pki/_ip.ts";
 import { readCsr } from "../../shared/pki/csr.ts";
 import { issueSvid } from "../../shared/pki/issue.ts";
 import { formatSpiffeId, validateAgentId } from "../../shared/pki/spiffe_id.ts";
-import { PeerVerificationError, verifySvid } from "../../shared/pki/verify.ts";
+import { parseCertificate, PeerVerificationError, verifySvid } from "../../shared/pki/verify.ts";
+import { spiffeIdOf } from "../../shared/pki/_san.ts";
 import type { EnrollRequest, RenewRequest, Svid } from "../../shared/proto/gen/postern/v1/enrollment_pb.ts";
 import type { ControllerContext } from "../context.ts";
 import { type AgentRecord, type AgentRole, isAgentRole } from "../registry/types.ts";
+import type { EnrollmentRefusalReason } from "../metrics.ts";
+import { capText } from "../untrusted.ts";
 import { GrpcError } from "./errors.ts";
 
 /** The message for every refused token (used, expired, unknown, wrong role). */
@@ -34,22 +37,61 @@ function svidMessage(ctx: ControllerContext, spiffeId: string, certPem: string, 
   };
 }
 
-/** Enrolls an agent with a one-time token; the token is consumed atomically with the registration. */
-export async function enroll(ctx: ControllerContext, req: EnrollRequest): Promise<Svid> {
+/**
+ * The longest value each Enroll field may have. A real enrollment sends a token of 63
+ * characters and a CSR of about 330; anything longer is refused before any other work, and no
+ * log line, event or metric ever holds more than a capped piece of it.
+ */
+export const ENROLL_FIELD_LIMITS = {
+  token: 256,
+  role: 32,
+  id: 64,
+  csr_pem: 8192,
+  private_ip: 64,
+  version: 128,
+} as const;
+
+function oversizedField(req: EnrollRequest): string | undefined {
+  const values: Record<keyof typeof ENROLL_FIELD_LIMITS, unknown> = {
+    token: req.token,
+    role: req.role,
+    id: req.id,
+    csr_pem: req.csrPem,
+    private_ip: req.privateIp,
+    version: req.version,
+  };
+  for (const [field, max] of Object.entries(ENROLL_FIELD_LIMITS)) {
+    const v = values[field as keyof typeof ENROLL_FIELD_LIMITS];
+    const length = typeof v === "string" ? v.length : 0;
+    if (length > max) return `enrollment field "${field}" is too long (${length} characters, at most ${max})`;
+  }
+  return undefined;
+}
+
+/**
+ * Enrolls an agent with a one-time token; the token is consumed atomically with the registration.
+ * `source` is the caller's IP address (refusals are rate-limited per source).
+ */
+export async function enroll(ctx: ControllerContext, req: EnrollRequest, source?: string): Promise<Svid> {
   const role = req.role;
-  const refuse = async (code: status, message: string, reason: string): Promise<never> => {
+  const refuse = async (code: status, message: string, reason: EnrollmentRefusalReason): Promise<never> => {
     ctx.metrics.inc("postern_enrollments_total", {
       role: isAgentRole(role) ? role : "unknown",
       result: reason,
     });
-    ctx.log.warn("enrollment refused", { role, agent: req.id, reason: message });
-    await ctx.events.append("enrollment.refused", `enrollment refused: ${message}`, {
-      agent: req.id.slice(0, 64),
-      role: String(role).slice(0, 32),
-      reason,
-    }).catch(() => {});
+    ctx.metrics.inc("postern_enrollment_refusals_total", { reason });
+    // The caller proved nothing yet: the id it asked for is a claim, never the event's agent.
+    await ctx.refusals.record({
+      source,
+      kind: "enrollment.refused",
+      logMessage: "enrollment refused",
+      reason: message,
+      fields: { claimed_id: capText(req.id, ENROLL_FIELD_LIMITS.id), role: capText(role, 32), reason },
+    });
     throw new GrpcError(code, message);
   };
+  const tooLong = oversizedField(req);
+  if (tooLong) return await refuse(status.INVALID_ARGUMENT, tooLong, "too_large");
   if (!isAgentRole(role)) {
     return await refuse(
       status.INVALID_ARGUMENT,
@@ -123,6 +165,15 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest): Promis
   return svidMessage(ctx, spiffeId, issued.certPem, issued.notAfter);
 }
 
+/** The SPIFFE ID an unverified certificate claims, capped; undefined when it names none. */
+export function claimedSpiffeId(der: Uint8Array): string | undefined {
+  try {
+    return capText(spiffeIdOf(parseCertificate(der)).uri);
+  } catch {
+    return undefined;
+  }
+}
+
 function alreadyEnrolled(role: AgentRole, id: string): string {
   return `${role} "${id}" is already enrolled: revoke it first (DELETE /api/admin/${role}s/${id})`;
 }
@@ -132,16 +183,25 @@ export async function renew(
   ctx: ControllerContext,
   peerDer: Uint8Array | undefined,
   req: RenewRequest,
+  source?: string,
 ): Promise<Svid> {
   let role = "unknown";
+  /** `agent` only once the certificate verified; before, the SPIFFE ID it claims is recorded as claimed. */
   const refuse = async (code: status, message: string, reason: string, agent?: string): Promise<never> => {
     ctx.metrics.inc("postern_renewals_total", { role, result: reason });
-    ctx.log.warn("renewal refused", { role, agent, reason: message });
-    await ctx.events.append("renewal.refused", `renewal refused: ${message}`, {
-      role,
-      reason,
-      ...(agent ? { agent } : {}),
-    }).catch(() => {});
+    const claimed = agent === undefined && peerDer ? claimedSpiffeId(peerDer) : undefined;
+    await ctx.refusals.record({
+      source,
+      kind: "renewal.refused",
+      logMessage: "renewal refused",
+      reason: message,
+      fields: {
+        role,
+        reason,
+        ...(agent ? { agent } : {}),
+        ...(claimed ? { claimed_spiffe_id: claimed } : {}),
+      },
+    });
     throw new GrpcError(code, message);
   };
   // No certificate at all. A certificate from a CA this controller does not trust does get here

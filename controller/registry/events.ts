@@ -1,5 +1,12 @@
 /**
  * The audit trail: events in KV under sortable ids, with in-process subscribers for SSE.
+ *
+ * Two key spaces with their own bounds: security events (enrollments, renewals, refusals,
+ * revocations, status and admin changes; `EVENTS_RETENTION`, `EVENTS_MAX`) and flow events (the
+ * `tunnel.*` kinds; `FLOW_EVENTS_RETENTION`, `FLOW_EVENTS_MAX`), so that traffic never pushes a
+ * security event out. Both bounds hold on every read (older events are never listed) and are
+ * enforced in storage on write: the oldest events beyond the count are deleted in batches, and
+ * those past their age at most once a second.
  * @module
  */
 import type { EventRecord } from "./types.ts";
@@ -15,12 +22,42 @@ export function eventId(now = Date.now()): string {
     seq = 0;
   }
   const rand = crypto.getRandomValues(new Uint8Array(4));
-  return now.toString(16).padStart(13, "0") + seq.toString(16).padStart(4, "0") +
+  return msPrefix(now) + seq.toString(16).padStart(4, "0") +
     Array.from(rand, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function msPrefix(ms: number): string {
+  return Math.max(0, Math.floor(ms)).toString(16).padStart(13, "0");
+}
+
+/** Which bounds an event falls under. */
+export type EventSpace = "security" | "flow";
+
+/** How long and how many events of one space are kept. */
+export interface RetentionLimits {
+  maxAgeMs: number;
+  maxCount: number;
+}
+
+/** The bounds of both spaces. */
+export type EventRetention = Record<EventSpace, RetentionLimits>;
+
+/** The contract's defaults: security 30 days and 100000 events, flow 7 days and 100000 events. */
+export const DEFAULT_EVENT_RETENTION: EventRetention = {
+  security: { maxAgeMs: 30 * 86_400_000, maxCount: 100_000 },
+  flow: { maxAgeMs: 7 * 86_400_000, maxCount: 100_000 },
+};
+
+const PREFIX: Record<EventSpace, string> = { security: "events", flow: "flow_events" };
+
+/** Flow events are the `tunnel.*` kinds; everything else is a security event. */
+export function eventSpace(kind: string): EventSpace {
+  return kind.startsWith("tunnel.") ? "flow" : "security";
 }
 
 /** Filters of {@link EventLog.list}. */
 export interface EventQuery {
+  /** Exact kind, or a prefix ending in `.` (`tunnel.`). */
   kind?: string;
   agent?: string;
   /** Default 100, at most 1000. */
@@ -29,44 +66,99 @@ export interface EventQuery {
   before?: string;
 }
 
+interface SpaceState {
+  /** Events stored, once counted (the first write counts them). */
+  count: number | undefined;
+  lastAgeSweep: number;
+  chain: Promise<void>;
+}
+
+/** Deletions per KV transaction. */
+const DELETE_BATCH = 100;
+
 /** The audit trail. */
 export class EventLog {
   readonly #kv: Deno.Kv;
   readonly #subscribers = new Set<(e: EventRecord) => void>();
   readonly #now: () => number;
+  readonly #retention: EventRetention;
+  readonly #state: Record<EventSpace, SpaceState> = {
+    security: { count: undefined, lastAgeSweep: -Infinity, chain: Promise.resolve() },
+    flow: { count: undefined, lastAgeSweep: -Infinity, chain: Promise.resolve() },
+  };
 
-  /** @param now clock, default Date.now */
-  constructor(kv: Deno.Kv, now: () => number = Date.now) {
+  /**
+   * @param now clock, default Date.now
+   * @param retention bounds of each space, default {@link DEFAULT_EVENT_RETENTION}
+   */
+  constructor(
+    kv: Deno.Kv,
+    now: () => number = Date.now,
+    retention: EventRetention = DEFAULT_EVENT_RETENTION,
+  ) {
     this.#kv = kv;
     this.#now = now;
+    this.#retention = retention;
   }
 
-  /** Records an event and tells subscribers. */
+  /**
+   * Counts what each space holds, in the background, so that the first write after a start does
+   * not wait for it (a write waits only if the count is still running).
+   */
+  prepare(): Promise<void> {
+    const all = (["security", "flow"] as const).map((space) => {
+      const st = this.#state[space];
+      const run = st.chain.then(() => this.#count(space));
+      st.chain = run.catch(() => {});
+      return st.chain;
+    });
+    return Promise.all(all).then(() => {});
+  }
+
+  /**
+   * Records an event and tells subscribers. The kind picks the space: `tunnel.opened`,
+   * `tunnel.closed` and `tunnel.refused` are flow events, every other kind a security event.
+   */
   async append(kind: string, message: string, fields: Partial<EventRecord> = {}): Promise<EventRecord> {
     const ts = this.#now();
     const event: EventRecord = { ...fields, id: eventId(ts), ts, kind, message };
-    await this.#kv.set(["events", event.id], event);
+    const space = eventSpace(kind);
+    await this.#kv.set([PREFIX[space], event.id], event);
     for (const s of this.#subscribers) {
       try {
         s(event);
       } catch { /* a subscriber's failure is its own */ }
     }
+    await this.#enforce(space);
     return event;
   }
 
-  /** Newest first, filtered. */
+  /** Newest first across both spaces, filtered; never an event past its space's age. */
   async list(q: EventQuery = {}): Promise<EventRecord[]> {
     const limit = Math.min(q.limit ?? 100, 1000);
+    const spaces: EventSpace[] = q.kind ? [eventSpace(q.kind)] : ["security", "flow"];
+    const now = this.#now();
+    const heads = await Promise.all(spaces.map(async (space) => {
+      const prefix = PREFIX[space];
+      const selector: Deno.KvListSelector = q.before
+        ? { prefix: [prefix], end: [prefix, q.before] }
+        : { prefix: [prefix] };
+      const head = {
+        it: this.#kv.list<EventRecord>(selector, { reverse: true, batchSize: 500 }),
+        oldest: now - this.#retention[space].maxAgeMs,
+        value: undefined as EventRecord | undefined,
+      };
+      await next(head);
+      return head;
+    }));
     const out: EventRecord[] = [];
-    const selector: Deno.KvListSelector = q.before
-      ? { prefix: ["events"], end: ["events", q.before] }
-      : { prefix: ["events"] };
-    for await (const entry of this.#kv.list<EventRecord>(selector, { reverse: true, batchSize: 500 })) {
-      const e = entry.value;
-      if (q.kind && e.kind !== q.kind) continue;
-      if (q.agent && e.agent !== q.agent) continue;
-      out.push(e);
-      if (out.length >= limit) break;
+    while (out.length < limit) {
+      let newest: (typeof heads)[number] | undefined;
+      for (const h of heads) if (h.value && (!newest || h.value.id > newest.value!.id)) newest = h;
+      if (!newest) break;
+      const e = newest.value!;
+      if (matches(e, q)) out.push(e);
+      await next(newest);
     }
     return out;
   }
@@ -76,4 +168,78 @@ export class EventLog {
     this.#subscribers.add(fn);
     return () => this.#subscribers.delete(fn);
   }
+
+  /** Deletes what is beyond the bounds of `space`; serialised per space, cheap when nothing is. */
+  #enforce(space: EventSpace): Promise<void> {
+    const st = this.#state[space];
+    const limits = this.#retention[space];
+    if (st.count !== undefined) st.count++;
+    const overCount = st.count === undefined || st.count > limits.maxCount;
+    const ageDue = this.#now() - st.lastAgeSweep >= Math.min(1000, limits.maxAgeMs);
+    if (!overCount && !ageDue) return st.chain;
+    const run = st.chain.then(() => this.#prune(space));
+    st.chain = run.catch(() => {});
+    return st.chain;
+  }
+
+  async #prune(space: EventSpace): Promise<void> {
+    const st = this.#state[space];
+    const limits = this.#retention[space];
+    const prefix = PREFIX[space];
+    await this.#count(space);
+    st.count ??= 0;
+    const now = this.#now();
+    if (now - st.lastAgeSweep >= Math.min(1000, limits.maxAgeMs)) {
+      st.lastAgeSweep = now;
+      const cutoff = [prefix, msPrefix(now - limits.maxAgeMs)];
+      st.count -= await this.#deleteOldest({ prefix: [prefix], end: cutoff }, Infinity);
+    }
+    if (st.count > limits.maxCount) {
+      // Down to a little below the bound, so that the next deletion waits for ~1 % more writes.
+      const slack = Math.floor(limits.maxCount / 100);
+      st.count -= await this.#deleteOldest({ prefix: [prefix] }, st.count - limits.maxCount + slack);
+    }
+    st.count = Math.max(0, st.count);
+  }
+
+  async #count(space: EventSpace): Promise<void> {
+    const st = this.#state[space];
+    if (st.count !== undefined) return;
+    let n = 0;
+    for await (const _ of this.#kv.list({ prefix: [PREFIX[space]] }, { batchSize: 1000 })) n++;
+    st.count = n;
+  }
+
+  async #deleteOldest(selector: Deno.KvListSelector, atMost: number): Promise<number> {
+    let deleted = 0;
+    let batch: Deno.KvKey[] = [];
+    const flush = async () => {
+      const tx = this.#kv.atomic();
+      for (const k of batch) tx.delete(k);
+      await tx.commit();
+      deleted += batch.length;
+      batch = [];
+    };
+    const options = Number.isFinite(atMost) ? { limit: atMost, batchSize: 500 } : { batchSize: 500 };
+    for await (const entry of this.#kv.list(selector, options)) {
+      batch.push(entry.key);
+      if (batch.length >= DELETE_BATCH) await flush();
+    }
+    if (batch.length) await flush();
+    return deleted;
+  }
+}
+
+async function next(
+  head: { it: Deno.KvListIterator<EventRecord>; oldest: number; value: EventRecord | undefined },
+) {
+  const r = await head.it.next();
+  // Newest first: the first event past its age ends this space.
+  head.value = r.done || r.value.value.ts < head.oldest ? undefined : r.value.value;
+}
+
+function matches(e: EventRecord, q: EventQuery): boolean {
+  if (q.kind && (q.kind.endsWith(".") ? !e.kind.startsWith(q.kind) : e.kind !== q.kind)) return false;
+  if (q.agent && e.agent !== q.agent) return false;
+  return true;
 }

@@ -44,6 +44,10 @@ export const PROGRAM_VARIABLES = {
     "RENEW_GRACE",
     "HEARTBEAT_INTERVAL",
     "OFFLINE_AFTER",
+    "EVENTS_RETENTION",
+    "EVENTS_MAX",
+    "FLOW_EVENTS_RETENTION",
+    "FLOW_EVENTS_MAX",
   ],
   connector: [
     ...COMMON,

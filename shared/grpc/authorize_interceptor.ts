@@ -21,6 +21,7 @@ import type { Role } from "../pki/spiffe_id.ts";
 import { parseCertificate } from "../pki/verify.ts";
 import { spiffeIdOf } from "../pki/_san.ts";
 import { interceptedCertificateDer } from "./peer.ts";
+import { callerAddress } from "./caller_address.ts";
 
 /** Who may call one method. */
 export type MethodPolicy =
@@ -36,8 +37,10 @@ export interface InterceptorRefusal {
   method: string;
   code: status;
   message: string;
-  /** The SPIFFE ID the caller presented, when it presented one. */
+  /** The SPIFFE ID the caller presented, when it presented one (unverified: a claim). */
   spiffeId?: string;
+  /** The caller's IP address, when known (per-source refusal limits). */
+  source?: string;
 }
 
 /**
@@ -51,7 +54,8 @@ export function roleInterceptor(
   return (method, call) => {
     const refusal = decide(method.path, policies[method.path], call);
     if (!refusal) return new ServerInterceptingCall(call);
-    onRefused(refusal);
+    const source = callerAddress(call);
+    onRefused(source === undefined ? refusal : { ...refusal, source });
     return new ServerInterceptingCall(call, {
       start: (next) => {
         next({

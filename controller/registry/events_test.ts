@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { EventLog, type EventRetention } from "./events.ts";
+
+async function withLog(
+  retention: EventRetention,
+  fn: (log: EventLog, clock: { now: number }) => Promise<void>,
+): Promise<void> {
+  const kv = await Deno.openKv(":memory:");
+  const clock = { now: 1_800_000_000_000 };
+  try {
+    await fn(new EventLog(kv, () => clock.now, retention), clock);
+  } finally {
+    kv.close();
+  }
+}
+
+const SMALL: EventRetention = {
+  security: { maxAgeMs: 86_400_000, maxCount: 5 },
+  flow: { maxAgeMs: 86_400_000, maxCount: 5 },
+};
+
+Deno.test("EventLog keeps the newest EVENTS_MAX security and FLOW_EVENTS_MAX flow events, apart", async () => {
+  await withLog(SMALL, async (log, clock) => {
+    for (let i = 0; i < 20; i++) {
+      clock.now++;
+      await log.append("token.created", `security ${i}`);
+      clock.now++;
+      await log.append("tunnel.opened", `flow ${i}`, { tunneler: "t1", connector: "c1" });
+    }
+    const all = await log.list({ limit: 1000 });
+    assert.deepEqual(
+      all.map((e) => e.message),
+      [15, 16, 17, 18, 19].flatMap((i) => [`security ${i}`, `flow ${i}`]).reverse(),
+    );
+    assert.deepEqual(
+      (await log.list({ kind: "tunnel." })).map((e) => e.message),
+      ["flow 19", "flow 18", "flow 17", "flow 16", "flow 15"],
+    );
+    assert.deepEqual((await log.list({ kind: "token.created", limit: 2 })).map((e) => e.message), [
+      "security 19",
+      "security 18",
+    ]);
+    // A flood of flow events leaves the security events alone.
+    for (let i = 0; i < 50; i++) await log.append("tunnel.closed", `more ${i}`);
+    assert.equal((await log.list({ kind: "token.created" })).length, 5);
+  });
+});
+
+Deno.test("EventLog deletes the oldest events from storage, not only from the listing", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const log = new EventLog(kv, Date.now, SMALL);
+    for (let i = 0; i < 30; i++) await log.append("token.created", `security ${i}`);
+    for (let i = 0; i < 30; i++) await log.append("tunnel.refused", `flow ${i}`, { reason: "no_grant" });
+    let stored = 0;
+    for await (const _ of kv.list({ prefix: [] })) stored++;
+    assert.equal(stored, 10);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("EventLog never lists an event older than its space's retention and deletes it on the next write", async () => {
+  const retention: EventRetention = {
+    security: { maxAgeMs: 1000, maxCount: 100 },
+    flow: { maxAgeMs: 60_000, maxCount: 100 },
+  };
+  await withLog(retention, async (log, clock) => {
+    await log.append("token.created", "old security");
+    await log.append("tunnel.opened", "old flow");
+    clock.now += 1500;
+    assert.deepEqual((await log.list()).map((e) => e.message), ["old flow"]);
+    await log.append("token.created", "new security");
+    assert.deepEqual((await log.list()).map((e) => e.message), ["new security", "old flow"]);
+    clock.now += 60_000;
+    await log.append("tunnel.closed", "new flow");
+    assert.deepEqual((await log.list()).map((e) => e.message), ["new flow"]);
+  });
+});
+
+Deno.test("EventLog pages with before across both spaces", async () => {
+  await withLog(SMALL, async (log, clock) => {
+    const ids: string[] = [];
+    for (const kind of ["a.x", "tunnel.opened", "b.y", "tunnel.closed"]) {
+      clock.now++;
+      ids.push((await log.append(kind, kind)).id);
+    }
+    assert.deepEqual((await log.list({ before: ids[2]! })).map((e) => e.kind), ["tunnel.opened", "a.x"]);
+  });
+});
+
+Deno.test("EventLog counts the events a previous run left and applies a lower EVENTS_MAX to them", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const before = new EventLog(kv);
+    for (let i = 0; i < 12; i++) await before.append("token.created", `old ${i}`);
+    const after = new EventLog(kv, Date.now, SMALL);
+    await after.prepare();
+    await after.append("token.created", "new");
+    assert.deepEqual((await after.list()).map((e) => e.message), [
+      "new",
+      "old 11",
+      "old 10",
+      "old 9",
+      "old 8",
+    ]);
+    let stored = 0;
+    for await (const _ of kv.list({ prefix: ["events"] })) stored++;
+    assert.equal(stored, 5);
+  } finally {
+    kv.close();
+  }
+});
