@@ -4,9 +4,24 @@
  * from KV, so the same path works when another controller made the change.
  * @module
  */
-import type { AgentConfig, ControllerMessage } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
+import type {
+  AgentConfig,
+  ControllerMessage,
+  RevokedCertificate,
+} from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import type { AgentStore } from "../registry/agents.ts";
 import type { PolicyStore } from "../registry/policy.ts";
+import type { RevokedCertificateStore } from "../registry/revoked.ts";
+import type { RevokedCertificateRecord } from "../registry/types.ts";
+
+/** The revoked tunneler certificates of `records` as connectors get them (they admit only tunnelers). */
+function forConnectors(records: readonly RevokedCertificateRecord[]): RevokedCertificate[] {
+  return records.filter((r) => r.role === "tunneler").map((r) => ({
+    serial: r.serial,
+    notAfterUnixMs: r.notAfter,
+    spiffeId: r.spiffeId,
+  }));
+}
 
 /** One open stream as the hub sees it. */
 export interface StreamHandle {
@@ -29,11 +44,18 @@ export class StreamHub {
   readonly #streams = new Map<string, Set<StreamHandle>>();
   readonly #policy: PolicyStore;
   readonly #agents: AgentStore;
+  readonly #revoked: RevokedCertificateStore;
   readonly #heartbeatIntervalMs: number;
 
-  constructor(policy: PolicyStore, agents: AgentStore, heartbeatIntervalMs: number) {
+  constructor(
+    policy: PolicyStore,
+    agents: AgentStore,
+    revoked: RevokedCertificateStore,
+    heartbeatIntervalMs: number,
+  ) {
     this.#policy = policy;
     this.#agents = agents;
+    this.#revoked = revoked;
     this.#heartbeatIntervalMs = heartbeatIntervalMs;
   }
 
@@ -107,6 +129,23 @@ export class StreamHub {
     }
     await Promise.all(targets.map((h) => this.sendConfig(h).catch(() => {})));
     return targets.length;
+  }
+
+  /** Sends one stream the whole list of revoked tunneler certificates (on connect, before the configuration). */
+  async sendRevoked(h: StreamHandle): Promise<void> {
+    const certificates = forConnectors(await this.#revoked.list());
+    if (certificates.length > 0) h.send({ body: { $case: "revokedCertificates", value: { certificates } } });
+  }
+
+  /**
+   * Pushes newly revoked certificates to every stream: any connector may admit any tunneler once
+   * an allowlist or a grant names it, so every connector must refuse them.
+   */
+  pushRevoked(records: readonly RevokedCertificateRecord[]): void {
+    const certificates = forConnectors(records);
+    if (certificates.length === 0) return;
+    const msg: ControllerMessage = { body: { $case: "revokedCertificates", value: { certificates } } };
+    for (const set of this.#streams.values()) for (const h of set) h.send(msg);
   }
 
   /** Pushes a trust bundle to every stream. */

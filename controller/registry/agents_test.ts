@@ -54,7 +54,7 @@ Deno.test("AgentStore.updateMany: batches per commit, never overwrites a concurr
     const change = (r: AgentRecord) => {
       if (!raced) {
         raced = true;
-        void kv.set(["agents", "connector", "c0"], { ...r, revokedAt: 7, serials: [] });
+        void kv.set(["agents", "connector", "c0"], { ...r, revokedAt: 7, certificates: [] });
       }
       return { ...r, lastSeen: 43 };
     };
