@@ -21,7 +21,8 @@ export function canonicalSerial(serial: string): string {
 export class RevokedSerials {
   /** serial -> notAfter (ms). */
   readonly #until = new Map<string, number>();
-  #nextSweep = 0;
+  /** The earliest notAfter held: nothing to forget before then. */
+  #earliest = Infinity;
 
   /** Number of serials held. */
   get size(): number {
@@ -40,7 +41,9 @@ export class RevokedSerials {
       const serial = canonicalSerial(e.serial);
       const cur = this.#until.get(serial);
       if (cur === undefined) added++;
-      this.#until.set(serial, Math.max(cur ?? 0, e.notAfterUnixMs));
+      const until = Math.max(cur ?? 0, e.notAfterUnixMs);
+      this.#until.set(serial, until);
+      if (cur === undefined) this.#earliest = Math.min(this.#earliest, until);
     }
     this.#sweep(now);
     return added;
@@ -53,10 +56,13 @@ export class RevokedSerials {
     return until !== undefined && until > now;
   }
 
-  /** Forgets expired entries, at most once a second (a certificate past notAfter is refused anyway). */
+  /** Forgets expired entries once the earliest has expired (a certificate past notAfter is refused anyway). */
   #sweep(now: number): void {
-    if (now < this.#nextSweep) return;
-    this.#nextSweep = now + 1000;
-    for (const [serial, until] of this.#until) if (until <= now) this.#until.delete(serial);
+    if (now < this.#earliest) return;
+    this.#earliest = Infinity;
+    for (const [serial, until] of this.#until) {
+      if (until <= now) this.#until.delete(serial);
+      else this.#earliest = Math.min(this.#earliest, until);
+    }
   }
 }

@@ -180,7 +180,7 @@ Deno.test("Enrolling a tunneler pushes no configuration; revoking or re-enrollin
   const configs = (s: typeof s1) => s.messages.filter(isConfig).length;
   const [before1, before2] = [configs(s1), configs(s2)];
   // A first enrollment changes no connector's configuration (t1 was already listed as allowed).
-  await enroll(h, { token: await h.token("tunneler"), id: "t1", role: "tunneler" });
+  await enroll(h, { token: await h.token("tunneler", { id: "t1" }), id: "t1", role: "tunneler" });
   await enroll(h, { token: await h.token("tunneler"), id: "t9", role: "tunneler" });
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(configs(s1), before1, "enrolling a tunneler pushed a configuration to c1");
@@ -193,7 +193,7 @@ Deno.test("Enrolling a tunneler pushes no configuration; revoking or re-enrollin
     before1,
   );
   // Enrolling again after the revocation puts t1 back into c1's configuration, and only c1's.
-  await enroll(h, { token: await h.token("tunneler"), id: "t1", role: "tunneler" });
+  await enroll(h, { token: await h.token("tunneler", { id: "t1" }), id: "t1", role: "tunneler" });
   const from = s1.messages.length;
   await s1.next(
     (m) => m.body?.$case === "config" && m.body.value.allowedTunnelers[0] === "t1",
