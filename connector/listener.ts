@@ -121,7 +121,11 @@ export class TunnelListener {
         }
       }
     }
-    this.#opts.log.info("revoked certificates applied", { added, held: this.#revoked.size, sessions_closed: closed });
+    this.#opts.log.info("revoked certificates applied", {
+      added,
+      held: this.#revoked.size,
+      sessions_closed: closed,
+    });
   }
 
   /** Live TLS sessions, total and per tunneler, with byte counts (to resources = in). */

@@ -14,7 +14,10 @@ Deno.test("RevokedSerials.refuse() refuses a serial until its notAfter, then for
 Deno.test("RevokedSerials.add() only adds: a later list without a serial keeps it, a longer notAfter wins", () => {
   const r = new RevokedSerials();
   r.add([{ serial: "aa", notAfterUnixMs: 3000 }, { serial: "bb", notAfterUnixMs: 9000 }], 0);
-  assertEquals(r.add([{ serial: "bb", notAfterUnixMs: 2000 }, { serial: "cc", notAfterUnixMs: 9000 }], 10), 1);
+  assertEquals(
+    r.add([{ serial: "bb", notAfterUnixMs: 2000 }, { serial: "cc", notAfterUnixMs: 9000 }], 10),
+    1,
+  );
   assertEquals([r.refuse("aa", 20), r.refuse("bb", 8000), r.refuse("cc", 20)], [true, true, true]);
   assertEquals(r.size, 2); // aa expired at 3000 and was swept
 });

@@ -150,7 +150,10 @@ async function createToken(ctx: ControllerContext, req: Request): Promise<Respon
   let agentId: string | undefined;
   if (body.id !== undefined) {
     if (typeof body.id !== "string") {
-      throw new HttpError(400, `invalid id ${JSON.stringify(body.id)}: must be a string (the agent id the token enrolls)`);
+      throw new HttpError(
+        400,
+        `invalid id ${JSON.stringify(body.id)}: must be a string (the agent id the token enrolls)`,
+      );
     }
     try {
       agentId = validateAgentId(body.id);
@@ -165,11 +168,15 @@ async function createToken(ctx: ControllerContext, req: Request): Promise<Respon
     role: record.role,
     ...(record.agentId === undefined ? {} : { agent: record.agentId }),
   });
-  await ctx.events.append("token.created", `enrollment token ${record.id} created for a ${record.role}${bound}`, {
-    role: record.role,
-    token_id: record.id,
-    ...(record.agentId === undefined ? {} : { agent: record.agentId }),
-  });
+  await ctx.events.append(
+    "token.created",
+    `enrollment token ${record.id} created for a ${record.role}${bound}`,
+    {
+      role: record.role,
+      token_id: record.id,
+      ...(record.agentId === undefined ? {} : { agent: record.agentId }),
+    },
+  );
   return json({
     id: record.id,
     token,

@@ -89,7 +89,11 @@ export async function authenticateAgent(
   const grace = opts.allowExpiredWithin ?? 0;
   let peer: VerifiedPeer;
   try {
-    peer = await verifySvid(peerDer, ctx.ca.bundle, { trustDomain, roles: opts.roles, allowExpiredWithin: grace });
+    peer = await verifySvid(peerDer, ctx.ca.bundle, {
+      trustDomain,
+      roles: opts.roles,
+      allowExpiredWithin: grace,
+    });
   } catch (e) {
     const detail = (e as Error).message;
     // Which check failed, from facts rather than text: verified again without the validity period
@@ -112,7 +116,9 @@ export async function authenticateAgent(
   const id = peer.spiffeId.id;
   const serial = peer.certificate.serialNumber.toLowerCase();
   const record = await ctx.agents.get(role, id);
-  if (!record || record.revokedAt !== undefined || !liveCertificates(record).some((c) => c.serial === serial)) {
+  if (
+    !record || record.revokedAt !== undefined || !liveCertificates(record).some((c) => c.serial === serial)
+  ) {
     return refuse({ reason: "revoked", detail: `certificate ${serial} is not live`, agent: id, role });
   }
   return { ok: true, agent: { role, id, spiffeId: peer.spiffeId.uri, record, serial, peer } };

@@ -10,7 +10,12 @@ import { formatSpiffeId, validateAgentId } from "../../shared/pki/spiffe_id.ts";
 import type { EnrollRequest, RenewRequest, Svid } from "../../shared/proto/gen/postern/v1/enrollment_pb.ts";
 import type { ControllerContext } from "../context.ts";
 import { type AgentRecord, type AgentRole, isAgentRole } from "../registry/types.ts";
-import { type AgentRefusal, type AgentRefusalReason, authenticateAgent, refusalStatus } from "./authenticate_agent.ts";
+import {
+  type AgentRefusal,
+  type AgentRefusalReason,
+  authenticateAgent,
+  refusalStatus,
+} from "./authenticate_agent.ts";
 import { GrpcError } from "./errors.ts";
 
 /** The message for every refused token (used, expired, unknown, wrong role). */
@@ -171,7 +176,12 @@ export async function renew(
   if (!auth.ok) {
     const r = auth.refusal;
     if (r.role) role = r.role;
-    return await refuse(refusalStatus(r.reason), renewRefusalMessage(r), RENEW_REFUSAL_LABEL[r.reason], r.agent);
+    return await refuse(
+      refusalStatus(r.reason),
+      renewRefusalMessage(r),
+      RENEW_REFUSAL_LABEL[r.reason],
+      r.agent,
+    );
   }
   const { peer, record, serial, id } = auth.agent;
   const agentRole = auth.agent.role;

@@ -36,7 +36,10 @@ export type EnrollConflict = "token" | "exists";
 
 /** What {@link AgentStore.enroll} did. */
 export type EnrollResult =
-  | { ok: true; /** certificates of a previous enrollment of the id, revoked now */ superseded: RevokedCertificateRecord[] }
+  | {
+    ok: true; /** certificates of a previous enrollment of the id, revoked now */
+    superseded: RevokedCertificateRecord[];
+  }
   | { ok: false; conflict: EnrollConflict };
 
 /** What {@link AgentStore.renewed} did. */
@@ -168,9 +171,10 @@ export class AgentStore {
     const again = await this.#kv.get<AgentRecord>(key);
     return {
       ok: false,
-      conflict: again.value && again.value.revokedAt === undefined && again.versionstamp !== existing.versionstamp
-        ? "exists"
-        : "token",
+      conflict:
+        again.value && again.value.revokedAt === undefined && again.versionstamp !== existing.versionstamp
+          ? "exists"
+          : "token",
     };
   }
 

@@ -73,7 +73,14 @@ Deno.test("AgentStore.updateMany: batches per commit, never overwrites a concurr
   }
 });
 
-const TOKEN = { id: "0000000000000001", hash: "h", role: "tunneler", note: "", createdAt: 0, expiresAt: 1e15 } as const;
+const TOKEN = {
+  id: "0000000000000001",
+  hash: "h",
+  role: "tunneler",
+  note: "",
+  createdAt: 0,
+  expiresAt: 1e15,
+} as const;
 
 async function tunneler(kv: Deno.Kv, store: AgentStore, id: string, serial: string, notAfter: number) {
   await kv.set(["tokens", `${id}-${serial}`], { ...TOKEN, id: `${id}-${serial}` });
@@ -94,7 +101,10 @@ Deno.test("AgentStore.revoke() moves every live certificate to the revoked list;
     const store = new AgentStore(kv, () => now);
     const revoked = new RevokedCertificateStore(kv, () => now);
     await tunneler(kv, store, "t1", "aa", 10_000);
-    assertEquals((await store.renewed("tunneler", "t1", "aa", { serial: "bb", notAfter: 20_000 }, "", 0)).ok, true);
+    assertEquals(
+      (await store.renewed("tunneler", "t1", "aa", { serial: "bb", notAfter: 20_000 }, "", 0)).ok,
+      true,
+    );
     const done = await store.revoke("tunneler", "t1");
     assertEquals(done?.revoked.map((c) => [c.serial, c.notAfter, c.cause]), [
       ["bb", 20_000, "revoked"],
@@ -127,9 +137,15 @@ Deno.test("AgentStore.renewed() refuses once the agent was revoked or the presen
   try {
     const store = new AgentStore(kv, () => 100);
     await tunneler(kv, store, "t1", "aa", 10_000);
-    assertEquals((await store.renewed("tunneler", "t1", "zz", { serial: "bb", notAfter: 20_000 }, "", 0)).ok, false);
+    assertEquals(
+      (await store.renewed("tunneler", "t1", "zz", { serial: "bb", notAfter: 20_000 }, "", 0)).ok,
+      false,
+    );
     await store.revoke("tunneler", "t1");
-    assertEquals((await store.renewed("tunneler", "t1", "aa", { serial: "bb", notAfter: 20_000 }, "", 0)).ok, false);
+    assertEquals(
+      (await store.renewed("tunneler", "t1", "aa", { serial: "bb", notAfter: 20_000 }, "", 0)).ok,
+      false,
+    );
     assertEquals((await store.get("tunneler", "t1"))?.certificates, []);
   } finally {
     kv.close();
@@ -144,7 +160,14 @@ Deno.test("AgentStore.renewed() keeps every live certificate up to the cap, revo
     await tunneler(kv, store, "t1", "s0", 1000);
     const revokedNow: string[] = [];
     for (let i = 1; i <= MAX_LIVE_CERTIFICATES + 2; i++) {
-      const r = await store.renewed("tunneler", "t1", `s${i - 1}`, { serial: `s${i}`, notAfter: 1000 + i }, "", 0);
+      const r = await store.renewed(
+        "tunneler",
+        "t1",
+        `s${i - 1}`,
+        { serial: `s${i}`, notAfter: 1000 + i },
+        "",
+        0,
+      );
       if (!r.ok) throw new Error("renewal refused");
       revokedNow.push(...r.revoked.map((c) => c.serial));
     }
@@ -152,7 +175,10 @@ Deno.test("AgentStore.renewed() keeps every live certificate up to the cap, revo
     const live = (await store.get("tunneler", "t1"))!.certificates.map((c) => c.serial);
     assertEquals(live.length, MAX_LIVE_CERTIFICATES);
     assertEquals(revokedNow, ["s0", "s1", "s2"]);
-    assertEquals((await store.renewed("tunneler", "t1", "s3", { serial: "x", notAfter: 5000 }, "", 0)).ok, true);
+    assertEquals(
+      (await store.renewed("tunneler", "t1", "s3", { serial: "x", notAfter: 5000 }, "", 0)).ok,
+      true,
+    );
     // Past notAfter + grace a certificate leaves the live list without a revocation entry.
     now = 1010;
     const r = await store.renewed("tunneler", "t1", "x", { serial: "y", notAfter: 6000 }, "", 5);

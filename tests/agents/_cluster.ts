@@ -62,7 +62,10 @@ export async function startCluster(dir: string, env: Record<string, string> = {}
     running,
     admin: tc.admin,
     async token(role, id) {
-      const r = await cluster.admin("POST", "/api/admin/tokens", { role, ...(id === undefined ? {} : { id }) });
+      const r = await cluster.admin("POST", "/api/admin/tokens", {
+        role,
+        ...(id === undefined ? {} : { id }),
+      });
       if (r.status !== 201 && r.status !== 200) {
         throw new Error(`token: ${r.status} ${JSON.stringify(r.body)}`);
       }

@@ -50,7 +50,10 @@ Deno.test("admin API: tokens are created once with the secret, listed without it
 
 Deno.test("admin API: a token created with an id is bound to it, in the answer and the listing", async () => {
   await using h = await startHarness();
-  const res = await h.admin("/api/admin/tokens", { method: "POST", json: { role: "tunneler", id: "laptop-1" } });
+  const res = await h.admin("/api/admin/tokens", {
+    method: "POST",
+    json: { role: "tunneler", id: "laptop-1" },
+  });
   assert.equal(res.status, 201);
   const created = await res.json();
   assert.equal(created.agent_id, "laptop-1");

@@ -54,7 +54,9 @@ async function renderTokens(ctx: Ctx, state: FormState): Promise<Response> {
               <input type="radio" name="role" value="tunneler" checked={role === "tunneler"} /> Tunneler
             </label>
           </fieldset>
-          <label for="agent_id">Agent id (the token enrolls this id alone; becomes CONNECTOR_ID / TUNNELER_ID)</label>
+          <label for="agent_id">
+            Agent id (the token enrolls this id alone; becomes CONNECTOR_ID / TUNNELER_ID)
+          </label>
           <input
             id="agent_id"
             name="agent_id"
