@@ -111,21 +111,19 @@ export class TunnelListener {
   revokeCertificates(entries: readonly RevokedSerial[]): void {
     const now = Date.now();
     const added = this.#revoked.add(entries, now);
-    let closed = 0;
-    for (const state of this.#tunnelers.values()) {
-      for (const s of state.sockets) {
+    this.#opts.log.info("revoked certificates applied", { added, held: this.#revoked.size });
+    for (const [id, state] of this.#tunnelers) {
+      const revoked = [...state.sockets].filter((s) => {
         const serial = this.#serialOf.get(s);
-        if (serial !== undefined && this.#revoked.refuse(serial, now)) {
-          s.destroy();
-          closed++;
-        }
-      }
+        return serial !== undefined && this.#revoked.refuse(serial, now);
+      });
+      if (revoked.length === 0) continue;
+      this.#opts.log.info("closing sessions of a revoked tunneler certificate", {
+        tunneler_id: id,
+        sessions: revoked.length,
+      });
+      for (const s of revoked) s.destroy();
     }
-    this.#opts.log.info("revoked certificates applied", {
-      added,
-      held: this.#revoked.size,
-      sessions_closed: closed,
-    });
   }
 
   /** Live TLS sessions, total and per tunneler, with byte counts (to resources = in). */
