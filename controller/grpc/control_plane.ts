@@ -101,8 +101,7 @@ async function serveStream(
   call.on("error", () => close());
   call.on("cancelled", () => close());
   try {
-    // The revoked certificates before the configuration that may admit their ids again.
-    await ctx.hub.sendRevoked(handle);
+    // The first configuration comes after the full list of revoked certificates (see sendConfig).
     await ctx.hub.sendConfig(handle);
     handle.send({ body: { $case: "trustBundle", value: { caPem: ctx.ca.bundle.pems() } } });
   } catch (e) {

@@ -37,6 +37,11 @@ export interface StreamHandle {
    * (undefined until the first configuration): says which streams a tunneler's change concerns.
    */
   listed?: Set<string>;
+  /**
+   * The first full list of revoked certificates, sent before the first configuration (set by the
+   * hub): no configuration that admits an id reaches a stream before the serials it must refuse.
+   */
+  revokedSent?: Promise<void>;
 }
 
 /** Registry of open streams. */
@@ -101,8 +106,12 @@ export class StreamHub {
     };
   }
 
-  /** Sends the current configuration to one stream. */
+  /** Sends the current configuration to one stream (after the revoked certificates, the first time). */
   async sendConfig(h: StreamHandle): Promise<void> {
+    await (h.revokedSent ??= this.#sendRevoked(h).catch((e) => {
+      h.revokedSent = undefined; // the next configuration tries again; none goes out before it
+      throw e;
+    }));
     const { config, listed } = await this.#build(h.connectorId);
     h.allowed = new Set(config.allowedTunnelers);
     h.listed = new Set(listed);
@@ -131,8 +140,8 @@ export class StreamHub {
     return targets.length;
   }
 
-  /** Sends one stream the whole list of revoked tunneler certificates (on connect, before the configuration). */
-  async sendRevoked(h: StreamHandle): Promise<void> {
+  /** Sends one stream the whole list of revoked tunneler certificates. */
+  async #sendRevoked(h: StreamHandle): Promise<void> {
     const certificates = forConnectors(await this.#revoked.list());
     if (certificates.length > 0) h.send({ body: { $case: "revokedCertificates", value: { certificates } } });
   }
