@@ -41,7 +41,7 @@ export interface StreamHandle {
    * The first full list of revoked certificates, sent before the first configuration (set by the
    * hub): no configuration that admits an id reaches a stream before the serials it must refuse.
    */
-  revokedSent?: Promise<void>;
+  revokedSent?: Promise<void> | undefined;
 }
 
 /** Registry of open streams. */
