@@ -92,9 +92,8 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest): Promis
     return await refuse(status.PERMISSION_DENIED, INVALID_TOKEN, "token_bound_elsewhere");
   }
   if (bound === undefined && role === "tunneler") {
-    const naming = await ctx.policy.connectorNaming(req.id);
-    if (naming !== undefined) {
-      return await refuse(status.PERMISSION_DENIED, namedId(req.id, naming), "id_named");
+    if (await ctx.policy.connectorNaming(req.id) !== undefined) {
+      return await refuse(status.PERMISSION_DENIED, namedId(req.id), "id_named");
     }
   }
   const existing = await ctx.agents.get(role, req.id);
@@ -141,8 +140,9 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest): Promis
   return svidMessage(ctx, spiffeId, issued.certPem, issued.notAfter);
 }
 
-function namedId(id: string, connectorId: string): string {
-  return `tunneler "${id}" is named by the allowlist of connector "${connectorId}": enroll it with a token bound to that id (POST /api/admin/tokens {"role": "tunneler", "id": "${id}"})`;
+/** The refusal of an unbound token for a named id; which connector names it is not the caller's business. */
+function namedId(id: string): string {
+  return `tunneler "${id}" is named by an allowlist: enroll it with a token bound to that id (POST /api/admin/tokens {"role": "tunneler", "id": "${id}"})`;
 }
 
 function alreadyEnrolled(role: AgentRole, id: string): string {

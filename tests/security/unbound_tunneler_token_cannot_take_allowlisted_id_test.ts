@@ -19,7 +19,7 @@ Deno.test("an unbound tunneler token cannot enroll an id an allowlist names; the
   await expectGrpcError(
     enroll(h, { token, id: "t1", role: "tunneler" }),
     status.PERMISSION_DENIED,
-    `tunneler "t1" is named by the allowlist of connector "c1": enroll it with a token bound to that id (POST /api/admin/tokens {"role": "tunneler", "id": "t1"})`,
+    `tunneler "t1" is named by an allowlist: enroll it with a token bound to that id (POST /api/admin/tokens {"role": "tunneler", "id": "t1"})`,
   );
   assert.equal((await h.admin("/api/admin/tunnelers/t1")).status, 404);
   const [listed] = await (await h.admin("/api/admin/tokens")).json();
