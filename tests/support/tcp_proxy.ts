@@ -11,6 +11,8 @@ export interface TcpProxy {
   port: number;
   /** Stops listening and resets every relayed connection: the far side is unreachable from now on. */
   cut(): Promise<void>;
+  /** Listens again on the same port after {@link cut}. */
+  resume(): Promise<void>;
 }
 
 /** Relays 127.0.0.1:<listen port> to 127.0.0.1:`targetPort` until cut. */
@@ -31,12 +33,15 @@ export async function tcpProxy(targetPort: number): Promise<TcpProxy> {
     upstream.on("close", () => client.destroy());
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const port = (server.address() as net.AddressInfo).port;
   return {
-    port: (server.address() as net.AddressInfo).port,
+    port,
     cut: () =>
       new Promise<void>((r) => {
+        if (!server.listening) return r();
         server.close(() => r());
         for (const s of sockets) s.resetAndDestroy();
       }),
+    resume: () => new Promise<void>((r) => server.listen(port, "127.0.0.1", () => r())),
   };
 }
