@@ -1,6 +1,6 @@
 /**
- * The connector's control-plane stream (ControlPlane.Connect): AgentConfig and TrustBundle
- * down, Heartbeat and relayed TunnelerHeartbeat up; a Revocation stops the agent.
+ * The connector's control-plane stream (ControlPlane.Connect): AgentConfig, TrustBundle and
+ * RevokedCertificates down, Heartbeat and relayed TunnelerHeartbeat up; a Revocation stops the agent.
  * @module
  */
 import * as grpc from "@grpc/grpc-js";
@@ -147,6 +147,8 @@ export class ControlPlane {
           } catch (e) {
             log.error("ignoring an unusable trust bundle", { error: (e as Error).message });
           }
+        } else if (body?.$case === "revokedCertificates") {
+          listener.revokeCertificates(body.value.certificates);
         } else if (body?.$case === "revocation") {
           finish(
             new NonRetryableError(

@@ -16,6 +16,7 @@ import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import { HeartbeatAck, TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
 import { TunnelerHeartbeat } from "../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import { ResourcePolicy } from "./resources.ts";
+import { type RevokedSerial, RevokedSerials } from "./revoked_serials.ts";
 import type { Logger } from "../shared/log/logger.ts";
 
 /** Options of {@link TunnelListener}. */
@@ -45,6 +46,10 @@ export class TunnelListener {
   readonly #opts: TunnelListenerOptions;
   readonly #server: tls.Server;
   #allowed = new Set<string>();
+  /** Kept for the life of the process: a control-stream reconnect only adds to it. */
+  readonly #revoked = new RevokedSerials();
+  /** The certificate serial each admitted session presented. */
+  readonly #serialOf = new WeakMap<tls.TLSSocket, string>();
   #resources: ResourcePolicy;
   readonly #tunnelers = new Map<string, TunnelerState>();
   readonly #all = new Set<tls.TLSSocket>();
@@ -102,6 +107,25 @@ export class TunnelListener {
     }
   }
 
+  /** Adds revoked certificates: refused from now on, their live sessions closed at once. */
+  revokeCertificates(entries: readonly RevokedSerial[]): void {
+    const now = Date.now();
+    const added = this.#revoked.add(entries, now);
+    this.#opts.log.info("revoked certificates applied", { added, held: this.#revoked.size });
+    for (const [id, state] of this.#tunnelers) {
+      const revoked = [...state.sockets].filter((s) => {
+        const serial = this.#serialOf.get(s);
+        return serial !== undefined && this.#revoked.refuse(serial, now);
+      });
+      if (revoked.length === 0) continue;
+      this.#opts.log.info("closing sessions of a revoked tunneler certificate", {
+        tunneler_id: id,
+        sessions: revoked.length,
+      });
+      for (const s of revoked) s.destroy();
+    }
+  }
+
   /** Live TLS sessions, total and per tunneler, with byte counts (to resources = in). */
   stats(): { sessions: number; bytesIn: number; bytesOut: number; perTunneler: Map<string, TunnelerState> } {
     let bytesIn = 0, bytesOut = 0;
@@ -146,12 +170,14 @@ export class TunnelListener {
     socket.on("error", () => {}); // reported where it matters; never crash the listener
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
     let tunnelerId: string;
+    let serial: string;
     try {
       const peer = await verifyTlsPeerCached(socket, this.#opts.creds.bundle, {
         trustDomain: this.#opts.trustDomain,
         role: "tunneler",
       });
       tunnelerId = peer.spiffeId.id;
+      serial = peer.certificate.serialNumber;
     } catch (e) {
       // The refused peer learns nothing; the log says exactly why.
       log.warn("refused peer", { remote, error: (e as Error).message });
@@ -167,6 +193,16 @@ export class TunnelListener {
       refuse(socket, encodeFrame(TunnelReply.encode({ ok: false, error: "tunneler not allowed" }).finish()));
       return;
     }
+    if (this.#revoked.refuse(serial, Date.now())) {
+      log.warn("refused peer", {
+        remote,
+        tunneler_id: tunnelerId,
+        error: `certificate revoked: serial "${serial.toLowerCase()}" of tunneler "${tunnelerId}"`,
+      });
+      refuse(socket, encodeFrame(TunnelReply.encode({ ok: false, error: "tunneler not allowed" }).finish()));
+      return;
+    }
+    this.#serialOf.set(socket, serial);
     let state = this.#tunnelers.get(tunnelerId);
     if (!state) {
       state = { sockets: new Set(), tunnels: new Set(), bytesIn: 0, bytesOut: 0 };

@@ -10,6 +10,8 @@ export const ENROLLMENT_REFUSAL_REASONS = [
   "too_large",
   "bad_request",
   "invalid_token",
+  "token_bound_elsewhere",
+  "id_named",
   "already_enrolled",
 ] as const;
 

@@ -7,6 +7,7 @@ import type { CertificateAuthority } from "../shared/pki/ca.ts";
 import { CaManager } from "./ca_manager.ts";
 import type { ControllerContext, ServiceSettings } from "./context.ts";
 import { StreamHub } from "./grpc/hub.ts";
+import { RevokedCertificateStore } from "./registry/revoked.ts";
 import { Metrics } from "./metrics.ts";
 import { Presence } from "./presence.ts";
 import { RefusalRecorder, type RefusalRecorderOptions } from "./refusals.ts";
@@ -43,7 +44,7 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
     offlineAfterMs: settings.offlineAfterMs,
     ...(o.persistEveryMs === undefined ? {} : { persistEveryMs: o.persistEveryMs }),
   });
-  const hub = new StreamHub(policy, agents, settings.heartbeatIntervalMs);
+  const hub = new StreamHub(policy, agents, new RevokedCertificateStore(kv), settings.heartbeatIntervalMs);
   const ca = await CaManager.open(kv, o.ca, o.caKeyPem);
   let serving = false;
   let ownExpiry: Date | undefined;

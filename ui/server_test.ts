@@ -280,7 +280,12 @@ Deno.test("POST /tokens shows the token once with its install snippet, uncached"
   assertStringIncludes(html, "systemctl enable --now postern-tunneler");
   assertStringIncludes(html, "/etc/postern/tunneler.conf");
   const sent = seen.find((s) => s.method === "POST")!;
-  assertEquals(JSON.parse(sent.body), { role: "tunneler", ttl_seconds: 3600, note: "tunneler laptop-2" });
+  assertEquals(JSON.parse(sent.body), {
+    role: "tunneler",
+    id: "laptop-2",
+    ttl_seconds: 3600,
+    note: "tunneler laptop-2",
+  });
   const list = await (await call("/tokens", { headers: { cookie } })).text();
   assert(!list.includes("SECRET-ENROLLMENT-TOKEN"));
 });

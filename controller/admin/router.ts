@@ -124,7 +124,7 @@ async function routeApi(ctx: ControllerContext, req: Request, keepAliveMs: numbe
 async function createToken(ctx: ControllerContext, req: Request): Promise<Response> {
   const body = await readJsonObject(req);
   for (const k of Object.keys(body)) {
-    if (!["role", "ttl_seconds", "note"].includes(k)) throw new HttpError(400, `unknown field "${k}"`);
+    if (!["role", "id", "ttl_seconds", "note"].includes(k)) throw new HttpError(400, `unknown field "${k}"`);
   }
   if (!isAgentRole(body.role)) {
     throw new HttpError(
@@ -147,16 +147,41 @@ async function createToken(ctx: ControllerContext, req: Request): Promise<Respon
   if (typeof note !== "string" || note.length > 256) {
     throw new HttpError(400, "invalid note: use a string of at most 256 characters");
   }
-  const { token, record } = await ctx.tokens.create(body.role, ttlMs, note);
-  ctx.log.info("enrollment token created", { token_id: record.id, role: record.role });
-  await ctx.events.append("token.created", `enrollment token ${record.id} created for a ${record.role}`, {
-    role: record.role,
+  let agentId: string | undefined;
+  if (body.id !== undefined) {
+    if (typeof body.id !== "string") {
+      throw new HttpError(
+        400,
+        `invalid id ${JSON.stringify(body.id)}: must be a string (the agent id the token enrolls)`,
+      );
+    }
+    try {
+      agentId = validateAgentId(body.id);
+    } catch (e) {
+      throw new HttpError(400, (e as Error).message);
+    }
+  }
+  const { token, record } = await ctx.tokens.create(body.role, ttlMs, note, agentId);
+  const bound = record.agentId === undefined ? "" : ` "${record.agentId}"`;
+  ctx.log.info("enrollment token created", {
     token_id: record.id,
+    role: record.role,
+    ...(record.agentId === undefined ? {} : { agent: record.agentId }),
   });
+  await ctx.events.append(
+    "token.created",
+    `enrollment token ${record.id} created for a ${record.role}${bound}`,
+    {
+      role: record.role,
+      token_id: record.id,
+      ...(record.agentId === undefined ? {} : { agent: record.agentId }),
+    },
+  );
   return json({
     id: record.id,
     token,
     role: record.role,
+    agent_id: record.agentId ?? null,
     expires_at: rfc3339(record.expiresAt),
     note: record.note,
   }, 201);
@@ -167,6 +192,7 @@ async function listTokens(ctx: ControllerContext) {
   return (await ctx.tokens.list()).map((t) => ({
     id: t.id,
     role: t.role,
+    agent_id: t.agentId ?? null,
     note: t.note,
     created_at: rfc3339(t.createdAt),
     expires_at: rfc3339(t.expiresAt),
@@ -237,17 +263,23 @@ export async function revokeAgent(
   role: AgentRole,
   agentId: string,
 ): Promise<Response> {
-  const r = await ctx.agents.revoke(role, agentId);
-  if (!r) return jsonError(404, `${role} "${agentId}" not found`);
+  const done = await ctx.agents.revoke(role, agentId);
+  if (!done) return jsonError(404, `${role} "${agentId}" not found`);
+  const r = done.record;
   const reason = "revoked by the operator";
   if (role === "connector") ctx.hub.revoke(agentId, r.spiffeId, reason);
-  else await ctx.hub.pushConfigForTunneler(agentId);
+  else {
+    // The serials first: refused even where an allowlist or a later enrollment admits the id.
+    ctx.hub.pushRevoked(done.revoked);
+    await ctx.hub.pushConfigForTunneler(agentId);
+  }
   await ctx.presence.forget(role, agentId);
   ctx.log.info(`${role} revoked`, { agent: agentId, role });
   await ctx.events.append(`${role}.revoked`, `${role} "${agentId}" revoked`, {
     agent: agentId,
     role,
     spiffe_id: r.spiffeId,
+    serials: done.revoked.map((c) => c.serial),
   });
   return json({ id: agentId, revoked_at: rfc3339(r.revokedAt) });
 }

@@ -5,41 +5,23 @@
  */
 import { type ServerDuplexStream, status } from "@grpc/grpc-js";
 import { callerCertificateDer } from "./peer.ts";
-import { verifySvid } from "../../shared/pki/verify.ts";
 import type { AgentMessage, ControllerMessage } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import type { ControllerContext } from "../context.ts";
 import { callerAddress } from "../../shared/grpc/caller_address.ts";
+import { authenticateAgent, refusalStatus } from "./authenticate_agent.ts";
 import { claimedSpiffeId, REVOKED } from "./enrollment.ts";
 import { GrpcError, toServiceError } from "./errors.ts";
 import type { StreamHandle } from "./hub.ts";
 
-/** Authenticates a Connect caller: a current connector SVID of an enrolled, non-revoked connector. */
-export async function authenticateConnector(
+/** Authenticates a Connect caller: a live connector SVID of an enrolled, non-revoked connector. */
+async function authenticateConnector(
   ctx: ControllerContext,
   peerDer: Uint8Array | undefined,
 ): Promise<{ id: string; spiffeId: string }> {
-  if (!peerDer) throw new GrpcError(status.UNAUTHENTICATED, "client certificate required");
-  let peer;
-  try {
-    peer = await verifySvid(peerDer, ctx.ca.bundle, {
-      trustDomain: ctx.settings.trustDomain,
-      roles: ["connector"],
-    });
-  } catch (e) {
-    const message = (e as Error).message;
-    throw new GrpcError(
-      message.includes("unexpected SPIFFE role") || message.includes("trust domain mismatch")
-        ? status.PERMISSION_DENIED
-        : status.UNAUTHENTICATED,
-      message,
-    );
-  }
-  const record = await ctx.agents.get("connector", peer.spiffeId.id);
-  const serial = peer.certificate.serialNumber.toLowerCase();
-  if (!record || record.revokedAt !== undefined || !record.serials.includes(serial)) {
-    throw new GrpcError(status.PERMISSION_DENIED, REVOKED);
-  }
-  return { id: peer.spiffeId.id, spiffeId: peer.spiffeId.uri };
+  const auth = await authenticateAgent(ctx, peerDer, { roles: ["connector"] });
+  if (auth.ok) return { id: auth.agent.id, spiffeId: auth.agent.spiffeId };
+  const r = auth.refusal;
+  throw new GrpcError(refusalStatus(r.reason), r.reason === "revoked" ? REVOKED : r.detail);
 }
 
 /** The grpc-js handler of Connect. */
@@ -131,6 +113,7 @@ async function serveStream(
   call.on("error", () => close());
   call.on("cancelled", () => close());
   try {
+    // The first configuration comes after the full list of revoked certificates (see sendConfig).
     await ctx.hub.sendConfig(handle);
     handle.send({ body: { $case: "trustBundle", value: { caPem: ctx.ca.bundle.pems() } } });
   } catch (e) {

@@ -7,13 +7,19 @@ import { canonicalIp } from "../../shared/pki/_ip.ts";
 import { readCsr } from "../../shared/pki/csr.ts";
 import { issueSvid } from "../../shared/pki/issue.ts";
 import { formatSpiffeId, validateAgentId } from "../../shared/pki/spiffe_id.ts";
-import { parseCertificate, PeerVerificationError, verifySvid } from "../../shared/pki/verify.ts";
+import { parseCertificate } from "../../shared/pki/verify.ts";
 import { spiffeIdOf } from "../../shared/pki/_san.ts";
 import type { EnrollRequest, RenewRequest, Svid } from "../../shared/proto/gen/postern/v1/enrollment_pb.ts";
 import type { ControllerContext } from "../context.ts";
 import { type AgentRecord, type AgentRole, isAgentRole } from "../registry/types.ts";
 import type { EnrollmentRefusalReason } from "../metrics.ts";
 import { capText } from "../untrusted.ts";
+import {
+  type AgentRefusal,
+  type AgentRefusalReason,
+  authenticateAgent,
+  refusalStatus,
+} from "./authenticate_agent.ts";
 import { GrpcError } from "./errors.ts";
 
 /** The message for every refused token (used, expired, unknown, wrong role). */
@@ -123,6 +129,16 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest, source?
   }
   const token = await ctx.tokens.usable(req.token.trim(), role);
   if (!token) return await refuse(status.PERMISSION_DENIED, INVALID_TOKEN, "invalid_token");
+  // Refused here, before the commit that consumes the token: its rightful holder can still use it.
+  const bound = token.value.agentId;
+  if (bound !== undefined && bound !== req.id) {
+    return await refuse(status.PERMISSION_DENIED, INVALID_TOKEN, "token_bound_elsewhere");
+  }
+  if (bound === undefined && role === "tunneler") {
+    if (await ctx.policy.connectorNaming(req.id) !== undefined) {
+      return await refuse(status.PERMISSION_DENIED, namedId(req.id), "id_named");
+    }
+  }
   const existing = await ctx.agents.get(role, req.id);
   if (existing && existing.revokedAt === undefined) {
     return await refuse(status.ALREADY_EXISTS, alreadyEnrolled(role, req.id), "already_enrolled");
@@ -143,13 +159,15 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest, source?
     connectorId: "",
     enrolledAt: Date.now(),
     certExpiresAt: issued.notAfter.getTime(),
-    serials: [issued.serial],
+    certificates: [{ serial: issued.serial, notAfter: issued.notAfter.getTime() }],
   };
-  const conflict = await ctx.agents.enroll(token, record);
-  if (conflict === "token") return await refuse(status.PERMISSION_DENIED, INVALID_TOKEN, "invalid_token");
-  if (conflict === "exists") {
-    return await refuse(status.ALREADY_EXISTS, alreadyEnrolled(role, req.id), "already_enrolled");
+  const done = await ctx.agents.enroll(token, record);
+  if (!done.ok && done.conflict === "token") {
+    return await refuse(status.PERMISSION_DENIED, INVALID_TOKEN, "invalid_token");
   }
+  if (!done.ok) return await refuse(status.ALREADY_EXISTS, alreadyEnrolled(role, req.id), "already_enrolled");
+  // Before the configuration that admits the id again: connectors refuse the old certificates first.
+  if (done.superseded.length > 0) ctx.hub.pushRevoked(done.superseded);
   ctx.metrics.inc("postern_enrollments_total", { role, result: "ok" });
   ctx.log.info("agent enrolled", { role, agent: req.id, spiffe_id: spiffeId, token_id: token.value.id });
   await ctx.events.append(`${role}.enrolled`, `${role} "${req.id}" enrolled`, {
@@ -172,6 +190,11 @@ export function claimedSpiffeId(der: Uint8Array): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The refusal of an unbound token for a named id; which connector names it is not the caller's business. */
+function namedId(id: string): string {
+  return `tunneler "${id}" is named by an allowlist: enroll it with a token bound to that id (POST /api/admin/tokens {"role": "tunneler", "id": "${id}"})`;
 }
 
 function alreadyEnrolled(role: AgentRole, id: string): string {
@@ -204,49 +227,26 @@ export async function renew(
     });
     throw new GrpcError(code, message);
   };
-  // No certificate at all. A certificate from a CA this controller does not trust does get here
-  // (the TLS layer asks for a client certificate but does not refuse one it cannot verify) and is
-  // refused below: "internal CA mismatch during renewal: x509: certificate signed by unknown
-  // authority".
-  if (!peerDer) {
+  // A certificate from a CA this controller does not trust does get here (the TLS layer asks for a
+  // client certificate but does not refuse one it cannot verify) and is refused as untrusted:
+  // "internal CA mismatch during renewal: x509: certificate signed by unknown authority".
+  const auth = await authenticateAgent(ctx, peerDer, {
+    roles: ["connector", "tunneler"],
+    allowExpiredWithin: ctx.settings.renewGraceMs,
+  });
+  if (!auth.ok) {
+    const r = auth.refusal;
+    if (r.role) role = r.role;
     return await refuse(
-      status.UNAUTHENTICATED,
-      "client certificate required: renew with the current SVID (an agent that has none must enroll again with a new token)",
-      "no_cert",
+      refusalStatus(r.reason),
+      renewRefusalMessage(r),
+      RENEW_REFUSAL_LABEL[r.reason],
+      r.agent,
     );
   }
-  let peer;
-  try {
-    peer = await verifySvid(peerDer, ctx.ca.bundle, {
-      trustDomain: ctx.settings.trustDomain,
-      roles: ["connector", "tunneler"],
-      allowExpiredWithin: ctx.settings.renewGraceMs,
-    });
-  } catch (e) {
-    const message = (e as Error).message;
-    if (e instanceof PeerVerificationError && message.includes("has expired")) {
-      return await refuse(status.FAILED_PRECONDITION, `${EXPIRED_BEYOND_GRACE} (${message})`, "expired");
-    }
-    if (message.includes("unknown authority")) {
-      return await refuse(
-        status.UNAUTHENTICATED,
-        `internal CA mismatch during renewal: ${message}`,
-        "untrusted",
-      );
-    }
-    if (message.includes("unexpected SPIFFE role")) {
-      return await refuse(status.PERMISSION_DENIED, message, "role");
-    }
-    return await refuse(status.UNAUTHENTICATED, message, "untrusted");
-  }
-  const agentRole = peer.spiffeId.role as AgentRole;
+  const { peer, record, serial, id } = auth.agent;
+  const agentRole = auth.agent.role;
   role = agentRole;
-  const id = peer.spiffeId.id;
-  const record = await ctx.agents.get(agentRole, id);
-  const serial = peer.certificate.serialNumber.toLowerCase();
-  if (!record || record.revokedAt !== undefined || !record.serials.includes(serial)) {
-    return await refuse(status.PERMISSION_DENIED, REVOKED, "revoked", id);
-  }
   let issued;
   try {
     issued = await issueSvid(ctx.ca.signing, {
@@ -259,7 +259,24 @@ export async function renew(
     if (e instanceof TypeError) return await refuse(status.INVALID_ARGUMENT, e.message, "bad_request", id);
     throw e;
   }
-  await ctx.agents.renewed(agentRole, id, issued.serial, issued.notAfter.getTime(), req.version.slice(0, 64));
+  // Recorded atomically with the check that the agent was not revoked meanwhile: a certificate
+  // that is not on the live list could not be revoked later, so it is never handed out.
+  let recorded;
+  try {
+    recorded = await ctx.agents.renewed(
+      agentRole,
+      id,
+      serial,
+      { serial: issued.serial, notAfter: issued.notAfter.getTime() },
+      req.version.slice(0, 64),
+      ctx.settings.renewGraceMs,
+    );
+  } catch (e) {
+    ctx.log.error("cannot record a renewal", { agent: id, error: e });
+    return await refuse(status.UNAVAILABLE, "renewal could not be recorded: try again", "unavailable", id);
+  }
+  if (!recorded.ok) return await refuse(status.PERMISSION_DENIED, REVOKED, "revoked", id);
+  if (recorded.revoked.length > 0) ctx.hub.pushRevoked(recorded.revoked);
   const grace = peer.notAfter.getTime() < Date.now();
   ctx.metrics.inc("postern_renewals_total", { role, result: "ok" });
   ctx.log.info("certificate renewed", { role, agent: id, not_after: issued.notAfter.toISOString(), grace });
@@ -270,4 +287,31 @@ export async function renew(
     ...(grace ? { within_grace: true } : {}),
   });
   return svidMessage(ctx, record.spiffeId, issued.certPem, issued.notAfter);
+}
+
+/** The metric and event label of each refusal reason of Renew. */
+const RENEW_REFUSAL_LABEL: Record<AgentRefusalReason, string> = {
+  no_cert: "no_cert",
+  untrusted: "untrusted",
+  expired: "expired",
+  expired_beyond_grace: "expired",
+  role: "role",
+  revoked: "revoked",
+};
+
+/** What Renew tells a refused caller (failure mode 4.2 for an untrusted CA). */
+function renewRefusalMessage(r: AgentRefusal): string {
+  switch (r.reason) {
+    case "no_cert":
+      return "client certificate required: renew with the current SVID (an agent that has none must enroll again with a new token)";
+    case "untrusted":
+      return `internal CA mismatch during renewal: ${r.detail}`;
+    case "expired":
+    case "expired_beyond_grace":
+      return `${EXPIRED_BEYOND_GRACE} (${r.detail})`;
+    case "role":
+      return r.detail;
+    case "revoked":
+      return REVOKED;
+  }
 }

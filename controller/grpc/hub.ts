@@ -4,9 +4,24 @@
  * from KV, so the same path works when another controller made the change.
  * @module
  */
-import type { AgentConfig, ControllerMessage } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
+import type {
+  AgentConfig,
+  ControllerMessage,
+  RevokedCertificate,
+} from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import type { AgentStore } from "../registry/agents.ts";
 import type { PolicyStore } from "../registry/policy.ts";
+import type { RevokedCertificateStore } from "../registry/revoked.ts";
+import type { RevokedCertificateRecord } from "../registry/types.ts";
+
+/** The revoked tunneler certificates of `records` as connectors get them (they admit only tunnelers). */
+function forConnectors(records: readonly RevokedCertificateRecord[]): RevokedCertificate[] {
+  return records.filter((r) => r.role === "tunneler").map((r) => ({
+    serial: r.serial,
+    notAfterUnixMs: r.notAfter,
+    spiffeId: r.spiffeId,
+  }));
+}
 
 /** One open stream as the hub sees it. */
 export interface StreamHandle {
@@ -22,6 +37,11 @@ export interface StreamHandle {
    * (undefined until the first configuration): says which streams a tunneler's change concerns.
    */
   listed?: Set<string>;
+  /**
+   * The first full list of revoked certificates, sent before the first configuration (set by the
+   * hub): no configuration that admits an id reaches a stream before the serials it must refuse.
+   */
+  revokedSent?: Promise<void> | undefined;
 }
 
 /** Registry of open streams. */
@@ -29,11 +49,18 @@ export class StreamHub {
   readonly #streams = new Map<string, Set<StreamHandle>>();
   readonly #policy: PolicyStore;
   readonly #agents: AgentStore;
+  readonly #revoked: RevokedCertificateStore;
   readonly #heartbeatIntervalMs: number;
 
-  constructor(policy: PolicyStore, agents: AgentStore, heartbeatIntervalMs: number) {
+  constructor(
+    policy: PolicyStore,
+    agents: AgentStore,
+    revoked: RevokedCertificateStore,
+    heartbeatIntervalMs: number,
+  ) {
     this.#policy = policy;
     this.#agents = agents;
+    this.#revoked = revoked;
     this.#heartbeatIntervalMs = heartbeatIntervalMs;
   }
 
@@ -79,8 +106,12 @@ export class StreamHub {
     };
   }
 
-  /** Sends the current configuration to one stream. */
+  /** Sends the current configuration to one stream (after the revoked certificates, the first time). */
   async sendConfig(h: StreamHandle): Promise<void> {
+    await (h.revokedSent ??= this.#sendRevoked(h).catch((e) => {
+      h.revokedSent = undefined; // the next configuration tries again; none goes out before it
+      throw e;
+    }));
     const { config, listed } = await this.#build(h.connectorId);
     h.allowed = new Set(config.allowedTunnelers);
     h.listed = new Set(listed);
@@ -107,6 +138,23 @@ export class StreamHub {
     }
     await Promise.all(targets.map((h) => this.sendConfig(h).catch(() => {})));
     return targets.length;
+  }
+
+  /** Sends one stream the whole list of revoked tunneler certificates. */
+  async #sendRevoked(h: StreamHandle): Promise<void> {
+    const certificates = forConnectors(await this.#revoked.list());
+    if (certificates.length > 0) h.send({ body: { $case: "revokedCertificates", value: { certificates } } });
+  }
+
+  /**
+   * Pushes newly revoked certificates to every stream: any connector may admit any tunneler once
+   * an allowlist or a grant names it, so every connector must refuse them.
+   */
+  pushRevoked(records: readonly RevokedCertificateRecord[]): void {
+    const certificates = forConnectors(records);
+    if (certificates.length === 0) return;
+    const msg: ControllerMessage = { body: { $case: "revokedCertificates", value: { certificates } } };
+    for (const set of this.#streams.values()) for (const h of set) h.send(msg);
   }
 
   /** Pushes a trust bundle to every stream. */

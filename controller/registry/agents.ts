@@ -2,10 +2,16 @@
  * Enrolled agents in KV under ["agents", role, id]; enrollment consumes a token atomically.
  * @module
  */
-import type { AgentRecord, AgentRole, TokenRecord } from "./types.ts";
-
-/** How many recent certificate serials of an agent stay valid (renewal overlap). */
-export const KEPT_SERIALS = 3;
+import { revocationsOf, setRevoked } from "./revoked.ts";
+import {
+  type AgentRecord,
+  type AgentRole,
+  type IssuedCertificate,
+  liveCertificates,
+  MAX_LIVE_CERTIFICATES,
+  type RevokedCertificateRecord,
+  type TokenRecord,
+} from "./types.ts";
 
 /**
  * Records per atomic commit in {@link AgentStore.updateMany}: one check and one set each, well under
@@ -27,6 +33,26 @@ const ONE = 1n;
 
 /** Why an atomic enrollment did not commit. */
 export type EnrollConflict = "token" | "exists";
+
+/** What {@link AgentStore.enroll} did. */
+export type EnrollResult =
+  | {
+    ok: true; /** certificates of a previous enrollment of the id, revoked now */
+    superseded: RevokedCertificateRecord[];
+  }
+  | { ok: false; conflict: EnrollConflict };
+
+/** What {@link AgentStore.renewed} did. */
+export type RenewedResult =
+  | { ok: true; /** live certificates beyond the cap, revoked now */ revoked: RevokedCertificateRecord[] }
+  | { ok: false; /** revoked, unknown, or the presented certificate is no longer live */ reason: "revoked" };
+
+/** What {@link AgentStore.revoke} did. */
+export interface Revoked {
+  record: AgentRecord;
+  /** Its live certificates, now on the revoked list. */
+  revoked: RevokedCertificateRecord[];
+}
 
 /** One change of {@link AgentStore.updateMany}. */
 export interface RecordChange {
@@ -118,55 +144,86 @@ export class AgentStore {
   }
 
   /**
-   * Commits an enrollment: marks the token used and writes the agent, in one atomic operation
-   * that fails when either changed since read. Returns the conflict when it did not commit.
+   * Commits an enrollment: marks the token used, writes the agent and moves any certificate left
+   * from a previous enrollment of the id to the revoked list, in one atomic operation that fails
+   * when the token or the record changed since read.
    */
-  async enroll(
-    token: Deno.KvEntry<TokenRecord>,
-    record: AgentRecord,
-  ): Promise<EnrollConflict | undefined> {
+  async enroll(token: Deno.KvEntry<TokenRecord>, record: AgentRecord): Promise<EnrollResult> {
     const key = ["agents", record.role, record.id];
     const existing = await this.#kv.get<AgentRecord>(key);
-    if (existing.value && existing.value.revokedAt === undefined) return "exists";
-    const used: TokenRecord = { ...token.value, usedAt: this.#now(), usedBy: record.id };
-    const res = await this.#kv.atomic()
+    if (existing.value && existing.value.revokedAt === undefined) return { ok: false, conflict: "exists" };
+    const now = this.#now();
+    const superseded = existing.value
+      ? revocationsOf(existing.value, liveCertificates(existing.value), "superseded", now)
+      : [];
+    const used: TokenRecord = { ...token.value, usedAt: now, usedBy: record.id };
+    const op = this.#kv.atomic()
       .check(token)
       .check(existing)
       .set(["tokens", token.value.id], used)
       .set(key, record)
-      .sum(REGISTRY_REV, ONE)
-      .commit();
+      .sum(REGISTRY_REV, ONE);
+    const res = await setRevoked(op, superseded, now).commit();
     if (res.ok) {
       this.#remember(record, res.versionstamp);
-      return undefined;
+      return { ok: true, superseded };
     }
     const again = await this.#kv.get<AgentRecord>(key);
-    return again.value && again.value.revokedAt === undefined && again.versionstamp !== existing.versionstamp
-      ? "exists"
-      : "token";
+    return {
+      ok: false,
+      conflict:
+        again.value && again.value.revokedAt === undefined && again.versionstamp !== existing.versionstamp
+          ? "exists"
+          : "token",
+    };
   }
 
-  /** Records a renewed certificate (serial kept among the latest few). */
+  /**
+   * Records a certificate issued by Renew to the holder of `presented`, atomically with the check
+   * that the agent is not revoked and `presented` is still one of its live certificates (a
+   * revocation racing the renewal wins: the new certificate must not be handed out). Drops live
+   * certificates past notAfter + `graceMs`; beyond {@link MAX_LIVE_CERTIFICATES} the oldest move
+   * to the revoked list.
+   *
+   * @throws {Error} when concurrent writes kept it from committing (nothing was recorded)
+   */
   async renewed(
     role: AgentRole,
     id: string,
-    serial: string,
-    notAfter: number,
+    presented: string,
+    issued: IssuedCertificate,
     version: string,
-  ): Promise<void> {
+    graceMs: number,
+  ): Promise<RenewedResult> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const entry = await this.#kv.get<AgentRecord>(["agents", role, id]);
-      if (!entry.value) return;
-      const serials = [serial, ...entry.value.serials].slice(0, KEPT_SERIALS);
+      const cur = entry.value;
+      if (!cur || cur.revokedAt !== undefined || !liveCertificates(cur).some((c) => c.serial === presented)) {
+        return { ok: false, reason: "revoked" };
+      }
+      const now = this.#now();
+      // The new certificate first (it is never the one revoked), then the newest others.
+      const live = [
+        issued,
+        ...liveCertificates(cur).filter((c) => c.notAfter + graceMs >= now && c.serial !== issued.serial)
+          .sort((a, b) => b.notAfter - a.notAfter),
+      ];
+      const revoked = revocationsOf(cur, live.slice(MAX_LIVE_CERTIFICATES), "superseded", now);
+      const { serials: _legacy, ...rest } = cur;
       const next: AgentRecord = {
-        ...entry.value,
-        serials,
-        certExpiresAt: notAfter,
+        ...rest,
+        certificates: live.slice(0, MAX_LIVE_CERTIFICATES),
+        certExpiresAt: issued.notAfter,
         ...(version ? { version } : {}),
       };
-      const res = await this.#kv.atomic().check(entry).set(entry.key, next).sum(REGISTRY_REV, ONE).commit();
-      if (res.ok) return this.#remember(next, res.versionstamp);
+      const op = this.#kv.atomic().check(entry).set(entry.key, next).sum(REGISTRY_REV, ONE);
+      const res = await setRevoked(op, revoked, now).commit();
+      if (res.ok) {
+        this.#remember(next, res.versionstamp);
+        return { ok: true, revoked };
+      }
     }
+    throw new Error(`could not record the renewal of ${role} "${id}": too many concurrent writes`);
   }
 
   /**
@@ -234,10 +291,26 @@ export class AgentStore {
     return commits;
   }
 
-  /** Revokes an agent: its certificates are refused from now on. Undefined when unknown or already revoked. */
-  async revoke(role: AgentRole, id: string): Promise<AgentRecord | undefined> {
-    const r = await this.get(role, id);
-    if (!r || r.revokedAt !== undefined) return undefined;
-    return await this.update(role, id, (cur) => ({ ...cur, revokedAt: this.#now(), serials: [] }), true);
+  /**
+   * Revokes an agent: the record is marked revoked and its live certificates move to the revoked
+   * list, in one atomic operation. Undefined when unknown or already revoked.
+   */
+  async revoke(role: AgentRole, id: string): Promise<Revoked | undefined> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const entry = await this.#kv.get<AgentRecord>(["agents", role, id]);
+      const cur = entry.value;
+      if (!cur || cur.revokedAt !== undefined) return undefined;
+      const now = this.#now();
+      const revoked = revocationsOf(cur, liveCertificates(cur), "revoked", now);
+      const { serials: _legacy, ...rest } = cur;
+      const record: AgentRecord = { ...rest, revokedAt: now, certificates: [] };
+      const op = this.#kv.atomic().check(entry).set(entry.key, record).sum(REGISTRY_REV, ONE);
+      const res = await setRevoked(op, revoked, now).commit();
+      if (res.ok) {
+        this.#remember(record, res.versionstamp);
+        return { record, revoked };
+      }
+    }
+    throw new Error(`could not revoke ${role} "${id}": too many concurrent writes`);
   }
 }

@@ -1,7 +1,8 @@
 import { assertEquals } from "../_assert_test_util.ts";
 import { AgentStore, UPDATE_BATCH } from "./agents.ts";
 import { connectorRecord } from "./testing.ts";
-import type { AgentRecord } from "./types.ts";
+import { RevokedCertificateStore } from "./revoked.ts";
+import { type AgentRecord, MAX_LIVE_CERTIFICATES } from "./types.ts";
 
 Deno.test("AgentStore.listCached: own writes at once, another controller's writes within listMaxAgeMs", async () => {
   const kv = await Deno.openKv(":memory:");
@@ -54,7 +55,7 @@ Deno.test("AgentStore.updateMany: batches per commit, never overwrites a concurr
     const change = (r: AgentRecord) => {
       if (!raced) {
         raced = true;
-        void kv.set(["agents", "connector", "c0"], { ...r, revokedAt: 7, serials: [] });
+        void kv.set(["agents", "connector", "c0"], { ...r, revokedAt: 7, certificates: [] });
       }
       return { ...r, lastSeen: 43 };
     };
@@ -67,6 +68,124 @@ Deno.test("AgentStore.updateMany: batches per commit, never overwrites a concurr
     const c0 = await store.get("connector", "c0");
     assertEquals([c0?.revokedAt, c0?.lastSeen], [7, 43]);
     assertEquals((await store.get("connector", "c1"))?.lastSeen, 43);
+  } finally {
+    kv.close();
+  }
+});
+
+const TOKEN = {
+  id: "0000000000000001",
+  hash: "h",
+  role: "tunneler",
+  note: "",
+  createdAt: 0,
+  expiresAt: 1e15,
+} as const;
+
+async function tunneler(kv: Deno.Kv, store: AgentStore, id: string, serial: string, notAfter: number) {
+  await kv.set(["tokens", `${id}-${serial}`], { ...TOKEN, id: `${id}-${serial}` });
+  const token = await kv.get<typeof TOKEN>(["tokens", `${id}-${serial}`]);
+  const record = {
+    ...connectorRecord(id),
+    role: "tunneler" as const,
+    spiffeId: `spiffe://postern.internal/tunneler/${id}`,
+    certificates: [{ serial, notAfter }],
+  };
+  return await store.enroll(token as Deno.KvEntry<typeof TOKEN & { role: "tunneler" }>, record);
+}
+
+Deno.test("AgentStore.revoke() moves every live certificate to the revoked list; enroll() supersedes leftovers", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let now = 100;
+    const store = new AgentStore(kv, () => now);
+    const revoked = new RevokedCertificateStore(kv, () => now);
+    await tunneler(kv, store, "t1", "aa", 10_000);
+    assertEquals(
+      (await store.renewed("tunneler", "t1", "aa", { serial: "bb", notAfter: 20_000 }, "", 0)).ok,
+      true,
+    );
+    const done = await store.revoke("tunneler", "t1");
+    assertEquals(done?.revoked.map((c) => [c.serial, c.notAfter, c.cause]), [
+      ["bb", 20_000, "revoked"],
+      ["aa", 10_000, "revoked"],
+    ]);
+    assertEquals(done?.record.certificates, []);
+    assertEquals((await revoked.list()).map((c) => c.serial).sort(), ["aa", "bb"]);
+    // A record left with live certificates (written before this code) is superseded by a new enrollment.
+    await kv.set(["agents", "tunneler", "t2"], {
+      ...connectorRecord("t2"),
+      role: "tunneler",
+      revokedAt: 1,
+      certificates: undefined,
+      serials: ["cc"],
+      certExpiresAt: 30_000,
+    });
+    const again = await tunneler(kv, store, "t2", "dd", 40_000);
+    assertEquals(again.ok && again.superseded.map((c) => [c.serial, c.cause]), [["cc", "superseded"]]);
+    assertEquals(await revoked.has("cc"), true);
+    // Entries are ignored from their notAfter on.
+    now = 10_000;
+    assertEquals((await revoked.list()).map((c) => c.serial).sort(), ["bb", "cc"]);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("AgentStore.renewed() refuses once the agent was revoked or the presented certificate is no longer live", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const store = new AgentStore(kv, () => 100);
+    await tunneler(kv, store, "t1", "aa", 10_000);
+    assertEquals(
+      (await store.renewed("tunneler", "t1", "zz", { serial: "bb", notAfter: 20_000 }, "", 0)).ok,
+      false,
+    );
+    await store.revoke("tunneler", "t1");
+    assertEquals(
+      (await store.renewed("tunneler", "t1", "aa", { serial: "bb", notAfter: 20_000 }, "", 0)).ok,
+      false,
+    );
+    assertEquals((await store.get("tunneler", "t1"))?.certificates, []);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("AgentStore.renewed() keeps every live certificate up to the cap, revokes beyond it, drops expired ones", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let now = 100;
+    const store = new AgentStore(kv, () => now);
+    await tunneler(kv, store, "t1", "s0", 1000);
+    const revokedNow: string[] = [];
+    for (let i = 1; i <= MAX_LIVE_CERTIFICATES + 2; i++) {
+      const r = await store.renewed(
+        "tunneler",
+        "t1",
+        `s${i - 1}`,
+        { serial: `s${i}`, notAfter: 1000 + i },
+        "",
+        0,
+      );
+      if (!r.ok) throw new Error("renewal refused");
+      revokedNow.push(...r.revoked.map((c) => c.serial));
+    }
+    // Any live certificate renews, not only the latest few.
+    const live = (await store.get("tunneler", "t1"))!.certificates.map((c) => c.serial);
+    assertEquals(live.length, MAX_LIVE_CERTIFICATES);
+    assertEquals(revokedNow, ["s0", "s1", "s2"]);
+    assertEquals(
+      (await store.renewed("tunneler", "t1", "s3", { serial: "x", notAfter: 5000 }, "", 0)).ok,
+      true,
+    );
+    // Past notAfter + grace a certificate leaves the live list without a revocation entry.
+    now = 1010;
+    const r = await store.renewed("tunneler", "t1", "x", { serial: "y", notAfter: 6000 }, "", 5);
+    assertEquals(r.ok && r.revoked, []);
+    // s4 (notAfter 1004) is gone; s5 (1005) is within the grace.
+    const kept = (await store.get("tunneler", "t1"))!.certificates.map((c) => c.serial);
+    assertEquals(kept, ["y", "x", ...Array.from({ length: 14 }, (_, i) => `s${18 - i}`)]);
   } finally {
     kv.close();
   }

@@ -61,6 +61,17 @@ export class PolicyStore {
     return (await this.#kv.get<string[]>(["allowlists", connectorId])).value ?? [];
   }
 
+  /**
+   * A connector whose allowlist names `tunnelerId`, or undefined when none does (an unbound token
+   * cannot enroll a named id). Reads every allowlist: enrollments are rare.
+   */
+  async connectorNaming(tunnelerId: string): Promise<string | undefined> {
+    for await (const e of this.#kv.list<string[]>({ prefix: ["allowlists"] })) {
+      if (e.value.includes(tunnelerId)) return String(e.key[1]);
+    }
+    return undefined;
+  }
+
   /** Replaces an allowlist; ids are validated and deduplicated. */
   async setAllowlist(connectorId: string, ids: string[]): Promise<string[]> {
     const clean = [...new Set(ids.map((id) => validateAgentId(id)))].sort();

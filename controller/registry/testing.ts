@@ -12,7 +12,7 @@ export function connectorRecord(id: string, extra: Partial<AgentRecord> = {}): A
     connectorId: "",
     enrolledAt: 0,
     certExpiresAt: 1,
-    serials: ["aa"],
+    certificates: [{ serial: "aa", notAfter: 1 }],
     ...extra,
   };
 }

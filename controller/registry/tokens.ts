@@ -42,11 +42,15 @@ export class TokenStore {
     this.#now = now;
   }
 
-  /** Creates a token; the returned `token` text is never stored and never shown again. */
+  /**
+   * Creates a token; the returned `token` text is never stored and never shown again. With
+   * `agentId`, the token enrolls that id alone.
+   */
   async create(
     role: AgentRole,
     ttlMs: number,
     note: string,
+    agentId?: string,
   ): Promise<{ token: string; record: TokenRecord }> {
     const id = hex(crypto.getRandomValues(new Uint8Array(8)));
     const token = `pt_${id}_${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
@@ -55,6 +59,7 @@ export class TokenStore {
       id,
       hash: sha256(token),
       role,
+      ...(agentId !== undefined ? { agentId } : {}),
       note,
       createdAt: now,
       expiresAt: now + ttlMs,

@@ -18,6 +18,8 @@ export interface TokenRecord {
   /** SHA-256 hex of the whole token text. */
   hash: string;
   role: AgentRole;
+  /** The only agent id this token enrolls; undefined: any id that no allowlist names. */
+  agentId?: string;
   note: string;
   createdAt: number;
   expiresAt: number;
@@ -39,8 +41,14 @@ export interface AgentRecord {
   connectorId: string;
   enrolledAt: number;
   certExpiresAt: number;
-  /** Serials (hex) of the certificates that may still renew or connect: the latest few. */
-  serials: string[];
+  /**
+   * The certificates of the current enrollment that may still renew or connect: every one issued
+   * and not yet past notAfter + RENEW_GRACE (a few more are moved to the revoked list, see
+   * {@link MAX_LIVE_CERTIFICATES}). Revocation and re-enrollment move them to the revoked list.
+   */
+  certificates: IssuedCertificate[];
+  /** Records written before `certificates`: serials whose notAfter is `certExpiresAt` at most. */
+  serials?: string[];
   /** Persisted at a bounded rate; the live value is in memory. */
   lastSeen?: number;
   revokedAt?: number;
@@ -57,4 +65,33 @@ export interface EventRecord {
   role?: string;
   message: string;
   [field: string]: unknown;
+}
+
+/** A certificate issued to an agent: its serial (lower-case hex) and its notAfter. */
+export interface IssuedCertificate {
+  serial: string;
+  notAfter: number;
+}
+
+/**
+ * How many certificates of one enrollment stay live at most: an agent renews about every two
+ * thirds of its lifetime, so a handful are live at once; beyond this cap the oldest are revoked
+ * (so that a runaway renewer cannot grow its record, and no issued certificate is ever forgotten
+ * while valid).
+ */
+export const MAX_LIVE_CERTIFICATES = 16;
+
+/** The live certificates of a record, also of one written before `certificates` existed. */
+export function liveCertificates(r: AgentRecord): IssuedCertificate[] {
+  return r.certificates ?? (r.serials ?? []).map((serial) => ({ serial, notAfter: r.certExpiresAt }));
+}
+
+/** A certificate that connectors and Renew refuse until its notAfter, whatever its id. */
+export interface RevokedCertificateRecord extends IssuedCertificate {
+  role: AgentRole;
+  id: string;
+  spiffeId: string;
+  revokedAt: number;
+  /** Why: the operator revoked the identity, the id was enrolled again, or it fell off the live list. */
+  cause: "revoked" | "superseded";
 }

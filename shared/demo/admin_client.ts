@@ -14,9 +14,16 @@ export class AdminClient {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  /** Creates a one-time enrollment token for `role`; the answer is the only place it appears. */
-  async createToken(role: "connector" | "tunneler", note: string): Promise<string> {
-    const created = await this.request<{ token: string }>("POST", "/api/admin/tokens", { role, note });
+  /**
+   * Creates a one-time enrollment token for `role` (bound to agent `id` when given); the answer is
+   * the only place it appears.
+   */
+  async createToken(role: "connector" | "tunneler", note: string, id?: string): Promise<string> {
+    const created = await this.request<{ token: string }>("POST", "/api/admin/tokens", {
+      role,
+      note,
+      ...(id === undefined ? {} : { id }),
+    });
     return created.token;
   }
 

@@ -39,7 +39,7 @@ Postern is running. Everything listens on 127.0.0.1; logs are in ${t.dir}/logs.
 
   Add a second tunneler by hand (from this repository):
     TOKEN=$(curl -s -X POST -H 'Authorization: Bearer ${t.admin.token}' \\
-      -d '{"role":"tunneler"}' ${t.admin.baseUrl}/api/admin/tokens | sed -E 's/.*"token":"([^"]+)".*/\\1/')
+      -d '{"role":"tunneler","id":"laptop-2"}' ${t.admin.baseUrl}/api/admin/tokens | sed -E 's/.*"token":"([^"]+)".*/\\1/')
     curl -s -X PUT -H 'Authorization: Bearer ${t.admin.token}' \\
       -d '{"tunnelers":["${t.tunnelerId}","laptop-2"]}' ${t.admin.baseUrl}/api/admin/connectors/${t.connectorId}/allowlist
     CONTROLLER_ADDR=${t.grpcAddr} TUNNELER_ID=laptop-2 CONTROLLER_CA_PATH=${t.caPath} \\

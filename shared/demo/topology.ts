@@ -145,7 +145,7 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
       CONTROLLER_ADDR: grpcAddr,
       TUNNELER_ID: tunnelerId,
       CONTROLLER_CA_PATH: caPath,
-      ENROLLMENT_TOKEN: await admin.createToken("tunneler", "demo tunneler"),
+      ENROLLMENT_TOKEN: await admin.createToken("tunneler", "demo tunneler", tunnelerId),
       CONNECTOR_ADDR: connectorAddr,
       TUNNELER_FORWARDS: `127.0.0.1:${forwardPort}=${privateServiceAddr}`,
       TUNNELER_STATE_DIR: `${dir}/tunneler`,

@@ -20,8 +20,8 @@ export interface Cluster {
   /** Calls the admin API; the body is parsed JSON (undefined when empty). */
   // deno-lint-ignore no-explicit-any
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
-  /** A new enrollment token for `role`. */
-  token(role: "connector" | "tunneler"): Promise<string>;
+  /** A new enrollment token for `role`, bound to agent `id` when given. */
+  token(role: "connector" | "tunneler", id?: string): Promise<string>;
   /** Env of connector `id` (listening on `listenPort`). */
   connectorEnv(id: string, listenPort: number, extra?: Record<string, string>): Record<string, string>;
   /** Env of tunneler `id` dialing 127.0.0.1:`connectorPort`. */
@@ -61,8 +61,11 @@ export async function startCluster(dir: string, env: Record<string, string> = {}
     controller: await boot(),
     running,
     admin: tc.admin,
-    async token(role) {
-      const r = await cluster.admin("POST", "/api/admin/tokens", { role });
+    async token(role, id) {
+      const r = await cluster.admin("POST", "/api/admin/tokens", {
+        role,
+        ...(id === undefined ? {} : { id }),
+      });
       if (r.status !== 201 && r.status !== 200) {
         throw new Error(`token: ${r.status} ${JSON.stringify(r.body)}`);
       }
@@ -138,7 +141,7 @@ export async function connectorAndTunneler(
   const fwdPort = freePort();
   const tunneler = c.start("tunneler", ["run"], {
     ...c.tunnelerEnv(tid, listenPort, `127.0.0.1:${fwdPort}=${resource}`),
-    ENROLLMENT_TOKEN: await c.token("tunneler"),
+    ENROLLMENT_TOKEN: await c.token("tunneler", tid),
   });
   await tunneler.waitForLine("control-plane stream connected", 20_000);
   return { connector, tunneler, fwdPort, listenPort };

@@ -9,8 +9,17 @@ import { Forwarder } from "../../tunneler/forwards.ts";
 import type { DialOptions } from "../../tunneler/dialer.ts";
 import { parseForwards } from "../../tunneler/config.ts";
 import { createLogger, type Logger } from "../../shared/log/logger.ts";
+import { TrustBundle } from "../../shared/pki/bundle.ts";
+import { svidFromPem } from "../../shared/pki/svid.ts";
 
 export const TD = "postern.internal";
+
+/** The identity an agent process stored in `stateDir` (what a thief of its files would hold). */
+export async function storedCredentials(stateDir: string): Promise<AgentCredentials> {
+  const read = (f: string) => Deno.readTextFile(`${stateDir}/${f}`);
+  const svid = await svidFromPem(await read("cert.pem"), await read("key.pem"));
+  return new AgentCredentials(svid, TrustBundle.fromPem(await read("bundle.pem")));
+}
 
 /** A logger collecting lines. */
 export function memLog(): { log: Logger; lines: string[] } {

@@ -30,7 +30,8 @@ Deno.test("admin API: tokens are created once with the secret, listed without it
   });
   assert.equal(res.status, 201);
   const created = await res.json();
-  assert.deepEqual(Object.keys(created).sort(), ["expires_at", "id", "note", "role", "token"]);
+  assert.deepEqual(Object.keys(created).sort(), ["agent_id", "expires_at", "id", "note", "role", "token"]);
+  assert.equal(created.agent_id, null);
   assert.match(created.expires_at, /Z$/);
   assert.ok(created.token.length >= 40);
   const listText = await (await h.admin("/api/admin/tokens")).text();
@@ -47,6 +48,19 @@ Deno.test("admin API: tokens are created once with the secret, listed without it
   assert.equal((await h.admin("/api/admin/tokens/nothex", { method: "DELETE" })).status, 400);
 });
 
+Deno.test("admin API: a token created with an id is bound to it, in the answer and the listing", async () => {
+  await using h = await startHarness();
+  const res = await h.admin("/api/admin/tokens", {
+    method: "POST",
+    json: { role: "tunneler", id: "laptop-1" },
+  });
+  assert.equal(res.status, 201);
+  const created = await res.json();
+  assert.equal(created.agent_id, "laptop-1");
+  const [listed] = await (await h.admin("/api/admin/tokens")).json();
+  assert.deepEqual([listed.id, listed.agent_id], [created.id, "laptop-1"]);
+});
+
 Deno.test("admin API: malformed input gets 400, oversized 413, unknown 404, wrong method 405 — never 500", async () => {
   await using h = await startHarness();
   const cases: Array<[string, RequestInit, number]> = [
@@ -60,6 +74,8 @@ Deno.test("admin API: malformed input gets 400, oversized 413, unknown 404, wron
     ],
     ["/api/admin/tokens", { method: "POST", body: JSON.stringify({ role: "connector", note: 5 }) }, 400],
     ["/api/admin/tokens", { method: "POST", body: JSON.stringify({ role: "connector", extra: 1 }) }, 400],
+    ["/api/admin/tokens", { method: "POST", body: JSON.stringify({ role: "tunneler", id: 7 }) }, 400],
+    ["/api/admin/tokens", { method: "POST", body: JSON.stringify({ role: "tunneler", id: "bad id" }) }, 400],
     ["/api/admin/tokens", { method: "POST", body: "x".repeat(1024 * 1024 + 10) }, 413],
     ["/api/admin/tokens", { method: "PATCH" }, 405],
     ["/api/admin/connectors/bad%20id", {}, 400],

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { status } from "@grpc/grpc-js";
 import type { ControllerMessage } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
+import { parseCertificate } from "../../shared/pki/verify.ts";
 import { connect, enroll, eventually, startHarness } from "./harness.ts";
 
 const isConfig = (m: ControllerMessage) => m.body?.$case === "config";
@@ -183,7 +184,7 @@ Deno.test("Enrolling a tunneler pushes no configuration; revoking or re-enrollin
   const configs = (s: typeof s1) => s.messages.filter(isConfig).length;
   const [before1, before2] = [configs(s1), configs(s2)];
   // A first enrollment changes no connector's configuration (t1 was already listed as allowed).
-  await enroll(h, { token: await h.token("tunneler"), id: "t1", role: "tunneler" });
+  await enroll(h, { token: await h.token("tunneler", { id: "t1" }), id: "t1", role: "tunneler" });
   await enroll(h, { token: await h.token("tunneler"), id: "t9", role: "tunneler" });
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(configs(s1), before1, "enrolling a tunneler pushed a configuration to c1");
@@ -196,7 +197,7 @@ Deno.test("Enrolling a tunneler pushes no configuration; revoking or re-enrollin
     before1,
   );
   // Enrolling again after the revocation puts t1 back into c1's configuration, and only c1's.
-  await enroll(h, { token: await h.token("tunneler"), id: "t1", role: "tunneler" });
+  await enroll(h, { token: await h.token("tunneler", { id: "t1" }), id: "t1", role: "tunneler" });
   const from = s1.messages.length;
   await s1.next(
     (m) => m.body?.$case === "config" && m.body.value.allowedTunnelers[0] === "t1",
@@ -206,5 +207,33 @@ Deno.test("Enrolling a tunneler pushes no configuration; revoking or re-enrollin
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(configs(s2), before2, "c2 does not list t1: nothing pushed to it");
   s1.close();
+  s2.close();
+});
+
+Deno.test("Connect: revoked tunneler serials go to every connector at once, and in full before the configuration on connect", async () => {
+  await using h = await startHarness();
+  const c1 = await enroll(h, { token: await h.token("connector"), id: "c1" });
+  const c2 = await enroll(h, { token: await h.token("connector"), id: "c2" });
+  const t1 = await enroll(h, { token: await h.token("tunneler"), id: "t1", role: "tunneler" });
+  const s1 = connect(h, c1);
+  await s1.next((m) => m.body?.$case === "trustBundle");
+  // c1 does not list t1: every connector hears of revoked serials (a grant may admit any id anywhere).
+  assert.equal((await h.admin("/api/admin/tunnelers/t1", { method: "DELETE" })).status, 200);
+  const pushed = await s1.next((m) => m.body?.$case === "revokedCertificates", 1000);
+  const serial = parseCertificate(t1.certPem).serialNumber.toLowerCase();
+  assert.deepEqual(
+    pushed.body?.$case === "revokedCertificates" &&
+      pushed.body.value.certificates.map((c) => [c.serial, c.spiffeId]),
+    [[serial, "spiffe://postern.internal/tunneler/t1"]],
+  );
+  s1.close();
+  // A connector connecting later gets the whole list first, then its configuration.
+  const s2 = connect(h, c2);
+  await s2.next((m) => m.body?.$case === "trustBundle");
+  assert.deepEqual(s2.messages.map((m) => m.body?.$case), ["revokedCertificates", "config", "trustBundle"]);
+  const full = s2.messages[0]!.body;
+  assert.deepEqual(full?.$case === "revokedCertificates" && full.value.certificates.map((c) => c.serial), [
+    serial,
+  ]);
   s2.close();
 });

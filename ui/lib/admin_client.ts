@@ -35,6 +35,8 @@ export interface EnrollmentToken {
   id: string;
   token?: string;
   role?: string;
+  /** The only agent id the token enrolls (null: any id that no allowlist names). */
+  agent_id?: string | null;
   expires_at?: string;
   note?: string | null;
   [field: string]: unknown;

@@ -1,6 +1,6 @@
 /**
  * `/tokens`: enrollment tokens. GET lists them (no secrets) with the create form; POST creates one
- * and shows it once, with its expiry, a copy button and the install snippet. The answer is never
+ * bound to the agent id entered and shows it once, with its expiry, a copy button and the install snippet. The answer is never
  * cached and the token is kept nowhere in the UI.
  */
 import { Island } from "../../components/Island.tsx";
@@ -54,7 +54,9 @@ async function renderTokens(ctx: Ctx, state: FormState): Promise<Response> {
               <input type="radio" name="role" value="tunneler" checked={role === "tunneler"} /> Tunneler
             </label>
           </fieldset>
-          <label for="agent_id">Agent id (becomes CONNECTOR_ID / TUNNELER_ID)</label>
+          <label for="agent_id">
+            Agent id (the token enrolls this id alone; becomes CONNECTOR_ID / TUNNELER_ID)
+          </label>
           <input
             id="agent_id"
             name="agent_id"
@@ -83,6 +85,7 @@ async function renderTokens(ctx: Ctx, state: FormState): Promise<Response> {
                 <tr>
                   <th scope="col">Id</th>
                   <th scope="col">Role</th>
+                  <th scope="col">Agent</th>
                   <th scope="col">Note</th>
                   <th scope="col">Status</th>
                   <th scope="col">Expires</th>
@@ -98,6 +101,7 @@ async function renderTokens(ctx: Ctx, state: FormState): Promise<Response> {
                       <code>{t.id}</code>
                     </td>
                     <td>{t.role ?? "—"}</td>
+                    <td>{t.agent_id ? <code>{t.agent_id}</code> : "any"}</td>
                     <td>{t.note ?? ""}</td>
                     <td>{String(t.status ?? "")}</td>
                     <td title={absoluteTime(t.expires_at)}>{relativeTime(t.expires_at, now)}</td>
@@ -150,6 +154,7 @@ export const handler: RouteModule["handler"] = {
     try {
       created = await ctx.deps.client.json<EnrollmentToken>("POST", "/api/admin/tokens", {
         role: state.role,
+        id: state.agentId,
         ttl_seconds: ttl,
         note: state.note || `${state.role} ${state.agentId}`,
       });

@@ -45,10 +45,12 @@ export interface TunnelerHeartbeat {
 }
 
 export interface ControllerMessage {
-  body?: { $case: "config"; value: AgentConfig } | { $case: "trustBundle"; value: TrustBundle } | {
-    $case: "revocation";
-    value: Revocation;
-  } | undefined;
+  body?:
+    | { $case: "config"; value: AgentConfig }
+    | { $case: "trustBundle"; value: TrustBundle }
+    | { $case: "revocation"; value: Revocation }
+    | { $case: "revokedCertificates"; value: RevokedCertificates }
+    | undefined;
 }
 
 /** The whole configuration of an agent; each message replaces the previous one. */
@@ -72,6 +74,23 @@ export interface TrustBundle {
 export interface Revocation {
   spiffeId: string;
   reason: string;
+}
+
+/**
+ * Tunneler certificates that connectors refuse until their notAfter, whatever their id: revoked by
+ * the operator or superseded by a new enrollment of the id. On connect the controller sends the
+ * whole current list before the configuration, then each new revocation as it happens; the
+ * connector adds them to what it holds (across reconnects) and forgets each at its notAfter.
+ */
+export interface RevokedCertificates {
+  certificates: RevokedCertificate[];
+}
+
+export interface RevokedCertificate {
+  /** Lower-case hex, as the certificate carries it. */
+  serial: string;
+  notAfterUnixMs: number;
+  spiffeId: string;
 }
 
 function createBaseAgentMessage(): AgentMessage {
@@ -520,6 +539,9 @@ export const ControllerMessage: MessageFns<ControllerMessage> = {
       case "revocation":
         Revocation.encode(message.body.value, writer.uint32(26).fork()).join();
         break;
+      case "revokedCertificates":
+        RevokedCertificates.encode(message.body.value, writer.uint32(34).fork()).join();
+        break;
     }
     return writer;
   },
@@ -555,6 +577,17 @@ export const ControllerMessage: MessageFns<ControllerMessage> = {
           message.body = { $case: "revocation", value: Revocation.decode(reader, reader.uint32()) };
           continue;
         }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.body = {
+            $case: "revokedCertificates",
+            value: RevokedCertificates.decode(reader, reader.uint32()),
+          };
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -572,6 +605,8 @@ export const ControllerMessage: MessageFns<ControllerMessage> = {
         ? { $case: "trustBundle", value: TrustBundle.fromJSON(object.trustBundle) }
         : isSet(object.revocation)
         ? { $case: "revocation", value: Revocation.fromJSON(object.revocation) }
+        : isSet(object.revokedCertificates)
+        ? { $case: "revokedCertificates", value: RevokedCertificates.fromJSON(object.revokedCertificates) }
         : undefined,
     };
   },
@@ -584,6 +619,8 @@ export const ControllerMessage: MessageFns<ControllerMessage> = {
       obj.trustBundle = TrustBundle.toJSON(message.body.value);
     } else if (message.body?.$case === "revocation") {
       obj.revocation = Revocation.toJSON(message.body.value);
+    } else if (message.body?.$case === "revokedCertificates") {
+      obj.revokedCertificates = RevokedCertificates.toJSON(message.body.value);
     }
     return obj;
   },
@@ -609,6 +646,15 @@ export const ControllerMessage: MessageFns<ControllerMessage> = {
       case "revocation": {
         if (object.body?.value !== undefined && object.body?.value !== null) {
           message.body = { $case: "revocation", value: Revocation.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case "revokedCertificates": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = {
+            $case: "revokedCertificates",
+            value: RevokedCertificates.fromPartial(object.body.value),
+          };
         }
         break;
       }
@@ -849,6 +895,160 @@ export const Revocation: MessageFns<Revocation> = {
     const message = createBaseRevocation();
     message.spiffeId = object.spiffeId ?? "";
     message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRevokedCertificates(): RevokedCertificates {
+  return { certificates: [] };
+}
+
+export const RevokedCertificates: MessageFns<RevokedCertificates> = {
+  encode(message: RevokedCertificates, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.certificates) {
+      RevokedCertificate.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokedCertificates {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRevokedCertificates();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.certificates.push(RevokedCertificate.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): RevokedCertificates {
+    return {
+      certificates: globalThis.Array.isArray(object?.certificates)
+        ? object.certificates.map((e: any) => RevokedCertificate.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RevokedCertificates): unknown {
+    const obj: any = {};
+    if (message.certificates?.length) {
+      obj.certificates = message.certificates.map((e) => RevokedCertificate.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RevokedCertificates>): RevokedCertificates {
+    return RevokedCertificates.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RevokedCertificates>): RevokedCertificates {
+    const message = createBaseRevokedCertificates();
+    message.certificates = object.certificates?.map((e) => RevokedCertificate.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRevokedCertificate(): RevokedCertificate {
+  return { serial: "", notAfterUnixMs: 0, spiffeId: "" };
+}
+
+export const RevokedCertificate: MessageFns<RevokedCertificate> = {
+  encode(message: RevokedCertificate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.serial !== "") {
+      writer.uint32(10).string(message.serial);
+    }
+    if (message.notAfterUnixMs !== 0) {
+      writer.uint32(16).int64(message.notAfterUnixMs);
+    }
+    if (message.spiffeId !== "") {
+      writer.uint32(26).string(message.spiffeId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokedCertificate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRevokedCertificate();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.serial = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.notAfterUnixMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.spiffeId = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): RevokedCertificate {
+    return {
+      serial: isSet(object.serial) ? globalThis.String(object.serial) : "",
+      notAfterUnixMs: isSet(object.notAfterUnixMs) ? globalThis.Number(object.notAfterUnixMs) : 0,
+      spiffeId: isSet(object.spiffeId) ? globalThis.String(object.spiffeId) : "",
+    };
+  },
+
+  toJSON(message: RevokedCertificate): unknown {
+    const obj: any = {};
+    if (message.serial !== "") {
+      obj.serial = message.serial;
+    }
+    if (message.notAfterUnixMs !== 0) {
+      obj.notAfterUnixMs = Math.round(message.notAfterUnixMs);
+    }
+    if (message.spiffeId !== "") {
+      obj.spiffeId = message.spiffeId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RevokedCertificate>): RevokedCertificate {
+    return RevokedCertificate.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RevokedCertificate>): RevokedCertificate {
+    const message = createBaseRevokedCertificate();
+    message.serial = object.serial ?? "";
+    message.notAfterUnixMs = object.notAfterUnixMs ?? 0;
+    message.spiffeId = object.spiffeId ?? "";
     return message;
   },
 };

@@ -1,0 +1,46 @@
+import { status } from "@grpc/grpc-js";
+import { makeTestPki } from "../../shared/pki/testing.ts";
+import { parseCertificate } from "../../shared/pki/verify.ts";
+import { enroll, startHarness } from "../../tests/controller/harness.ts";
+import { assertEquals } from "../_assert_test_util.ts";
+import { type AgentRefusalReason, authenticateAgent, refusalStatus } from "./authenticate_agent.ts";
+
+const der = (pem: string) => new Uint8Array(parseCertificate(pem).rawData);
+
+Deno.test("authenticateAgent() answers the agent or a typed refusal for each way a certificate fails", async () => {
+  await using h = await startHarness({ tunnelerCertTtlMs: 1000 });
+  const ctx = h.controller.ctx;
+  const c1 = await enroll(h, { token: await h.token("connector"), id: "c1" });
+  const t1 = await enroll(h, { token: await h.token("tunneler"), id: "t1", role: "tunneler" });
+  const foreign = await (await makeTestPki()).issue("connector", "c1");
+  const reason = async (pem: string | undefined, roles: ("connector" | "tunneler")[], grace?: number) => {
+    const a = await authenticateAgent(ctx, pem === undefined ? undefined : der(pem), {
+      roles,
+      ...(grace === undefined ? {} : { allowExpiredWithin: grace }),
+    });
+    return a.ok ? `ok ${a.agent.role}/${a.agent.id} ${a.agent.serial}` : a.refusal.reason;
+  };
+  const serial = parseCertificate(c1.certPem).serialNumber.toLowerCase();
+  assertEquals(await reason(c1.certPem, ["connector"]), `ok connector/c1 ${serial}`);
+  assertEquals(await reason(undefined, ["connector"]), "no_cert");
+  assertEquals(await reason(foreign.certPem, ["connector"]), "untrusted");
+  assertEquals(await reason(t1.certPem, ["connector"]), "role");
+  await new Promise((r) => setTimeout(r, 1100));
+  assertEquals(await reason(t1.certPem, ["tunneler"]), "expired");
+  assertEquals(await reason(t1.certPem, ["tunneler"], 10), "expired_beyond_grace");
+  assertEquals((await reason(t1.certPem, ["tunneler"], 60_000)).startsWith("ok tunneler/t1"), true);
+  assertEquals((await h.admin("/api/admin/connectors/c1", { method: "DELETE" })).status, 200);
+  assertEquals(await reason(c1.certPem, ["connector"]), "revoked");
+});
+
+Deno.test("refusalStatus() maps each reason to its gRPC status", () => {
+  const table: Record<AgentRefusalReason, status> = {
+    no_cert: status.UNAUTHENTICATED,
+    untrusted: status.UNAUTHENTICATED,
+    expired: status.UNAUTHENTICATED,
+    expired_beyond_grace: status.FAILED_PRECONDITION,
+    role: status.PERMISSION_DENIED,
+    revoked: status.PERMISSION_DENIED,
+  };
+  for (const [r, code] of Object.entries(table)) assertEquals(refusalStatus(r as AgentRefusalReason), code);
+});
