@@ -1,7 +1,9 @@
 /**
  * Dials the connector: mutual TLS with the tunneler's SVID, no servername (Deno's node:tls
- * refuses an IP there), the peer verified here: chain, `spiffe://<td>/connector/<id>`, and
- * the dialed IP as an IP SAN (failure mode 2.2). Then one TunnelHello, one TunnelReply.
+ * refuses an IP there), the peer verified here: chain, exactly the pinned
+ * `spiffe://<td>/connector/<connector-id>` of CONNECTOR_ADDR (another connector holding the same
+ * IP is refused, 2.3), and the dialed IP as an IP SAN (failure mode 2.2). Then one TunnelHello,
+ * one TunnelReply.
  * @module
  */
 import tls from "node:tls";
@@ -11,6 +13,8 @@ import { repairTlsFlow } from "../shared/agent/tls_flow_repair.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import { TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
 import type { VerifiedPeer } from "../shared/pki/verify.ts";
+import { authorizeId } from "../shared/pki/authorize.ts";
+import { formatSpiffeId } from "../shared/pki/spiffe_id.ts";
 
 /** The connector refused the request; `reason` is what it said (e.g. `tunneler not allowed`). */
 export class TunnelRefusedError extends Error {
@@ -24,6 +28,8 @@ export class TunnelRefusedError extends Error {
 export interface DialOptions {
   creds: AgentCredentials;
   trustDomain: string;
+  /** The connector's id (CONNECTOR_ADDR `connector-id@`): the only connector accepted. */
+  connectorId: string;
   /** The connector's IP (CONNECTOR_ADDR host). */
   host: string;
   port: number;
@@ -73,7 +79,7 @@ export function dialConnector(
         // session always checks in full (and refreshes the cache).
         const peer = await verifyTlsPeerCached(socket, opts.creds.bundle, {
           trustDomain: opts.trustDomain,
-          role: "connector",
+          authorize: authorizeId(formatSpiffeId(opts.trustDomain, "connector", opts.connectorId)),
           dialedIp: opts.host,
         }, hello.kind?.$case === "open");
         socket.write(encodeFrame(TunnelHello.encode(hello).finish()));

@@ -5,11 +5,12 @@
  */
 import { type ServerDuplexStream, status } from "@grpc/grpc-js";
 import { callerCertificateDer } from "./peer.ts";
-import { verifySvid } from "../../shared/pki/verify.ts";
+import { PeerVerificationError, verifySvid } from "../../shared/pki/verify.ts";
+import { authorizeRole } from "../../shared/pki/authorize.ts";
 import type { AgentMessage, ControllerMessage } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import type { ControllerContext } from "../context.ts";
 import { REVOKED } from "./enrollment.ts";
-import { GrpcError, toServiceError } from "./errors.ts";
+import { GrpcError, refusalStatus, toServiceError } from "./errors.ts";
 import type { StreamHandle } from "./hub.ts";
 
 /** Authenticates a Connect caller: a current connector SVID of an enrolled, non-revoked connector. */
@@ -22,16 +23,13 @@ export async function authenticateConnector(
   try {
     peer = await verifySvid(peerDer, ctx.ca.bundle, {
       trustDomain: ctx.settings.trustDomain,
-      roles: ["connector"],
+      authorize: authorizeRole("connector"),
     });
   } catch (e) {
-    const message = (e as Error).message;
-    throw new GrpcError(
-      message.includes("unexpected SPIFFE role") || message.includes("trust domain mismatch")
-        ? status.PERMISSION_DENIED
-        : status.UNAUTHENTICATED,
-      message,
-    );
+    if (!(e instanceof PeerVerificationError)) throw e;
+    // An expired connector certificate is a failed authentication here (no grace on streams).
+    const code = e.reason === "expired" ? status.UNAUTHENTICATED : refusalStatus(e.reason);
+    throw new GrpcError(code, e.message);
   }
   const record = await ctx.agents.get("connector", peer.spiffeId.id);
   const serial = peer.certificate.serialNumber.toLowerCase();

@@ -8,10 +8,11 @@ import { readCsr } from "../../shared/pki/csr.ts";
 import { issueSvid } from "../../shared/pki/issue.ts";
 import { formatSpiffeId, validateAgentId } from "../../shared/pki/spiffe_id.ts";
 import { PeerVerificationError, verifySvid } from "../../shared/pki/verify.ts";
+import { authorizeRole } from "../../shared/pki/authorize.ts";
 import type { EnrollRequest, RenewRequest, Svid } from "../../shared/proto/gen/postern/v1/enrollment_pb.ts";
 import type { ControllerContext } from "../context.ts";
 import { type AgentRecord, type AgentRole, isAgentRole } from "../registry/types.ts";
-import { GrpcError } from "./errors.ts";
+import { GrpcError, refusalStatus } from "./errors.ts";
 
 /** The message for every refused token (used, expired, unknown, wrong role). */
 export const INVALID_TOKEN = "invalid enrollment token";
@@ -159,24 +160,23 @@ export async function renew(
   try {
     peer = await verifySvid(peerDer, ctx.ca.bundle, {
       trustDomain: ctx.settings.trustDomain,
-      roles: ["connector", "tunneler"],
+      authorize: authorizeRole("connector", "tunneler"),
       allowExpiredWithin: ctx.settings.renewGraceMs,
     });
   } catch (e) {
-    const message = (e as Error).message;
-    if (e instanceof PeerVerificationError && message.includes("has expired")) {
-      return await refuse(status.FAILED_PRECONDITION, `${EXPIRED_BEYOND_GRACE} (${message})`, "expired");
+    if (!(e instanceof PeerVerificationError)) throw e;
+    const message = e.message;
+    if (e.reason === "expired") {
+      return await refuse(refusalStatus(e.reason), `${EXPIRED_BEYOND_GRACE} (${message})`, "expired");
     }
-    if (message.includes("unknown authority")) {
+    if (e.reason === "unknown_authority") {
       return await refuse(
-        status.UNAUTHENTICATED,
+        refusalStatus(e.reason),
         `internal CA mismatch during renewal: ${message}`,
         "untrusted",
       );
     }
-    if (message.includes("unexpected SPIFFE role")) {
-      return await refuse(status.PERMISSION_DENIED, message, "role");
-    }
+    if (e.reason === "unexpected_role") return await refuse(refusalStatus(e.reason), message, "role");
     return await refuse(status.UNAUTHENTICATED, message, "untrusted");
   }
   const agentRole = peer.spiffeId.role as AgentRole;

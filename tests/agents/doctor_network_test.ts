@@ -34,7 +34,7 @@ Deno.test("tunneler doctor dials the controller and the connector and names 2.1,
     TUNNELER_ID: "laptop",
     CONTROLLER_CA_PATH: caPath,
     ENROLLMENT_TOKEN: "unused-by-doctor",
-    CONNECTOR_ADDR: `127.0.0.1:${connectorPort}`,
+    CONNECTOR_ADDR: `lan@127.0.0.1:${connectorPort}`,
     TUNNELER_FORWARDS: "127.0.0.1:0=db.internal:5432",
     TUNNELER_STATE_DIR: `${dir}/state`,
   });
@@ -49,7 +49,7 @@ Deno.test("tunneler doctor dials the controller and the connector and names 2.1,
     );
     assert.ok(
       good.lines.includes(
-        `[ok] 2.2 connector at 127.0.0.1:${connector.port} presents spiffe://postern.internal/connector/lan with IP SAN 127.0.0.1`,
+        `[ok] 2.2 connector lan at 127.0.0.1:${connector.port} presents spiffe://postern.internal/connector/lan with IP SAN 127.0.0.1`,
       ),
       good.lines.join("\n"),
     );
@@ -63,7 +63,7 @@ Deno.test("tunneler doctor dials the controller and the connector and names 2.1,
     );
     assert.ok(
       bad.lines.includes(
-        `[FAIL] 2.2 connector at 127.0.0.1:${connectorWithoutIp.port}: x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs — remedy: set CONNECTOR_PRIVATE_IP on the connector to the address tunnelers dial, then re-enroll the connector`,
+        `[FAIL] 2.2 connector lan at 127.0.0.1:${connectorWithoutIp.port}: x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs — remedy: set CONNECTOR_PRIVATE_IP on the connector to the address tunnelers dial, then re-enroll the connector`,
       ),
       bad.lines.join("\n"),
     );
