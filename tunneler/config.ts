@@ -65,7 +65,7 @@ export function parseConnectorAddrs(text: string): ConnectorTarget[] {
     try {
       id = validateAgentId(entry.slice(0, at));
     } catch (e) {
-      throw bad(`connector ${(e as Error).message}`);
+      throw bad((e as Error).message.replace(/^invalid id/, "invalid connector id"));
     }
     try {
       addr = parseHostPort(entry.slice(at + 1));
