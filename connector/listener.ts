@@ -82,7 +82,10 @@ export class TunnelListener {
         error: refusal ? describeRefusal(refusal) : err.message,
         ...(refusal?.failureMode ? { failure_mode: refusal.failureMode } : {}),
         // Deno reports a client certificate its verifier refused only as a reset.
-        ...(refusal ? {} : { hint: `a client certificate not issued by a CA of the trust bundle is refused this way: ${UNKNOWN_CA_HINT}` }),
+        ...(refusal ? {} : {
+          hint:
+            `a client certificate not issued by a CA of the trust bundle is refused this way: ${UNKNOWN_CA_HINT}`,
+        }),
       });
     });
     // Renewal and CA rotation: new handshakes get the new certificate and bundle together; open
@@ -179,7 +182,10 @@ export class TunnelListener {
         ...(refusal?.failureMode ? { failure_mode: refusal.failureMode } : {}),
       });
       if (refusal?.reason === "not_allowed") {
-        refuse(socket, encodeFrame(TunnelReply.encode({ ok: false, error: "tunneler not allowed" }).finish()));
+        refuse(
+          socket,
+          encodeFrame(TunnelReply.encode({ ok: false, error: "tunneler not allowed" }).finish()),
+        );
       } else socket.destroy();
       return;
     }
@@ -287,7 +293,10 @@ export class TunnelListener {
  * `{cert, key}` alone dropped the CAs and refused every tunneler; `{ca}` alone broke every
  * handshake).
  */
-export function secureContextOf(svid: Svid, bundle: TrustBundle): { cert: string; key: string; ca: string[] } {
+export function secureContextOf(
+  svid: Svid,
+  bundle: TrustBundle,
+): { cert: string; key: string; ca: string[] } {
   return { cert: svid.certPem, key: svid.keyPem, ca: bundle.pems() };
 }
 

@@ -26,7 +26,10 @@ Deno.test("TunnelListener admits tunnelers after the connector renews its certif
   assert.equal(await admitted(r, fresh, dest), "spiffe://postern.internal/connector/c1");
   // The connector now presents the renewed certificate.
   const s2 = await dialConnector(r.dial(fresh), open(dest));
-  assert.equal(s2.socket.getPeerCertificate().serialNumber?.toLowerCase(), renewed.certificate.serialNumber.toLowerCase());
+  assert.equal(
+    s2.socket.getPeerCertificate().serialNumber?.toLowerCase(),
+    renewed.certificate.serialNumber.toLowerCase(),
+  );
   s2.socket.destroy();
 });
 
@@ -37,7 +40,11 @@ Deno.test("TunnelListener admits tunnelers of a new CA after a bundle change, an
   const next = await makeTestPki();
   const nextTunneler = await next.issue("tunneler", "t1");
   // Before the connector trusts the new CA: refused in the handshake.
-  const before = await tryTunnel(r.connectorPort, { cert: nextTunneler.certPem, key: nextTunneler.keyPem }, dest);
+  const before = await tryTunnel(
+    r.connectorPort,
+    { cert: nextTunneler.certPem, key: nextTunneler.keyPem },
+    dest,
+  );
   assert.equal(before.received, 0);
   // Rotation: the connector trusts both CAs (and gets a certificate of the new one).
   const both = r.pki.bundle.with(next.ca.certificate);
@@ -45,7 +52,10 @@ Deno.test("TunnelListener admits tunnelers of a new CA after a bundle change, an
     svid: await next.issue("connector", "c1", { ipSans: ["127.0.0.1"] }),
     bundle: both,
   });
-  assert.equal(await admitted(r, new AgentCredentials(nextTunneler, both), dest), "spiffe://postern.internal/connector/c1");
+  assert.equal(
+    await admitted(r, new AgentCredentials(nextTunneler, both), dest),
+    "spiffe://postern.internal/connector/c1",
+  );
   // A tunneler still on the old CA is admitted too.
   const old = new AgentCredentials(await r.pki.issue("tunneler", "t1"), both);
   assert.equal(await admitted(r, old, dest), "spiffe://postern.internal/connector/c1");

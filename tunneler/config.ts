@@ -77,7 +77,9 @@ export function parseConnectorAddrs(text: string): ConnectorTarget[] {
     }
     out.push({ id, hostname: addr.hostname, port: addr.port, text: entry });
   }
-  if (out.length === 0) throw new ConfigError(`CONNECTOR_ADDR: no connector given: use ${CONNECTOR_ADDR_EXAMPLE}`);
+  if (out.length === 0) {
+    throw new ConfigError(`CONNECTOR_ADDR: no connector given: use ${CONNECTOR_ADDR_EXAMPLE}`);
+  }
   return out;
 }
 

@@ -88,7 +88,10 @@ export function checkServerCertificate(
   try {
     const raw = cert.raw;
     if (!raw || raw.length === 0) {
-      throw new PeerVerificationError("no_certificate", "x509: certificate signed by unknown authority (peer sent no certificate)");
+      throw new PeerVerificationError(
+        "no_certificate",
+        "x509: certificate signed by unknown authority (peer sent no certificate)",
+      );
     }
     authorize(checkSvidIdentity(parseCertificate(new Uint8Array(raw)), trustDomain));
     return undefined;

@@ -6,7 +6,12 @@ import { createCsr } from "../pki/csr.ts";
 import { issueSvid } from "../pki/issue.ts";
 import { exportPrivateKeyPem, generateKeyPair } from "../pki/keys.ts";
 import { EnrollmentService, type EnrollResponse } from "../proto/gen/postern/v1/enrollment_pb.ts";
-import { channelCredentials, checkServerCertificate, serverCredentials, serverOptions } from "./credentials.ts";
+import {
+  channelCredentials,
+  checkServerCertificate,
+  serverCredentials,
+  serverOptions,
+} from "./credentials.ts";
 import { Buffer } from "node:buffer";
 import type { PeerCertificate } from "node:tls";
 import { authorizeRole } from "../pki/authorize.ts";

@@ -32,7 +32,10 @@ const RULES: ReadonlyArray<[RegExp, RefusalReason, string]> = [
 export function tlsRefusal(message: string): PeerVerificationError | undefined {
   for (const [pattern, reason, contract] of RULES) {
     if (!pattern.test(message)) continue;
-    return new PeerVerificationError(reason, message.includes(contract) ? message : `${contract} (${message})`);
+    return new PeerVerificationError(
+      reason,
+      message.includes(contract) ? message : `${contract} (${message})`,
+    );
   }
   return undefined;
 }

@@ -47,7 +47,10 @@ export function authorizeRole(...roles: Role[]): Authorizer {
 export function authorizeId(uri: string): Authorizer {
   return (peer) => {
     if (peer.uri !== uri) {
-      throw new PeerVerificationError("unexpected_id", `SPIFFE ID mismatch: expected "${uri}", got "${peer.uri}"`);
+      throw new PeerVerificationError(
+        "unexpected_id",
+        `SPIFFE ID mismatch: expected "${uri}", got "${peer.uri}"`,
+      );
     }
   };
 }

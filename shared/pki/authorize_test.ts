@@ -73,7 +73,10 @@ Deno.test("authorizers refuse with a typed reason and failure mode, not only a m
     [() => authorizeAllowlist(() => false)(t1), "not_allowed", "3.3"],
   ];
   for (const [run, reason, failureMode] of cases) {
-    assert.throws(run, (e) => e instanceof PeerVerificationError && e.reason === reason && e.failureMode === failureMode);
+    assert.throws(
+      run,
+      (e) => e instanceof PeerVerificationError && e.reason === reason && e.failureMode === failureMode,
+    );
   }
   authorizeMemberOf("Postern.Internal.")(t1);
   assert.throws(() => authorizeMemberOf("other.example")(t1), {

@@ -139,7 +139,10 @@ export function checkSvidIdentity(leaf: x509.X509Certificate, trustDomain: strin
     return fail("trust_domain_mismatch", messageOf(e));
   }
   if (spiffeId.trustDomain !== td) {
-    fail("trust_domain_mismatch", `SPIFFE trust domain mismatch: expected "${td}", got "${spiffeId.trustDomain}"`);
+    fail(
+      "trust_domain_mismatch",
+      `SPIFFE trust domain mismatch: expected "${td}", got "${spiffeId.trustDomain}"`,
+    );
   }
   const invalid = (why: string): never => fail("invalid_svid", `invalid SVID ${spiffeId.uri}: ${why}`);
   if (leaf.getExtension(x509.BasicConstraintsExtension)?.ca === true) {
@@ -154,7 +157,9 @@ export function checkSvidIdentity(leaf: x509.X509Certificate, trustDomain: strin
   if (missing.length > 0) {
     const names = (list: readonly string[]) => list.map((u) => EKU_NAMES[u] ?? u).join(" and ") || "none";
     invalid(
-      `a ${spiffeId.role} certificate needs extended key usage ${names(ROLE_EKUS[spiffeId.role])}, it has ${names(has)}`,
+      `a ${spiffeId.role} certificate needs extended key usage ${names(ROLE_EKUS[spiffeId.role])}, it has ${
+        names(has)
+      }`,
     );
   }
   return spiffeId;

@@ -243,17 +243,45 @@ const C1 = "spiffe://postern.internal/connector/c1";
 const T1 = "spiffe://postern.internal/tunneler/t1";
 
 const badProfiles: [string, string, x509.Extension[], string][] = [
-  ["a CA:TRUE leaf", C1, [new x509.BasicConstraintsExtension(true, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true), eku(serverAuth, clientAuth)],
-    `invalid SVID ${C1}: the certificate is a CA (basicConstraints CA:TRUE); a peer must present a leaf certificate`],
-  ["no key usage", C1, [leaf(), eku(serverAuth, clientAuth)], `invalid SVID ${C1}: key usage digitalSignature is missing`],
-  ["key usage without digitalSignature", C1, [leaf(), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyEncipherment, true), eku(serverAuth, clientAuth)],
-    `invalid SVID ${C1}: key usage digitalSignature is missing`],
-  ["a connector without serverAuth", C1, [leaf(), sig(), eku(clientAuth)],
-    `invalid SVID ${C1}: a connector certificate needs extended key usage serverAuth and clientAuth, it has clientAuth`],
-  ["a connector without any extended key usage", C1, [leaf(), sig()],
-    `invalid SVID ${C1}: a connector certificate needs extended key usage serverAuth and clientAuth, it has none`],
-  ["a tunneler with only serverAuth", T1, [leaf(), sig(), eku(serverAuth)],
-    `invalid SVID ${T1}: a tunneler certificate needs extended key usage clientAuth, it has serverAuth`],
+  [
+    "a CA:TRUE leaf",
+    C1,
+    [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true),
+      eku(serverAuth, clientAuth),
+    ],
+    `invalid SVID ${C1}: the certificate is a CA (basicConstraints CA:TRUE); a peer must present a leaf certificate`,
+  ],
+  [
+    "no key usage",
+    C1,
+    [leaf(), eku(serverAuth, clientAuth)],
+    `invalid SVID ${C1}: key usage digitalSignature is missing`,
+  ],
+  ["key usage without digitalSignature", C1, [
+    leaf(),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyEncipherment, true),
+    eku(serverAuth, clientAuth),
+  ], `invalid SVID ${C1}: key usage digitalSignature is missing`],
+  [
+    "a connector without serverAuth",
+    C1,
+    [leaf(), sig(), eku(clientAuth)],
+    `invalid SVID ${C1}: a connector certificate needs extended key usage serverAuth and clientAuth, it has clientAuth`,
+  ],
+  [
+    "a connector without any extended key usage",
+    C1,
+    [leaf(), sig()],
+    `invalid SVID ${C1}: a connector certificate needs extended key usage serverAuth and clientAuth, it has none`,
+  ],
+  [
+    "a tunneler with only serverAuth",
+    T1,
+    [leaf(), sig(), eku(serverAuth)],
+    `invalid SVID ${T1}: a tunneler certificate needs extended key usage clientAuth, it has serverAuth`,
+  ],
 ]; // deno-fmt-ignore
 for (const [what, uri, extensions, message] of badProfiles) {
   Deno.test(`verifySvid() refuses ${what}`, async () => {
@@ -263,9 +291,13 @@ for (const [what, uri, extensions, message] of badProfiles) {
 
 Deno.test("verifySvid() accepts a tunneler with clientAuth alone and tolerates extra usages", async () => {
   await verifySvid(await leafWith(T1, [leaf(), sig(), eku(clientAuth)]), pki.bundle, { trustDomain: TD });
-  await verifySvid(await leafWith(C1, [sig(), eku(clientAuth, serverAuth, "1.3.6.1.5.5.7.3.4")]), pki.bundle, {
-    trustDomain: TD,
-  });
+  await verifySvid(
+    await leafWith(C1, [sig(), eku(clientAuth, serverAuth, "1.3.6.1.5.5.7.3.4")]),
+    pki.bundle,
+    {
+      trustDomain: TD,
+    },
+  );
 });
 
 Deno.test("parseCertificate() reads PEM and DER and refuses garbage", async () => {

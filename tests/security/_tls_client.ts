@@ -27,7 +27,9 @@ export function tryTunnel(
     const socket = tls.connect({ host: "127.0.0.1", port, rejectUnauthorized: false, ...client });
     const timer = setTimeout(() => socket.destroy(new Error("no outcome within 10 s")), 10_000);
     socket.on("secureConnect", () => {
-      socket.write(encodeFrame(TunnelHello.encode({ kind: { $case: "open", value: { destination } } }).finish()));
+      socket.write(
+        encodeFrame(TunnelHello.encode({ kind: { $case: "open", value: { destination } } }).finish()),
+      );
     });
     socket.on("data", (chunk: Uint8Array) => received += chunk.length);
     socket.on("error", (e: Error) => error ??= e.message);

@@ -17,7 +17,11 @@ Deno.test("connector refuses a tunneler certificate that is a CA (CA:TRUE leaf)"
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true),
     new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
   ]);
-  const outcome = await tryTunnel(r.connectorPort, { cert: caLeaf.certPem, key: caLeaf.keyPem }, `127.0.0.1:${echo.port}`);
+  const outcome = await tryTunnel(
+    r.connectorPort,
+    { cert: caLeaf.certPem, key: caLeaf.keyPem },
+    `127.0.0.1:${echo.port}`,
+  );
   assert.equal(outcome.received, 0, "no TunnelReply for a CA certificate");
   const line = await waitFor(
     "the connector to log the refusal",

@@ -20,7 +20,10 @@ Deno.test("connector refuses a client without a certificate in the TLS handshake
     5_000,
     20,
   );
-  assert.ok(line.includes("[2.1] x509: certificate signed by unknown authority (peer sent no certificate"), line);
+  assert.ok(
+    line.includes("[2.1] x509: certificate signed by unknown authority (peer sent no certificate"),
+    line,
+  );
   // The listener's post-handshake admission never saw this client.
   assert.ok(!r.connectorLog.some((l) => AFTER_HANDSHAKE.test(l)), r.connectorLog.join("\n"));
   assert.equal(r.listener.stats().sessions, 0);

@@ -24,7 +24,9 @@ Deno.test("tunneler pinned to connector c1 refuses connector c2 holding the same
         ENROLLMENT_TOKEN: await c.token("connector"),
       });
       await p.waitForLine("control-plane stream connected", 20_000);
-      for (const [path, body] of [["allowlist", { tunnelers: ["t1"] }], ["resources", { resources: [resource] }]]) {
+      for (
+        const [path, body] of [["allowlist", { tunnelers: ["t1"] }], ["resources", { resources: [resource] }]]
+      ) {
         const r = await c.admin("PUT", `/api/admin/connectors/${id}/${path}`, body);
         assert.equal(r.status, 200, JSON.stringify(r.body));
       }
@@ -36,7 +38,8 @@ Deno.test("tunneler pinned to connector c1 refuses connector c2 holding the same
     });
     const refused = await tunneler.waitForLine("SPIFFE ID mismatch", 30_000);
     // Text logs quote the error as JSON.
-    const expected = `SPIFFE ID mismatch: expected "spiffe://postern.internal/connector/c1", got "spiffe://postern.internal/connector/c2"`;
+    const expected =
+      `SPIFFE ID mismatch: expected "spiffe://postern.internal/connector/c1", got "spiffe://postern.internal/connector/c2"`;
     assert.ok(refused.includes(JSON.stringify(expected).slice(1, -1)), refused);
     // A local connection through the forward is closed without reaching the resource.
     await tunneler.waitForLine("forward listening", 10_000);
@@ -45,7 +48,10 @@ Deno.test("tunneler pinned to connector c1 refuses connector c2 holding the same
     const tunnelRefused = await tunneler.waitForLine("tunnel refused", 10_000);
     assert.ok(tunnelRefused.includes("SPIFFE ID mismatch"), tunnelRefused);
     assert.equal(sink.received(), 0, "no byte reached the resource through the impostor");
-    assert.ok(!tunneler.lines.some((l) => l.includes("control-plane stream connected")), tunneler.lines.join("\n"));
+    assert.ok(
+      !tunneler.lines.some((l) => l.includes("control-plane stream connected")),
+      tunneler.lines.join("\n"),
+    );
   } finally {
     await sink.close();
     await c.close();

@@ -164,7 +164,9 @@ export const handler: RouteModule["handler"] = {
     const role = state.role;
     // The tunneler pins the connector it dials: CONNECTOR_ADDR is connector-id@ip:port.
     const connector = connectors.find((c) => c.status === "ONLINE" && c.private_ip);
-    const connectorIp = connector?.private_ip?.includes(":") ? `[${connector.private_ip}]` : connector?.private_ip;
+    const connectorIp = connector?.private_ip?.includes(":")
+      ? `[${connector.private_ip}]`
+      : connector?.private_ip;
     const snippet = installCommands({
       role,
       agentId: state.agentId!,
