@@ -5,11 +5,12 @@
 import { EC_PARAMS, messageOf, sha256Hex, x509 } from "./_crypto.ts";
 import { canonicalIp } from "./_ip.ts";
 import { sanNames, spiffeIdOf } from "./_san.ts";
+import { ekuNames, ROLE_EKUS } from "./_svid_profile.ts";
 import type { Authorizer } from "./authorize.ts";
 import type { TrustBundle } from "./bundle.ts";
 import { splitPem } from "./pem.ts";
 import { PeerVerificationError, type RefusalReason } from "./refusal.ts";
-import type { Role, SpiffeId } from "./spiffe_id.ts";
+import type { SpiffeId } from "./spiffe_id.ts";
 import { normalizeTrustDomain } from "./trust_domain.ts";
 
 export { PeerVerificationError } from "./refusal.ts";
@@ -106,18 +107,6 @@ const fail = (reason: RefusalReason, message: string): never => {
   throw new PeerVerificationError(reason, message);
 };
 
-/** The extended key usages each role's SVID must carry (extra ones are tolerated). */
-const ROLE_EKUS: Readonly<Record<Role, readonly string[]>> = {
-  controller: [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth],
-  connector: [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth],
-  tunneler: [x509.ExtendedKeyUsage.clientAuth],
-};
-
-const EKU_NAMES: Readonly<Record<string, string>> = {
-  [x509.ExtendedKeyUsage.serverAuth]: "serverAuth",
-  [x509.ExtendedKeyUsage.clientAuth]: "clientAuth",
-};
-
 /**
  * Checks the leaf's SPIFFE ID, its trust domain and the SVID profile of its role (not a CA, key
  * usage digitalSignature, the role's extended key usages). Synchronous and without the chain,
@@ -155,11 +144,10 @@ export function checkSvidIdentity(leaf: x509.X509Certificate, trustDomain: strin
   const has = (leaf.getExtension(x509.ExtendedKeyUsageExtension)?.usages ?? []).map(String);
   const missing = ROLE_EKUS[spiffeId.role].filter((u) => !has.includes(u));
   if (missing.length > 0) {
-    const names = (list: readonly string[]) => list.map((u) => EKU_NAMES[u] ?? u).join(" and ") || "none";
     invalid(
-      `a ${spiffeId.role} certificate needs extended key usage ${names(ROLE_EKUS[spiffeId.role])}, it has ${
-        names(has)
-      }`,
+      `a ${spiffeId.role} certificate needs extended key usage ${
+        ekuNames(ROLE_EKUS[spiffeId.role])
+      }, it has ${ekuNames(has)}`,
     );
   }
   return spiffeId;
