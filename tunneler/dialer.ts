@@ -10,6 +10,7 @@ import tls from "node:tls";
 import { encodeFrame, readFrame } from "../shared/agent/framing.ts";
 import { verifyTlsPeerCached } from "../shared/agent/peer.ts";
 import { repairTlsFlow } from "../shared/agent/tls_flow_repair.ts";
+import { explainTlsError } from "../shared/grpc/tls_errors.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import { TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
 import type { VerifiedPeer } from "../shared/pki/verify.ts";
@@ -71,7 +72,11 @@ export function dialConnector(
       socket.destroy();
       reject(e);
     };
-    socket.once("error", (e: Error) => fail(new Error(`connector ${opts.host}:${opts.port}: ${e.message}`)));
+    // A TLS alert here is the connector refusing our certificate in the handshake (e.g. UnknownCA).
+    socket.once(
+      "error",
+      (e: Error) => fail(new Error(`connector ${opts.host}:${opts.port}: ${explainTlsError(e.message)}`)),
+    );
     socket.once("secureConnect", async () => {
       repairTlsFlow(socket);
       try {
