@@ -89,7 +89,8 @@ export class TunnelListener {
       });
     });
     // Renewal and CA rotation: new handshakes get the new certificate and bundle together; open
-    // connections keep theirs.
+    // connections keep theirs. (An Svid's key and certificate were checked to match when it was
+    // built: Deno's setSecureContext() would take a broken pair and fail every handshake.)
     this.#stopCreds = opts.creds.onChange((s, b) => this.#server.setSecureContext(secureContextOf(s, b)));
   }
 
