@@ -9,7 +9,7 @@ import { PeerVerificationError, type RefusalReason } from "../pki/refusal.ts";
 
 const RULES: ReadonlyArray<[RegExp, RefusalReason, string]> = [
   [
-    /UnknownIssuer|unable to get (local )?issuer|self[- ]signed certificate|unknown ca|BadSignature|certificate verify failed|unable to verify the first certificate|signed by unknown authority/i,
+    /UnknownIssuer|unable to get (local )?issuer|self[- ]signed certificate|unknown ?ca|BadSignature|certificate verify failed|unable to verify the first certificate|signed by unknown authority/i,
     "unknown_authority",
     "x509: certificate signed by unknown authority",
   ],
