@@ -25,6 +25,8 @@ export class TunnelRefusedError extends Error {
   }
 }
 
+const CLOSED = "connector closed the connection (it may not trust our certificate)";
+
 /** Where and how to dial. */
 export interface DialOptions {
   creds: AgentCredentials;
@@ -77,6 +79,11 @@ export function dialConnector(
       "error",
       (e: Error) => fail(new Error(`connector ${opts.host}:${opts.port}: ${explainTlsError(e.message)}`)),
     );
+    // A bare close before the reply (the connector refused our certificate after the TLS 1.3
+    // handshake had completed on our side) may come while we still verify the connector, before
+    // readFrame() listens: without this the dial would wait for its timeout.
+    const onClose = () => fail(new TunnelRefusedError(CLOSED));
+    socket.once("close", onClose);
     socket.once("secureConnect", async () => {
       repairTlsFlow(socket);
       try {
@@ -102,6 +109,7 @@ export function dialConnector(
         settled = true;
         clearTimeout(timer);
         socket.removeAllListeners("error");
+        socket.off("close", onClose);
         resolve({ socket, peer });
       } catch (e) {
         fail(e as Error);
