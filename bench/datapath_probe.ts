@@ -36,7 +36,7 @@ if (Deno.args[0] === "connector" || Deno.args[0] === "tunneler") {
     const { Forwarder } = await import("../tunneler/forwards.ts");
     const { parseForwards } = await import("../tunneler/config.ts");
     const f = new Forwarder(
-      () => ({ creds, trustDomain: TD, host: "127.0.0.1", port: Number(a) }),
+      () => ({ creds, trustDomain: TD, connectorId: "c1", host: "127.0.0.1", port: Number(a) }),
       logger,
     );
     await f.start(parseForwards(`127.0.0.1:${b}=127.0.0.1:${Deno.args[6]}`));

@@ -1,6 +1,8 @@
 /**
- * The connector's tunneler listener (CONNECTOR_LISTEN_ADDR): mutual TLS through node:tls,
- * each peer verified here (chain, trust domain, role tunneler, allowlist), then one
+ * The connector's tunneler listener (CONNECTOR_LISTEN_ADDR): mutual TLS through node:tls. A
+ * client without a certificate, or with one from a CA outside the trust bundle, is refused in
+ * the handshake itself; each peer that completes it is then verified here (SPIFFE ID, trust
+ * domain, SVID profile, role tunneler, allowlist: one pipeline, shared/agent/peer.ts), then one
  * TunnelHello frame: an OpenTunnel (checked against the resources, dialed, spliced) or a
  * heartbeat session (TunnelerHeartbeat up, HeartbeatAck down).
  * @module
@@ -11,6 +13,11 @@ import type { Buffer } from "node:buffer";
 import { encodeFrame, FrameDecoder, readFrame } from "../shared/agent/framing.ts";
 import { type Splice, splice } from "../shared/agent/splice.ts";
 import { verifyTlsPeerCached } from "../shared/agent/peer.ts";
+import { allOf, authorizeAllowlist, authorizeRole } from "../shared/pki/authorize.ts";
+import { describeRefusal, PeerVerificationError } from "../shared/pki/refusal.ts";
+import type { Svid } from "../shared/pki/svid.ts";
+import type { TrustBundle } from "../shared/pki/bundle.ts";
+import { tlsRefusal } from "../shared/grpc/tls_errors.ts";
 import { repairTlsFlow } from "../shared/agent/tls_flow_repair.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import { HeartbeatAck, TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
@@ -18,6 +25,8 @@ import { TunnelerHeartbeat } from "../shared/proto/gen/postern/v1/control_plane_
 import { ResourcePolicy } from "./resources.ts";
 import { type RevokedSerial, RevokedSerials } from "./revoked_serials.ts";
 import type { Logger } from "../shared/log/logger.ts";
+
+const UNKNOWN_CA_HINT = "[2.1] x509: certificate signed by unknown authority";
 
 /** Options of {@link TunnelListener}. */
 export interface TunnelListenerOptions {
@@ -56,26 +65,38 @@ export class TunnelListener {
   /** Heartbeat sessions: closed at once on drain, unlike tunnels, which may finish. */
   readonly #heartbeatSessions = new Set<tls.TLSSocket>();
   #stopCreds: () => void;
+  /** Who may pass the listener: a tunneler on the live allowlist. */
+  readonly #authorize = allOf(authorizeRole("tunneler"), authorizeAllowlist((id) => this.#allowed.has(id)));
 
   constructor(opts: TunnelListenerOptions) {
     this.#opts = opts;
     this.#resources = new ResourcePolicy([], opts.resolver);
-    const { svid } = opts.creds;
+    const { svid, bundle } = opts.creds;
     this.#server = tls.createServer({
-      cert: svid.certPem,
-      key: svid.keyPem,
+      ...secureContextOf(svid, bundle),
       requestCert: true,
-      rejectUnauthorized: false,
+      rejectUnauthorized: true,
       allowHalfOpen: true,
     } as tls.TlsOptions, (socket) => void this.#accept(socket));
-    this.#server.on(
-      "tlsClientError",
-      (err: Error) => opts.log.debug("tls handshake failed", { error: err.message }),
-    );
-    // Renewal: new handshakes get the new certificate; open connections keep theirs.
-    this.#stopCreds = opts.creds.onChange((s) =>
-      this.#server.setSecureContext({ cert: s.certPem, key: s.keyPem })
-    );
+    // The runtime tells the refused client little ("socket hang up"); the log names the reason.
+    this.#server.on("tlsClientError", (err: Error, socket?: tls.TLSSocket) => {
+      const remote = socket?.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : undefined;
+      const refusal = tlsRefusal(err.message);
+      opts.log.warn("refused peer in the TLS handshake", {
+        ...(remote ? { remote } : {}),
+        error: refusal ? describeRefusal(refusal) : err.message,
+        ...(refusal?.failureMode ? { failure_mode: refusal.failureMode } : {}),
+        // Deno reports a client certificate its verifier refused only as a reset.
+        ...(refusal ? {} : {
+          hint:
+            `a client certificate not issued by a CA of the trust bundle is refused this way: ${UNKNOWN_CA_HINT}`,
+        }),
+      });
+    });
+    // Renewal and CA rotation: new handshakes get the new certificate and bundle together; open
+    // connections keep theirs. (An Svid's key and certificate were checked to match when it was
+    // built: Deno's setSecureContext() would take a broken pair and fail every handshake.)
+    this.#stopCreds = opts.creds.onChange((s, b) => this.#server.setSecureContext(secureContextOf(s, b)));
   }
 
   /** Starts listening; resolves with the bound port. */
@@ -174,23 +195,25 @@ export class TunnelListener {
     try {
       const peer = await verifyTlsPeerCached(socket, this.#opts.creds.bundle, {
         trustDomain: this.#opts.trustDomain,
-        role: "tunneler",
+        authorize: this.#authorize,
       });
       tunnelerId = peer.spiffeId.id;
       serial = peer.certificate.serialNumber;
     } catch (e) {
-      // The refused peer learns nothing; the log says exactly why.
-      log.warn("refused peer", { remote, error: (e as Error).message });
-      socket.destroy();
-      return;
-    }
-    if (!this.#allowed.has(tunnelerId)) {
+      const refusal = e instanceof PeerVerificationError ? e : undefined;
+      // The log says exactly why; the refused peer learns only that it is not allowed (3.3),
+      // which is the one refusal it can act on, or nothing.
       log.warn("refused peer", {
         remote,
-        tunneler_id: tunnelerId,
-        error: `tunneler not allowed: "${tunnelerId}"`,
+        error: refusal ? describeRefusal(refusal) : (e as Error).message,
+        ...(refusal?.failureMode ? { failure_mode: refusal.failureMode } : {}),
       });
-      refuse(socket, encodeFrame(TunnelReply.encode({ ok: false, error: "tunneler not allowed" }).finish()));
+      if (refusal?.reason === "not_allowed") {
+        refuse(
+          socket,
+          encodeFrame(TunnelReply.encode({ ok: false, error: "tunneler not allowed" }).finish()),
+        );
+      } else socket.destroy();
       return;
     }
     if (this.#revoked.refuse(serial, Date.now())) {
@@ -301,6 +324,19 @@ export class TunnelListener {
     socket.on("end", () => socket.end());
     socket.resume();
   }
+}
+
+/**
+ * The listener's whole TLS context: certificate, key and the CAs that may issue client
+ * certificates. `setSecureContext()` replaces the context, so every change passes all three (a
+ * `{cert, key}` alone dropped the CAs and refused every tunneler; `{ca}` alone broke every
+ * handshake).
+ */
+export function secureContextOf(
+  svid: Svid,
+  bundle: TrustBundle,
+): { cert: string; key: string; ca: string[] } {
+  return { cert: svid.certPem, key: svid.keyPem, ca: bundle.pems() };
 }
 
 /**

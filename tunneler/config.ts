@@ -12,6 +12,7 @@ import {
 } from "../shared/config/env.ts";
 import { ConfigError } from "../shared/config/config_error.ts";
 import { type CommonAgentConfig, commonAgentConfig } from "../shared/agent/config.ts";
+import { validateAgentId } from "../shared/pki/spiffe_id.ts";
 import { isIP } from "node:net";
 
 /** One `listen=resource` entry of TUNNELER_FORWARDS. */
@@ -23,11 +24,63 @@ export interface Forward {
   resource: string;
 }
 
+/** One `connector-id@ip:port` entry of CONNECTOR_ADDR: the connector this tunneler pins. */
+export interface ConnectorTarget extends HostPort {
+  /** The connector's id: only `spiffe://<td>/connector/<id>` is accepted at this address. */
+  id: string;
+  /** The entry as written. */
+  text: string;
+}
+
 /** The tunneler's settings. */
 export interface TunnelerConfig extends CommonAgentConfig {
-  /** CONNECTOR_ADDR: an IP and port (the connector's IP SAN is checked against it). */
-  connector: HostPort;
+  /**
+   * CONNECTOR_ADDR: the connectors, in order (connectors serving the same network). The first is
+   * used; failover across the rest is not implemented yet.
+   */
+  connectors: ConnectorTarget[];
   forwards: Forward[];
+}
+
+const CONNECTOR_ADDR_EXAMPLE = "connector-id@ip:port, e.g. office-1@10.0.0.5:9443";
+
+/**
+ * Parses CONNECTOR_ADDR: `connector-id@ip:port`, or a comma list of them.
+ *
+ * @throws {ConfigError} naming the bad entry; a bare `ip:port` is asked for its connector id
+ */
+export function parseConnectorAddrs(text: string): ConnectorTarget[] {
+  const out: ConnectorTarget[] = [];
+  for (const raw of text.split(",")) {
+    const entry = raw.trim();
+    if (!entry) continue;
+    const bad = (why: string) => new ConfigError(`CONNECTOR_ADDR: invalid entry "${entry}": ${why}`);
+    const at = entry.lastIndexOf("@");
+    if (at < 0) {
+      throw bad(
+        `name the connector this tunneler trusts at that address: use ${CONNECTOR_ADDR_EXAMPLE} (the connector id is the CONNECTOR_ID it enrolled with)`,
+      );
+    }
+    let id: string, addr: HostPort;
+    try {
+      id = validateAgentId(entry.slice(0, at));
+    } catch (e) {
+      throw bad((e as Error).message.replace(/^invalid id/, "invalid connector id"));
+    }
+    try {
+      addr = parseHostPort(entry.slice(at + 1));
+    } catch (e) {
+      throw bad((e as Error).message);
+    }
+    if (!isIP(addr.hostname) || addr.port === 0) {
+      throw bad("the address must be an IP address and port (the connector's IP SAN is checked against it)");
+    }
+    out.push({ id, hostname: addr.hostname, port: addr.port, text: entry });
+  }
+  if (out.length === 0) {
+    throw new ConfigError(`CONNECTOR_ADDR: no connector given: use ${CONNECTOR_ADDR_EXAMPLE}`);
+  }
+  return out;
 }
 
 /** Parses TUNNELER_FORWARDS. @throws {ConfigError} naming the bad entry */
@@ -63,17 +116,6 @@ export function parseForwards(text: string | undefined): Forward[] {
 /** Reads the tunneler's environment. @throws {ConfigError} */
 export function tunnelerConfig(env: Env): TunnelerConfig {
   const common = commonAgentConfig(env, "tunneler", "TUNNELER");
-  const addr = required(env, "CONNECTOR_ADDR", "the connector's ip:port, e.g. 10.0.0.5:9443");
-  let connector: HostPort;
-  try {
-    connector = parseHostPort(addr);
-  } catch (e) {
-    throw new ConfigError(`CONNECTOR_ADDR: ${(e as Error).message}`);
-  }
-  if (!isIP(connector.hostname)) {
-    throw new ConfigError(
-      `CONNECTOR_ADDR: "${addr}" must be an IP address and port (the connector's IP SAN is checked)`,
-    );
-  }
-  return { ...common, connector, forwards: parseForwards(optional(env, "TUNNELER_FORWARDS")) };
+  const connectors = parseConnectorAddrs(required(env, "CONNECTOR_ADDR", CONNECTOR_ADDR_EXAMPLE));
+  return { ...common, connectors, forwards: parseForwards(optional(env, "TUNNELER_FORWARDS")) };
 }

@@ -1,16 +1,21 @@
 /**
  * Dials the connector: mutual TLS with the tunneler's SVID, no servername (Deno's node:tls
- * refuses an IP there), the peer verified here: chain, `spiffe://<td>/connector/<id>`, and
- * the dialed IP as an IP SAN (failure mode 2.2). Then one TunnelHello, one TunnelReply.
+ * refuses an IP there), the peer verified here: chain, exactly the pinned
+ * `spiffe://<td>/connector/<connector-id>` of CONNECTOR_ADDR (another connector holding the same
+ * IP is refused, 2.3), and the dialed IP as an IP SAN (failure mode 2.2). Then one TunnelHello,
+ * one TunnelReply.
  * @module
  */
 import tls from "node:tls";
 import { encodeFrame, readFrame } from "../shared/agent/framing.ts";
 import { verifyTlsPeerCached } from "../shared/agent/peer.ts";
 import { repairTlsFlow } from "../shared/agent/tls_flow_repair.ts";
+import { explainTlsError } from "../shared/grpc/tls_errors.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import { TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
 import type { VerifiedPeer } from "../shared/pki/verify.ts";
+import { authorizeId } from "../shared/pki/authorize.ts";
+import { formatSpiffeId } from "../shared/pki/spiffe_id.ts";
 
 /** The connector refused the request; `reason` is what it said (e.g. `tunneler not allowed`). */
 export class TunnelRefusedError extends Error {
@@ -20,10 +25,14 @@ export class TunnelRefusedError extends Error {
   }
 }
 
+const CLOSED = "connector closed the connection (it may not trust our certificate)";
+
 /** Where and how to dial. */
 export interface DialOptions {
   creds: AgentCredentials;
   trustDomain: string;
+  /** The connector's id (CONNECTOR_ADDR `connector-id@`): the only connector accepted. */
+  connectorId: string;
   /** The connector's IP (CONNECTOR_ADDR host). */
   host: string;
   port: number;
@@ -65,7 +74,16 @@ export function dialConnector(
       socket.destroy();
       reject(e);
     };
-    socket.once("error", (e: Error) => fail(new Error(`connector ${opts.host}:${opts.port}: ${e.message}`)));
+    // A TLS alert here is the connector refusing our certificate in the handshake (e.g. UnknownCA).
+    socket.once(
+      "error",
+      (e: Error) => fail(new Error(`connector ${opts.host}:${opts.port}: ${explainTlsError(e.message)}`)),
+    );
+    // A bare close before the reply (the connector refused our certificate after the TLS 1.3
+    // handshake had completed on our side) may come while we still verify the connector, before
+    // readFrame() listens: without this the dial would wait for its timeout.
+    const onClose = () => fail(new TunnelRefusedError(CLOSED));
+    socket.once("close", onClose);
     socket.once("secureConnect", async () => {
       repairTlsFlow(socket);
       try {
@@ -73,7 +91,7 @@ export function dialConnector(
         // session always checks in full (and refreshes the cache).
         const peer = await verifyTlsPeerCached(socket, opts.creds.bundle, {
           trustDomain: opts.trustDomain,
-          role: "connector",
+          authorize: authorizeId(formatSpiffeId(opts.trustDomain, "connector", opts.connectorId)),
           dialedIp: opts.host,
         }, hello.kind?.$case === "open");
         socket.write(encodeFrame(TunnelHello.encode(hello).finish()));
@@ -91,6 +109,7 @@ export function dialConnector(
         settled = true;
         clearTimeout(timer);
         socket.removeAllListeners("error");
+        socket.off("close", onClose);
         resolve({ socket, peer });
       } catch (e) {
         fail(e as Error);

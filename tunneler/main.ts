@@ -7,7 +7,8 @@ import { runAgentLoop } from "../shared/agent/agent_loop.ts";
 import { type TunnelerConfig, tunnelerConfig } from "./config.ts";
 import { runAgentProgram } from "../shared/agent/program.ts";
 import { checkConnectorIdentity } from "../shared/agent/doctor_network.ts";
-import { formatHostPort } from "../shared/config/env.ts";
+import { IdentityStore } from "../shared/agent/identity_store.ts";
+import type { Svid } from "../shared/pki/svid.ts";
 import { Forwarder } from "./forwards.ts";
 import { heartbeatSession } from "./heartbeat.ts";
 
@@ -21,8 +22,17 @@ Usage: postern-tunneler [enroll|run|doctor|status [--json]] [--help] [--version]
   status   print identity, certificate expiry, trusted CAs and connection state
 
 Environment: CONTROLLER_ADDR, TUNNELER_ID, CONTROLLER_CA_PATH, ENROLLMENT_TOKEN, CONNECTOR_ADDR
-(ip:port), TUNNELER_FORWARDS (listen=resource,...), TUNNELER_STATE_DIR, TRUST_DOMAIN, LOG_LEVEL,
+(connector-id@ip:port), TUNNELER_FORWARDS (listen=resource,...), TUNNELER_STATE_DIR, TRUST_DOMAIN, LOG_LEVEL,
 LOG_FORMAT`;
+
+/** The stored SVID, for doctor's dial of the connector (which refuses clients without one). */
+async function storedSvid(cfg: TunnelerConfig): Promise<Svid | undefined> {
+  try {
+    return (await new IdentityStore(cfg.stateDir).load()).svid;
+  } catch {
+    return undefined;
+  }
+}
 
 if (import.meta.main) {
   await runAgentProgram<TunnelerConfig>({
@@ -30,14 +40,17 @@ if (import.meta.main) {
     help: HELP,
     config: tunnelerConfig,
     doctorChecks: async (cfg, bundle) => [
-      await checkConnectorIdentity(formatHostPort(cfg.connector), bundle, cfg.trustDomain),
+      await checkConnectorIdentity(cfg.connectors[0]!, bundle, cfg.trustDomain, await storedSvid(cfg)),
     ],
     start: (cfg, log) => async (creds, state, signal, renewSoon) => {
+      // The first connector of CONNECTOR_ADDR; failover across the others is not implemented yet.
+      const connector = cfg.connectors[0]!;
       const dial = () => ({
         creds,
         trustDomain: cfg.trustDomain,
-        host: cfg.connector.hostname,
-        port: cfg.connector.port,
+        connectorId: connector.id,
+        host: connector.hostname,
+        port: connector.port,
       });
       const forwarder = new Forwarder(dial, log);
       await forwarder.start(cfg.forwards);
@@ -61,7 +74,7 @@ if (import.meta.main) {
             bytesIn: t.bytesIn,
             bytesOut: t.bytesOut,
             details: {
-              connector: `${cfg.connector.hostname}:${cfg.connector.port}`,
+              connector: connector.text,
               forwards: cfg.forwards.map((f) => f.text),
             },
           };

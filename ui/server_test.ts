@@ -277,6 +277,8 @@ Deno.test("POST /tokens shows the token once with its install snippet, uncached"
   assertStringIncludes(html, "CONTROLLER_ADDR=controller.test:8443");
   assertStringIncludes(html, "CONTROLLER_CA_PATH=/etc/postern/ca.crt");
   assertStringIncludes(html, "ENROLLMENT_TOKEN=SECRET-ENROLLMENT-TOKEN");
+  // The tunneler pins the ONLINE connector it is told to dial, by id.
+  assertStringIncludes(html, "CONNECTOR_ADDR=office-1@10.0.0.5:9443");
   assertStringIncludes(html, "systemctl enable --now postern-tunneler");
   assertStringIncludes(html, "/etc/postern/tunneler.conf");
   const sent = seen.find((s) => s.method === "POST")!;

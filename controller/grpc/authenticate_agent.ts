@@ -6,6 +6,7 @@
  */
 import { status } from "@grpc/grpc-js";
 import { type VerifiedPeer, verifySvid } from "../../shared/pki/verify.ts";
+import { authorizeRole } from "../../shared/pki/authorize.ts";
 import type { ControllerContext } from "../context.ts";
 import { type AgentRecord, type AgentRole, liveCertificates } from "../registry/types.ts";
 
@@ -91,7 +92,7 @@ export async function authenticateAgent(
   try {
     peer = await verifySvid(peerDer, ctx.ca.bundle, {
       trustDomain,
-      roles: opts.roles,
+      authorize: authorizeRole(...opts.roles),
       allowExpiredWithin: grace,
     });
   } catch (e) {

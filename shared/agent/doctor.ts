@@ -8,6 +8,7 @@ import { readControllerCa } from "./config.ts";
 import type { CommonAgentConfig } from "./config.ts";
 import type { IdentityStore } from "./identity_store.ts";
 import { verifySvid } from "../pki/verify.ts";
+import { authorizeRole } from "../pki/authorize.ts";
 import type { TrustBundle } from "../pki/bundle.ts";
 
 /** One finding. */
@@ -126,7 +127,7 @@ export async function agentDoctor(
       bundle = id.bundle;
       const peer = await verifySvid(id.svid.certPem, id.bundle, {
         trustDomain: cfg.trustDomain,
-        roles: [cfg.role],
+        authorize: authorizeRole(cfg.role),
       });
       out.push({
         ok: true,

@@ -5,27 +5,26 @@
  * @module
  */
 import tls from "node:tls";
-import { checkSpiffeSan, TLS_SERVER_NAME } from "../grpc/credentials.ts";
-import { explainTlsError } from "../grpc/tls_errors.ts";
+import { checkServerCertificate, TLS_SERVER_NAME } from "../grpc/credentials.ts";
+import { tlsRefusal } from "../grpc/tls_errors.ts";
+import { authorizeId, authorizeRole } from "../pki/authorize.ts";
 import type { TrustBundle } from "../pki/bundle.ts";
-import type { Role } from "../pki/spiffe_id.ts";
-import { parseHostPort } from "../config/env.ts";
+import { PeerVerificationError } from "../pki/refusal.ts";
+import { formatSpiffeId } from "../pki/spiffe_id.ts";
+import type { Svid } from "../pki/svid.ts";
+import { formatHostPort, type HostPort, parseHostPort } from "../config/env.ts";
 import { verifyTlsPeer } from "./peer.ts";
 import type { Finding } from "./doctor.ts";
 
 const DIAL_TIMEOUT_MS = 5_000;
 
-/** Names the failure mode of a refused or failed dial. */
-function findingFor(what: string, message: string, remedies: Record<string, string>): Finding {
-  const explained = explainTlsError(message);
-  const id = /unknown authority/.test(explained)
-    ? "2.1"
-    : /IP SANs|is valid for/.test(explained)
-    ? "2.2"
-    : /trust domain mismatch|unexpected SPIFFE role|no valid SPIFFE ID/.test(explained)
-    ? "2.3"
-    : "3.2";
-  return { ok: false, id, what: `${what}: ${explained}`, remedy: remedies[id] ?? remedies["3.2"]! };
+/** Names the failure mode of a refused or failed dial: a typed refusal's own, else 3.2 (unreachable). */
+function findingFor(what: string, error: unknown, remedies: Record<string, string>): Finding {
+  const message = (error as Error).message;
+  const refusal = error instanceof PeerVerificationError ? error : tlsRefusal(message);
+  const id = refusal?.failureMode ?? "3.2";
+  const text = refusal?.message ?? message;
+  return { ok: false, id, what: `${what}: ${text}`, remedy: remedies[id] ?? remedies["3.2"]! };
 }
 
 /** Opens a TLS connection (no client certificate) and resolves once the handshake is done. */
@@ -65,13 +64,13 @@ export async function checkControllerReachable(
       servername: TLS_SERVER_NAME,
       checkServerIdentity: (_host, cert) => {
         presented = /URI:(spiffe:\/\/\S+?)(,|$)/.exec(cert.subjectaltname ?? "")?.[1] ?? "";
-        return checkSpiffeSan(cert.subjectaltname ?? "", trustDomain, "controller");
+        return checkServerCertificate(cert, trustDomain, authorizeRole("controller"));
       },
     });
     socket.destroy();
     return { ok: true, id: "2.1", what: `${what} presents ${presented}, trusted by the bundle`, remedy: "" };
   } catch (e) {
-    return findingFor(what, (e as Error).message, {
+    return findingFor(what, e, {
       "2.1": "CONTROLLER_CA_PATH must hold the CA of this controller (its ca.crt)",
       "2.3": "use the controller's TRUST_DOMAIN, and point CONTROLLER_ADDR at the controller",
       "3.2": "start the controller, or fix CONTROLLER_ADDR and the firewall between agent and controller",
@@ -79,38 +78,47 @@ export async function checkControllerReachable(
   }
 }
 
-/** 2.2 / 2.1 / 2.3: the connector at `address` presents `spiffe://<td>/connector/*` with the dialed IP. */
+/**
+ * 2.2 / 2.1 / 2.3: the connector at `target` presents exactly `spiffe://<td>/connector/<id>` with
+ * the dialed IP. The connector refuses a client without a certificate in the handshake, so the
+ * stored `svid` is presented when there is one.
+ */
 export async function checkConnectorIdentity(
-  address: string,
+  target: HostPort & { id: string },
   bundle: TrustBundle,
   trustDomain: string,
+  svid?: Svid,
 ): Promise<Finding> {
-  const what = `connector at ${address}`;
-  const { hostname } = parseHostPort(address);
+  const address = formatHostPort(target);
+  const what = `connector ${target.id} at ${address}`;
   try {
-    const socket = await handshake(address, { rejectUnauthorized: false });
+    const socket = await handshake(address, {
+      rejectUnauthorized: false,
+      ...(svid ? { cert: svid.certPem, key: svid.keyPem } : {}),
+    });
     try {
       const peer = await verifyTlsPeer(socket, bundle, {
         trustDomain,
-        role: "connector" satisfies Role,
-        dialedIp: hostname,
+        authorize: authorizeId(formatSpiffeId(trustDomain, "connector", target.id)),
+        dialedIp: target.hostname,
       });
       return {
         ok: true,
         id: "2.2",
-        what: `${what} presents ${peer.spiffeId.uri} with IP SAN ${hostname}`,
+        what: `${what} presents ${peer.spiffeId.uri} with IP SAN ${target.hostname}`,
         remedy: "",
       };
     } finally {
       socket.destroy();
     }
   } catch (e) {
-    return findingFor(what, (e as Error).message, {
+    return findingFor(what, e, {
       "2.1":
         "the connector's certificate does not chain to this tunneler's trust bundle: same controller CA?",
       "2.2":
         "set CONNECTOR_PRIVATE_IP on the connector to the address tunnelers dial, then re-enroll the connector",
-      "2.3": "CONNECTOR_ADDR must point at a connector of this trust domain",
+      "2.3":
+        "CONNECTOR_ADDR must name the connector at that address (connector-id@ip:port) in this trust domain",
       "3.2": "start the connector, or fix CONNECTOR_ADDR and the firewall between tunneler and connector",
     });
   }

@@ -15,6 +15,7 @@ import { exportPrivateKeyPem, generateKeyPair } from "../pki/keys.ts";
 import { type Svid, svidFromPem } from "../pki/svid.ts";
 import { TrustBundle } from "../pki/bundle.ts";
 import { verifySvid } from "../pki/verify.ts";
+import { authorizeRole } from "../pki/authorize.ts";
 import { x509 } from "../pki/mod.ts";
 import { EnrollmentRefusedError } from "../config/config_error.ts";
 import { NonRetryableError } from "./agent_loop.ts";
@@ -88,7 +89,7 @@ export async function checkIssued(
   }
   const peer = await verifySvid(certPem, bundle, {
     trustDomain: expected.trustDomain,
-    roles: [expected.role],
+    authorize: authorizeRole(expected.role),
     ...(expected.privateIp ? { dialedIp: expected.privateIp } : {}),
   });
   const anchor = bundle.certificates.find((_c, i) => bundle.fingerprints()[i] === peer.issuerFingerprint);

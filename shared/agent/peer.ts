@@ -1,58 +1,67 @@
 /**
- * Verifies the peer of a node:tls socket ourselves (node:tls in Deno cannot check client
- * certificates against our bundle, nor an IP without a servername): chain, trust domain,
- * role, and for the tunneler the dialed IP as an IP SAN (failure modes 2.1, 2.2, 2.3).
+ * Verifies the peer of a node:tls socket: the one peer-identity pipeline of the data path.
+ * verify (the leaf chains directly to the bundle, validity, SPIFFE ID, trust domain, SVID
+ * profile) → authorize (a composable {@link Authorizer}: a role, one exact ID, an allowlist) →
+ * the dialled IP as an IP SAN (failure modes 2.1, 2.2, 2.3, 3.3). Every refusal is a typed
+ * {@link PeerVerificationError} (`reason`, `failureMode`). node:tls in Deno cannot check an IP
+ * without a servername, and the connector's handshake only proves the chain, so the rest is
+ * checked here.
  * @module
  */
-import type { DetailedPeerCertificate, TLSSocket } from "node:tls";
-import { PeerVerificationError, type VerifiedPeer, verifySvid } from "../pki/verify.ts";
+import { Buffer } from "node:buffer";
+import type { TLSSocket } from "node:tls";
+import { checkDialedIp, type VerifiedPeer, verifySvid } from "../pki/verify.ts";
+import type { Authorizer } from "../pki/authorize.ts";
 import type { TrustBundle } from "../pki/bundle.ts";
-import type { Role } from "../pki/spiffe_id.ts";
+import { PeerVerificationError } from "../pki/refusal.ts";
 
 /** What the peer must be. */
 export interface PeerExpectation {
   trustDomain: string;
-  role: Role;
+  /** Who may pass (e.g. `authorizeRole("tunneler")`, `authorizeId(<connector's SPIFFE ID>)`). */
+  authorize: Authorizer;
   /** The IP that was dialed, when we dialed one. */
   dialedIp?: string;
+}
+
+/** The DER of the leaf the peer presented (intermediates are never accepted, so never read). */
+function presentedLeaf(socket: TLSSocket): Uint8Array {
+  const raw = socket.getPeerCertificate()?.raw;
+  if (!raw || raw.length === 0) {
+    throw new PeerVerificationError(
+      "no_certificate",
+      "x509: certificate signed by unknown authority (peer sent no certificate)",
+    );
+  }
+  return new Uint8Array(raw);
+}
+
+/** authorize, then the dialled IP: cheap, synchronous, applied on every connection. */
+function admit(peer: VerifiedPeer, expect: PeerExpectation): VerifiedPeer {
+  expect.authorize(peer.spiffeId);
+  if (expect.dialedIp !== undefined) checkDialedIp(peer.ipSans, expect.dialedIp);
+  return peer;
 }
 
 /**
  * Checks the peer certificate of an established TLS socket.
  *
- * @throws {PeerVerificationError} with the contract's message
+ * @throws {PeerVerificationError} with its reason and the contract's message
  */
 export async function verifyTlsPeer(
   socket: TLSSocket,
   bundle: TrustBundle,
   expect: PeerExpectation,
 ): Promise<VerifiedPeer> {
-  const cert = socket.getPeerCertificate(true);
-  const raw = cert?.raw;
-  if (!raw || raw.length === 0) {
-    throw new PeerVerificationError(
-      "x509: certificate signed by unknown authority (peer sent no certificate)",
-    );
-  }
-  const chain: Uint8Array[] = [new Uint8Array(raw)];
-  // Intermediates, if the peer sent any (Node links them through issuerCertificate).
-  let next = cert.issuerCertificate;
-  while (next?.raw && next !== next.issuerCertificate && chain.length < 4) {
-    chain.push(new Uint8Array(next.raw));
-    next = next.issuerCertificate;
-  }
-  return await verifySvid(chain.length > 1 ? chain : chain[0]!, bundle, {
-    trustDomain: expect.trustDomain,
-    roles: [expect.role],
-    ...(expect.dialedIp ? { dialedIp: expect.dialedIp } : {}),
-  });
+  return admit(await verifySvid(presentedLeaf(socket), bundle, { trustDomain: expect.trustDomain }), expect);
 }
 
 /**
- * Verified peers by certificate chain, per trust bundle (a new bundle starts empty), for at most
- * a minute and never past the leaf's notAfter: each new tunnel to the same peer skips the WebCrypto
- * chain check (connection rate). Only successes are kept; a refusal is always checked in full, so
- * its message is unchanged.
+ * Verified leaves (the WebCrypto part: chain, validity, SPIFFE ID), per trust bundle (a new bundle
+ * starts empty), for at most a minute and never past the leaf's notAfter: each new tunnel to the
+ * same peer skips the chain check (connection rate). Authorization and the IP are checked on every
+ * connection, so an allowlist change applies at once. Only successes are kept; a refusal is
+ * always checked in full.
  */
 const verifiedPeers = new WeakMap<TrustBundle, Map<string, { peer: VerifiedPeer; until: number }>>();
 const PEER_CACHE_MS = 60_000;
@@ -61,7 +70,7 @@ const PEER_CACHE_MS = 60_000;
  * verifyTlsPeer() with the cache above: `useCache` false checks in full and refreshes the entry
  * (the tunneler's heartbeat session does, so a peer is re-verified at least once a session).
  *
- * @throws {PeerVerificationError} with the contract's message
+ * @throws {PeerVerificationError} with its reason and the contract's message
  */
 export async function verifyTlsPeerCached(
   socket: TLSSocket,
@@ -69,21 +78,15 @@ export async function verifyTlsPeerCached(
   expect: PeerExpectation,
   useCache = true,
 ): Promise<VerifiedPeer> {
-  const cert = socket.getPeerCertificate(true);
-  let key = `${expect.trustDomain}|${expect.role}|${expect.dialedIp ?? ""}`;
-  // The chain as verifyTlsPeer reads it: the leaf, then up to three issuers.
-  let c: DetailedPeerCertificate | undefined = cert;
-  for (let n = 0; c?.raw && n < 4; n++) {
-    key += "|" + c.raw.toString("base64");
-    c = c.issuerCertificate === c ? undefined : c.issuerCertificate;
-  }
+  const leaf = presentedLeaf(socket);
+  const key = `${expect.trustDomain}|${Buffer.from(leaf).toString("base64")}`;
   let byKey = verifiedPeers.get(bundle);
   if (!byKey) verifiedPeers.set(bundle, byKey = new Map());
   const now = Date.now();
   const hit = byKey.get(key);
-  if (useCache && hit && hit.until > now) return hit.peer;
-  const peer = await verifyTlsPeer(socket, bundle, expect);
+  if (useCache && hit && hit.until > now) return admit(hit.peer, expect);
+  const peer = await verifySvid(leaf, bundle, { trustDomain: expect.trustDomain });
   if (byKey.size >= 1024) byKey.clear();
   byKey.set(key, { peer, until: Math.min(now + PEER_CACHE_MS, peer.notAfter.getTime()) });
-  return peer;
+  return admit(peer, expect);
 }

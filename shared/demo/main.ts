@@ -43,7 +43,7 @@ Postern is running. Everything listens on 127.0.0.1; logs are in ${t.dir}/logs.
     curl -s -X PUT -H 'Authorization: Bearer ${t.admin.token}' \\
       -d '{"tunnelers":["${t.tunnelerId}","laptop-2"]}' ${t.admin.baseUrl}/api/admin/connectors/${t.connectorId}/allowlist
     CONTROLLER_ADDR=${t.grpcAddr} TUNNELER_ID=laptop-2 CONTROLLER_CA_PATH=${t.caPath} \\
-      ENROLLMENT_TOKEN=$TOKEN CONNECTOR_ADDR=${t.connectorAddr} TUNNELER_STATE_DIR=${t.dir}/laptop-2 \\
+      ENROLLMENT_TOKEN=$TOKEN CONNECTOR_ADDR=${t.connectorId}@${t.connectorAddr} TUNNELER_STATE_DIR=${t.dir}/laptop-2 \\
       TUNNELER_FORWARDS=127.0.0.1:18081=${t.privateServiceAddr} ${Deno.execPath()} task tunneler run
     curl http://127.0.0.1:18081/
 

@@ -146,7 +146,7 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
       TUNNELER_ID: tunnelerId,
       CONTROLLER_CA_PATH: caPath,
       ENROLLMENT_TOKEN: await admin.createToken("tunneler", "demo tunneler", tunnelerId),
-      CONNECTOR_ADDR: connectorAddr,
+      CONNECTOR_ADDR: `${connectorId}@${connectorAddr}`,
       TUNNELER_FORWARDS: `127.0.0.1:${forwardPort}=${privateServiceAddr}`,
       TUNNELER_STATE_DIR: `${dir}/tunneler`,
     });

@@ -5,7 +5,10 @@ import {
   type ServerCredentials,
 } from "@grpc/grpc-js";
 import type { PeerCertificate } from "node:tls";
+import { type Authorizer, authorizeRole } from "../pki/authorize.ts";
 import type { Role } from "../pki/spiffe_id.ts";
+import { checkSvidIdentity, parseCertificate } from "../pki/verify.ts";
+import { PeerVerificationError } from "../pki/refusal.ts";
 import type { SvidSource } from "./svid_source.ts";
 import { repairHttp2SessionDestroy } from "./http2_destroy_repair.ts";
 
@@ -41,7 +44,7 @@ export function channelCredentials(source: SvidSource, expected: ExpectedServer)
   const role = expected.role ?? "controller";
   return experimental.createCertificateProviderChannelCredentials(source, source.svid ? source : null, {
     checkServerIdentity: (_host: string, cert: PeerCertificate) =>
-      checkSpiffeSan(cert.subjectaltname ?? "", expected.trustDomain, role),
+      checkServerCertificate(cert, expected.trustDomain, authorizeRole(role)),
   });
 }
 
@@ -72,22 +75,28 @@ export function serverOptions(): ChannelOptions {
 }
 
 /**
- * Checks a node:tls `subjectaltname` string ("URI:spiffe://td/role/id, IP Address:10.0.0.1")
- * for exactly one SPIFFE ID in `trustDomain` with `role`. Returns the error to refuse with, or
- * undefined when the peer is acceptable.
+ * The identity check of a server certificate that TLS has already chained to the bundle (a
+ * `checkServerIdentity` callback): SPIFFE ID, trust domain and SVID profile
+ * (`checkSvidIdentity`), then `authorize`. Returns the typed refusal, or undefined when the
+ * server is acceptable.
  */
-export function checkSpiffeSan(subjectAltName: string, trustDomain: string, role: Role): Error | undefined {
-  const uris = subjectAltName.split(/,\s*/).filter((s) => s.startsWith("URI:")).map((s) => s.slice(4));
-  if (uris.length !== 1) {
-    return new Error(
-      `certificate has no valid SPIFFE ID: expected exactly one URI SAN, found ${uris.length}`,
-    );
+export function checkServerCertificate(
+  cert: PeerCertificate,
+  trustDomain: string,
+  authorize: Authorizer,
+): PeerVerificationError | undefined {
+  try {
+    const raw = cert.raw;
+    if (!raw || raw.length === 0) {
+      throw new PeerVerificationError(
+        "no_certificate",
+        "x509: certificate signed by unknown authority (peer sent no certificate)",
+      );
+    }
+    authorize(checkSvidIdentity(parseCertificate(new Uint8Array(raw)), trustDomain));
+    return undefined;
+  } catch (e) {
+    if (e instanceof PeerVerificationError) return e;
+    return new PeerVerificationError("invalid_certificate", (e as Error).message);
   }
-  const match = /^spiffe:\/\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(uris[0]!);
-  if (!match) return new Error(`certificate has no valid SPIFFE ID: cannot parse URI "${uris[0]}"`);
-  if (match[1] !== trustDomain) {
-    return new Error(`SPIFFE trust domain mismatch: expected "${trustDomain}", got "${match[1]}"`);
-  }
-  if (match[2] !== role) return new Error(`unexpected SPIFFE role: expected ${role}, got "${match[2]}"`);
-  return undefined;
 }

@@ -6,7 +6,16 @@ import { createCsr } from "../pki/csr.ts";
 import { issueSvid } from "../pki/issue.ts";
 import { exportPrivateKeyPem, generateKeyPair } from "../pki/keys.ts";
 import { EnrollmentService, type EnrollResponse } from "../proto/gen/postern/v1/enrollment_pb.ts";
-import { channelCredentials, checkSpiffeSan, serverCredentials, serverOptions } from "./credentials.ts";
+import {
+  channelCredentials,
+  checkServerCertificate,
+  serverCredentials,
+  serverOptions,
+} from "./credentials.ts";
+import { Buffer } from "node:buffer";
+import type { PeerCertificate } from "node:tls";
+import { authorizeRole } from "../pki/authorize.ts";
+import { pemToDer } from "../pki/pem.ts";
 import { peerCertificateDer } from "./peer.ts";
 import { SvidSource } from "./svid_source.ts";
 import { callForSpiffeId } from "./testing.ts";
@@ -108,20 +117,19 @@ Deno.test("SvidSource.update() makes new handshakes use the new server certifica
   }
 });
 
-Deno.test("checkSpiffeSan() needs exactly one SPIFFE ID", () => {
-  assert.equal(
-    checkSpiffeSan("URI:spiffe://a.b/controller/x, IP Address:127.0.0.1", "a.b", "controller"),
-    undefined,
-  );
-  assert.equal(
-    checkSpiffeSan("DNS:localhost", "a.b", "controller")?.message,
-    "certificate has no valid SPIFFE ID: expected exactly one URI SAN, found 0",
-  );
-  assert.equal(
-    checkSpiffeSan("URI:spiffe://a.b/controller/x, URI:spiffe://a.b/controller/y", "a.b", "controller")
-      ?.message,
-    "certificate has no valid SPIFFE ID: expected exactly one URI SAN, found 2",
-  );
+Deno.test("checkServerCertificate() runs the SVID checks and the authorizer on the server's leaf", async () => {
+  const { ca } = await createCa();
+  const cert = (pem: string) => ({ raw: Buffer.from(pemToDer(pem)) }) as unknown as PeerCertificate;
+  const controller = cert((await svid(ca, `spiffe://${TD}/controller/x`)).certPem);
+  assert.equal(checkServerCertificate(controller, TD, authorizeRole("controller")), undefined);
+  const wrongRole = checkServerCertificate(controller, TD, authorizeRole("connector"));
+  assert.equal(wrongRole?.reason, "unexpected_role");
+  assert.equal(wrongRole?.message, `unexpected SPIFFE role: expected connector, got "controller"`);
+  const wrongTd = checkServerCertificate(controller, "a.b", authorizeRole("controller"));
+  assert.equal(wrongTd?.message, `SPIFFE trust domain mismatch: expected "a.b", got "${TD}"`);
+  assert.equal(wrongTd?.failureMode, "2.3");
+  const none = checkServerCertificate({} as PeerCertificate, TD, authorizeRole("controller"));
+  assert.equal(none?.reason, "no_certificate");
 });
 
 Deno.test("explainTlsError() names the contract's failure for rustls and OpenSSL words", () => {

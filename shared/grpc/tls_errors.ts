@@ -1,21 +1,46 @@
 /**
  * Translates what TLS stacks say about a refused peer (OpenSSL words from Node, rustls words
- * from Deno, grpc-js wrappers around either) into the messages of the contract, so operators
- * can grep `failure-modes.md` for them. Unknown messages come back as they were.
+ * from Deno, grpc-js wrappers around either) into the typed refusals and messages of the
+ * contract, so operators can grep `failure-modes.md` for them. This is the one place that reads
+ * a runtime's error text: the runtime gives nothing else to go by.
+ * @module
  */
-export function explainTlsError(message: string): string {
-  const rules: Array<[RegExp, string]> = [
-    [
-      /UnknownIssuer|unable to get (local )?issuer|self[- ]signed certificate|unknown ca|BadSignature|certificate verify failed|unable to verify the first certificate/i,
-      "x509: certificate signed by unknown authority",
-    ],
-    [
-      /CertExpired|certificate has expired|CertNotValidYet|not yet valid/i,
-      "x509: certificate has expired or is not yet valid",
-    ],
-  ];
-  for (const [pattern, contract] of rules) {
-    if (pattern.test(message) && !message.includes(contract)) return `${contract} (${message})`;
+import { PeerVerificationError, type RefusalReason } from "../pki/refusal.ts";
+
+const RULES: ReadonlyArray<[RegExp, RefusalReason, string]> = [
+  [
+    /UnknownIssuer|unable to get (local )?issuer|self[- ]signed certificate|unknown ?ca|BadSignature|certificate verify failed|unable to verify the first certificate|signed by unknown authority/i,
+    "unknown_authority",
+    "x509: certificate signed by unknown authority",
+  ],
+  [
+    /NoCertificatesPresented|peer sent no certificates?|did not return a certificate|certificate required|CertificateRequired/i,
+    "no_certificate",
+    "x509: certificate signed by unknown authority (peer sent no certificate)",
+  ],
+  [
+    /CertExpired|certificate has expired|CertNotValidYet|not yet valid/i,
+    "expired",
+    "x509: certificate has expired or is not yet valid",
+  ],
+];
+
+/**
+ * The typed refusal a runtime's TLS error message stands for, with the contract's text (and
+ * the runtime's words in parentheses), or undefined when it is not a refused certificate.
+ */
+export function tlsRefusal(message: string): PeerVerificationError | undefined {
+  for (const [pattern, reason, contract] of RULES) {
+    if (!pattern.test(message)) continue;
+    return new PeerVerificationError(
+      reason,
+      message.includes(contract) ? message : `${contract} (${message})`,
+    );
   }
-  return message;
+  return undefined;
+}
+
+/** The contract's message for a runtime's TLS error; unknown messages come back as they were. */
+export function explainTlsError(message: string): string {
+  return tlsRefusal(message)?.message ?? message;
 }

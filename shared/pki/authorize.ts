@@ -1,11 +1,13 @@
 /**
  * Authorizers in the go-spiffe style: a function from a verified peer ID to "allowed" (returns)
- * or refused (throws {@link PeerVerificationError}).
+ * or refused (throws a typed {@link PeerVerificationError}). They run after verification (chain,
+ * validity, SPIFFE ID, trust domain: see verify.ts) and compose with {@link allOf}.
  * @module
  */
 import { unexpectedRoleMessage } from "./_role_error.ts";
+import { PeerVerificationError } from "./refusal.ts";
 import type { Role, SpiffeId } from "./spiffe_id.ts";
-import { PeerVerificationError } from "./verify.ts";
+import { normalizeTrustDomain } from "./trust_domain.ts";
 
 /** Returns when `peer` is allowed; throws {@link PeerVerificationError} otherwise. */
 export type Authorizer = (peer: SpiffeId) => void;
@@ -15,30 +17,53 @@ export function authorizeAny(): Authorizer {
   return () => {};
 }
 
-/** Allows peers whose role is one of `roles`: else `unexpected SPIFFE role: expected <roles>, got "<role>"`. */
-export function authorizeRole(...roles: Role[]): Authorizer {
+/**
+ * Allows any member of `trustDomain`: else `SPIFFE trust domain mismatch: expected "<a>", got "<b>"`.
+ *
+ * @throws {TypeError} when `trustDomain` itself is invalid
+ */
+export function authorizeMemberOf(trustDomain: string): Authorizer {
+  const td = normalizeTrustDomain(trustDomain);
   return (peer) => {
-    if (!roles.includes(peer.role)) throw new PeerVerificationError(unexpectedRoleMessage(roles, peer.role));
-  };
-}
-
-/** Allows exactly one SPIFFE ID: else `unexpected SPIFFE ID: expected "<a>", got "<b>"`. */
-export function authorizeId(uri: string): Authorizer {
-  return (peer) => {
-    if (peer.uri !== uri) {
-      throw new PeerVerificationError(`unexpected SPIFFE ID: expected "${uri}", got "${peer.uri}"`);
+    if (peer.trustDomain !== td) {
+      throw new PeerVerificationError(
+        "trust_domain_mismatch",
+        `SPIFFE trust domain mismatch: expected "${td}", got "${peer.trustDomain}"`,
+      );
     }
   };
 }
 
-/** Allows any of the given SPIFFE IDs: else `unexpected SPIFFE ID: "<b>" is not one of "<a>", "<c>"`. */
+/** Allows peers whose role is one of `roles`: else `unexpected SPIFFE role: expected <roles>, got "<role>"`. */
+export function authorizeRole(...roles: Role[]): Authorizer {
+  return (peer) => {
+    if (!roles.includes(peer.role)) {
+      throw new PeerVerificationError("unexpected_role", unexpectedRoleMessage(roles, peer.role));
+    }
+  };
+}
+
+/** Allows exactly one SPIFFE ID: else `SPIFFE ID mismatch: expected "<a>", got "<b>"`. */
+export function authorizeId(uri: string): Authorizer {
+  return (peer) => {
+    if (peer.uri !== uri) {
+      throw new PeerVerificationError(
+        "unexpected_id",
+        `SPIFFE ID mismatch: expected "${uri}", got "${peer.uri}"`,
+      );
+    }
+  };
+}
+
+/** Allows any of the given SPIFFE IDs: else `SPIFFE ID mismatch: "<b>" is not one of "<a>", "<c>"`. */
 export function authorizeOneOf(uris: Iterable<string>): Authorizer {
   const allowed = new Set(uris);
   return (peer) => {
     if (!allowed.has(peer.uri)) {
       const list = [...allowed].map((u) => `"${u}"`).join(", ");
       throw new PeerVerificationError(
-        `unexpected SPIFFE ID: "${peer.uri}" is not one of ${list || "(none)"}`,
+        "unexpected_id",
+        `SPIFFE ID mismatch: "${peer.uri}" is not one of ${list || "(none)"}`,
       );
     }
   };
@@ -53,6 +78,7 @@ export function authorizeAllowlist(isAllowed: (id: string) => boolean): Authoriz
   return (peer) => {
     if (!isAllowed(peer.id)) {
       throw new PeerVerificationError(
+        "not_allowed",
         `tunneler not allowed: "${peer.id}" is not on this connector's allowlist`,
       );
     }

@@ -4,6 +4,7 @@ import {
   authorizeAllowlist,
   authorizeAny,
   authorizeId,
+  authorizeMemberOf,
   authorizeOneOf,
   authorizeRole,
 } from "./authorize.ts";
@@ -31,7 +32,7 @@ Deno.test("authorizeId() allows one ID and refuses others", () => {
   assert.throws(
     () => authorizeId("spiffe://postern.internal/controller/main")(t1),
     refusedWith(
-      `unexpected SPIFFE ID: expected "spiffe://postern.internal/controller/main", got "${t1.uri}"`,
+      `SPIFFE ID mismatch: expected "spiffe://postern.internal/controller/main", got "${t1.uri}"`,
     ),
   );
 });
@@ -40,7 +41,7 @@ Deno.test("authorizeOneOf() allows any listed ID and refuses others", () => {
   authorizeOneOf([t1.uri, "spiffe://postern.internal/tunneler/t2"])(t1);
   assert.throws(
     () => authorizeOneOf(["spiffe://postern.internal/tunneler/t2"])(t1),
-    refusedWith(`unexpected SPIFFE ID: "${t1.uri}" is not one of "spiffe://postern.internal/tunneler/t2"`),
+    refusedWith(`SPIFFE ID mismatch: "${t1.uri}" is not one of "spiffe://postern.internal/tunneler/t2"`),
   );
 });
 
@@ -61,4 +62,24 @@ Deno.test("allOf() throws the first refusal", () => {
     () => allOf(authorizeRole("tunneler"), authorizeAllowlist(() => false), authorizeRole("connector"))(t1),
     refusedWith(`tunneler not allowed: "t1" is not on this connector's allowlist`),
   );
+});
+
+Deno.test("authorizers refuse with a typed reason and failure mode, not only a message", () => {
+  const cases: [() => void, string, string | undefined][] = [
+    [() => authorizeRole("connector")(t1), "unexpected_role", "2.3"],
+    [() => authorizeId("spiffe://postern.internal/tunneler/t2")(t1), "unexpected_id", "2.3"],
+    [() => authorizeOneOf([])(t1), "unexpected_id", "2.3"],
+    [() => authorizeMemberOf("other.example")(t1), "trust_domain_mismatch", "2.3"],
+    [() => authorizeAllowlist(() => false)(t1), "not_allowed", "3.3"],
+  ];
+  for (const [run, reason, failureMode] of cases) {
+    assert.throws(
+      run,
+      (e) => e instanceof PeerVerificationError && e.reason === reason && e.failureMode === failureMode,
+    );
+  }
+  authorizeMemberOf("Postern.Internal.")(t1);
+  assert.throws(() => authorizeMemberOf("other.example")(t1), {
+    message: `SPIFFE trust domain mismatch: expected "other.example", got "postern.internal"`,
+  });
 });

@@ -4,6 +4,7 @@
  */
 import { randomSerial, SIGNING_ALG, x509 } from "./_crypto.ts";
 import { canonicalIp } from "./_ip.ts";
+import { ROLE_EKUS } from "./_svid_profile.ts";
 import { CaError, type CertificateAuthority } from "./ca.ts";
 import { readCsr } from "./csr.ts";
 import { parseSpiffeId } from "./spiffe_id.ts";
@@ -42,7 +43,8 @@ export const BACKDATE_MS = 60_000;
 
 /**
  * Issues an X.509 SVID: exactly one URI SAN (the SPIFFE ID), optional IP and DNS SANs,
- * EKU serverAuth and clientAuth, keyUsage digitalSignature (critical), basicConstraints
+ * the extended key usages of its role (controller and connector: serverAuth and clientAuth;
+ * tunneler: clientAuth, as it never serves TLS), keyUsage digitalSignature (critical), basicConstraints
  * CA:FALSE (critical), AKI and SKI, a random 128-bit serial. Extensions requested in the CSR
  * are ignored.
  *
@@ -95,10 +97,7 @@ export async function issueSvid(ca: CertificateAuthority, req: IssueRequest): Pr
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([
-        x509.ExtendedKeyUsage.serverAuth,
-        x509.ExtendedKeyUsage.clientAuth,
-      ]),
+      new x509.ExtendedKeyUsageExtension([...ROLE_EKUS[id.role]]),
       new x509.SubjectAlternativeNameExtension([
         { type: "url", value: id.uri },
         ...ips.map((value) => ({ type: "ip" as const, value })),

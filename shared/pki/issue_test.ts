@@ -55,6 +55,16 @@ Deno.test("issueSvid() sets one URI SAN, EKU, key usage, CA:FALSE, AKI and SKI",
   assert.ok(c.getExtension(x509.SubjectKeyIdentifierExtension));
 });
 
+Deno.test("issueSvid() gives a tunneler clientAuth alone: it never serves TLS", async () => {
+  const issued = await issueSvid(ca, {
+    csrPem: await createCsr(await generateKeyPair()),
+    spiffeId: "spiffe://postern.internal/tunneler/t1",
+    ttlMs: 60_000,
+  });
+  const eku = new x509.X509Certificate(issued.certPem).getExtension(x509.ExtendedKeyUsageExtension)!;
+  assert.deepStrictEqual([...eku.usages], [x509.ExtendedKeyUsage.clientAuth]);
+});
+
 Deno.test("issueSvid() uses a serial of at least 64 bits and backdates NotBefore by 60 s", async () => {
   const now = new Date("2026-06-01T12:00:00Z");
   for (let i = 0; i < 5; i++) {

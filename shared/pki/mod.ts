@@ -11,6 +11,7 @@ export * from "./csr.ts";
 export * from "./ca.ts";
 export * from "./issue.ts";
 export * from "./bundle.ts";
+export * from "./refusal.ts";
 export * from "./verify.ts";
 export * from "./authorize.ts";
 export * from "./svid.ts";

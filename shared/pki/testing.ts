@@ -7,6 +7,7 @@ import { TrustBundle } from "./bundle.ts";
 import { createCsr } from "./csr.ts";
 import { issueSvid } from "./issue.ts";
 import { exportPrivateKeyPem, generateKeyPair } from "./keys.ts";
+import { SIGNING_ALG, x509 } from "./_crypto.ts";
 import { formatSpiffeId, type Role } from "./spiffe_id.ts";
 import { type Svid, svidFromPem } from "./svid.ts";
 
@@ -32,6 +33,15 @@ export interface TestPki {
   bundle: TrustBundle;
   /** Issues an SVID `spiffe://<trustDomain>/<role>/<id>` with a fresh key. */
   issue(role: Role, id: string, o?: TestIssueOptions): Promise<Svid>;
+  /**
+   * Signs, with this CA or `issuer`, a certificate for `uri` (its one URI SAN) carrying exactly
+   * `extensions` otherwise: for certificates the issuer would never make (a CA leaf, no key usage).
+   */
+  forge(
+    uri: string,
+    extensions: x509.Extension[],
+    issuer?: { certificate: x509.X509Certificate; privateKey: CryptoKey },
+  ): Promise<{ certPem: string; keyPem: string; certificate: x509.X509Certificate; privateKey: CryptoKey }>;
 }
 
 /**
@@ -57,6 +67,26 @@ export async function makeTestPki(opts: { trustDomain?: string } = {}): Promise<
         ...(o.now === undefined ? {} : { now: o.now }),
       });
       return await svidFromPem(issued.certPem, await exportPrivateKeyPem(keys.privateKey));
+    },
+    async forge(uri, extensions, issuer = ca) {
+      const keys = await generateKeyPair();
+      const now = Date.now();
+      const certificate = await x509.X509CertificateGenerator.create({
+        subject: `CN=${uri.split("/").slice(-2).join("/")}`,
+        issuer: issuer.certificate.subjectName,
+        publicKey: keys.publicKey,
+        signingKey: issuer.privateKey,
+        signingAlgorithm: SIGNING_ALG,
+        notBefore: new Date(now - 60_000),
+        notAfter: new Date(now + 3_600_000),
+        extensions: [...extensions, new x509.SubjectAlternativeNameExtension([{ type: "url", value: uri }])],
+      });
+      return {
+        certPem: certificate.toString("pem") + "\n",
+        keyPem: await exportPrivateKeyPem(keys.privateKey),
+        certificate,
+        privateKey: keys.privateKey,
+      };
     },
   };
 }

@@ -4,28 +4,27 @@
  */
 import { EC_PARAMS, messageOf, sha256Hex, x509 } from "./_crypto.ts";
 import { canonicalIp } from "./_ip.ts";
-import { unexpectedRoleMessage } from "./_role_error.ts";
 import { sanNames, spiffeIdOf } from "./_san.ts";
+import { ekuNames, ROLE_EKUS } from "./_svid_profile.ts";
+import type { Authorizer } from "./authorize.ts";
 import type { TrustBundle } from "./bundle.ts";
 import { splitPem } from "./pem.ts";
-import type { Role, SpiffeId } from "./spiffe_id.ts";
+import { PeerVerificationError, type RefusalReason } from "./refusal.ts";
+import type { SpiffeId } from "./spiffe_id.ts";
 import { normalizeTrustDomain } from "./trust_domain.ts";
 
-/** A peer certificate that must be refused. The message says why (failure modes 2.x). */
-export class PeerVerificationError extends Error {
-  /** @param message why the peer is refused */
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "PeerVerificationError";
-  }
-}
+export { PeerVerificationError } from "./refusal.ts";
+export type { RefusalReason } from "./refusal.ts";
 
 /** Options of {@link verifySvid}. */
 export interface VerifyOptions {
   /** Expected trust domain (normalised before comparing). */
   trustDomain: string;
-  /** Accepted roles. Default: any role. */
-  roles?: readonly Role[];
+  /**
+   * Who may pass, asked with the verified SPIFFE ID (see authorize.ts: a role, one ID, a set,
+   * an allowlist). Default: any member of the trust domain.
+   */
+  authorize?: Authorizer;
   /** Clock. Default: now. */
   now?: Date;
   /** The IP address that was dialled; the leaf must carry it as an IP SAN. Default: not checked. */
@@ -104,18 +103,82 @@ async function signedBy(child: x509.X509Certificate, parent: x509.X509Certificat
   }
 }
 
-function isCa(c: x509.X509Certificate): boolean {
-  const bc = c.getExtension(x509.BasicConstraintsExtension);
-  const ku = c.getExtension(x509.KeyUsagesExtension);
-  return bc !== null && bc.ca && ku !== null && (ku.usages & x509.KeyUsageFlags.keyCertSign) !== 0;
+const fail = (reason: RefusalReason, message: string): never => {
+  throw new PeerVerificationError(reason, message);
+};
+
+/**
+ * Checks the leaf's SPIFFE ID, its trust domain and the SVID profile of its role (not a CA, key
+ * usage digitalSignature, the role's extended key usages). Synchronous and without the chain,
+ * for TLS callbacks where the TLS stack has already chained the leaf to the bundle.
+ *
+ * @throws {PeerVerificationError} reasons `invalid_spiffe_id`, `trust_domain_mismatch`, `invalid_svid`
+ */
+export function checkSvidIdentity(leaf: x509.X509Certificate, trustDomain: string): SpiffeId {
+  let spiffeId: SpiffeId;
+  try {
+    spiffeId = spiffeIdOf(leaf);
+  } catch (e) {
+    return fail("invalid_spiffe_id", `certificate has no valid SPIFFE ID: ${messageOf(e)}`);
+  }
+  let td: string;
+  try {
+    td = normalizeTrustDomain(trustDomain);
+  } catch (e) {
+    return fail("trust_domain_mismatch", messageOf(e));
+  }
+  if (spiffeId.trustDomain !== td) {
+    fail(
+      "trust_domain_mismatch",
+      `SPIFFE trust domain mismatch: expected "${td}", got "${spiffeId.trustDomain}"`,
+    );
+  }
+  const invalid = (why: string): never => fail("invalid_svid", `invalid SVID ${spiffeId.uri}: ${why}`);
+  if (leaf.getExtension(x509.BasicConstraintsExtension)?.ca === true) {
+    invalid("the certificate is a CA (basicConstraints CA:TRUE); a peer must present a leaf certificate");
+  }
+  const ku = leaf.getExtension(x509.KeyUsagesExtension);
+  if (ku === null || (ku.usages & x509.KeyUsageFlags.digitalSignature) === 0) {
+    invalid("key usage digitalSignature is missing");
+  }
+  const has = (leaf.getExtension(x509.ExtendedKeyUsageExtension)?.usages ?? []).map(String);
+  const missing = ROLE_EKUS[spiffeId.role].filter((u) => !has.includes(u));
+  if (missing.length > 0) {
+    invalid(
+      `a ${spiffeId.role} certificate needs extended key usage ${
+        ekuNames(ROLE_EKUS[spiffeId.role])
+      }, it has ${ekuNames(has)}`,
+    );
+  }
+  return spiffeId;
 }
 
 /**
- * Verifies a peer's certificate chain (leaf first; PEM text, DER, parsed, or an array of
- * those) against `bundle`, then its SPIFFE ID, trust domain, role and, when given, the
- * dialled IP.
+ * Checks that `dialedIp` is one of the leaf's IP SANs (`ipSans`, canonical text), as Go's
+ * crypto/x509 checks a host that is an IP.
  *
- * @throws {PeerVerificationError} with Go-compatible texts, e.g.
+ * @throws {PeerVerificationError} reasons `ip_san_missing` (failure mode 2.2), `ip_san_mismatch`
+ */
+export function checkDialedIp(ipSans: readonly string[], dialedIp: string): void {
+  const dialed = canonicalIp(dialedIp) ?? dialedIp;
+  if (ipSans.length === 0) {
+    fail(
+      "ip_san_missing",
+      `x509: cannot validate certificate for ${dialedIp} because it doesn't contain any IP SANs`,
+    );
+  }
+  if (!ipSans.includes(dialed)) {
+    fail("ip_san_mismatch", `x509: certificate is valid for ${ipSans.join(", ")}, not ${dialedIp}`);
+  }
+}
+
+/**
+ * Verifies a peer's certificate (leaf only; PEM text, DER, parsed, or an array of those) against
+ * `bundle`, in this order: validity, issued directly by a CA of the bundle that is valid now (a
+ * chain with intermediates is refused), SPIFFE ID and trust domain, the SVID profile of its role
+ * (see {@link checkSvidIdentity}), `opts.authorize`, and when given the dialled IP.
+ *
+ * @throws {PeerVerificationError} with its `reason` and Go-compatible texts, e.g.
  *   `x509: certificate signed by unknown authority`,
  *   `SPIFFE trust domain mismatch: expected "a", got "b"`
  */
@@ -124,17 +187,14 @@ export async function verifySvid(
   bundle: TrustBundle,
   opts: VerifyOptions,
 ): Promise<VerifiedPeer> {
-  const fail = (msg: string): never => {
-    throw new PeerVerificationError(msg);
-  };
   let certs: x509.X509Certificate[];
   try {
     certs = toChain(chain);
   } catch (e) {
-    return fail(messageOf(e));
+    return fail("invalid_certificate", messageOf(e));
   }
   const leaf = certs[0];
-  if (leaf === undefined) return fail("invalid certificate: the peer sent no certificate");
+  if (leaf === undefined) return fail("no_certificate", "invalid certificate: the peer sent no certificate");
   const now = opts.now ?? new Date();
   const t = now.getTime();
   const grace = opts.allowExpiredWithin ?? 0;
@@ -142,71 +202,42 @@ export async function verifySvid(
   // 1. Validity period of the leaf (as Go's crypto/x509 checks it first).
   if (t < leaf.notBefore.getTime()) {
     fail(
+      "expired",
       `x509: certificate has expired or is not yet valid: current time ${now.toISOString()} is before ${leaf.notBefore.toISOString()}`,
     );
   }
   if (t > leaf.notAfter.getTime() + grace) {
     fail(
+      "expired",
       `x509: certificate has expired or is not yet valid: current time ${now.toISOString()} is after ${leaf.notAfter.toISOString()}`,
     );
   }
 
-  // 2. Chain to a bundle CA that is valid now, through optional intermediates.
-  const anchors = bundle.certificates.filter((c) => validAt(c, t));
-  let current = leaf;
+  // 2. Issued by a bundle CA that is valid now; only those CAs issue leaves (no intermediates).
+  if (certs.length > 1) {
+    fail(
+      "unknown_authority",
+      `x509: certificate signed by unknown authority (the peer sent ${
+        certs.length - 1
+      } intermediate certificate(s); leaves must be issued by a CA of the trust bundle itself)`,
+    );
+  }
   let anchor: x509.X509Certificate | undefined;
-  const pool = certs.slice(1);
-  for (let depth = 0; depth <= pool.length && anchor === undefined; depth++) {
-    for (const a of anchors) {
-      if (await signedBy(current, a)) {
-        anchor = a;
-        break;
-      }
+  for (const a of bundle.certificates) {
+    if (validAt(a, t) && (await signedBy(leaf, a))) {
+      anchor = a;
+      break;
     }
-    if (anchor !== undefined) break;
-    let next: x509.X509Certificate | undefined;
-    for (const p of pool) {
-      if (p !== current && isCa(p) && validAt(p, t) && (await signedBy(current, p))) {
-        next = p;
-        break;
-      }
-    }
-    if (next === undefined) break;
-    current = next;
   }
-  if (anchor === undefined) return fail("x509: certificate signed by unknown authority");
+  if (anchor === undefined) return fail("unknown_authority", "x509: certificate signed by unknown authority");
 
-  // 3. SPIFFE ID, trust domain, role.
-  let spiffeId: SpiffeId;
-  try {
-    spiffeId = spiffeIdOf(leaf);
-  } catch (e) {
-    return fail(`certificate has no valid SPIFFE ID: ${messageOf(e)}`);
-  }
-  let td: string;
-  try {
-    td = normalizeTrustDomain(opts.trustDomain);
-  } catch (e) {
-    return fail(messageOf(e));
-  }
-  if (spiffeId.trustDomain !== td) {
-    fail(`SPIFFE trust domain mismatch: expected "${td}", got "${spiffeId.trustDomain}"`);
-  }
-  if (opts.roles !== undefined && !opts.roles.includes(spiffeId.role)) {
-    fail(unexpectedRoleMessage(opts.roles, spiffeId.role));
-  }
+  // 3. SPIFFE ID, trust domain, SVID profile; then who may pass.
+  const spiffeId = checkSvidIdentity(leaf, opts.trustDomain);
+  opts.authorize?.(spiffeId);
 
   // 4. The dialled IP.
   const ipSans = sanNames(leaf).ips;
-  if (opts.dialedIp !== undefined) {
-    const dialed = canonicalIp(opts.dialedIp) ?? opts.dialedIp;
-    if (ipSans.length === 0) {
-      fail(`x509: cannot validate certificate for ${opts.dialedIp} because it doesn't contain any IP SANs`);
-    }
-    if (!ipSans.includes(dialed)) {
-      fail(`x509: certificate is valid for ${ipSans.join(", ")}, not ${opts.dialedIp}`);
-    }
-  }
+  if (opts.dialedIp !== undefined) checkDialedIp(ipSans, opts.dialedIp);
 
   return {
     spiffeId,

@@ -1,5 +1,6 @@
 import assert from "node:assert";
-import { parseCertificate, PeerVerificationError, verifySvid } from "./verify.ts";
+import { parseCertificate, PeerVerificationError, type RefusalReason, verifySvid } from "./verify.ts";
+import { authorizeRole } from "./authorize.ts";
 import { makeTestPki } from "./testing.ts";
 import { createCsr } from "./csr.ts";
 import { issueSvid } from "./issue.ts";
@@ -18,7 +19,7 @@ Deno.test("verifySvid() accepts PEM, DER and parsed certificates and reports the
   for (const input of [conn.certPem, pemToDer(conn.certPem), conn.certificate, [conn.certPem]]) {
     const peer = await verifySvid(input, pki.bundle, {
       trustDomain: "Postern.Internal.",
-      roles: ["connector"],
+      authorize: authorizeRole("connector"),
       dialedIp: "10.0.0.6",
     });
     assert.strictEqual(peer.spiffeId.uri, "spiffe://postern.internal/connector/c1");
@@ -38,11 +39,13 @@ async function refused(
   opts: Parameters<typeof verifySvid>[2],
   message: string,
   bundle = pki.bundle,
+  reason?: RefusalReason,
 ) {
   await assert.rejects(() => verifySvid(chain, bundle, opts), (e) => {
     assert.ok(e instanceof PeerVerificationError);
     assert.strictEqual(e.name, "PeerVerificationError");
     assert.strictEqual(e.message, message);
+    if (reason !== undefined) assert.strictEqual(e.reason, reason);
     return true;
   });
 }
@@ -118,12 +121,14 @@ Deno.test("verifySvid() refuses another trust domain with a trust domain mismatc
 Deno.test("verifySvid() refuses an unexpected role", async () => {
   await refused(
     tun.certPem,
-    { trustDomain: TD, roles: ["connector"] },
+    { trustDomain: TD, authorize: authorizeRole("connector") },
     `unexpected SPIFFE role: expected connector, got "tunneler"`,
+    pki.bundle,
+    "unexpected_role",
   );
   await refused(
     tun.certPem,
-    { trustDomain: TD, roles: ["controller", "connector"] },
+    { trustDomain: TD, authorize: authorizeRole("controller", "connector") },
     `unexpected SPIFFE role: expected controller or connector, got "tunneler"`,
   ); // deno-fmt-ignore
 });
@@ -178,7 +183,7 @@ for (const [what, sans, why] of noId) {
   });
 }
 
-Deno.test("verifySvid() follows an intermediate CA in the presented chain", async () => {
+Deno.test("verifySvid() refuses a leaf issued by an intermediate CA, with or without the intermediate", async () => {
   const ik = await generateKeyPair();
   const inter = await x509.X509CertificateGenerator.create({
     subject: "CN=Intermediate",
@@ -199,9 +204,100 @@ Deno.test("verifySvid() follows an intermediate CA in the presented chain", asyn
     spiffeId: "spiffe://postern.internal/connector/i1",
     ttlMs: 30_000,
   });
-  const peer = await verifySvid(issued.certPem + inter.toString("pem"), pki.bundle, { trustDomain: TD });
-  assert.strictEqual(peer.issuerFingerprint, pki.ca.fingerprint);
-  await refused(issued.certPem, { trustDomain: TD }, "x509: certificate signed by unknown authority");
+  await refused(
+    issued.certPem + inter.toString("pem"),
+    { trustDomain: TD },
+    "x509: certificate signed by unknown authority (the peer sent 1 intermediate certificate(s); leaves must be issued by a CA of the trust bundle itself)",
+    pki.bundle,
+    "unknown_authority",
+  ); // deno-fmt-ignore
+  await refused(issued.certPem, { trustDomain: TD }, "x509: certificate signed by unknown authority", pki.bundle, "unknown_authority");
+  // Even a chain whose extra certificate is the bundle's own CA is longer than the leaf.
+  await assert.rejects(() => verifySvid(tun.certPem + pki.caPem, pki.bundle, { trustDomain: TD }), {
+    name: "PeerVerificationError",
+    reason: "unknown_authority",
+  });
+});
+
+/** A leaf signed by the test CA with exactly `extensions` besides its SPIFFE ID. */
+async function leafWith(uri: string, extensions: x509.Extension[]): Promise<string> {
+  const keys = await generateKeyPair();
+  const c = await x509.X509CertificateGenerator.create({
+    subject: "CN=x",
+    issuer: pki.ca.certificate.subjectName,
+    publicKey: keys.publicKey,
+    signingKey: pki.ca.privateKey,
+    signingAlgorithm: SIGNING_ALG,
+    notBefore: new Date(now.getTime() - 1000),
+    notAfter: new Date(now.getTime() + 60_000),
+    extensions: [...extensions, new x509.SubjectAlternativeNameExtension([{ type: "url", value: uri }])],
+  }); // deno-fmt-ignore
+  return c.toString("pem");
+}
+
+const { serverAuth, clientAuth } = x509.ExtendedKeyUsage;
+const sig = () => new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true);
+const leaf = () => new x509.BasicConstraintsExtension(false, undefined, true);
+const eku = (...u: string[]) => new x509.ExtendedKeyUsageExtension(u);
+const C1 = "spiffe://postern.internal/connector/c1";
+const T1 = "spiffe://postern.internal/tunneler/t1";
+
+const badProfiles: [string, string, x509.Extension[], string][] = [
+  [
+    "a CA:TRUE leaf",
+    C1,
+    [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true),
+      eku(serverAuth, clientAuth),
+    ],
+    `invalid SVID ${C1}: the certificate is a CA (basicConstraints CA:TRUE); a peer must present a leaf certificate`,
+  ],
+  [
+    "no key usage",
+    C1,
+    [leaf(), eku(serverAuth, clientAuth)],
+    `invalid SVID ${C1}: key usage digitalSignature is missing`,
+  ],
+  ["key usage without digitalSignature", C1, [
+    leaf(),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyEncipherment, true),
+    eku(serverAuth, clientAuth),
+  ], `invalid SVID ${C1}: key usage digitalSignature is missing`],
+  [
+    "a connector without serverAuth",
+    C1,
+    [leaf(), sig(), eku(clientAuth)],
+    `invalid SVID ${C1}: a connector certificate needs extended key usage serverAuth and clientAuth, it has clientAuth`,
+  ],
+  [
+    "a connector without any extended key usage",
+    C1,
+    [leaf(), sig()],
+    `invalid SVID ${C1}: a connector certificate needs extended key usage serverAuth and clientAuth, it has none`,
+  ],
+  [
+    "a tunneler with only serverAuth",
+    T1,
+    [leaf(), sig(), eku(serverAuth)],
+    `invalid SVID ${T1}: a tunneler certificate needs extended key usage clientAuth, it has serverAuth`,
+  ],
+]; // deno-fmt-ignore
+for (const [what, uri, extensions, message] of badProfiles) {
+  Deno.test(`verifySvid() refuses ${what}`, async () => {
+    await refused(await leafWith(uri, extensions), { trustDomain: TD }, message, pki.bundle, "invalid_svid");
+  });
+}
+
+Deno.test("verifySvid() accepts a tunneler with clientAuth alone and tolerates extra usages", async () => {
+  await verifySvid(await leafWith(T1, [leaf(), sig(), eku(clientAuth)]), pki.bundle, { trustDomain: TD });
+  await verifySvid(
+    await leafWith(C1, [sig(), eku(clientAuth, serverAuth, "1.3.6.1.5.5.7.3.4")]),
+    pki.bundle,
+    {
+      trustDomain: TD,
+    },
+  );
 });
 
 Deno.test("parseCertificate() reads PEM and DER and refuses garbage", async () => {

@@ -24,12 +24,13 @@ export interface Cluster {
   token(role: "connector" | "tunneler", id?: string): Promise<string>;
   /** Env of connector `id` (listening on `listenPort`). */
   connectorEnv(id: string, listenPort: number, extra?: Record<string, string>): Record<string, string>;
-  /** Env of tunneler `id` dialing 127.0.0.1:`connectorPort`. */
+  /** Env of tunneler `id` dialing connector `connectorId` (default "c1") at 127.0.0.1:`connectorPort`. */
   tunnelerEnv(
     id: string,
     connectorPort: number,
     forwards: string,
     extra?: Record<string, string>,
+    connectorId?: string,
   ): Record<string, string>;
   /** Starts a program and registers it for close(). */
   start(program: "connector" | "tunneler", args: string[], env: Record<string, string>): RunningProgram;
@@ -82,12 +83,12 @@ export async function startCluster(dir: string, env: Record<string, string> = {}
         ...extra,
       };
     },
-    tunnelerEnv(id, connectorPort, forwards, extra = {}) {
+    tunnelerEnv(id, connectorPort, forwards, extra = {}, connectorId = "c1") {
       return {
         CONTROLLER_ADDR: grpcAddr,
         TUNNELER_ID: id,
         CONTROLLER_CA_PATH: certPath,
-        CONNECTOR_ADDR: `127.0.0.1:${connectorPort}`,
+        CONNECTOR_ADDR: `${connectorId}@127.0.0.1:${connectorPort}`,
         TUNNELER_FORWARDS: forwards,
         TUNNELER_STATE_DIR: `${dir}/tunneler-${id}`,
         ...extra,
@@ -140,7 +141,7 @@ export async function connectorAndTunneler(
   await put(`/api/admin/connectors/${cid}/resources`, { resources: [resource] });
   const fwdPort = freePort();
   const tunneler = c.start("tunneler", ["run"], {
-    ...c.tunnelerEnv(tid, listenPort, `127.0.0.1:${fwdPort}=${resource}`),
+    ...c.tunnelerEnv(tid, listenPort, `127.0.0.1:${fwdPort}=${resource}`, {}, cid),
     ENROLLMENT_TOKEN: await c.token("tunneler", tid),
   });
   await tunneler.waitForLine("control-plane stream connected", 20_000);

@@ -86,6 +86,7 @@ export async function rig(opts: {
   const dial = (creds = tunnelerCreds): DialOptions => ({
     creds,
     trustDomain: TD,
+    connectorId: "c1",
     host: "127.0.0.1",
     port: connectorPort,
   });

@@ -10,7 +10,7 @@ const base = (dir: string) => ({
   CONNECTOR_PRIVATE_IP: "127.0.0.1",
   CONNECTOR_STATE_DIR: `${dir}/c`,
   TUNNELER_STATE_DIR: `${dir}/t`,
-  CONNECTOR_ADDR: "127.0.0.1:9443",
+  CONNECTOR_ADDR: "c1@127.0.0.1:9443",
   CONTROLLER_CA_PATH: `${dir}/missing-ca.crt`,
 });
 

@@ -112,7 +112,7 @@ Deno.test("a renewal signed by a CA the agent does not trust fails with internal
       CONTROLLER_ADDR: `127.0.0.1:${port}`,
       TUNNELER_ID: "t1",
       CONTROLLER_CA_PATH: `${dir.path}/ca.crt`,
-      CONNECTOR_ADDR: `127.0.0.1:${freePort()}`,
+      CONNECTOR_ADDR: `c1@127.0.0.1:${freePort()}`,
       TUNNELER_STATE_DIR: stateDir,
     },
   });

@@ -90,7 +90,7 @@ Deno.test({
         TUNNELER_ID: "laptop",
         CONTROLLER_CA_PATH: caPath,
         ENROLLMENT_TOKEN: await admin.createToken("tunneler", "netns", "laptop"),
-        CONNECTOR_ADDR: `${net.ips.connector}:9443`,
+        CONNECTOR_ADDR: `lan-connector@${net.ips.connector}:9443`,
         TUNNELER_FORWARDS: `127.0.0.1:18080=${net.ips.resource}:8000`,
         TUNNELER_STATE_DIR: `${dir}/tunneler`,
       });

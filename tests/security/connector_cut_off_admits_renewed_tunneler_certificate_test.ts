@@ -40,7 +40,13 @@ Deno.test("a connector cut off from the controller admits the renewed certificat
 
     // The connector never heard of the new serial and admits it: directly, and through the forward.
     const { socket } = await dialConnector(
-      { creds: renewed, trustDomain: "postern.internal", host: "127.0.0.1", port: listenPort },
+      {
+        creds: renewed,
+        trustDomain: "postern.internal",
+        connectorId: "c1",
+        host: "127.0.0.1",
+        port: listenPort,
+      },
       TunnelHello.fromPartial({ kind: { $case: "open", value: { destination: resource } } }),
     );
     socket.destroy();

@@ -26,7 +26,7 @@ Deno.test("a connector refuses a revoked certificate while cut off from the cont
     const stolen = await storedCredentials(`${dir.path}/tunneler-t1`);
     const dial = (creds: AgentCredentials) =>
       dialConnector(
-        { creds, trustDomain: "postern.internal", host: "127.0.0.1", port: listenPort },
+        { creds, trustDomain: "postern.internal", connectorId: "c1", host: "127.0.0.1", port: listenPort },
         TunnelHello.fromPartial({ kind: { $case: "open", value: { destination: resource } } }),
       );
     const expectRefused = async () => {

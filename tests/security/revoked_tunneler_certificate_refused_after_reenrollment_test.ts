@@ -22,7 +22,7 @@ Deno.test("a revoked tunneler certificate stays refused by the connector after i
     const stolen = await storedCredentials(`${dir.path}/tunneler-t1`);
     const dial = (creds: AgentCredentials) =>
       dialConnector(
-        { creds, trustDomain: "postern.internal", host: "127.0.0.1", port: listenPort },
+        { creds, trustDomain: "postern.internal", connectorId: "c1", host: "127.0.0.1", port: listenPort },
         TunnelHello.fromPartial({ kind: { $case: "open", value: { destination: resource } } }),
       );
     // Before the revocation the certificate opens a tunnel.

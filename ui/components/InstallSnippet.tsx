@@ -6,7 +6,7 @@ export interface SnippetInput {
   agentId: string;
   token: string;
   controllerAddr: string;
-  /** For tunnelers: `ip:port` of a connector, when one is known. */
+  /** For tunnelers: `connector-id@ip:port` of a connector, when one is known. */
   connectorAddr?: string | undefined;
 }
 
@@ -19,7 +19,7 @@ export function environmentFile(input: SnippetInput): string {
     `ENROLLMENT_TOKEN=${input.token}`,
   ];
   if (input.role === "tunneler") {
-    lines.push(`CONNECTOR_ADDR=${input.connectorAddr ?? "<connector private IP>:9443"}`);
+    lines.push(`CONNECTOR_ADDR=${input.connectorAddr ?? "<connector id>@<connector private IP>:9443"}`);
     lines.push("TUNNELER_FORWARDS=127.0.0.1:15432=db.internal:5432");
   }
   return lines.join("\n");

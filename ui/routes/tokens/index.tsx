@@ -167,13 +167,17 @@ export const handler: RouteModule["handler"] = {
       return renderTokens(ctx, { ...state, error: describeError(e).message });
     }
     const role = state.role;
-    const connectorIp = connectors.find((c) => c.status === "ONLINE" && c.private_ip)?.private_ip;
+    // The tunneler pins the connector it dials: CONNECTOR_ADDR is connector-id@ip:port.
+    const connector = connectors.find((c) => c.status === "ONLINE" && c.private_ip);
+    const connectorIp = connector?.private_ip?.includes(":")
+      ? `[${connector.private_ip}]`
+      : connector?.private_ip;
     const snippet = installCommands({
       role,
       agentId: state.agentId!,
       token: created.token ?? "",
       controllerAddr: ctx.deps.controllerAddr,
-      connectorAddr: connectorIp ? `${connectorIp}:9443` : undefined,
+      connectorAddr: connector && connectorIp ? `${connector.id}@${connectorIp}:9443` : undefined,
     });
     ctx.deps.logger.info("enrollment token created", { id: created.id, role });
     return ctx.page(

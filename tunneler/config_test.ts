@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { ConfigError } from "../shared/config/config_error.ts";
+import { parseConnectorAddrs, tunnelerConfig } from "./config.ts";
+
+Deno.test("parseConnectorAddrs() reads connector-id@ip:port entries, IPv6 included, in order", () => {
+  assert.deepEqual(parseConnectorAddrs(" office-1@10.0.0.5:9443, office.2@[fd00::2]:9443 ,"), [
+    { id: "office-1", hostname: "10.0.0.5", port: 9443, text: "office-1@10.0.0.5:9443" },
+    { id: "office.2", hostname: "fd00::2", port: 9443, text: "office.2@[fd00::2]:9443" },
+  ]);
+});
+
+const refusals: [string, string][] = [
+  [
+    "10.0.0.5:9443",
+    `CONNECTOR_ADDR: invalid entry "10.0.0.5:9443": name the connector this tunneler trusts at that address: use connector-id@ip:port, e.g. office-1@10.0.0.5:9443 (the connector id is the CONNECTOR_ID it enrolled with)`,
+  ],
+  [
+    "a@10.0.0.5:9443,10.0.0.6:9443",
+    `CONNECTOR_ADDR: invalid entry "10.0.0.6:9443": name the connector this tunneler trusts at that address: use connector-id@ip:port, e.g. office-1@10.0.0.5:9443 (the connector id is the CONNECTOR_ID it enrolled with)`,
+  ],
+  [
+    "-bad@10.0.0.5:9443",
+    `CONNECTOR_ADDR: invalid entry "-bad@10.0.0.5:9443": invalid connector id "-bad": use 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit`,
+  ],
+  [
+    "a..b@10.0.0.5:9443",
+    `CONNECTOR_ADDR: invalid entry "a..b@10.0.0.5:9443": invalid connector id "a..b": use 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit`,
+  ],
+  [
+    "@10.0.0.5:9443",
+    `CONNECTOR_ADDR: invalid entry "@10.0.0.5:9443": invalid connector id "": use 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit`,
+  ],
+  [
+    "a@db.internal:9443",
+    `CONNECTOR_ADDR: invalid entry "a@db.internal:9443": the address must be an IP address and port (the connector's IP SAN is checked against it)`,
+  ],
+  [
+    "a@10.0.0.5",
+    `CONNECTOR_ADDR: invalid entry "a@10.0.0.5": invalid address "10.0.0.5": use host:port, :port or [ipv6]:port`,
+  ],
+  [",", "CONNECTOR_ADDR: no connector given: use connector-id@ip:port, e.g. office-1@10.0.0.5:9443"],
+]; // deno-fmt-ignore
+for (const [text, message] of refusals) {
+  Deno.test(`parseConnectorAddrs() refuses "${text}" naming the entry`, () => {
+    assert.throws(() => parseConnectorAddrs(text), (e) => e instanceof ConfigError && e.message === message);
+  });
+}
+
+Deno.test("tunnelerConfig() holds every CONNECTOR_ADDR entry", () => {
+  const cfg = tunnelerConfig({
+    CONTROLLER_ADDR: "127.0.0.1:8443",
+    TUNNELER_ID: "t1",
+    CONTROLLER_CA_PATH: "./.postern/ca.crt",
+    CONNECTOR_ADDR: "c1@127.0.0.1:9443,c2@127.0.0.2:9443",
+  });
+  assert.deepEqual(cfg.connectors.map((c) => c.id), ["c1", "c2"]);
+});
