@@ -75,7 +75,7 @@ Deno.test("a renewal whose bundle lacks the issuing CA is refused; certificate a
       CONTROLLER_ADDR: `127.0.0.1:${port}`,
       TUNNELER_ID: "t1",
       CONTROLLER_CA_PATH: `${dir.path}/ca.crt`,
-      CONNECTOR_ADDR: `127.0.0.1:${freePort()}`,
+      CONNECTOR_ADDR: `c1@127.0.0.1:${freePort()}`,
       TUNNELER_STATE_DIR: stateDir,
     },
   });

@@ -34,7 +34,7 @@ Deno.test("tunneler pinned to connector c1 refuses connector c2 holding the same
     const fwdPort = freePort();
     const tunneler = c.start("tunneler", ["run"], {
       ...c.tunnelerEnv("t1", ports.c2, `127.0.0.1:${fwdPort}=${resource}`, {}, "c1"),
-      ENROLLMENT_TOKEN: await c.token("tunneler"),
+      ENROLLMENT_TOKEN: await c.token("tunneler", "t1"),
     });
     const refused = await tunneler.waitForLine("SPIFFE ID mismatch", 30_000);
     // Text logs quote the error as JSON.
