@@ -89,7 +89,14 @@ async function filesUnder(dir: string, skip: (path: string) => boolean = () => f
 Deno.test("no token, password or private key of a full run shows in any log, event, metric, page or state file", async () => {
   await using dir = await tempDir();
   const echo = await echoServer();
-  const c = await startCluster(dir.path, { CONNECTOR_CERT_TTL: "6s", TUNNELER_CERT_TTL: "6s" });
+  // Debug logs everywhere (the most a log says), the controller's as JSON (another escaping).
+  const debug = { LOG_LEVEL: "debug" };
+  const c = await startCluster(dir.path, {
+    CONNECTOR_CERT_TTL: "6s",
+    TUNNELER_CERT_TTL: "6s",
+    LOG_FORMAT: "json",
+    ...debug,
+  });
   const others: RunningProgram[] = [];
   const agentKeys = new Map<string, string>();
   const sampleKeys = async () => {
@@ -108,7 +115,7 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
     const unusedToken = await c.token("tunneler");
     const listenPort = freePort();
     const connector = c.start("connector", ["run"], {
-      ...c.connectorEnv("c1", listenPort),
+      ...c.connectorEnv("c1", listenPort, debug),
       ENROLLMENT_TOKEN: connectorToken,
     });
     await connector.waitForLine("control-plane stream connected", 20_000);
@@ -123,7 +130,7 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
     }
     const fwdPort = freePort();
     const tunneler = c.start("tunneler", ["run"], {
-      ...c.tunnelerEnv("t1", listenPort, `127.0.0.1:${fwdPort}=127.0.0.1:${echo.port}`),
+      ...c.tunnelerEnv("t1", listenPort, `127.0.0.1:${fwdPort}=127.0.0.1:${echo.port}`, debug),
       ENROLLMENT_TOKEN: tunnelerToken,
     });
     await tunneler.waitForLine("control-plane stream connected", 20_000);
@@ -145,9 +152,9 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
     }`;
     for (
       const [program, env] of [
-        ["connector", { ...c.connectorEnv("c2", freePort()), ENROLLMENT_TOKEN: connectorToken }],
+        ["connector", { ...c.connectorEnv("c2", freePort(), debug), ENROLLMENT_TOKEN: connectorToken }],
         ["tunneler", {
-          ...c.tunnelerEnv("t2", listenPort, `127.0.0.1:${freePort()}=127.0.0.1:1`),
+          ...c.tunnelerEnv("t2", listenPort, `127.0.0.1:${freePort()}=127.0.0.1:1`, debug),
           ENROLLMENT_TOKEN: forged,
         }],
       ] as const
@@ -207,6 +214,7 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
         UI_ADDR: `127.0.0.1:${uiPort}`,
         UI_ADMIN_PASSWORD: password,
         UI_CONTROLLER_ADDR: c.grpcAddr,
+        ...debug,
       },
     });
     others.push(ui);
@@ -242,7 +250,8 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
       pages.push({ source: `UI page ${page} (${r.status})`, text: await r.text() });
     }
 
-    // The agents' status subcommand.
+    // The agents' status subcommand; doctor with a token set; an operator who pastes a token
+    // where its id belongs.
     for (
       const [program, env] of [["connector", c.connectorEnv("c1", listenPort)], [
         "tunneler",
@@ -252,6 +261,13 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
       const status = c.start(program, ["status", "--json"], env);
       ok((await status.exited) === 0, status.lines.join("\n"));
     }
+    const doctor = c.start("tunneler", ["doctor"], {
+      ...c.tunnelerEnv("t3", listenPort, `127.0.0.1:${freePort()}=127.0.0.1:1`, debug),
+      ENROLLMENT_TOKEN: unusedToken,
+    });
+    await doctor.exited;
+    const pasted = await c.admin("DELETE", `/api/admin/tokens/${unusedToken}`);
+    ok(pasted.status === 400, `DELETE /api/admin/tokens/<token>: ${pasted.status}`);
 
     // ---- collect: what the controller serves, then (every process stopped) logs and files ----
     const sources: { source: string; text: string }[] = [...pages];
