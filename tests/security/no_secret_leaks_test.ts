@@ -297,11 +297,12 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
     for (const [i, p] of [...c.running, ...others].entries()) {
       sources.push({ source: `output of process #${i} (pid ${p.pid})`, text: p.lines.join("\n") });
     }
-    // An agent's identity file holds its current key, and no other.
+    // Every agent state directory (all but the CA's and the controller's); an agent's identity
+    // file holds its current key, and no other.
     const ownKey = new Map<string, string>();
-    for (const who of ["connector-c1", "tunneler-t1", "connector-c2", "tunneler-t2"]) {
-      const d = `${dir.path}/${who}`;
-      if (!(await Deno.stat(d).catch(() => undefined))) continue;
+    for await (const e of Deno.readDir(dir.path)) {
+      if (!e.isDirectory || e.name === "ca" || e.name === "controller") continue;
+      const d = join(dir.path, e.name);
       const store = new IdentityStore(d);
       if (await store.exists()) ownKey.set(await store.keyFile(), (await store.load()).svid.keyPem);
       sources.push(...await filesUnder(d));
