@@ -137,7 +137,13 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
       store.save({ svid, bundle, meta: { ...meta, renewed_at: new Date().toISOString() } }),
   });
   // Trust-bundle pushes (CA rotation) are persisted too.
-  creds.onChange((_s, bundle) => void store.saveBundle(bundle).catch(() => {}));
+  creds.onChange((_s, bundle) =>
+    void store.saveBundle(bundle).catch((e) =>
+      log.warn("cannot save the trust bundle; it is in force until the agent restarts", {
+        error: (e as Error).message,
+      })
+    )
+  );
 
   const work = await opts.start(creds, state, abort.signal);
 
