@@ -93,13 +93,14 @@ export async function agentDoctor(
         remedy: "",
       });
       if (stored) {
-        const k = await Deno.stat(store.keyPath);
+        const keyFile = await store.keyFile();
+        const k = await Deno.stat(keyFile);
         const kmode = (k.mode ?? 0) & 0o777;
         out.push({
           ok: (kmode & 0o077) === 0,
           id: "5.2",
-          what: `private key ${store.keyPath} has mode ${kmode.toString(8)}`,
-          remedy: `chmod 600 ${store.keyPath}`,
+          what: `private key ${keyFile} has mode ${kmode.toString(8)}`,
+          remedy: `chmod 600 ${keyFile}`,
         });
       }
     } catch (e) {

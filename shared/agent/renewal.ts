@@ -76,7 +76,7 @@ export interface RenewalOptions {
   creds: AgentCredentials;
   /** One renewal attempt (see enroll.ts renew()). */
   renewOnce: () => Promise<{ svid: Svid; bundle: TrustBundle }>;
-  /** When the current SVID was issued, in ms (identity.json's renewed_at or enrolled_at); default its notBefore. */
+  /** When the current SVID was issued, in ms (the stored renewed_at or enrolled_at); default its notBefore. */
   issuedAt?: number;
   /** Persists renewed credentials (called before the swap is announced). */
   persist: (svid: Svid, bundle: TrustBundle) => Promise<void>;

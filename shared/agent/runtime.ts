@@ -155,7 +155,9 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
     trusted = bundle.fingerprints().join();
     log.info("trust bundle updated", { fingerprints: bundle.fingerprints() });
     void store.saveBundle(bundle).catch((e) =>
-      log.warn("cannot store the trust bundle", { error: e.message })
+      log.warn("cannot save the trust bundle; it is in force until the agent restarts", {
+        error: (e as Error).message,
+      })
     );
   });
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { join } from "node:path";
-import { writeAtomic } from "./identity_store.ts";
+import { writeAtomic } from "./atomic_file.ts";
 import type { IdentityStore } from "./identity_store.ts";
 
 /** What a running agent reports about itself. */
@@ -31,7 +31,7 @@ export function statusPath(dir: string): string {
 
 /** Writes status.json atomically. */
 export async function writeStatus(dir: string, status: RuntimeStatus): Promise<void> {
-  await writeAtomic(statusPath(dir), JSON.stringify(status) + "\n", 0o644);
+  await writeAtomic(statusPath(dir), JSON.stringify(status) + "\n", { mode: 0o644 });
 }
 
 /** The whole `status` report: identity plus runtime. */

@@ -14,6 +14,8 @@ export interface Cluster {
   caKey: string;
   grpcAddr: string;
   adminUrl: string;
+  /** The controller's ADMIN_AUTH_TOKEN. */
+  adminToken: string;
   controller: RunningProgram;
   /** Every process started through this cluster (stopped by close()). */
   running: RunningProgram[];
@@ -59,6 +61,7 @@ export async function startCluster(dir: string, env: Record<string, string> = {}
     caKey: tc.caKey,
     grpcAddr,
     adminUrl: tc.adminUrl,
+    adminToken: tc.adminToken,
     controller: await boot(),
     running,
     admin: tc.admin,

@@ -9,16 +9,14 @@ import { Forwarder } from "../../tunneler/forwards.ts";
 import type { DialOptions } from "../../tunneler/dialer.ts";
 import { parseForwards } from "../../tunneler/config.ts";
 import { createLogger, type Logger } from "../../shared/log/logger.ts";
-import { TrustBundle } from "../../shared/pki/bundle.ts";
-import { svidFromPem } from "../../shared/pki/svid.ts";
+import { IdentityStore } from "../../shared/agent/identity_store.ts";
 
 export const TD = "postern.internal";
 
 /** The identity an agent process stored in `stateDir` (what a thief of its files would hold). */
 export async function storedCredentials(stateDir: string): Promise<AgentCredentials> {
-  const read = (f: string) => Deno.readTextFile(`${stateDir}/${f}`);
-  const svid = await svidFromPem(await read("cert.pem"), await read("key.pem"));
-  return new AgentCredentials(svid, TrustBundle.fromPem(await read("bundle.pem")));
+  const { svid, bundle } = await new IdentityStore(stateDir).load();
+  return new AgentCredentials(svid, bundle);
 }
 
 /** A logger collecting lines. */

@@ -42,12 +42,15 @@ Deno.test("agents: enroll when already enrolled, SIGHUP reloads, tunneler OFFLIN
       );
     }
 
-    // SIGHUP with a corrupt cert.pem: the connector logs why and keeps its identity.
-    const certPath = `${dir.path}/connector-c1/cert.pem`;
-    const good = await Deno.readTextFile(certPath);
+    // SIGHUP with a corrupt certificate in credentials.json: the connector logs why and keeps its identity.
+    const credsPath = `${dir.path}/connector-c1/credentials.json`;
+    const good = await Deno.readTextFile(credsPath);
     await Deno.writeTextFile(
-      certPath,
-      "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n",
+      credsPath,
+      JSON.stringify({
+        ...JSON.parse(good),
+        cert_pem: "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n",
+      }),
     );
     Deno.kill(connector.pid, "SIGHUP");
     const failed = await connector.waitForLine(
@@ -57,18 +60,12 @@ Deno.test("agents: enroll when already enrolled, SIGHUP reloads, tunneler OFFLIN
     ok(failed.includes("connector-c1"), failed);
     assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("kept"))), "keptbye");
     assertEquals(await c.status("connectors", "c1"), "ONLINE");
-    // Another agent's identity files: refused too (it must stay the same SPIFFE ID).
-    const cdir = `${dir.path}/connector-c1`, tdir = `${dir.path}/tunneler-t1`;
-    const saved: Record<string, string> = {};
-    for (const f of ["key.pem", "identity.json"]) saved[f] = await Deno.readTextFile(`${cdir}/${f}`);
-    for (const f of ["cert.pem", "key.pem", "identity.json"]) {
-      await Deno.copyFile(`${tdir}/${f}`, `${cdir}/${f}`);
-    }
+    // Another agent's identity file: refused too (it must stay the same SPIFFE ID).
+    await Deno.copyFile(`${dir.path}/tunneler-t1/credentials.json`, credsPath);
     Deno.kill(connector.pid, "SIGHUP");
     await connector.waitForLine(/identity reload failed.*tunneler\/t1.*expected.*connector\/c1/, 10_000);
-    for (const [f, text] of Object.entries(saved)) await Deno.writeTextFile(`${cdir}/${f}`, text);
-    // The files repaired: the next SIGHUP loads them.
-    await Deno.writeTextFile(certPath, good);
+    // The file repaired: the next SIGHUP loads it.
+    await Deno.writeTextFile(credsPath, good);
     Deno.kill(connector.pid, "SIGHUP");
     await connector.waitForLine("identity reloaded from disk", 10_000);
     Deno.kill(tunneler.pid, "SIGHUP");

@@ -73,12 +73,13 @@ Deno.test("IdentityStore save() then load() round-trips with the key at mode 060
       enrolled_at: "x",
     },
   });
-  assertEquals((await Deno.stat(store.keyPath)).mode! & 0o777, 0o600);
+  assertEquals((await Deno.stat(store.path)).mode! & 0o777, 0o600);
   const back = await store.load();
   assertEquals(back.svid.spiffeId.uri, svid.spiffeId.uri);
   assertEquals(back.bundle.fingerprints(), pki.bundle.fingerprints());
   // A key that does not match the certificate is refused.
   const other = await pki.issue("connector", "c1");
-  await Deno.writeTextFile(store.keyPath, other.keyPem);
+  const stored = JSON.parse(await Deno.readTextFile(store.path));
+  await Deno.writeTextFile(store.path, JSON.stringify({ ...stored, key_pem: other.keyPem }));
   await rejects(store.load(), /do not match/);
 });

@@ -105,7 +105,7 @@ Deno.test("a renewal signed by a CA the agent does not trust fails with internal
     },
   });
   await Deno.writeTextFile(`${dir.path}/ca.crt`, a.caPem);
-  const certBefore = await Deno.readTextFile(store.certPath);
+  const certBefore = (await store.load()).svid.certPem;
   const tunneler = startProgram("tunneler", {
     args: ["run"],
     env: {
@@ -125,7 +125,7 @@ Deno.test("a renewal signed by a CA the agent does not trust fails with internal
     await new Promise((r) => setTimeout(r, Math.max(0, svid.notAfter.getTime() - Date.now()) + 3_000));
     const failures = tunneler.lines.filter((l) => l.includes("certificate renewal failed")).length;
     ok(failures >= 2 && failures <= 12, `renewal attempts: ${failures} (${renewals} reached the controller)`);
-    assertEquals(await Deno.readTextFile(store.certPath), certBefore);
+    assertEquals((await store.load()).svid.certPem, certBefore);
     assertEquals(await store.load().then((s) => s.bundle.fingerprints()), a.bundle.fingerprints());
     assertEquals(await Promise.race([tunneler.exited, Promise.resolve("running")]), "running");
     ok(!tunneler.lines.some((l) => l.includes("certificate renewed")), tunneler.lines.join("\n"));

@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { IdentityStore } from "../../shared/agent/identity_store.ts";
-import { TrustBundle } from "../../shared/pki/bundle.ts";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
@@ -51,9 +50,7 @@ Deno.test("a connector's HeartbeatAck cannot make a tunneler trust an attacker C
     );
 
     assert.ok(!tunneler.lines.some((l) => l.includes("trust bundle updated")), tunneler.lines.join("\n"));
-    const stored = TrustBundle.fromPem(
-      await Deno.readTextFile(new IdentityStore(`${dir.path}/tunneler-t1`).bundlePath),
-    );
+    const stored = (await new IdentityStore(`${dir.path}/tunneler-t1`).load()).bundle;
     assert.deepEqual(stored.fingerprints(), controllerCa);
     // What the tunneler reports trusting (the controller shows it) is still the controller's CA only.
     assert.deepEqual(fake.heartbeats.at(-1)!.trustedCaFingerprints, controllerCa);

@@ -68,7 +68,7 @@ Deno.test("a renewal whose bundle lacks the issuing CA is refused; certificate a
     },
   });
   await Deno.writeTextFile(`${dir.path}/ca.crt`, a.caPem);
-  const certBefore = await Deno.readTextFile(store.certPath);
+  const certBefore = (await store.load()).svid.certPem;
   const tunneler = startProgram("tunneler", {
     args: ["run"],
     env: {
@@ -89,7 +89,7 @@ Deno.test("a renewal whose bundle lacks the issuing CA is refused; certificate a
     assert.ok(
       !tunneler.lines.some((l) => l.includes("certificate renewed") || l.includes("trust bundle updated")),
     );
-    assert.equal(await Deno.readTextFile(store.certPath), certBefore);
+    assert.equal((await store.load()).svid.certPem, certBefore);
     assert.deepEqual((await store.load()).bundle.fingerprints(), a.bundle.fingerprints());
   } finally {
     await tunneler.stop();

@@ -7,7 +7,6 @@
  */
 import assert from "node:assert/strict";
 import { IdentityStore } from "../../shared/agent/identity_store.ts";
-import { TrustBundle } from "../../shared/pki/bundle.ts";
 import { createCa } from "../../shared/pki/ca.ts";
 import { parseCertificate } from "../../shared/pki/verify.ts";
 import { tempDir } from "../support/paths.ts";
@@ -22,7 +21,7 @@ Deno.test("a retired CA leaves a tunneler's trust bundle at its next renewal", a
   const c = await startCluster(dir.path, { TUNNELER_CERT_TTL: `${TTL_S}s` });
   try {
     const store = new IdentityStore(`${dir.path}/tunneler-t1`);
-    const stored = async () => TrustBundle.fromPem(await Deno.readTextFile(store.bundlePath)).fingerprints();
+    const stored = async () => (await store.load()).bundle.fingerprints();
     const tunneler = c.start("tunneler", ["run"], {
       ...c.tunnelerEnv("t1", freePort(), ""),
       ENROLLMENT_TOKEN: await c.token("tunneler"),
@@ -53,7 +52,7 @@ Deno.test("a retired CA leaves a tunneler's trust bundle at its next renewal", a
     await waitFor(
       "a tunneler certificate from the new CA",
       async () => {
-        const cert = parseCertificate(await Deno.readTextFile(store.certPath));
+        const cert = parseCertificate((await store.load()).svid.certPem);
         return cert.issuer === next.ca.certificate.subject || undefined;
       },
       within,

@@ -1,0 +1,68 @@
+/**
+ * A private key file other users can read (an operator's chmod, a copy with a wide umask): the
+ * agent will not use a key that may have been copied. `run` exits 2 naming the file and the fix,
+ * before it dials anything; `doctor` fails 5.2 with the same remedy. The next save (renewal)
+ * would write 0600 again, but a key that was readable must not be trusted silently.
+ */
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { IdentityStore } from "../../shared/agent/identity_store.ts";
+import { makeTestPki } from "../../shared/pki/testing.ts";
+import { tempDir } from "../support/paths.ts";
+import { freePort } from "../support/ports.ts";
+import { startProgram } from "../support/process.ts";
+import { within } from "../support/within.ts";
+
+Deno.test("an agent whose key file others can read refuses to run (exit 2) and doctor says chmod 600", async () => {
+  await using dir = await tempDir();
+  const pki = await makeTestPki();
+  const svid = await pki.issue("tunneler", "t1");
+  const store = new IdentityStore(`${dir.path}/tunneler`);
+  await store.save({
+    svid,
+    bundle: pki.bundle,
+    meta: {
+      spiffe_id: svid.spiffeId.uri,
+      role: "tunneler",
+      id: "t1",
+      trust_domain: "postern.internal",
+      enrolled_at: new Date().toISOString(),
+    },
+  });
+  await Deno.chmod(store.path, 0o644);
+  await Deno.writeTextFile(`${dir.path}/ca.crt`, pki.caPem);
+  const env = {
+    CONTROLLER_ADDR: `127.0.0.1:${freePort()}`,
+    TUNNELER_ID: "t1",
+    CONTROLLER_CA_PATH: `${dir.path}/ca.crt`,
+    CONNECTOR_ADDR: `127.0.0.1:${freePort()}`,
+    TUNNELER_STATE_DIR: store.dir,
+  };
+  const run = startProgram("tunneler", { args: ["run"], env });
+  try {
+    assertEquals(await within(run.exited, 20_000, "tunneler run"), 2, run.lines.join("\n"));
+  } finally {
+    await run.stop();
+  }
+  ok(
+    run.lines.includes(
+      `postern-tunneler: private key file ${store.path} has mode 644: other users may read it; run chmod 600 ${store.path} (and enroll again with a new token if it may have been copied)`,
+    ),
+    run.lines.join("\n"),
+  );
+  ok(!run.lines.some((l) => l.includes("control-plane")), run.lines.join("\n"));
+  // The file is left as it was: the operator decides.
+  assertEquals((await Deno.stat(store.path)).mode! & 0o777, 0o644);
+
+  const doctor = startProgram("tunneler", { args: ["doctor"], env });
+  try {
+    assertEquals(await within(doctor.exited, 20_000, "tunneler doctor"), 1, doctor.lines.join("\n"));
+  } finally {
+    await doctor.stop();
+  }
+  ok(
+    doctor.lines.includes(
+      `[FAIL] 5.2 private key ${store.path} has mode 644 — remedy: chmod 600 ${store.path}`,
+    ),
+    doctor.lines.join("\n"),
+  );
+});
