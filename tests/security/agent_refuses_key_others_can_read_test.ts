@@ -34,7 +34,7 @@ Deno.test("an agent whose key file others can read refuses to run (exit 2) and d
     CONTROLLER_ADDR: `127.0.0.1:${freePort()}`,
     TUNNELER_ID: "t1",
     CONTROLLER_CA_PATH: `${dir.path}/ca.crt`,
-    CONNECTOR_ADDR: `127.0.0.1:${freePort()}`,
+    CONNECTOR_ADDR: `c1@127.0.0.1:${freePort()}`,
     TUNNELER_STATE_DIR: store.dir,
   };
   const run = startProgram("tunneler", { args: ["run"], env });

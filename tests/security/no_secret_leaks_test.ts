@@ -111,7 +111,7 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
   try {
     // Enrollment: a connector and a tunneler with their tokens; one more token never used.
     const connectorToken = await c.token("connector");
-    const tunnelerToken = await c.token("tunneler");
+    const tunnelerToken = await c.token("tunneler", "t1");
     const unusedToken = await c.token("tunneler");
     const listenPort = freePort();
     const connector = c.start("connector", ["run"], {
