@@ -8,7 +8,7 @@ const TOKEN = "0123456789abcdef0123";
 Deno.test("parseBaseConfig() applies the contract's defaults", () => {
   const c = parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN });
   assertEquals(c.trustDomain, "postern.internal");
-  assertEquals(c.adminAddr, { hostname: "", port: 8080 });
+  assertEquals(c.adminAddr, { hostname: "127.0.0.1", port: 8080 });
   assertEquals(c.grpcAddr, { hostname: "", port: 8443 });
   assertEquals(c.stateDir, "./.postern/controller");
   assertEquals(c.connectorCertTtlMs, 3_600_000);
