@@ -92,3 +92,38 @@ export async function createTestNetwork(): Promise<TestNetwork> {
     destroy,
   };
 }
+
+/**
+ * One host of its own (root only): a namespace with loopback and one non-loopback address on a
+ * veth pair whose both ends stay inside it. Its ports are its own, and the address is reachable
+ * from inside the namespace alone, so a program there sees a peer that is not loopback.
+ */
+export interface IsolatedHost {
+  /** Namespace name. */
+  ns: string;
+  /** The host's non-loopback IPv4 address. */
+  ip: string;
+  destroy(): Promise<void>;
+}
+
+let isolatedHosts = 0;
+
+/** Creates an {@link IsolatedHost}; `destroy()` removes the namespace and its links. */
+export async function createIsolatedHost(): Promise<IsolatedHost> {
+  const n = isolatedHosts++;
+  const ns = `pn${Deno.pid % 10000}i${n}`;
+  const address = `10.232.${Deno.pid % 250}.${1 + (n % 250)}`;
+  const destroy = () => ip("netns", "del", ns).catch(() => {});
+  try {
+    await ip("netns", "add", ns);
+    await ip("-n", ns, "link", "set", "lo", "up");
+    await ip("-n", ns, "link", "add", "host0", "type", "veth", "peer", "name", "host1");
+    await ip("-n", ns, "addr", "add", `${address}/24`, "dev", "host0");
+    await ip("-n", ns, "link", "set", "host0", "up");
+    await ip("-n", ns, "link", "set", "host1", "up");
+  } catch (error) {
+    await destroy();
+    throw error;
+  }
+  return { ns, ip: address, destroy };
+}

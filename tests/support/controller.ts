@@ -14,6 +14,8 @@ export interface TestController {
   grpcAddr: string;
   adminUrl: string;
   adminToken: string;
+  /** The environment `start()` gives `postern-controller serve` (before `extra`). */
+  env: Readonly<Record<string, string>>;
   /** Calls the admin API with the admin token; the body is parsed JSON (undefined when empty). */
   // deno-lint-ignore no-explicit-any
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
@@ -51,6 +53,7 @@ export async function prepareController(
     grpcAddr,
     adminUrl,
     adminToken,
+    env: controllerEnv,
     async admin(method, path, body) {
       const res = await fetch(adminUrl + path, {
         method,

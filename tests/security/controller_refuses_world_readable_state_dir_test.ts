@@ -1,0 +1,28 @@
+/**
+ * The state directory holds Deno KV, and KV holds the CA private key: a controller pointed at a
+ * directory that group or others can read refuses to start (exit 2) and says how to fix it,
+ * rather than writing the key where other users can read it.
+ */
+import assert from "node:assert/strict";
+import { tempDir } from "../support/paths.ts";
+import { prepareController } from "../support/controller.ts";
+import { startProgram } from "../support/process.ts";
+
+for (const mode of [0o755, 0o750, 0o701]) {
+  const text = mode.toString(8).padStart(4, "0");
+  Deno.test(`controller refuses a pre-existing ${text} state directory with exit 2 and chmod 700`, async () => {
+    await using d = await tempDir();
+    const controller = await prepareController(d.path);
+    const stateDir = controller.env.CONTROLLER_STATE_DIR!;
+    await Deno.mkdir(stateDir);
+    await Deno.chmod(stateDir, mode);
+    const p = startProgram("controller", { args: ["serve"], env: { ...controller.env } });
+    assert.equal(await p.exited, 2, p.lines.join("\n"));
+    const out = p.lines.join("\n");
+    const expected =
+      `CONTROLLER_STATE_DIR "${stateDir}" has mode ${text}: group or others can read it and it holds the CA private key: run chmod 700 ${stateDir}`;
+    assert.ok(out.includes(expected), out);
+    // Nothing was written into it: no KV file beside the CA key's future home.
+    assert.deepEqual([...Deno.readDirSync(stateDir)], []);
+  });
+}
