@@ -1,3 +1,5 @@
+import { startCommand } from "../support/process.ts";
+
 /**
  * Test hosts as Linux network namespaces (root only): a "public" LAN on a bridge, and a private
  * LAN that only the connector's host reaches. Everything is created by the test and torn down
@@ -126,4 +128,42 @@ export async function createIsolatedHost(): Promise<IsolatedHost> {
     throw error;
   }
   return { ns, ip: address, destroy };
+}
+
+/** One request for {@link fetchInNamespace}. */
+export interface NamespacedRequest {
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** What a request of {@link fetchInNamespace} got: the status and body, or the error. */
+export type NamespacedResult = { status: number; body: string } | { error: string };
+
+const FETCH_ALL = `
+const out = {};
+for (const [name, r] of Object.entries(JSON.parse(Deno.env.get("POSTERN_REQUESTS")))) {
+  try {
+    const res = await fetch(r.url, r);
+    out[name] = { status: res.status, body: await res.text() };
+  } catch (e) {
+    out[name] = { error: e.cause ? String(e) + ": " + String(e.cause) : String(e) };
+  }
+}
+console.log(JSON.stringify(out));
+`;
+
+/** Sends each request from inside namespace `ns` (one `deno eval` there), in order. */
+export async function fetchInNamespace<K extends string>(
+  ns: string,
+  requests: Record<K, NamespacedRequest>,
+): Promise<Record<K, NamespacedResult>> {
+  const p = startCommand("ip", ["netns", "exec", ns, Deno.execPath(), "eval", FETCH_ALL], {
+    env: { POSTERN_REQUESTS: JSON.stringify(requests) },
+  });
+  const code = await p.exited;
+  const last = p.lines.filter((l) => l.startsWith("{")).at(-1);
+  if (code !== 0 || last === undefined) throw new Error(`fetch in ${ns} failed (${code}): ${p.lines.join("\n")}`);
+  return JSON.parse(last);
 }
