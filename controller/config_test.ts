@@ -1,7 +1,7 @@
 import { assertEquals, assertRejects, assertThrows } from "./_assert_test_util.ts";
 import { ConfigError } from "../shared/config/config_error.ts";
 import { makeTestPki } from "../shared/pki/testing.ts";
-import { loadConfig, parseBaseConfig, parseLongDuration } from "./config.ts";
+import { adminTlsPathsFrom, loadConfig, parseBaseConfig, parseLongDuration } from "./config.ts";
 
 const TOKEN = "0123456789abcdef0123";
 
@@ -85,4 +85,22 @@ Deno.test("loadConfig() loads the CA from PEM text and refuses a missing file (1
     "invalid internal CA",
   );
   await assertRejects(() => loadConfig({ ADMIN_AUTH_TOKEN: TOKEN }), ConfigError, "invalid internal CA");
+});
+
+Deno.test("adminTlsPathsFrom() wants both ADMIN_TLS_CERT_FILE and ADMIN_TLS_KEY_FILE or neither", () => {
+  assertEquals(adminTlsPathsFrom({}), undefined);
+  assertEquals(adminTlsPathsFrom({ ADMIN_TLS_CERT_FILE: "/c", ADMIN_TLS_KEY_FILE: "/k" }), {
+    certPath: "/c",
+    keyPath: "/k",
+  });
+  assertThrows(
+    () => adminTlsPathsFrom({ ADMIN_TLS_CERT_FILE: "/c" }),
+    ConfigError,
+    "ADMIN_TLS_CERT_FILE and ADMIN_TLS_KEY_FILE go together: ADMIN_TLS_CERT_FILE is set but ADMIN_TLS_KEY_FILE is not",
+  );
+  assertThrows(
+    () => adminTlsPathsFrom({ ADMIN_TLS_KEY_FILE: "/k" }),
+    ConfigError,
+    "ADMIN_TLS_KEY_FILE is set but ADMIN_TLS_CERT_FILE is not",
+  );
 });

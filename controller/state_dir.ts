@@ -28,7 +28,7 @@ export async function secureStateDir(dir: string): Promise<void> {
     if (!(e instanceof Deno.errors.NotFound)) {
       throw new ConfigError(`CONTROLLER_STATE_DIR "${dir}": ${(e as Error).message}: check the path`);
     }
-    await Deno.mkdir(dirname(dir), { recursive: true });
+    await Deno.mkdir(dirname(dir), { recursive: true, mode: 0o755 });
     try {
       await Deno.mkdir(dir, { mode: 0o700 });
     } catch (e) {
