@@ -4,11 +4,24 @@ import { isLoopbackIp, isLoopbackListenHost, mayCarryCaKey } from "./transport.t
 const tcp = (hostname: string): Deno.NetAddr => ({ transport: "tcp", hostname, port: 40000 });
 
 Deno.test("isLoopbackIp() accepts 127.0.0.0/8, ::1 and IPv4-mapped 127.x only", () => {
-  for (const h of ["127.0.0.1", "127.0.0.2", "127.255.255.254", "::1", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1"]) {
+  for (
+    const h of ["127.0.0.1", "127.0.0.2", "127.255.255.254", "::1", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1"]
+  ) {
     assert.equal(isLoopbackIp(h), true, h);
   }
   for (
-    const h of ["10.0.0.1", "128.0.0.1", "0.0.0.0", "::", "::2", "::ffff:10.0.0.1", "fe80::1", "localhost", "", "1.2.3"]
+    const h of [
+      "10.0.0.1",
+      "128.0.0.1",
+      "0.0.0.0",
+      "::",
+      "::2",
+      "::ffff:10.0.0.1",
+      "fe80::1",
+      "localhost",
+      "",
+      "1.2.3",
+    ]
   ) {
     assert.equal(isLoopbackIp(h), false, h);
   }

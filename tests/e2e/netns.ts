@@ -164,6 +164,8 @@ export async function fetchInNamespace<K extends string>(
   });
   const code = await p.exited;
   const last = p.lines.filter((l) => l.startsWith("{")).at(-1);
-  if (code !== 0 || last === undefined) throw new Error(`fetch in ${ns} failed (${code}): ${p.lines.join("\n")}`);
+  if (code !== 0 || last === undefined) {
+    throw new Error(`fetch in ${ns} failed (${code}): ${p.lines.join("\n")}`);
+  }
   return JSON.parse(last);
 }

@@ -10,10 +10,13 @@ import { startCommand } from "../support/process.ts";
 import { canUseNetns, createIsolatedHost, fetchInNamespace } from "../e2e/netns.ts";
 
 const enabled = await canUseNetns();
-if (!enabled) console.warn("SKIP admin API default address test: needs root and iproute2 (ip netns); CI runs it as root");
+if (!enabled) {
+  console.warn("SKIP admin API default address test: needs root and iproute2 (ip netns); CI runs it as root");
+}
 
 Deno.test({
-  name: "controller without ADMIN_HTTP_ADDR serves the admin API on 127.0.0.1:8080 and not on its other address",
+  name:
+    "controller without ADMIN_HTTP_ADDR serves the admin API on 127.0.0.1:8080 and not on its other address",
   ignore: !enabled,
   fn: async () => {
     await using d = await tempDir();

@@ -27,12 +27,18 @@ Deno.test("controller with ADMIN_TLS_CERT_FILE/KEY_FILE serves the admin API ove
   const client = Deno.createHttpClient({ caCerts: [pki.caPem] });
   try {
     const https = `https://127.0.0.1:${port}`;
-    const ready = await waitFor("the controller over HTTPS", async () => {
-      const r = await fetch(`${https}/readyz`, { client }).catch(() => undefined);
-      if (!r) return undefined;
-      const body = await r.json();
-      return r.ok ? body : undefined;
-    }, 20_000, 100, p);
+    const ready = await waitFor(
+      "the controller over HTTPS",
+      async () => {
+        const r = await fetch(`${https}/readyz`, { client }).catch(() => undefined);
+        if (!r) return undefined;
+        const body = await r.json();
+        return r.ok ? body : undefined;
+      },
+      20_000,
+      100,
+      p,
+    );
     assert.equal(ready.status, "ready");
     const cas = await fetch(`${https}/api/admin/ca`, {
       client,
@@ -45,7 +51,10 @@ Deno.test("controller with ADMIN_TLS_CERT_FILE/KEY_FILE serves the admin API ove
     // Plain HTTP on the same port gets no HTTP answer.
     const plain = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => "no answer");
     assert.notEqual(plain, 200);
-    assert.ok(p.lines.some((l) => l.includes("controller serving") && l.includes("admin_tls")), p.lines.join("\n"));
+    assert.ok(
+      p.lines.some((l) => l.includes("controller serving") && l.includes("admin_tls")),
+      p.lines.join("\n"),
+    );
   } finally {
     client.close();
     await p.stop();

@@ -5,14 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { makeTestPki } from "../../shared/pki/testing.ts";
-import { prepareController } from "../support/controller.ts";
+import { prepareController, serveExpectingExit } from "../support/controller.ts";
 import { tempDir } from "../support/paths.ts";
-import { startProgram } from "../support/process.ts";
-
-async function serve(env: Record<string, string>) {
-  const p = startProgram("controller", { args: ["serve"], env });
-  return { code: await p.exited, out: p.lines.join("\n") };
-}
 
 Deno.test("controller exits 2 naming both variables, the unreadable file, or the mismatched key", async () => {
   await using d = await tempDir();
@@ -27,7 +21,7 @@ Deno.test("controller exits 2 naming both variables, the unreadable file, or the
   await Deno.writeTextFile(key, a.keyPem);
   await Deno.writeTextFile(otherKey, b.keyPem);
 
-  const onlyCert = await serve({ ...controller.env, ADMIN_TLS_CERT_FILE: cert });
+  const onlyCert = await serveExpectingExit({ ...controller.env, ADMIN_TLS_CERT_FILE: cert });
   assert.equal(onlyCert.code, 2, onlyCert.out);
   assert.ok(
     onlyCert.out.includes(
@@ -35,19 +29,29 @@ Deno.test("controller exits 2 naming both variables, the unreadable file, or the
     ),
     onlyCert.out,
   );
-  const onlyKey = await serve({ ...controller.env, ADMIN_TLS_KEY_FILE: key });
+  const onlyKey = await serveExpectingExit({ ...controller.env, ADMIN_TLS_KEY_FILE: key });
   assert.equal(onlyKey.code, 2, onlyKey.out);
   assert.ok(onlyKey.out.includes("ADMIN_TLS_KEY_FILE is set but ADMIN_TLS_CERT_FILE is not"), onlyKey.out);
 
   const missing = `${d.path}/missing.key`;
-  const unreadable = await serve({ ...controller.env, ADMIN_TLS_CERT_FILE: cert, ADMIN_TLS_KEY_FILE: missing });
+  const unreadable = await serveExpectingExit({
+    ...controller.env,
+    ADMIN_TLS_CERT_FILE: cert,
+    ADMIN_TLS_KEY_FILE: missing,
+  });
   assert.equal(unreadable.code, 2, unreadable.out);
   assert.ok(unreadable.out.includes(`ADMIN_TLS_KEY_FILE: cannot read "${missing}"`), unreadable.out);
 
-  const mismatched = await serve({ ...controller.env, ADMIN_TLS_CERT_FILE: cert, ADMIN_TLS_KEY_FILE: otherKey });
+  const mismatched = await serveExpectingExit({
+    ...controller.env,
+    ADMIN_TLS_CERT_FILE: cert,
+    ADMIN_TLS_KEY_FILE: otherKey,
+  });
   assert.equal(mismatched.code, 2, mismatched.out);
   assert.ok(
-    mismatched.out.includes(`ADMIN_TLS_KEY_FILE: "${otherKey}" is not the key of ADMIN_TLS_CERT_FILE "${cert}"`),
+    mismatched.out.includes(
+      `ADMIN_TLS_KEY_FILE: "${otherKey}" is not the key of ADMIN_TLS_CERT_FILE "${cert}"`,
+    ),
     mismatched.out,
   );
   // None of them ever listened: the admin port is still free.

@@ -13,7 +13,9 @@ import { startCommand } from "../support/process.ts";
 import { canUseNetns, createIsolatedHost, fetchInNamespace } from "../e2e/netns.ts";
 
 const enabled = await canUseNetns();
-if (!enabled) console.warn("SKIP CA key over plain HTTP test: needs root and iproute2 (ip netns); CI runs it as root");
+if (!enabled) {
+  console.warn("SKIP CA key over plain HTTP test: needs root and iproute2 (ip netns); CI runs it as root");
+}
 
 Deno.test({
   name: "controller refuses a CA key over plain HTTP from a non-loopback peer and accepts it from loopback",
@@ -66,12 +68,19 @@ Deno.test({
           "CA private key refused: it arrived over plain HTTP from a non-loopback address; treat the key as exposed, then send a new one over HTTPS (set ADMIN_TLS_CERT_FILE and ADMIN_TLS_KEY_FILE) or from the controller's host over loopback",
         );
         assert.ok("status" in r.bundleAfterRefusal && r.bundleAfterRefusal.status === 200);
-        assert.equal(JSON.parse(r.bundleAfterRefusal.body).cas.length, 1, "the refused CA is not in the bundle");
+        assert.equal(
+          JSON.parse(r.bundleAfterRefusal.body).cas.length,
+          1,
+          "the refused CA is not in the bundle",
+        );
         assert.ok(
           p.lines.some((l) => l.includes("CA private key refused") && l.includes(host.ip)),
           `the log names the peer ${host.ip}:\n${p.lines.join("\n")}`,
         );
-        assert.ok("status" in r.fromLoopback && r.fromLoopback.status === 200, JSON.stringify(r.fromLoopback));
+        assert.ok(
+          "status" in r.fromLoopback && r.fromLoopback.status === 200,
+          JSON.stringify(r.fromLoopback),
+        );
         assert.ok("status" in r.bundleAfterLoopback);
         assert.equal(JSON.parse(r.bundleAfterLoopback.body).cas.length, 2, "prepared from loopback");
       } finally {

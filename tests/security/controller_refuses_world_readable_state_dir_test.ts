@@ -5,8 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
-import { prepareController } from "../support/controller.ts";
-import { startProgram } from "../support/process.ts";
+import { prepareController, serveExpectingExit } from "../support/controller.ts";
 
 for (const mode of [0o755, 0o750, 0o701]) {
   const text = mode.toString(8).padStart(4, "0");
@@ -16,9 +15,8 @@ for (const mode of [0o755, 0o750, 0o701]) {
     const stateDir = controller.env.CONTROLLER_STATE_DIR!;
     await Deno.mkdir(stateDir);
     await Deno.chmod(stateDir, mode);
-    const p = startProgram("controller", { args: ["serve"], env: { ...controller.env } });
-    assert.equal(await p.exited, 2, p.lines.join("\n"));
-    const out = p.lines.join("\n");
+    const { code, out } = await serveExpectingExit({ ...controller.env });
+    assert.equal(code, 2, out);
     const expected =
       `CONTROLLER_STATE_DIR "${stateDir}" has mode ${text}: group or others can read it and it holds the CA private key: run chmod 700 ${stateDir}`;
     assert.ok(out.includes(expected), out);

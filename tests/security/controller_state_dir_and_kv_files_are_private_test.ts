@@ -18,15 +18,29 @@ Deno.test("controller under umask 000 creates its state dir 0700 and the KV file
   const stateDir = controller.env.CONTROLLER_STATE_DIR!;
   const p = startCommand(
     "sh",
-    ["-c", 'umask 000 && exec "$0" "$@"', Deno.execPath(), "run", "-P=controller", "controller/main.ts", "serve"],
+    [
+      "-c",
+      'umask 000 && exec "$0" "$@"',
+      Deno.execPath(),
+      "run",
+      "-P=controller",
+      "controller/main.ts",
+      "serve",
+    ],
     { env: { ...controller.env } },
   );
   try {
-    await waitFor("the controller to be ready", async () => {
-      const r = await fetch(`${controller.adminUrl}/readyz`).catch(() => undefined);
-      await r?.body?.cancel();
-      return r?.ok || undefined;
-    }, 20_000, 100, p);
+    await waitFor(
+      "the controller to be ready",
+      async () => {
+        const r = await fetch(`${controller.adminUrl}/readyz`).catch(() => undefined);
+        await r?.body?.cancel();
+        return r?.ok || undefined;
+      },
+      20_000,
+      100,
+      p,
+    );
     const files = [...Deno.readDirSync(stateDir)].map((e) => e.name).sort();
     assert.deepEqual(files, ["controller.kv", "controller.kv-shm", "controller.kv-wal"]);
     assert.equal(mode(stateDir), "0700");

@@ -80,3 +80,25 @@ export async function prepareController(
     },
   };
 }
+
+/**
+ * Runs `postern-controller serve` with `env` when it is expected to refuse to start: resolves with
+ * the exit code and output once it exits, and fails (stopping it) if it starts serving instead.
+ */
+export async function serveExpectingExit(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<{ code: number; out: string }> {
+  const p = startProgram("controller", { args: ["serve"], env });
+  const serving = p.waitForLine("controller serving", timeoutMs).then(() => true, () => false);
+  const outcome = await Promise.race([
+    p.exited.then(() => "exited"),
+    serving.then((s) => s ? "serving" : ""),
+  ]);
+  if (outcome === "serving") {
+    await p.stop();
+    throw new Error(`the controller started serving instead of refusing to start:\n${p.lines.join("\n")}`);
+  }
+  const code = await p.exited;
+  return { code, out: p.lines.join("\n") };
+}
