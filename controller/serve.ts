@@ -59,12 +59,12 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
     const caPoll = setInterval(() => ctx.ca.refresh().catch(() => {}), 30_000);
     cleanups.push(() => clearInterval(caPoll));
 
-    const http = listenAdmin(
+    const http = await listenAdmin(
       { addr: config.adminAddr, log, ...(config.adminTls ? { tls: config.adminTls } : {}) },
       adminHandler(ctx, { adminToken: config.adminToken }),
     );
     cleanups.push(() => http.shutdown());
-    const adminPort = (http.addr as Deno.NetAddr).port;
+    const adminPort = http.port;
 
     const server = createGrpcServer(ctx);
     const grpcPort = await bindGrpc(server, config.grpcAddr, source);
