@@ -87,10 +87,6 @@ export async function listenAdmin(
       handshakeTimeout: b.handshakeTimeoutMs,
     }, onRequest)
     : http.createServer(options, onRequest);
-  // node applies these from the options too; set them as properties as well, where older shims look.
-  server.headersTimeout = b.headersTimeoutMs;
-  server.requestTimeout = b.requestTimeoutMs;
-  server.keepAliveTimeout = b.keepAliveTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
       if (e.code === "EADDRINUSE") {
