@@ -6,10 +6,12 @@
 import { ConfigError } from "../shared/config/config_error.ts";
 import { type Env, hostPort } from "../shared/config/env.ts";
 import {
+  adminTlsPathsFrom,
   caSourceFrom,
   DEFAULT_ADMIN_HTTP_ADDR,
   loadCaFrom,
   parseBaseConfig,
+  readAdminTls,
   stateDirFrom,
   trustDomainFrom,
 } from "./config.ts";
@@ -93,6 +95,24 @@ export async function diagnose(env: Env): Promise<Finding[]> {
         id: "config",
         what: (e as Error).message,
         remedy: "fix the variable named above",
+      });
+    }
+  }
+  let tlsPaths;
+  try {
+    tlsPaths = adminTlsPathsFrom(env);
+  } catch { /* reported by the config finding above */ }
+  if (tlsPaths) {
+    try {
+      await readAdminTls(tlsPaths);
+      out.push({ ok: true, id: "admin-tls", what: `admin API serves HTTPS with ${tlsPaths.certPath}` });
+    } catch (e) {
+      out.push({
+        ok: false,
+        id: "admin-tls",
+        what: (e as Error).message,
+        remedy:
+          "give ADMIN_TLS_CERT_FILE a readable PEM certificate chain and ADMIN_TLS_KEY_FILE its private key",
       });
     }
   }

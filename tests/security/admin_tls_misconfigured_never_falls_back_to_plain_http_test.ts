@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { prepareController, serveExpectingExit } from "../support/controller.ts";
 import { tempDir } from "../support/paths.ts";
+import { startProgram } from "../support/process.ts";
 
 Deno.test("controller exits 2 naming both variables, the unreadable file, or the mismatched key", async () => {
   await using d = await tempDir();
@@ -57,4 +58,22 @@ Deno.test("controller exits 2 naming both variables, the unreadable file, or the
   // None of them ever listened: the admin port is still free.
   const port = Number(new URL(controller.adminUrl).port);
   Deno.listen({ hostname: "127.0.0.1", port }).close();
+});
+
+Deno.test("controller doctor flags an ADMIN_TLS_KEY_FILE that is not the certificate's key", async () => {
+  await using d = await tempDir();
+  const controller = await prepareController(d.path);
+  const pki = await makeTestPki();
+  const a = await pki.issue("controller", "admin-a", { ipSans: ["127.0.0.1"] });
+  const b = await pki.issue("controller", "admin-b", { ipSans: ["127.0.0.1"] });
+  await Deno.writeTextFile(`${d.path}/a.crt`, a.certPem);
+  await Deno.writeTextFile(`${d.path}/b.key`, b.keyPem);
+  const p = startProgram("controller", {
+    args: ["doctor"],
+    env: { ...controller.env, ADMIN_TLS_CERT_FILE: `${d.path}/a.crt`, ADMIN_TLS_KEY_FILE: `${d.path}/b.key` },
+  });
+  const code = await p.exited;
+  const out = p.lines.join("\n");
+  assert.equal(code, 1, out);
+  assert.ok(out.includes(`[FAIL] admin-tls ADMIN_TLS_KEY_FILE: "${d.path}/b.key" is not the key of`), out);
 });

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
+import { startProgram } from "../support/process.ts";
 import { prepareController, serveExpectingExit } from "../support/controller.ts";
 
 for (const mode of [0o755, 0o750, 0o701]) {
@@ -24,3 +25,21 @@ for (const mode of [0o755, 0o750, 0o701]) {
     assert.deepEqual([...Deno.readDirSync(stateDir)], []);
   });
 }
+
+Deno.test("controller doctor flags a 0755 state directory and exits 1", async () => {
+  await using d = await tempDir();
+  const controller = await prepareController(d.path);
+  const stateDir = controller.env.CONTROLLER_STATE_DIR!;
+  await Deno.mkdir(stateDir);
+  await Deno.chmod(stateDir, 0o755);
+  const p = startProgram("controller", { args: ["doctor"], env: { ...controller.env } });
+  const code = await p.exited;
+  const out = p.lines.join("\n");
+  assert.equal(code, 1, out);
+  assert.ok(
+    out.includes(
+      `[FAIL] state CONTROLLER_STATE_DIR "${stateDir}" has mode 0755: group or others can read it`,
+    ),
+    out,
+  );
+});
