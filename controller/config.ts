@@ -3,6 +3,7 @@
  * and validated up front. Any problem is a ConfigError (exit 2) naming the variable and the fix.
  * @module
  */
+import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { ConfigError } from "../shared/config/config_error.ts";
 import {
   type Env,
@@ -17,6 +18,9 @@ import { CaError, type CertificateAuthority, loadCa } from "../shared/pki/ca.ts"
 import { DEFAULT_TRUST_DOMAIN, normalizeTrustDomain } from "../shared/pki/trust_domain.ts";
 import type { EventRetention } from "./registry/events.ts";
 
+/** The admin API listens on loopback unless told otherwise. */
+export const DEFAULT_ADMIN_HTTP_ADDR = "127.0.0.1:8080";
+
 /** Where the CA comes from: PEM text from the environment or files. */
 export interface CaSource {
   /** CA certificate PEM. */
@@ -28,11 +32,26 @@ export interface CaSource {
   keyPath?: string;
 }
 
+/** Where the admin API's HTTPS certificate and key are (`ADMIN_TLS_CERT_FILE` / `ADMIN_TLS_KEY_FILE`). */
+export interface AdminTlsPaths {
+  certPath: string;
+  keyPath: string;
+}
+
+/** The admin API's HTTPS certificate chain and key, read at start. */
+export interface AdminTls extends AdminTlsPaths {
+  certPem: string;
+  keyPem: string;
+}
+
 /** Validated controller settings. */
 export interface ControllerConfig {
   trustDomain: string;
   adminToken: string;
   adminAddr: HostPort;
+  /** Set when the admin API serves HTTPS; absent: plain HTTP. */
+  adminTlsPaths?: AdminTlsPaths;
+  adminTls?: AdminTls;
   grpcAddr: HostPort;
   stateDir: string;
   connectorCertTtlMs: number;
@@ -176,8 +195,65 @@ export function stateDirFrom(env: Env): string {
   return systemd || "./.postern/controller";
 }
 
-/** Everything but the CA (synchronous; used by doctor to report each finding separately). */
-export function parseBaseConfig(env: Env): Omit<ControllerConfig, "caSource" | "ca"> {
+/** `ADMIN_TLS_CERT_FILE` and `ADMIN_TLS_KEY_FILE`: both or neither (ConfigError naming both). */
+export function adminTlsPathsFrom(env: Env): AdminTlsPaths | undefined {
+  const certPath = optional(env, "ADMIN_TLS_CERT_FILE");
+  const keyPath = optional(env, "ADMIN_TLS_KEY_FILE");
+  if (certPath === undefined && keyPath === undefined) return undefined;
+  if (certPath === undefined || keyPath === undefined) {
+    const [set, unset] = certPath === undefined
+      ? ["ADMIN_TLS_KEY_FILE", "ADMIN_TLS_CERT_FILE"]
+      : ["ADMIN_TLS_CERT_FILE", "ADMIN_TLS_KEY_FILE"];
+    throw new ConfigError(
+      `ADMIN_TLS_CERT_FILE and ADMIN_TLS_KEY_FILE go together: ${set} is set but ${unset} is not: set both for HTTPS or neither for plain HTTP`,
+    );
+  }
+  return { certPath, keyPath };
+}
+
+/** Reads the admin API's certificate and key; an unreadable file is a ConfigError naming it. */
+export async function readAdminTls(paths: AdminTlsPaths): Promise<AdminTls> {
+  const read = async (name: string, path: string) => {
+    try {
+      return await Deno.readTextFile(path);
+    } catch (e) {
+      throw new ConfigError(
+        `${name}: cannot read "${path}" (${(e as Error).message}): check the path and its permissions`,
+      );
+    }
+  };
+  const certPem = await read("ADMIN_TLS_CERT_FILE", paths.certPath);
+  const keyPem = await read("ADMIN_TLS_KEY_FILE", paths.keyPath);
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certPem);
+  } catch (e) {
+    throw new ConfigError(
+      `ADMIN_TLS_CERT_FILE: "${paths.certPath}" holds no PEM certificate (${
+        (e as Error).message
+      }): give the admin API's certificate chain, leaf first`,
+    );
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(keyPem);
+  } catch (e) {
+    throw new ConfigError(
+      `ADMIN_TLS_KEY_FILE: "${paths.keyPath}" holds no PEM private key (${
+        (e as Error).message
+      }): give the key of ADMIN_TLS_CERT_FILE`,
+    );
+  }
+  if (!cert.checkPrivateKey(key)) {
+    throw new ConfigError(
+      `ADMIN_TLS_KEY_FILE: "${paths.keyPath}" is not the key of ADMIN_TLS_CERT_FILE "${paths.certPath}": give the matching pair`,
+    );
+  }
+  return { ...paths, certPem, keyPem };
+}
+
+/** Everything but the CA and the admin TLS files' contents (synchronous; doctor reports each finding). */
+export function parseBaseConfig(env: Env): Omit<ControllerConfig, "caSource" | "ca" | "adminTls"> {
   const trustDomain = trustDomainFrom(env);
   const adminToken = required(
     env,
@@ -196,10 +272,12 @@ export function parseBaseConfig(env: Env): Omit<ControllerConfig, "caSource" | "
       `OFFLINE_AFTER (${offlineAfterMs} ms) must be longer than HEARTBEAT_INTERVAL (${heartbeatIntervalMs} ms): use about three intervals`,
     );
   }
+  const adminTlsPaths = adminTlsPathsFrom(env);
   return {
     trustDomain,
     adminToken,
-    adminAddr: hostPort(env, "ADMIN_HTTP_ADDR", ":8080"),
+    adminAddr: hostPort(env, "ADMIN_HTTP_ADDR", DEFAULT_ADMIN_HTTP_ADDR),
+    ...(adminTlsPaths ? { adminTlsPaths } : {}),
     grpcAddr: hostPort(env, "CONTROLLER_GRPC_ADDR", ":8443"),
     stateDir: stateDirFrom(env),
     connectorCertTtlMs: durationVar(env, "CONNECTOR_CERT_TTL", "1h"),
@@ -213,10 +291,11 @@ export function parseBaseConfig(env: Env): Omit<ControllerConfig, "caSource" | "
   };
 }
 
-/** Parses and validates the whole configuration, loading the CA. */
+/** Parses and validates the whole configuration, loading the CA and the admin TLS files. */
 export async function loadConfig(env: Env): Promise<ControllerConfig> {
   const base = parseBaseConfig(env);
+  const adminTls = base.adminTlsPaths ? await readAdminTls(base.adminTlsPaths) : undefined;
   const caSource = await caSourceFrom(env);
   const ca = await loadCaFrom(caSource);
-  return { ...base, caSource, ca };
+  return { ...base, ...(adminTls ? { adminTls } : {}), caSource, ca };
 }

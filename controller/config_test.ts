@@ -1,14 +1,14 @@
 import { assertEquals, assertRejects, assertThrows } from "./_assert_test_util.ts";
 import { ConfigError } from "../shared/config/config_error.ts";
 import { makeTestPki } from "../shared/pki/testing.ts";
-import { loadConfig, parseBaseConfig, parseLongDuration } from "./config.ts";
+import { adminTlsPathsFrom, loadConfig, parseBaseConfig, parseLongDuration } from "./config.ts";
 
 const TOKEN = "0123456789abcdef0123";
 
 Deno.test("parseBaseConfig() applies the contract's defaults", () => {
   const c = parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN });
   assertEquals(c.trustDomain, "postern.internal");
-  assertEquals(c.adminAddr, { hostname: "", port: 8080 });
+  assertEquals(c.adminAddr, { hostname: "127.0.0.1", port: 8080 });
   assertEquals(c.grpcAddr, { hostname: "", port: 8443 });
   assertEquals(c.stateDir, "./.postern/controller");
   assertEquals(c.connectorCertTtlMs, 3_600_000);
@@ -116,5 +116,23 @@ Deno.test("parseBaseConfig() reads the event retention, with the contract's defa
     () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, FLOW_EVENTS_RETENTION: "1w" }),
     ConfigError,
     'FLOW_EVENTS_RETENTION: invalid duration "1w"',
+  );
+});
+
+Deno.test("adminTlsPathsFrom() wants both ADMIN_TLS_CERT_FILE and ADMIN_TLS_KEY_FILE or neither", () => {
+  assertEquals(adminTlsPathsFrom({}), undefined);
+  assertEquals(adminTlsPathsFrom({ ADMIN_TLS_CERT_FILE: "/c", ADMIN_TLS_KEY_FILE: "/k" }), {
+    certPath: "/c",
+    keyPath: "/k",
+  });
+  assertThrows(
+    () => adminTlsPathsFrom({ ADMIN_TLS_CERT_FILE: "/c" }),
+    ConfigError,
+    "ADMIN_TLS_CERT_FILE and ADMIN_TLS_KEY_FILE go together: ADMIN_TLS_CERT_FILE is set but ADMIN_TLS_KEY_FILE is not",
+  );
+  assertThrows(
+    () => adminTlsPathsFrom({ ADMIN_TLS_KEY_FILE: "/k" }),
+    ConfigError,
+    "ADMIN_TLS_KEY_FILE is set but ADMIN_TLS_CERT_FILE is not",
   );
 });

@@ -3,8 +3,19 @@
  * 1.3, 1.4, 1.5 and 5.3, the state directory and the CA's expiry.
  * @module
  */
+import { ConfigError } from "../shared/config/config_error.ts";
 import { type Env, hostPort } from "../shared/config/env.ts";
-import { caSourceFrom, loadCaFrom, parseBaseConfig, stateDirFrom, trustDomainFrom } from "./config.ts";
+import {
+  adminTlsPathsFrom,
+  caSourceFrom,
+  DEFAULT_ADMIN_HTTP_ADDR,
+  loadCaFrom,
+  parseBaseConfig,
+  readAdminTls,
+  stateDirFrom,
+  trustDomainFrom,
+} from "./config.ts";
+import { secureStateDir } from "./state_dir.ts";
 
 /** One finding. */
 export interface Finding {
@@ -87,22 +98,45 @@ export async function diagnose(env: Env): Promise<Finding[]> {
       });
     }
   }
-  out.push(portFree("ADMIN_HTTP_ADDR", env, ":8080"));
+  let tlsPaths;
+  try {
+    tlsPaths = adminTlsPathsFrom(env);
+  } catch { /* reported by the config finding above */ }
+  if (tlsPaths) {
+    try {
+      await readAdminTls(tlsPaths);
+      out.push({ ok: true, id: "admin-tls", what: `admin API serves HTTPS with ${tlsPaths.certPath}` });
+    } catch (e) {
+      out.push({
+        ok: false,
+        id: "admin-tls",
+        what: (e as Error).message,
+        remedy:
+          "give ADMIN_TLS_CERT_FILE a readable PEM certificate chain and ADMIN_TLS_KEY_FILE its private key",
+      });
+    }
+  }
+  out.push(portFree("ADMIN_HTTP_ADDR", env, DEFAULT_ADMIN_HTTP_ADDR));
   out.push(portFree("CONTROLLER_GRPC_ADDR", env, ":8443"));
   const dir = stateDirFrom(env);
   try {
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    await secureStateDir(dir);
     const probe = `${dir}/.doctor-${crypto.randomUUID()}`;
     await Deno.writeTextFile(probe, "ok");
     await Deno.remove(probe);
-    out.push({ ok: true, id: "state", what: `state directory ${dir} is writable` });
+    out.push({ ok: true, id: "state", what: `state directory ${dir} is writable and private (0700)` });
   } catch (e) {
-    out.push({
-      ok: false,
-      id: "state",
-      what: `state directory ${dir} is not writable: ${(e as Error).message}`,
-      remedy: "set CONTROLLER_STATE_DIR (or systemd StateDirectory=) to a directory the controller can write",
-    });
+    if (e instanceof ConfigError) {
+      out.push({ ok: false, id: "state", what: e.message, remedy: "do what the message above says" });
+    } else {
+      out.push({
+        ok: false,
+        id: "state",
+        what: `state directory ${dir} is not writable: ${(e as Error).message}`,
+        remedy:
+          "set CONTROLLER_STATE_DIR (or systemd StateDirectory=) to a directory the controller can write",
+      });
+    }
   }
   return out;
 }

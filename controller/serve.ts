@@ -2,14 +2,15 @@
  * `serve`: opens KV, the CA state, issues the controller's SVID, starts gRPC and the admin API.
  * @module
  */
-import { join } from "node:path";
 import { SvidSource } from "../shared/grpc/svid_source.ts";
 import type { Logger } from "../shared/log/logger.ts";
+import { listenAdmin } from "./admin/listen.ts";
 import { adminHandler } from "./admin/router.ts";
 import { type ControllerConfig, loadCaFrom, rereadCaSource } from "./config.ts";
 import { bindGrpc, createGrpcServer } from "./grpc/server.ts";
 import { openContext, type OpenedContext } from "./open.ts";
 import { controllerName, keepOwnSvidFresh, refreshOwnSvid } from "./own_svid.ts";
+import { openStateKv, secureStateDir } from "./state_dir.ts";
 
 /** A running controller. */
 export interface RunningController {
@@ -24,8 +25,8 @@ export interface RunningController {
 
 /** Starts everything; throws `... bind: address already in use` when a port is taken (5.3). */
 export async function startController(config: ControllerConfig, log: Logger): Promise<RunningController> {
-  await Deno.mkdir(config.stateDir, { recursive: true, mode: 0o700 });
-  const kv = await Deno.openKv(join(config.stateDir, "controller.kv"));
+  await secureStateDir(config.stateDir);
+  const kv = await openStateKv(config.stateDir);
   const cleanups: Array<() => unknown> = [() => kv.close()];
   try {
     const ctx = await openContext({
@@ -58,24 +59,12 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
     const caPoll = setInterval(() => ctx.ca.refresh().catch(() => {}), 30_000);
     cleanups.push(() => clearInterval(caPoll));
 
-    let http: Deno.HttpServer;
-    const adminAddr = config.adminAddr;
-    try {
-      http = Deno.serve({
-        hostname: adminAddr.hostname || "0.0.0.0",
-        port: adminAddr.port,
-        onListen: () => {},
-      }, adminHandler(ctx, { adminToken: config.adminToken }));
-    } catch (e) {
-      if (e instanceof Deno.errors.AddrInUse) {
-        throw new Error(
-          `ADMIN_HTTP_ADDR ${adminAddr.hostname}:${adminAddr.port}: listen tcp: bind: address already in use: stop the other process or set ADMIN_HTTP_ADDR to a free port`,
-        );
-      }
-      throw e;
-    }
+    const http = await listenAdmin(
+      { addr: config.adminAddr, log, ...(config.adminTls ? { tls: config.adminTls } : {}) },
+      adminHandler(ctx, { adminToken: config.adminToken }),
+    );
     cleanups.push(() => http.shutdown());
-    const adminPort = (http.addr as Deno.NetAddr).port;
+    const adminPort = http.port;
 
     const server = createGrpcServer(ctx);
     const grpcPort = await bindGrpc(server, config.grpcAddr, source);
@@ -99,6 +88,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
     log.info("controller serving", {
       grpc_port: grpcPort,
       admin_port: adminPort,
+      admin_tls: config.adminTls !== undefined,
       trust_domain: config.trustDomain,
       signing_ca: ctx.ca.signing.fingerprint,
       state_dir: config.stateDir,

@@ -6,17 +6,17 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { jsonError } from "./http.ts";
 
-/** A request handler. */
-export type Handler = (req: Request) => Response | Promise<Response>;
+/** A request handler; `conn` describes the connection the request came over, when the caller needs it. */
+export type Handler<C = void> = (req: Request, conn: C) => Response | Promise<Response>;
 
 function digest(text: string): Uint8Array {
   return createHash("sha256").update(text).digest();
 }
 
 /** Wraps `next` so it only runs for a request bearing `token`. */
-export function bearerAuth(token: string, next: Handler): Handler {
+export function bearerAuth<C = void>(token: string, next: Handler<C>): Handler<C> {
   const expected = digest(token);
-  return (req) => {
+  return (req, conn) => {
     const header = req.headers.get("authorization");
     if (header === null) {
       return jsonError(401, "missing Authorization header: send Authorization: Bearer <ADMIN_AUTH_TOKEN>", {
@@ -34,6 +34,6 @@ export function bearerAuth(token: string, next: Handler): Handler {
         "www-authenticate": 'Bearer realm="postern", error="invalid_token"',
       });
     }
-    return next(req);
+    return next(req, conn);
   };
 }

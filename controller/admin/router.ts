@@ -12,6 +12,7 @@ import { bearerAuth, type Handler } from "./auth.ts";
 import { HttpError, json, jsonError, readJsonObject, rfc3339 } from "./http.ts";
 import { routeLabel } from "./route_label.ts";
 import { capText } from "../untrusted.ts";
+import { type AdminTransport, CA_KEY_REFUSED, mayCarryCaKey } from "./transport.ts";
 
 /** Options of {@link adminHandler}. */
 export interface AdminOptions {
@@ -20,10 +21,13 @@ export interface AdminOptions {
   keepAliveMs?: number;
 }
 
-/** The whole admin site as one fetch handler. */
-export function adminHandler(ctx: ControllerContext, o: AdminOptions): Handler {
-  const api = bearerAuth(o.adminToken, (req) => routeApi(ctx, req, o.keepAliveMs ?? 15_000));
-  return async (req) => {
+/** The whole admin site as one fetch handler; `transport` comes from the socket. */
+export function adminHandler(ctx: ControllerContext, o: AdminOptions): Handler<AdminTransport> {
+  const api = bearerAuth<AdminTransport>(
+    o.adminToken,
+    (req, transport) => routeApi(ctx, req, transport, o.keepAliveMs ?? 15_000),
+  );
+  return async (req, transport) => {
     const started = performance.now();
     const path = new URL(req.url).pathname;
     let res: Response;
@@ -35,7 +39,7 @@ export function adminHandler(ctx: ControllerContext, o: AdminOptions): Handler {
           headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
         });
       } else if (path === "/api/admin" || path.startsWith("/api/admin/")) {
-        res = await api(req);
+        res = await api(req, transport);
       } else res = jsonError(404, `no route ${path}`);
     } catch (e) {
       if (e instanceof HttpError) res = jsonError(e.status, e.message);
@@ -74,7 +78,12 @@ function id(text: string): string {
   }
 }
 
-async function routeApi(ctx: ControllerContext, req: Request, keepAliveMs: number): Promise<Response> {
+async function routeApi(
+  ctx: ControllerContext,
+  req: Request,
+  transport: AdminTransport,
+  keepAliveMs: number,
+): Promise<Response> {
   const url = new URL(req.url);
   const parts = url.pathname.split("/").slice(3); // after "", "api", "admin"
   const [head, second, third, fourth] = parts;
@@ -111,7 +120,8 @@ async function routeApi(ctx: ControllerContext, req: Request, keepAliveMs: numbe
     case "ca":
       if (parts.length === 1) return methods(req, ["GET"]) ?? json({ cas: ctx.ca.describe() });
       if (parts.length === 3 && second === "rotate" && ["prepare", "activate", "retire"].includes(third!)) {
-        return methods(req, ["POST"]) ?? await rotate(ctx, req, third as "prepare" | "activate" | "retire");
+        const step = third as "prepare" | "activate" | "retire";
+        return methods(req, ["POST"]) ?? await rotate(ctx, req, transport, step);
       }
       break;
   }
@@ -424,8 +434,10 @@ function refuseWhileAgentsLag(ctx: ControllerContext, fingerprint: string): void
 async function rotate(
   ctx: ControllerContext,
   req: Request,
+  transport: AdminTransport,
   step: "prepare" | "activate" | "retire",
 ): Promise<Response> {
+  if (step === "prepare" && !mayCarryCaKey(transport)) return await refuseCaKey(ctx, req, transport);
   const body = await readJsonObject(req);
   const str = (k: string): string => {
     const v = body[k];
@@ -459,4 +471,22 @@ async function rotate(
   }
   ctx.log.info(`CA rotation: ${step}`);
   return json({ cas: ctx.ca.describe() });
+}
+
+/** 403 for a CA key sent over plain HTTP from another host; the log and the events say from where. */
+async function refuseCaKey(
+  ctx: ControllerContext,
+  req: Request,
+  transport: AdminTransport,
+): Promise<Response> {
+  await req.body?.cancel().catch(() => {});
+  const addr = transport.remoteAddr;
+  const remote = addr.transport === "tcp" || addr.transport === "udp" ? `${addr.hostname}:${addr.port}` : "";
+  ctx.log.warn("CA private key refused: it arrived over plain HTTP from a non-loopback address", {
+    remote_addr: remote,
+  });
+  await ctx.events.append("ca.key_refused", `CA private key from ${remote} refused: sent over plain HTTP`, {
+    remote_addr: remote,
+  });
+  return jsonError(403, CA_KEY_REFUSED);
 }

@@ -1,3 +1,5 @@
+import { startCommand } from "../support/process.ts";
+
 /**
  * Test hosts as Linux network namespaces (root only): a "public" LAN on a bridge, and a private
  * LAN that only the connector's host reaches. Everything is created by the test and torn down
@@ -91,4 +93,79 @@ export async function createTestNetwork(): Promise<TestNetwork> {
     },
     destroy,
   };
+}
+
+/**
+ * One host of its own (root only): a namespace with loopback and one non-loopback address on a
+ * veth pair whose both ends stay inside it. Its ports are its own, and the address is reachable
+ * from inside the namespace alone, so a program there sees a peer that is not loopback.
+ */
+export interface IsolatedHost {
+  /** Namespace name. */
+  ns: string;
+  /** The host's non-loopback IPv4 address. */
+  ip: string;
+  destroy(): Promise<void>;
+}
+
+let isolatedHosts = 0;
+
+/** Creates an {@link IsolatedHost}; `destroy()` removes the namespace and its links. */
+export async function createIsolatedHost(): Promise<IsolatedHost> {
+  const n = isolatedHosts++;
+  const ns = `pn${Deno.pid % 10000}i${n}`;
+  const address = `10.232.${Deno.pid % 250}.${1 + (n % 250)}`;
+  const destroy = () => ip("netns", "del", ns).catch(() => {});
+  try {
+    await ip("netns", "add", ns);
+    await ip("-n", ns, "link", "set", "lo", "up");
+    await ip("-n", ns, "link", "add", "host0", "type", "veth", "peer", "name", "host1");
+    await ip("-n", ns, "addr", "add", `${address}/24`, "dev", "host0");
+    await ip("-n", ns, "link", "set", "host0", "up");
+    await ip("-n", ns, "link", "set", "host1", "up");
+  } catch (error) {
+    await destroy();
+    throw error;
+  }
+  return { ns, ip: address, destroy };
+}
+
+/** One request for {@link fetchInNamespace}. */
+export interface NamespacedRequest {
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** What a request of {@link fetchInNamespace} got: the status and body, or the error. */
+export type NamespacedResult = { status: number; body: string } | { error: string };
+
+const FETCH_ALL = `
+const out = {};
+for (const [name, r] of Object.entries(JSON.parse(Deno.env.get("POSTERN_REQUESTS")))) {
+  try {
+    const res = await fetch(r.url, r);
+    out[name] = { status: res.status, body: await res.text() };
+  } catch (e) {
+    out[name] = { error: e.cause ? String(e) + ": " + String(e.cause) : String(e) };
+  }
+}
+console.log(JSON.stringify(out));
+`;
+
+/** Sends each request from inside namespace `ns` (one `deno eval` there), in order. */
+export async function fetchInNamespace<K extends string>(
+  ns: string,
+  requests: Record<K, NamespacedRequest>,
+): Promise<Record<K, NamespacedResult>> {
+  const p = startCommand("ip", ["netns", "exec", ns, Deno.execPath(), "eval", FETCH_ALL], {
+    env: { POSTERN_REQUESTS: JSON.stringify(requests) },
+  });
+  const code = await p.exited;
+  const last = p.lines.filter((l) => l.startsWith("{")).at(-1);
+  if (code !== 0 || last === undefined) {
+    throw new Error(`fetch in ${ns} failed (${code}): ${p.lines.join("\n")}`);
+  }
+  return JSON.parse(last);
 }

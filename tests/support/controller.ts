@@ -14,6 +14,8 @@ export interface TestController {
   grpcAddr: string;
   adminUrl: string;
   adminToken: string;
+  /** The environment `start()` gives `postern-controller serve` (before `extra`). */
+  env: Readonly<Record<string, string>>;
   /** Calls the admin API with the admin token; the body is parsed JSON (undefined when empty). */
   // deno-lint-ignore no-explicit-any
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
@@ -51,6 +53,7 @@ export async function prepareController(
     grpcAddr,
     adminUrl,
     adminToken,
+    env: controllerEnv,
     async admin(method, path, body) {
       const res = await fetch(adminUrl + path, {
         method,
@@ -76,4 +79,26 @@ export async function prepareController(
       return controller;
     },
   };
+}
+
+/**
+ * Runs `postern-controller serve` with `env` when it is expected to refuse to start: resolves with
+ * the exit code and output once it exits, and fails (stopping it) if it starts serving instead.
+ */
+export async function serveExpectingExit(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<{ code: number; out: string }> {
+  const p = startProgram("controller", { args: ["serve"], env });
+  const serving = p.waitForLine("controller serving", timeoutMs).then(() => true, () => false);
+  const outcome = await Promise.race([
+    p.exited.then(() => "exited"),
+    serving.then((s) => s ? "serving" : ""),
+  ]);
+  if (outcome === "serving") {
+    await p.stop();
+    throw new Error(`the controller started serving instead of refusing to start:\n${p.lines.join("\n")}`);
+  }
+  const code = await p.exited;
+  return { code, out: p.lines.join("\n") };
 }
