@@ -6,9 +6,10 @@
  * @module
  */
 import tls from "node:tls";
+import type net from "node:net";
 import type { AddressInfo } from "node:net";
 import type { Buffer } from "node:buffer";
-import { encodeFrame, FrameDecoder, readFrame } from "../shared/agent/framing.ts";
+import { decodeFrame, encodeFrame, FrameDecoder, readMessage } from "../shared/agent/framing.ts";
 import { type Splice, splice } from "../shared/agent/splice.ts";
 import { verifyTlsPeerCached } from "../shared/agent/peer.ts";
 import { repairTlsFlow } from "../shared/agent/tls_flow_repair.ts";
@@ -16,6 +17,7 @@ import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import { HeartbeatAck, TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
 import { TunnelerHeartbeat } from "../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import { ResourcePolicy } from "./resources.ts";
+import { HandshakeGuard } from "./handshake_guard.ts";
 import type { Logger } from "../shared/log/logger.ts";
 
 /** Options of {@link TunnelListener}. */
@@ -31,6 +33,12 @@ export interface TunnelListenerOptions {
   onTunnelerHeartbeat?: (hb: TunnelerHeartbeat) => void;
   /** Resolver for resource names (tests). */
   resolver?: ConstructorParameters<typeof ResourcePolicy>[1];
+  /** Destroy a connection that has not finished its TLS handshake after this long; default 10 000 ms. */
+  handshakeTimeoutMs?: number;
+  /** Most unfinished TLS handshakes at once; more are closed on arrival; default 256. */
+  maxPendingHandshakes?: number;
+  /** Time a verified tunneler has to send its TunnelHello; default 10 000 ms. */
+  helloTimeoutMs?: number;
 }
 
 interface TunnelerState {
@@ -51,22 +59,35 @@ export class TunnelListener {
   /** Heartbeat sessions: closed at once on drain, unlike tunnels, which may finish. */
   readonly #heartbeatSessions = new Set<tls.TLSSocket>();
   #stopCreds: () => void;
+  readonly #handshakes: HandshakeGuard;
 
   constructor(opts: TunnelListenerOptions) {
     this.#opts = opts;
     this.#resources = new ResourcePolicy([], opts.resolver);
     const { svid } = opts.creds;
+    const handshakeTimeout = opts.handshakeTimeoutMs ?? 10_000;
+    this.#handshakes = new HandshakeGuard({
+      log: opts.log,
+      timeoutMs: handshakeTimeout,
+      maxPending: opts.maxPendingHandshakes ?? 256,
+    });
     this.#server = tls.createServer({
       cert: svid.certPem,
       key: svid.keyPem,
       requestCert: true,
       rejectUnauthorized: false,
       allowHalfOpen: true,
-    } as tls.TlsOptions, (socket) => void this.#accept(socket));
-    this.#server.on(
-      "tlsClientError",
-      (err: Error) => opts.log.debug("tls handshake failed", { error: err.message }),
-    );
+      handshakeTimeout,
+    } as tls.TlsOptions, (socket) => {
+      this.#handshakes.secured(socket);
+      void this.#accept(socket);
+    });
+    this.#server.on("connection", (raw: net.Socket) => this.#handshakes.admit(raw));
+    // Deno's node:tls reports a failed or timed-out handshake here but leaves the socket open.
+    this.#server.on("tlsClientError", (err: Error, socket?: tls.TLSSocket) => {
+      opts.log.debug("tls handshake failed", { error: err.message });
+      socket?.destroy();
+    });
     // Renewal: new handshakes get the new certificate; open connections keep theirs.
     this.#stopCreds = opts.creds.onChange((s) =>
       this.#server.setSecureContext({ cert: s.certPem, key: s.keyPem })
@@ -128,6 +149,7 @@ export class TunnelListener {
   /** Stops accepting; waits up to `graceMs` for open tunnels to finish, then closes the rest. */
   async close(graceMs = 5_000): Promise<void> {
     this.#stopCreds();
+    this.#handshakes.close();
     const closed = new Promise<void>((r) => this.#server.close(() => r()));
     for (const s of this.#heartbeatSessions) s.destroy();
     const deadline = Date.now() + graceMs;
@@ -178,7 +200,7 @@ export class TunnelListener {
 
     let hello: TunnelHello;
     try {
-      hello = TunnelHello.decode(await readFrame(socket));
+      hello = await readMessage(socket, TunnelHello, "tunnel hello", this.#opts.helloTimeoutMs ?? 10_000);
     } catch (e) {
       log.warn("bad tunnel hello", { remote, tunneler_id: tunnelerId, error: (e as Error).message });
       socket.destroy();
@@ -240,15 +262,21 @@ export class TunnelListener {
     socket.write(ack());
     const decoder = new FrameDecoder();
     socket.on("data", (chunk: Buffer) => {
-      let frames: Uint8Array[];
+      if (socket.destroyed) return;
+      let heartbeats: TunnelerHeartbeat[];
       try {
-        frames = decoder.feed(chunk);
-      } catch {
+        heartbeats = decoder.feed(chunk).map((f) => decodeFrame(TunnelerHeartbeat, f, "heartbeat frame"));
+      } catch (e) {
+        // A bad frame ends this one session; the process and every other tunnel carry on.
+        this.#opts.log.warn("closing heartbeat session after a malformed frame", {
+          remote: `${socket.remoteAddress}:${socket.remotePort}`,
+          tunneler_id: tunnelerId,
+          error: (e as Error).message,
+        });
         socket.destroy();
         return;
       }
-      for (const f of frames) {
-        const hb = TunnelerHeartbeat.decode(f);
+      for (const hb of heartbeats) {
         const bytes = this.tunnelerBytes(tunnelerId);
         // The connector's own counts are authoritative for bytes it carried.
         this.#opts.onTunnelerHeartbeat?.({
