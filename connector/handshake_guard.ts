@@ -67,6 +67,8 @@ export class HandshakeGuard {
       socket.destroy();
     }, this.#opts.timeoutMs);
     this.#pending.set(key, { socket, timer });
+    // The listener allows half-open sockets (tunnels need them), and Deno's node:tls then does
+    // not report a peer that hangs up mid-handshake: such a slot is freed by the timeout.
     socket.once("close", () => this.#forget(key));
   }
 

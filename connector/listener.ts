@@ -124,14 +124,27 @@ export class TunnelListener {
   }
 
   /** Live TLS sessions, total and per tunneler, with byte counts (to resources = in). */
-  stats(): { sessions: number; bytesIn: number; bytesOut: number; perTunneler: Map<string, TunnelerState> } {
+  stats(): {
+    sessions: number;
+    bytesIn: number;
+    bytesOut: number;
+    perTunneler: Map<string, TunnelerState>;
+    /** TCP connections whose TLS handshake has not finished yet. */
+    pendingHandshakes: number;
+  } {
     let bytesIn = 0, bytesOut = 0;
     for (const id of this.#tunnelers.keys()) {
       const b = this.tunnelerBytes(id);
       bytesIn += b.bytesIn;
       bytesOut += b.bytesOut;
     }
-    return { sessions: this.#all.size, bytesIn, bytesOut, perTunneler: this.#tunnelers };
+    return {
+      sessions: this.#all.size,
+      bytesIn,
+      bytesOut,
+      perTunneler: this.#tunnelers,
+      pendingHandshakes: this.#handshakes.pending,
+    };
   }
 
   /** Bytes of one tunneler including live tunnels. */
