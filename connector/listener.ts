@@ -294,6 +294,8 @@ export class TunnelListener {
         // The connector's own counts are authoritative for bytes it carried.
         this.#opts.onTunnelerHeartbeat?.({
           ...hb,
+          // Relayed to the controller: a tunneler cannot grow the connector's stream messages.
+          version: hb.version.slice(0, 64),
           tunnelerId,
           bytesIn: Math.max(hb.bytesIn, bytes.bytesIn),
           bytesOut: Math.max(hb.bytesOut, bytes.bytesOut),
