@@ -231,6 +231,12 @@ export class TunnelListener {
       return;
     }
     const dest = kind.value.destination;
+    if (dest.length > MAX_DESTINATION) {
+      const error = `destination too long: at most ${MAX_DESTINATION} characters`;
+      log.warn("tunnel refused", { tunneler_id: tunnelerId, destination: `${dest.slice(0, 64)}…`, error });
+      refuse(socket, reply(false, error));
+      return;
+    }
     const check = await this.#resources.check(dest);
     if (!check.ok) {
       log.warn("tunnel refused", { tunneler_id: tunnelerId, destination: dest, error: check.error });
@@ -274,6 +280,7 @@ export class TunnelListener {
       );
     socket.write(ack());
     const decoder = new FrameDecoder();
+    const rate = new TokenBucket(HEARTBEAT_BURST, HEARTBEATS_PER_SECOND);
     socket.on("data", (chunk: Buffer) => {
       if (socket.destroyed) return;
       let heartbeats: TunnelerHeartbeat[];
@@ -290,6 +297,17 @@ export class TunnelListener {
         return;
       }
       for (const hb of heartbeats) {
+        if (!rate.take()) {
+          // Each heartbeat is relayed to the controller and answered with the trust bundle: a
+          // flood would be amplified, so it ends the session like a malformed frame.
+          this.#opts.log.warn("closing heartbeat session after too many heartbeats", {
+            remote: `${socket.remoteAddress}:${socket.remotePort}`,
+            tunneler_id: tunnelerId,
+            limit_per_second: HEARTBEATS_PER_SECOND,
+          });
+          socket.destroy();
+          return;
+        }
         const bytes = this.tunnelerBytes(tunnelerId);
         // The connector's own counts are authoritative for bytes it carried.
         this.#opts.onTunnelerHeartbeat?.({
@@ -305,6 +323,33 @@ export class TunnelListener {
     });
     socket.on("end", () => socket.end());
     socket.resume();
+  }
+}
+
+/** `[` + a 253-character name or an IPv6 literal + `]:65535`: anything longer names no resource. */
+const MAX_DESTINATION = 262;
+
+/** A tunneler heartbeats once per interval (10 s by default); a session may burst to this many... */
+const HEARTBEAT_BURST = 20;
+/** ... and sustain this many per second before it is closed. */
+const HEARTBEATS_PER_SECOND = 5;
+
+/** At most `burst` events at once, refilled at `perSecond`. */
+class TokenBucket {
+  #tokens: number;
+  #at = Date.now();
+  constructor(private readonly burst: number, private readonly perSecond: number) {
+    this.#tokens = burst;
+  }
+
+  /** Takes one token; false when none is left. */
+  take(): boolean {
+    const now = Date.now();
+    this.#tokens = Math.min(this.burst, this.#tokens + (now - this.#at) * this.perSecond / 1000);
+    this.#at = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens--;
+    return true;
   }
 }
 
