@@ -17,6 +17,8 @@ export interface HandshakeGuardOptions {
   maxPending: number;
   /** At most one warn about closed excess connections per this many ms; default 10 000. */
   warnEveryMs?: number;
+  /** Clock of the warn window; default Date.now (tests). */
+  now?: () => number;
 }
 
 /** The key of a connection, the same on the raw socket and the TLS socket that wraps it. */
@@ -29,9 +31,7 @@ export class HandshakeGuard {
   readonly #opts: HandshakeGuardOptions;
   readonly #pending = new Map<string, { socket: net.Socket; timer: ReturnType<typeof setTimeout> }>();
   #refused = 0;
-  #lastWarn = 0;
-  /** Connections closed for the bound since the start. */
-  refusedTotal = 0;
+  #lastWarn = -Infinity;
 
   constructor(opts: HandshakeGuardOptions) {
     this.#opts = opts;
@@ -46,9 +46,8 @@ export class HandshakeGuard {
   admit(socket: net.Socket): void {
     if (this.#pending.size >= this.#opts.maxPending) {
       socket.destroy();
-      this.refusedTotal++;
       this.#refused++;
-      const now = Date.now();
+      const now = (this.#opts.now ?? Date.now)();
       if (now - this.#lastWarn >= (this.#opts.warnEveryMs ?? 10_000)) {
         this.#opts.log.warn("closed connections over the unfinished handshake limit", {
           closed: this.#refused,
@@ -57,6 +56,11 @@ export class HandshakeGuard {
         this.#lastWarn = now;
         this.#refused = 0;
       }
+      return;
+    }
+    if (socket.remoteAddress === undefined) {
+      // Already gone (reset before we saw it): nothing to track.
+      socket.destroy();
       return;
     }
     const key = connectionKey(socket);
