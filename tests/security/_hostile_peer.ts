@@ -3,6 +3,9 @@
  * process stored in its state directory and speaks raw bytes with them over mutual TLS.
  */
 import tls from "node:tls";
+import { Buffer } from "node:buffer";
+import * as grpc from "@grpc/grpc-js";
+import { channelOptions } from "../../shared/grpc/credentials.ts";
 import { join } from "node:path";
 import { encodeFrame, readFrame } from "../../shared/agent/framing.ts";
 import { TunnelHello, TunnelReply } from "../../shared/proto/gen/postern/v1/tunnel_pb.ts";
@@ -63,5 +66,36 @@ export function closed(
     };
     socket.once("end", done);
     socket.once("close", done);
+  });
+}
+
+/** A gRPC client of the controller at `addr`, as `id` or without a certificate. */
+export function grpcClient(addr: string, caPem: string, id?: StoredIdentity): grpc.Client {
+  const creds = grpc.credentials.createSsl(
+    Buffer.from(caPem),
+    id ? Buffer.from(id.keyPem) : null,
+    id ? Buffer.from(id.certPem) : null,
+    // The attacker does not care who answers.
+    { checkServerIdentity: () => undefined },
+  );
+  return new grpc.Client(addr, creds, channelOptions());
+}
+
+/** Calls `path` with raw request bytes; resolves with the status (never rejects). */
+export function rawUnary(
+  client: grpc.Client,
+  path: string,
+  body: Uint8Array,
+): Promise<{ code: number; details: string }> {
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(
+      path,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.from(body),
+      { deadline: Date.now() + 5_000 },
+      (err: grpc.ServiceError | null) =>
+        resolve(err ? { code: err.code, details: err.details } : { code: grpc.status.OK, details: "" }),
+    );
   });
 }

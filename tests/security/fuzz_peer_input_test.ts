@@ -14,7 +14,6 @@ import * as grpc from "@grpc/grpc-js";
 import { tempDir } from "../support/paths.ts";
 import type { RunningProgram } from "../support/process.ts";
 import { encodeFrame, MAX_FRAME } from "../../shared/agent/framing.ts";
-import { channelOptions } from "../../shared/grpc/credentials.ts";
 import { TunnelHello } from "../../shared/proto/gen/postern/v1/tunnel_pb.ts";
 import {
   AgentMessage,
@@ -28,7 +27,15 @@ import {
 } from "../../shared/proto/gen/postern/v1/enrollment_pb.ts";
 import { echoServer, roundTrip } from "../agents/_fixture.ts";
 import { connectorAndTunneler, startCluster } from "../agents/_cluster.ts";
-import { closed, heartbeatSessionAs, type StoredIdentity, storedIdentity, tlsAs } from "./_hostile_peer.ts";
+import {
+  closed,
+  grpcClient,
+  heartbeatSessionAs,
+  rawUnary,
+  type StoredIdentity,
+  storedIdentity,
+  tlsAs,
+} from "./_hostile_peer.ts";
 
 const FUZZ_MS = 4_000;
 const dec = new TextDecoder();
@@ -135,20 +142,6 @@ async function hostileHeartbeats(r: Rand, id: StoredIdentity, port: number): Pro
   await settle(s, 500);
 }
 
-/** Calls `path` with raw request bytes; resolves with the status code (never rejects). */
-function rawUnary(client: grpc.Client, path: string, body: Uint8Array): Promise<number> {
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(
-      path,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      Buffer.from(body),
-      { deadline: Date.now() + 5_000 },
-      (err: grpc.ServiceError | null) => resolve(err ? err.code : grpc.status.OK),
-    );
-  });
-}
-
 /** Opens Connect with raw bytes as messages; resolves with the final status code. */
 function rawConnect(client: grpc.Client, r: Rand): Promise<number> {
   return new Promise((resolve) => {
@@ -180,17 +173,6 @@ function rawConnect(client: grpc.Client, r: Rand): Promise<number> {
     }
     call.end();
   });
-}
-
-function grpcClient(addr: string, caPem: string, id?: StoredIdentity): grpc.Client {
-  const creds = grpc.credentials.createSsl(
-    Buffer.from(caPem),
-    id ? Buffer.from(id.keyPem) : null,
-    id ? Buffer.from(id.certPem) : null,
-    // The fuzzer attacks the controller; it does not care who answers.
-    { checkServerIdentity: () => undefined },
-  );
-  return new grpc.Client(addr, creds, channelOptions());
 }
 
 const alive = async (p: RunningProgram) => await Promise.race([p.exited, Promise.resolve("running")]);
@@ -237,22 +219,26 @@ Deno.test("fuzzed frames, hellos, heartbeats and gRPC messages fail only their o
         "enroll",
         async (r) =>
           count(
-            `enroll ${await rawUnary(
-              anonymous,
-              EnrollmentService.enroll.path,
-              hostileMessage(r, validEnroll, 64 * 1024),
-            )}`,
+            `enroll ${
+              (await rawUnary(
+                anonymous,
+                EnrollmentService.enroll.path,
+                hostileMessage(r, validEnroll, 64 * 1024),
+              )).code
+            }`,
           ),
       ],
       [
         "renew",
         async (r) =>
           count(
-            `renew ${await rawUnary(
-              asTunneler,
-              EnrollmentService.renew.path,
-              hostileMessage(r, validRenew, 64 * 1024),
-            )}`,
+            `renew ${
+              (await rawUnary(
+                asTunneler,
+                EnrollmentService.renew.path,
+                hostileMessage(r, validRenew, 64 * 1024),
+              )).code
+            }`,
           ),
       ],
       ["connect", async (r) => count(`connect ${await rawConnect(asConnector, r)}`)],
