@@ -8,9 +8,10 @@
  * @module
  */
 import tls from "node:tls";
+import type net from "node:net";
 import type { AddressInfo } from "node:net";
 import type { Buffer } from "node:buffer";
-import { encodeFrame, FrameDecoder, readFrame } from "../shared/agent/framing.ts";
+import { decodeFrame, encodeFrame, FrameDecoder, readMessage } from "../shared/agent/framing.ts";
 import { type Splice, splice } from "../shared/agent/splice.ts";
 import { verifyTlsPeerCached } from "../shared/agent/peer.ts";
 import { allOf, authorizeAllowlist, authorizeRole } from "../shared/pki/authorize.ts";
@@ -24,6 +25,7 @@ import { HeartbeatAck, TunnelHello, TunnelReply } from "../shared/proto/gen/post
 import { TunnelerHeartbeat } from "../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import { ResourcePolicy } from "./resources.ts";
 import { type RevokedSerial, RevokedSerials } from "./revoked_serials.ts";
+import { HandshakeGuard } from "./handshake_guard.ts";
 import type { Logger } from "../shared/log/logger.ts";
 
 const UNKNOWN_CA_HINT = "[2.1] x509: certificate signed by unknown authority";
@@ -41,6 +43,12 @@ export interface TunnelListenerOptions {
   onTunnelerHeartbeat?: (hb: TunnelerHeartbeat) => void;
   /** Resolver for resource names (tests). */
   resolver?: ConstructorParameters<typeof ResourcePolicy>[1];
+  /** Destroy a connection that has not finished its TLS handshake after this long; default 10 000 ms. */
+  handshakeTimeoutMs?: number;
+  /** Most unfinished TLS handshakes at once; more are closed on arrival; default 256. */
+  maxPendingHandshakes?: number;
+  /** Time a verified tunneler has to send its TunnelHello; default 10 000 ms. */
+  helloTimeoutMs?: number;
 }
 
 interface TunnelerState {
@@ -67,18 +75,31 @@ export class TunnelListener {
   #stopCreds: () => void;
   /** Who may pass the listener: a tunneler on the live allowlist. */
   readonly #authorize = allOf(authorizeRole("tunneler"), authorizeAllowlist((id) => this.#allowed.has(id)));
+  readonly #handshakes: HandshakeGuard;
 
   constructor(opts: TunnelListenerOptions) {
     this.#opts = opts;
     this.#resources = new ResourcePolicy([], opts.resolver);
     const { svid, bundle } = opts.creds;
+    const handshakeTimeout = opts.handshakeTimeoutMs ?? 10_000;
+    this.#handshakes = new HandshakeGuard({
+      log: opts.log,
+      timeoutMs: handshakeTimeout,
+      maxPending: opts.maxPendingHandshakes ?? 256,
+    });
     this.#server = tls.createServer({
       ...secureContextOf(svid, bundle),
       requestCert: true,
       rejectUnauthorized: true,
       allowHalfOpen: true,
-    } as tls.TlsOptions, (socket) => void this.#accept(socket));
+      handshakeTimeout,
+    } as tls.TlsOptions, (socket) => {
+      this.#handshakes.secured(socket);
+      void this.#accept(socket);
+    });
+    this.#server.on("connection", (raw: net.Socket) => this.#handshakes.admit(raw));
     // The runtime tells the refused client little ("socket hang up"); the log names the reason.
+    // Deno's node:tls reports a failed or timed-out handshake here but leaves the socket open.
     this.#server.on("tlsClientError", (err: Error, socket?: tls.TLSSocket) => {
       const remote = socket?.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : undefined;
       const refusal = tlsRefusal(err.message);
@@ -92,6 +113,7 @@ export class TunnelListener {
             `a client certificate not issued by a CA of the trust bundle is refused this way: ${UNKNOWN_CA_HINT}`,
         }),
       });
+      socket?.destroy();
     });
     // Renewal and CA rotation: new handshakes get the new certificate and bundle together; open
     // connections keep theirs. (An Svid's key and certificate were checked to match when it was
@@ -148,14 +170,27 @@ export class TunnelListener {
   }
 
   /** Live TLS sessions, total and per tunneler, with byte counts (to resources = in). */
-  stats(): { sessions: number; bytesIn: number; bytesOut: number; perTunneler: Map<string, TunnelerState> } {
+  stats(): {
+    sessions: number;
+    bytesIn: number;
+    bytesOut: number;
+    perTunneler: Map<string, TunnelerState>;
+    /** TCP connections whose TLS handshake has not finished yet. */
+    pendingHandshakes: number;
+  } {
     let bytesIn = 0, bytesOut = 0;
     for (const id of this.#tunnelers.keys()) {
       const b = this.tunnelerBytes(id);
       bytesIn += b.bytesIn;
       bytesOut += b.bytesOut;
     }
-    return { sessions: this.#all.size, bytesIn, bytesOut, perTunneler: this.#tunnelers };
+    return {
+      sessions: this.#all.size,
+      bytesIn,
+      bytesOut,
+      perTunneler: this.#tunnelers,
+      pendingHandshakes: this.#handshakes.pending,
+    };
   }
 
   /** Bytes of one tunneler including live tunnels. */
@@ -173,6 +208,7 @@ export class TunnelListener {
   /** Stops accepting; waits up to `graceMs` for open tunnels to finish, then closes the rest. */
   async close(graceMs = 5_000): Promise<void> {
     this.#stopCreds();
+    this.#handshakes.close();
     const closed = new Promise<void>((r) => this.#server.close(() => r()));
     for (const s of this.#heartbeatSessions) s.destroy();
     const deadline = Date.now() + graceMs;
@@ -237,7 +273,7 @@ export class TunnelListener {
 
     let hello: TunnelHello;
     try {
-      hello = TunnelHello.decode(await readFrame(socket));
+      hello = await readMessage(socket, TunnelHello, "tunnel hello", this.#opts.helloTimeoutMs ?? 10_000);
     } catch (e) {
       log.warn("bad tunnel hello", { remote, tunneler_id: tunnelerId, error: (e as Error).message });
       socket.destroy();
@@ -255,6 +291,12 @@ export class TunnelListener {
       return;
     }
     const dest = kind.value.destination;
+    if (dest.length > MAX_DESTINATION) {
+      const error = `destination too long: at most ${MAX_DESTINATION} characters`;
+      log.warn("tunnel refused", { tunneler_id: tunnelerId, destination: `${dest.slice(0, 64)}…`, error });
+      refuse(socket, reply(false, error));
+      return;
+    }
     const check = await this.#resources.check(dest);
     if (!check.ok) {
       log.warn("tunnel refused", { tunneler_id: tunnelerId, destination: dest, error: check.error });
@@ -300,20 +342,40 @@ export class TunnelListener {
       );
     socket.write(ack());
     const decoder = new FrameDecoder();
+    const rate = new TokenBucket(HEARTBEAT_BURST, HEARTBEATS_PER_SECOND);
     socket.on("data", (chunk: Buffer) => {
-      let frames: Uint8Array[];
+      if (socket.destroyed) return;
+      let heartbeats: TunnelerHeartbeat[];
       try {
-        frames = decoder.feed(chunk);
-      } catch {
+        heartbeats = decoder.feed(chunk).map((f) => decodeFrame(TunnelerHeartbeat, f, "heartbeat frame"));
+      } catch (e) {
+        // A bad frame ends this one session; the process and every other tunnel carry on.
+        this.#opts.log.warn("closing heartbeat session after a malformed frame", {
+          remote: `${socket.remoteAddress}:${socket.remotePort}`,
+          tunneler_id: tunnelerId,
+          error: (e as Error).message,
+        });
         socket.destroy();
         return;
       }
-      for (const f of frames) {
-        const hb = TunnelerHeartbeat.decode(f);
+      for (const hb of heartbeats) {
+        if (!rate.take()) {
+          // Each heartbeat is relayed to the controller and answered with the trust bundle: a
+          // flood would be amplified, so it ends the session like a malformed frame.
+          this.#opts.log.warn("closing heartbeat session after too many heartbeats", {
+            remote: `${socket.remoteAddress}:${socket.remotePort}`,
+            tunneler_id: tunnelerId,
+            limit_per_second: HEARTBEATS_PER_SECOND,
+          });
+          socket.destroy();
+          return;
+        }
         const bytes = this.tunnelerBytes(tunnelerId);
         // The connector's own counts are authoritative for bytes it carried.
         this.#opts.onTunnelerHeartbeat?.({
           ...hb,
+          // Relayed to the controller: a tunneler cannot grow the connector's stream messages.
+          version: hb.version.slice(0, 64),
           tunnelerId,
           bytesIn: Math.max(hb.bytesIn, bytes.bytesIn),
           bytesOut: Math.max(hb.bytesOut, bytes.bytesOut),
@@ -323,6 +385,33 @@ export class TunnelListener {
     });
     socket.on("end", () => socket.end());
     socket.resume();
+  }
+}
+
+/** `[` + a 253-character name or an IPv6 literal + `]:65535`: anything longer names no resource. */
+const MAX_DESTINATION = 262;
+
+/** A tunneler heartbeats once per interval (10 s by default); a session may burst to this many... */
+const HEARTBEAT_BURST = 20;
+/** ... and sustain this many per second before it is closed. */
+const HEARTBEATS_PER_SECOND = 5;
+
+/** At most `burst` events at once, refilled at `perSecond`. */
+class TokenBucket {
+  #tokens: number;
+  #at = Date.now();
+  constructor(private readonly burst: number, private readonly perSecond: number) {
+    this.#tokens = burst;
+  }
+
+  /** Takes one token; false when none is left. */
+  take(): boolean {
+    const now = Date.now();
+    this.#tokens = Math.min(this.burst, this.#tokens + (now - this.#at) * this.perSecond / 1000);
+    this.#at = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens--;
+    return true;
   }
 }
 

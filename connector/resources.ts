@@ -40,6 +40,23 @@ function ipBytes(ip: string): Uint8Array | undefined {
   return out;
 }
 
+/**
+ * The address a destination really names: an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, also
+ * written `::ffff:7f00:1`) is the IPv4 address, matched against IPv4 rules only and dialed as
+ * IPv4; anything else is returned as is.
+ */
+function destinationBytes(ip: string): Uint8Array | undefined {
+  const b = ipBytes(ip);
+  if (b?.length !== 16) return b;
+  for (let i = 0; i < 10; i++) if (b[i] !== 0) return b;
+  return b[10] === 0xff && b[11] === 0xff ? b.slice(12) : b;
+}
+
+/** The text to dial for checked address bytes (IPv4 dotted, IPv6 as given). */
+function dialHost(text: string, bytes: Uint8Array): string {
+  return bytes.length === 4 ? bytes.join(".") : text;
+}
+
 function inNet(ip: Uint8Array, net: { bytes: Uint8Array; prefix: number }): boolean {
   if (ip.length !== net.bytes.length) return false;
   for (let bit = 0; bit < net.prefix; bit++) {
@@ -113,10 +130,10 @@ export class ResourcePolicy {
     if (!d) return refuse;
     const rules = this.#rules.filter((r) => r.port === d.port);
     if (rules.length === 0) return refuse;
-    const literal = ipBytes(d.host);
+    const literal = destinationBytes(d.host);
     if (literal) {
       return rules.some((r) => r.net && inNet(literal, r.net))
-        ? { ok: true, host: d.host, port: d.port }
+        ? { ok: true, host: dialHost(d.host, literal), port: d.port }
         : refuse;
     }
     const name = d.host.replace(/\.$/, "");
@@ -130,11 +147,13 @@ export class ResourcePolicy {
     const byName = rules.some((r) => r.host === name);
     // Each address is checked; a named rule admits the name's own addresses.
     const allowed = addresses.filter((a) => {
-      const b = ipBytes(a);
+      const b = destinationBytes(a);
       return byName || (b !== undefined && rules.some((r) => r.net && inNet(b, r.net)));
     });
     if (allowed.length !== addresses.length) return refuse;
     // Dial the checked address, never the name again (no second, unchecked resolution).
-    return { ok: true, host: allowed[0]!, port: d.port };
+    const first = allowed[0]!;
+    const bytes = destinationBytes(first);
+    return { ok: true, host: bytes ? dialHost(first, bytes) : first, port: d.port };
   }
 }

@@ -7,7 +7,7 @@
  * @module
  */
 import tls from "node:tls";
-import { encodeFrame, readFrame } from "../shared/agent/framing.ts";
+import { encodeFrame, MalformedFrameError, readMessage } from "../shared/agent/framing.ts";
 import { verifyTlsPeerCached } from "../shared/agent/peer.ts";
 import { repairTlsFlow } from "../shared/agent/tls_flow_repair.ts";
 import { explainTlsError } from "../shared/grpc/tls_errors.ts";
@@ -97,8 +97,11 @@ export function dialConnector(
         socket.write(encodeFrame(TunnelHello.encode(hello).finish()));
         let reply: TunnelReply;
         try {
-          reply = TunnelReply.decode(await readFrame(socket, opts.timeoutMs ?? 10_000));
+          reply = await readMessage(socket, TunnelReply, "tunnel reply", opts.timeoutMs ?? 10_000);
         } catch (e) {
+          if (e instanceof MalformedFrameError) {
+            throw new Error(`connector ${opts.host}:${opts.port} sent a ${e.message}`);
+          }
           // A bare close right after the handshake: the connector refused our certificate.
           throw new TunnelRefusedError(
             `connector closed the connection (it may not trust our certificate: ${(e as Error).message})`,

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Buffer } from "node:buffer";
-import { encodeFrame, FrameDecoder } from "../shared/agent/framing.ts";
+import { decodeFrame, encodeFrame, FrameDecoder } from "../shared/agent/framing.ts";
 import type { SessionContext } from "../shared/agent/agent_loop.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import type { AgentState } from "../shared/agent/runtime.ts";
@@ -79,15 +79,19 @@ export async function heartbeatSession(opts: HeartbeatOptions, ctx: SessionConte
     const decoder = new FrameDecoder();
     let first = true;
     socket.on("data", (chunk: Buffer) => {
-      let frames: Uint8Array[];
+      let acks: HeartbeatAck[];
       try {
-        frames = decoder.feed(chunk);
+        acks = decoder.feed(chunk).map((f) => decodeFrame(HeartbeatAck, f, "heartbeat ack"));
       } catch (e) {
+        // This session ends (the agent loop reconnects); the process carries on.
+        opts.log.warn("closing heartbeat session after a malformed frame", {
+          via_connector: `${d.host}:${d.port}`,
+          error: (e as Error).message,
+        });
         return finish(e as Error);
       }
-      for (const f of frames) {
+      for (const ack of acks) {
         ctx.received();
-        const ack = HeartbeatAck.decode(f);
         if (ack.heartbeatIntervalMs > 0) interval = ack.heartbeatIntervalMs;
         const d = decideTrust({
           source: "heartbeat_ack",

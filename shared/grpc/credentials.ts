@@ -64,9 +64,17 @@ export function channelOptions(): ChannelOptions {
   };
 }
 
-/** Server options that accept the clients' keepalive pings. */
+/**
+ * Largest gRPC message a Postern server accepts from a client (an Enroll or Renew request, one
+ * control-plane message): a few KiB in practice; a larger one fails that call with
+ * RESOURCE_EXHAUSTED before it is buffered further (grpc-js allows 4 MiB by default).
+ */
+export const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
+
+/** Server options that accept the clients' keepalive pings and bound their messages. */
 export function serverOptions(): ChannelOptions {
   return {
+    "grpc.max_receive_message_length": MAX_CLIENT_MESSAGE_BYTES,
     "grpc.keepalive_permit_without_calls": 1,
     "grpc.http2.min_ping_interval_without_data_ms": 10_000,
     "grpc.keepalive_time_ms": 30_000,

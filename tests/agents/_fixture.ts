@@ -4,7 +4,7 @@ import { concatBytes } from "../../shared/bytes.ts";
 import { flood } from "../../shared/agent/testing_sockets.ts";
 import { makeTestPki, type TestPki } from "../../shared/pki/testing.ts";
 import { AgentCredentials } from "../../shared/agent/credentials.ts";
-import { TunnelListener } from "../../connector/listener.ts";
+import { TunnelListener, type TunnelListenerOptions } from "../../connector/listener.ts";
 import { Forwarder } from "../../tunneler/forwards.ts";
 import type { DialOptions } from "../../tunneler/dialer.ts";
 import { parseForwards } from "../../tunneler/config.ts";
@@ -67,6 +67,8 @@ export async function rig(opts: {
   connectorTtlMs?: number;
   tunnelerTtlMs?: number;
   pki?: TestPki;
+  /** Listener bounds (handshake and hello timeouts, unfinished handshakes). */
+  listener?: Pick<TunnelListenerOptions, "handshakeTimeoutMs" | "maxPendingHandshakes" | "helloTimeoutMs">;
 }): Promise<Rig> {
   const pki = opts.pki ?? await makeTestPki();
   const c = await pki.issue("connector", "c1", {
@@ -78,7 +80,12 @@ export async function rig(opts: {
   const tunnelerCreds = new AgentCredentials(t, pki.bundle);
   const cl = memLog();
   const tl = memLog();
-  const listener = new TunnelListener({ creds: connectorCreds, trustDomain: TD, log: cl.log });
+  const listener = new TunnelListener({
+    creds: connectorCreds,
+    trustDomain: TD,
+    log: cl.log,
+    ...opts.listener,
+  });
   listener.setPolicy(opts.allow === false ? [] : ["t1"], opts.resources);
   const connectorPort = await listener.listen("127.0.0.1", 0);
   const dial = (creds = tunnelerCreds): DialOptions => ({

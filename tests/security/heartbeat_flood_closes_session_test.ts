@@ -1,0 +1,61 @@
+/**
+ * An allowlisted tunneler that floods its heartbeat session (each heartbeat is relayed to the
+ * controller and answered with the trust bundle) gets that session closed with a warn; its
+ * tunnels carry on. A hello naming an absurdly long destination is refused before any lookup.
+ */
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { encodeFrame } from "../../shared/agent/framing.ts";
+import { TunnelerHeartbeat } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
+import { dialConnector } from "../../tunneler/dialer.ts";
+import { echoServer, rig, roundTrip } from "../agents/_fixture.ts";
+import { closed } from "./_hostile_peer.ts";
+
+const dec = new TextDecoder();
+const enc = new TextEncoder();
+
+Deno.test("a heartbeat flood closes that session with a warn; tunnels keep working", async () => {
+  await using echo = await echoServer();
+  await using r = await rig({
+    forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`,
+    resources: [`127.0.0.1:${echo.port}`],
+  });
+  const { socket } = await dialConnector(r.dial(), { kind: { $case: "heartbeat", value: { version: "x" } } });
+  socket.on("error", () => {});
+  const gone = closed(socket, 5_000);
+  socket.resume();
+  const hb = encodeFrame(
+    TunnelerHeartbeat.encode({
+      tunnelerId: "t1",
+      version: "x",
+      certNotAfterUnixMs: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+      activeConnections: 0,
+      trustedCaFingerprints: [],
+    }).finish(),
+  );
+  for (let i = 0; i < 200 && !socket.destroyed; i++) socket.write(hb);
+  try {
+    await gone;
+  } finally {
+    socket.destroy();
+  }
+  ok(
+    r.connectorLog.some((l) =>
+      l.includes("closing heartbeat session after too many heartbeats") && l.includes("t1")
+    ),
+    r.connectorLog.join("\n"),
+  );
+  assertEquals(dec.decode(await roundTrip(r.forwarder.ports[0]!, enc.encode("hi"))), "hibye");
+});
+
+Deno.test("a hello with a destination longer than any resource is refused", async () => {
+  await using r = await rig({ forwards: "", resources: ["127.0.0.1:1"] });
+  const dest = `${"a".repeat(60_000)}:1`;
+  const error = await dialConnector(r.dial(), { kind: { $case: "open", value: { destination: dest } } }).then(
+    () => "admitted",
+    (e: Error) => e.message,
+  );
+  assertEquals(error, "destination too long: at most 262 characters");
+  ok(!r.connectorLog.some((l) => l.includes("a".repeat(100))), "the whole destination was logged");
+});
