@@ -6,11 +6,11 @@ import tls from "node:tls";
 import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
 import { channelOptions } from "../../shared/grpc/credentials.ts";
-import { join } from "node:path";
+import { IdentityStore } from "../../shared/agent/identity_store.ts";
 import { encodeFrame, readFrame } from "../../shared/agent/framing.ts";
 import { TunnelHello, TunnelReply } from "../../shared/proto/gen/postern/v1/tunnel_pb.ts";
 
-/** The PEMs an agent stored (key.pem, cert.pem, bundle.pem in its state directory). */
+/** The PEMs an agent stored in its state directory. */
 export interface StoredIdentity {
   keyPem: string;
   certPem: string;
@@ -19,10 +19,8 @@ export interface StoredIdentity {
 
 /** Reads the identity an agent process saved in `stateDir`. */
 export async function storedIdentity(stateDir: string): Promise<StoredIdentity> {
-  const [keyPem, certPem, bundlePem] = await Promise.all(
-    ["key.pem", "cert.pem", "bundle.pem"].map((f) => Deno.readTextFile(join(stateDir, f))),
-  );
-  return { keyPem: keyPem!, certPem: certPem!, bundlePem: bundlePem! };
+  const { svid, bundle } = await new IdentityStore(stateDir).load();
+  return { keyPem: svid.keyPem, certPem: svid.certPem, bundlePem: bundle.toPem() };
 }
 
 /** Mutual TLS to 127.0.0.1:`port` as `id` (the peer's certificate is not checked: we attack it). */

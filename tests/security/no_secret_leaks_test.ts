@@ -177,7 +177,7 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
     await renewedAfter(tunneler, 0, "the tunneler's first renewal");
     await sampleKeys();
 
-    // CA rotation: prepare with a new CA key, activate (force, should agents lag), retire the old.
+    // CA rotation: prepare with a new CA key, activate when the agents trust it, retire the old.
     const next = await createCa({ commonName: "Postern Next CA" });
     const before = (await c.admin("GET", "/api/admin/ca")).body.cas as {
       fingerprint: string;
@@ -189,11 +189,15 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
       key_pem: next.keyPem,
     });
     ok(prep.status === 200, `prepare: ${prep.status} ${JSON.stringify(prep.body)}`);
-    const act = await c.admin("POST", "/api/admin/ca/rotate/activate", {
-      fingerprint: next.ca.fingerprint,
-      force: true,
-    });
-    ok(act.status === 200, `activate: ${act.status} ${JSON.stringify(act.body)}`);
+    // As the runbook says: activate once every ONLINE agent trusts the new CA (409 until then).
+    await waitFor(
+      "every agent to trust the new CA (activate answers 200)",
+      async () =>
+        (await c.admin("POST", "/api/admin/ca/rotate/activate", { fingerprint: next.ca.fingerprint }))
+            .status === 200 || undefined,
+      20_000,
+      250,
+    );
     const [cFrom, tFrom] = [connector.lines.length, tunneler.lines.length];
     await renewedAfter(connector, cFrom, "the connector's renewal under the new CA");
     await renewedAfter(tunneler, tFrom, "the tunneler's renewal under the new CA");
