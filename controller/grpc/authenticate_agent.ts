@@ -106,12 +106,16 @@ export async function authenticateAgent(
       return refuse({ reason: "untrusted", detail });
     }
     const named = { agent: relaxed.spiffeId.id, ...roleOf(relaxed) };
+    // A role this RPC does not serve is refused as such, expired or not.
+    if (!opts.roles.some((r) => r === relaxed.spiffeId.role)) {
+      return refuse({ reason: "role", detail, ...named });
+    }
     const now = Date.now();
     if (now > relaxed.notAfter.getTime() + grace || now < relaxed.certificate.notBefore.getTime()) {
       const reason = opts.allowExpiredWithin !== undefined ? "expired_beyond_grace" : "expired";
       return refuse({ reason, detail, ...named });
     }
-    return refuse({ reason: "role", detail, ...named });
+    return refuse({ reason: "untrusted", detail, ...named });
   }
   const role = peer.spiffeId.role as AgentRole;
   const id = peer.spiffeId.id;
