@@ -2,6 +2,7 @@
  * A hostile peer holding a real, enrolled identity: it reads the key and certificate an agent
  * process stored in its state directory and speaks raw bytes with them over mutual TLS.
  */
+import net from "node:net";
 import tls from "node:tls";
 import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
@@ -67,6 +68,20 @@ export function closed(
     socket.once("end", done);
     socket.once("close", done);
   });
+}
+
+/** Silent TCP connections to loopback, destroyed (client side) when disposed, whatever the test's outcome. */
+export function silentPeers(): { open(port: number): Promise<net.Socket> } & Disposable {
+  const all: net.Socket[] = [];
+  return {
+    open: (port) =>
+      new Promise((resolve, reject) => {
+        const s = net.connect({ host: "127.0.0.1", port }, () => resolve(s));
+        all.push(s);
+        s.once("error", reject);
+      }),
+    [Symbol.dispose]: () => all.forEach((s) => s.destroy()),
+  };
 }
 
 /** A gRPC client of the controller at `addr`, as `id` or without a certificate. */
