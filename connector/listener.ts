@@ -25,7 +25,7 @@ import { HeartbeatAck, TunnelHello, TunnelReply } from "../shared/proto/gen/post
 import { TunnelerHeartbeat } from "../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import { ResourcePolicy } from "./resources.ts";
 import { type RevokedSerial, RevokedSerials } from "./revoked_serials.ts";
-import { HandshakeGuard } from "./handshake_guard.ts";
+import { HandshakeGuard } from "../shared/tls/handshake_guard.ts";
 import type { Logger } from "../shared/log/logger.ts";
 
 const UNKNOWN_CA_HINT = "[2.1] x509: certificate signed by unknown authority";

@@ -17,6 +17,7 @@ import { type LoggerOptions, loggerOptionsFromEnv } from "../shared/log/logger.t
 import { CaError, type CertificateAuthority, loadCa } from "../shared/pki/ca.ts";
 import { DEFAULT_TRUST_DOMAIN, normalizeTrustDomain } from "../shared/pki/trust_domain.ts";
 import type { EventRetention } from "./registry/events.ts";
+import type { GrpcHandshakeBounds } from "./grpc/handshake_bounds.ts";
 
 /** The admin API listens on loopback unless told otherwise. */
 export const DEFAULT_ADMIN_HTTP_ADDR = "127.0.0.1:8080";
@@ -65,6 +66,8 @@ export interface ControllerConfig {
   log: LoggerOptions;
   caSource: CaSource;
   ca: CertificateAuthority;
+  /** Bounds on the gRPC listener's unfinished TLS handshakes; never from the environment (tests shorten them). */
+  grpcHandshakes?: Partial<GrpcHandshakeBounds>;
 }
 
 /** Parses a duration with `s`, `m`, `h` (shared) or `d` (days, controller-only, for RENEW_GRACE). */

@@ -62,6 +62,11 @@ export class Metrics {
       "counter",
       `Label sets not recorded because a metric already held ${MAX_SERIES_PER_METRIC} series.`,
     );
+    this.#describe(
+      "postern_grpc_handshakes_closed_total",
+      "counter",
+      "gRPC connections closed before their TLS handshake finished: over the unfinished-handshake limit, or timed out.",
+    );
     for (const reason of ENROLLMENT_REFUSAL_REASONS) {
       this.inc("postern_enrollment_refusals_total", { reason }, 0);
     }

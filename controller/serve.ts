@@ -66,7 +66,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
     cleanups.push(() => http.shutdown());
     const adminPort = http.port;
 
-    const server = createGrpcServer(ctx);
+    const server = createGrpcServer(ctx, config.grpcHandshakes);
     const grpcPort = await bindGrpc(server, config.grpcAddr, source);
     ctx.setServing(true);
     cleanups.push(() =>

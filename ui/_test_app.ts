@@ -6,7 +6,7 @@ import { LoginRateLimiter } from "./auth/rate_limit.ts";
 import { SessionStore } from "./auth/sessions.ts";
 import { AdminClient } from "./lib/admin_client.ts";
 import type { Assets } from "./lib/assets.ts";
-import { createApp } from "./server.tsx";
+import { type ConnInfo, createApp } from "./server.tsx";
 
 /** The admin token the stand-in expects. */
 export const ADMIN_TOKEN = "admin-token-never-in-a-browser-0123456789";
@@ -75,8 +75,7 @@ export function testApp(options: TestAppOptions = {}) {
     controllerAddr: "controller.test:8443",
     sessionTtlMs: 3_600_000,
   });
-  const info = (hostname: string) =>
-    ({ remoteAddr: { transport: "tcp", hostname, port: 5555 } }) as Deno.ServeHandlerInfo;
+  const info = (hostname: string): ConnInfo => ({ remoteAddr: { transport: "tcp", hostname, port: 5555 } });
   /** Calls the UI as the TCP peer `from` (default 192.0.2.7). */
   const call = (path: string, init?: RequestInit, from = "192.0.2.7") =>
     app(new Request(`http://ui.test${path}`, init), info(from));

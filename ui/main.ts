@@ -2,6 +2,7 @@
 import { processEnv } from "../shared/config/env.ts";
 import { PROGRAM_VARIABLES } from "../shared/config/variables.ts";
 import { runMain } from "../shared/cli/run_main.ts";
+import { serveHttp } from "../shared/http/serve.ts";
 import { createLogger, loggerOptionsFromEnv } from "../shared/log/logger.ts";
 import { LoginRateLimiter } from "./auth/rate_limit.ts";
 import { SessionStore } from "./auth/sessions.ts";
@@ -29,32 +30,24 @@ async function main(): Promise<number> {
     controllerAddr: config.controllerAddr,
     sessionTtlMs: config.sessionTtlMs,
   });
-  const abort = new AbortController();
-  let server: Deno.HttpServer;
-  try {
-    server = Deno.serve({
-      hostname: config.addr.hostname || "0.0.0.0",
-      port: config.addr.port,
-      signal: abort.signal,
-      onListen: ({ hostname, port }) =>
-        logger.info(`listening on http://${hostname}:${port}`, {
-          admin_api: config.apiUrl,
-          trusted_proxies: config.trustedProxies.entries.join(","),
-        }),
-    }, app);
-  } catch (error) {
-    if (error instanceof Deno.errors.AddrInUse) {
-      throw new Error(`UI_ADDR ${config.addr.hostname}:${config.addr.port}: bind: address already in use`);
-    }
-    throw error;
-  }
+  // The shared HTTP server bounds what Deno.serve cannot: idle and slow connections, request heads.
+  const server = await serveHttp(
+    { addr: config.addr, addrVariable: "UI_ADDR", log: logger, urlHost: "ui.invalid" },
+    app,
+  );
+  logger.info(`listening on http://${server.hostname}:${server.port}`, {
+    admin_api: config.apiUrl,
+    trusted_proxies: config.trustedProxies.entries.join(","),
+  });
+  const stopped = Promise.withResolvers<void>();
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     Deno.addSignalListener(signal, () => {
       logger.info("shutting down", { signal });
-      abort.abort();
+      stopped.resolve();
     });
   }
-  await server.finished;
+  await stopped.promise;
+  await server.shutdown();
   return 0;
 }
 

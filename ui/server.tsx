@@ -4,6 +4,7 @@
  */
 import type { ComponentChildren } from "preact";
 import { renderToString } from "preact-render-to-string";
+import { HTTP_BOUNDS } from "../shared/http/serve.ts";
 import type { Logger } from "../shared/log/logger.ts";
 import { clientAddress, type TrustedProxies } from "./auth/client_address.ts";
 import { cookieHeader, isHttps, readCookies } from "./auth/cookies.ts";
@@ -64,6 +65,12 @@ export interface Ctx {
   redirect(location: string, headers?: HeadersInit): Response;
 }
 
+/** What the UI uses of the connection a request came over (the server's HttpConnInfo, or a test's). */
+export interface ConnInfo {
+  /** The TCP peer, from the socket. */
+  remoteAddr: Deno.NetAddr;
+}
+
 /** A route handler. */
 export type Handler = (ctx: Ctx) => Response | Promise<Response>;
 
@@ -77,13 +84,15 @@ export interface RouteModule {
 }
 
 /**
- * Bounds on what one request may make the UI hold. Deno.serve (2.9.6) has no idle-connection or
- * header-read timeout and no header-size option (it refuses a request head over about 64 KiB with
- * 400); these are the bounds the UI adds on top.
+ * Bounds on what one request may make the UI hold, on top of the shared HTTP server's (idle and
+ * slow connections, request heads over HTTP_BOUNDS.maxHeaderBytes: shared/http/serve.ts).
  */
 export const LIMITS = {
-  /** Total size of the request's header names and values (431 above). */
-  headerBytes: 32 * 1024,
+  /**
+   * Total size of the request's header names and values (431 above): the server's own bound,
+   * checked again for callers that reach the handler in process.
+   */
+  headerBytes: HTTP_BOUNDS.maxHeaderBytes,
   /** A page's form body (413 above). */
   formBytes: 256 * 1024,
   /** A write forwarded to the admin API (413 above). */
@@ -130,7 +139,7 @@ const COMPILED = ROUTES.map(([pattern, module]) => ({
 }));
 
 /** Builds the request handler of the UI. */
-export function createApp(deps: AppDeps): (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response> {
+export function createApp(deps: AppDeps): (req: Request, info?: ConnInfo) => Promise<Response> {
   return async (req, info) => {
     const res = await guardedRoute(req, info, deps).catch((error) => {
       deps.logger.error("request failed", { path: new URL(req.url).pathname, error: String(error) });
@@ -152,7 +161,7 @@ function headerBytes(req: Request): number {
 /** route() behind the request bounds: oversized headers 431, bodies 413, slow bodies 408. */
 async function guardedRoute(
   req: Request,
-  info: Deno.ServeHandlerInfo | undefined,
+  info: ConnInfo | undefined,
   deps: AppDeps,
 ): Promise<Response> {
   const isApi = new URL(req.url).pathname.startsWith("/api/");
@@ -175,7 +184,7 @@ async function guardedRoute(
 
 async function route(
   req: Request,
-  info: Deno.ServeHandlerInfo | undefined,
+  info: ConnInfo | undefined,
   deps: AppDeps,
 ): Promise<Response> {
   const url = new URL(req.url);
@@ -229,7 +238,7 @@ async function route(
     url,
     params: match.params,
     clientIp: clientAddress(
-      (info?.remoteAddr as Deno.NetAddr | undefined)?.hostname ?? "unknown",
+      info?.remoteAddr.hostname ?? "unknown",
       req.headers.get("x-forwarded-for"),
       deps.trustedProxies,
     ),

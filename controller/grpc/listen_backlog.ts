@@ -10,36 +10,25 @@
  * @module
  */
 import type { Server } from "@grpc/grpc-js";
+import { onEachHttp2Server } from "./http2_servers.ts";
 
 /** The accept queue asked for; the kernel caps it at `net.core.somaxconn` (4096 by default). */
 export const LISTEN_BACKLOG = 4096;
 
 type Listen = (address: unknown, ...rest: unknown[]) => unknown;
-interface Http2ServerLike {
-  listen: Listen;
-}
-interface ServerInternals {
-  createHttp2Server?: (this: Server, credentials: unknown) => Http2ServerLike;
-}
 
 /**
  * Makes every address `server` binds from now on listen with `backlog`. grpc-js offers no option
- * for it: this wraps its (internal) `createHttp2Server`, which creates one HTTP/2 server per bound
- * address and calls `listen(address, callback)` on it. A grpc-js without that method keeps its
- * default; `listen_backlog_test.ts` reads the real socket's queue size, so that shows there.
+ * for it: through {@link onEachHttp2Server}, each HTTP/2 server's `listen(address, callback)` gets
+ * the backlog added to its address object.
  */
 export function withListenBacklog<S extends Server>(server: S, backlog = LISTEN_BACKLOG): S {
-  const internals = server as unknown as ServerInternals;
-  const create = internals.createHttp2Server;
-  if (typeof create !== "function") return server;
-  internals.createHttp2Server = function (credentials) {
-    const http2Server = create.call(this, credentials);
-    const listen = http2Server.listen;
-    http2Server.listen = function (this: Http2ServerLike, address: unknown, ...rest: unknown[]) {
+  return onEachHttp2Server(server, (h2) => {
+    const target = h2 as unknown as { listen: Listen };
+    const listen = target.listen;
+    target.listen = function (this: unknown, address: unknown, ...rest: unknown[]) {
       const withBacklog = typeof address === "object" && address !== null ? { ...address, backlog } : address;
       return listen.call(this, withBacklog, ...rest);
     };
-    return http2Server;
-  };
-  return server;
+  });
 }

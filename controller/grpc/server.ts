@@ -26,6 +26,7 @@ import { connectHandler } from "./control_plane.ts";
 import { enroll, renew } from "./enrollment.ts";
 import { GrpcError, toServiceError } from "./errors.ts";
 import { withListenBacklog } from "./listen_backlog.ts";
+import { type GrpcHandshakeBounds, withHandshakeBounds } from "./handshake_bounds.ts";
 import { capText } from "../untrusted.ts";
 
 /**
@@ -88,14 +89,20 @@ function recordRefusal(ctx: ControllerContext, refusal: InterceptorRefusal): voi
   });
 }
 
-/** Builds the server with both services; its listener takes a deep accept queue (reconnect storms). */
-export function createGrpcServer(ctx: ControllerContext): Server {
-  const server = withListenBacklog(
-    new Server({
-      ...serverOptions(),
-      "grpc.max_receive_message_length": MAX_RECEIVE_MESSAGE_BYTES,
-      interceptors: [roleInterceptor(METHOD_POLICIES, (refusal) => recordRefusal(ctx, refusal))],
-    }),
+/**
+ * Builds the server with both services; its listener takes a deep accept queue (reconnect storms)
+ * and bounds unfinished TLS handshakes (`handshakes` overrides the defaults, tests).
+ */
+export function createGrpcServer(ctx: ControllerContext, handshakes?: Partial<GrpcHandshakeBounds>): Server {
+  const server = withHandshakeBounds(
+    withListenBacklog(
+      new Server({
+        ...serverOptions(),
+        "grpc.max_receive_message_length": MAX_RECEIVE_MESSAGE_BYTES,
+        interceptors: [roleInterceptor(METHOD_POLICIES, (refusal) => recordRefusal(ctx, refusal))],
+      }),
+    ),
+    { log: ctx.log, metrics: ctx.metrics, bounds: handshakes },
   );
   server.addService(EnrollmentService, {
     enroll: unary<EnrollRequest, EnrollResponse>(

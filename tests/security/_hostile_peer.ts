@@ -2,6 +2,8 @@
  * A hostile peer holding a real, enrolled identity: it reads the key and certificate an agent
  * process stored in its state directory and speaks raw bytes with them over mutual TLS.
  */
+import assert from "node:assert/strict";
+import net from "node:net";
 import tls from "node:tls";
 import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
@@ -65,6 +67,44 @@ export function closed(
     socket.once("end", done);
     socket.once("close", done);
   });
+}
+
+/** Silent TCP connections to loopback, destroyed (client side) when disposed, whatever the test's outcome. */
+export function silentPeers(): { open(port: number): Promise<net.Socket> } & Disposable {
+  const all: net.Socket[] = [];
+  return {
+    open: (port) =>
+      new Promise((resolve, reject) => {
+        const s = net.connect({ host: "127.0.0.1", port }, () => resolve(s));
+        all.push(s);
+        s.once("error", reject);
+      }),
+    [Symbol.dispose]: () => all.forEach((s) => s.destroy()),
+  };
+}
+
+/** Reads until the server closes the connection; gives up (and says so) after `limitMs`. */
+export async function readUntilClosed(
+  conn: Deno.Conn,
+  limitMs: number,
+): Promise<{ text: string; ms: number }> {
+  const started = Date.now();
+  const buf = new Uint8Array(65536);
+  let text = "";
+  let gaveUp = false;
+  const timer = setTimeout(() => {
+    gaveUp = true;
+    conn.close();
+  }, limitMs);
+  for (;;) {
+    const n = await conn.read(buf).catch(() => null);
+    if (n === null) break;
+    text += new TextDecoder().decode(buf.subarray(0, n));
+  }
+  clearTimeout(timer);
+  if (!gaveUp) conn.close();
+  assert.ok(!gaveUp, `the connection was still open after ${limitMs} ms (got ${JSON.stringify(text)})`);
+  return { text, ms: Date.now() - started };
 }
 
 /** A gRPC client of the controller at `addr`, as `id` or without a certificate. */

@@ -6,27 +6,7 @@
 import assert from "node:assert/strict";
 import { prepareController } from "../support/controller.ts";
 import { tempDir } from "../support/paths.ts";
-
-/** Reads until the server closes the connection; gives up (and says so) after `limitMs`. */
-async function readUntilClosed(conn: Deno.Conn, limitMs: number): Promise<{ text: string; ms: number }> {
-  const started = Date.now();
-  const buf = new Uint8Array(65536);
-  let text = "";
-  let gaveUp = false;
-  const timer = setTimeout(() => {
-    gaveUp = true;
-    conn.close();
-  }, limitMs);
-  for (;;) {
-    const n = await conn.read(buf).catch(() => null);
-    if (n === null) break;
-    text += new TextDecoder().decode(buf.subarray(0, n));
-  }
-  clearTimeout(timer);
-  if (!gaveUp) conn.close();
-  assert.ok(!gaveUp, `the connection was still open after ${limitMs} ms (got ${JSON.stringify(text)})`);
-  return { text, ms: Date.now() - started };
-}
+import { readUntilClosed } from "./_hostile_peer.ts";
 
 Deno.test("controller admin API closes a silent connection with 408 and refuses a 32 KiB request head with 431", async () => {
   await using d = await tempDir();

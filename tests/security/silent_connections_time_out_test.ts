@@ -6,10 +6,9 @@
  * hello timeout; a well-behaved tunneler keeps working throughout.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import net from "node:net";
 import tls from "node:tls";
 import { echoServer, rig, roundTrip } from "../agents/_fixture.ts";
-import { closed } from "./_hostile_peer.ts";
+import { closed, silentPeers } from "./_hostile_peer.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { within } from "../support/within.ts";
 
@@ -29,20 +28,6 @@ async function withRig(opts: Parameters<typeof rig>[0], body: (r: Rig) => Promis
   } finally {
     await within(r.close(), 5_000, "closing the listener");
   }
-}
-
-/** Silent TCP connections, destroyed (client side) when disposed, whatever the test's outcome. */
-function silentPeers(): { open(port: number): Promise<net.Socket> } & Disposable {
-  const all: net.Socket[] = [];
-  return {
-    open: (port) =>
-      new Promise((resolve, reject) => {
-        const s = net.connect({ host: "127.0.0.1", port }, () => resolve(s));
-        all.push(s);
-        s.once("error", reject);
-      }),
-    [Symbol.dispose]: () => all.forEach((s) => s.destroy()),
-  };
 }
 
 Deno.test("silent TCP connections are closed after the handshake timeout while a tunneler keeps working", async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { HandshakeGuard } from "./handshake_guard.ts";
-import { createLogger } from "../shared/log/logger.ts";
+import { createLogger } from "../log/logger.ts";
 
 /** A loopback server whose connections go to `guard`. */
 async function served(guard: HandshakeGuard) {
@@ -30,6 +30,7 @@ const ended = (s: net.Socket) => new Promise<void>((r) => s.once("end", () => r(
 
 Deno.test("HandshakeGuard closes connections over the bound and warns once per window with the count", async () => {
   const lines: string[] = [];
+  const closed: string[] = [];
   let now = 0;
   const log = createLogger({ level: "debug", write: (l) => lines.push(l) });
   const guard = new HandshakeGuard({
@@ -38,6 +39,7 @@ Deno.test("HandshakeGuard closes connections over the bound and warns once per w
     maxPending: 1,
     warnEveryMs: 10_000,
     now: () => now,
+    onClose: (reason) => closed.push(reason),
   });
   await using srv = await served(guard);
   await srv.connect();
@@ -55,14 +57,17 @@ Deno.test("HandshakeGuard closes connections over the bound and warns once per w
   assert.equal(warns().length, 2);
   assert.match(warns()[1]!, /closed=3 limit=1/);
   assert.equal(guard.pending, 1);
+  assert.deepEqual(closed, ["limit", "limit", "limit", "limit"]);
 });
 
 Deno.test("HandshakeGuard destroys a connection still unfinished after the timeout and frees its slot", async () => {
   const log = createLogger({ level: "debug", write: () => {} });
-  const guard = new HandshakeGuard({ log, timeoutMs: 200, maxPending: 1 });
+  const closed: string[] = [];
+  const guard = new HandshakeGuard({ log, timeoutMs: 200, maxPending: 1, onClose: (r) => closed.push(r) });
   await using srv = await served(guard);
   const c = await srv.connect();
   await ended(c);
   for (let i = 0; i < 100 && guard.pending > 0; i++) await new Promise((r) => setTimeout(r, 10));
   assert.equal(guard.pending, 0);
+  assert.deepEqual(closed, ["timeout"]);
 });

@@ -1,12 +1,13 @@
 /**
- * Bounds on the connector listener's unfinished TLS handshakes: a connection that has not
+ * Bounds on a TLS listener's unfinished handshakes (the connector's tunnel listener, the
+ * controller's gRPC listener): a connection that has not
  * completed the handshake within the timeout is destroyed, and at most `maxPending` handshakes
  * are in flight at once; connections over the bound are closed at once and counted in a
  * rate-limited warn. Silent or slow TCP peers cannot hold sockets and memory.
  * @module
  */
 import type net from "node:net";
-import type { Logger } from "../shared/log/logger.ts";
+import type { Logger } from "../log/logger.ts";
 
 /** Options of {@link HandshakeGuard}. */
 export interface HandshakeGuardOptions {
@@ -19,7 +20,12 @@ export interface HandshakeGuardOptions {
   warnEveryMs?: number;
   /** Clock of the warn window; default Date.now (tests). */
   now?: () => number;
+  /** Called for each connection the guard closes: over the bound, or its handshake timed out (metrics). */
+  onClose?: (reason: HandshakeCloseReason) => void;
 }
+
+/** Why the guard closed a connection. */
+export type HandshakeCloseReason = "limit" | "timeout";
 
 /** The key of a connection, the same on the raw socket and the TLS socket that wraps it. */
 function connectionKey(s: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string {
@@ -46,6 +52,7 @@ export class HandshakeGuard {
   admit(socket: net.Socket): void {
     if (this.#pending.size >= this.#opts.maxPending) {
       socket.destroy();
+      this.#opts.onClose?.("limit");
       this.#refused++;
       const now = (this.#opts.now ?? Date.now)();
       if (now - this.#lastWarn >= (this.#opts.warnEveryMs ?? 10_000)) {
@@ -69,6 +76,7 @@ export class HandshakeGuard {
       this.#forget(key);
       this.#opts.log.debug("tls handshake timed out", { remote: key, timeout_ms: this.#opts.timeoutMs });
       socket.destroy();
+      this.#opts.onClose?.("timeout");
     }, this.#opts.timeoutMs);
     this.#pending.set(key, { socket, timer });
     // The listener allows half-open sockets (tunnels need them), and Deno's node:tls then does
