@@ -84,6 +84,7 @@ export function dialConnector(
     // readFrame() listens: without this the dial would wait for its timeout.
     const onClose = () => fail(new TunnelRefusedError(CLOSED));
     socket.once("close", onClose);
+    socket.once("end", onClose);
     socket.once("secureConnect", async () => {
       repairTlsFlow(socket);
       try {
@@ -113,6 +114,7 @@ export function dialConnector(
         clearTimeout(timer);
         socket.removeAllListeners("error");
         socket.off("close", onClose);
+        socket.off("end", onClose);
         resolve({ socket, peer });
       } catch (e) {
         fail(e as Error);

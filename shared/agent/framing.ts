@@ -107,6 +107,10 @@ export function readFrame(socket: Duplex, timeoutMs = 10_000): Promise<Uint8Arra
       if (err) reject(err);
       else resolve(frame!);
     };
+    // A peer that already hung up (its FIN arrived before we listened) ends no second time.
+    if (socket.readableEnded || socket.destroyed) {
+      return done(new Error("connection closed before a frame arrived"));
+    }
     socket.on("data", onData);
     socket.once("end", onEnd);
     socket.once("error", onError);
