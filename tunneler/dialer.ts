@@ -96,6 +96,8 @@ export function dialConnector(
           dialedIp: opts.host,
         }, hello.kind?.$case === "open");
         socket.write(encodeFrame(TunnelHello.encode(hello).finish()));
+        // From here readFrame() sees the end itself, after any refusal the connector sent first.
+        socket.off("end", onClose);
         let reply: TunnelReply;
         try {
           reply = await readMessage(socket, TunnelReply, "tunnel reply", opts.timeoutMs ?? 10_000);
@@ -114,7 +116,6 @@ export function dialConnector(
         clearTimeout(timer);
         socket.removeAllListeners("error");
         socket.off("close", onClose);
-        socket.off("end", onClose);
         resolve({ socket, peer });
       } catch (e) {
         fail(e as Error);
