@@ -23,6 +23,7 @@ import {
 import type { ControllerConfig } from "../../controller/config.ts";
 import { type RunningController, startController } from "../../controller/serve.ts";
 import { freePort } from "../support/ports.ts";
+import { waitFor } from "../support/wait_for.ts";
 
 export const TD = "postern.internal";
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -255,16 +256,11 @@ export async function expectGrpcError(p: Promise<unknown>, code: grpc.status, te
   throw new Error(`expected ${grpc.status[code]} "${text}", but the call succeeded`);
 }
 
-/** Polls `fn` until it returns true. */
+/** Polls `fn` until it returns true (waitFor() of tests/support, with a boolean condition). */
 export async function eventually(
   fn: () => Promise<boolean> | boolean,
   timeoutMs = 5000,
   what = "condition",
 ): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+  await waitFor(what, async () => (await fn()) || undefined, timeoutMs, 50);
 }
