@@ -27,6 +27,8 @@ export interface OpenOptions {
   persistEveryMs?: number;
   /** Rate limits of refusal logging (tests); defaults in RefusalRecorder. */
   refusalLimits?: Omit<RefusalRecorderOptions, "log" | "events" | "metrics">;
+  /** The clock of enrollment-token expiry (tests inject one); default Date.now. */
+  now?: () => number;
 }
 
 /** Opens the stores, the CA state and live state; registers the metrics gauges. */
@@ -51,7 +53,7 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
   const ctx: ControllerContext = {
     settings,
     kv,
-    tokens: new TokenStore(kv),
+    tokens: new TokenStore(kv, o.now),
     agents,
     policy,
     events,

@@ -40,8 +40,11 @@ export interface Harness extends AsyncDisposable {
   logs: string[];
 }
 
-/** Starts a controller; `overrides` replace config fields. */
-export async function startHarness(overrides: Partial<ControllerConfig> = {}): Promise<Harness> {
+/** Starts a controller; `overrides` replace config fields; `clock.now` is its enrollment-token clock. */
+export async function startHarness(
+  overrides: Partial<ControllerConfig> = {},
+  clock: { now?: () => number } = {},
+): Promise<Harness> {
   const dir = await Deno.makeTempDir({ prefix: "postern-controller-test-" });
   const { certPem, keyPem, ca } = await createCa({ commonName: "Test CA" });
   const logs: string[] = [];
@@ -62,7 +65,7 @@ export async function startHarness(overrides: Partial<ControllerConfig> = {}): P
     ca,
     ...overrides,
   };
-  const controller = await startController(config, createLogger(config.log));
+  const controller = await startController(config, createLogger(config.log), clock);
   const base = `http://127.0.0.1:${controller.adminPort}`;
   const admin = (path: string, init: RequestInit & { json?: unknown } = {}) => {
     const headers = new Headers(init.headers);
