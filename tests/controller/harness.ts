@@ -22,7 +22,6 @@ import {
 } from "../../shared/proto/gen/postern/v1/enrollment_pb.ts";
 import type { ControllerConfig } from "../../controller/config.ts";
 import { type RunningController, startController } from "../../controller/serve.ts";
-import { freePort } from "../support/ports.ts";
 import { waitFor } from "../support/wait_for.ts";
 
 export const TD = "postern.internal";
@@ -51,8 +50,9 @@ export async function startHarness(
   const config: ControllerConfig = {
     trustDomain: TD,
     adminToken: ADMIN_TOKEN,
-    adminAddr: { hostname: "127.0.0.1", port: freePort() },
-    grpcAddr: { hostname: "127.0.0.1", port: freePort() },
+    // Port 0: the controller binds a free port and reports it (adminPort, grpcPort); no bind-close-reuse race.
+    adminAddr: { hostname: "127.0.0.1", port: 0 },
+    grpcAddr: { hostname: "127.0.0.1", port: 0 },
     stateDir: `${dir}/state`,
     connectorCertTtlMs: 3_600_000,
     tunnelerCertTtlMs: 3_600_000,
