@@ -12,10 +12,14 @@ browserTest(
     fresh.on("response", async (r) => {
       if (r.request().resourceType() === "script") jsBytes += (await r.body()).length;
     });
-    // The live stream keeps a request open for good: wait for "load" and hydration, not network idle.
+    // Hydration runs the islands' effects, which open the live stream: that request is the sign
+    // that every script ran (the stream stays open for good, so never wait for network idle).
+    const streamOpened = fresh.waitForRequest((r) =>
+      new URL(r.url()).pathname === "/api/admin/events/stream"
+    );
     await fresh.goto(`${stack.uiUrl}/`, { waitUntil: "load" });
     await fresh.waitForSelector("#connector-counts");
-    await fresh.waitForTimeout(500);
+    await streamOpened;
     console.log(`dashboard JavaScript: ${jsBytes} bytes`);
     assert(jsBytes > 0 && jsBytes <= 60 * 1024, `dashboard shipped ${jsBytes} bytes of JavaScript`);
     await fresh.close();
