@@ -23,6 +23,7 @@ import {
 import type { ControllerConfig } from "../../controller/config.ts";
 import { type RunningController, startController } from "../../controller/serve.ts";
 import { waitFor } from "../support/wait_for.ts";
+import { unaryCall } from "../../shared/grpc/unary.ts";
 
 export const TD = "postern.internal";
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -112,21 +113,13 @@ function creds(h: Harness, agent?: { certPem: string; keyPem: string }, bundlePe
   return channelCredentials(source, { trustDomain: TD });
 }
 
-type UnaryFn = (
-  req: unknown,
-  opts: grpc.CallOptions,
-  cb: (e: grpc.ServiceError | null, r?: unknown) => void,
-) => void;
-
-function call<T>(client: grpc.Client, method: string, req: unknown): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const fn = (client as unknown as Record<string, UnaryFn>)[method]!.bind(client);
-    fn(req, { deadline: Date.now() + 10_000 }, (e, r) => {
-      client.close();
-      if (e) reject(e);
-      else resolve(r as T);
-    });
-  });
+/** One unary call with a 10 s deadline; closes the client after it. */
+async function call<T>(client: grpc.Client, method: string, req: unknown): Promise<T> {
+  try {
+    return await unaryCall<T>(client, method, req, 10_000);
+  } finally {
+    client.close();
+  }
 }
 
 /** Enrolls with a fresh key; resolves with the issued SVID and key. */
