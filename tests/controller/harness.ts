@@ -23,6 +23,7 @@ import {
 import type { ControllerConfig } from "../../controller/config.ts";
 import { type RunningController, startController } from "../../controller/serve.ts";
 import { waitFor } from "../support/wait_for.ts";
+import { adminClient } from "../support/admin.ts";
 import { unaryCall } from "../../shared/grpc/unary.ts";
 
 export const TD = "postern.internal";
@@ -68,16 +69,7 @@ export async function startHarness(
   };
   const controller = await startController(config, createLogger(config.log), clock);
   const base = `http://127.0.0.1:${controller.adminPort}`;
-  const admin = (path: string, init: RequestInit & { json?: unknown } = {}) => {
-    const headers = new Headers(init.headers);
-    if (!headers.has("authorization")) headers.set("authorization", `Bearer ${ADMIN_TOKEN}`);
-    const { json, ...rest } = init;
-    return fetch(base + path, {
-      ...rest,
-      headers,
-      ...(json === undefined ? {} : { body: JSON.stringify(json) }),
-    });
-  };
+  const admin = adminClient(base, ADMIN_TOKEN).fetch;
   return {
     controller,
     dir,
