@@ -1,5 +1,5 @@
 import { createLogger } from "../shared/log/logger.ts";
-import { assertEquals, assertOk } from "./_assert_test_util.ts";
+import { assertEquals, assertOk } from "../tests/support/assert.ts";
 import { Presence } from "./presence.ts";
 import { AgentStore, type RecordChange, UPDATE_BATCH } from "./registry/agents.ts";
 import { EventLog } from "./registry/events.ts";

@@ -2,7 +2,7 @@ import { status } from "@grpc/grpc-js";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { parseCertificate } from "../../shared/pki/verify.ts";
 import { enroll, startHarness } from "../../tests/controller/harness.ts";
-import { assertEquals } from "../_assert_test_util.ts";
+import { assertEquals } from "../../tests/support/assert.ts";
 import { type AgentRefusalReason, authenticateAgent, refusalStatus } from "./authenticate_agent.ts";
 
 const der = (pem: string) => new Uint8Array(parseCertificate(pem).rawData);

@@ -3,7 +3,7 @@
  * connector processes: one browser scenario per test file. Screenshots go to tests/artifacts/.
  */
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { assert, assertEquals, assertMatch } from "../../ui/_assert.ts";
+import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { tempDir } from "../support/paths.ts";
 import { REPO_ROOT } from "../support/process.ts";
 import { type Stack, startStack } from "./_stack.ts";
