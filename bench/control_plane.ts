@@ -27,6 +27,7 @@ import {
 } from "../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import { EnrollmentService, type Svid } from "../shared/proto/gen/postern/v1/enrollment_pb.ts";
 import type { LoadParams } from "./control_plane_load.ts";
+import { pickPort } from "../shared/demo/ports.ts";
 
 const { values: a } = parseArgs({
   args: Deno.args,
@@ -54,12 +55,7 @@ const ADMIN_TOKEN = "bench-admin-token-0123456789abcdef";
 const root = new URL("..", import.meta.url).pathname;
 const deno = Deno.execPath();
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
+const freePort = () => pickPort();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[], q: number) => {
   const s = [...xs].sort((x, y) => x - y);

@@ -1,4 +1,4 @@
-import { assertEquals } from "../controller/_assert_test_util.ts";
+import { assertEquals } from "../tests/support/assert.ts";
 import { canonicalSerial, RevokedSerials } from "./revoked_serials.ts";
 
 Deno.test("RevokedSerials.refuse() refuses a serial until its notAfter, then forgets it", () => {

@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects, assertThrows } from "./_assert_test_util.ts";
+import { assertEquals, assertRejects, assertThrows } from "../tests/support/assert.ts";
 import { ConfigError } from "../shared/config/config_error.ts";
 import { makeTestPki } from "../shared/pki/testing.ts";
 import { adminTlsPathsFrom, loadConfig, parseBaseConfig, parseLongDuration } from "./config.ts";

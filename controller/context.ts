@@ -45,4 +45,6 @@ export interface ControllerContext {
   grpcServing: () => boolean;
   /** Expiry of the controller's own SVID (metrics), if issued. */
   ownCertExpiry: () => Date | undefined;
+  /** The clock of enrollment-token expiry and agent certificate issuance: Date.now unless a test injects one. */
+  now: () => number;
 }

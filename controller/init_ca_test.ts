@@ -1,4 +1,4 @@
-import assert from "node:assert";
+import assert from "node:assert/strict";
 import { initCa } from "./init_ca.ts";
 import { loadCa } from "../shared/pki/mod.ts";
 

@@ -27,11 +27,14 @@ export interface OpenOptions {
   persistEveryMs?: number;
   /** Rate limits of refusal logging (tests); defaults in RefusalRecorder. */
   refusalLimits?: Omit<RefusalRecorderOptions, "log" | "events" | "metrics">;
+  /** The clock of enrollment-token expiry and agent certificate issuance (tests inject one); default Date.now. */
+  now?: () => number;
 }
 
 /** Opens the stores, the CA state and live state; registers the metrics gauges. */
 export async function openContext(o: OpenOptions): Promise<OpenedContext> {
   const { kv, log, settings } = o;
+  const now = o.now ?? Date.now;
   const agents = new AgentStore(kv);
   const policy = new PolicyStore(kv);
   const events = new EventLog(kv, Date.now, settings.eventRetention ?? DEFAULT_EVENT_RETENTION);
@@ -51,7 +54,8 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
   const ctx: ControllerContext = {
     settings,
     kv,
-    tokens: new TokenStore(kv),
+    tokens: new TokenStore(kv, now),
+    now,
     agents,
     policy,
     events,

@@ -1,10 +1,11 @@
 import { createLogger } from "../shared/log/logger.ts";
-import { assertEquals, assertOk } from "./_assert_test_util.ts";
+import { assertEquals, assertOk } from "../tests/support/assert.ts";
 import { Presence } from "./presence.ts";
 import { AgentStore, type RecordChange, UPDATE_BATCH } from "./registry/agents.ts";
 import { EventLog } from "./registry/events.ts";
 import type { AgentRecord } from "./registry/types.ts";
 import { connectorRecord } from "./registry/testing.ts";
+import { waitFor } from "../tests/support/wait_for.ts";
 
 const quiet = createLogger({ write: () => {} });
 
@@ -64,8 +65,16 @@ Deno.test("Presence goes ONLINE on a heartbeat, OFFLINE after offlineAfterMs, an
     assertEquals(agents.records, 2); // transition persisted
     p.seen("connector", "c1");
     assertEquals(p.view(r).status, "ONLINE");
-    await new Promise((r) => setTimeout(r, 10));
-    const kinds = (await events.list()).map((e) => e.kind).reverse();
+    // The transitions' events are appended in the background: wait for the third.
+    const kinds = await waitFor(
+      "three status events",
+      async () => {
+        const list = (await events.list()).map((e) => e.kind).reverse();
+        return list.length >= 3 ? list : undefined;
+      },
+      2_000,
+      5,
+    );
     assertEquals(kinds, ["connector.online", "connector.offline", "connector.online"]);
     const stored = await agents.get("connector", "c1");
     assertEquals(stored?.version, "2");
@@ -91,8 +100,14 @@ Deno.test("Presence: a slow KV does not delay OFFLINE detection", async () => {
     p.start();
     for (let i = 0; i < 200; i++) p.seen("connector", `c${i}`);
     const silentSince = Date.now();
-    await new Promise((r) => setTimeout(r, 150)); // a sweep ran: its writes are stuck in KV
-    assertOk(p.pendingWrites > 0 || agents.records === 0, "writes should be waiting");
+    // A sweep ran: its last_seen writes are stuck in KV.
+    await waitFor(
+      "a sweep's writes to wait on KV",
+      () => Promise.resolve(p.pendingWrites > 0 || undefined),
+      2_000,
+      5,
+    );
+    assertEquals(agents.records, 0, "no write got through the gate");
     const deadline = Date.now() + 2000;
     while (offline.length < 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assertEquals(offline.length, 200, "every agent goes OFFLINE while its last_seen write hangs");

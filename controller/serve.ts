@@ -24,7 +24,11 @@ export interface RunningController {
 }
 
 /** Starts everything; throws `... bind: address already in use` when a port is taken (5.3). */
-export async function startController(config: ControllerConfig, log: Logger): Promise<RunningController> {
+export async function startController(
+  config: ControllerConfig,
+  log: Logger,
+  clock: { now?: () => number } = {},
+): Promise<RunningController> {
   await secureStateDir(config.stateDir);
   const kv = await openStateKv(config.stateDir);
   const cleanups: Array<() => unknown> = [() => kv.close()];
@@ -35,6 +39,7 @@ export async function startController(config: ControllerConfig, log: Logger): Pr
       ca: config.ca,
       caKeyPem: config.caSource.keyPem,
       log,
+      ...clock,
     });
     let caSource = config.caSource;
     const source = new SvidSource(ctx.ca.bundle.toPem());

@@ -1,5 +1,5 @@
 import { ConfigError } from "../shared/config/config_error.ts";
-import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "../tests/support/assert.ts";
 import { hashPassword } from "./auth/password.ts";
 import { makeTestPki } from "../shared/pki/testing.ts";
 import { loadConfig, MISSING_API_CONFIG } from "./config.ts";

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "../tests/support/assert.ts";
 import { ADMIN_ROUTES } from "./routes/api/admin/contract.ts";
 import { ADMIN_TOKEN, PASSWORD, testApp } from "./_test_app.ts";
 

@@ -145,6 +145,7 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest, source?
   }
   const spiffeId = formatSpiffeId(ctx.settings.trustDomain, role, req.id);
   const issued = await issueSvid(ctx.ca.signing, {
+    now: new Date(ctx.now()),
     csrPem: req.csrPem,
     spiffeId,
     ...(privateIp ? { ipSans: [privateIp] } : {}),
@@ -250,6 +251,7 @@ export async function renew(
   let issued;
   try {
     issued = await issueSvid(ctx.ca.signing, {
+      now: new Date(ctx.now()),
       csrPem: req.csrPem,
       spiffeId: record.spiffeId,
       ...(record.privateIp ? { ipSans: [record.privateIp] } : {}),

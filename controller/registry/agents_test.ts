@@ -1,4 +1,4 @@
-import { assertEquals } from "../_assert_test_util.ts";
+import { assertEquals } from "../../tests/support/assert.ts";
 import { AgentStore, UPDATE_BATCH } from "./agents.ts";
 import { connectorRecord } from "./testing.ts";
 import { RevokedCertificateStore } from "./revoked.ts";

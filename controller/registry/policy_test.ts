@@ -1,4 +1,4 @@
-import { assertEquals, assertThrows } from "../_assert_test_util.ts";
+import { assertEquals, assertThrows } from "../../tests/support/assert.ts";
 import { validateResource } from "./policy.ts";
 
 Deno.test("validateResource() accepts host:port, ipv4:port, cidr:port and [ipv6]:port", () => {

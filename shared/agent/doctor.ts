@@ -1,5 +1,5 @@
 /**
- * `doctor`: checks configuration and environment for the failure modes of failure-modes.md,
+ * `doctor`: checks configuration and environment for the failure modes of docs/failure-modes.md,
  * printing `[ok|FAIL] <id> <what> — remedy: ...`; exit 1 when one fails.
  * @module
  */

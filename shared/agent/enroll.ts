@@ -22,6 +22,7 @@ import { NonRetryableError } from "./agent_loop.ts";
 import { VERSION } from "../version.ts";
 import type { AgentCredentials } from "./credentials.ts";
 import { bundleToTrust } from "./trust_policy.ts";
+import { unaryCall } from "../grpc/unary.ts";
 
 /** The Enrollment client class (ts-proto generates the service definition only). */
 export const EnrollmentClient = grpc.makeGenericClientConstructor(EnrollmentService, "postern.v1.Enrollment");
@@ -44,22 +45,6 @@ export interface EnrollOptions extends ExpectedIdentity {
   token: string;
   /** Deadline of the call in ms; default 15 000. */
   timeoutMs?: number;
-}
-
-function unary<Req, Res>(
-  client: grpc.Client,
-  method: "enroll" | "renew",
-  req: Req,
-  timeoutMs: number,
-): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    // deno-lint-ignore no-explicit-any
-    (client as any)[method](
-      req,
-      { deadline: Date.now() + timeoutMs },
-      (err: grpc.ServiceError | null, res: Res) => (err ? reject(err) : resolve(res)),
-    );
-  });
 }
 
 /** A gRPC error as one line, TLS failures mapped to the contract's messages. */
@@ -123,7 +108,7 @@ export async function enroll(opts: EnrollOptions): Promise<{ svid: Svid; bundle:
     // deno-lint-ignore no-explicit-any
     let res: any;
     try {
-      res = await unary(client, "enroll", {
+      res = await unaryCall(client, "enroll", {
         token: opts.token,
         role: opts.role,
         id: opts.id,
@@ -189,7 +174,7 @@ export async function renew(
     // deno-lint-ignore no-explicit-any
     let res: any;
     try {
-      res = await unary(
+      res = await unaryCall(
         client,
         "renew",
         { csrPem: await createCsr(keys), version: VERSION },

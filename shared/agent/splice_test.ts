@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type tls from "node:tls";
 import { concatBytes } from "../bytes.ts";
 import { closeQuietly, splice } from "./splice.ts";
-import { connPair, flood, readAll, tlsPair, writeAll } from "./testing_sockets.ts";
+import { connPair, flood, floodStalled, readAll, tlsPair, writeAll } from "./testing_sockets.ts";
 
 /**
  * app (Deno.Conn) ⇄ [conn ⇄ splice ⇄ tls.server] ⇄ tls.client (the far end of the tunnel).
@@ -89,7 +89,7 @@ Deno.test("splice() carries 32 MiB intact and in order from the app to a far end
 Deno.test("splice() holds the far sender back while the plain side does not read", async () => {
   using t = await splicedTunnel();
   const progress = flood(t.far, 512 * 1024 * 1024);
-  await new Promise((r) => setTimeout(r, 1_000));
+  await floodStalled(progress);
   // Socket buffers plus the splice's 1 MiB queue; without backpressure it would be all 512.
   assert.ok(
     progress.sent < 48 * 1024 * 1024,

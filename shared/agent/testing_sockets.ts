@@ -104,3 +104,28 @@ export function flood(
   pump();
   return progress;
 }
+
+/**
+ * Resolves once a flood's `progress.sent` has not moved for `quietMs` (the sender is held back,
+ * or done): the sign that backpressure took hold, instead of a fixed wait. Rejects after
+ * `timeoutMs` of steady sending.
+ */
+export async function floodStalled(
+  progress: { readonly sent: number },
+  quietMs = 200,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    if (progress.sent !== last) {
+      last = progress.sent;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`the sender kept sending for ${timeoutMs} ms (${progress.sent} bytes): no backpressure`);
+}

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type tls from "node:tls";
 import { repairTlsFlow } from "./tls_flow_repair.ts";
-import { flood, tlsPair } from "./testing_sockets.ts";
+import { flood, floodStalled, tlsPair } from "./testing_sockets.ts";
 
 /** Reads `s`, pausing for a millisecond after about one chunk in five; resolves at 'end'. */
 function readWithPauses(s: tls.TLSSocket, timeoutMs: number): Promise<number> {
@@ -31,7 +31,7 @@ for (const receiver of ["server", "client"] as const) {
       const progress = flood(pair[sender], 1024 * 1024 * 1024);
       await new Promise((r) => pair[receiver].once("data", r));
       pair[receiver].pause();
-      await new Promise((r) => setTimeout(r, 1_000));
+      await floodStalled(progress);
       // Socket buffers on both ends hold a few MiB; without the repair the runtime took
       // hundreds of MiB into memory here.
       assert.ok(progress.sent < 64 * 1024 * 1024, `sender wrote ${progress.sent} bytes into a paused reader`);

@@ -1,4 +1,4 @@
-/** Exit codes of the contract (CONTRACT.md, "Programs"). */
+/** Exit codes of the programs (docs/programs.md, "Exit status"). */
 export const EXIT = {
   ok: 0,
   runtime: 1,

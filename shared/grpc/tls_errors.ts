@@ -1,7 +1,7 @@
 /**
  * Translates what TLS stacks say about a refused peer (OpenSSL words from Node, rustls words
  * from Deno, grpc-js wrappers around either) into the typed refusals and messages of the
- * contract, so operators can grep `failure-modes.md` for them. This is the one place that reads
+ * interface, so operators can grep `docs/failure-modes.md` for them. This is the one place that reads
  * a runtime's error text: the runtime gives nothing else to go by.
  * @module
  */

@@ -1,4 +1,4 @@
-import assert from "node:assert";
+import assert from "node:assert/strict";
 import {
   allOf,
   authorizeAllowlist,
@@ -15,8 +15,20 @@ const t1 = parseSpiffeId("spiffe://postern.internal/tunneler/t1");
 const refusedWith = (message: string) => (e: unknown) =>
   e instanceof PeerVerificationError && e.message === message;
 
-Deno.test("authorizeAny() allows any peer", () => {
-  authorizeAny()(t1);
+Deno.test("authorizeAny() allows any peer: every role, another trust domain", () => {
+  const any = authorizeAny();
+  for (
+    const id of [
+      "spiffe://postern.internal/tunneler/t1",
+      "spiffe://postern.internal/connector/c1",
+      "spiffe://postern.internal/controller/ctl",
+      "spiffe://other.example/tunneler/t1",
+    ]
+  ) {
+    assert.doesNotThrow(() => any(parseSpiffeId(id)), id);
+  }
+  // The refusing authorizers throw on the same peers, so doesNotThrow above is not vacuous.
+  assert.throws(() => authorizeRole("connector")(t1), PeerVerificationError);
 });
 
 Deno.test("authorizeRole() allows listed roles and refuses others", () => {

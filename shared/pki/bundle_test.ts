@@ -1,4 +1,4 @@
-import assert from "node:assert";
+import assert from "node:assert/strict";
 import { TrustBundle } from "./bundle.ts";
 import { createCa } from "./ca.ts";
 

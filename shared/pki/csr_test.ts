@@ -1,4 +1,4 @@
-import assert from "node:assert";
+import assert from "node:assert/strict";
 import { createCsr, readCsr } from "./csr.ts";
 import { generateKeyPair, publicKeyFingerprint } from "./keys.ts";
 import { SIGNING_ALG, x509 } from "./_crypto.ts";

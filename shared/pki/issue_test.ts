@@ -1,4 +1,4 @@
-import assert from "node:assert";
+import assert from "node:assert/strict";
 import { createCa } from "./ca.ts";
 import { createCsr } from "./csr.ts";
 import { issueSvid } from "./issue.ts";

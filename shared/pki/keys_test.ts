@@ -1,4 +1,4 @@
-import assert from "node:assert";
+import assert from "node:assert/strict";
 import { exportPrivateKeyPem, generateKeyPair, importPrivateKeyPem, publicKeyFingerprint } from "./keys.ts";
 import { openssl } from "./_test_util.ts";
 

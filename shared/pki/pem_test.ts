@@ -1,4 +1,4 @@
-import assert from "node:assert";
+import assert from "node:assert/strict";
 import { derToPem, pemToDer, splitPem } from "./pem.ts";
 
 const A = derToPem(new Uint8Array([1, 2, 3]), "CERTIFICATE");

@@ -1,4 +1,4 @@
-import assert from "node:assert";
+import assert from "node:assert/strict";
 import { formatSpiffeId, parseSpiffeId, ROLES, validateAgentId } from "./spiffe_id.ts";
 
 Deno.test("ROLES lists the three roles", () => {

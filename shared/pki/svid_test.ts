@@ -1,4 +1,4 @@
-import assert from "node:assert";
+import assert from "node:assert/strict";
 import { renewalDue, svidFromPem } from "./svid.ts";
 import { makeTestPki } from "./testing.ts";
 import { exportPrivateKeyPem, generateKeyPair } from "./keys.ts";

@@ -1,4 +1,4 @@
-import assert from "node:assert";
+import assert from "node:assert/strict";
 import { normalizeTrustDomain } from "./trust_domain.ts";
 
 const ok: [string, string][] = [

@@ -1,4 +1,4 @@
-import assert from "node:assert";
+import assert from "node:assert/strict";
 import { parseCertificate, PeerVerificationError, type RefusalReason, verifySvid } from "./verify.ts";
 import { authorizeRole } from "./authorize.ts";
 import { makeTestPki } from "./testing.ts";

@@ -130,11 +130,12 @@ export async function connectorAndTunneler(
 ): Promise<{ connector: RunningProgram; tunneler: RunningProgram; fwdPort: number; listenPort: number }> {
   const cid = opts.connectorId ?? "c1";
   const tid = opts.tunnelerId ?? "t1";
-  const listenPort = freePort();
+  // Port 0: the connector binds a free port and logs it (no bind-close-reuse race).
   const connector = c.start("connector", ["run"], {
-    ...c.connectorEnv(cid, listenPort, opts.connectorEnv),
+    ...c.connectorEnv(cid, 0, opts.connectorEnv),
     ENROLLMENT_TOKEN: await c.token("connector"),
   });
+  const listenPort = reportedPort(await connector.waitForLine("listening for tunnelers", 20_000));
   await connector.waitForLine("control-plane stream connected", 20_000);
   const put = async (path: string, body: unknown) => {
     const r = await c.admin("PUT", path, body);
@@ -149,6 +150,13 @@ export async function connectorAndTunneler(
   });
   await tunneler.waitForLine("control-plane stream connected", 20_000);
   return { connector, tunneler, fwdPort, listenPort };
+}
+
+/** The port in a connector's "listening for tunnelers" line (text or JSON log). */
+export function reportedPort(line: string): number {
+  const port = Number(/addr\W+[^\s"]*:(\d+)/.exec(line)?.[1]);
+  if (!Number.isInteger(port) || port <= 0) throw new Error(`no listening port in the line: ${line}`);
+  return port;
 }
 
 /**

@@ -15,6 +15,7 @@ import { IdentityStore } from "../../shared/agent/identity_store.ts";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { startProgram } from "../support/process.ts";
+import { waitFor } from "../support/wait_for.ts";
 import { startCluster } from "./_cluster.ts";
 
 Deno.test("enrollment toward a controller the agent cannot authenticate fails with 2.1 / 2.3 messages, exit 1", async () => {
@@ -121,9 +122,22 @@ Deno.test("a renewal signed by a CA the agent does not trust fails with internal
     ok(line.includes("certificate renewal failed; keeping the current certificate"), line);
     ok(line.includes(svid.notAfter.toISOString()), `the log says when the certificate expires: ${line}`);
     // Retried with backoff past expiry (4 s): still refused, never a hot loop, still running with
-    // the old certificate on disk.
-    await new Promise((r) => setTimeout(r, Math.max(0, svid.notAfter.getTime() - Date.now()) + 3_000));
-    const failures = tunneler.lines.filter((l) => l.includes("certificate renewal failed")).length;
+    // the old certificate on disk. The sign that it got past expiry: an attempt after it.
+    const failed = () => tunneler.lines.filter((l) => l.includes("certificate renewal failed")).length;
+    await waitFor(
+      "the certificate to expire",
+      () => Promise.resolve(Date.now() > svid.notAfter.getTime() || undefined),
+      15_000,
+    );
+    const atExpiry = failed();
+    await waitFor(
+      "a renewal attempt after the certificate expired",
+      () => Promise.resolve(failed() > atExpiry || undefined),
+      15_000,
+      100,
+      tunneler,
+    );
+    const failures = failed();
     ok(failures >= 2 && failures <= 12, `renewal attempts: ${failures} (${renewals} reached the controller)`);
     assertEquals((await store.load()).svid.certPem, certBefore);
     assertEquals(await store.load().then((s) => s.bundle.fingerprints()), a.bundle.fingerprints());

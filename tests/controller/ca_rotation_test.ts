@@ -64,10 +64,21 @@ Deno.test("CA rotation: prepare pushes the bundle, activate signs renewals, reti
   const s2 = connect(h, c);
   await s2.next((m) => m.body?.$case === "config");
   s2.close();
-  // The first stream stayed open throughout.
+  // The first stream stayed open throughout: a configuration pushed now still arrives on it.
   let ended = false;
   s.ended.then(() => (ended = true));
-  await new Promise((r) => setTimeout(r, 50));
+  const from3 = s.messages.length;
+  const put = await h.admin("/api/admin/connectors/c1/allowlist", {
+    method: "PUT",
+    json: { tunnelers: ["mark"] },
+  });
+  assert.equal(put.status, 200);
+  await put.body?.cancel();
+  await s.next(
+    (m) => m.body?.$case === "config" && m.body.value.allowedTunnelers.includes("mark"),
+    1000,
+    from3,
+  );
   assert.equal(ended, false);
   s.close();
 });

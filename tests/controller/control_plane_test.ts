@@ -182,17 +182,34 @@ Deno.test("Enrolling a tunneler pushes no configuration; revoking or re-enrollin
   await s1.next((m) => m.body?.$case === "trustBundle");
   await s2.next((m) => m.body?.$case === "trustBundle");
   const configs = (s: typeof s1) => s.messages.filter(isConfig).length;
+  /** Sets connector `id`'s allowlist to `marked` (its last entry unique) and waits for it on `s`. */
+  const barrier = async (s: typeof s1, id: string, marked: string[]) => {
+    const from = s.messages.length;
+    const res = await h.admin(`/api/admin/connectors/${id}/allowlist`, {
+      method: "PUT",
+      json: { tunnelers: marked },
+    });
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    await s.next(
+      (m) => m.body?.$case === "config" && m.body.value.allowedTunnelers.includes(marked.at(-1)!),
+      1000,
+      from,
+    );
+  };
   const [before1, before2] = [configs(s1), configs(s2)];
   // A first enrollment changes no connector's configuration (t1 was already listed as allowed).
   await enroll(h, { token: await h.token("tunneler", { id: "t1" }), id: "t1", role: "tunneler" });
   await enroll(h, { token: await h.token("tunneler"), id: "t9", role: "tunneler" });
-  await new Promise((r) => setTimeout(r, 300));
-  assert.equal(configs(s1), before1, "enrolling a tunneler pushed a configuration to c1");
-  assert.equal(configs(s2), before2, "enrolling a tunneler pushed a configuration to c2");
+  // A marked allowlist pushed after the enrollments: once it arrives, anything they pushed has too.
+  await barrier(s1, "c1", ["t1", "mark-1"]);
+  await barrier(s2, "c2", ["other", "mark-1"]);
+  assert.equal(configs(s1), before1 + 1, "enrolling a tunneler pushed a configuration to c1");
+  assert.equal(configs(s2), before2 + 1, "enrolling a tunneler pushed a configuration to c2");
   // Revocation: only c1 lists t1.
   assert.equal((await h.admin("/api/admin/tunnelers/t1", { method: "DELETE" })).status, 200);
   await s1.next(
-    (m) => m.body?.$case === "config" && m.body.value.allowedTunnelers.length === 0,
+    (m) => m.body?.$case === "config" && !m.body.value.allowedTunnelers.includes("t1"),
     1000,
     before1,
   );
@@ -200,12 +217,14 @@ Deno.test("Enrolling a tunneler pushes no configuration; revoking or re-enrollin
   await enroll(h, { token: await h.token("tunneler", { id: "t1" }), id: "t1", role: "tunneler" });
   const from = s1.messages.length;
   await s1.next(
-    (m) => m.body?.$case === "config" && m.body.value.allowedTunnelers[0] === "t1",
+    (m) => m.body?.$case === "config" && m.body.value.allowedTunnelers.includes("t1"),
     1000,
     from - 1,
   );
-  await new Promise((r) => setTimeout(r, 200));
-  assert.equal(configs(s2), before2, "c2 does not list t1: nothing pushed to it");
+  const beforeMark2 = configs(s2);
+  await barrier(s2, "c2", ["other", "mark-2"]);
+  assert.equal(configs(s2), beforeMark2 + 1, "c2 does not list t1: nothing pushed to it");
+  assert.equal(configs(s2), before2 + 2, "c2 does not list t1: nothing pushed to it");
   s1.close();
   s2.close();
 });

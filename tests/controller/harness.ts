@@ -22,7 +22,9 @@ import {
 } from "../../shared/proto/gen/postern/v1/enrollment_pb.ts";
 import type { ControllerConfig } from "../../controller/config.ts";
 import { type RunningController, startController } from "../../controller/serve.ts";
-import { freePort } from "../support/ports.ts";
+import { waitFor } from "../support/wait_for.ts";
+import { adminClient } from "../support/admin.ts";
+import { unaryCall } from "../../shared/grpc/unary.ts";
 
 export const TD = "postern.internal";
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -39,16 +41,20 @@ export interface Harness extends AsyncDisposable {
   logs: string[];
 }
 
-/** Starts a controller; `overrides` replace config fields. */
-export async function startHarness(overrides: Partial<ControllerConfig> = {}): Promise<Harness> {
+/** Starts a controller; `overrides` replace config fields; `clock.now` is its enrollment-token clock. */
+export async function startHarness(
+  overrides: Partial<ControllerConfig> = {},
+  clock: { now?: () => number } = {},
+): Promise<Harness> {
   const dir = await Deno.makeTempDir({ prefix: "postern-controller-test-" });
   const { certPem, keyPem, ca } = await createCa({ commonName: "Test CA" });
   const logs: string[] = [];
   const config: ControllerConfig = {
     trustDomain: TD,
     adminToken: ADMIN_TOKEN,
-    adminAddr: { hostname: "127.0.0.1", port: freePort() },
-    grpcAddr: { hostname: "127.0.0.1", port: freePort() },
+    // Port 0: the controller binds a free port and reports it (adminPort, grpcPort); no bind-close-reuse race.
+    adminAddr: { hostname: "127.0.0.1", port: 0 },
+    grpcAddr: { hostname: "127.0.0.1", port: 0 },
     stateDir: `${dir}/state`,
     connectorCertTtlMs: 3_600_000,
     tunnelerCertTtlMs: 3_600_000,
@@ -61,18 +67,9 @@ export async function startHarness(overrides: Partial<ControllerConfig> = {}): P
     ca,
     ...overrides,
   };
-  const controller = await startController(config, createLogger(config.log));
+  const controller = await startController(config, createLogger(config.log), clock);
   const base = `http://127.0.0.1:${controller.adminPort}`;
-  const admin = (path: string, init: RequestInit & { json?: unknown } = {}) => {
-    const headers = new Headers(init.headers);
-    if (!headers.has("authorization")) headers.set("authorization", `Bearer ${ADMIN_TOKEN}`);
-    const { json, ...rest } = init;
-    return fetch(base + path, {
-      ...rest,
-      headers,
-      ...(json === undefined ? {} : { body: JSON.stringify(json) }),
-    });
-  };
+  const admin = adminClient(base, ADMIN_TOKEN).fetch;
   return {
     controller,
     dir,
@@ -108,21 +105,13 @@ function creds(h: Harness, agent?: { certPem: string; keyPem: string }, bundlePe
   return channelCredentials(source, { trustDomain: TD });
 }
 
-type UnaryFn = (
-  req: unknown,
-  opts: grpc.CallOptions,
-  cb: (e: grpc.ServiceError | null, r?: unknown) => void,
-) => void;
-
-function call<T>(client: grpc.Client, method: string, req: unknown): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const fn = (client as unknown as Record<string, UnaryFn>)[method]!.bind(client);
-    fn(req, { deadline: Date.now() + 10_000 }, (e, r) => {
-      client.close();
-      if (e) reject(e);
-      else resolve(r as T);
-    });
-  });
+/** One unary call with a 10 s deadline; closes the client after it. */
+async function call<T>(client: grpc.Client, method: string, req: unknown): Promise<T> {
+  try {
+    return await unaryCall<T>(client, method, req, 10_000);
+  } finally {
+    client.close();
+  }
 }
 
 /** Enrolls with a fresh key; resolves with the issued SVID and key. */
@@ -255,16 +244,11 @@ export async function expectGrpcError(p: Promise<unknown>, code: grpc.status, te
   throw new Error(`expected ${grpc.status[code]} "${text}", but the call succeeded`);
 }
 
-/** Polls `fn` until it returns true. */
+/** Polls `fn` until it returns true (waitFor() of tests/support, with a boolean condition). */
 export async function eventually(
   fn: () => Promise<boolean> | boolean,
   timeoutMs = 5000,
   what = "condition",
 ): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+  await waitFor(what, async () => (await fn()) || undefined, timeoutMs, 50);
 }

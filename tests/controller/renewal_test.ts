@@ -43,9 +43,16 @@ Deno.test("Renew of a revoked identity is PERMISSION_DENIED, also after re-enrol
 });
 
 Deno.test("renew() logic accepts a certificate expired within RENEW_GRACE and refuses one beyond it", async () => {
-  await using h = await startHarness({ tunnelerCertTtlMs: 1000 });
-  const a = await enroll(h, { token: await h.token("tunneler"), id: "t1", role: "tunneler" });
-  await new Promise((r) => setTimeout(r, 1100));
+  // Issued on a clock 2 s behind with a 1 s lifetime: expired on arrival, no wait.
+  let skew = 0;
+  await using h = await startHarness({ tunnelerCertTtlMs: 1000 }, { now: () => Date.now() + skew });
+  const token = await h.token("tunneler");
+  skew = -2_000;
+  const a = await enroll(h, { token, id: "t1", role: "tunneler" });
+  assert.ok(
+    parseCertificate(a.certPem).notAfter.getTime() < Date.now(),
+    "the certificate is already expired",
+  );
   const der = new Uint8Array(parseCertificate(a.certPem).rawData);
   const csrPem = await createCsr(await generateKeyPair());
   const ctx = h.controller.ctx;

@@ -7,6 +7,7 @@ import * as grpc from "@grpc/grpc-js";
 import { channelCredentials, channelOptions } from "../../shared/grpc/credentials.ts";
 import { type SvidPem, SvidSource } from "../../shared/grpc/svid_source.ts";
 import { EnrollmentClient } from "../../shared/agent/enroll.ts";
+import { unaryCall } from "../../shared/grpc/unary.ts";
 import { createCsr, exportPrivateKeyPem, generateKeyPair, x509 } from "../../shared/pki/mod.ts";
 import { ControlPlaneService } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import type { EnrollRequest, Svid } from "../../shared/proto/gen/postern/v1/enrollment_pb.ts";
@@ -24,13 +25,7 @@ function credentials(caPem: string, svid?: SvidPem): grpc.ChannelCredentials {
 }
 
 function unary<T>(client: grpc.Client, method: string, req: unknown): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    // deno-lint-ignore no-explicit-any
-    (client as any)[method](req, { deadline: Date.now() + 15_000 }, (e: grpc.ServiceError | null, r: T) => {
-      if (e) reject(e);
-      else resolve(r);
-    });
-  });
+  return unaryCall<T>(client, method, req, 15_000);
 }
 
 /** Calls `fn`; resolves with its refusal, or throws when it succeeded. */

@@ -2,7 +2,7 @@
  * Open redirect via the login page's `next`: `/%5Cevil.example` decodes to `/\evil.example`, which
  * browsers read as `//evil.example`. After the right password the UI must stay on its own site.
  */
-import { assertEquals, assertStringIncludes } from "../../ui/_assert.ts";
+import { assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { startUi } from "./_ui.ts";
 
 const OFF_SITE = [

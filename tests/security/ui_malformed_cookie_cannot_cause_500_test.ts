@@ -1,5 +1,5 @@
 /** `Cookie: a=%` (a value that does not percent-decode) made every UI route answer 500. */
-import { assert, assertEquals } from "../../ui/_assert.ts";
+import { assert, assertEquals } from "../support/assert.ts";
 import { startUi } from "./_ui.ts";
 
 const COOKIES = ["a=%", "postern_session=%E0%A4%A", "postern_login_csrf=%zz; a=%", "=%", "%=%;;="];

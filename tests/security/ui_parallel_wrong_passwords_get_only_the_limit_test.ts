@@ -4,7 +4,7 @@
  * the rest are answered 429 with Retry-After. The right password from another address still works
  * at once: an address is slowed down, the account is never locked.
  */
-import { assert, assertEquals } from "../../ui/_assert.ts";
+import { assert, assertEquals } from "../support/assert.ts";
 import { countLines, startUi } from "./_ui.ts";
 
 Deno.test("60 parallel wrong passwords get exactly 5 evaluations and the operator at another address logs in", async () => {

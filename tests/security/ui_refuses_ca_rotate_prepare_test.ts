@@ -5,7 +5,7 @@
  * the UI forwarded it, and over loopback the controller accepted it.
  */
 import { createCa } from "../../shared/pki/ca.ts";
-import { assertEquals, assertStringIncludes } from "../../ui/_assert.ts";
+import { assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { tempDir } from "../support/paths.ts";
 import { startStack } from "../ui/_stack.ts";
 

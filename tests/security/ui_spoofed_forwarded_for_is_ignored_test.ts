@@ -4,7 +4,7 @@
  * each client is counted by the address the proxy saw, so a guesser behind the same proxy cannot
  * slow the operator down (before: everyone behind a proxy shared its address and one lockout).
  */
-import { assertEquals } from "../../ui/_assert.ts";
+import { assertEquals } from "../support/assert.ts";
 import { startUi } from "./_ui.ts";
 
 const PROXY = "127.0.0.2";

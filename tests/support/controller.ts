@@ -6,6 +6,7 @@ import { initCa } from "../../controller/init_ca.ts";
 import { freePort } from "./ports.ts";
 import { type RunningProgram, startProgram } from "./process.ts";
 import { waitFor } from "./wait_for.ts";
+import { adminClient } from "./admin.ts";
 
 /** A prepared (not yet started) controller. */
 export interface TestController {
@@ -54,15 +55,7 @@ export async function prepareController(
     adminUrl,
     adminToken,
     env: controllerEnv,
-    async admin(method, path, body) {
-      const res = await fetch(adminUrl + path, {
-        method,
-        headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined };
-    },
+    admin: adminClient(adminUrl, adminToken).call,
     async start(extra = {}) {
       const controller = startProgram("controller", { args: ["serve"], env: { ...controllerEnv, ...extra } });
       const ready = async () => {

@@ -1,7 +1,10 @@
-/** A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, close). */
+import { pickPort } from "../../shared/demo/ports.ts";
+
+/**
+ * A TCP port on 127.0.0.1 that was free a moment ago (the demo's pickPort(), the one port picker).
+ * Another process may take it before the program binds it: where a program can bind port 0 and
+ * report the port (the in-process controller does), prefer that.
+ */
 export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
+  return pickPort();
 }

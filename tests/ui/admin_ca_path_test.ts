@@ -4,7 +4,7 @@
  * controller's own HTTPS is another change); an unreadable file ends the UI with exit 2 naming it.
  */
 import { makeTestPki } from "../../shared/pki/testing.ts";
-import { assertEquals, assertStringIncludes } from "../../ui/_assert.ts";
+import { assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { startProgram } from "../support/process.ts";

@@ -1,5 +1,5 @@
 /** The dashboard's JavaScript budget: the islands bundle (all the JS any page loads) is at most 60 KB. */
-import { assert } from "../../ui/_assert.ts";
+import { assert } from "../support/assert.ts";
 import { REPO_ROOT } from "../support/process.ts";
 
 Deno.test("the islands bundle built by `deno task bundle` is at most 60 KB before compression", async () => {

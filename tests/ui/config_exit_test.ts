@@ -1,5 +1,5 @@
 /** Failure mode 6.2 with the real program: postern-ui exits 2 naming the missing variables. */
-import { assertEquals, assertStringIncludes } from "../../ui/_assert.ts";
+import { assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { freePort } from "../support/ports.ts";
 import { startDeno, startProgram } from "../support/process.ts";
 

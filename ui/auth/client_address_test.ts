@@ -1,4 +1,4 @@
-import { assertEquals } from "../_assert.ts";
+import { assertEquals } from "../../tests/support/assert.ts";
 import { clientAddress, limitKey, normalizeIp, TrustedProxies } from "./client_address.ts";
 
 const trusted = TrustedProxies.parse("127.0.0.2, 10.0.0.0/8, fd00::/8");

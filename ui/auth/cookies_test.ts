@@ -1,4 +1,4 @@
-import { assertEquals } from "../_assert.ts";
+import { assertEquals } from "../../tests/support/assert.ts";
 import { parseCookieHeader } from "./cookies.ts";
 
 const CASES: [header: string, expected: Record<string, string>][] = [

@@ -1,4 +1,4 @@
-import { assertEquals } from "../_assert.ts";
+import { assertEquals } from "../../tests/support/assert.ts";
 import { safeNext } from "./next.ts";
 
 const CASES: [next: string | null, expected: string][] = [

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../_assert.ts";
+import { assert, assertEquals } from "../../tests/support/assert.ts";
 import { type Admission, LoginRateLimiter } from "./rate_limit.ts";
 
 function limiter(options: { maxClients?: number } = {}) {

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../_assert.ts";
+import { assert, assertEquals } from "../../tests/support/assert.ts";
 import { BodyTimeoutError, BodyTooLargeError, readBody } from "./body.ts";
 
 const post = (body: BodyInit, headers?: HeadersInit) =>

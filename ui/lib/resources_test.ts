@@ -1,4 +1,4 @@
-import { assertEquals } from "../_assert.ts";
+import { assertEquals } from "../../tests/support/assert.ts";
 import { parseResources, resourceError } from "./resources.ts";
 
 Deno.test("resourceError() accepts host:port and cidr:port and explains anything else", () => {

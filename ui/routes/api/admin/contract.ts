@@ -1,5 +1,5 @@
 /**
- * The admin API routes of the contract (CONTRACT.md, "Admin HTTP API") that the UI serves to a
+ * The admin API routes (docs/admin-api.md) that the UI serves to a
  * logged-in operator through its proxy. Tests walk this list (failure mode 6.1); `{id}` stands for
  * an agent or token id.
  */

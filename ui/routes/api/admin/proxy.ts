@@ -4,7 +4,7 @@
  * Controller answers pass through with their status and body, server-sent events stream through;
  * an unreachable controller is a 502 with a JSON error. Writes need the session's CSRF token in
  * the X-CSRF-Token header. Writes to `/api/admin/ca/*` are never forwarded: a CA private key does
- * not pass through a browser and the UI (CONTRACT.md, "CA routes").
+ * not pass through a browser and the UI (docs/admin-api.md, "CA and rotation").
  */
 import { ControllerUnreachableError } from "../../../lib/admin_client.ts";
 import { readBody } from "../../../lib/body.ts";

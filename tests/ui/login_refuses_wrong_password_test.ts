@@ -1,0 +1,20 @@
+/** Chromium: a wrong password is refused with a banner; the right one logs in with a strict, httpOnly cookie. */
+import { assert, assertEquals, assertMatch, browserTest } from "./_browser.ts";
+
+browserTest(
+  "admin UI in Chromium: a wrong password is refused, the right one logs in",
+  async ({ page, stack, context }) => {
+    await page.goto(`${stack.uiUrl}/connectors`);
+    assertMatch(page.url(), /\/login\?next=%2Fconnectors$/);
+    await page.fill("#password", "not the password");
+    await page.press("#password", "Enter");
+    await page.waitForSelector("#error-banner");
+    assertEquals(await page.textContent("#error-banner"), "Wrong password");
+    assertMatch(page.url(), /\/login/);
+    await page.fill("#password", stack.password);
+    await Promise.all([page.waitForURL(`${stack.uiUrl}/connectors`), page.press("#password", "Enter")]);
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === "postern_session")!;
+    assert(session.httpOnly && session.sameSite === "Strict");
+  },
+);
