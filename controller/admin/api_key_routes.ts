@@ -35,7 +35,10 @@ export async function apiKeyRoutes(
   const refused = allow(req, ["DELETE"]);
   if (refused) return refused;
   if (!/^[0-9a-f]{16}$/.test(keyId)) {
-    throw new HttpError(400, `invalid API key id "${keyId}": 16 hex digits expected (api-keys list shows them)`);
+    throw new HttpError(
+      400,
+      `invalid API key id "${keyId}": 16 hex digits expected (api-keys list shows them)`,
+    );
   }
   const r = await keys.revoke(keyId);
   if (!r) return jsonError(404, `API key "${keyId}" not found`);
@@ -51,7 +54,9 @@ export async function apiKeyRoutes(
 async function create(ctx: ControllerContext, keys: ApiKeyStore, req: Request, actor: string) {
   const body = await readJsonObject(req);
   for (const k of Object.keys(body)) {
-    if (k !== "name" && k !== "scope") throw new HttpError(400, `unknown field "${k}": expected {name, scope}`);
+    if (k !== "name" && k !== "scope") {
+      throw new HttpError(400, `unknown field "${k}": expected {name, scope}`);
+    }
   }
   if (typeof body.name !== "string") {
     throw new HttpError(400, `invalid name ${JSON.stringify(body.name ?? null)}: must be a string`);

@@ -62,7 +62,9 @@ export class ApiKeyStore {
     const nameKey = ["api_key_names", name];
     const result = await this.#kv.atomic().check({ key: nameKey, versionstamp: null })
       .set(nameKey, id).set(["api_keys", id], record).commit();
-    if (!result.ok) throw new ApiKeyNameTaken(`an API key named "${name}" exists: revoke it first or pick another name`);
+    if (!result.ok) {
+      throw new ApiKeyNameTaken(`an API key named "${name}" exists: revoke it first or pick another name`);
+    }
     return { key, record };
   }
 

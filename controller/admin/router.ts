@@ -479,7 +479,10 @@ async function rotate(
     } else {
       const fp = str("fingerprint");
       await ctx.ca.retire(fp);
-      await ctx.events.append("ca.retired", `CA ${fp} removed from the trust bundle`, { actor, fingerprint: fp });
+      await ctx.events.append("ca.retired", `CA ${fp} removed from the trust bundle`, {
+        actor,
+        fingerprint: fp,
+      });
     }
   } catch (e) {
     if (e instanceof RotationError) throw new HttpError(e.status, e.message);

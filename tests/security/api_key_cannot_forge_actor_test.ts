@@ -20,7 +20,9 @@ Deno.test("events carry the actor: the key's name, bootstrap, or ui:<operator>; 
   });
   assert.equal(forged.status, 200);
   await forged.body?.cancel();
-  for (const [tunnelers, init] of [[["t2"], {}], [["t3"], { headers: { "x-postern-actor": "alice" } }]] as const) {
+  for (
+    const [tunnelers, init] of [[["t2"], {}], [["t3"], { headers: { "x-postern-actor": "alice" } }]] as const
+  ) {
     const res = await put([...tunnelers], init);
     assert.equal(res.status, 200);
     await res.body?.cancel();

@@ -43,7 +43,10 @@ Deno.test("a second live key of the same name is refused with 409", async () => 
   await createApiKey(h, "ci", "read");
   const res = await h.admin("/api/admin/api-keys", { method: "POST", json: { name: "ci", scope: "admin" } });
   assert.equal(res.status, 409);
-  assert.equal((await res.json()).error, 'an API key named "ci" exists: revoke it first or pick another name');
+  assert.equal(
+    (await res.json()).error,
+    'an API key named "ci" exists: revoke it first or pick another name',
+  );
   const bad = await h.admin("/api/admin/api-keys", { method: "POST", json: { name: "ci2", scope: "root" } });
   assert.equal(bad.status, 400);
   assert.equal((await bad.json()).error, 'invalid scope "root": use "admin" or "read"');
