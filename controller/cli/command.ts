@@ -126,7 +126,8 @@ export function parseCommand(
       strict: true,
     });
   } catch (e) {
-    throw new UsageError((e as Error).message.replace(/\. To specify a positional.*$/s, ""), usage);
+    const message = (e as Error).message.replace(/\. To specify a positional.*$/s, "");
+    throw new UsageError(message.charAt(0).toLowerCase() + message.slice(1), usage);
   }
   if (parsed.values.help) return { help: usage };
   const expected = command.args ?? [];

@@ -37,6 +37,7 @@ async function events(inv: Invocation): Promise<void> {
   const page = await client.request<{ events: AdminEvent[] }>("GET", `/api/admin/events?${q}`);
   const past = [...page.events].reverse();
   const seen = new Set(past.map((e) => e.id));
+  if (inv.json && !follow) return inv.print(jsonText(page));
   if (inv.json) past.forEach((e) => inv.print(JSON.stringify(e)));
   else if (!follow || past.length > 0) inv.print(table(HEADERS, past.map(row), "no events"));
   if (!live || !first) return;
@@ -58,7 +59,7 @@ export const eventsGroup: Group = {
   commands: [{
     verb: "",
     synopsis: "[--kind KIND] [--agent ID] [--limit N] [--follow]",
-    summary: "print recent events, oldest first (with --json one JSON object a line)",
+    summary: "print recent events, oldest first (--json: the API's page; with --follow one event a line)",
     optionHelp: [
       "--kind KIND         one kind (token.created) or a prefix ending in . (tunnel.)",
       "--agent ID          events about one agent",
