@@ -31,24 +31,20 @@ async function events(inv: Invocation): Promise<void> {
   if (agent !== undefined) q.set("agent", agent);
   const client = inv.client();
   const follow = inv.values.follow === true;
-  // Subscribe before reading the history, so nothing falls between the two.
-  const live = follow ? client.stream(inv.signal) : undefined;
-  const first = live?.next();
+  // Subscribed before reading the history, so nothing falls between the two.
+  const live = follow ? await client.stream(inv.signal) : undefined;
   const page = await client.request<{ events: AdminEvent[] }>("GET", `/api/admin/events?${q}`);
   const past = [...page.events].reverse();
   const seen = new Set(past.map((e) => e.id));
   if (inv.json && !follow) return inv.print(jsonText(page));
   if (inv.json) past.forEach((e) => inv.print(JSON.stringify(e)));
   else if (!follow || past.length > 0) inv.print(table(HEADERS, past.map(row), "no events"));
-  if (!live || !first) return;
+  if (!live) return;
   if (!inv.json && past.length === 0) inv.print(HEADERS.join("  "));
-  let next = await first;
-  while (!next.done) {
-    const e = next.value;
+  for await (const e of live) {
     if (!seen.has(e.id) && matches(e, kind, agent)) {
       inv.print(inv.json ? JSON.stringify(e) : row(e).map((c) => c ?? "-").join("  "));
     }
-    next = await live.next();
   }
 }
 
