@@ -69,7 +69,9 @@ export class AdminClient {
         ...(this.#client ? { client: this.#client } : {}),
       });
     } catch (e) {
-      const cause = (e as Error).message.replace(/\s+/g, " ");
+      const err = e as Error;
+      const inner = err.cause instanceof Error ? `: ${err.cause.message}` : "";
+      const cause = `${err.message}${inner}`.replace(/\s+/g, " ");
       throw new AdminUnreachableError(`cannot reach the admin API at ${this.baseUrl}: ${cause}`);
     }
   }

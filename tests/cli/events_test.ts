@@ -30,13 +30,19 @@ Deno.test("events lists recent events oldest first with their actor; --kind and 
   assert.equal(await f.ok(["events", "--agent", "nobody"]), "no events\n");
   const bad = await f.cli(["events", "--limit", "0"]);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /^postern-controller: invalid --limit "0": use 1-1000\n\nUsage: postern-controller events/m);
+  assert.match(
+    bad.stderr,
+    /^postern-controller: invalid --limit "0": use 1-1000\n\nUsage: postern-controller events/m,
+  );
 });
 
 Deno.test("events --follow prints new matching events as they happen and exits 0 when interrupted", async () => {
   await using f = await startCliFixture();
   await f.ok(["tokens", "create", "--role", "connector"]);
-  const follow = startProgram("controller", { args: ["events", "--follow", "--kind", "token.", "--json"], env: f.env });
+  const follow = startProgram("controller", {
+    args: ["events", "--follow", "--kind", "token.", "--json"],
+    env: f.env,
+  });
   try {
     const past = JSON.parse(await follow.waitForLine(/^\{.*"kind":"token.created"/, 20_000));
     assert.equal(past.kind, "token.created");
@@ -45,7 +51,10 @@ Deno.test("events --follow prints new matching events as they happen and exits 0
     const line = await follow.waitForLine(`"token_id":"${id}"`, 15_000);
     const live = JSON.parse(line);
     assert.deepEqual([live.kind, live.agent, live.actor], ["token.created", "t7", "bootstrap"]);
-    assert.ok(!follow.lines.some((l) => l.includes("allowlist_changed")), "the --kind filter let another kind through");
+    assert.ok(
+      !follow.lines.some((l) => l.includes("allowlist_changed")),
+      "the --kind filter let another kind through",
+    );
   } finally {
     assert.equal(await follow.stop("SIGINT"), 0, follow.lines.join("\n"));
   }
@@ -58,7 +67,12 @@ Deno.test("events --follow exits 1 when the controller goes away", async () => {
     await follow.waitForLine(/^TIME\s+KIND/, 20_000);
     await f[Symbol.asyncDispose]();
     assert.equal(await follow.exited, 1);
-    assert.ok(follow.lines.some((l) => /^postern-controller: the admin API at .* (closed|broke off) the event stream/.test(l)), follow.lines.join("\n"));
+    assert.ok(
+      follow.lines.some((l) =>
+        /^postern-controller: the admin API at .* (closed|broke off) the event stream/.test(l)
+      ),
+      follow.lines.join("\n"),
+    );
   } finally {
     await follow.stop();
     await f[Symbol.asyncDispose]();
