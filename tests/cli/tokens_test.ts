@@ -38,7 +38,7 @@ Deno.test("tokens: usage mistakes exit 2 with the usage, API refusals exit 1 wit
     [
       ["tokens", "mint"],
       2,
-      /^postern-controller: unknown command "tokens mint"\n\n.*\n\nUsage:\n  postern-controller tokens create/m,
+      /^postern-controller: unknown command "tokens mint"\n\n.*\n\nUsage:\n {2}postern-controller tokens create/m,
     ],
     [
       ["tokens", "create"],
