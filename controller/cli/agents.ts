@@ -3,7 +3,7 @@
  * allowlist and resources; the environment a tunneler needs (`tunnelers show`).
  * @module
  */
-import type { AdminClient } from "../../shared/admin/client.ts";
+import { AdminApiError, type AdminClient } from "../../shared/admin/client.ts";
 import {
   type Command,
   type Group,
@@ -12,6 +12,7 @@ import {
   stringOption,
   UsageError,
 } from "./command.ts";
+import { suggestedForward } from "./forwards.ts";
 import { fields, jsonText, table } from "./output.ts";
 
 interface AgentView {
@@ -135,15 +136,6 @@ function listEditCommand(what: "allowlist" | "resources"): Command {
 /** The port the tunneler dials when a connector runs with the default CONNECTOR_LISTEN_ADDR. */
 const DEFAULT_CONNECTOR_PORT = 9443;
 
-/** `127.0.0.1:<port + 10000>=dest` for a `host:port` destination (a CIDR is not dialable). */
-function forwardFor(dest: string): string | undefined {
-  const m = /^(.*):(\d+)$/.exec(dest);
-  if (!m || m[1]!.includes("/")) return undefined;
-  const port = Number(m[2]);
-  const local = port + 10_000 <= 65_535 ? port + 10_000 : port;
-  return `127.0.0.1:${local}=${dest}`;
-}
-
 /** The connectors whose allowlist names `tunnelerId`, with their resources. */
 async function connectorsFor(client: AdminClient, tunnelerId: string) {
   const connectors = await client.request<AgentView[]>("GET", path("connectors"));
@@ -166,12 +158,13 @@ async function connectorsFor(client: AdminClient, tunnelerId: string) {
 const showTunneler: Command = {
   verb: "show",
   args: ["ID"],
-  synopsis: "[--connector-port PORT]",
-  summary: "show a tunneler and the CONNECTOR_ADDR and TUNNELER_FORWARDS it needs",
+  synopsis: "[--connector-port PORT] [--env]",
+  summary: "show a tunneler and the CONNECTOR_ADDR and TUNNELER_FORWARDS it needs (also before it enrolls)",
   optionHelp: [
     `--connector-port N  the port connectors listen on (CONNECTOR_LISTEN_ADDR; default ${DEFAULT_CONNECTOR_PORT})`,
+    "--env               print only the environment lines (an env file for postern-tunneler)",
   ],
-  options: { "connector-port": { type: "string" } },
+  options: { "connector-port": { type: "string" }, env: { type: "boolean" } },
   async run(inv) {
     const portText = stringOption(inv, "connector-port") ?? String(DEFAULT_CONNECTOR_PORT);
     const port = Number(portText);
@@ -180,18 +173,28 @@ const showTunneler: Command = {
     }
     const id = inv.positionals[0]!;
     const client = inv.client();
-    const tunneler = await client.request<AgentView>("GET", path("tunnelers", id));
+    // Not enrolled yet is fine when a connector admits it: the operator is preparing its setup.
+    let tunneler: AgentView | undefined;
+    let missing: AdminApiError | undefined;
+    try {
+      tunneler = await client.request<AgentView>("GET", path("tunnelers", id));
+    } catch (e) {
+      if (!(e instanceof AdminApiError) || e.status !== 404) throw e;
+      missing = e;
+    }
     const serving = await connectorsFor(client, id);
+    if (missing && serving.length === 0) throw missing;
     const connectorAddr = serving.filter((s) => s.connector.private_ip)
       .map((s) => `${s.connector.id}@${s.connector.private_ip}:${port}`).join(",");
     const dests = [...new Set(serving.flatMap((s) => s.resources))];
-    const forwards = dests.map(forwardFor).filter((f) => f !== undefined).join(",");
-    if (inv.json) {
-      return inv.print(
-        jsonText({ ...tunneler, env: { CONNECTOR_ADDR: connectorAddr, TUNNELER_FORWARDS: forwards } }),
-      );
-    }
-    const lines = [fields(agentFields(tunneler)), "", `# environment of postern-tunneler "${id}":`];
+    const forwards = dests.map(suggestedForward).filter((f) => f !== undefined).join(",");
+    const env = { TUNNELER_ID: id, CONNECTOR_ADDR: connectorAddr, TUNNELER_FORWARDS: forwards };
+    if (inv.json) return inv.print(jsonText({ ...(tunneler ?? { id, status: "NOT ENROLLED" }), env }));
+    const lines = inv.values.env ? [] : [
+      tunneler ? fields(agentFields(tunneler)) : fields([["id", id], ["status", "NOT ENROLLED"]]),
+      "",
+      `# environment of postern-tunneler "${id}":`,
+    ];
     lines.push(`TUNNELER_ID=${id}`);
     if (connectorAddr === "") {
       lines.push(
@@ -203,7 +206,7 @@ const showTunneler: Command = {
         ? "# no host:port resource to forward to: postern-controller connectors resources CONNECTOR --add HOST:PORT"
         : `TUNNELER_FORWARDS=${forwards}`,
     );
-    for (const d of dests.filter((d) => forwardFor(d) === undefined)) {
+    for (const d of dests.filter((d) => suggestedForward(d) === undefined)) {
       lines.push(`# ${d} is a range: forward to one host:port inside it`);
     }
     inv.print(lines.join("\n"));

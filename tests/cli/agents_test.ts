@@ -99,6 +99,7 @@ Deno.test("tunnelers: list, show prints CONNECTOR_ADDR and TUNNELER_FORWARDS, re
   assert.match(show, /^# 10\.0\.0\.0\/24:443 is a range: forward to one host:port inside it$/m);
   const json = JSON.parse(await f.ok(["tunnelers", "show", "t1", "--json"]));
   assert.deepEqual(json.env, {
+    TUNNELER_ID: "t1",
     CONNECTOR_ADDR: "c1@127.0.0.1:9443",
     TUNNELER_FORWARDS: "127.0.0.1:15432=db.internal:5432",
   });
@@ -112,10 +113,17 @@ Deno.test("tunnelers: list, show prints CONNECTOR_ADDR and TUNNELER_FORWARDS, re
 
   assert.equal(await f.ok(["tunnelers", "revoke", "t1"]), 'revoked tunneler "t1"\n');
   assert.deepEqual(JSON.parse(await f.ok(["tunnelers", "list", "--json"])), []);
-  const gone = await f.cli(["tunnelers", "show", "t1"]);
+  const gone = await f.cli(["tunnelers", "show", "t9"]);
   assert.equal(gone.code, 1);
   assert.match(
     gone.stderr,
-    /^postern-controller: tunneler "t1" not found \(HTTP 404 from GET \/api\/admin\/tunnelers\/t1\)$/m,
+    /^postern-controller: tunneler "t9" not found \(HTTP 404 from GET \/api\/admin\/tunnelers\/t9\)$/m,
   );
+  // Before it enrolls (or after a revocation) an admitted id still gets its environment.
+  assert.equal(
+    await f.ok(["tunnelers", "show", "t1", "--env", "--connector-port", "19443"]),
+    "TUNNELER_ID=t1\nCONNECTOR_ADDR=c1@127.0.0.1:19443\nTUNNELER_FORWARDS=127.0.0.1:15432=db.internal:5432\n" +
+      "# 10.0.0.0/24:443 is a range: forward to one host:port inside it\n",
+  );
+  assert.match(await f.ok(["tunnelers", "show", "t1"]), /^status\s+NOT ENROLLED$/m);
 });

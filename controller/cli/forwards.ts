@@ -1,0 +1,14 @@
+/**
+ * The local forward the admin commands suggest for a destination: `127.0.0.1:<port + 10000>`
+ * (`db.internal:5432` → `127.0.0.1:15432=db.internal:5432`, as in the contract's example).
+ * @module
+ */
+
+/** `127.0.0.1:<port + 10000>=dest` for a `host:port` destination; undefined for a CIDR range. */
+export function suggestedForward(dest: string): string | undefined {
+  const m = /^(.*):(\d+)$/.exec(dest);
+  if (!m || m[1]!.includes("/")) return undefined;
+  const port = Number(m[2]);
+  const local = port + 10_000 <= 65_535 ? port + 10_000 : port;
+  return `127.0.0.1:${local}=${dest}`;
+}
