@@ -182,6 +182,7 @@ async function createToken(ctx: ControllerContext, req: Request, actor: string):
   const { token, record } = await ctx.tokens.create(body.role, ttlMs, note, agentId);
   const bound = record.agentId === undefined ? "" : ` "${record.agentId}"`;
   ctx.log.info("enrollment token created", {
+    actor,
     token_id: record.id,
     role: record.role,
     ...(record.agentId === undefined ? {} : { agent: record.agentId }),
@@ -295,7 +296,7 @@ export async function revokeAgent(
     await ctx.hub.pushConfigForTunneler(agentId);
   }
   await ctx.presence.forget(role, agentId);
-  ctx.log.info(`${role} revoked`, { agent: agentId, role });
+  ctx.log.info(`${role} revoked`, { agent: agentId, role, actor });
   await ctx.events.append(`${role}.revoked`, `${role} "${agentId}" revoked`, {
     actor,
     agent: agentId,
@@ -345,7 +346,7 @@ async function policy(
     throw e;
   }
   await ctx.hub.pushConfig(connectorId);
-  ctx.log.info(`${what} changed`, { agent: connectorId, entries: saved.length });
+  ctx.log.info(`${what} changed`, { agent: connectorId, entries: saved.length, actor });
   await ctx.events.append(`connector.${what}_changed`, `${what} of connector "${connectorId}" changed`, {
     actor,
     agent: connectorId,
@@ -488,7 +489,7 @@ async function rotate(
     if (e instanceof RotationError) throw new HttpError(e.status, e.message);
     throw e;
   }
-  ctx.log.info(`CA rotation: ${step}`);
+  ctx.log.info(`CA rotation: ${step}`, { actor });
   return json({ cas: ctx.ca.describe() });
 }
 
