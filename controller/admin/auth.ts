@@ -5,6 +5,7 @@
  * @module
  */
 import { createHash, timingSafeEqual } from "node:crypto";
+import { ACTOR_HEADER } from "../../shared/admin/actor.ts";
 import { validateAgentId } from "../../shared/pki/spiffe_id.ts";
 import type { ApiKeyScope, ApiKeyStore } from "./api_keys.ts";
 import { jsonError } from "./http.ts";
@@ -26,17 +27,14 @@ export type AuthedHandler<C = void> = (
   principal: Principal,
 ) => Response | Promise<Response>;
 
-/**
- * The header the UI names its logged-in operator in. Believed only from the bootstrap token (the
- * UI's ADMIN_AUTH_TOKEN) and recorded as `ui:<operator>`, so that no API key can pass itself off
- * as another actor, and the bootstrap token cannot pass itself off as a named key.
- */
-export const ACTOR_HEADER = "x-postern-actor";
-
 function digest(text: string): Uint8Array {
   return createHash("sha256").update(text).digest();
 }
 
+/**
+ * The bootstrap token's principal: `bootstrap`, or `ui:<operator>` when the UI names its operator
+ * in ACTOR_HEADER, so that the bootstrap token cannot pass itself off as a named key.
+ */
 function bootstrapPrincipal(req: Request): Principal | Response {
   const operator = req.headers.get(ACTOR_HEADER);
   if (operator === null) return { actor: "bootstrap", scope: "admin" };

@@ -1,4 +1,5 @@
 /** Server-side client of the controller's admin API; the only place the admin token is used. */
+import { ACTOR_HEADER } from "../../shared/admin/actor.ts";
 
 /** A connector as the admin API reports it. */
 export interface Connector {
@@ -105,7 +106,7 @@ export class AdminClient {
   async raw(pathAndQuery: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     headers.set("authorization", `Bearer ${this.#token}`);
-    headers.set("x-postern-actor", UI_OPERATOR);
+    headers.set(ACTOR_HEADER, UI_OPERATOR);
     try {
       return await this.#fetch(this.apiUrl + pathAndQuery, { ...init, headers });
     } catch (error) {
