@@ -1,5 +1,6 @@
 /**
- * postern-controller: `serve` (default), `init-ca --out DIR`, `doctor`, `--help`, `--version`.
+ * postern-controller: `serve` (default), `init-ca --out DIR`, `doctor`, the admin commands
+ * (controller/cli/: `tokens`, `connectors`, … over the admin API), `--help`, `--version`.
  * Wiring only: parse config, build services, start them, handle signals.
  * @module
  */
@@ -10,6 +11,7 @@ import { processEnv } from "../shared/config/env.ts";
 import { PROGRAM_VARIABLES } from "../shared/config/variables.ts";
 import { createLogger } from "../shared/log/logger.ts";
 import { VERSION } from "../shared/version.ts";
+import { adminHelp, isAdminGroup, runAdmin } from "./cli/main.ts";
 import { loadConfig } from "./config.ts";
 import { runDoctor } from "./doctor.ts";
 import { initCa } from "./init_ca.ts";
@@ -23,6 +25,10 @@ Usage:
   postern-controller doctor           check configuration and environment, print findings
   postern-controller --help | --version
 
+Admin commands (over the admin API at ADMIN_API_URL, default http://127.0.0.1:8080, as
+ADMIN_AUTH_TOKEN or an API key; ADMIN_CA_PATH for https; each takes --help and --json):
+${adminHelp()}
+
 Environment: TRUST_DOMAIN, INTERNAL_CA_CERT(_FILE), INTERNAL_CA_KEY(_FILE), ADMIN_AUTH_TOKEN,
 ADMIN_HTTP_ADDR (127.0.0.1:8080), ADMIN_TLS_CERT_FILE, ADMIN_TLS_KEY_FILE, CONTROLLER_GRPC_ADDR (:8443),
 CONTROLLER_STATE_DIR (mode 0700), CONNECTOR_CERT_TTL,
@@ -30,6 +36,7 @@ TUNNELER_CERT_TTL, ENROLLMENT_TOKEN_TTL, HEARTBEAT_INTERVAL, OFFLINE_AFTER, RENE
 LOG_LEVEL, LOG_FORMAT.`;
 
 async function main(): Promise<number> {
+  if (isAdminGroup(Deno.args[0])) return await runAdmin(Deno.args, processEnv(PROGRAM_VARIABLES.controller));
   const { values, positionals } = parseArgs({
     args: Deno.args,
     options: { help: { type: "boolean", short: "h" }, version: { type: "boolean" }, out: { type: "string" } },
@@ -59,7 +66,9 @@ async function main(): Promise<number> {
     case "serve":
       return await serve(env);
     default:
-      throw new ConfigError(`unknown command "${command}": use serve, init-ca, doctor, --help or --version`);
+      throw new ConfigError(
+        `unknown command "${command}": use serve, init-ca, doctor, an admin command (tokens, connectors, tunnelers, events, ca, api-keys), --help or --version`,
+      );
   }
 }
 

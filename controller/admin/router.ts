@@ -8,7 +8,9 @@ import { RotationError } from "../ca_manager.ts";
 import type { ControllerContext } from "../context.ts";
 import { validateResource } from "../registry/policy.ts";
 import { type AgentRecord, type AgentRole, type EventRecord, isAgentRole } from "../registry/types.ts";
-import { bearerAuth, type Handler } from "./auth.ts";
+import { ApiKeyStore } from "./api_keys.ts";
+import { apiKeyRoutes } from "./api_key_routes.ts";
+import { bearerAuth, type Handler, type Principal } from "./auth.ts";
 import { HttpError, json, jsonError, readJsonObject, rfc3339 } from "./http.ts";
 import { routeLabel } from "./route_label.ts";
 import { capText } from "../untrusted.ts";
@@ -25,7 +27,8 @@ export interface AdminOptions {
 export function adminHandler(ctx: ControllerContext, o: AdminOptions): Handler<AdminTransport> {
   const api = bearerAuth<AdminTransport>(
     o.adminToken,
-    (req, transport) => routeApi(ctx, req, transport, o.keepAliveMs ?? 15_000),
+    (req, transport, who) => routeApi(ctx, req, transport, who, o.keepAliveMs ?? 15_000),
+    new ApiKeyStore(ctx.kv),
   );
   return async (req, transport) => {
     const started = performance.now();
@@ -82,8 +85,10 @@ async function routeApi(
   ctx: ControllerContext,
   req: Request,
   transport: AdminTransport,
+  who: Principal,
   keepAliveMs: number,
 ): Promise<Response> {
+  const actor = who.actor;
   const url = new URL(req.url);
   const parts = url.pathname.split("/").slice(3); // after "", "api", "admin"
   const [head, second, third, fourth] = parts;
@@ -91,9 +96,9 @@ async function routeApi(
     case "tokens":
       if (parts.length === 1) {
         return methods(req, ["GET", "POST"]) ??
-          (req.method === "POST" ? await createToken(ctx, req) : json(await listTokens(ctx)));
+          (req.method === "POST" ? await createToken(ctx, req, actor) : json(await listTokens(ctx)));
       }
-      if (parts.length === 2) return methods(req, ["DELETE"]) ?? await revokeToken(ctx, second!);
+      if (parts.length === 2) return methods(req, ["DELETE"]) ?? await revokeToken(ctx, second!, actor);
       break;
     case "connectors":
     case "tunnelers": {
@@ -103,11 +108,11 @@ async function routeApi(
       if (parts.length === 2) {
         return methods(req, ["GET", "DELETE"]) ??
           (req.method === "DELETE"
-            ? await revokeAgent(ctx, role, agentId)
+            ? await revokeAgent(ctx, role, agentId, actor)
             : await getAgent(ctx, role, agentId));
       }
       if (parts.length === 3 && role === "connector" && (third === "allowlist" || third === "resources")) {
-        return methods(req, ["GET", "PUT"]) ?? await policy(ctx, req, agentId, third);
+        return methods(req, ["GET", "PUT"]) ?? await policy(ctx, req, agentId, third, actor);
       }
       break;
     }
@@ -117,11 +122,14 @@ async function routeApi(
         return methods(req, ["GET"]) ?? eventStream(ctx, keepAliveMs);
       }
       break;
+    case "api-keys":
+      if (parts.length <= 2) return await apiKeyRoutes(ctx, req, second, actor);
+      break;
     case "ca":
       if (parts.length === 1) return methods(req, ["GET"]) ?? json({ cas: ctx.ca.describe() });
       if (parts.length === 3 && second === "rotate" && ["prepare", "activate", "retire"].includes(third!)) {
         const step = third as "prepare" | "activate" | "retire";
-        return methods(req, ["POST"]) ?? await rotate(ctx, req, transport, step);
+        return methods(req, ["POST"]) ?? await rotate(ctx, req, transport, step, actor);
       }
       break;
   }
@@ -131,7 +139,7 @@ async function routeApi(
 
 // ---- tokens -----------------------------------------------------------------------------
 
-async function createToken(ctx: ControllerContext, req: Request): Promise<Response> {
+async function createToken(ctx: ControllerContext, req: Request, actor: string): Promise<Response> {
   const body = await readJsonObject(req);
   for (const k of Object.keys(body)) {
     if (!["role", "id", "ttl_seconds", "note"].includes(k)) throw new HttpError(400, `unknown field "${k}"`);
@@ -174,6 +182,7 @@ async function createToken(ctx: ControllerContext, req: Request): Promise<Respon
   const { token, record } = await ctx.tokens.create(body.role, ttlMs, note, agentId);
   const bound = record.agentId === undefined ? "" : ` "${record.agentId}"`;
   ctx.log.info("enrollment token created", {
+    actor,
     token_id: record.id,
     role: record.role,
     ...(record.agentId === undefined ? {} : { agent: record.agentId }),
@@ -182,6 +191,7 @@ async function createToken(ctx: ControllerContext, req: Request): Promise<Respon
     "token.created",
     `enrollment token ${record.id} created for a ${record.role}${bound}`,
     {
+      actor,
       role: record.role,
       token_id: record.id,
       ...(record.agentId === undefined ? {} : { agent: record.agentId }),
@@ -219,13 +229,14 @@ async function listTokens(ctx: ControllerContext) {
   }));
 }
 
-async function revokeToken(ctx: ControllerContext, tokenId: string): Promise<Response> {
+async function revokeToken(ctx: ControllerContext, tokenId: string, actor: string): Promise<Response> {
   if (!/^[0-9a-f]{16}$/.test(tokenId)) {
     throw new HttpError(400, `invalid token id "${tokenId}": 16 hex digits expected`);
   }
   const r = await ctx.tokens.revoke(tokenId);
   if (!r) return jsonError(404, `token "${tokenId}" not found`);
   await ctx.events.append("token.revoked", `enrollment token ${tokenId} revoked`, {
+    actor,
     token_id: tokenId,
     role: r.role,
   });
@@ -272,6 +283,7 @@ export async function revokeAgent(
   ctx: ControllerContext,
   role: AgentRole,
   agentId: string,
+  actor: string,
 ): Promise<Response> {
   const done = await ctx.agents.revoke(role, agentId);
   if (!done) return jsonError(404, `${role} "${agentId}" not found`);
@@ -284,8 +296,9 @@ export async function revokeAgent(
     await ctx.hub.pushConfigForTunneler(agentId);
   }
   await ctx.presence.forget(role, agentId);
-  ctx.log.info(`${role} revoked`, { agent: agentId, role });
+  ctx.log.info(`${role} revoked`, { agent: agentId, role, actor });
   await ctx.events.append(`${role}.revoked`, `${role} "${agentId}" revoked`, {
+    actor,
     agent: agentId,
     role,
     spiffe_id: r.spiffeId,
@@ -301,6 +314,7 @@ async function policy(
   req: Request,
   connectorId: string,
   what: "allowlist" | "resources",
+  actor: string,
 ): Promise<Response> {
   if (req.method !== "PUT") {
     return what === "allowlist"
@@ -332,8 +346,9 @@ async function policy(
     throw e;
   }
   await ctx.hub.pushConfig(connectorId);
-  ctx.log.info(`${what} changed`, { agent: connectorId, entries: saved.length });
+  ctx.log.info(`${what} changed`, { agent: connectorId, entries: saved.length, actor });
   await ctx.events.append(`connector.${what}_changed`, `${what} of connector "${connectorId}" changed`, {
+    actor,
     agent: connectorId,
     role: "connector",
     [field]: saved,
@@ -436,8 +451,9 @@ async function rotate(
   req: Request,
   transport: AdminTransport,
   step: "prepare" | "activate" | "retire",
+  actor: string,
 ): Promise<Response> {
-  if (step === "prepare" && !mayCarryCaKey(transport)) return await refuseCaKey(ctx, req, transport);
+  if (step === "prepare" && !mayCarryCaKey(transport)) return await refuseCaKey(ctx, req, transport, actor);
   const body = await readJsonObject(req);
   const str = (k: string): string => {
     const v = body[k];
@@ -450,6 +466,7 @@ async function rotate(
     if (step === "prepare") {
       const info = await ctx.ca.prepare(str("cert_pem"), str("key_pem"));
       await ctx.events.append("ca.prepared", `CA ${info.fingerprint} added to the trust bundle`, {
+        actor,
         fingerprint: info.fingerprint,
       });
     } else if (step === "activate") {
@@ -459,17 +476,20 @@ async function rotate(
       }
       if (body.force !== true) refuseWhileAgentsLag(ctx, fp);
       await ctx.ca.activate(fp);
-      await ctx.events.append("ca.activated", `CA ${fp} now signs certificates`, { fingerprint: fp });
+      await ctx.events.append("ca.activated", `CA ${fp} now signs certificates`, { actor, fingerprint: fp });
     } else {
       const fp = str("fingerprint");
       await ctx.ca.retire(fp);
-      await ctx.events.append("ca.retired", `CA ${fp} removed from the trust bundle`, { fingerprint: fp });
+      await ctx.events.append("ca.retired", `CA ${fp} removed from the trust bundle`, {
+        actor,
+        fingerprint: fp,
+      });
     }
   } catch (e) {
     if (e instanceof RotationError) throw new HttpError(e.status, e.message);
     throw e;
   }
-  ctx.log.info(`CA rotation: ${step}`);
+  ctx.log.info(`CA rotation: ${step}`, { actor });
   return json({ cas: ctx.ca.describe() });
 }
 
@@ -478,6 +498,7 @@ async function refuseCaKey(
   ctx: ControllerContext,
   req: Request,
   transport: AdminTransport,
+  actor: string,
 ): Promise<Response> {
   await req.body?.cancel().catch(() => {});
   const addr = transport.remoteAddr;
@@ -486,6 +507,7 @@ async function refuseCaKey(
     remote_addr: remote,
   });
   await ctx.events.append("ca.key_refused", `CA private key from ${remote} refused: sent over plain HTTP`, {
+    actor,
     remote_addr: remote,
   });
   return jsonError(403, CA_KEY_REFUSED);

@@ -50,6 +50,8 @@ export const PROGRAM_VARIABLES = {
     "EVENTS_MAX",
     "FLOW_EVENTS_RETENTION",
     "FLOW_EVENTS_MAX",
+    "ADMIN_API_URL",
+    "ADMIN_CA_PATH",
   ],
   connector: [
     ...COMMON,

@@ -1,17 +1,18 @@
-/** A minimal client of the controller's admin API, as an operator script would write it. */
-export class AdminClient {
-  constructor(readonly baseUrl: string, readonly token: string) {}
+/**
+ * The demo's view of the admin API: the shared client (shared/admin/client.ts, the one the admin
+ * commands use) plus the two calls the demo makes often.
+ * @module
+ */
+import { AdminApiError, AdminClient as SharedAdminClient } from "../admin/client.ts";
 
-  /** Sends one request; a non-2xx answer throws with the controller's `error` message. */
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${this.token}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
+/** The admin client of the demo and the multi-host test. */
+export class AdminClient extends SharedAdminClient {
+  /** The bearer token, which the demo prints for the operator. */
+  readonly token: string;
+
+  constructor(baseUrl: string, token: string) {
+    super({ baseUrl, token });
+    this.token = token;
   }
 
   /**
@@ -29,14 +30,12 @@ export class AdminClient {
 
   /** The status of one agent ("ONLINE"/"OFFLINE"), or undefined while the controller does not know it. */
   async status(kind: "connectors" | "tunnelers", id: string): Promise<string | undefined> {
-    const response = await fetch(`${this.baseUrl}/api/admin/${kind}/${encodeURIComponent(id)}`, {
-      headers: { authorization: `Bearer ${this.token}` },
-    });
-    if (response.status === 404) {
-      await response.body?.cancel();
-      return undefined;
+    try {
+      return (await this.request<{ status?: string }>("GET", `/api/admin/${kind}/${encodeURIComponent(id)}`))
+        .status;
+    } catch (e) {
+      if (e instanceof AdminApiError && e.status === 404) return undefined;
+      throw e;
     }
-    if (!response.ok) throw new Error(`GET ${kind}/${id}: ${response.status} ${await response.text()}`);
-    return ((await response.json()) as { status?: string }).status;
   }
 }

@@ -4,6 +4,7 @@
  * `--check` brings everything up, fetches through the tunnel once, stops and exits 0.
  */
 import { parseArgs } from "node:util";
+import { suggestedForward } from "../../controller/cli/forwards.ts";
 import { PRIVATE_GREETING, startTopology, type Topology } from "./topology.ts";
 
 const { values } = parseArgs({ args: Deno.args, options: { check: { type: "boolean", default: false } } });
@@ -29,6 +30,10 @@ if (values.check) {
 }
 
 const t = topology;
+const deno = Deno.execPath();
+const connectorPort = t.connectorAddr.slice(t.connectorAddr.lastIndexOf(":") + 1);
+// The forward `tunnelers show` suggests for the private service: its listen side.
+const forwardListen = suggestedForward(t.privateServiceAddr)?.split("=")[0] ?? "127.0.0.1:18081";
 console.log(`
 Postern is running. Everything listens on 127.0.0.1; logs are in ${t.dir}/logs.
 
@@ -37,15 +42,16 @@ Postern is running. Everything listens on 127.0.0.1; logs are in ${t.dir}/logs.
   Through the tunnel to the private service ${t.privateServiceAddr}:
                 curl ${t.forwardUrl}
 
-  Add a second tunneler by hand (from this repository):
-    TOKEN=$(curl -s -X POST -H 'Authorization: Bearer ${t.admin.token}' \\
-      -d '{"role":"tunneler","id":"laptop-2"}' ${t.admin.baseUrl}/api/admin/tokens | sed -E 's/.*"token":"([^"]+)".*/\\1/')
-    curl -s -X PUT -H 'Authorization: Bearer ${t.admin.token}' \\
-      -d '{"tunnelers":["${t.tunnelerId}","laptop-2"]}' ${t.admin.baseUrl}/api/admin/connectors/${t.connectorId}/allowlist
-    CONTROLLER_ADDR=${t.grpcAddr} TUNNELER_ID=laptop-2 CONTROLLER_CA_PATH=${t.caPath} \\
-      ENROLLMENT_TOKEN=$TOKEN CONNECTOR_ADDR=${t.connectorId}@${t.connectorAddr} TUNNELER_STATE_DIR=${t.dir}/laptop-2 \\
-      TUNNELER_FORWARDS=127.0.0.1:18081=${t.privateServiceAddr} ${Deno.execPath()} task tunneler run
-    curl http://127.0.0.1:18081/
+  Add a second tunneler by hand (from this repository), with the admin commands:
+    export ADMIN_API_URL=${t.admin.baseUrl} ADMIN_AUTH_TOKEN=${t.admin.token}
+    ${deno} task controller connectors allowlist ${t.connectorId} --add laptop-2
+    ${deno} task controller tunnelers show laptop-2 --connector-port ${connectorPort} --env > ${t.dir}/laptop-2.env
+    set -a; . ${t.dir}/laptop-2.env; set +a
+    CONTROLLER_ADDR=${t.grpcAddr} CONTROLLER_CA_PATH=${t.caPath} TUNNELER_STATE_DIR=${t.dir}/laptop-2 \\
+      ENROLLMENT_TOKEN=$(${deno} task controller tokens create --role tunneler --id laptop-2) \\
+      ${deno} task tunneler run
+    curl http://${forwardListen}/
+  See everything that happened, and who did it: ${deno} task controller events
 
 Ctrl-C stops everything.`);
 

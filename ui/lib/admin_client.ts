@@ -1,4 +1,5 @@
 /** Server-side client of the controller's admin API; the only place the admin token is used. */
+import { ACTOR_HEADER } from "../../shared/admin/actor.ts";
 
 /** A connector as the admin API reports it. */
 export interface Connector {
@@ -81,6 +82,13 @@ export function adminFetch(caCerts: string[] | undefined): typeof fetch {
     fetch(input, { ...init, client })) as typeof fetch;
 }
 
+/**
+ * Who the controller records as the `actor` of the UI's changes (`ui:operator`): the UI has one
+ * operator, the holder of UI_ADMIN_PASSWORD. The controller believes the header only with the
+ * bootstrap ADMIN_AUTH_TOKEN; with an API key it records the key's name instead.
+ */
+export const UI_OPERATOR = "operator";
+
 /** Talks to `apiUrl` with the bearer token. */
 export class AdminClient {
   readonly apiUrl: string;
@@ -98,6 +106,7 @@ export class AdminClient {
   async raw(pathAndQuery: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     headers.set("authorization", `Bearer ${this.#token}`);
+    headers.set(ACTOR_HEADER, UI_OPERATOR);
     try {
       return await this.#fetch(this.apiUrl + pathAndQuery, { ...init, headers });
     } catch (error) {

@@ -1,0 +1,95 @@
+/**
+ * Named admin API keys: `pak_<id>_<secret>` with 256 random bits, stored in KV under
+ * ["api_keys", id] only as a SHA-256 hash, with a name (the `actor` of the events it causes) and a
+ * scope (`admin`: every route; `read`: GET only).
+ * @module
+ */
+import { validateAgentId } from "../../shared/pki/spiffe_id.ts";
+import { sha256, tokenMatches } from "../registry/tokens.ts";
+
+/** What a key may do: `admin` everything, `read` GET only. */
+export type ApiKeyScope = "admin" | "read";
+
+/** Whether `v` is a scope. */
+export function isApiKeyScope(v: unknown): v is ApiKeyScope {
+  return v === "admin" || v === "read";
+}
+
+/** A stored key: never its text. */
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  scope: ApiKeyScope;
+  hash: string;
+  createdAt: number;
+}
+
+const KEY = /^pak_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+/** A name already in use by a live key. */
+export class ApiKeyNameTaken extends Error {
+  override name = "ApiKeyNameTaken";
+}
+
+/** API key records in KV. */
+export class ApiKeyStore {
+  readonly #kv: Deno.Kv;
+  readonly #now: () => number;
+
+  constructor(kv: Deno.Kv, now: () => number = Date.now) {
+    this.#kv = kv;
+    this.#now = now;
+  }
+
+  /**
+   * Creates a key named `name` (an id: 1-64 of `A-Za-z0-9._-`); the returned `key` text is never
+   * stored and never shown again.
+   * @throws {TypeError} for an invalid name; {ApiKeyNameTaken} when a live key has that name
+   */
+  async create(name: string, scope: ApiKeyScope): Promise<{ key: string; record: ApiKeyRecord }> {
+    validateAgentId(name);
+    const id = hex(crypto.getRandomValues(new Uint8Array(8)));
+    const key = `pak_${id}_${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
+    const record: ApiKeyRecord = { id, name, scope, hash: sha256(key), createdAt: this.#now() };
+    const nameKey = ["api_key_names", name];
+    const result = await this.#kv.atomic().check({ key: nameKey, versionstamp: null })
+      .set(nameKey, id).set(["api_keys", id], record).commit();
+    if (!result.ok) {
+      throw new ApiKeyNameTaken(`an API key named "${name}" exists: revoke it first or pick another name`);
+    }
+    return { key, record };
+  }
+
+  /** All keys, oldest first. */
+  async list(): Promise<ApiKeyRecord[]> {
+    const out: ApiKeyRecord[] = [];
+    for await (const e of this.#kv.list<ApiKeyRecord>({ prefix: ["api_keys"] })) out.push(e.value);
+    return out.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** Deletes a key; undefined when unknown. */
+  async revoke(id: string): Promise<ApiKeyRecord | undefined> {
+    const entry = await this.#kv.get<ApiKeyRecord>(["api_keys", id]);
+    if (entry.value === null) return undefined;
+    await this.#kv.atomic().check(entry).delete(["api_keys", id])
+      .delete(["api_key_names", entry.value.name]).commit();
+    return entry.value;
+  }
+
+  /** The live key whose text is `key`, compared by hash in constant time; undefined otherwise. */
+  async verify(key: string): Promise<ApiKeyRecord | undefined> {
+    const m = KEY.exec(key);
+    if (!m) return undefined;
+    const entry = await this.#kv.get<ApiKeyRecord>(["api_keys", m[1]!]);
+    if (entry.value === null) return undefined;
+    return tokenMatches(key, entry.value.hash) ? entry.value : undefined;
+  }
+}
