@@ -1,5 +1,5 @@
 /**
- * postern-controller: `serve` (default), `init-ca --out DIR`, `doctor`, `--help`, `--version`.
+ * postern-controller: `serve` (default), `init-ca --out DIR`, `doctor`, `backup`, `restore`, `--help`, `--version`.
  * Wiring only: parse config, build services, start them, handle signals.
  * @module
  */
@@ -11,6 +11,7 @@ import { PROGRAM_VARIABLES } from "../shared/config/variables.ts";
 import { createLogger } from "../shared/log/logger.ts";
 import { VERSION } from "../shared/version.ts";
 import { loadConfig } from "./config.ts";
+import { backupCommand, restoreCommand } from "./backup/cli.ts";
 import { runDoctor } from "./doctor.ts";
 import { initCa } from "./init_ca.ts";
 import { startController } from "./serve.ts";
@@ -21,6 +22,10 @@ Usage:
   postern-controller [serve]          run the controller (configuration from the environment)
   postern-controller init-ca --out DIR   write DIR/ca.crt and DIR/ca.key (never overwrites)
   postern-controller doctor           check configuration and environment, print findings
+  postern-controller backup --out FILE (--key-passphrase-file F | --without-ca-key)
+                                      write a consistent snapshot of the state (CA keys sealed or left out)
+  postern-controller restore --in FILE [--key-passphrase-file F]
+                                      load a backup into an empty CONTROLLER_STATE_DIR
   postern-controller --help | --version
 
 Environment: TRUST_DOMAIN, INTERNAL_CA_CERT(_FILE), INTERNAL_CA_KEY(_FILE), ADMIN_AUTH_TOKEN,
@@ -56,11 +61,23 @@ async function main(): Promise<number> {
     }
     case "doctor":
       return await runDoctor(env);
+    case "backup":
+      return await backupCommand(commandArgs(command), env);
+    case "restore":
+      return await restoreCommand(commandArgs(command), env);
     case "serve":
       return await serve(env);
     default:
-      throw new ConfigError(`unknown command "${command}": use serve, init-ca, doctor, --help or --version`);
+      throw new ConfigError(
+        `unknown command "${command}": use serve, init-ca, doctor, backup, restore, --help or --version`,
+      );
   }
+}
+
+/** The arguments after the subcommand word. */
+function commandArgs(command: string): string[] {
+  const at = Deno.args.indexOf(command);
+  return at < 0 ? [] : Deno.args.slice(at + 1);
 }
 
 async function serve(env: Record<string, string | undefined>): Promise<number> {
