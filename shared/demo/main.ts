@@ -1,13 +1,17 @@
 /**
  * `deno task demo` (or `npm start`): the whole system on loopback with embedded defaults.
- * POSTERN_DEMO_DIR picks the working directory (default: a fresh temporary one).
+ * POSTERN_DEMO_DIR picks the working directory (default: a fresh one under .postern/), where
+ * each program's env file is left to reuse.
  * `--check` brings everything up, fetches through the tunnel once, stops and exits 0.
  */
 import { parseArgs } from "node:util";
+import { operatorCommands } from "./operator_commands.ts";
 import { PRIVATE_GREETING, startTopology, type Topology } from "./topology.ts";
 
 const { values } = parseArgs({ args: Deno.args, options: { check: { type: "boolean", default: false } } });
-const dir = Deno.env.get("POSTERN_DEMO_DIR") || await Deno.makeTempDir({ prefix: "postern-demo-" });
+await Deno.mkdir(".postern", { recursive: true });
+const dir = Deno.env.get("POSTERN_DEMO_DIR") ||
+  await Deno.realPath(await Deno.makeTempDir({ dir: ".postern", prefix: "demo-" }));
 await Deno.mkdir(dir, { recursive: true });
 
 console.log(`Postern demo in ${dir}`);
@@ -46,6 +50,8 @@ Postern is running. Everything listens on 127.0.0.1; logs are in ${t.dir}/logs.
       ENROLLMENT_TOKEN=$TOKEN CONNECTOR_ADDR=${t.connectorId}@${t.connectorAddr} TUNNELER_STATE_DIR=${t.dir}/laptop-2 \\
       TUNNELER_FORWARDS=127.0.0.1:18081=${t.privateServiceAddr} ${Deno.execPath()} task tunneler run
     curl http://127.0.0.1:18081/
+
+${operatorCommands(t)}
 
 Ctrl-C stops everything.`);
 
