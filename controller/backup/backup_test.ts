@@ -174,3 +174,19 @@ Deno.test("backup refuses to run until told what to do with the CA key (exit 2)"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("restore names the file and the fix for a file that is not a backup or of another format version", () => {
+  const refuse = (text: string, re: RegExp) =>
+    rejects(
+      async () => parseBackupFile(text, "x.json"),
+      (e) => e instanceof ConfigError && re.test(e.message),
+    );
+  return Promise.all([
+    refuse("{", /backup file "x.json" is not JSON/),
+    refuse('{"format":"other"}', /"x.json" is not a Postern controller backup/),
+    refuse(
+      '{"format":"postern-controller-backup","version":2}',
+      /has format version 2; this release reads version 1: restore with the release that wrote it/,
+    ),
+  ]).then(() => {});
+});

@@ -5,6 +5,9 @@
  * runbook says to remove the directory and restore again. The CA keys come from the sealed block
  * (with the passphrase) or, for a backup without them, from the configured CA; the restore then
  * writes the marker that lets agents that renewed after the backup carry on (adopt.ts).
+ * KV's own expiry of entries (`expireIn`, used for revoked certificates) is not visible to a
+ * reader and so is not carried: restored revoked entries stay, and readers ignore them after their
+ * notAfter as they do now.
  * @module
  */
 import { ConfigError } from "../../shared/config/config_error.ts";
