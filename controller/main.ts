@@ -1,6 +1,6 @@
 /**
- * postern-controller: `serve` (default), `init-ca --out DIR`, `doctor`, the admin commands
- * (controller/cli/: `tokens`, `connectors`, … over the admin API), `--help`, `--version`.
+ * postern-controller: `serve` (default), `init-ca --out DIR`, `doctor`, `backup`, `restore`, the admin
+ * commands (controller/cli/: `tokens`, `connectors`, … over the admin API), `--help`, `--version`.
  * Wiring only: parse config, build services, start them, handle signals.
  * @module
  */
@@ -13,6 +13,7 @@ import { createLogger } from "../shared/log/logger.ts";
 import { VERSION } from "../shared/version.ts";
 import { adminHelp, isAdminGroup, runAdmin } from "./cli/main.ts";
 import { loadConfig } from "./config.ts";
+import { backupCommand, restoreCommand } from "./backup/cli.ts";
 import { runDoctor } from "./doctor.ts";
 import { initCa } from "./init_ca.ts";
 import { startController } from "./serve.ts";
@@ -23,6 +24,10 @@ Usage:
   postern-controller [serve]          run the controller (configuration from the environment)
   postern-controller init-ca --out DIR   write DIR/ca.crt and DIR/ca.key (never overwrites)
   postern-controller doctor           check configuration and environment, print findings
+  postern-controller backup --out FILE (--key-passphrase-file F | --without-ca-key)
+                                      write a consistent snapshot of the state (CA keys sealed or left out)
+  postern-controller restore --in FILE [--key-passphrase-file F]
+                                      load a backup into an empty CONTROLLER_STATE_DIR
   postern-controller --help | --version
 
 Admin commands (over the admin API at ADMIN_API_URL, default http://127.0.0.1:8080, as
@@ -63,13 +68,23 @@ async function main(): Promise<number> {
     }
     case "doctor":
       return await runDoctor(env);
+    case "backup":
+      return await backupCommand(commandArgs(command), env);
+    case "restore":
+      return await restoreCommand(commandArgs(command), env);
     case "serve":
       return await serve(env);
     default:
       throw new ConfigError(
-        `unknown command "${command}": use serve, init-ca, doctor, an admin command (tokens, connectors, tunnelers, events, ca, api-keys), --help or --version`,
+        `unknown command "${command}": use serve, init-ca, doctor, backup, restore, an admin command (tokens, connectors, tunnelers, events, ca, api-keys), --help or --version`,
       );
   }
+}
+
+/** The arguments after the subcommand word. */
+function commandArgs(command: string): string[] {
+  const at = Deno.args.indexOf(command);
+  return at < 0 ? [] : Deno.args.slice(at + 1);
 }
 
 async function serve(env: Record<string, string | undefined>): Promise<number> {

@@ -7,11 +7,17 @@ import { createLogger, loggerOptionsFromEnv } from "../shared/log/logger.ts";
 import { LoginRateLimiter } from "./auth/rate_limit.ts";
 import { SessionStore } from "./auth/sessions.ts";
 import { loadConfig } from "./config.ts";
+import { helpOrVersion } from "./help.ts";
 import { AdminClient, adminFetch } from "./lib/admin_client.ts";
 import { loadAssets } from "./lib/assets.ts";
 import { createApp } from "./server.tsx";
 
 async function main(): Promise<number> {
+  const early = helpOrVersion(Deno.args);
+  if (early !== undefined) {
+    console.log(early);
+    return 0;
+  }
   const env = processEnv(PROGRAM_VARIABLES.ui);
   const config = loadConfig(env);
   const logger = createLogger(loggerOptionsFromEnv(env), { program: "postern-ui" });

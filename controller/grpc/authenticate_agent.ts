@@ -7,6 +7,7 @@
 import { status } from "@grpc/grpc-js";
 import { type VerifiedPeer, verifySvid } from "../../shared/pki/verify.ts";
 import { authorizeRole } from "../../shared/pki/authorize.ts";
+import { adoptAfterRestore } from "../backup/adopt.ts";
 import type { ControllerContext } from "../context.ts";
 import { type AgentRecord, type AgentRole, liveCertificates } from "../registry/types.ts";
 
@@ -120,7 +121,17 @@ export async function authenticateAgent(
   const role = peer.spiffeId.role as AgentRole;
   const id = peer.spiffeId.id;
   const serial = peer.certificate.serialNumber.toLowerCase();
-  const record = await ctx.agents.get(role, id);
+  let record = await ctx.agents.get(role, id);
+  if (
+    record && record.revokedAt === undefined && !liveCertificates(record).some((c) => c.serial === serial)
+  ) {
+    // Issued after a backup that was then restored: see adopt.ts for when that is accepted.
+    record = await adoptAfterRestore(ctx, record, {
+      serial,
+      notBefore: peer.certificate.notBefore,
+      notAfter: peer.notAfter,
+    });
+  }
   if (
     !record || record.revokedAt !== undefined || !liveCertificates(record).some((c) => c.serial === serial)
   ) {

@@ -1,14 +1,18 @@
 /**
  * `deno task demo` (or `npm start`): the whole system on loopback with embedded defaults.
- * POSTERN_DEMO_DIR picks the working directory (default: a fresh temporary one).
+ * POSTERN_DEMO_DIR picks the working directory (default: a fresh one under .postern/), where
+ * each program's env file is left to reuse.
  * `--check` brings everything up, fetches through the tunnel once, stops and exits 0.
  */
 import { parseArgs } from "node:util";
 import { suggestedForward } from "../../controller/cli/forwards.ts";
+import { operatorCommands } from "./operator_commands.ts";
 import { PRIVATE_GREETING, startTopology, type Topology } from "./topology.ts";
 
 const { values } = parseArgs({ args: Deno.args, options: { check: { type: "boolean", default: false } } });
-const dir = Deno.env.get("POSTERN_DEMO_DIR") || await Deno.makeTempDir({ prefix: "postern-demo-" });
+await Deno.mkdir(".postern", { recursive: true });
+const dir = Deno.env.get("POSTERN_DEMO_DIR") ||
+  await Deno.realPath(await Deno.makeTempDir({ dir: ".postern", prefix: "demo-" }));
 await Deno.mkdir(dir, { recursive: true });
 
 console.log(`Postern demo in ${dir}`);
@@ -52,6 +56,8 @@ Postern is running. Everything listens on 127.0.0.1; logs are in ${t.dir}/logs.
       ${deno} task tunneler run
     curl http://${forwardListen}/
   See everything that happened, and who did it: ${deno} task controller events
+
+${operatorCommands(t)}
 
 Ctrl-C stops everything.`);
 

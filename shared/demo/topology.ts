@@ -1,5 +1,6 @@
 import { AdminClient } from "./admin_client.ts";
 import { type Child, startChild, waitFor } from "./child.ts";
+import { writeEnvFiles } from "./env_files.ts";
 import { pickPort } from "./ports.ts";
 
 /** Options of startTopology(). */
@@ -33,6 +34,8 @@ export interface Topology {
   forwardUrl: string;
   forwardPort: number;
   privateServiceAddr: string;
+  /** The env file of each program started (`controller`, `connector`, `tunneler`, `ui`), mode 0600. */
+  envFiles: Record<string, string>;
   children: Record<"controller" | "connector" | "tunneler", Child> & { ui?: Child | undefined };
   /** Stops every process and the private service; leaves nothing running. */
   stop(): Promise<void>;
@@ -197,7 +200,12 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
     }
 
     const children = { controller, connector, tunneler, ui };
+    const envFiles = await writeEnvFiles(
+      dir,
+      Object.fromEntries([...recipes].map(([name, r]) => [name, r.env])),
+    );
     return {
+      envFiles,
       dir,
       admin,
       uiUrl,

@@ -1,0 +1,68 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { createLogger } from "../../shared/log/logger.ts";
+import { BACKDATE_MS } from "../../shared/pki/issue.ts";
+import type { ControllerContext } from "../context.ts";
+import { AgentStore } from "../registry/agents.ts";
+import { EventLog } from "../registry/events.ts";
+import { revokedKey } from "../registry/revoked.ts";
+import { connectorRecord } from "../registry/testing.ts";
+import { adoptAfterRestore, RESTORE_MARKER } from "./adopt.ts";
+
+const TAKEN = 1_000_000;
+const RESTORED = 2_000_000;
+
+async function context(marker = true) {
+  const kv = await Deno.openKv(":memory:");
+  const lines: string[] = [];
+  const ctx = {
+    kv,
+    agents: new AgentStore(kv),
+    events: new EventLog(kv),
+    log: createLogger({ write: (l) => lines.push(l) }),
+  } as unknown as ControllerContext;
+  if (marker) await kv.set(RESTORE_MARKER, { takenAt: TAKEN, restoredAt: RESTORED });
+  const record = connectorRecord("c1", { certificates: [{ serial: "aa", notAfter: 9e12 }] });
+  await kv.set(["agents", "connector", "c1"], record);
+  return { kv, ctx, record, lines };
+}
+
+/** A certificate issued at `issuedAt` (its notBefore is backdated as the issuer does). */
+const cert = (serial: string, issuedAt: number) => ({
+  serial,
+  notBefore: new Date(issuedAt - BACKDATE_MS),
+  notAfter: new Date(issuedAt + 3_600_000),
+});
+
+Deno.test("a certificate issued between backup and restore is adopted onto the live list, once, with an event", async () => {
+  const { kv, ctx, record, lines } = await context();
+  const adopted = await adoptAfterRestore(ctx, record, cert("bb", TAKEN + 10));
+  assertEquals(adopted?.certificates.map((c) => c.serial), ["bb", "aa"]);
+  assertEquals((await ctx.agents.get("connector", "c1"))?.certificates.map((c) => c.serial), ["bb", "aa"]);
+  assertEquals((await ctx.events.list({ limit: 10 })).map((e) => e.kind), ["connector.certificate_adopted"]);
+  assertEquals(lines.some((l) => l.includes("adopted a certificate issued after the restored backup")), true);
+  kv.close();
+});
+
+Deno.test("no adoption: no restore marker, issued before the backup or after the restore, revoked serial, revoked id", async () => {
+  {
+    const { kv, ctx, record } = await context(false);
+    assertEquals(await adoptAfterRestore(ctx, record, cert("bb", TAKEN + 10)), undefined);
+    kv.close();
+  }
+  const { kv, ctx, record } = await context();
+  // Issued before the backup and not in it: superseded or revoked then, never adopted.
+  assertEquals(await adoptAfterRestore(ctx, record, cert("bb", TAKEN - 1)), undefined);
+  // Issued after the restore: this controller issued it and recorded it; an unknown one is forged or stale.
+  assertEquals(await adoptAfterRestore(ctx, record, cert("cc", RESTORED + 1)), undefined);
+  await kv.set(revokedKey("dd"), { serial: "dd", notAfter: 9e12 });
+  assertEquals(await adoptAfterRestore(ctx, record, cert("dd", TAKEN + 10)), undefined);
+  assertEquals(await adoptAfterRestore(ctx, { ...record, revokedAt: 5 }, cert("ee", TAKEN + 10)), undefined);
+  await kv.set(["agents", "connector", "c1"], { ...record, revokedAt: 5 });
+  assertEquals(
+    await adoptAfterRestore(ctx, record, cert("ff", TAKEN + 10)),
+    undefined,
+    "revoked in the store",
+  );
+  assertEquals((await ctx.agents.get("connector", "c1"))?.certificates.map((c) => c.serial), ["aa"]);
+  kv.close();
+});

@@ -1,0 +1,192 @@
+import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
+import { ConfigError } from "../../shared/config/config_error.ts";
+import { openStateKv, secureStateDir } from "../state_dir.ts";
+import { RESTORE_MARKER } from "./adopt.ts";
+import { backupState, writeBackupFile } from "./backup.ts";
+import { backupCommand } from "./cli.ts";
+import { CA_STATE_KEY } from "./format.ts";
+import { parseBackupFile, restoreState } from "./restore.ts";
+
+const SECRET_KEY = "-----BEGIN PRIVATE KEY-----\nsecret-key-material\n-----END PRIVATE KEY-----\n";
+const caState = {
+  cas: [{ fingerprint: "ab", certPem: "CERT", keyPem: SECRET_KEY, addedAt: 1 }],
+  signing: "ab",
+  retired: [],
+};
+
+async function seeded(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "postern-backup-" });
+  await secureStateDir(`${dir}/state`);
+  const kv = await openStateKv(`${dir}/state`);
+  await kv.atomic()
+    .set(CA_STATE_KEY, caState)
+    .set(["agents", "tunneler", "t1"], { id: "t1", certificates: [{ serial: "01", notAfter: 5 }] })
+    .set(["events", 17, 3n], { kind: "x", nested: { a: [1, "b", null] } })
+    .set(["blob", new Uint8Array([0, 255])], new Uint8Array([1, 2, 3]))
+    .set(["some_future_key_space", true], 12345678901234567890n)
+    .sum(["registry", "agents_rev"], 7n)
+    .commit();
+  kv.close();
+  return dir;
+}
+
+async function dump(stateDir: string): Promise<Array<[Deno.KvKey, unknown]>> {
+  const kv = await openStateKv(stateDir);
+  const out: Array<[Deno.KvKey, unknown]> = [];
+  for await (const e of kv.list({ prefix: [] })) out.push([e.key, e.value]);
+  kv.close();
+  return out;
+}
+
+Deno.test("backup and restore carry every key space and value type; the CA key is only in the sealed block", async () => {
+  const dir = await seeded();
+  try {
+    const file = await backupState({
+      stateDir: `${dir}/state`,
+      caKeys: { passphrase: "p".repeat(12) },
+      iterations: 1000,
+    });
+    assertEquals(file.prefixes, ["agents", "blob", "ca", "events", "registry", "some_future_key_space"]);
+    ok(!JSON.stringify(file).includes("secret-key-material"), "the CA key is not in clear");
+    await writeBackupFile(`${dir}/b.json`, file);
+    assertEquals((await Deno.stat(`${dir}/b.json`)).mode! & 0o777, 0o600);
+    await rejects(writeBackupFile(`${dir}/b.json`, file), /already exists: choose another --out/);
+
+    const parsed = parseBackupFile(await Deno.readTextFile(`${dir}/b.json`), "b.json");
+    const res = await restoreState({
+      stateDir: `${dir}/fresh`,
+      file: parsed,
+      caKeys: { passphrase: "p".repeat(12) },
+      now: () => 99,
+    });
+    assertEquals(res, { entries: 6, keylessCas: [] });
+    const original = (await dump(`${dir}/state`)).map(([k, v]) => [k, v instanceof Deno.KvU64 ? v.value : v]);
+    const restored = await dump(`${dir}/fresh`);
+    const marker = restored.find(([k]) => String(k) === String(RESTORE_MARKER));
+    assertEquals(marker?.[1], { takenAt: Date.parse(file.taken_at), restoredAt: 99 });
+    assertEquals(
+      restored.filter(([k]) => String(k) !== String(RESTORE_MARKER)).map((
+        [k, v],
+      ) => [k, v instanceof Deno.KvU64 ? v.value : v]),
+      original,
+    );
+    ok(
+      (await Deno.stat(`${dir}/fresh`)).mode! & 0o077 ? false : true,
+      "the restored state directory is 0700",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("restore refuses a wrong passphrase, an altered file and a store that holds anything", async () => {
+  const dir = await seeded();
+  try {
+    const file = await backupState({
+      stateDir: `${dir}/state`,
+      caKeys: { passphrase: "right-passphrase" },
+      iterations: 1000,
+    });
+    await rejects(
+      restoreState({ stateDir: `${dir}/a`, file, caKeys: { passphrase: "wrong-passphrase" } }),
+      (e) => e instanceof ConfigError && /the passphrase does not open the CA keys/.test(e.message),
+    );
+    const altered = structuredClone(file);
+    altered.entries[1]!.value = {
+      type: "json",
+      value: { id: "t1", certificates: [{ serial: "ff", notAfter: 9e12 }] },
+    };
+    await rejects(
+      restoreState({ stateDir: `${dir}/b`, file: altered, caKeys: { passphrase: "right-passphrase" } }),
+      (e) => e instanceof ConfigError && /do not match its entries_sha256/.test(e.message),
+    );
+    const moved = { ...structuredClone(file), taken_at: new Date(0).toISOString() };
+    await rejects(
+      restoreState({ stateDir: `${dir}/c`, file: moved, caKeys: { passphrase: "right-passphrase" } }),
+      /the passphrase does not open the CA keys of this backup \(or the file was altered\)/,
+    );
+    await rejects(
+      restoreState({ stateDir: `${dir}/state`, file, caKeys: { passphrase: "right-passphrase" } }),
+      (e) =>
+        e instanceof ConfigError &&
+        /already holds controller state: restore only into an empty directory/.test(e.message),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a backup without the CA key restores only with the configured signing CA", async () => {
+  const dir = await seeded();
+  try {
+    const file = await backupState({ stateDir: `${dir}/state`, caKeys: "omit" });
+    assertEquals(file.ca_keys, "omitted");
+    assertEquals(file.sealed_ca_keys, undefined);
+    ok(!JSON.stringify(file).includes("secret-key-material"));
+    await rejects(
+      restoreState({ stateDir: `${dir}/a`, file, caKeys: { passphrase: "x" } }),
+      /taken --without-ca-key: restore it without --key-passphrase-file/,
+    );
+    await rejects(
+      restoreState({
+        stateDir: `${dir}/b`,
+        file,
+        caKeys: { configured: { fingerprint: "cd" } as never, keyPem: "K" },
+      }),
+      /the backup's signing CA ab has no key here/,
+    );
+    await restoreState({
+      stateDir: `${dir}/c`,
+      file,
+      caKeys: { configured: { fingerprint: "ab" } as never, keyPem: SECRET_KEY },
+    });
+    const ca = (await dump(`${dir}/c`)).find(([k]) => String(k) === String(CA_STATE_KEY));
+    assertEquals(ca?.[1], caState);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("backup refuses to run until told what to do with the CA key (exit 2)", async () => {
+  const choice =
+    /backup must be told what to do with the CA private key: backup --out FILE with --key-passphrase-file FILE .* or --without-ca-key/;
+  await rejects(
+    backupCommand(["--out", "/nonexistent/x"], {}),
+    (e) => e instanceof ConfigError && choice.test(e.message),
+  );
+  await rejects(
+    backupCommand(["--out", "x", "--without-ca-key", "--key-passphrase-file", "p"], {}),
+    /--key-passphrase-file and --without-ca-key exclude each other/,
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/short`, "short\n");
+    await rejects(
+      backupCommand(["--out", `${dir}/o`, "--key-passphrase-file", `${dir}/short`], {}),
+      /holds 5 characters: use at least 12/,
+    );
+    await rejects(
+      backupCommand(["--out", `${dir}/o`, "--without-ca-key"], { CONTROLLER_STATE_DIR: `${dir}/none` }),
+      (e) =>
+        e instanceof ConfigError && /no controller state in ".*none" \(no controller.kv\)/.test(e.message),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("restore names the file and the fix for a file that is not a backup or of another format version", () => {
+  const refuse = (text: string, re: RegExp) =>
+    rejects(
+      async () => parseBackupFile(text, "x.json"),
+      (e) => e instanceof ConfigError && re.test(e.message),
+    );
+  return Promise.all([
+    refuse("{", /backup file "x.json" is not JSON/),
+    refuse('{"format":"other"}', /"x.json" is not a Postern controller backup/),
+    refuse(
+      '{"format":"postern-controller-backup","version":2}',
+      /has format version 2; this release reads version 1: restore with the release that wrote it/,
+    ),
+  ]).then(() => {});
+});
