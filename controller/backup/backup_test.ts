@@ -178,7 +178,7 @@ Deno.test("backup refuses to run until told what to do with the CA key (exit 2)"
 Deno.test("restore names the file and the fix for a file that is not a backup or of another format version", () => {
   const refuse = (text: string, re: RegExp) =>
     rejects(
-      async () => parseBackupFile(text, "x.json"),
+      () => Promise.resolve().then(() => parseBackupFile(text, "x.json")),
       (e) => e instanceof ConfigError && re.test(e.message),
     );
   return Promise.all([
