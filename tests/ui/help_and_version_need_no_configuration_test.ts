@@ -2,7 +2,7 @@
  * `postern-ui --help` and `--version` print and exit 0 with no variable set: they neither start
  * the server nor report the missing configuration of failure mode 6.2.
  */
-import { assertEquals, assertStringIncludes } from "../../ui/_assert.ts";
+import { assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { VERSION } from "../../shared/version.ts";
 import { startProgram } from "../support/process.ts";
 
