@@ -3,11 +3,18 @@ export function fromFileUrl(url: URL): string {
   return decodeURIComponent(url.pathname);
 }
 
-/** A fresh temporary directory removed by the returned dispose function. */
+/**
+ * Where tests keep state: `.postern/test/` in the repository, one of the roots that every program's
+ * permission set admits (deno.json "permissions"), so programs under test run under their own set.
+ */
+export const TEST_STATE_ROOT = fromFileUrl(new URL("../../.postern/test/", import.meta.url));
+
+/** A fresh directory under {@link TEST_STATE_ROOT}, removed by the returned dispose function. */
 export async function tempDir(
   prefix = "postern-test-",
 ): Promise<{ path: string; [Symbol.asyncDispose](): Promise<void> }> {
-  const path = await Deno.makeTempDir({ prefix });
+  await Deno.mkdir(TEST_STATE_ROOT, { recursive: true });
+  const path = await Deno.makeTempDir({ dir: TEST_STATE_ROOT, prefix });
   return {
     path,
     async [Symbol.asyncDispose]() {
