@@ -1,0 +1,101 @@
+/**
+ * The roots of each program (CONTRACT.md, "Files and permissions"): the only folders it may read
+ * or write. deno.json grants each program read and write under these alone, and every configured
+ * path (state directory, `*_PATH`, `*_FILE`) is checked here first, so that a path outside them
+ * exits 2 with a message naming the path and the roots instead of a NotCapable error later.
+ *
+ * Deno checks a path's text, not where its symlinks lead: a symlink inside a root that points
+ * outside would pass Deno's check. So a configured path is refused both when its text lies
+ * outside the roots and when its real path (symlinks and `..` resolved) does.
+ * @module
+ */
+import { isAbsolute, join, normalize, resolve, sep } from "node:path";
+import { ConfigError } from "./config_error.ts";
+import type { ProgramName } from "./variables.ts";
+
+/** The repository's root: the folder of deno.json, where the development root `.postern/` lives. */
+export const REPO_ROOT: string = resolve(decodeURIComponent(new URL("../../", import.meta.url).pathname));
+
+/** The roots of `program`, in the order the contract lists them. */
+export function programRoots(program: ProgramName, repoRoot: string = REPO_ROOT): string[] {
+  return [
+    "/etc/postern",
+    `/var/lib/postern-${program}`,
+    `/run/credentials/postern-${program}.service`,
+    join(repoRoot, ".postern"),
+  ];
+}
+
+/** A path read from the configuration, with the variable (or flag) that set it. */
+export interface ConfiguredPath {
+  /** The variable or flag, e.g. `CONTROLLER_CA_PATH`. */
+  name: string;
+  /** The path as configured (relative paths are taken from the working directory). */
+  path: string;
+}
+
+function within(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/** The real path of `path`: symlinks resolved in the part that exists, the rest appended. */
+function realPath(path: string): string {
+  const rest: string[] = [];
+  let head = path;
+  for (let i = 0; i < 4096; i++) {
+    try {
+      return normalize(join(Deno.realPathSync(head), ...rest));
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound) && !(e instanceof Deno.errors.NotADirectory)) throw e;
+    }
+    const cut = head.lastIndexOf(sep);
+    if (cut <= 0) break;
+    rest.unshift(head.slice(cut + 1));
+    head = head.slice(0, cut);
+  }
+  return normalize(path);
+}
+
+/** The real path of `path`, or undefined when it cannot be resolved (e.g. not readable). */
+function tryRealPath(path: string): string | undefined {
+  try {
+    return realPath(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Refuses (ConfigError, exit 2) every path of `paths` that lies outside the roots of `program`,
+ * by its text or by its real path. Call it before the program touches any of them.
+ *
+ * @returns each path made absolute and normalised (symlinks kept: Deno checks that text)
+ */
+export function checkRoots(
+  program: ProgramName,
+  paths: readonly ConfiguredPath[],
+  options: { roots?: readonly string[]; cwd?: string } = {},
+): string[] {
+  const roots = options.roots ?? programRoots(program);
+  const cwd = options.cwd ?? Deno.cwd();
+  const realRoots = roots.flatMap((root) => [root, tryRealPath(root) ?? root]);
+  const outside = `outside the roots of postern-${program} (${roots.join(", ")})`;
+  return paths.map(({ name, path }) => {
+    const raw = isAbsolute(path) ? path : `${cwd}${sep}${path}`;
+    const absolute = resolve(raw);
+    const fix = `set ${name} to a path under one of them`;
+    if (!roots.some((root) => within(absolute, root))) {
+      throw new ConfigError(`${name} "${path}" is ${outside}: ${fix}`);
+    }
+    let real: string;
+    try {
+      real = realPath(raw);
+    } catch (e) {
+      throw new ConfigError(`${name} "${path}" cannot be resolved (${(e as Error).message}): check the path`);
+    }
+    if (!realRoots.some((root) => within(real, root))) {
+      throw new ConfigError(`${name} "${path}" resolves to "${real}", ${outside}: ${fix}`);
+    }
+    return absolute;
+  });
+}
