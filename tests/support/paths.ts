@@ -9,12 +9,17 @@ export function fromFileUrl(url: URL): string {
  */
 export const TEST_STATE_ROOT = fromFileUrl(new URL("../../.postern/test/", import.meta.url));
 
+/** `Deno.makeTempDir` under {@link TEST_STATE_ROOT}: a fresh directory the caller removes. */
+export async function makeTestDir(options: { prefix?: string } = {}): Promise<string> {
+  await Deno.mkdir(TEST_STATE_ROOT, { recursive: true });
+  return await Deno.makeTempDir({ dir: TEST_STATE_ROOT, prefix: options.prefix ?? "postern-test-" });
+}
+
 /** A fresh directory under {@link TEST_STATE_ROOT}, removed by the returned dispose function. */
 export async function tempDir(
   prefix = "postern-test-",
 ): Promise<{ path: string; [Symbol.asyncDispose](): Promise<void> }> {
-  await Deno.mkdir(TEST_STATE_ROOT, { recursive: true });
-  const path = await Deno.makeTempDir({ dir: TEST_STATE_ROOT, prefix });
+  const path = await makeTestDir({ prefix });
   return {
     path,
     async [Symbol.asyncDispose]() {
