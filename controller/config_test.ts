@@ -16,8 +16,8 @@ Deno.test("parseBaseConfig() applies the contract's defaults", () => {
   assertEquals(c.offlineAfterMs, 30_000);
   assertEquals(c.renewGraceMs, 7 * 86_400_000);
   assertEquals(
-    parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, STATE_DIRECTORY: "/var/lib/x" }).stateDir,
-    "/var/lib/x",
+    parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, STATE_DIRECTORY: "/var/lib/postern-controller" }).stateDir,
+    "/var/lib/postern-controller",
   );
   assertEquals(
     parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, TRUST_DOMAIN: "Example.COM." }).trustDomain,

@@ -16,14 +16,25 @@ import type { ProgramName } from "./variables.ts";
 /** The repository's root: the folder of deno.json, where the development root `.postern/` lives. */
 export const REPO_ROOT: string = resolve(decodeURIComponent(new URL("../../", import.meta.url).pathname));
 
-/** The roots of `program`, in the order the contract lists them. */
-export function programRoots(program: ProgramName, repoRoot: string = REPO_ROOT): string[] {
-  return [
-    "/etc/postern",
-    `/var/lib/postern-${program}`,
-    `/run/credentials/postern-${program}.service`,
-    join(repoRoot, ".postern"),
-  ];
+/** What a program does with a path: read it, or also write (create) it. */
+export type Access = "read" | "write";
+
+/** The development root, relative to {@link REPO_ROOT} (as deno.json writes it). */
+export const DEV_ROOT = ".postern";
+
+/**
+ * The roots of `program`, in the order the contract lists them. Every root may be read; a program
+ * writes only where it keeps state: its state directory, `.postern/`, and for the controller
+ * `/etc/postern` (`init-ca --out /etc/postern/ca-next`); the UI writes nothing.
+ */
+export function programRoots(program: ProgramName, access: Access = "read", repoRoot = REPO_ROOT): string[] {
+  const etc = "/etc/postern";
+  const state = `/var/lib/postern-${program}`;
+  const credentials = `/run/credentials/postern-${program}.service`;
+  const dev = join(repoRoot, DEV_ROOT);
+  if (access === "read") return [etc, state, credentials, dev];
+  if (program === "ui") return [];
+  return program === "controller" ? [etc, state, dev] : [state, dev];
 }
 
 /** A path read from the configuration, with the variable (or flag) that set it. */
@@ -32,6 +43,10 @@ export interface ConfiguredPath {
   name: string;
   /** The path as configured (relative paths are taken from the working directory). */
   path: string;
+  /** `write` when the program creates or changes it (a state directory); default `read`. */
+  access?: Access;
+  /** The failure-mode text the refusal starts with, e.g. `failed to read controller CA` (1.3). */
+  symptom?: string;
 }
 
 function within(path: string, root: string): boolean {
@@ -74,27 +89,32 @@ function tryRealPath(path: string): string | undefined {
 export function checkRoots(
   program: ProgramName,
   paths: readonly ConfiguredPath[],
-  options: { roots?: readonly string[]; cwd?: string } = {},
+  options: { roots?: (access: Access) => readonly string[]; cwd?: string } = {},
 ): string[] {
-  const roots = options.roots ?? programRoots(program);
+  const rootsOf = options.roots ?? ((access: Access) => programRoots(program, access));
   const cwd = options.cwd ?? Deno.cwd();
-  const realRoots = roots.flatMap((root) => [root, tryRealPath(root) ?? root]);
-  const outside = `outside the roots of postern-${program} (${roots.join(", ")})`;
-  return paths.map(({ name, path }) => {
+  return paths.map(({ name, path, access = "read", symptom }) => {
+    const roots = rootsOf(access);
+    const realRoots = roots.flatMap((root) => [root, tryRealPath(root) ?? root]);
+    const kind = access === "write" ? "writable roots" : "roots";
+    const outside = `outside the ${kind} of postern-${program} (${roots.join(", ") || "none"})`;
     const raw = isAbsolute(path) ? path : `${cwd}${sep}${path}`;
     const absolute = resolve(raw);
     const fix = `set ${name} to a path under one of them`;
+    const lead = symptom ? `${symptom}: ` : "";
     if (!roots.some((root) => within(absolute, root))) {
-      throw new ConfigError(`${name} "${path}" is ${outside}: ${fix}`);
+      throw new ConfigError(`${lead}${name} "${path}" is ${outside}: ${fix}`);
     }
     let real: string;
     try {
       real = realPath(raw);
     } catch (e) {
-      throw new ConfigError(`${name} "${path}" cannot be resolved (${(e as Error).message}): check the path`);
+      throw new ConfigError(
+        `${lead}${name} "${path}" cannot be resolved (${(e as Error).message}): check the path`,
+      );
     }
     if (!realRoots.some((root) => within(real, root))) {
-      throw new ConfigError(`${name} "${path}" resolves to "${real}", ${outside}: ${fix}`);
+      throw new ConfigError(`${lead}${name} "${path}" resolves to "${real}", ${outside}: ${fix}`);
     }
     return absolute;
   });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ConfigError } from "./config_error.ts";
-import { checkRoots, programRoots, REPO_ROOT } from "./roots.ts";
+import { checkRoots, DEV_ROOT, programRoots, REPO_ROOT } from "./roots.ts";
 
 async function sandbox() {
   const base = await Deno.realPath(await Deno.makeTempDir({ prefix: "postern-roots-" }));
@@ -13,10 +13,11 @@ async function sandbox() {
     base,
     root,
     elsewhere,
-    check: (path: string, cwd = base) => checkRoots("connector", [{ name: "CONNECTOR_STATE_DIR", path }], {
-      roots: [root],
-      cwd,
-    }),
+    check: (path: string, cwd = base) =>
+      checkRoots("connector", [{ name: "CONNECTOR_STATE_DIR", path }], {
+        roots: () => [root],
+        cwd,
+      }),
     async [Symbol.asyncDispose]() {
       await Deno.remove(base, { recursive: true });
     },
@@ -24,7 +25,7 @@ async function sandbox() {
 }
 
 Deno.test("the roots of a program are the contract's four, .postern in the repository", () => {
-  assert.deepEqual(programRoots("connector", "/repo"), [
+  assert.deepEqual(programRoots("connector", "read", "/repo"), [
     "/etc/postern",
     "/var/lib/postern-connector",
     "/run/credentials/postern-connector.service",
@@ -79,7 +80,52 @@ Deno.test("a root that is itself a symlink admits paths through it and its targe
   const linkedRoot = join(s.base, "linked-root");
   await Deno.symlink(s.root, linkedRoot);
   const check = (path: string) =>
-    checkRoots("controller", [{ name: "CONTROLLER_STATE_DIR", path }], { roots: [linkedRoot] });
+    checkRoots("controller", [{ name: "CONTROLLER_STATE_DIR", path }], { roots: () => [linkedRoot] });
   assert.deepEqual(check(join(linkedRoot, "kv")), [join(linkedRoot, "kv")]);
   assert.throws(() => check(join(s.root, "kv")), /is outside the roots of postern-controller/);
 });
+
+Deno.test("a program writes only under its writable roots; the UI nowhere", () => {
+  assert.deepEqual(programRoots("controller", "write", "/repo"), [
+    "/etc/postern",
+    "/var/lib/postern-controller",
+    "/repo/.postern",
+  ]);
+  assert.deepEqual(programRoots("tunneler", "write", "/repo"), [
+    "/var/lib/postern-tunneler",
+    "/repo/.postern",
+  ]);
+  assert.deepEqual(programRoots("ui", "write"), []);
+  assert.throws(
+    () =>
+      checkRoots("tunneler", [{ name: "TUNNELER_STATE_DIR", path: "/etc/postern/state", access: "write" }]),
+    /^ConfigError: TUNNELER_STATE_DIR "\/etc\/postern\/state" is outside the writable roots of postern-tunneler \(\/var\/lib\/postern-tunneler, .*\/\.postern\)/,
+  );
+  assert.deepEqual(
+    checkRoots("tunneler", [{ name: "CONTROLLER_CA_PATH", path: "/etc/postern/ca.crt" }]),
+    ["/etc/postern/ca.crt"],
+  );
+});
+
+const config = JSON.parse(await Deno.readTextFile(join(REPO_ROOT, "deno.json"))) as {
+  permissions: Record<
+    string,
+    { read?: unknown; write?: unknown; run?: unknown; ffi?: unknown; all?: unknown }
+  >;
+};
+
+/** What a program reads besides its roots: its own static files (the UI's stylesheet and bundle). */
+const CODE_READS: Record<string, string[]> = { ui: ["ui/static"] };
+
+for (const program of ["controller", "connector", "tunneler", "ui"] as const) {
+  Deno.test(`deno.json lets ${program} read and write exactly under its roots, and never run, ffi or all`, () => {
+    const set = config.permissions[program]!;
+    const relative = (roots: string[]) => roots.map((r) => r === join(REPO_ROOT, DEV_ROOT) ? DEV_ROOT : r);
+    assert.deepEqual(set.read, [...relative(programRoots(program, "read")), ...(CODE_READS[program] ?? [])]);
+    const write = relative(programRoots(program, "write"));
+    assert.deepEqual(set.write ?? [], write);
+    assert.equal(set.run, undefined);
+    assert.equal(set.ffi, undefined);
+    assert.equal(set.all, undefined);
+  });
+}
