@@ -1,13 +1,20 @@
 /**
  * `deno task demo` (or `npm start`): the whole system on loopback with embedded defaults.
- * POSTERN_DEMO_DIR picks the working directory (default: a fresh temporary one).
+ * POSTERN_DEMO_DIR picks the working directory (default: a fresh one under `.postern/demo/` in the
+ * repository, a root of every program's permission set; a directory outside the roots makes the
+ * programs exit 2 naming it).
  * `--check` brings everything up, fetches through the tunnel once, stops and exits 0.
  */
 import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { DEV_ROOT, REPO_ROOT } from "../config/roots.ts";
 import { PRIVATE_GREETING, startTopology, type Topology } from "./topology.ts";
 
 const { values } = parseArgs({ args: Deno.args, options: { check: { type: "boolean", default: false } } });
-const dir = Deno.env.get("POSTERN_DEMO_DIR") || await Deno.makeTempDir({ prefix: "postern-demo-" });
+const demoRoot = join(REPO_ROOT, DEV_ROOT, "demo");
+await Deno.mkdir(demoRoot, { recursive: true });
+const dir = Deno.env.get("POSTERN_DEMO_DIR") ||
+  await Deno.makeTempDir({ dir: demoRoot, prefix: "postern-demo-" });
 await Deno.mkdir(dir, { recursive: true });
 
 console.log(`Postern demo in ${dir}`);

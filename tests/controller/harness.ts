@@ -23,6 +23,7 @@ import {
 import type { ControllerConfig } from "../../controller/config.ts";
 import { type RunningController, startController } from "../../controller/serve.ts";
 import { freePort } from "../support/ports.ts";
+import { makeTestDir } from "../support/paths.ts";
 
 export const TD = "postern.internal";
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -41,7 +42,7 @@ export interface Harness extends AsyncDisposable {
 
 /** Starts a controller; `overrides` replace config fields. */
 export async function startHarness(overrides: Partial<ControllerConfig> = {}): Promise<Harness> {
-  const dir = await Deno.makeTempDir({ prefix: "postern-controller-test-" });
+  const dir = await makeTestDir({ prefix: "postern-controller-test-" });
   const { certPem, keyPem, ca } = await createCa({ commonName: "Test CA" });
   const logs: string[] = [];
   const config: ControllerConfig = {
