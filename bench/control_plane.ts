@@ -27,6 +27,7 @@ import {
 } from "../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import { EnrollmentService, type Svid } from "../shared/proto/gen/postern/v1/enrollment_pb.ts";
 import type { LoadParams } from "./control_plane_load.ts";
+import { makeDevDir } from "../shared/config/roots.ts";
 
 const { values: a } = parseArgs({
   args: Deno.args,
@@ -77,7 +78,7 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
-const dir = await Deno.makeTempDir({ prefix: "postern-bench-cp-" });
+const dir = await makeDevDir("bench", "postern-bench-cp-");
 const { certPem: caPem, keyPem: caKeyPem } = await createCa({ commonName: "Bench CA" });
 const adminPort = freePort();
 const grpcPort = freePort();
@@ -86,7 +87,7 @@ const grpcAddr = `127.0.0.1:${grpcPort}`;
 const children: Deno.ChildProcess[] = [];
 
 const controller = new Deno.Command(deno, {
-  args: ["run", "-A", `${root}controller/main.ts`, "serve"],
+  args: ["run", "-q", "-P=controller", "controller/main.ts", "serve"],
   cwd: root,
   env: {
     INTERNAL_CA_CERT: caPem,

@@ -119,3 +119,13 @@ export function checkRoots(
     return absolute;
   });
 }
+
+/**
+ * A fresh directory under `.postern/<folder>/` in the repository, where development, the demo, the
+ * benchmarks and the tests keep program state that every program's permission set admits.
+ */
+export async function makeDevDir(folder: string, prefix: string): Promise<string> {
+  const parent = join(REPO_ROOT, DEV_ROOT, folder);
+  await Deno.mkdir(parent, { recursive: true });
+  return await Deno.makeTempDir({ dir: parent, prefix });
+}

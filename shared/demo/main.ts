@@ -6,15 +6,11 @@
  * `--check` brings everything up, fetches through the tunnel once, stops and exits 0.
  */
 import { parseArgs } from "node:util";
-import { join } from "node:path";
-import { DEV_ROOT, REPO_ROOT } from "../config/roots.ts";
+import { makeDevDir } from "../config/roots.ts";
 import { PRIVATE_GREETING, startTopology, type Topology } from "./topology.ts";
 
 const { values } = parseArgs({ args: Deno.args, options: { check: { type: "boolean", default: false } } });
-const demoRoot = join(REPO_ROOT, DEV_ROOT, "demo");
-await Deno.mkdir(demoRoot, { recursive: true });
-const dir = Deno.env.get("POSTERN_DEMO_DIR") ||
-  await Deno.makeTempDir({ dir: demoRoot, prefix: "postern-demo-" });
+const dir = Deno.env.get("POSTERN_DEMO_DIR") || await makeDevDir("demo", "postern-demo-");
 await Deno.mkdir(dir, { recursive: true });
 
 console.log(`Postern demo in ${dir}`);

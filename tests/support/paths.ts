@@ -1,21 +1,20 @@
+import { makeDevDir } from "../../shared/config/roots.ts";
+
 /** Converts a file: URL to a path (node:url would do too; this keeps tests free of node imports). */
 export function fromFileUrl(url: URL): string {
   return decodeURIComponent(url.pathname);
 }
 
 /**
- * Where tests keep state: `.postern/test/` in the repository, one of the roots that every program's
- * permission set admits (deno.json "permissions"), so programs under test run under their own set.
+ * A fresh directory under `.postern/test/` in the repository, which every program's permission set
+ * admits (deno.json "permissions"), so programs under test run under their own set. The caller
+ * removes it.
  */
-export const TEST_STATE_ROOT = fromFileUrl(new URL("../../.postern/test/", import.meta.url));
-
-/** `Deno.makeTempDir` under {@link TEST_STATE_ROOT}: a fresh directory the caller removes. */
 export async function makeTestDir(options: { prefix?: string } = {}): Promise<string> {
-  await Deno.mkdir(TEST_STATE_ROOT, { recursive: true });
-  return await Deno.makeTempDir({ dir: TEST_STATE_ROOT, prefix: options.prefix ?? "postern-test-" });
+  return await makeDevDir("test", options.prefix ?? "postern-test-");
 }
 
-/** A fresh directory under {@link TEST_STATE_ROOT}, removed by the returned dispose function. */
+/** A fresh directory under `.postern/test/` (see {@link makeTestDir}), removed on dispose. */
 export async function tempDir(
   prefix = "postern-test-",
 ): Promise<{ path: string; [Symbol.asyncDispose](): Promise<void> }> {
