@@ -136,3 +136,26 @@ Deno.test("adminTlsPathsFrom() wants both ADMIN_TLS_CERT_FILE and ADMIN_TLS_KEY_
     "ADMIN_TLS_KEY_FILE is set but ADMIN_TLS_CERT_FILE is not",
   );
 });
+
+Deno.test("parseBaseConfig() refuses a state directory or CA file outside the roots, naming the variable", () => {
+  assertThrows(
+    () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, CONTROLLER_STATE_DIR: "/var/lib/postern-connector" }),
+    ConfigError,
+    'CONTROLLER_STATE_DIR "/var/lib/postern-connector" is outside the writable roots of postern-controller',
+  );
+  assertThrows(
+    () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, INTERNAL_CA_KEY_FILE: "/root/ca.key" }),
+    ConfigError,
+    'invalid internal CA: INTERNAL_CA_KEY_FILE "/root/ca.key" is outside the roots of postern-controller',
+  );
+  assertThrows(
+    () =>
+      parseBaseConfig({
+        ADMIN_AUTH_TOKEN: TOKEN,
+        ADMIN_TLS_CERT_FILE: "/tmp/a.crt",
+        ADMIN_TLS_KEY_FILE: "/etc/postern/a.key",
+      }),
+    ConfigError,
+    'ADMIN_TLS_CERT_FILE "/tmp/a.crt" is outside the roots of postern-controller',
+  );
+});

@@ -1,8 +1,9 @@
 /**
  * The roots of each program (CONTRACT.md, "Files and permissions"): the only folders it may read
- * or write. deno.json grants each program read and write under these alone, and every configured
- * path (state directory, `*_PATH`, `*_FILE`) is checked here first, so that a path outside them
- * exits 2 with a message naming the path and the roots instead of a NotCapable error later.
+ * or write. deno.json grants each program read under these alone and write under some of them (a
+ * test keeps the two equal), and every configured path (state directory, `*_PATH`, `*_FILE`) is
+ * checked here first, so that a path outside them exits 2 with a message naming the path and the
+ * roots instead of a NotCapable error later.
  *
  * Deno checks a path's text, not where its symlinks lead: a symlink inside a root that points
  * outside would pass Deno's check. So a configured path is refused both when its text lies
