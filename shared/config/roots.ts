@@ -62,6 +62,9 @@ function realPath(path: string): string {
     try {
       return normalize(join(Deno.realPathSync(head), ...rest));
     } catch (e) {
+      // Above a root that does not exist yet (e.g. /var/lib/postern-<program> before its first start)
+      // the program may not look: nothing there is a symlink it made, so the text is what counts.
+      if (e instanceof Deno.errors.NotCapable) return normalize(path);
       if (!(e instanceof Deno.errors.NotFound) && !(e instanceof Deno.errors.NotADirectory)) throw e;
     }
     const cut = head.lastIndexOf(sep);

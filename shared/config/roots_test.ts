@@ -129,3 +129,34 @@ for (const program of ["controller", "connector", "tunneler", "ui"] as const) {
     assert.equal(set.all, undefined);
   });
 }
+
+Deno.test("a root that does not exist yet admits paths below it without reading above it", async () => {
+  await using s = await sandbox();
+  const absent = join(s.base, "absent-root");
+  const check = () =>
+    checkRoots("connector", [{ name: "CONNECTOR_STATE_DIR", path: join(absent, "state"), access: "write" }], {
+      roots: () => [absent],
+    });
+  // Under the program's own set it may read the root but not the folder above it.
+  const status = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      "-q",
+      "--allow-read=" + absent,
+      `
+      import { checkRoots } from ${JSON.stringify(new URL("./roots.ts", import.meta.url).href)};
+      console.log(JSON.stringify(checkRoots("connector", [{ name: "X", path: ${
+        JSON.stringify(join(absent, "state"))
+      } }], {
+        roots: () => [${JSON.stringify(absent)}], cwd: "/",
+      })));
+    `,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  assert.equal(status.code, 0, dec.decode(status.stderr));
+  assert.equal(dec.decode(status.stdout).trim(), JSON.stringify([join(absent, "state")]));
+  assert.deepEqual(check(), [join(absent, "state")]);
+});
