@@ -138,20 +138,18 @@ Deno.test("a root that does not exist yet admits paths below it without reading 
       roots: () => [absent],
     });
   // Under the program's own set it may read the root but not the folder above it.
+  const script = join(s.base, "check.ts");
+  await Deno.writeTextFile(
+    script,
+    `import { checkRoots } from ${JSON.stringify(new URL("./roots.ts", import.meta.url).href)};
+console.log(JSON.stringify(checkRoots("connector", [{ name: "X", path: ${
+      JSON.stringify(join(absent, "state"))
+    } }], {
+  roots: () => [${JSON.stringify(absent)}], cwd: "/",
+})));`,
+  );
   const status = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "eval",
-      "-q",
-      "--allow-read=" + absent,
-      `
-      import { checkRoots } from ${JSON.stringify(new URL("./roots.ts", import.meta.url).href)};
-      console.log(JSON.stringify(checkRoots("connector", [{ name: "X", path: ${
-        JSON.stringify(join(absent, "state"))
-      } }], {
-        roots: () => [${JSON.stringify(absent)}], cwd: "/",
-      })));
-    `,
-    ],
+    args: ["run", "-q", "--no-config", `--allow-read=${absent}`, script],
     stdout: "piped",
     stderr: "piped",
   }).output();
