@@ -28,6 +28,7 @@ import {
 import { EnrollmentService, type Svid } from "../shared/proto/gen/postern/v1/enrollment_pb.ts";
 import type { LoadParams } from "./control_plane_load.ts";
 import { pickPort } from "../shared/demo/ports.ts";
+import { makeDevDir } from "../shared/config/roots.ts";
 
 const { values: a } = parseArgs({
   args: Deno.args,
@@ -73,7 +74,7 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
-const dir = await Deno.makeTempDir({ prefix: "postern-bench-cp-" });
+const dir = await makeDevDir("bench", "postern-bench-cp-");
 const { certPem: caPem, keyPem: caKeyPem } = await createCa({ commonName: "Bench CA" });
 const adminPort = freePort();
 const grpcPort = freePort();
@@ -82,7 +83,7 @@ const grpcAddr = `127.0.0.1:${grpcPort}`;
 const children: Deno.ChildProcess[] = [];
 
 const controller = new Deno.Command(deno, {
-  args: ["run", "-A", `${root}controller/main.ts`, "serve"],
+  args: ["run", "-q", "-P=controller", "controller/main.ts", "serve"],
   cwd: root,
   env: {
     INTERNAL_CA_CERT: caPem,

@@ -6,6 +6,7 @@
  */
 import { startTopology } from "../shared/demo/topology.ts";
 import { pickPort } from "../shared/demo/ports.ts";
+import { makeDevDir } from "../shared/config/roots.ts";
 
 const mib = Number(Deno.args[0] ?? 1024);
 const conns = Number(Deno.args[1] ?? 500);
@@ -25,7 +26,7 @@ async function node(args: string[]): Promise<unknown> {
 
 const sinkPort = pickPort();
 const sink = new Deno.Command("node", { args: [loadgen, "sink", String(sinkPort)], stdout: "null" }).spawn();
-const dir = await Deno.makeTempDir({ prefix: "postern-bench-" });
+const dir = await makeDevDir("bench", "postern-bench-");
 const topology = await startTopology({
   dir,
   resourceAddr: `127.0.0.1:${sinkPort}`,

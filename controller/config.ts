@@ -13,6 +13,7 @@ import {
   parseDuration,
   required,
 } from "../shared/config/env.ts";
+import { checkRoots, type ConfiguredPath } from "../shared/config/roots.ts";
 import { type LoggerOptions, loggerOptionsFromEnv } from "../shared/log/logger.ts";
 import { CaError, type CertificateAuthority, loadCa } from "../shared/pki/ca.ts";
 import { DEFAULT_TRUST_DOMAIN, normalizeTrustDomain } from "../shared/pki/trust_domain.ts";
@@ -198,6 +199,31 @@ export function stateDirFrom(env: Env): string {
   return systemd || "./.postern/controller";
 }
 
+/** The variable that chose the state directory (the default is named after CONTROLLER_STATE_DIR). */
+function stateDirVariable(env: Env): string {
+  return !optional(env, "CONTROLLER_STATE_DIR") && optional(env, "STATE_DIRECTORY")
+    ? "STATE_DIRECTORY"
+    : "CONTROLLER_STATE_DIR";
+}
+
+/** Every path the controller's configuration names: the state directory and the `*_FILE` variables. */
+export function configuredPaths(env: Env): ConfiguredPath[] {
+  const paths: ConfiguredPath[] = [{ name: stateDirVariable(env), path: stateDirFrom(env), access: "write" }];
+  for (
+    const name of [
+      "INTERNAL_CA_CERT_FILE",
+      "INTERNAL_CA_KEY_FILE",
+      "ADMIN_TLS_CERT_FILE",
+      "ADMIN_TLS_KEY_FILE",
+    ]
+  ) {
+    const path = optional(env, name);
+    const symptom = name.startsWith("INTERNAL_CA_") ? "invalid internal CA" : undefined;
+    if (path !== undefined) paths.push({ name, path, ...(symptom ? { symptom } : {}) });
+  }
+  return paths;
+}
+
 /** `ADMIN_TLS_CERT_FILE` and `ADMIN_TLS_KEY_FILE`: both or neither (ConfigError naming both). */
 export function adminTlsPathsFrom(env: Env): AdminTlsPaths | undefined {
   const certPath = optional(env, "ADMIN_TLS_CERT_FILE");
@@ -257,6 +283,7 @@ export async function readAdminTls(paths: AdminTlsPaths): Promise<AdminTls> {
 
 /** Everything but the CA and the admin TLS files' contents (synchronous; doctor reports each finding). */
 export function parseBaseConfig(env: Env): Omit<ControllerConfig, "caSource" | "ca" | "adminTls"> {
+  checkRoots("controller", configuredPaths(env));
   const trustDomain = trustDomainFrom(env);
   const adminToken = required(
     env,

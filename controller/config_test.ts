@@ -16,8 +16,8 @@ Deno.test("parseBaseConfig() applies the contract's defaults", () => {
   assertEquals(c.offlineAfterMs, 30_000);
   assertEquals(c.renewGraceMs, 7 * 86_400_000);
   assertEquals(
-    parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, STATE_DIRECTORY: "/var/lib/x" }).stateDir,
-    "/var/lib/x",
+    parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, STATE_DIRECTORY: "/var/lib/postern-controller" }).stateDir,
+    "/var/lib/postern-controller",
   );
   assertEquals(
     parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, TRUST_DOMAIN: "Example.COM." }).trustDomain,
@@ -134,5 +134,28 @@ Deno.test("adminTlsPathsFrom() wants both ADMIN_TLS_CERT_FILE and ADMIN_TLS_KEY_
     () => adminTlsPathsFrom({ ADMIN_TLS_KEY_FILE: "/k" }),
     ConfigError,
     "ADMIN_TLS_KEY_FILE is set but ADMIN_TLS_CERT_FILE is not",
+  );
+});
+
+Deno.test("parseBaseConfig() refuses a state directory or CA file outside the roots, naming the variable", () => {
+  assertThrows(
+    () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, CONTROLLER_STATE_DIR: "/var/lib/postern-connector" }),
+    ConfigError,
+    'CONTROLLER_STATE_DIR "/var/lib/postern-connector" is outside the writable roots of postern-controller',
+  );
+  assertThrows(
+    () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, INTERNAL_CA_KEY_FILE: "/root/ca.key" }),
+    ConfigError,
+    'invalid internal CA: INTERNAL_CA_KEY_FILE "/root/ca.key" is outside the roots of postern-controller',
+  );
+  assertThrows(
+    () =>
+      parseBaseConfig({
+        ADMIN_AUTH_TOKEN: TOKEN,
+        ADMIN_TLS_CERT_FILE: "/tmp/a.crt",
+        ADMIN_TLS_KEY_FILE: "/etc/postern/a.key",
+      }),
+    ConfigError,
+    'ADMIN_TLS_CERT_FILE "/tmp/a.crt" is outside the roots of postern-controller',
   );
 });

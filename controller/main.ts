@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { runMain } from "../shared/cli/run_main.ts";
 import { ConfigError } from "../shared/config/config_error.ts";
 import { processEnv } from "../shared/config/env.ts";
+import { checkRoots } from "../shared/config/roots.ts";
 import { PROGRAM_VARIABLES } from "../shared/config/variables.ts";
 import { createLogger } from "../shared/log/logger.ts";
 import { VERSION } from "../shared/version.ts";
@@ -62,6 +63,7 @@ async function main(): Promise<number> {
     case "init-ca": {
       const out = values.out;
       if (typeof out !== "string" || out === "") throw new ConfigError("init-ca needs --out DIR");
+      checkRoots("controller", [{ name: "init-ca --out", path: out, access: "write" }]);
       const { certPath, keyPath } = await initCa(out);
       console.log(`wrote ${certPath} and ${keyPath}`);
       return 0;

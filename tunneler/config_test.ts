@@ -55,3 +55,38 @@ Deno.test("tunnelerConfig() holds every CONNECTOR_ADDR entry", () => {
   });
   assert.deepEqual(cfg.connectors.map((c) => c.id), ["c1", "c2"]);
 });
+
+Deno.test("tunnelerConfig() refuses a state directory or CA outside the roots, naming the variable that set it", () => {
+  const env = { CONTROLLER_ADDR: "127.0.0.1:8443", TUNNELER_ID: "t1", CONNECTOR_ADDR: "c1@10.0.0.5:9443" };
+  const refusal = (extra: Record<string, string>) => {
+    try {
+      tunnelerConfig({ ...env, ...extra });
+    } catch (e) {
+      assert.ok(e instanceof ConfigError);
+      return e.message.replace(/ \(.*\): /, " (…): ");
+    }
+    return "accepted";
+  };
+  assert.equal(
+    refusal({ STATE_DIRECTORY: "/var/lib/other" }),
+    'STATE_DIRECTORY "/var/lib/other" is outside the writable roots of postern-tunneler (…): set STATE_DIRECTORY to a path under one of them',
+  );
+  assert.equal(
+    refusal({ STATE_DIRECTORY: "/var/lib/postern-tunneler", TUNNELER_STATE_DIR: "/var/lib/other" }),
+    'TUNNELER_STATE_DIR "/var/lib/other" is outside the writable roots of postern-tunneler (…): set TUNNELER_STATE_DIR to a path under one of them',
+  );
+  assert.equal(
+    refusal({
+      STATE_DIRECTORY: "/var/lib/postern-tunneler",
+      CONTROLLER_CA_PATH: "/var/lib/postern-controller/ca.key",
+    }),
+    'failed to read controller CA: CONTROLLER_CA_PATH "/var/lib/postern-controller/ca.key" is outside the roots of postern-tunneler (…): set CONTROLLER_CA_PATH to a path under one of them',
+  );
+  assert.equal(
+    refusal({
+      STATE_DIRECTORY: "/var/lib/postern-tunneler",
+      CONTROLLER_CA_PATH: "/run/credentials/postern-tunneler.service/ca.crt",
+    }),
+    "accepted",
+  );
+});

@@ -1,6 +1,7 @@
 /** Configuration of postern-ui, read from the environment and validated before anything starts. */
 import { duration, type Env, type HostPort, hostPort, optional } from "../shared/config/env.ts";
 import { ConfigError } from "../shared/config/config_error.ts";
+import { checkRoots } from "../shared/config/roots.ts";
 import { TrustBundle } from "../shared/pki/bundle.ts";
 import { TrustedProxies } from "./auth/client_address.ts";
 import { hashVerifier, type PasswordVerifier, plainVerifier } from "./auth/password.ts";
@@ -36,6 +37,8 @@ export const MISSING_API_CONFIG = "ADMIN_API_URL or ADMIN_AUTH_TOKEN not configu
 
 /** Parses the UI's environment; throws ConfigError (exit 2) naming what is wrong. */
 export function loadConfig(env: Env): UiConfig {
+  const adminCaPath = optional(env, "ADMIN_CA_PATH");
+  if (adminCaPath !== undefined) checkRoots("ui", [{ name: "ADMIN_CA_PATH", path: adminCaPath }]);
   const apiUrlText = optional(env, "ADMIN_API_URL");
   const adminToken = optional(env, "ADMIN_AUTH_TOKEN");
   if (!apiUrlText || !adminToken) {
@@ -83,7 +86,7 @@ export function loadConfig(env: Env): UiConfig {
     verifyPassword,
     sessionTtlMs: duration(env, "UI_SESSION_TTL", "8h"),
     controllerAddr: optional(env, "UI_CONTROLLER_ADDR") ?? `${apiUrl.hostname}:8443`,
-    adminCaCerts: readAdminCa(optional(env, "ADMIN_CA_PATH")),
+    adminCaCerts: readAdminCa(adminCaPath),
     trustedProxies,
   };
 }

@@ -3,6 +3,8 @@ import { assert, assertEquals, assertStringIncludes } from "../tests/support/ass
 import { hashPassword } from "./auth/password.ts";
 import { makeTestPki } from "../shared/pki/testing.ts";
 import { loadConfig, MISSING_API_CONFIG } from "./config.ts";
+import { makeTestDir } from "../tests/support/paths.ts";
+import { REPO_ROOT } from "../shared/config/roots.ts";
 
 function configError(env: Record<string, string>): string {
   try {
@@ -69,7 +71,7 @@ Deno.test("loadConfig() reads UI_TRUSTED_PROXIES and ADMIN_CA_PATH and names the
     configError({ ...base, UI_TRUSTED_PROXIES: "10.0.0.1,proxy.internal" }),
     'UI_TRUSTED_PROXIES: invalid entry "proxy.internal": use addresses or CIDRs separated by commas, e.g. 127.0.0.1,10.0.0.0/8,fd00::/8',
   );
-  const dir = await Deno.makeTempDir({ prefix: "postern-ui-config-" });
+  const dir = await makeTestDir({ prefix: "postern-ui-config-" });
   try {
     const missing = `${dir}/missing.crt`;
     assertStringIncludes(
@@ -82,4 +84,8 @@ Deno.test("loadConfig() reads UI_TRUSTED_PROXIES and ADMIN_CA_PATH and names the
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+  assertEquals(
+    configError({ ...base, ADMIN_CA_PATH: "/tmp/ca.crt" }),
+    `ADMIN_CA_PATH "/tmp/ca.crt" is outside the roots of postern-ui (/etc/postern, /var/lib/postern-ui, /run/credentials/postern-ui.service, ${REPO_ROOT}/.postern): set ADMIN_CA_PATH to a path under one of them`,
+  );
 });

@@ -4,6 +4,7 @@
  */
 import { type Env, optional, required } from "../config/env.ts";
 import { ConfigError } from "../config/config_error.ts";
+import { checkRoots, type ConfiguredPath } from "../config/roots.ts";
 import { normalizeTrustDomain } from "../pki/trust_domain.ts";
 import { validateAgentId } from "../pki/spiffe_id.ts";
 import { TrustBundle } from "../pki/bundle.ts";
@@ -52,15 +53,32 @@ export function commonAgentConfig(
   if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(controllerAddr)) {
     throw new ConfigError(`CONTROLLER_ADDR: invalid address "${controllerAddr}": use host:port`);
   }
+  const stateVar = `${prefix}_STATE_DIR`;
+  const stateDir = optional(env, stateVar) ?? optional(env, "STATE_DIRECTORY") ?? `./.postern/${role}`;
+  const controllerCaPath = optional(env, "CONTROLLER_CA_PATH");
+  const paths: ConfiguredPath[] = [{
+    name: optional(env, stateVar) === undefined && optional(env, "STATE_DIRECTORY")
+      ? "STATE_DIRECTORY"
+      : stateVar,
+    path: stateDir,
+    access: "write",
+  }];
+  if (controllerCaPath !== undefined) {
+    paths.push({
+      name: "CONTROLLER_CA_PATH",
+      path: controllerCaPath,
+      symptom: "failed to read controller CA",
+    });
+  }
+  checkRoots(role, paths);
   return {
     role,
     controllerAddr,
     id,
-    controllerCaPath: optional(env, "CONTROLLER_CA_PATH"),
+    controllerCaPath,
     token: optional(env, "ENROLLMENT_TOKEN"),
     trustDomain,
-    stateDir: optional(env, `${prefix}_STATE_DIR`) ?? optional(env, "STATE_DIRECTORY") ??
-      `./.postern/${role}`,
+    stateDir,
   };
 }
 

@@ -26,7 +26,7 @@ export async function startChild(
   const logPath = `${logDir}/${name}.log`;
   const log = await Deno.open(logPath, { create: true, append: true });
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", `-P=${program}`, `${program}/main.ts`, ...args],
+    args: ["run", "-q", `-P=${program}`, `${program}/main.ts`, ...args],
     cwd: REPO_ROOT,
     clearEnv: true,
     env: {

@@ -1,18 +1,18 @@
 /**
  * `deno task demo` (or `npm start`): the whole system on loopback with embedded defaults.
- * POSTERN_DEMO_DIR picks the working directory (default: a fresh one under .postern/), where
- * each program's env file is left to reuse.
+ * POSTERN_DEMO_DIR picks the working directory (default: a fresh one under `.postern/demo/` in the
+ * repository, a root of every program's permission set; a directory outside the roots makes the
+ * programs exit 2 naming it), where each program's env file is left to reuse.
  * `--check` brings everything up, fetches through the tunnel once, stops and exits 0.
  */
 import { parseArgs } from "node:util";
+import { makeDevDir } from "../config/roots.ts";
 import { suggestedForward } from "../../controller/cli/forwards.ts";
 import { operatorCommands } from "./operator_commands.ts";
 import { PRIVATE_GREETING, startTopology, type Topology } from "./topology.ts";
 
 const { values } = parseArgs({ args: Deno.args, options: { check: { type: "boolean", default: false } } });
-await Deno.mkdir(".postern", { recursive: true });
-const dir = Deno.env.get("POSTERN_DEMO_DIR") ||
-  await Deno.realPath(await Deno.makeTempDir({ dir: ".postern", prefix: "demo-" }));
+const dir = Deno.env.get("POSTERN_DEMO_DIR") || await makeDevDir("demo", "postern-demo-");
 await Deno.mkdir(dir, { recursive: true });
 
 console.log(`Postern demo in ${dir}`);

@@ -4,6 +4,7 @@ import { makeTestPki } from "../../shared/pki/testing.ts";
 import { freePort } from "../support/ports.ts";
 import { startProgram } from "../support/process.ts";
 import { IdentityStore } from "../../shared/agent/identity_store.ts";
+import { makeTestDir } from "../support/paths.ts";
 
 /** A TLS server on loopback that presents `cert` and closes each connection after the handshake. */
 async function presenting(cert: { certPem: string; keyPem: string }) {
@@ -23,7 +24,7 @@ async function doctor(env: Record<string, string>): Promise<{ code: number; line
 Deno.test("tunneler doctor dials the controller and the connector and names 2.1, 2.2 and 3.2", async () => {
   const pki = await makeTestPki();
   const foreign = await makeTestPki();
-  const dir = await Deno.makeTempDir();
+  const dir = await makeTestDir();
   const caPath = `${dir}/ca.crt`;
   await Deno.writeTextFile(caPath, pki.caPem);
   const controller = await presenting(await pki.issue("controller", "c1", { ipSans: ["127.0.0.1"] }));
@@ -92,7 +93,7 @@ Deno.test("tunneler doctor dials the controller and the connector and names 2.1,
 
 Deno.test("tunneler doctor checks a connector that demands a client certificate (stored identity presented)", async () => {
   const pki = await makeTestPki();
-  const dir = await Deno.makeTempDir();
+  const dir = await makeTestDir();
   await Deno.writeTextFile(`${dir}/ca.crt`, pki.caPem);
   const svid = await pki.issue("tunneler", "laptop");
   await new IdentityStore(`${dir}/state`).save({
@@ -138,7 +139,7 @@ Deno.test("tunneler doctor checks a connector that demands a client certificate 
 
 Deno.test("tunneler doctor names 2.3 when another connector answers at CONNECTOR_ADDR", async () => {
   const pki = await makeTestPki();
-  const dir = await Deno.makeTempDir();
+  const dir = await makeTestDir();
   await Deno.writeTextFile(`${dir}/ca.crt`, pki.caPem);
   const impostor = await presenting(await pki.issue("connector", "other", { ipSans: ["127.0.0.1"] }));
   try {

@@ -17,3 +17,15 @@ Deno.test("deno task compile refuses a DENORT_BIN that is not an executable file
     /^DENORT_BIN=\/nonexistent\/denort is not an executable file: unset it to download denort, or point it at denort 2\.\d+\.\d+/,
   );
 });
+
+// The binaries must carry the same permission sets as `deno task <program>` (deno.json), never more.
+Deno.test("deno task compile bakes each program's own permission set into its binary, and no other grant", async () => {
+  const script = await Deno.readTextFile(`${REPO_ROOT}shared/build/compile.sh`);
+  const compiles = script.split("\n").filter((line) =>
+    /\bcompile\b/.test(line) && line.includes("$deno_bin")
+  );
+  assert.equal(compiles.length, 1, script);
+  assert.match(compiles[0]!, /"\$deno_bin" compile -P="\$program" /);
+  assert.doesNotMatch(script, /\s(-A|--allow-[a-z]+|--allow-all)\b/);
+  assert.match(script, /^for program in controller connector tunneler ui; do$/m);
+});

@@ -25,6 +25,7 @@ import { type RunningController, startController } from "../../controller/serve.
 import { waitFor } from "../support/wait_for.ts";
 import { adminClient } from "../support/admin.ts";
 import { unaryCall } from "../../shared/grpc/unary.ts";
+import { makeTestDir } from "../support/paths.ts";
 
 export const TD = "postern.internal";
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -46,7 +47,7 @@ export async function startHarness(
   overrides: Partial<ControllerConfig> = {},
   clock: { now?: () => number } = {},
 ): Promise<Harness> {
-  const dir = await Deno.makeTempDir({ prefix: "postern-controller-test-" });
+  const dir = await makeTestDir({ prefix: "postern-controller-test-" });
   const { certPem, keyPem, ca } = await createCa({ commonName: "Test CA" });
   const logs: string[] = [];
   const config: ControllerConfig = {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { startTopology } from "../../shared/demo/topology.ts";
 import { within } from "../support/within.ts";
+import { makeTestDir } from "../support/paths.ts";
 
 /** The sink stops reading for STALL_MS once this many bytes have arrived. */
 const STALL_AFTER = 32 * 1024 * 1024;
@@ -86,7 +87,7 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const sink = startSink();
-    const dir = await Deno.makeTempDir({ prefix: "postern-bulk-" });
+    const dir = await makeTestDir({ prefix: "postern-bulk-" });
     const t = await startTopology({ dir, resourceAddr: `127.0.0.1:${sink.port}`, ui: false, forwardPort: 0 });
     try {
       const { answer, expected } = await within(

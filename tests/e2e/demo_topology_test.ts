@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { waitFor } from "../../shared/demo/child.ts";
 import { PRIVATE_GREETING, startTopology } from "../../shared/demo/topology.ts";
+import { makeTestDir } from "../support/paths.ts";
 
 // One scenario, in order, on the demo's topology: every process real, every hop real TLS.
 Deno.test({
@@ -9,7 +10,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "postern-e2e-" });
+    const dir = await makeTestDir({ prefix: "postern-e2e-" });
     const t = await startTopology({ dir, uiPort: 0, forwardPort: 0 });
     try {
       // Bytes through the tunnel: the private service's answer arrives intact.

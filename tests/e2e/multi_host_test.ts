@@ -3,6 +3,7 @@ import { AdminClient } from "../../shared/demo/admin_client.ts";
 import { waitFor } from "../../shared/demo/child.ts";
 import { type RunningProgram, startCommand } from "../support/process.ts";
 import { canUseNetns, createTestNetwork } from "./netns.ts";
+import { makeTestDir } from "../support/paths.ts";
 
 const enabled = await canUseNetns();
 if (!enabled) console.warn("SKIP multi-host test: needs root and iproute2 (ip netns); CI runs it as root");
@@ -21,7 +22,7 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const net = await createTestNetwork();
-    const dir = await Deno.makeTempDir({ prefix: "postern-netns-" });
+    const dir = await makeTestDir({ prefix: "postern-netns-" });
     const running: RunningProgram[] = [];
     try {
       const init = inNs(net.hosts.controller, [

@@ -5,9 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { prepareController } from "../support/controller.ts";
+import { makeTestDir } from "../support/paths.ts";
 
 Deno.test("EVENTS_MAX=5 keeps the newest 5 security events", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "postern-events-max-" });
+  const dir = await makeTestDir({ prefix: "postern-events-max-" });
   const c = await prepareController(dir);
   const controller = await c.start({ EVENTS_MAX: "5", FLOW_EVENTS_MAX: "3" });
   try {

@@ -5,9 +5,10 @@
 import assert from "node:assert/strict";
 import { prepareController } from "../support/controller.ts";
 import { waitFor } from "../support/wait_for.ts";
+import { makeTestDir } from "../support/paths.ts";
 
 Deno.test("EVENTS_RETENTION=1s drops security events older than a second", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "postern-events-retention-" });
+  const dir = await makeTestDir({ prefix: "postern-events-retention-" });
   const c = await prepareController(dir);
   const controller = await c.start({ EVENTS_RETENTION: "1s" });
   const tokenEvents = async () => {

@@ -10,9 +10,10 @@ import { status } from "@grpc/grpc-js";
 import { prepareController } from "../support/controller.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { ControllerCalls, forgedSvid, refusalOf } from "./_controller_calls.ts";
+import { makeTestDir } from "../support/paths.ts";
 
 Deno.test("a forged certificate claiming a real agent's id produces no event naming that agent", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "postern-forged-claim-" });
+  const dir = await makeTestDir({ prefix: "postern-forged-claim-" });
   const c = await prepareController(dir);
   const controller = await c.start({ LOG_FORMAT: "json" });
   const calls = new ControllerCalls(c.grpcAddr, await Deno.readTextFile(c.caCert));

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { status } from "@grpc/grpc-js";
 import { prepareController } from "../support/controller.ts";
 import { ControllerCalls, refusalOf } from "./_controller_calls.ts";
+import { makeTestDir } from "../support/paths.ts";
 
 async function dirSize(path: string): Promise<number> {
   let total = 0;
@@ -20,7 +21,7 @@ async function dirSize(path: string): Promise<number> {
 }
 
 Deno.test("oversized Enroll fields never reach the log in full and do not grow KV", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "postern-oversized-enroll-" });
+  const dir = await makeTestDir({ prefix: "postern-oversized-enroll-" });
   const c = await prepareController(dir);
   const controller = await c.start({ LOG_FORMAT: "json" });
   const calls = new ControllerCalls(c.grpcAddr, await Deno.readTextFile(c.caCert));

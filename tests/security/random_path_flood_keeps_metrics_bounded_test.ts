@@ -5,13 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { prepareController } from "../support/controller.ts";
+import { makeTestDir } from "../support/paths.ts";
 
 function routeLabels(metrics: string): string[] {
   return [...new Set([...metrics.matchAll(/route="([^"]*)"/g)].map((m) => m[1]!))].sort();
 }
 
 Deno.test("a flood of random paths keeps /metrics and its route labels bounded", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "postern-metrics-flood-" });
+  const dir = await makeTestDir({ prefix: "postern-metrics-flood-" });
   const c = await prepareController(dir);
   const controller = await c.start();
   const get = async (path: string, auth = false) => {

@@ -11,9 +11,10 @@ import { status } from "@grpc/grpc-js";
 import { prepareController } from "../support/controller.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { ControllerCalls, refusalOf } from "./_controller_calls.ts";
+import { makeTestDir } from "../support/paths.ts";
 
 Deno.test("a refusal flood is counted and rate-limited, and valid enrollments from the same source stay fast", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "postern-refusal-flood-" });
+  const dir = await makeTestDir({ prefix: "postern-refusal-flood-" });
   const c = await prepareController(dir);
   const controller = await c.start({ LOG_FORMAT: "json" });
   const calls = new ControllerCalls(c.grpcAddr, await Deno.readTextFile(c.caCert));

@@ -32,7 +32,7 @@ export interface StartOptions {
  * `deno task <program>` does, and collects its output lines.
  */
 export function startProgram(program: string, options: StartOptions = {}): RunningProgram {
-  return startDeno(["run", `-P=${program}`, `${program}/main.ts`, ...(options.args ?? [])], options);
+  return startDeno(["run", "-q", `-P=${program}`, `${program}/main.ts`, ...(options.args ?? [])], options);
 }
 
 /** Starts the real deno binary with `args` from the repo root and collects its output. */

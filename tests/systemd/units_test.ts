@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { checkRoots } from "../../shared/config/roots.ts";
 import { REPO_ROOT } from "../support/process.ts";
 
 const PROGRAMS = ["controller", "connector", "tunneler", "ui"] as const;
@@ -60,5 +61,37 @@ for (const program of PROGRAMS) {
       assert.match(text, /^LoadCredential=ca\.crt:\/etc\/postern\/ca\.crt$/m);
       assert.match(text, /^Environment=CONTROLLER_CA_PATH=%d\/ca\.crt$/m);
     }
+  });
+
+  Deno.test(`postern-${program}.service hands postern-${program} only paths under its roots`, async () => {
+    const text = await Deno.readTextFile(`${REPO_ROOT}systemd/postern-${program}.service`);
+    // What systemd passes: STATE_DIRECTORY from StateDirectory=, %d is CREDENTIALS_DIRECTORY, and the
+    // files of EnvironmentFile= and LoadCredential= sources (read by systemd as root, kept under /etc/postern).
+    const credentials = `/run/credentials/postern-${program}.service`;
+    const paths = [
+      ...[...text.matchAll(/^StateDirectory=(\S+)$/gm)].map((m) => ({
+        name: "StateDirectory",
+        path: `/var/lib/${m[1]}`,
+        access: "write" as const,
+      })),
+      ...[...text.matchAll(/^Environment=([A-Z_]+)=(\S+)$/gm)]
+        .filter((m) => m[1]!.endsWith("_PATH") || m[1]!.endsWith("_FILE") || m[1]!.endsWith("_DIR"))
+        .map((m) => ({ name: m[1]!, path: m[2]!.replace("%d", credentials) })),
+      ...[...text.matchAll(/^EnvironmentFile=(\S+)$/gm)].map((m) => ({
+        name: "EnvironmentFile",
+        path: m[1]!,
+      })),
+      ...[...text.matchAll(/^LoadCredential=[^:\n]+:(\S+)$/gm)].map((m) => ({
+        name: "LoadCredential",
+        path: m[1]!,
+      })),
+    ];
+    assert.equal(
+      paths.some((p) => p.name === "StateDirectory"),
+      program !== "ui",
+      "only the UI keeps no state",
+    );
+    assert.ok(paths.some((p) => p.name === "EnvironmentFile"), "the unit names its EnvironmentFile");
+    checkRoots(program, paths, { cwd: "/" });
   });
 }
