@@ -2,7 +2,7 @@
  * The connector's tunneler listener (CONNECTOR_LISTEN_ADDR): mutual TLS through node:tls. A
  * client without a certificate, or with one from a CA outside the trust bundle, is refused in
  * the handshake itself; each peer that completes it is then verified here (SPIFFE ID, trust
- * domain, SVID profile, role tunneler, allowlist: one pipeline, shared/agent/peer.ts), then one
+ * domain, SVID profile, role tunneler, allowlist: one pipeline, shared/dataplane/peer.ts), then one
  * TunnelHello frame: an OpenTunnel (checked against the resources, dialed, spliced) or a
  * heartbeat session (TunnelerHeartbeat up, HeartbeatAck down).
  * @module
@@ -11,15 +11,15 @@ import tls from "node:tls";
 import type net from "node:net";
 import type { AddressInfo } from "node:net";
 import type { Buffer } from "node:buffer";
-import { decodeFrame, encodeFrame, FrameDecoder, readMessage } from "../shared/agent/framing.ts";
-import { type Splice, splice } from "../shared/agent/splice.ts";
-import { verifyTlsPeerCached } from "../shared/agent/peer.ts";
+import { decodeFrame, encodeFrame, FrameDecoder, readMessage } from "../shared/dataplane/framing.ts";
+import { type Splice, splice } from "../shared/dataplane/splice.ts";
+import { verifyTlsPeerCached } from "../shared/dataplane/peer.ts";
 import { allOf, authorizeAllowlist, authorizeRole } from "../shared/pki/authorize.ts";
 import { describeRefusal, PeerVerificationError } from "../shared/pki/refusal.ts";
 import type { Svid } from "../shared/pki/svid.ts";
 import type { TrustBundle } from "../shared/pki/bundle.ts";
 import { tlsRefusal } from "../shared/grpc/tls_errors.ts";
-import { repairTlsFlow } from "../shared/agent/tls_flow_repair.ts";
+import { repairTlsFlow } from "../shared/repairs/tls_flow.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import { HeartbeatAck, TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
 import { TunnelerHeartbeat } from "../shared/proto/gen/postern/v1/control_plane_pb.ts";

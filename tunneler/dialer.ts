@@ -7,9 +7,9 @@
  * @module
  */
 import tls from "node:tls";
-import { encodeFrame, MalformedFrameError, readMessage } from "../shared/agent/framing.ts";
-import { verifyTlsPeerCached } from "../shared/agent/peer.ts";
-import { repairTlsFlow } from "../shared/agent/tls_flow_repair.ts";
+import { encodeFrame, MalformedFrameError, readMessage } from "../shared/dataplane/framing.ts";
+import { verifyTlsPeerCached } from "../shared/dataplane/peer.ts";
+import { repairTlsFlow } from "../shared/repairs/tls_flow.ts";
 import { explainTlsError } from "../shared/grpc/tls_errors.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import { TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";

@@ -10,7 +10,7 @@ import type { Role } from "../pki/spiffe_id.ts";
 import { checkSvidIdentity, parseCertificate } from "../pki/verify.ts";
 import { PeerVerificationError } from "../pki/refusal.ts";
 import type { SvidSource } from "./svid_source.ts";
-import { repairHttp2SessionDestroy } from "./http2_destroy_repair.ts";
+import { repairHttp2SessionDestroy } from "../repairs/http2_destroy.ts";
 
 // Every gRPC server and client of Postern is built from this module's credentials, so the
 // runtime repair is in place before the first HTTP/2 session exists.

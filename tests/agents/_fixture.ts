@@ -1,7 +1,7 @@
 /** Test helpers: an in-process connector listener and tunneler forwarder on loopback. */
 import net from "node:net";
 import { concatBytes } from "../../shared/bytes.ts";
-import { flood } from "../../shared/agent/testing_sockets.ts";
+import { flood } from "../../shared/dataplane/testing_sockets.ts";
 import { makeTestPki, type TestPki } from "../../shared/pki/testing.ts";
 import { AgentCredentials } from "../../shared/agent/credentials.ts";
 import { TunnelListener, type TunnelListenerOptions } from "../../connector/listener.ts";

@@ -7,7 +7,7 @@ import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
 import { channelOptions } from "../../shared/grpc/credentials.ts";
 import { join } from "node:path";
-import { encodeFrame, readFrame } from "../../shared/agent/framing.ts";
+import { encodeFrame, readFrame } from "../../shared/dataplane/framing.ts";
 import { TunnelHello, TunnelReply } from "../../shared/proto/gen/postern/v1/tunnel_pb.ts";
 
 /** The PEMs an agent stored (key.pem, cert.pem, bundle.pem in its state directory). */

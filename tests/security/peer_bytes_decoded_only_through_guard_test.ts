@@ -1,6 +1,6 @@
 /**
  * The seam that keeps a malformed message from killing a process: program code decodes peer
- * bytes only through `decodeFrame()` / `readMessage()` (shared/agent/framing.ts), which turn any
+ * bytes only through `decodeFrame()` / `readMessage()` (shared/dataplane/framing.ts), which turn any
  * decoder throw into a MalformedFrameError that ends one session. A direct `Message.decode(`
  * outside it is how the connector crash of the review happened; this test finds any new one.
  * (gRPC messages are decoded by grpc-js, which catches a decoder's throw per call.)
@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { REPO_ROOT } from "../support/process.ts";
 
 const PROGRAM_DIRS = ["connector", "tunneler", "controller", "shared", "ui"];
-const SKIP = [/_test\.ts$/, /^shared\/proto\/gen\//, /^shared\/agent\/framing\.ts$/];
+const SKIP = [/_test\.ts$/, /^shared\/proto\/gen\//, /^shared\/dataplane\/framing\.ts$/];
 
 async function* sources(dir: string): AsyncGenerator<string> {
   for await (const e of Deno.readDir(join(REPO_ROOT, dir))) {

@@ -26,7 +26,7 @@ interface ServerInternals {
  * Makes every address `server` binds from now on listen with `backlog`. grpc-js offers no option
  * for it: this wraps its (internal) `createHttp2Server`, which creates one HTTP/2 server per bound
  * address and calls `listen(address, callback)` on it. A grpc-js without that method keeps its
- * default; `listen_backlog_test.ts` reads the real socket's queue size, so that shows there.
+ * default; `grpc_listen_backlog_test.ts` reads the real socket's queue size, so that shows there.
  */
 export function withListenBacklog<S extends Server>(server: S, backlog = LISTEN_BACKLOG): S {
   const internals = server as unknown as ServerInternals;

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import tls from "node:tls";
 import type { AddressInfo } from "node:net";
 import { makeTestPki, type TestPki } from "../pki/testing.ts";
-import { repairTlsFlow } from "./tls_flow_repair.ts";
+import { repairTlsFlow } from "../repairs/tls_flow.ts";
 import { concatBytes } from "../bytes.ts";
 
 /** The TLS server's certificate, made on first use (flood() needs none). */
