@@ -3,7 +3,7 @@
  * @module
  */
 import { bytesEqual, messageOf, x509 } from "./_crypto.ts";
-import { spiffeIdOf } from "./_san.ts";
+import { spiffeIdOf } from "./san.ts";
 import { exportSpki, importPrivateKeyPem } from "./keys.ts";
 import type { SpiffeId } from "./spiffe_id.ts";
 import { parseCertificate } from "./verify.ts";
