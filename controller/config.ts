@@ -12,6 +12,7 @@ import {
   optional,
   parseDuration,
   required,
+  stateDirectory,
 } from "../shared/config/env.ts";
 import { type LoggerOptions, loggerOptionsFromEnv } from "../shared/log/logger.ts";
 import { CaError, type CertificateAuthority, loadCa } from "../shared/pki/ca.ts";
@@ -189,10 +190,7 @@ export async function rereadCaSource(source: CaSource): Promise<CaSource> {
 
 /** The default state directory: `$STATE_DIRECTORY` (systemd) or `./.postern/controller`. */
 export function stateDirFrom(env: Env): string {
-  const explicit = optional(env, "CONTROLLER_STATE_DIR");
-  if (explicit) return explicit;
-  const systemd = optional(env, "STATE_DIRECTORY")?.split(":")[0];
-  return systemd || "./.postern/controller";
+  return stateDirectory(env, "CONTROLLER_STATE_DIR", "controller");
 }
 
 /** `ADMIN_TLS_CERT_FILE` and `ADMIN_TLS_KEY_FILE`: both or neither (ConfigError naming both). */
