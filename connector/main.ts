@@ -7,6 +7,7 @@ import { type ConnectorConfig, connectorConfig } from "./config.ts";
 import { runAgentProgram } from "../shared/agent/program.ts";
 import { TunnelListener } from "./listener.ts";
 import { ControlPlane } from "./control.ts";
+import { ConnectorPolicy } from "./policy.ts";
 import { startHealth } from "./health.ts";
 
 const HELP = `postern-connector: the door to one private network
@@ -29,14 +30,8 @@ if (import.meta.main) {
     config: connectorConfig,
     privateIp: (cfg) => cfg.privateIp,
     start: (cfg, log) => async (creds, state, signal) => {
-      const ref: { control?: ControlPlane } = {};
-      const listener = new TunnelListener({
-        creds,
-        trustDomain: cfg.trustDomain,
-        log,
-        heartbeatIntervalMs: () => ref.control?.intervalMs ?? 10_000,
-        onTunnelerHeartbeat: (hb) => ref.control?.relay(hb),
-      });
+      const policy = new ConnectorPolicy({ log });
+      const listener = new TunnelListener({ creds, trustDomain: cfg.trustDomain, log, policy });
       let port: number;
       try {
         port = await listener.listen(cfg.listen.hostname, cfg.listen.port);
@@ -55,12 +50,13 @@ if (import.meta.main) {
         controllerAddr: cfg.controllerAddr,
         trustDomain: cfg.trustDomain,
         creds,
-        listener,
+        policy,
+        stats: () => listener.stats(),
         state,
         log,
         privateIp: cfg.privateIp,
       });
-      ref.control = cp;
+      listener.onTunnelerHeartbeat((hb) => cp.relay(hb));
       const health = cfg.health ? startHealth(cfg.health, state, listener, signal) : undefined;
       const done = runAgentLoop({
         name: "control-plane stream",

@@ -86,7 +86,7 @@ export async function rig(opts: {
     log: cl.log,
     ...opts.listener,
   });
-  listener.setPolicy(opts.allow === false ? [] : ["t1"], opts.resources);
+  listener.policy.apply({ allowedTunnelers: opts.allow === false ? [] : ["t1"], resources: opts.resources });
   const connectorPort = await listener.listen("127.0.0.1", 0);
   const dial = (creds = tunnelerCreds): DialOptions => ({
     creds,
