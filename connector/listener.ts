@@ -19,7 +19,7 @@ import { describeRefusal, PeerVerificationError } from "../shared/pki/refusal.ts
 import type { Svid } from "../shared/pki/svid.ts";
 import type { TrustBundle } from "../shared/pki/bundle.ts";
 import { tlsRefusal } from "../shared/grpc/tls_errors.ts";
-import { repairTlsFlow } from "../shared/repairs/tls_flow.ts";
+import { createTlsServer } from "../shared/repairs/mod.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import { HeartbeatAck, TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
 import { TunnelerHeartbeat } from "../shared/proto/gen/postern/v1/control_plane_pb.ts";
@@ -83,7 +83,7 @@ export class TunnelListener {
       timeoutMs: handshakeTimeout,
       maxPending: opts.maxPendingHandshakes ?? 256,
     });
-    this.#server = tls.createServer({
+    this.#server = createTlsServer({
       ...secureContextOf(svid, bundle),
       requestCert: true,
       rejectUnauthorized: true,
@@ -227,7 +227,6 @@ export class TunnelListener {
     const log = this.#opts.log;
     socket.setNoDelay(true);
     socket.pause();
-    repairTlsFlow(socket);
     this.#all.add(socket);
     socket.once("close", () => this.#all.delete(socket));
     socket.on("error", () => {}); // reported where it matters; never crash the listener

@@ -9,6 +9,7 @@ import { TunnelListener } from "./listener.ts";
 import { ControlPlane } from "./control.ts";
 import { ConnectorPolicy } from "./policy.ts";
 import { startHealth } from "./health.ts";
+import { installHttp2Repairs } from "../shared/repairs/mod.ts";
 
 const HELP = `postern-connector: the door to one private network
 
@@ -24,6 +25,7 @@ CONNECTOR_PRIVATE_IP, CONNECTOR_LISTEN_ADDR (:9443), CONNECTOR_STATE_DIR, CONNEC
 TRUST_DOMAIN, LOG_LEVEL, LOG_FORMAT`;
 
 if (import.meta.main) {
+  installHttp2Repairs(); // before any HTTP/2 session (shared/repairs/README.md)
   await runAgentProgram<ConnectorConfig>({
     role: "connector",
     help: HELP,

@@ -25,7 +25,7 @@ import type { ControllerContext } from "../context.ts";
 import { connectHandler } from "./control_plane.ts";
 import { enroll, renew } from "./enrollment.ts";
 import { GrpcError, toServiceError } from "./errors.ts";
-import { withListenBacklog } from "../../shared/repairs/grpc_listen_backlog.ts";
+import { withListenBacklog } from "../../shared/repairs/mod.ts";
 import { capText } from "../untrusted.ts";
 
 /**
