@@ -52,12 +52,3 @@ export async function svidFromPem(certPem: string, keyPem: string): Promise<Svid
     notBefore: certificate.notBefore,
   };
 }
-
-/**
- * When to renew: notBefore + 2/3 of the lifetime, i.e. once less than a third remains
- * (failure mode 4.1). `now` is accepted for symmetry and ignored.
- */
-export function renewalDue(svid: { notBefore: Date; notAfter: Date }, _now?: Date): Date {
-  const nb = svid.notBefore.getTime();
-  return new Date(nb + Math.floor(((svid.notAfter.getTime() - nb) * 2) / 3));
-}
