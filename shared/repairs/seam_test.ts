@@ -6,10 +6,8 @@
  * (doctor probes only complete a handshake and carry no data: they may use node:tls directly.)
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { join } from "node:path";
-import { REPO_ROOT } from "../../tests/support/process.ts";
+import { sourceLinesMatching } from "../../tests/support/sources.ts";
 
-const PROGRAM_DIRS = ["connector", "tunneler", "controller", "shared", "ui"];
 const SKIP = [
   /_test\.ts$/,
   /\/testing[^/]*\.ts$/,
@@ -20,23 +18,6 @@ const SKIP = [
 const BYPASS =
   /\btls\.(createServer|connect)\(|\brepairTlsFlow\(|\brepairHttp2SessionDestroy\(|\b_handle\b|\bcreateHttp2Server\b|\.nextCall\b/;
 
-async function* sources(dir: string): AsyncGenerator<string> {
-  for await (const e of Deno.readDir(join(REPO_ROOT, dir))) {
-    const path = `${dir}/${e.name}`;
-    if (e.isDirectory) yield* sources(path);
-    else if (e.isFile && /\.tsx?$/.test(e.name) && !SKIP.some((re) => re.test(path))) yield path;
-  }
-}
-
 Deno.test("program code applies the runtime repairs only through shared/repairs", async () => {
-  const bypasses: string[] = [];
-  for (const dir of PROGRAM_DIRS) {
-    for await (const path of sources(dir)) {
-      const lines = (await Deno.readTextFile(join(REPO_ROOT, path))).split("\n");
-      lines.forEach((line, i) => {
-        if (BYPASS.test(line)) bypasses.push(`${path}:${i + 1}: ${line.trim()}`);
-      });
-    }
-  }
-  assertEquals(bypasses, []);
+  assertEquals(await sourceLinesMatching(BYPASS, SKIP), []);
 });
