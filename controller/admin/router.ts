@@ -86,7 +86,7 @@ async function routeApi(
 ): Promise<Response> {
   const url = new URL(req.url);
   const parts = url.pathname.split("/").slice(3); // after "", "api", "admin"
-  const [head, second, third, fourth] = parts;
+  const [head, second, third] = parts;
   switch (head) {
     case "tokens":
       if (parts.length === 1) {
@@ -125,7 +125,6 @@ async function routeApi(
       }
       break;
   }
-  void fourth;
   return jsonError(404, `no route ${url.pathname}`);
 }
 
