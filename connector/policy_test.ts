@@ -1,4 +1,4 @@
-import { assertEquals } from "../controller/_assert_test_util.ts";
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createLogger } from "../shared/log/logger.ts";
 import { ConnectorPolicy, DEFAULT_HEARTBEAT_INTERVAL_MS, type PolicyChange } from "./policy.ts";
 

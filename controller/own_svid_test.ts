@@ -1,4 +1,4 @@
-import { assertEquals } from "./_assert_test_util.ts";
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { makeTestPki } from "../shared/pki/testing.ts";
 import { SvidSource } from "../shared/grpc/svid_source.ts";
 import { createLogger } from "../shared/log/logger.ts";
