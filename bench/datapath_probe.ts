@@ -30,7 +30,7 @@ if (Deno.args[0] === "connector" || Deno.args[0] === "tunneler") {
   if (role === "connector") {
     const { TunnelListener } = await import("../connector/listener.ts");
     const l = new TunnelListener({ creds, trustDomain: TD, log: logger });
-    l.setPolicy(["t1"], [`127.0.0.1:${b}`]);
+    l.policy.apply({ allowedTunnelers: ["t1"], resources: [`127.0.0.1:${b}`] });
     await l.listen("127.0.0.1", Number(a));
   } else {
     const { Forwarder } = await import("../tunneler/forwards.ts");

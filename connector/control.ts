@@ -12,14 +12,14 @@ import {
 } from "../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import { channelCredentials, channelOptions } from "../shared/grpc/credentials.ts";
 import { NonRetryableError, type SessionContext } from "../shared/agent/agent_loop.ts";
-import { describeGrpcError } from "../shared/agent/enroll.ts";
+import { describeGrpcError } from "../shared/grpc/tls_errors.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import type { AgentState } from "../shared/agent/runtime.ts";
 import { TrustBundle } from "../shared/pki/bundle.ts";
 import { decideTrust } from "../shared/agent/trust_policy.ts";
 import { VERSION } from "../shared/version.ts";
 import type { Logger } from "../shared/log/logger.ts";
-import type { TunnelListener } from "./listener.ts";
+import type { ConnectorPolicy } from "./policy.ts";
 
 /** The ControlPlane client class. */
 export const ControlPlaneClient = grpc.makeGenericClientConstructor(
@@ -32,16 +32,25 @@ export interface ControlPlaneOptions {
   controllerAddr: string;
   trustDomain: string;
   creds: AgentCredentials;
-  listener: TunnelListener;
+  /** Written from AgentConfig and RevokedCertificates; the listener reads it. */
+  policy: ConnectorPolicy;
+  /** The tunnel counts reported in each heartbeat. */
+  stats: () => TunnelStats;
   state: AgentState;
   log: Logger;
   privateIp: string;
 }
 
+/** What the connector carried, as its heartbeat reports it. */
+export interface TunnelStats {
+  sessions: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
 /** One client for the life of the process; each session is one Connect stream. */
 export class ControlPlane {
   readonly #client: grpc.Client;
-  #intervalMs = 10_000;
   #relay: ((hb: TunnelerHeartbeat) => void) | undefined;
 
   constructor(private readonly opts: ControlPlaneOptions) {
@@ -50,11 +59,6 @@ export class ControlPlane {
       channelCredentials(opts.creds.source, { trustDomain: opts.trustDomain }),
       channelOptions(),
     );
-  }
-
-  /** The heartbeat interval the controller set. */
-  get intervalMs(): number {
-    return this.#intervalMs;
   }
 
   /** Relays a tunneler heartbeat on the current stream (dropped while disconnected). */
@@ -69,7 +73,7 @@ export class ControlPlane {
 
   /** One Connect stream; resolves when the controller ends it, rejects on failure. */
   session(ctx: SessionContext): Promise<void> {
-    const { log, state, listener, creds } = this.opts;
+    const { log, state, policy, creds } = this.opts;
     return new Promise((resolve, reject) => {
       // deno-lint-ignore no-explicit-any
       const call: grpc.ClientDuplexStream<AgentMessage, ControllerMessage> = (this.#client as any).connect();
@@ -79,7 +83,7 @@ export class ControlPlane {
         if (!call.writableEnded) call.write(m);
       };
       const heartbeat = () => {
-        const s = listener.stats();
+        const s = this.opts.stats();
         send({
           body: {
             $case: "heartbeat",
@@ -97,7 +101,7 @@ export class ControlPlane {
       };
       const schedule = () => {
         clearInterval(timer);
-        timer = setInterval(heartbeat, this.#intervalMs);
+        timer = setInterval(heartbeat, policy.heartbeatIntervalMs);
       };
       const finish = (err?: Error) => {
         clearInterval(timer);
@@ -125,15 +129,12 @@ export class ControlPlane {
         const body = msg.body;
         if (body?.$case === "config") {
           const c = body.value;
-          listener.setPolicy(c.allowedTunnelers, c.resources);
-          if (c.heartbeatIntervalMs > 0 && c.heartbeatIntervalMs !== this.#intervalMs) {
-            this.#intervalMs = c.heartbeatIntervalMs;
-          }
+          policy.apply(c);
           schedule();
           log.info("configuration applied", {
             allowed_tunnelers: c.allowedTunnelers.length,
             resources: c.resources.length,
-            heartbeat_interval_ms: this.#intervalMs,
+            heartbeat_interval_ms: policy.heartbeatIntervalMs,
           });
         } else if (body?.$case === "trustBundle") {
           // From the controller, on a stream authenticated as the controller: see trust_policy.ts.
@@ -148,7 +149,7 @@ export class ControlPlane {
             log.error("ignoring an unusable trust bundle", { error: (e as Error).message });
           }
         } else if (body?.$case === "revokedCertificates") {
-          listener.revokeCertificates(body.value.certificates);
+          policy.revoke(body.value.certificates);
         } else if (body?.$case === "revocation") {
           finish(
             new NonRetryableError(

@@ -2,7 +2,7 @@
  * The connector's tunneler listener (CONNECTOR_LISTEN_ADDR): mutual TLS through node:tls. A
  * client without a certificate, or with one from a CA outside the trust bundle, is refused in
  * the handshake itself; each peer that completes it is then verified here (SPIFFE ID, trust
- * domain, SVID profile, role tunneler, allowlist: one pipeline, shared/agent/peer.ts), then one
+ * domain, SVID profile, role tunneler, allowlist: one pipeline, shared/dataplane/peer.ts), then one
  * TunnelHello frame: an OpenTunnel (checked against the resources, dialed, spliced) or a
  * heartbeat session (TunnelerHeartbeat up, HeartbeatAck down).
  * @module
@@ -11,20 +11,19 @@ import tls from "node:tls";
 import type net from "node:net";
 import type { AddressInfo } from "node:net";
 import type { Buffer } from "node:buffer";
-import { decodeFrame, encodeFrame, FrameDecoder, readMessage } from "../shared/agent/framing.ts";
-import { type Splice, splice } from "../shared/agent/splice.ts";
-import { verifyTlsPeerCached } from "../shared/agent/peer.ts";
+import { decodeFrame, encodeFrame, FrameDecoder, readMessage } from "../shared/dataplane/framing.ts";
+import { type Splice, splice } from "../shared/dataplane/splice.ts";
+import { verifyTlsPeerCached } from "../shared/dataplane/peer.ts";
 import { allOf, authorizeAllowlist, authorizeRole } from "../shared/pki/authorize.ts";
 import { describeRefusal, PeerVerificationError } from "../shared/pki/refusal.ts";
 import type { Svid } from "../shared/pki/svid.ts";
 import type { TrustBundle } from "../shared/pki/bundle.ts";
 import { tlsRefusal } from "../shared/grpc/tls_errors.ts";
-import { repairTlsFlow } from "../shared/agent/tls_flow_repair.ts";
+import { createTlsServer } from "../shared/repairs/mod.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import { HeartbeatAck, TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
 import { TunnelerHeartbeat } from "../shared/proto/gen/postern/v1/control_plane_pb.ts";
-import { ResourcePolicy } from "./resources.ts";
-import { type RevokedSerial, RevokedSerials } from "./revoked_serials.ts";
+import { ConnectorPolicy, type PolicyChange } from "./policy.ts";
 import { HandshakeGuard } from "../shared/tls/handshake_guard.ts";
 import type { Logger } from "../shared/log/logger.ts";
 
@@ -37,12 +36,8 @@ export interface TunnelListenerOptions {
   log: Logger;
   /** Close a tunnel after this long without traffic; default 15 minutes. */
   idleTimeoutMs?: number;
-  /** Heartbeat interval told to tunnelers, in ms; default 10 000. */
-  heartbeatIntervalMs?: () => number;
-  /** Called with each tunneler heartbeat (tunneler_id set from the verified certificate). */
-  onTunnelerHeartbeat?: (hb: TunnelerHeartbeat) => void;
-  /** Resolver for resource names (tests). */
-  resolver?: ConstructorParameters<typeof ResourcePolicy>[1];
+  /** Allowlist, resources, revoked serials and heartbeat interval; default a new, empty one. */
+  policy?: ConnectorPolicy;
   /** Destroy a connection that has not finished its TLS handshake after this long; default 10 000 ms. */
   handshakeTimeoutMs?: number;
   /** Most unfinished TLS handshakes at once; more are closed on arrival; default 256. */
@@ -62,24 +57,25 @@ interface TunnelerState {
 export class TunnelListener {
   readonly #opts: TunnelListenerOptions;
   readonly #server: tls.Server;
-  #allowed = new Set<string>();
-  /** Kept for the life of the process: a control-stream reconnect only adds to it. */
-  readonly #revoked = new RevokedSerials();
+  /** What the control plane set: read on every connection, never written here. */
+  readonly policy: ConnectorPolicy;
   /** The certificate serial each admitted session presented. */
   readonly #serialOf = new WeakMap<tls.TLSSocket, string>();
-  #resources: ResourcePolicy;
   readonly #tunnelers = new Map<string, TunnelerState>();
   readonly #all = new Set<tls.TLSSocket>();
   /** Heartbeat sessions: closed at once on drain, unlike tunnels, which may finish. */
   readonly #heartbeatSessions = new Set<tls.TLSSocket>();
   #stopCreds: () => void;
+  #stopPolicy: () => void;
+  #relay: ((hb: TunnelerHeartbeat) => void) | undefined;
   /** Who may pass the listener: a tunneler on the live allowlist. */
-  readonly #authorize = allOf(authorizeRole("tunneler"), authorizeAllowlist((id) => this.#allowed.has(id)));
+  readonly #authorize = allOf(authorizeRole("tunneler"), authorizeAllowlist((id) => this.policy.allows(id)));
   readonly #handshakes: HandshakeGuard;
 
   constructor(opts: TunnelListenerOptions) {
     this.#opts = opts;
-    this.#resources = new ResourcePolicy([], opts.resolver);
+    this.policy = opts.policy ?? new ConnectorPolicy({ log: opts.log });
+    this.#stopPolicy = this.policy.onChange((change) => this.#enforce(change));
     const { svid, bundle } = opts.creds;
     const handshakeTimeout = opts.handshakeTimeoutMs ?? 10_000;
     this.#handshakes = new HandshakeGuard({
@@ -87,7 +83,7 @@ export class TunnelListener {
       timeoutMs: handshakeTimeout,
       maxPending: opts.maxPendingHandshakes ?? 256,
     });
-    this.#server = tls.createServer({
+    this.#server = createTlsServer({
       ...secureContextOf(svid, bundle),
       requestCert: true,
       rejectUnauthorized: true,
@@ -132,13 +128,24 @@ export class TunnelListener {
     });
   }
 
-  /** Applies an AgentConfig: tunnelers no longer allowed lose their live sessions at once. */
-  setPolicy(allowedTunnelers: readonly string[], resources: readonly string[]): void {
-    this.#allowed = new Set(allowedTunnelers);
-    this.#resources = new ResourcePolicy(resources, this.#opts.resolver);
-    for (const bad of this.#resources.invalid) this.#opts.log.warn("ignoring resource", { error: bad });
+  /**
+   * Sends each tunneler heartbeat (tunneler_id set from the verified certificate) to `relay`
+   * (the control plane); replaces the previous one.
+   */
+  onTunnelerHeartbeat(relay: (hb: TunnelerHeartbeat) => void): void {
+    this.#relay = relay;
+  }
+
+  /** A policy change: sessions it no longer admits are closed at once. */
+  #enforce(change: PolicyChange): void {
+    if (change === "allowlist") this.#closeRemovedTunnelers();
+    else this.#closeRevokedSessions();
+  }
+
+  /** Tunnelers no longer allowed lose their live sessions. */
+  #closeRemovedTunnelers(): void {
     for (const [id, state] of this.#tunnelers) {
-      if (this.#allowed.has(id)) continue;
+      if (this.policy.allows(id)) continue;
       if (state.sockets.size > 0) {
         this.#opts.log.info("closing sessions of a tunneler removed from the allowlist", {
           tunneler_id: id,
@@ -150,15 +157,13 @@ export class TunnelListener {
     }
   }
 
-  /** Adds revoked certificates: refused from now on, their live sessions closed at once. */
-  revokeCertificates(entries: readonly RevokedSerial[]): void {
+  /** Sessions of a certificate revoked now are closed. */
+  #closeRevokedSessions(): void {
     const now = Date.now();
-    const added = this.#revoked.add(entries, now);
-    this.#opts.log.info("revoked certificates applied", { added, held: this.#revoked.size });
     for (const [id, state] of this.#tunnelers) {
       const revoked = [...state.sockets].filter((s) => {
         const serial = this.#serialOf.get(s);
-        return serial !== undefined && this.#revoked.refuse(serial, now);
+        return serial !== undefined && this.policy.isRevoked(serial, now);
       });
       if (revoked.length === 0) continue;
       this.#opts.log.info("closing sessions of a revoked tunneler certificate", {
@@ -208,6 +213,7 @@ export class TunnelListener {
   /** Stops accepting; waits up to `graceMs` for open tunnels to finish, then closes the rest. */
   async close(graceMs = 5_000): Promise<void> {
     this.#stopCreds();
+    this.#stopPolicy();
     this.#handshakes.close();
     const closed = new Promise<void>((r) => this.#server.close(() => r()));
     for (const s of this.#heartbeatSessions) s.destroy();
@@ -221,7 +227,6 @@ export class TunnelListener {
     const log = this.#opts.log;
     socket.setNoDelay(true);
     socket.pause();
-    repairTlsFlow(socket);
     this.#all.add(socket);
     socket.once("close", () => this.#all.delete(socket));
     socket.on("error", () => {}); // reported where it matters; never crash the listener
@@ -252,7 +257,7 @@ export class TunnelListener {
       } else socket.destroy();
       return;
     }
-    if (this.#revoked.refuse(serial, Date.now())) {
+    if (this.policy.isRevoked(serial)) {
       log.warn("refused peer", {
         remote,
         tunneler_id: tunnelerId,
@@ -297,7 +302,7 @@ export class TunnelListener {
       refuse(socket, reply(false, error));
       return;
     }
-    const check = await this.#resources.check(dest);
+    const check = await this.policy.resources.check(dest);
     if (!check.ok) {
       log.warn("tunnel refused", { tunneler_id: tunnelerId, destination: dest, error: check.error });
       refuse(socket, reply(false, check.error));
@@ -334,7 +339,7 @@ export class TunnelListener {
     const ack = () =>
       encodeFrame(
         HeartbeatAck.encode({
-          heartbeatIntervalMs: this.#opts.heartbeatIntervalMs?.() ?? 10_000,
+          heartbeatIntervalMs: this.policy.heartbeatIntervalMs,
           // A hint only (tunnelers renew early from the controller); never the bundle itself.
           trustBundlePem: [],
           controllerBundleFingerprints: this.#opts.creds.bundle.fingerprints(),
@@ -372,7 +377,7 @@ export class TunnelListener {
         }
         const bytes = this.tunnelerBytes(tunnelerId);
         // The connector's own counts are authoritative for bytes it carried.
-        this.#opts.onTunnelerHeartbeat?.({
+        this.#relay?.({
           ...hb,
           // Relayed to the controller: a tunneler cannot grow the connector's stream messages.
           version: hb.version.slice(0, 64),

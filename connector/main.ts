@@ -7,7 +7,9 @@ import { type ConnectorConfig, connectorConfig } from "./config.ts";
 import { runAgentProgram } from "../shared/agent/program.ts";
 import { TunnelListener } from "./listener.ts";
 import { ControlPlane } from "./control.ts";
+import { ConnectorPolicy } from "./policy.ts";
 import { startHealth } from "./health.ts";
+import { installHttp2Repairs } from "../shared/repairs/mod.ts";
 
 const HELP = `postern-connector: the door to one private network
 
@@ -23,20 +25,15 @@ CONNECTOR_PRIVATE_IP, CONNECTOR_LISTEN_ADDR (:9443), CONNECTOR_STATE_DIR, CONNEC
 TRUST_DOMAIN, LOG_LEVEL, LOG_FORMAT`;
 
 if (import.meta.main) {
+  installHttp2Repairs(); // before any HTTP/2 session (shared/repairs/README.md)
   await runAgentProgram<ConnectorConfig>({
     role: "connector",
     help: HELP,
     config: connectorConfig,
     privateIp: (cfg) => cfg.privateIp,
     start: (cfg, log) => async (creds, state, signal) => {
-      const ref: { control?: ControlPlane } = {};
-      const listener = new TunnelListener({
-        creds,
-        trustDomain: cfg.trustDomain,
-        log,
-        heartbeatIntervalMs: () => ref.control?.intervalMs ?? 10_000,
-        onTunnelerHeartbeat: (hb) => ref.control?.relay(hb),
-      });
+      const policy = new ConnectorPolicy({ log });
+      const listener = new TunnelListener({ creds, trustDomain: cfg.trustDomain, log, policy });
       let port: number;
       try {
         port = await listener.listen(cfg.listen.hostname, cfg.listen.port);
@@ -55,12 +52,13 @@ if (import.meta.main) {
         controllerAddr: cfg.controllerAddr,
         trustDomain: cfg.trustDomain,
         creds,
-        listener,
+        policy,
+        stats: () => listener.stats(),
         state,
         log,
         privateIp: cfg.privateIp,
       });
-      ref.control = cp;
+      listener.onTunnelerHeartbeat((hb) => cp.relay(hb));
       const health = cfg.health ? startHealth(cfg.health, state, listener, signal) : undefined;
       const done = runAgentLoop({
         name: "control-plane stream",

@@ -4,7 +4,8 @@
  * @module
  */
 import { lookup } from "node:dns/promises";
-import { isIP } from "node:net";
+import { parseIp } from "../shared/net/ip.ts";
+import { splitHostPort } from "../shared/net/host_port.ts";
 
 interface Rule {
   text: string;
@@ -15,38 +16,13 @@ interface Rule {
   net?: { bytes: Uint8Array; prefix: number };
 }
 
-function ipBytes(ip: string): Uint8Array | undefined {
-  const kind = isIP(ip);
-  if (kind === 4) return new Uint8Array(ip.split(".").map(Number));
-  if (kind !== 6) return undefined;
-  // Expand IPv6 (with optional embedded IPv4) to 16 bytes.
-  let text = ip;
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4) {
-    const b = v4[1]!.split(".").map(Number);
-    text = text.slice(0, v4.index) +
-      `${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`;
-  }
-  const [head, tail] = text.split("::") as [string, string | undefined];
-  const h = head ? head.split(":") : [];
-  const t = tail ? tail.split(":") : [];
-  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
-  const out = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    const n = parseInt(g, 16);
-    out[i * 2] = n >> 8;
-    out[i * 2 + 1] = n & 0xff;
-  });
-  return out;
-}
-
 /**
  * The address a destination really names: an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, also
  * written `::ffff:7f00:1`) is the IPv4 address, matched against IPv4 rules only and dialed as
  * IPv4; anything else is returned as is.
  */
 function destinationBytes(ip: string): Uint8Array | undefined {
-  const b = ipBytes(ip);
+  const b = parseIp(ip);
   if (b?.length !== 16) return b;
   for (let i = 0; i < 10; i++) if (b[i] !== 0) return b;
   return b[10] === 0xff && b[11] === 0xff ? b.slice(12) : b;
@@ -66,12 +42,11 @@ function inNet(ip: Uint8Array, net: { bytes: Uint8Array; prefix: number }): bool
   return true;
 }
 
-/** Splits `host:port` / `[v6]:port`. */
+/** Splits `host:port` / `[v6]:port` / `[v6 cidr]:port`: a host and a port above 0, or undefined. */
 export function splitDestination(dest: string): { host: string; port: number } | undefined {
-  const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(dest.trim());
-  const port = Number(m?.[3]);
-  if (!m || !(port > 0 && port < 65536)) return undefined;
-  return { host: (m[1] ?? m[2]!).toLowerCase(), port };
+  const split = splitHostPort(dest);
+  if (!split?.hostname || split.port === 0) return undefined;
+  return { host: split.hostname.toLowerCase(), port: split.port };
 }
 
 /** Parses one rule. @throws {TypeError} naming it */
@@ -80,14 +55,14 @@ function parseRule(text: string): Rule {
   if (!d) throw new TypeError(`invalid resource "${text}": use host:port or cidr:port`);
   const slash = d.host.indexOf("/");
   if (slash >= 0) {
-    const bytes = ipBytes(d.host.slice(0, slash));
+    const bytes = parseIp(d.host.slice(0, slash));
     const prefix = Number(d.host.slice(slash + 1));
     if (!bytes || !Number.isInteger(prefix) || prefix < 0 || prefix > bytes.length * 8) {
       throw new TypeError(`invalid resource "${text}": bad CIDR`);
     }
     return { text, port: d.port, net: { bytes, prefix } };
   }
-  const bytes = ipBytes(d.host);
+  const bytes = parseIp(d.host);
   if (bytes) return { text, port: d.port, net: { bytes, prefix: bytes.length * 8 } };
   return { text, port: d.port, host: d.host.replace(/\.$/, "") };
 }

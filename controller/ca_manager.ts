@@ -4,7 +4,7 @@
  * @module
  */
 import { type CertificateAuthority, loadCa } from "../shared/pki/ca.ts";
-import { TrustBundle } from "../shared/pki/bundle.ts";
+import { normalizeFingerprint, TrustBundle } from "../shared/pki/bundle.ts";
 
 /** A CA as stored in KV. */
 interface StoredCa {
@@ -147,7 +147,7 @@ export class CaManager {
 
   /** Rotation step 2: a trusted CA becomes the signing CA. */
   async activate(fingerprint: string): Promise<void> {
-    const fp = normalize(fingerprint);
+    const fp = normalizeFingerprint(fingerprint);
     await this.#change((s) => {
       if (!s.cas.some((c) => c.fingerprint === fp)) {
         throw new RotationError(`unknown CA fingerprint "${fingerprint}"`, 404);
@@ -158,7 +158,7 @@ export class CaManager {
 
   /** Rotation step 3: an old CA stops being trusted; refused while it signs. */
   async retire(fingerprint: string): Promise<void> {
-    const fp = normalize(fingerprint);
+    const fp = normalizeFingerprint(fingerprint);
     await this.#change((s) => {
       if (!s.cas.some((c) => c.fingerprint === fp)) {
         throw new RotationError(`unknown CA fingerprint "${fingerprint}"`, 404);
@@ -217,8 +217,4 @@ function sameKeys(a: Map<string, unknown>, b: Map<string, unknown>): boolean {
   if (a.size !== b.size) return false;
   for (const k of a.keys()) if (!b.has(k)) return false;
   return true;
-}
-
-function normalize(fp: string): string {
-  return fp.replaceAll(":", "").toLowerCase();
 }

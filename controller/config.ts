@@ -12,6 +12,7 @@ import {
   optional,
   parseDuration,
   required,
+  stateDirectory,
 } from "../shared/config/env.ts";
 import { checkRoots, type ConfiguredPath } from "../shared/config/roots.ts";
 import { type LoggerOptions, loggerOptionsFromEnv } from "../shared/log/logger.ts";
@@ -193,10 +194,7 @@ export async function rereadCaSource(source: CaSource): Promise<CaSource> {
 
 /** The default state directory: `$STATE_DIRECTORY` (systemd) or `./.postern/controller`. */
 export function stateDirFrom(env: Env): string {
-  const explicit = optional(env, "CONTROLLER_STATE_DIR");
-  if (explicit) return explicit;
-  const systemd = optional(env, "STATE_DIRECTORY")?.split(":")[0];
-  return systemd || "./.postern/controller";
+  return stateDirectory(env, "CONTROLLER_STATE_DIR", "controller");
 }
 
 /** The variable that chose the state directory (the default is named after CONTROLLER_STATE_DIR). */

@@ -18,6 +18,7 @@ import { backupCommand, restoreCommand } from "./backup/cli.ts";
 import { runDoctor } from "./doctor.ts";
 import { initCa } from "./init_ca.ts";
 import { startController } from "./serve.ts";
+import { installHttp2Repairs } from "../shared/repairs/mod.ts";
 
 const HELP = `postern-controller ${VERSION}: the Postern controller (CA, enrollment, control plane, admin API)
 
@@ -106,4 +107,6 @@ async function serve(env: Record<string, string | undefined>): Promise<number> {
   return 0;
 }
 
+// The runtime repairs first, before any HTTP/2 session (shared/repairs/README.md).
+if (import.meta.main) installHttp2Repairs();
 if (import.meta.main) await runMain("postern-controller", main);

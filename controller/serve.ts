@@ -44,21 +44,15 @@ export async function startController(
     let caSource = config.caSource;
     const source = new SvidSource(ctx.ca.bundle.toPem());
     const name = controllerName();
-    const notAfter = await refreshOwnSvid(ctx, source, name);
-    ctx.setOwnExpiry(notAfter);
-    const stopRenew = keepOwnSvidFresh(
-      ctx,
-      source,
-      name,
-      { notBefore: new Date(), notAfter },
-      (d) => ctx.setOwnExpiry(d),
-    );
-    cleanups.push(stopRenew);
+    const issuedAt = Date.now();
+    const own = keepOwnSvidFresh(ctx, source, name, {
+      validity: await refreshOwnSvid(ctx, source, name),
+      issuedAt,
+    });
+    cleanups.push(own.stop);
     ctx.ca.onChange(() => {
       ctx.hub.pushBundle(ctx.ca.bundle.pems());
-      refreshOwnSvid(ctx, source, name).then((d) => ctx.setOwnExpiry(d)).catch((e) =>
-        log.error("cannot reissue the controller certificate", { error: e })
-      );
+      own.reissue();
     });
     // Another controller may rotate the CA: re-read the shared state now and then.
     const caPoll = setInterval(() => ctx.ca.refresh().catch(() => {}), 30_000);

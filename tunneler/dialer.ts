@@ -7,9 +7,9 @@
  * @module
  */
 import tls from "node:tls";
-import { encodeFrame, MalformedFrameError, readMessage } from "../shared/agent/framing.ts";
-import { verifyTlsPeerCached } from "../shared/agent/peer.ts";
-import { repairTlsFlow } from "../shared/agent/tls_flow_repair.ts";
+import { encodeFrame, MalformedFrameError, readMessage } from "../shared/dataplane/framing.ts";
+import { verifyTlsPeerCached } from "../shared/dataplane/peer.ts";
+import { connectTls } from "../shared/repairs/mod.ts";
 import { explainTlsError } from "../shared/grpc/tls_errors.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import { TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
@@ -53,7 +53,7 @@ export function dialConnector(
 ): Promise<{ socket: tls.TLSSocket; peer: VerifiedPeer }> {
   return new Promise((resolve, reject) => {
     const { svid } = opts.creds;
-    const socket = tls.connect({
+    const socket = connectTls({
       host: opts.host,
       port: opts.port,
       cert: svid.certPem,
@@ -86,7 +86,6 @@ export function dialConnector(
     socket.once("close", onClose);
     socket.once("end", onClose);
     socket.once("secureConnect", async () => {
-      repairTlsFlow(socket);
       try {
         // Tunnels may reuse a recent verification of the same certificate; the heartbeat
         // session always checks in full (and refreshes the cache).

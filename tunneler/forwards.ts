@@ -3,7 +3,7 @@
  * tunneled TLS connection (OpenTunnel) to that resource through the connector.
  * @module
  */
-import { closeQuietly, type Splice, splice } from "../shared/agent/splice.ts";
+import { closeQuietly, type Splice, splice } from "../shared/dataplane/splice.ts";
 import { dialConnector, type DialOptions } from "./dialer.ts";
 import type { Logger } from "../shared/log/logger.ts";
 import type { Forward } from "./config.ts";

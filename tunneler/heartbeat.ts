@@ -7,7 +7,7 @@
  * @module
  */
 import type { Buffer } from "node:buffer";
-import { decodeFrame, encodeFrame, FrameDecoder } from "../shared/agent/framing.ts";
+import { decodeFrame, encodeFrame, FrameDecoder } from "../shared/dataplane/framing.ts";
 import type { SessionContext } from "../shared/agent/agent_loop.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import type { AgentState } from "../shared/agent/runtime.ts";

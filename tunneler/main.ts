@@ -11,6 +11,7 @@ import { IdentityStore } from "../shared/agent/identity_store.ts";
 import type { Svid } from "../shared/pki/svid.ts";
 import { Forwarder } from "./forwards.ts";
 import { heartbeatSession } from "./heartbeat.ts";
+import { installHttp2Repairs } from "../shared/repairs/mod.ts";
 
 const HELP = `postern-tunneler: reach private resources through a connector
 
@@ -35,6 +36,7 @@ async function storedSvid(cfg: TunnelerConfig): Promise<Svid | undefined> {
 }
 
 if (import.meta.main) {
+  installHttp2Repairs(); // before any HTTP/2 session (shared/repairs/README.md)
   await runAgentProgram<TunnelerConfig>({
     role: "tunneler",
     help: HELP,

@@ -6,7 +6,8 @@ import { LoginRateLimiter } from "./auth/rate_limit.ts";
 import { SessionStore } from "./auth/sessions.ts";
 import { AdminClient } from "./lib/admin_client.ts";
 import type { Assets } from "./lib/assets.ts";
-import { type ConnInfo, createApp } from "./server.tsx";
+import type { ConnInfo } from "./context.ts";
+import { createApp } from "./server.tsx";
 
 /** The admin token the stand-in expects. */
 export const ADMIN_TOKEN = "admin-token-never-in-a-browser-0123456789";

@@ -488,3 +488,28 @@ Deno.test("oversized login forms, proxied writes and headers are refused with 41
   assertEquals(headers.status, 431);
   await headers.body?.cancel();
 });
+
+Deno.test("/healthz answers ok and /favicon.ico 204, both without a session", async () => {
+  const { call } = testApp();
+  const health = await call("/healthz");
+  assertEquals([health.status, await health.text()], [200, "ok\n"]);
+  const icon = await call("/favicon.ico");
+  await icon.body?.cancel();
+  assertEquals([icon.status, icon.headers.get("cache-control")], [204, "public, max-age=86400"]);
+});
+
+Deno.test("routes and components never import server.tsx (which imports the routes): they take context.ts", async () => {
+  const offenders: string[] = [];
+  const walk = async (dir: URL) => {
+    for await (const e of Deno.readDir(dir)) {
+      const url = new URL(e.name + (e.isDirectory ? "/" : ""), dir);
+      if (e.isDirectory) await walk(url);
+      else if (/\.tsx?$/.test(e.name) && /from "[./]*\/?server\.tsx"/.test(await Deno.readTextFile(url))) {
+        offenders.push(url.pathname);
+      }
+    }
+  };
+  await walk(new URL("./routes/", import.meta.url));
+  await walk(new URL("./components/", import.meta.url));
+  assertEquals(offenders, []);
+});

@@ -91,7 +91,7 @@ async function routeApi(
   const actor = who.actor;
   const url = new URL(req.url);
   const parts = url.pathname.split("/").slice(3); // after "", "api", "admin"
-  const [head, second, third, fourth] = parts;
+  const [head, second, third] = parts;
   switch (head) {
     case "tokens":
       if (parts.length === 1) {
@@ -133,7 +133,6 @@ async function routeApi(
       }
       break;
   }
-  void fourth;
   return jsonError(404, `no route ${url.pathname}`);
 }
 

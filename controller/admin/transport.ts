@@ -4,7 +4,7 @@
  * a CA private key.
  * @module
  */
-import { parseIp } from "../../shared/pki/_ip.ts";
+import { parseIp } from "../../shared/net/ip.ts";
 
 /** The connection of one admin request. */
 export interface AdminTransport {

@@ -3,12 +3,12 @@
  * @module
  */
 import { status } from "@grpc/grpc-js";
-import { canonicalIp } from "../../shared/pki/_ip.ts";
+import { canonicalIp } from "../../shared/net/ip.ts";
 import { readCsr } from "../../shared/pki/csr.ts";
 import { issueSvid } from "../../shared/pki/issue.ts";
 import { formatSpiffeId, validateAgentId } from "../../shared/pki/spiffe_id.ts";
 import { parseCertificate } from "../../shared/pki/verify.ts";
-import { spiffeIdOf } from "../../shared/pki/_san.ts";
+import { spiffeIdOf } from "../../shared/pki/san.ts";
 import type { EnrollRequest, RenewRequest, Svid } from "../../shared/proto/gen/postern/v1/enrollment_pb.ts";
 import type { ControllerContext } from "../context.ts";
 import { type AgentRecord, type AgentRole, isAgentRole } from "../registry/types.ts";

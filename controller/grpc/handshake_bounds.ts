@@ -15,7 +15,7 @@ import type net from "node:net";
 import type { Logger } from "../../shared/log/logger.ts";
 import { HandshakeGuard } from "../../shared/tls/handshake_guard.ts";
 import type { Metrics } from "../metrics.ts";
-import { onEachHttp2Server } from "./http2_servers.ts";
+import { onEachHttp2Server } from "../../shared/repairs/http2_servers.ts";
 
 /** Bounds on unfinished TLS handshakes of the gRPC listener. */
 export interface GrpcHandshakeBounds {

@@ -25,7 +25,7 @@ import type { ControllerContext } from "../context.ts";
 import { connectHandler } from "./control_plane.ts";
 import { enroll, renew } from "./enrollment.ts";
 import { GrpcError, toServiceError } from "./errors.ts";
-import { withListenBacklog } from "./listen_backlog.ts";
+import { withListenBacklog } from "../../shared/repairs/mod.ts";
 import { type GrpcHandshakeBounds, withHandshakeBounds } from "./handshake_bounds.ts";
 import { capText } from "../untrusted.ts";
 

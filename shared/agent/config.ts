@@ -2,10 +2,10 @@
  * Settings shared by connector and tunneler, read from the environment.
  * @module
  */
-import { type Env, optional, required } from "../config/env.ts";
+import { type Env, optional, parseHostPort, required, stateDirectory } from "../config/env.ts";
 import { ConfigError } from "../config/config_error.ts";
 import { checkRoots, type ConfiguredPath } from "../config/roots.ts";
-import { normalizeTrustDomain } from "../pki/trust_domain.ts";
+import { DEFAULT_TRUST_DOMAIN, normalizeTrustDomain } from "../pki/trust_domain.ts";
 import { validateAgentId } from "../pki/spiffe_id.ts";
 import { TrustBundle } from "../pki/bundle.ts";
 
@@ -33,7 +33,7 @@ export function commonAgentConfig(
 ): CommonAgentConfig {
   let trustDomain: string;
   try {
-    trustDomain = normalizeTrustDomain(optional(env, "TRUST_DOMAIN") ?? "postern.internal");
+    trustDomain = normalizeTrustDomain(optional(env, "TRUST_DOMAIN") ?? DEFAULT_TRUST_DOMAIN);
   } catch (e) {
     throw new ConfigError(`TRUST_DOMAIN: ${(e as Error).message}`);
   }
@@ -50,11 +50,15 @@ export function commonAgentConfig(
     "CONTROLLER_ADDR",
     "the controller's host:port, e.g. controller.internal:8443",
   );
-  if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/.test(controllerAddr)) {
+  let controllerHost = "";
+  try {
+    controllerHost = parseHostPort(controllerAddr).hostname;
+  } catch { /* refused below */ }
+  if (!controllerHost) {
     throw new ConfigError(`CONTROLLER_ADDR: invalid address "${controllerAddr}": use host:port`);
   }
   const stateVar = `${prefix}_STATE_DIR`;
-  const stateDir = optional(env, stateVar) ?? optional(env, "STATE_DIRECTORY") ?? `./.postern/${role}`;
+  const stateDir = stateDirectory(env, stateVar, role);
   const controllerCaPath = optional(env, "CONTROLLER_CA_PATH");
   const paths: ConfiguredPath[] = [{
     name: optional(env, stateVar) === undefined && optional(env, "STATE_DIRECTORY")

@@ -13,7 +13,7 @@ import { PeerVerificationError } from "../pki/refusal.ts";
 import { formatSpiffeId } from "../pki/spiffe_id.ts";
 import type { Svid } from "../pki/svid.ts";
 import { formatHostPort, type HostPort, parseHostPort } from "../config/env.ts";
-import { verifyTlsPeer } from "./peer.ts";
+import { verifyTlsPeer } from "../dataplane/peer.ts";
 import type { Finding } from "./doctor.ts";
 
 const DIAL_TIMEOUT_MS = 5_000;

@@ -9,7 +9,7 @@ import * as grpc from "@grpc/grpc-js";
 import { EnrollmentService, type Svid as SvidMessage } from "../proto/gen/postern/v1/enrollment_pb.ts";
 import { channelCredentials, channelOptions } from "../grpc/credentials.ts";
 import { SvidSource } from "../grpc/svid_source.ts";
-import { explainTlsError } from "../grpc/tls_errors.ts";
+import { describeGrpcError } from "../grpc/tls_errors.ts";
 import { createCsr } from "../pki/csr.ts";
 import { exportPrivateKeyPem, generateKeyPair } from "../pki/keys.ts";
 import { type Svid, svidFromPem } from "../pki/svid.ts";
@@ -45,13 +45,6 @@ export interface EnrollOptions extends ExpectedIdentity {
   token: string;
   /** Deadline of the call in ms; default 15 000. */
   timeoutMs?: number;
-}
-
-/** A gRPC error as one line, TLS failures mapped to the contract's messages. */
-export function describeGrpcError(err: unknown): string {
-  const e = err as Partial<grpc.ServiceError>;
-  const details = e.details ?? (err as Error)?.message ?? String(err);
-  return explainTlsError(details);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { runMain } from "../cli/run_main.ts";
 import { ConfigError } from "../config/config_error.ts";
-import { type Env, processEnv } from "../config/env.ts";
+import { type Env, processEnv, stateDirectory } from "../config/env.ts";
 import { PROGRAM_VARIABLES } from "../config/variables.ts";
 import { createLogger, type Logger, loggerOptionsFromEnv } from "../log/logger.ts";
 import { enrollMessage, parseAgentArgs, statusCommand, versionText } from "./cli.ts";
@@ -64,8 +64,7 @@ export async function agentCommand<C extends CommonAgentConfig>(
   }
   if (args.command === "status") {
     // status needs no other variable than the state directory.
-    const prefix = program.role.toUpperCase();
-    const dir = env[`${prefix}_STATE_DIR`] ?? env.STATE_DIRECTORY ?? `./.postern/${program.role}`;
+    const dir = stateDirectory(env, `${program.role.toUpperCase()}_STATE_DIR`, program.role);
     return await statusCommand(new IdentityStore(dir), args.json);
   }
   const cfg = program.config(env);

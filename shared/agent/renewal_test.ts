@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { makeTestPki } from "../pki/testing.ts";
 import { createLogger } from "../log/logger.ts";
 import { AgentCredentials } from "./credentials.ts";
-import { EarlyRenewal, runRenewalLoop } from "./renewal.ts";
+import { runRenewalLoop } from "./renewal.ts";
+import { EarlyRenewal } from "../renewal/schedule.ts";
 import type { Sleep } from "./agent_loop.ts";
 
 /** A sleep that only ends when its signal aborts (the scheduled renewal is an hour away). */

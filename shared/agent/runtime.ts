@@ -9,7 +9,8 @@ import { type CommonAgentConfig, readControllerCa } from "./config.ts";
 import { AgentCredentials } from "./credentials.ts";
 import { checkIssued, enroll, renew } from "./enroll.ts";
 import { type IdentityStore, type StoredIdentity } from "./identity_store.ts";
-import { EarlyRenewal, runRenewalLoop } from "./renewal.ts";
+import { runRenewalLoop } from "./renewal.ts";
+import { EarlyRenewal } from "../renewal/schedule.ts";
 import { type RuntimeStatus, writeStatus } from "./status.ts";
 
 /**

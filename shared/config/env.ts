@@ -1,4 +1,7 @@
 import { ConfigError } from "./config_error.ts";
+import { type HostPort, parseHostPort } from "../net/host_port.ts";
+
+export { formatHostPort, type HostPort, parseHostPort } from "../net/host_port.ts";
 
 /** Reads variables from a plain record so tests and programs share the same parsing. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -63,27 +66,12 @@ export function duration(env: Env, name: string, fallback: string): number {
   }
 }
 
-/** A listen or dial address: hostname (may be empty, meaning all interfaces) and port. */
-export interface HostPort {
-  hostname: string;
-  port: number;
-}
-
 /**
- * Parses `host:port`, `:port` or `[v6]:port`. An empty host is returned as "" (listen on all
- * interfaces); callers that dial must require a host themselves.
+ * The state directory of a program: `explicit` (e.g. CONNECTOR_STATE_DIR) when set, else the first
+ * entry of systemd's colon-separated `$STATE_DIRECTORY`, else `./.postern/<role>`.
  */
-export function parseHostPort(text: string): HostPort {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s\[\]]*)):(\d{1,5})$/.exec(
-    text.trim(),
-  );
-  const port = Number(match?.[3]);
-  if (!match || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(
-      `invalid address "${text}": use host:port, :port or [ipv6]:port`,
-    );
-  }
-  return { hostname: match[1] ?? match[2] ?? "", port };
+export function stateDirectory(env: Env, explicit: string, role: string): string {
+  return optional(env, explicit) ?? (optional(env, "STATE_DIRECTORY")?.split(":")[0] || `./.postern/${role}`);
 }
 
 /** An address variable with a default; errors name the variable. */
@@ -94,9 +82,4 @@ export function hostPort(env: Env, name: string, fallback?: string): HostPort {
   } catch (error) {
     throw new ConfigError(`${name}: ${(error as Error).message}`);
   }
-}
-
-/** Formats a HostPort for dialing (brackets around IPv6). */
-export function formatHostPort({ hostname, port }: HostPort): string {
-  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
 }

@@ -19,7 +19,7 @@ import {
 import { authorizeRole } from "../pki/authorize.ts";
 import type { Role } from "../pki/spiffe_id.ts";
 import { parseCertificate } from "../pki/verify.ts";
-import { spiffeIdOf } from "../pki/_san.ts";
+import { spiffeIdOf } from "../pki/san.ts";
 import { interceptedCertificateDer } from "./peer.ts";
 import { callerAddress } from "./caller_address.ts";
 

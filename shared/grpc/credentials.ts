@@ -10,11 +10,11 @@ import type { Role } from "../pki/spiffe_id.ts";
 import { checkSvidIdentity, parseCertificate } from "../pki/verify.ts";
 import { PeerVerificationError } from "../pki/refusal.ts";
 import type { SvidSource } from "./svid_source.ts";
-import { repairHttp2SessionDestroy } from "./http2_destroy_repair.ts";
+import { installHttp2Repairs } from "../repairs/mod.ts";
 
-// Every gRPC server and client of Postern is built from this module's credentials, so the
-// runtime repair is in place before the first HTTP/2 session exists.
-repairHttp2SessionDestroy();
+// Every gRPC server and client of Postern is built from this module's credentials and options:
+// each builder installs the HTTP/2 repair (a no-op after the first), so it is in place before
+// the first HTTP/2 session, in programs and in-process tests alike.
 
 /**
  * Server credentials from a SvidSource: TLS with the source's SVID, client certificates
@@ -23,6 +23,7 @@ repairHttp2SessionDestroy();
  * peer itself (see `peer.ts`). New handshakes pick up `SvidSource.update()` at once.
  */
 export function serverCredentials(source: SvidSource): ServerCredentials {
+  installHttp2Repairs();
   // grpc-js passes the first argument on as the identity provider; one source serves both.
   return experimental.createCertificateProviderServerCredentials(source, source, false);
 }
@@ -41,6 +42,7 @@ export interface ExpectedServer {
  * (and Deno's node:tls refuses an IP as servername, see channelOptions()).
  */
 export function channelCredentials(source: SvidSource, expected: ExpectedServer): ChannelCredentials {
+  installHttp2Repairs();
   const role = expected.role ?? "controller";
   return experimental.createCertificateProviderChannelCredentials(source, source.svid ? source : null, {
     checkServerIdentity: (_host: string, cert: PeerCertificate) =>
@@ -53,6 +55,7 @@ export const TLS_SERVER_NAME = "postern";
 
 /** Channel options every Postern client uses: the servername override and keepalives. */
 export function channelOptions(): ChannelOptions {
+  installHttp2Repairs();
   return {
     "grpc.ssl_target_name_override": TLS_SERVER_NAME,
     "grpc.default_authority": TLS_SERVER_NAME,
@@ -73,6 +76,7 @@ export const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
 
 /** Server options that accept the clients' keepalive pings and bound their messages. */
 export function serverOptions(): ChannelOptions {
+  installHttp2Repairs();
   return {
     "grpc.max_receive_message_length": MAX_CLIENT_MESSAGE_BYTES,
     "grpc.keepalive_permit_without_calls": 1,

@@ -11,6 +11,8 @@
  */
 import type { ServerSurfaceCall } from "@grpc/grpc-js/build/src/server-call.js";
 
+import { callSocket, type PeerSocket, socketBelow } from "../repairs/grpc_call_socket.ts";
+
 type AuthCall = Pick<ServerSurfaceCall, "getAuthContext">;
 
 /**
@@ -20,39 +22,6 @@ type AuthCall = Pick<ServerSurfaceCall, "getAuthContext">;
 export function peerCertificateDer(call: AuthCall): Uint8Array | undefined {
   const raw = call.getAuthContext().sslPeerCertificate?.raw;
   return raw && raw.length > 0 ? new Uint8Array(raw) : undefined;
-}
-
-interface PeerSocket {
-  getPeerCertificate(detailed?: boolean): { raw?: Uint8Array } | undefined;
-}
-
-/** How many interceptor layers (`nextCall` links) {@link callSocket} follows at most. */
-const MAX_CALL_DEPTH = 16;
-
-/**
- * The TLS socket under a server call, or undefined when the layout is not the one known.
- *
- * grpc-js 1.x wraps the http2 stream as ServerUnaryCallImpl / ServerDuplexStreamImpl `.call` →
- * (ServerInterceptingCall `.nextCall` → …, one per server interceptor) →
- * BaseServerInterceptingCall `.stream` → `session.socket`. Without interceptors `.call` is the
- * BaseServerInterceptingCall itself, so the walk must not assume a `nextCall` (it once did, and
- * then found nothing: issue "expired client certificate seen every other connection").
- */
-export function callSocket(call: object): PeerSocket | undefined {
-  return socketBelow((call as { call?: unknown }).call);
-}
-
-/** Walks `nextCall` links down from an intercepting call to the TLS socket (see callSocket). */
-function socketBelow(start: unknown): PeerSocket | undefined {
-  let node = start;
-  for (let depth = 0; depth < MAX_CALL_DEPTH && node !== null && typeof node === "object"; depth++) {
-    const socket = (node as { stream?: { session?: { socket?: unknown } } }).stream?.session?.socket;
-    if (socket && typeof (socket as PeerSocket).getPeerCertificate === "function") {
-      return socket as PeerSocket;
-    }
-    node = (node as { nextCall?: unknown }).nextCall;
-  }
-  return undefined;
 }
 
 /**
@@ -84,7 +53,7 @@ export function interceptedCertificateDer(call: object): Uint8Array | undefined 
 function presentedOn(socket: PeerSocket | undefined): Uint8Array | undefined {
   if (!socket) {
     throw new Error(
-      "cannot read the client certificate: the grpc-js server call layout changed (see shared/grpc/peer.ts)",
+      "cannot read the client certificate: the grpc-js server call layout changed (see shared/repairs/grpc_call_socket.ts)",
     );
   }
   const raw = socket.getPeerCertificate()?.raw;

@@ -44,3 +44,10 @@ export function tlsRefusal(message: string): PeerVerificationError | undefined {
 export function explainTlsError(message: string): string {
   return tlsRefusal(message)?.message ?? message;
 }
+
+/** A gRPC error as one line, TLS failures mapped to the contract's messages. */
+export function describeGrpcError(err: unknown): string {
+  const details = (err as { details?: string } | undefined)?.details ?? (err as Error)?.message ??
+    String(err);
+  return explainTlsError(details);
+}

@@ -85,6 +85,7 @@ export class TrustBundle {
   }
 }
 
-function normalizeFingerprint(fp: string): string {
+/** A SHA-256 fingerprint as the bundle keeps it: hex in lower case, colons removed. */
+export function normalizeFingerprint(fp: string): string {
   return fp.replaceAll(":", "").toLowerCase();
 }

@@ -3,7 +3,7 @@
  * @module
  */
 import { randomSerial, SIGNING_ALG, x509 } from "./_crypto.ts";
-import { canonicalIp } from "./_ip.ts";
+import { canonicalIp } from "../net/ip.ts";
 import { ROLE_EKUS } from "./_svid_profile.ts";
 import { CaError, type CertificateAuthority } from "./ca.ts";
 import { readCsr } from "./csr.ts";

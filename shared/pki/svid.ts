@@ -3,7 +3,7 @@
  * @module
  */
 import { bytesEqual, messageOf, x509 } from "./_crypto.ts";
-import { spiffeIdOf } from "./_san.ts";
+import { spiffeIdOf } from "./san.ts";
 import { exportSpki, importPrivateKeyPem } from "./keys.ts";
 import type { SpiffeId } from "./spiffe_id.ts";
 import { parseCertificate } from "./verify.ts";
@@ -51,13 +51,4 @@ export async function svidFromPem(certPem: string, keyPem: string): Promise<Svid
     notAfter: certificate.notAfter,
     notBefore: certificate.notBefore,
   };
-}
-
-/**
- * When to renew: notBefore + 2/3 of the lifetime, i.e. once less than a third remains
- * (failure mode 4.1). `now` is accepted for symmetry and ignored.
- */
-export function renewalDue(svid: { notBefore: Date; notAfter: Date }, _now?: Date): Date {
-  const nb = svid.notBefore.getTime();
-  return new Date(nb + Math.floor(((svid.notAfter.getTime() - nb) * 2) / 3));
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { renewalDue, svidFromPem } from "./svid.ts";
+import { svidFromPem } from "./svid.ts";
 import { makeTestPki } from "./testing.ts";
 import { exportPrivateKeyPem, generateKeyPair } from "./keys.ts";
 
@@ -26,12 +26,6 @@ Deno.test("svidFromPem() refuses a certificate without a SPIFFE ID", async () =>
     name: "TypeError",
     message: "certificate has no valid SPIFFE ID: certificate contains no URI SAN",
   });
-});
-
-Deno.test("renewalDue() is two thirds into the lifetime", () => {
-  const notBefore = new Date("2026-01-01T00:00:00Z");
-  const notAfter = new Date("2026-01-01T03:00:00Z");
-  assert.strictEqual(renewalDue({ notBefore, notAfter }).toISOString(), "2026-01-01T02:00:00.000Z");
 });
 
 Deno.test("makeTestPki() issues with the requested trust domain, IP SANs and TTL", async () => {

@@ -3,8 +3,8 @@
  * @module
  */
 import { EC_PARAMS, messageOf, sha256Hex, x509 } from "./_crypto.ts";
-import { canonicalIp } from "./_ip.ts";
-import { sanNames, spiffeIdOf } from "./_san.ts";
+import { canonicalIp } from "../net/ip.ts";
+import { sanNames, spiffeIdOf } from "./san.ts";
 import { ekuNames, ROLE_EKUS } from "./_svid_profile.ts";
 import type { Authorizer } from "./authorize.ts";
 import type { TrustBundle } from "./bundle.ts";

@@ -1,7 +1,7 @@
 /** Test helpers: an in-process connector listener and tunneler forwarder on loopback. */
 import net from "node:net";
 import { concatBytes } from "../../shared/bytes.ts";
-import { flood } from "../../shared/agent/testing_sockets.ts";
+import { flood } from "../../shared/dataplane/testing_sockets.ts";
 import { makeTestPki, type TestPki } from "../../shared/pki/testing.ts";
 import { AgentCredentials } from "../../shared/agent/credentials.ts";
 import { TunnelListener, type TunnelListenerOptions } from "../../connector/listener.ts";
@@ -86,7 +86,7 @@ export async function rig(opts: {
     log: cl.log,
     ...opts.listener,
   });
-  listener.setPolicy(opts.allow === false ? [] : ["t1"], opts.resources);
+  listener.policy.apply({ allowedTunnelers: opts.allow === false ? [] : ["t1"], resources: opts.resources });
   const connectorPort = await listener.listen("127.0.0.1", 0);
   const dial = (creds = tunnelerCreds): DialOptions => ({
     creds,

@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
 import { Backoff } from "../../shared/agent/backoff.ts";
 import { NonRetryableError, runAgentLoop } from "../../shared/agent/agent_loop.ts";
-import { renewalTime } from "../../shared/agent/renewal.ts";
+import { renewalTime } from "../../shared/renewal/schedule.ts";
 import { IdentityStore } from "../../shared/agent/identity_store.ts";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { tempDir } from "../support/paths.ts";

@@ -40,7 +40,7 @@ Deno.test("tunneler outside the allowlist is refused (3.3), then admitted after 
   const dial = r.dial();
   assertEquals(await refusal(dialConnector(dial, open(`127.0.0.1:${echo.port}`))), "tunneler not allowed");
   ok(r.connectorLog.some((l) => l.includes("tunneler not allowed")));
-  r.listener.setPolicy(["t1"], [`127.0.0.1:${echo.port}`]);
+  r.listener.policy.apply({ allowedTunnelers: ["t1"], resources: [`127.0.0.1:${echo.port}`] });
   assertEquals(dec.decode(await roundTrip(r.forwarder.ports[0]!, enc.encode("hi"))), "hibye");
 });
 
@@ -80,7 +80,7 @@ Deno.test("allowlist removal ends a live session", async () => {
     socket.once("close", () => res());
   });
   socket.resume();
-  r.listener.setPolicy([], [`127.0.0.1:${echo.port}`]);
+  r.listener.policy.apply({ allowedTunnelers: [], resources: [`127.0.0.1:${echo.port}`] });
   await closed;
   ok(r.connectorLog.some((l) => l.includes("removed from the allowlist")));
 });

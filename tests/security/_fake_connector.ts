@@ -6,7 +6,7 @@
  */
 import tls from "node:tls";
 import type { Buffer } from "node:buffer";
-import { encodeFrame, FrameDecoder } from "../../shared/agent/framing.ts";
+import { encodeFrame, FrameDecoder } from "../../shared/dataplane/framing.ts";
 import {
   type HeartbeatAck,
   HeartbeatAck as Ack,

@@ -9,7 +9,7 @@ import { Buffer } from "node:buffer";
 import * as grpc from "@grpc/grpc-js";
 import { channelOptions } from "../../shared/grpc/credentials.ts";
 import { IdentityStore } from "../../shared/agent/identity_store.ts";
-import { encodeFrame, readFrame } from "../../shared/agent/framing.ts";
+import { encodeFrame, readFrame } from "../../shared/dataplane/framing.ts";
 import { TunnelHello, TunnelReply } from "../../shared/proto/gen/postern/v1/tunnel_pb.ts";
 
 /** The PEMs an agent stored in its state directory. */

@@ -4,7 +4,7 @@
  * a reset, no byte received) from "refused after it" (a TunnelReply or a bare close).
  */
 import tls from "node:tls";
-import { encodeFrame } from "../../shared/agent/framing.ts";
+import { encodeFrame } from "../../shared/dataplane/framing.ts";
 import { TunnelHello } from "../../shared/proto/gen/postern/v1/tunnel_pb.ts";
 
 /** What the client saw. */

@@ -13,7 +13,7 @@ import net from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { tempDir } from "../support/paths.ts";
 import type { RunningProgram } from "../support/process.ts";
-import { encodeFrame, MAX_FRAME } from "../../shared/agent/framing.ts";
+import { encodeFrame, MAX_FRAME } from "../../shared/dataplane/framing.ts";
 import { TunnelHello } from "../../shared/proto/gen/postern/v1/tunnel_pb.ts";
 import {
   AgentMessage,

@@ -4,7 +4,7 @@
  * tunnels carry on. A hello naming an absurdly long destination is refused before any lookup.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { encodeFrame } from "../../shared/agent/framing.ts";
+import { encodeFrame } from "../../shared/dataplane/framing.ts";
 import { TunnelerHeartbeat } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import { dialConnector } from "../../tunneler/dialer.ts";
 import { echoServer, rig, roundTrip } from "../agents/_fixture.ts";

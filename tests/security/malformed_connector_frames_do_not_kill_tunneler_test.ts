@@ -8,7 +8,7 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import tls from "node:tls";
 import type { AddressInfo } from "node:net";
 import { tempDir } from "../support/paths.ts";
-import { encodeFrame, readFrame } from "../../shared/agent/framing.ts";
+import { encodeFrame, readFrame } from "../../shared/dataplane/framing.ts";
 import { TunnelHello, TunnelReply } from "../../shared/proto/gen/postern/v1/tunnel_pb.ts";
 import { echoServer, roundTrip } from "../agents/_fixture.ts";
 import { connectorAndTunneler, startCluster } from "../agents/_cluster.ts";

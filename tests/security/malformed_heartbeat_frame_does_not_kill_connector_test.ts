@@ -6,7 +6,7 @@
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
-import { encodeFrame } from "../../shared/agent/framing.ts";
+import { encodeFrame } from "../../shared/dataplane/framing.ts";
 import { echoServer, roundTrip } from "../agents/_fixture.ts";
 import { connectorAndTunneler, startCluster } from "../agents/_cluster.ts";
 import { closed, heartbeatSessionAs, storedIdentity } from "./_hostile_peer.ts";

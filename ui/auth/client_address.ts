@@ -5,6 +5,7 @@
  * @module
  */
 import { BlockList, isIP } from "node:net";
+import { canonicalIp, parseIp } from "../../shared/net/ip.ts";
 
 /** The reverse proxies whose `X-Forwarded-For` the UI believes (`UI_TRUSTED_PROXIES`). */
 export class TrustedProxies {
@@ -57,7 +58,7 @@ export class TrustedProxies {
 
 /**
  * `text` as a canonical address: brackets, a port and an IPv4-mapped IPv6 prefix removed, IPv6 in
- * lower case; undefined when it is not an IP address.
+ * its RFC 5952 form (shared/net/ip.ts); undefined when it is not an IP address.
  */
 export function normalizeIp(text: string): string | undefined {
   let t = text.trim();
@@ -67,7 +68,7 @@ export function normalizeIp(text: string): string | undefined {
   t = t.toLowerCase();
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(t);
   if (mapped) t = mapped[1]!;
-  return isIP(t) ? t : undefined;
+  return canonicalIp(t);
 }
 
 /**
@@ -95,12 +96,8 @@ export function clientAddress(peer: string, forwardedFor: string | null, trusted
  * commonly holds a whole /64, so counting single IPv6 addresses would be no limit at all).
  */
 export function limitKey(ip: string): string {
-  if (isIP(ip) !== 6) return ip;
-  const [head = "", tail] = ip.split("::");
-  const h = head ? head.split(":") : [];
-  const t = tail ? tail.split(":") : [];
-  const groups = tail === undefined
-    ? h
-    : [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill("0"), ...t];
-  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(":")}::/64`;
+  const b = parseIp(ip);
+  if (b?.length !== 16) return ip;
+  const groups = [0, 2, 4, 6].map((i) => ((b[i]! << 8) | b[i + 1]!).toString(16));
+  return `${groups.join(":")}::/64`;
 }

@@ -1,5 +1,5 @@
 /** The confirmation step before revoking a connector or tunneler (a page, so it works without JavaScript). */
-import type { Ctx } from "../server.tsx";
+import type { Ctx } from "../context.ts";
 
 /** Renders "Revoke <kind> <id>?" with a confirm button that POSTs back to the same URL. */
 export function revokeConfirmation(

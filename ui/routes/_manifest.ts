@@ -1,5 +1,5 @@
 /** The route table, Fresh-style: URL pattern → route module (first match wins). */
-import type { RouteModule } from "../server.tsx";
+import type { RouteModule } from "../context.ts";
 import * as adminProxy from "./api/admin/proxy.ts";
 import * as connectorAllowlist from "./connectors/allowlist.tsx";
 import * as connectorDetail from "./connectors/detail.tsx";
@@ -7,6 +7,7 @@ import * as connectors from "./connectors/index.tsx";
 import * as connectorResources from "./connectors/resources.tsx";
 import * as connectorRevoke from "./connectors/revoke.tsx";
 import * as events from "./events.tsx";
+import * as favicon from "./favicon.ts";
 import * as healthz from "./healthz.ts";
 import * as index from "./index.tsx";
 import * as login from "./login.tsx";
@@ -22,7 +23,7 @@ import * as tunnelerRevoke from "./tunnelers/revoke.tsx";
 export const ROUTES: [string, RouteModule][] = [
   ["/static/*", staticFiles],
   ["/healthz", healthz],
-  ["/favicon.ico", healthz],
+  ["/favicon.ico", favicon],
   ["/login", login],
   ["/logout", logout],
   ["/api/admin/*", adminProxy],

@@ -1,7 +1,7 @@
 /** `/events`: the audit trail with filters by kind and agent (a GET form: works without JavaScript). */
 import { Island } from "../components/Island.tsx";
 import type { AuditEvent } from "../lib/admin_client.ts";
-import { describeError, type RouteModule } from "../server.tsx";
+import { describeError, type RouteModule } from "../context.ts";
 
 const KINDS = [
   "enrolled",

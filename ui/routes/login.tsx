@@ -7,7 +7,7 @@ import { cookieHeader, isHttps, readCookies } from "../auth/cookies.ts";
 import { limitKey } from "../auth/client_address.ts";
 import { safeNext } from "../auth/next.ts";
 import { randomToken } from "../auth/sessions.ts";
-import { crossSite, csrfOk, type Ctx, type RouteModule, SESSION_COOKIE, sessionCookie } from "../server.tsx";
+import { crossSite, csrfOk, type Ctx, type RouteModule, SESSION_COOKIE, sessionCookie } from "../context.ts";
 
 /** Cookie holding the login form's CSRF token. */
 export const LOGIN_CSRF_COOKIE = "postern_login_csrf";

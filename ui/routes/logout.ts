@@ -1,5 +1,5 @@
 /** `POST /logout`: ends the session (the CSRF token was checked by the server). */
-import { clearSessionCookie, type RouteModule } from "../server.tsx";
+import { clearSessionCookie, type RouteModule } from "../context.ts";
 
 export const handler: RouteModule["handler"] = {
   POST(ctx) {

@@ -1,6 +1,6 @@
 /** `/static/*`: the stylesheet and the islands bundle. */
 import { serveStatic } from "../lib/assets.ts";
-import type { RouteModule } from "../server.tsx";
+import type { RouteModule } from "../context.ts";
 
 /** Static files are public (the login page needs the stylesheet). */
 export const isPublic = true;

@@ -1,6 +1,6 @@
 /** `POST /connectors/:id/allowlist`: saves the picked tunnelers, then back to the connector page. */
 import { AdminApiError } from "../../lib/admin_client.ts";
-import { describeError, type RouteModule } from "../../server.tsx";
+import { describeError, type RouteModule } from "../../context.ts";
 import { renderConnector } from "./detail.tsx";
 
 export const handler: RouteModule["handler"] = {

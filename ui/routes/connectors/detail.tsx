@@ -6,7 +6,7 @@
 import { Island } from "../../components/Island.tsx";
 import type { Connector, Tunneler } from "../../lib/admin_client.ts";
 import { asList } from "../../lib/admin_client.ts";
-import { type Ctx, describeError, type RouteModule } from "../../server.tsx";
+import { type Ctx, describeError, type RouteModule } from "../../context.ts";
 
 interface EditorState {
   allowlistError?: string | undefined;

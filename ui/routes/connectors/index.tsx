@@ -1,7 +1,7 @@
 /** `/connectors`: the connectors table. */
 import { Island } from "../../components/Island.tsx";
 import type { Connector } from "../../lib/admin_client.ts";
-import { describeError, type RouteModule } from "../../server.tsx";
+import { describeError, type RouteModule } from "../../context.ts";
 
 export const handler: RouteModule["handler"] = {
   async GET(ctx) {

@@ -1,5 +1,5 @@
 /** `POST /connectors/:id/resources`: validates and saves the resources, then back to the connector page. */
-import { describeError, type RouteModule } from "../../server.tsx";
+import { describeError, type RouteModule } from "../../context.ts";
 import { parseResources } from "../../lib/resources.ts";
 import { renderConnector } from "./detail.tsx";
 

@@ -7,7 +7,7 @@ import { Island } from "../../components/Island.tsx";
 import { installCommands } from "../../components/InstallSnippet.tsx";
 import type { Connector, EnrollmentToken } from "../../lib/admin_client.ts";
 import { absoluteTime, relativeTime } from "../../lib/format.ts";
-import { type Ctx, describeError, type RouteModule } from "../../server.tsx";
+import { type Ctx, describeError, type RouteModule } from "../../context.ts";
 
 const ID = /^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$/;
 const TTLS = [["900", "15 minutes"], ["3600", "1 hour"], ["86400", "24 hours"], [

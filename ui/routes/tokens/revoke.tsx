@@ -1,5 +1,5 @@
 /** `POST /tokens/:id/revoke`: revokes an unused enrollment token. */
-import { describeError, type RouteModule } from "../../server.tsx";
+import { describeError, type RouteModule } from "../../context.ts";
 
 export const handler: RouteModule["handler"] = {
   async POST(ctx) {

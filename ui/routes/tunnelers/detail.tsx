@@ -1,7 +1,7 @@
 /** `/tunnelers/:id`: a tunneler's facts (live) and the way to revoke it. */
 import { Island } from "../../components/Island.tsx";
 import type { Tunneler } from "../../lib/admin_client.ts";
-import { describeError, type RouteModule } from "../../server.tsx";
+import { describeError, type RouteModule } from "../../context.ts";
 
 export const handler: RouteModule["handler"] = {
   async GET(ctx) {

@@ -1,6 +1,6 @@
 /** `/tunnelers/:id/revoke`: GET asks for confirmation, POST revokes. */
 import { revokeConfirmation } from "../../components/RevokePage.tsx";
-import { describeError, type RouteModule } from "../../server.tsx";
+import { describeError, type RouteModule } from "../../context.ts";
 
 export const handler: RouteModule["handler"] = {
   GET: (ctx) => revokeConfirmation(ctx, "tunneler", ctx.params.id!),

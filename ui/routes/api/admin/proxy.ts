@@ -8,7 +8,7 @@
  */
 import { ControllerUnreachableError } from "../../../lib/admin_client.ts";
 import { readBody } from "../../../lib/body.ts";
-import { crossSite, csrfOk, type Handler, json, LIMITS, type RouteModule } from "../../../server.tsx";
+import { crossSite, csrfOk, type Handler, json, LIMITS, type RouteModule } from "../../../context.ts";
 
 /** The answer to a write under /api/admin/ca/. */
 export const CA_WRITE_REFUSED =

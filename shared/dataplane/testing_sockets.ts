@@ -1,13 +1,13 @@
 /**
  * Connected socket pairs on loopback for the data-path tests: real TLS (node:tls, both ends
- * repaired as the agents do) and plain Deno TCP; and a writer that floods a socket.
+ * repaired by shared/repairs as the agents are) and plain Deno TCP; and a writer that floods a socket.
  * @module
  */
 import assert from "node:assert/strict";
 import tls from "node:tls";
 import type { AddressInfo } from "node:net";
 import { makeTestPki, type TestPki } from "../pki/testing.ts";
-import { repairTlsFlow } from "./tls_flow_repair.ts";
+import { connectTls, createTlsServer, isTlsFlowRepaired } from "../repairs/mod.ts";
 import { concatBytes } from "../bytes.ts";
 
 /** The TLS server's certificate, made on first use (flood() needs none). */
@@ -22,22 +22,22 @@ export async function tlsPair(): Promise<
   const svid = await serverCertificate();
   let accepted!: (s: tls.TLSSocket) => void;
   const serverSide = new Promise<tls.TLSSocket>((r) => accepted = r);
-  const listener = tls.createServer(
+  const listener = createTlsServer(
     { cert: svid.certPem, key: svid.keyPem, allowHalfOpen: true } as tls.TlsOptions,
     (s) => {
-      assert.equal(repairTlsFlow(s), true);
+      assert.equal(isTlsFlowRepaired(s), true);
       accepted(s);
     },
   );
   await new Promise<void>((r) => listener.listen(0, "127.0.0.1", r));
-  const client = tls.connect({
+  const client = connectTls({
     host: "127.0.0.1",
     port: (listener.address() as AddressInfo).port,
     rejectUnauthorized: false,
     allowHalfOpen: true,
   } as tls.ConnectionOptions);
   await new Promise((r) => client.once("secureConnect", r));
-  assert.equal(repairTlsFlow(client), true);
+  assert.equal(isTlsFlowRepaired(client), true);
   const server = await serverSide;
   return {
     server,

@@ -1,5 +1,5 @@
 /**
- * Internal: strict IP address parsing and canonical formatting.
+ * Strict IP address parsing and canonical formatting: the one IP parser of Postern.
  * @module
  */
 

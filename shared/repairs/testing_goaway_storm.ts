@@ -1,5 +1,5 @@
 /**
- * Child program for http2_destroy_repair_test.ts: `rounds` x 50 grpc-js clients that each make
+ * Child program for http2_destroy_test.ts: `rounds` x 50 grpc-js clients that each make
  * one unary call, then GOAWAY in one of two directions:
  * - `client-close` (default): each client closes its channel at once, so the server receives
  *   50 GOAWAYs (agents ending a one-shot Enroll or Renew);
@@ -11,7 +11,7 @@
  * @module
  */
 import * as grpc from "@grpc/grpc-js";
-import { repairHttp2SessionDestroy } from "./http2_destroy_repair.ts";
+import { repairHttp2SessionDestroy } from "./http2_destroy.ts";
 
 const rounds = Number(Deno.args[0] ?? 10);
 const serverShutdown = Deno.args.includes("server-shutdown");

@@ -32,6 +32,14 @@ interface TlsHandle extends StreamHandle {
   onread(buffer: unknown, nread?: number): unknown;
 }
 
+/** Sockets the repair was installed on. */
+const repaired = new WeakSet<TLSSocket>();
+
+/** Whether {@link repairTlsFlow} repaired this socket (false: it lacked the internals). */
+export function isTlsFlowRepaired(socket: TLSSocket): boolean {
+  return repaired.has(socket);
+}
+
 /**
  * Installs both repairs on an established TLS socket (after `secureConnect` or in the
  * server's connection callback). Returns false when the socket does not have the internals
@@ -83,5 +91,6 @@ export function repairTlsFlow(socket: TLSSocket): boolean {
     deliverEofWhenDrained();
     return result;
   };
+  repaired.add(socket);
   return true;
 }

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { Server } from "@grpc/grpc-js";
-import { makeTestPki } from "../../shared/pki/testing.ts";
-import { serverCredentials, serverOptions } from "../../shared/grpc/credentials.ts";
-import { SvidSource } from "../../shared/grpc/svid_source.ts";
+import { makeTestPki } from "../pki/testing.ts";
+import { serverCredentials, serverOptions } from "../grpc/credentials.ts";
+import { SvidSource } from "../grpc/svid_source.ts";
 import { prepareController } from "../../tests/support/controller.ts";
 import { tempDir } from "../../tests/support/paths.ts";
-import { LISTEN_BACKLOG, withListenBacklog } from "./listen_backlog.ts";
+import { LISTEN_BACKLOG, withListenBacklog } from "./grpc_listen_backlog.ts";
 
 /** The accept queue size of the socket listening on 127.0.0.1:`port`, as the kernel reports it. */
 function acceptQueueSize(port: number): number {

@@ -1,9 +1,9 @@
 /**
- * Internal: read subject alternative names and the SPIFFE ID of a certificate.
+ * Reads the subject alternative names and the SPIFFE ID of a certificate.
  * @module
  */
 import { x509 } from "./_crypto.ts";
-import { canonicalIp } from "./_ip.ts";
+import { canonicalIp } from "../net/ip.ts";
 import { parseSpiffeId, type SpiffeId } from "./spiffe_id.ts";
 
 /** SAN names of a certificate by type. */

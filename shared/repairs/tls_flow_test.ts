@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type tls from "node:tls";
-import { repairTlsFlow } from "./tls_flow_repair.ts";
-import { flood, floodStalled, tlsPair } from "./testing_sockets.ts";
+import { repairTlsFlow } from "./tls_flow.ts";
+import { flood, floodStalled, tlsPair } from "../dataplane/testing_sockets.ts";
 
 /** Reads `s`, pausing for a millisecond after about one chunk in five; resolves at 'end'. */
 function readWithPauses(s: tls.TLSSocket, timeoutMs: number): Promise<number> {

@@ -1,0 +1,38 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { createLogger } from "../shared/log/logger.ts";
+import { ConnectorPolicy, DEFAULT_HEARTBEAT_INTERVAL_MS, type PolicyChange } from "./policy.ts";
+
+function policy() {
+  const lines: string[] = [];
+  const changes: PolicyChange[] = [];
+  const p = new ConnectorPolicy({ log: createLogger({ level: "debug", write: (l) => lines.push(l) }) });
+  p.onChange((c) => changes.push(c));
+  return { p, lines, changes };
+}
+
+Deno.test("ConnectorPolicy denies by default and applies an AgentConfig as a whole", async () => {
+  const { p, lines, changes } = policy();
+  assertEquals(p.allows("t1"), false);
+  assertEquals(p.resources.size, 0);
+  assertEquals(p.heartbeatIntervalMs, DEFAULT_HEARTBEAT_INTERVAL_MS);
+  p.apply({ allowedTunnelers: ["t1"], resources: ["127.0.0.1:22", "nonsense"], heartbeatIntervalMs: 200 });
+  assertEquals([p.allows("t1"), p.allows("t2"), p.resources.size, p.heartbeatIntervalMs], [
+    true,
+    false,
+    1,
+    200,
+  ]);
+  assertEquals((await p.resources.check("127.0.0.1:22")).ok, true);
+  assertEquals(lines.filter((l) => l.includes("ignoring resource") && l.includes("nonsense")).length, 1);
+  // A config without an interval keeps the one set; the allowlist is replaced, not merged.
+  p.apply({ allowedTunnelers: ["t2"], resources: [], heartbeatIntervalMs: 0 });
+  assertEquals([p.allows("t1"), p.allows("t2"), p.heartbeatIntervalMs], [false, true, 200]);
+  assertEquals(changes, ["allowlist", "allowlist"]);
+});
+
+Deno.test("ConnectorPolicy.revoke() refuses a serial until its notAfter and tells the subscribers", () => {
+  const { p, changes } = policy();
+  assertEquals(p.revoke([{ serial: "0AB", notAfterUnixMs: 5_000 }], 1_000), 1);
+  assertEquals([p.isRevoked("ab", 4_999), p.isRevoked("ab", 5_000)], [true, false]);
+  assertEquals(changes, ["revoked"]);
+});
