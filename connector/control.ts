@@ -118,6 +118,7 @@ export class ControlPlane {
           log.info("control-plane stream connected", {
             controller: this.opts.controllerAddr,
             attempt: ctx.attempt,
+            failure_mode: "3.1",
           });
           this.#relay = (hb) => send({ body: { $case: "tunnelerHeartbeat", value: hb } });
           heartbeat();

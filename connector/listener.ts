@@ -11,7 +11,13 @@ import tls from "node:tls";
 import type net from "node:net";
 import type { AddressInfo } from "node:net";
 import type { Buffer } from "node:buffer";
-import { decodeFrame, encodeFrame, FrameDecoder, readMessage } from "../shared/agent/framing.ts";
+import {
+  decodeFrame,
+  encodeFrame,
+  FrameDecoder,
+  readMessage,
+  TUNNELER_NOT_ALLOWED,
+} from "../shared/agent/framing.ts";
 import { type Splice, splice } from "../shared/agent/splice.ts";
 import { verifyTlsPeerCached } from "../shared/agent/peer.ts";
 import { allOf, authorizeAllowlist, authorizeRole } from "../shared/pki/authorize.ts";
@@ -247,7 +253,7 @@ export class TunnelListener {
       if (refusal?.reason === "not_allowed") {
         refuse(
           socket,
-          encodeFrame(TunnelReply.encode({ ok: false, error: "tunneler not allowed" }).finish()),
+          encodeFrame(TunnelReply.encode({ ok: false, error: TUNNELER_NOT_ALLOWED }).finish()),
         );
       } else socket.destroy();
       return;
@@ -258,7 +264,7 @@ export class TunnelListener {
         tunneler_id: tunnelerId,
         error: `certificate revoked: serial "${serial.toLowerCase()}" of tunneler "${tunnelerId}"`,
       });
-      refuse(socket, encodeFrame(TunnelReply.encode({ ok: false, error: "tunneler not allowed" }).finish()));
+      refuse(socket, encodeFrame(TunnelReply.encode({ ok: false, error: TUNNELER_NOT_ALLOWED }).finish()));
       return;
     }
     this.#serialOf.set(socket, serial);

@@ -9,6 +9,7 @@ import { loadConfig } from "./config.ts";
 import { AdminClient, adminFetch } from "./lib/admin_client.ts";
 import { loadAssets } from "./lib/assets.ts";
 import { createApp } from "./server.tsx";
+import { FailureModeError } from "../shared/failure_modes/format.ts";
 
 async function main(): Promise<number> {
   const env = processEnv(PROGRAM_VARIABLES.ui);
@@ -44,7 +45,10 @@ async function main(): Promise<number> {
     }, app);
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) {
-      throw new Error(`UI_ADDR ${config.addr.hostname}:${config.addr.port}: bind: address already in use`);
+      throw new FailureModeError(
+        "5.3",
+        `bind: address already in use: UI_ADDR ${config.addr.hostname}:${config.addr.port} is taken; stop the other process or choose another UI_ADDR`,
+      );
     }
     throw error;
   }

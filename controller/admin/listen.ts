@@ -16,6 +16,7 @@ import type { Logger } from "../../shared/log/logger.ts";
 import type { AdminTls } from "../config.ts";
 import type { Handler } from "./auth.ts";
 import { type AdminTransport, isLoopbackListenHost } from "./transport.ts";
+import { FailureModeError } from "../../shared/failure_modes/format.ts";
 
 /** Bounds on admin connections, in milliseconds and bytes. */
 export interface AdminBounds {
@@ -91,8 +92,9 @@ export async function listenAdmin(
     const onError = (e: NodeJS.ErrnoException) => {
       if (e.code === "EADDRINUSE") {
         reject(
-          new Error(
-            `ADMIN_HTTP_ADDR ${addr.hostname}:${addr.port}: listen tcp: bind: address already in use: stop the other process or set ADMIN_HTTP_ADDR to a free port`,
+          new FailureModeError(
+            "5.3",
+            `bind: address already in use: ADMIN_HTTP_ADDR ${addr.hostname}:${addr.port} is taken; stop the other process or set ADMIN_HTTP_ADDR to a free port`,
           ),
         );
       } else reject(e);

@@ -69,7 +69,8 @@ async function serveStream(
   };
   const remove = ctx.hub.add(handle);
   const log = ctx.log.with({ agent: who.id });
-  log.info("control-plane stream connected", { spiffe_id: who.spiffeId });
+  // 3.1 is informational: each (re)connection is logged once with the field, never bracketed.
+  log.info("control-plane stream connected", { spiffe_id: who.spiffeId, failure_mode: "3.1" });
   const tunnelerOk = new Map<string, number>();
   const close = () => {
     if (ended && !call.writableEnded) call.end();

@@ -34,7 +34,12 @@ export function commonAgentConfig(
   try {
     trustDomain = normalizeTrustDomain(optional(env, "TRUST_DOMAIN") ?? "postern.internal");
   } catch (e) {
-    throw new ConfigError(`TRUST_DOMAIN: ${(e as Error).message}`);
+    throw new ConfigError(
+      `${(e as Error).message}: set TRUST_DOMAIN to a DNS name such as postern.internal`,
+      {
+        failureMode: "1.4",
+      },
+    );
   }
   const idVar = `${prefix}_ID`;
   let id: string;
@@ -72,7 +77,8 @@ export function commonAgentConfig(
 export async function readControllerCa(path: string | undefined): Promise<TrustBundle> {
   if (!path) {
     throw new ConfigError(
-      "failed to read controller CA: CONTROLLER_CA_PATH is not set; point it at the PEM file of the controller's CA (failure mode 1.3)",
+      "failed to read controller CA: CONTROLLER_CA_PATH is not set; point it at the PEM file of the controller's CA",
+      { failureMode: "1.3" },
     );
   }
   let text: string;
@@ -82,14 +88,18 @@ export async function readControllerCa(path: string | undefined): Promise<TrustB
     throw new ConfigError(
       `failed to read controller CA: ${path}: ${
         (e as Error).message
-      }; set CONTROLLER_CA_PATH to a readable PEM file (failure mode 1.3)`,
+      }; set CONTROLLER_CA_PATH to a readable PEM file`,
+      { failureMode: "1.3" },
     );
   }
   try {
     return TrustBundle.fromPem(text);
   } catch (e) {
     throw new ConfigError(
-      `failed to read controller CA: ${path}: ${(e as Error).message} (failure mode 1.3)`,
+      `failed to read controller CA: ${path}: ${
+        (e as Error).message
+      }; set CONTROLLER_CA_PATH to the PEM file of the controller's CA`,
+      { failureMode: "1.3" },
     );
   }
 }

@@ -9,7 +9,8 @@ import * as grpc from "@grpc/grpc-js";
 import { EnrollmentService, type Svid as SvidMessage } from "../proto/gen/postern/v1/enrollment_pb.ts";
 import { channelCredentials, channelOptions } from "../grpc/credentials.ts";
 import { SvidSource } from "../grpc/svid_source.ts";
-import { explainTlsError } from "../grpc/tls_errors.ts";
+import { explainTlsError, tlsRefusal } from "../grpc/tls_errors.ts";
+import type { FailureModeId } from "../failure_modes/catalogue.ts";
 import { createCsr } from "../pki/csr.ts";
 import { exportPrivateKeyPem, generateKeyPair } from "../pki/keys.ts";
 import { type Svid, svidFromPem } from "../pki/svid.ts";
@@ -19,6 +20,8 @@ import { authorizeRole } from "../pki/authorize.ts";
 import { x509 } from "../pki/mod.ts";
 import { EnrollmentRefusedError } from "../config/config_error.ts";
 import { NonRetryableError } from "./agent_loop.ts";
+import { FailureModeError, failureModeOfError } from "../failure_modes/format.ts";
+import { failureModeOfGrpcError } from "../grpc/failure_mode.ts";
 import { VERSION } from "../version.ts";
 import type { AgentCredentials } from "./credentials.ts";
 import { bundleToTrust } from "./trust_policy.ts";
@@ -69,6 +72,12 @@ export function describeGrpcError(err: unknown): string {
   return explainTlsError(details);
 }
 
+/** The failure mode of a failed call: the controller's metadata, else a refused TLS peer's (2.1). */
+function failureModeOfCall(err: unknown): FailureModeId | undefined {
+  const details = (err as Partial<grpc.ServiceError>)?.details ?? (err as Error)?.message ?? String(err);
+  return failureModeOfGrpcError(err) ?? tlsRefusal(details)?.failureMode;
+}
+
 /**
  * Checks an issued certificate: it matches our key, names the expected SPIFFE ID, carries the
  * private IP (connectors), chains to `bundle`, and the anchoring CA has keyCertSign. Returns the
@@ -95,7 +104,7 @@ export async function checkIssued(
   const anchor = bundle.certificates.find((_c, i) => bundle.fingerprints()[i] === peer.issuerFingerprint);
   const ku = anchor?.getExtension(x509.KeyUsagesExtension);
   if (!anchor || !ku || (ku.usages & x509.KeyUsageFlags.keyCertSign) === 0) {
-    throw new Error("CA certificate missing key usage: the issuing CA lacks keyCertSign");
+    throw new FailureModeError("1.5", "CA certificate missing key usage: the issuing CA lacks keyCertSign");
   }
   return { svid, issuer: peer.issuerFingerprint };
 }
@@ -136,9 +145,8 @@ export async function enroll(opts: EnrollOptions): Promise<{ svid: Svid; bundle:
       const msg = describeGrpcError(err);
       if (code === grpc.status.PERMISSION_DENIED || code === grpc.status.UNAUTHENTICATED) {
         throw new EnrollmentRefusedError(
-          `enrollment refused: ${
-            msg.includes("invalid enrollment token") ? msg : `invalid enrollment token (${msg})`
-          }; create a new token with POST /api/admin/tokens and set ENROLLMENT_TOKEN`,
+          `invalid enrollment token: the controller refused the enrollment (${msg}); create a new token with POST /api/admin/tokens and set ENROLLMENT_TOKEN`,
+          { failureMode: "1.2" },
         );
       }
       if (code === grpc.status.ALREADY_EXISTS) {
@@ -146,6 +154,8 @@ export async function enroll(opts: EnrollOptions): Promise<{ svid: Svid; bundle:
           `enrollment refused: ${msg}; revoke the old identity or pick another id`,
         );
       }
+      const id = failureModeOfCall(err);
+      if (id) throw new FailureModeError(id, `${msg} (enrollment failed)`);
       throw new Error(`enrollment failed: ${msg}`);
     }
     try {
@@ -153,7 +163,10 @@ export async function enroll(opts: EnrollOptions): Promise<{ svid: Svid; bundle:
       const { svid, issuer } = await checkIssued(res.svid.certificatePem, keyPem, offered, opts);
       return { svid, bundle: bundleToTrust({ source: "enroll", bundle: offered, issuer }) };
     } catch (e) {
-      throw new Error(`enrollment failed: ${(e as Error).message}`);
+      const id = failureModeOfError(e);
+      const message = (e as Error).message;
+      if (id) throw new FailureModeError(id, `${message} (enrollment failed)`, { cause: e });
+      throw new Error(`enrollment failed: ${message}`);
     }
   } finally {
     client.close();
@@ -198,9 +211,17 @@ export async function renew(
     } catch (err) {
       const code = (err as grpc.ServiceError).code;
       const msg = describeGrpcError(err);
+      // The controller names the failure mode of its refusal (4.2: it does not trust our CA).
+      const id = failureModeOfCall(err);
       if (code === grpc.status.PERMISSION_DENIED) {
-        throw new NonRetryableError(`renewal refused (${creds.svid.spiffeId.uri}): ${msg}`);
+        throw new NonRetryableError(
+          id
+            ? `${msg}: renewal refused (${creds.svid.spiffeId.uri})`
+            : `renewal refused (${creds.svid.spiffeId.uri}): ${msg}`,
+          id ? { failureMode: id } : {},
+        );
       }
+      if (id) throw new FailureModeError(id, `${msg}: renewal refused by the controller`);
       throw new Error(`renewal failed: ${msg}`);
     }
     const offered = bundleOf(res.svid);
@@ -209,7 +230,8 @@ export async function renew(
     try {
       issued = await checkIssued(res.svid.certificatePem, keyPem, current, opts);
     } catch (e) {
-      throw new Error(
+      throw new FailureModeError(
+        "4.2",
         `internal CA mismatch during renewal: the new certificate does not chain to the trusted CAs (${
           (e as Error).message
         }); keeping the current certificate`,

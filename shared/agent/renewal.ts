@@ -10,6 +10,7 @@ import type { AgentCredentials } from "./credentials.ts";
 import type { Svid } from "../pki/svid.ts";
 import type { TrustBundle } from "../pki/bundle.ts";
 import type { Logger } from "../log/logger.ts";
+import { logError } from "../log/log_error.ts";
 
 /**
  * When to renew `svid`: once less than a third of its lifetime remains, minus up to 5 % jitter.
@@ -130,8 +131,7 @@ export async function runRenewalLoop(opts: RenewalOptions): Promise<void> {
       // 4.2 unresolved): the plain capped backoff, never a hot loop against the controller.
       const next = backoff.next();
       const delay = remaining > 0 ? Math.max(50, Math.min(next, remaining / 4)) : Math.max(1_000, next);
-      opts.log.warn("certificate renewal failed; keeping the current certificate", {
-        error: (error as Error).message,
+      logError(opts.log, "warn", "certificate renewal failed; keeping the current certificate", error, {
         expires_at: current.notAfter.toISOString(),
         retry_in_ms: Math.round(delay),
       });
