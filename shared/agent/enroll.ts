@@ -11,6 +11,7 @@ import { channelCredentials, channelOptions } from "../grpc/credentials.ts";
 import { SvidSource } from "../grpc/svid_source.ts";
 import { explainTlsError, tlsRefusal } from "../grpc/tls_errors.ts";
 import type { FailureModeId } from "../failure_modes/catalogue.ts";
+import type { PeerVerificationError } from "../pki/refusal.ts";
 import { createCsr } from "../pki/csr.ts";
 import { exportPrivateKeyPem, generateKeyPair } from "../pki/keys.ts";
 import { type Svid, svidFromPem } from "../pki/svid.ts";
@@ -72,10 +73,16 @@ export function describeGrpcError(err: unknown): string {
   return explainTlsError(details);
 }
 
-/** The failure mode of a failed call: the controller's metadata, else a refused TLS peer's (2.1). */
-function failureModeOfCall(err: unknown): FailureModeId | undefined {
+/**
+ * The failure mode of a failed call: the controller's metadata, else the typed refusal of the
+ * controller's identity (2.3), else the runtime's TLS refusal (2.1).
+ */
+function failureModeOfCall(
+  err: unknown,
+  refused: PeerVerificationError | undefined,
+): FailureModeId | undefined {
   const details = (err as Partial<grpc.ServiceError>)?.details ?? (err as Error)?.message ?? String(err);
-  return failureModeOfGrpcError(err) ?? tlsRefusal(details)?.failureMode;
+  return failureModeOfGrpcError(err) ?? refused?.failureMode ?? tlsRefusal(details)?.failureMode;
 }
 
 /**
@@ -123,9 +130,10 @@ export async function enroll(opts: EnrollOptions): Promise<{ svid: Svid; bundle:
   const keys = await generateKeyPair();
   const keyPem = await exportPrivateKeyPem(keys.privateKey);
   const source = new SvidSource(opts.controllerCa.toPem());
+  let refused: PeerVerificationError | undefined;
   const client = new EnrollmentClient(
     opts.controllerAddr,
-    channelCredentials(source, { trustDomain: opts.trustDomain }),
+    channelCredentials(source, { trustDomain: opts.trustDomain, onRefusal: (r) => refused = r }),
     channelOptions(),
   );
   try {
@@ -154,8 +162,9 @@ export async function enroll(opts: EnrollOptions): Promise<{ svid: Svid; bundle:
           `enrollment refused: ${msg}; revoke the old identity or pick another id`,
         );
       }
-      const id = failureModeOfCall(err);
-      if (id) throw new FailureModeError(id, `${msg} (enrollment failed)`);
+      const id = failureModeOfCall(err, refused);
+      const text = refused?.failureMode === id && refused ? refused.message : msg;
+      if (id) throw new FailureModeError(id, `${text} (enrollment failed)`);
       throw new Error(`enrollment failed: ${msg}`);
     }
     try {
@@ -193,9 +202,10 @@ export async function renew(
 ): Promise<{ svid: Svid; bundle: TrustBundle }> {
   const keys = await generateKeyPair();
   const keyPem = await exportPrivateKeyPem(keys.privateKey);
+  let refused: PeerVerificationError | undefined;
   const client = new EnrollmentClient(
     opts.controllerAddr,
-    channelCredentials(creds.source, { trustDomain: opts.trustDomain }),
+    channelCredentials(creds.source, { trustDomain: opts.trustDomain, onRefusal: (r) => refused = r }),
     channelOptions(),
   );
   try {
@@ -212,7 +222,7 @@ export async function renew(
       const code = (err as grpc.ServiceError).code;
       const msg = describeGrpcError(err);
       // The controller names the failure mode of its refusal (4.2: it does not trust our CA).
-      const id = failureModeOfCall(err);
+      const id = failureModeOfCall(err, refused);
       if (code === grpc.status.PERMISSION_DENIED) {
         throw new NonRetryableError(
           id

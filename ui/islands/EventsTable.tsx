@@ -2,6 +2,7 @@
 import type { AuditEvent } from "../lib/admin_client.ts";
 import { absoluteTime, eventDetails } from "../lib/format.ts";
 import { LiveError, RelTime } from "./_bits.tsx";
+import { FailureModeLink } from "./_failure_mode.tsx";
 import { useLiveJson, useNow } from "./_live.ts";
 
 /** Props of EventsTable: the events, the API query they came from, the server clock. */
@@ -41,7 +42,7 @@ export default function EventsTable(props: EventsTableProps) {
                     <RelTime iso={e.ts} now={now} />
                   </td>
                   <td>
-                    <span class="kind">{e.kind ?? "—"}</span>
+                    <span class="kind">{e.kind ?? "—"}</span> <FailureModeLink id={e.failure_mode} />
                   </td>
                   <td>{e.agent ?? "—"}</td>
                   <td class="details">{eventDetails(e)}</td>

@@ -7,6 +7,7 @@ import * as connectors from "./connectors/index.tsx";
 import * as connectorResources from "./connectors/resources.tsx";
 import * as connectorRevoke from "./connectors/revoke.tsx";
 import * as events from "./events.tsx";
+import * as failureModes from "./docs/failure_modes.tsx";
 import * as healthz from "./healthz.ts";
 import * as index from "./index.tsx";
 import * as login from "./login.tsx";
@@ -38,4 +39,5 @@ export const ROUTES: [string, RouteModule][] = [
   ["/tokens", tokens],
   ["/tokens/:id/revoke", tokenRevoke],
   ["/events", events],
+  ["/docs/failure-modes", failureModes],
 ];
