@@ -25,6 +25,7 @@ import { describeRefusal, PeerVerificationError } from "../shared/pki/refusal.ts
 import type { Svid } from "../shared/pki/svid.ts";
 import type { TrustBundle } from "../shared/pki/bundle.ts";
 import { tlsRefusal } from "../shared/grpc/tls_errors.ts";
+import type { FailureModeId } from "../shared/failure_modes/catalogue.ts";
 import { repairTlsFlow } from "../shared/agent/tls_flow_repair.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import { HeartbeatAck, TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
@@ -76,6 +77,8 @@ export class TunnelListener {
   #resources: ResourcePolicy;
   readonly #tunnelers = new Map<string, TunnelerState>();
   readonly #all = new Set<tls.TLSSocket>();
+  /** Refused peers by failure mode, for /metrics. */
+  readonly #failures = new Map<FailureModeId, number>();
   /** Heartbeat sessions: closed at once on drain, unlike tunnels, which may finish. */
   readonly #heartbeatSessions = new Set<tls.TLSSocket>();
   #stopCreds: () => void;
@@ -109,6 +112,7 @@ export class TunnelListener {
     this.#server.on("tlsClientError", (err: Error, socket?: tls.TLSSocket) => {
       const remote = socket?.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : undefined;
       const refusal = tlsRefusal(err.message);
+      this.#countFailure(refusal?.failureMode);
       opts.log.warn("refused peer in the TLS handshake", {
         ...(remote ? { remote } : {}),
         error: refusal ? describeRefusal(refusal) : err.message,
@@ -183,6 +187,8 @@ export class TunnelListener {
     perTunneler: Map<string, TunnelerState>;
     /** TCP connections whose TLS handshake has not finished yet. */
     pendingHandshakes: number;
+    /** Refused peers by failure mode (2.1, 2.3, 3.3), since start. */
+    failures: ReadonlyMap<FailureModeId, number>;
   } {
     let bytesIn = 0, bytesOut = 0;
     for (const id of this.#tunnelers.keys()) {
@@ -196,7 +202,12 @@ export class TunnelListener {
       bytesOut,
       perTunneler: this.#tunnelers,
       pendingHandshakes: this.#handshakes.pending,
+      failures: this.#failures,
     };
+  }
+
+  #countFailure(mode: FailureModeId | undefined): void {
+    if (mode) this.#failures.set(mode, (this.#failures.get(mode) ?? 0) + 1);
   }
 
   /** Bytes of one tunneler including live tunnels. */
@@ -243,6 +254,7 @@ export class TunnelListener {
       serial = peer.certificate.serialNumber;
     } catch (e) {
       const refusal = e instanceof PeerVerificationError ? e : undefined;
+      this.#countFailure(refusal?.failureMode);
       // The log says exactly why; the refused peer learns only that it is not allowed (3.3),
       // which is the one refusal it can act on, or nothing.
       log.warn("refused peer", {
