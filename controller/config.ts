@@ -141,6 +141,12 @@ async function readText(path: string, name: string): Promise<string> {
   try {
     return await Deno.readTextFile(path);
   } catch (e) {
+    if (e instanceof Deno.errors.PermissionDenied) {
+      throw new ConfigError(
+        `open ${path}: permission denied: invalid internal CA: cannot read ${name}; make it readable by the service or hand it over with LoadCredential=`,
+        { failureMode: "5.2" },
+      );
+    }
     throw new ConfigError(
       `invalid internal CA: cannot read ${name}="${path}" (${
         (e as Error).message

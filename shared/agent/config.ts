@@ -70,9 +70,9 @@ export function commonAgentConfig(
 }
 
 /**
- * Reads CONTROLLER_CA_PATH (failure mode 1.3).
+ * Reads CONTROLLER_CA_PATH (failure mode 1.3; a file the service may not read: 5.2).
  *
- * @throws {ConfigError} `failed to read controller CA: <path>: <why>`
+ * @throws {ConfigError} `failed to read controller CA: <path>: <why>` (1.3) or `open <path>: permission denied` (5.2)
  */
 export async function readControllerCa(path: string | undefined): Promise<TrustBundle> {
   if (!path) {
@@ -85,6 +85,12 @@ export async function readControllerCa(path: string | undefined): Promise<TrustB
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
+    if (e instanceof Deno.errors.PermissionDenied) {
+      throw new ConfigError(
+        `open ${path}: permission denied: failed to read controller CA; make it readable by the service or hand it over with LoadCredential= and set CONTROLLER_CA_PATH=%d/ca.crt`,
+        { failureMode: "5.2" },
+      );
+    }
     throw new ConfigError(
       `failed to read controller CA: ${path}: ${
         (e as Error).message
@@ -95,6 +101,12 @@ export async function readControllerCa(path: string | undefined): Promise<TrustB
   try {
     return TrustBundle.fromPem(text);
   } catch (e) {
+    if (e instanceof Deno.errors.PermissionDenied) {
+      throw new ConfigError(
+        `open ${path}: permission denied: failed to read controller CA; make it readable by the service or hand it over with LoadCredential= and set CONTROLLER_CA_PATH=%d/ca.crt`,
+        { failureMode: "5.2" },
+      );
+    }
     throw new ConfigError(
       `failed to read controller CA: ${path}: ${
         (e as Error).message
