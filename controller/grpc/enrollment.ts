@@ -16,6 +16,7 @@ import type { EnrollmentRefusalReason } from "../metrics.ts";
 import { capText } from "../untrusted.ts";
 import type { FailureModeId } from "../../shared/failure_modes/catalogue.ts";
 import {
+  AGENT_REFUSAL_FAILURE_MODES,
   type AgentRefusal,
   type AgentRefusalReason,
   authenticateAgent,
@@ -252,7 +253,7 @@ export async function renew(
       renewRefusalMessage(r),
       RENEW_REFUSAL_LABEL[r.reason],
       r.agent,
-      r.reason === "untrusted" ? "4.2" : undefined,
+      r.reason === "untrusted" ? "4.2" : AGENT_REFUSAL_FAILURE_MODES[r.reason],
     );
   }
   const { peer, record, serial, id } = auth.agent;
