@@ -9,8 +9,7 @@ import * as grpc from "@grpc/grpc-js";
 import { EnrollmentService, type Svid as SvidMessage } from "../proto/gen/postern/v1/enrollment_pb.ts";
 import { channelCredentials, channelOptions } from "../grpc/credentials.ts";
 import { SvidSource } from "../grpc/svid_source.ts";
-import { explainTlsError, tlsRefusal } from "../grpc/tls_errors.ts";
-import type { FailureModeId } from "../failure_modes/catalogue.ts";
+import { explainTlsError } from "../grpc/tls_errors.ts";
 import type { PeerVerificationError } from "../pki/refusal.ts";
 import { createCsr } from "../pki/csr.ts";
 import { exportPrivateKeyPem, generateKeyPair } from "../pki/keys.ts";
@@ -22,7 +21,7 @@ import { x509 } from "../pki/mod.ts";
 import { EnrollmentRefusedError } from "../config/config_error.ts";
 import { NonRetryableError } from "./agent_loop.ts";
 import { FailureModeError, failureModeOfError } from "../failure_modes/format.ts";
-import { failureModeOfGrpcError } from "../grpc/failure_mode.ts";
+import { failureModeOfCall } from "../grpc/failure_mode.ts";
 import { VERSION } from "../version.ts";
 import type { AgentCredentials } from "./credentials.ts";
 import { bundleToTrust } from "./trust_policy.ts";
@@ -71,18 +70,6 @@ export function describeGrpcError(err: unknown): string {
   const e = err as Partial<grpc.ServiceError>;
   const details = e.details ?? (err as Error)?.message ?? String(err);
   return explainTlsError(details);
-}
-
-/**
- * The failure mode of a failed call: the controller's metadata, else the typed refusal of the
- * controller's identity (2.3), else the runtime's TLS refusal (2.1).
- */
-function failureModeOfCall(
-  err: unknown,
-  refused: PeerVerificationError | undefined,
-): FailureModeId | undefined {
-  const details = (err as Partial<grpc.ServiceError>)?.details ?? (err as Error)?.message ?? String(err);
-  return failureModeOfGrpcError(err) ?? refused?.failureMode ?? tlsRefusal(details)?.failureMode;
 }
 
 /**

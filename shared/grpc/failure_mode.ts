@@ -5,6 +5,8 @@
  */
 import type { Metadata } from "@grpc/grpc-js";
 import { type FailureModeId, isFailureModeId } from "../failure_modes/catalogue.ts";
+import type { PeerVerificationError } from "../pki/refusal.ts";
+import { tlsRefusal } from "./tls_errors.ts";
 
 /** The metadata key. */
 export const FAILURE_MODE_METADATA = "postern-failure-mode";
@@ -14,4 +16,18 @@ export function failureModeOfGrpcError(err: unknown): FailureModeId | undefined 
   const metadata = (err as { metadata?: Metadata } | undefined)?.metadata;
   const value = typeof metadata?.get === "function" ? metadata.get(FAILURE_MODE_METADATA)[0] : undefined;
   return isFailureModeId(value) ? value : undefined;
+}
+
+/**
+ * The failure mode of a failed client call: the server's metadata, else the typed refusal of the
+ * server's identity that the credentials reported (`refused`, e.g. 2.3), else the runtime's TLS
+ * refusal (2.1).
+ */
+export function failureModeOfCall(
+  err: unknown,
+  refused: PeerVerificationError | undefined,
+): FailureModeId | undefined {
+  const e = err as { details?: string; message?: string } | undefined;
+  const details = e?.details ?? e?.message ?? String(err);
+  return failureModeOfGrpcError(err) ?? refused?.failureMode ?? tlsRefusal(details)?.failureMode;
 }
