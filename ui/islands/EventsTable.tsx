@@ -42,7 +42,8 @@ export default function EventsTable(props: EventsTableProps) {
                     <RelTime iso={e.ts} now={now} />
                   </td>
                   <td>
-                    <span class="kind">{e.kind ?? "—"}</span> <FailureModeLink id={e.failure_mode} />
+                    <span class="kind">{e.kind ?? "—"}</span>
+                    <FailureModeLink id={e.failure_mode} />
                   </td>
                   <td>{e.agent ?? "—"}</td>
                   <td class="details">{eventDetails(e)}</td>

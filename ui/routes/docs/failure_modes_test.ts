@@ -20,6 +20,9 @@ function upstream(_req: Request, url: URL): Response {
       }],
     });
   }
+  if (url.pathname === "/api/admin/tunnelers/laptop-1") {
+    return Response.json({ id: "laptop-1", status: "OFFLINE" });
+  }
   if (url.pathname === "/api/admin/tunnelers") {
     return Response.json([{ id: "laptop-1", status: "OFFLINE" }, { id: "laptop-2", status: "ONLINE" }]);
   }
@@ -56,12 +59,14 @@ Deno.test("/events shows an event's failure-mode id linking to its section; a va
   assertEquals([...html.matchAll(/data-failure-mode=/g)].length, 1);
 });
 
-Deno.test("/tunnelers shows 3.2 beside an OFFLINE tunneler only", async () => {
+Deno.test("/tunnelers and a tunneler's page show 3.2 beside an OFFLINE tunneler only", async () => {
   const { call, login } = testApp({ upstream });
   const { cookie } = await login();
   const html = await (await call("/tunnelers", { headers: { cookie } })).text();
   assertEquals([...html.matchAll(/href="\/docs\/failure-modes#3-2"/g)].length, 1);
   assertMatch(html, /data-id="laptop-1".*?\[3\.2\]/s);
+  const detail = await (await call("/tunnelers/laptop-1", { headers: { cookie } })).text();
+  assertMatch(detail, /id="agent-status".*?href="\/docs\/failure-modes#3-2"/s);
 });
 
 Deno.test("a 404 from the controller for a proxied route is logged as [6.1] 404 Not Found with failure_mode", async () => {
