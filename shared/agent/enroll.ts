@@ -218,7 +218,7 @@ export async function renew(
           id ? { failureMode: id } : {},
         );
       }
-      if (id) throw new FailureModeError(id, `${msg}: renewal refused by the controller`);
+      if (id) throw new FailureModeError(id, `${msg} (renewal failed)`);
       throw new Error(`renewal failed: ${msg}`);
     }
     const offered = bundleOf(res.svid);
