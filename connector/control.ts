@@ -11,6 +11,9 @@ import {
   type TunnelerHeartbeat,
 } from "../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import { channelCredentials, channelOptions } from "../shared/grpc/credentials.ts";
+import { failureModeOfCall } from "../shared/grpc/failure_mode.ts";
+import { FailureModeError } from "../shared/failure_modes/format.ts";
+import type { PeerVerificationError } from "../shared/pki/refusal.ts";
 import { NonRetryableError, type SessionContext } from "../shared/agent/agent_loop.ts";
 import { describeGrpcError } from "../shared/grpc/tls_errors.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
@@ -52,11 +55,16 @@ export interface TunnelStats {
 export class ControlPlane {
   readonly #client: grpc.Client;
   #relay: ((hb: TunnelerHeartbeat) => void) | undefined;
+  /** The last typed refusal of the controller's identity (names 2.1 / 2.3 of a failed stream). */
+  #refused: PeerVerificationError | undefined;
 
   constructor(private readonly opts: ControlPlaneOptions) {
     this.#client = new ControlPlaneClient(
       opts.controllerAddr,
-      channelCredentials(opts.creds.source, { trustDomain: opts.trustDomain }),
+      channelCredentials(opts.creds.source, {
+        trustDomain: opts.trustDomain,
+        onRefusal: (r) => this.#refused = r,
+      }),
       channelOptions(),
     );
   }
@@ -74,6 +82,7 @@ export class ControlPlane {
   /** One Connect stream; resolves when the controller ends it, rejects on failure. */
   session(ctx: SessionContext): Promise<void> {
     const { log, state, policy, creds } = this.opts;
+    this.#refused = undefined; // a refusal of an earlier attempt says nothing about this one
     return new Promise((resolve, reject) => {
       // deno-lint-ignore no-explicit-any
       const call: grpc.ClientDuplexStream<AgentMessage, ControllerMessage> = (this.#client as any).connect();
@@ -122,6 +131,7 @@ export class ControlPlane {
           log.info("control-plane stream connected", {
             controller: this.opts.controllerAddr,
             attempt: ctx.attempt,
+            failure_mode: "3.1",
           });
           this.#relay = (hb) => send({ body: { $case: "tunnelerHeartbeat", value: hb } });
           heartbeat();
@@ -170,7 +180,9 @@ export class ControlPlane {
             ),
           );
         }
-        finish(new Error(msg));
+        const id = failureModeOfCall(err, this.#refused);
+        const text = id && this.#refused?.failureMode === id ? this.#refused.message : msg;
+        finish(id ? new FailureModeError(id, `${text} (control-plane stream)`) : new Error(msg));
       });
       call.on("end", () => finish());
     });

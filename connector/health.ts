@@ -1,11 +1,24 @@
 /**
  * Optional health listener (CONNECTOR_HEALTH_ADDR): /healthz, /readyz (ready only while the
- * control stream is up), /metrics (Prometheus text).
+ * control stream is up), /metrics (Prometheus text, with `postern_failures_total{mode}`).
  * @module
  */
 import type { HostPort } from "../shared/config/env.ts";
 import type { AgentState } from "../shared/agent/runtime.ts";
 import type { TunnelListener } from "./listener.ts";
+import type { FailureModeId } from "../shared/failure_modes/catalogue.ts";
+
+/**
+ * The failure modes the connector detects, the fixed label set of its `postern_failures_total`:
+ * refused peers (2.1 untrusted or no certificate, 2.3 wrong identity, 3.3 not allowed) and
+ * control-plane stream resets (3.1: reconnections).
+ */
+export const CONNECTOR_FAILURE_MODES = [
+  "2.1",
+  "2.3",
+  "3.1",
+  "3.3",
+] as const satisfies readonly FailureModeId[];
 
 /** Starts the health server; it stops when `signal` aborts. */
 export function startHealth(
@@ -38,6 +51,13 @@ export function startHealth(
           `postern_connector_bytes_out_total ${s.bytesOut}`,
           "# TYPE postern_connector_reconnects_total counter",
           `postern_connector_reconnects_total ${state.reconnects}`,
+          "# HELP postern_failures_total Occurrences of each failure mode of docs/failure-modes.md this connector detects, by id.",
+          "# TYPE postern_failures_total counter",
+          ...CONNECTOR_FAILURE_MODES.map((mode) =>
+            `postern_failures_total{mode="${mode}"} ${
+              mode === "3.1" ? state.reconnects : s.failures.get(mode) ?? 0
+            }`
+          ),
           "",
         ].join("\n");
         return new Response(body, { headers: { "content-type": "text/plain; version=0.0.4" } });

@@ -11,7 +11,13 @@ import tls from "node:tls";
 import type net from "node:net";
 import type { AddressInfo } from "node:net";
 import type { Buffer } from "node:buffer";
-import { decodeFrame, encodeFrame, FrameDecoder, readMessage } from "../shared/dataplane/framing.ts";
+import {
+  decodeFrame,
+  encodeFrame,
+  FrameDecoder,
+  readMessage,
+  TUNNELER_NOT_ALLOWED,
+} from "../shared/dataplane/framing.ts";
 import { type Splice, splice } from "../shared/dataplane/splice.ts";
 import { verifyTlsPeerCached } from "../shared/dataplane/peer.ts";
 import { allOf, authorizeAllowlist, authorizeRole } from "../shared/pki/authorize.ts";
@@ -20,6 +26,7 @@ import type { Svid } from "../shared/pki/svid.ts";
 import type { TrustBundle } from "../shared/pki/bundle.ts";
 import { tlsRefusal } from "../shared/grpc/tls_errors.ts";
 import { createTlsServer } from "../shared/repairs/mod.ts";
+import type { FailureModeId } from "../shared/failure_modes/catalogue.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import { HeartbeatAck, TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
 import { TunnelerHeartbeat } from "../shared/proto/gen/postern/v1/control_plane_pb.ts";
@@ -63,6 +70,8 @@ export class TunnelListener {
   readonly #serialOf = new WeakMap<tls.TLSSocket, string>();
   readonly #tunnelers = new Map<string, TunnelerState>();
   readonly #all = new Set<tls.TLSSocket>();
+  /** Refused peers by failure mode, for /metrics. */
+  readonly #failures = new Map<FailureModeId, number>();
   /** Heartbeat sessions: closed at once on drain, unlike tunnels, which may finish. */
   readonly #heartbeatSessions = new Set<tls.TLSSocket>();
   #stopCreds: () => void;
@@ -99,6 +108,7 @@ export class TunnelListener {
     this.#server.on("tlsClientError", (err: Error, socket?: tls.TLSSocket) => {
       const remote = socket?.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : undefined;
       const refusal = tlsRefusal(err.message);
+      this.#countFailure(refusal?.failureMode);
       opts.log.warn("refused peer in the TLS handshake", {
         ...(remote ? { remote } : {}),
         error: refusal ? describeRefusal(refusal) : err.message,
@@ -182,6 +192,8 @@ export class TunnelListener {
     perTunneler: Map<string, TunnelerState>;
     /** TCP connections whose TLS handshake has not finished yet. */
     pendingHandshakes: number;
+    /** Refused peers by failure mode (2.1, 2.3, 3.3), since start. */
+    failures: ReadonlyMap<FailureModeId, number>;
   } {
     let bytesIn = 0, bytesOut = 0;
     for (const id of this.#tunnelers.keys()) {
@@ -195,7 +207,12 @@ export class TunnelListener {
       bytesOut,
       perTunneler: this.#tunnelers,
       pendingHandshakes: this.#handshakes.pending,
+      failures: this.#failures,
     };
+  }
+
+  #countFailure(mode: FailureModeId | undefined): void {
+    if (mode) this.#failures.set(mode, (this.#failures.get(mode) ?? 0) + 1);
   }
 
   /** Bytes of one tunneler including live tunnels. */
@@ -242,6 +259,7 @@ export class TunnelListener {
       serial = peer.certificate.serialNumber;
     } catch (e) {
       const refusal = e instanceof PeerVerificationError ? e : undefined;
+      this.#countFailure(refusal?.failureMode);
       // The log says exactly why; the refused peer learns only that it is not allowed (3.3),
       // which is the one refusal it can act on, or nothing.
       log.warn("refused peer", {
@@ -252,7 +270,7 @@ export class TunnelListener {
       if (refusal?.reason === "not_allowed") {
         refuse(
           socket,
-          encodeFrame(TunnelReply.encode({ ok: false, error: "tunneler not allowed" }).finish()),
+          encodeFrame(TunnelReply.encode({ ok: false, error: TUNNELER_NOT_ALLOWED }).finish()),
         );
       } else socket.destroy();
       return;
@@ -263,7 +281,7 @@ export class TunnelListener {
         tunneler_id: tunnelerId,
         error: `certificate revoked: serial "${serial.toLowerCase()}" of tunneler "${tunnelerId}"`,
       });
-      refuse(socket, encodeFrame(TunnelReply.encode({ ok: false, error: "tunneler not allowed" }).finish()));
+      refuse(socket, encodeFrame(TunnelReply.encode({ ok: false, error: TUNNELER_NOT_ALLOWED }).finish()));
       return;
     }
     this.#serialOf.set(socket, serial);

@@ -5,6 +5,7 @@
  */
 import { type CertificateAuthority, loadCa } from "../shared/pki/ca.ts";
 import { normalizeFingerprint, TrustBundle } from "../shared/pki/bundle.ts";
+import { FailureModeError } from "../shared/failure_modes/format.ts";
 
 /** A CA as stored in KV. */
 interface StoredCa {
@@ -201,7 +202,12 @@ export class CaManager {
       if (ca) cas.set(c.fingerprint, ca);
     }
     const signing = cas.get(state.signing);
-    if (!signing) throw new Error(`invalid internal CA: the signing CA ${state.signing} cannot be loaded`);
+    if (!signing) {
+      throw new FailureModeError(
+        "1.3",
+        `invalid internal CA: the signing CA ${state.signing} cannot be loaded`,
+      );
+    }
     // The periodic refresh reads the same state almost always. Listeners push the bundle to every
     // connected agent and reissue the controller's certificate, so they run only on a change.
     const changed = signing !== this.#signing || !sameKeys(cas, this.#cas);

@@ -133,7 +133,12 @@ export function trustDomainFrom(env: Env): string {
   try {
     return normalizeTrustDomain(raw);
   } catch (e) {
-    throw new ConfigError(`TRUST_DOMAIN: ${(e as Error).message}: set a DNS name such as postern.internal`);
+    throw new ConfigError(
+      `${(e as Error).message}: set TRUST_DOMAIN to a DNS name such as postern.internal`,
+      {
+        failureMode: "1.4",
+      },
+    );
   }
 }
 
@@ -141,10 +146,17 @@ async function readText(path: string, name: string): Promise<string> {
   try {
     return await Deno.readTextFile(path);
   } catch (e) {
+    if (e instanceof Deno.errors.PermissionDenied) {
+      throw new ConfigError(
+        `open ${path}: permission denied: invalid internal CA: cannot read ${name}; make it readable by the service or hand it over with LoadCredential=`,
+        { failureMode: "5.2" },
+      );
+    }
     throw new ConfigError(
       `invalid internal CA: cannot read ${name}="${path}" (${
         (e as Error).message
       }): check the path and its permissions`,
+      { failureMode: "1.3" },
     );
   }
 }
@@ -158,11 +170,13 @@ export async function caSourceFrom(env: Env): Promise<CaSource> {
   if (certText === undefined && certPath === undefined) {
     throw new ConfigError(
       "invalid internal CA: INTERNAL_CA_CERT or INTERNAL_CA_CERT_FILE is required: create one with `postern-controller init-ca --out DIR`",
+      { failureMode: "1.3" },
     );
   }
   if (keyText === undefined && keyPath === undefined) {
     throw new ConfigError(
       "invalid internal CA: INTERNAL_CA_KEY or INTERNAL_CA_KEY_FILE is required: create one with `postern-controller init-ca --out DIR`",
+      { failureMode: "1.3" },
     );
   }
   const source: CaSource = {
@@ -179,8 +193,8 @@ export async function loadCaFrom(source: CaSource): Promise<CertificateAuthority
   try {
     return await loadCa(source.certPem, source.keyPem);
   } catch (e) {
-    if (e instanceof CaError) throw new ConfigError(e.message);
-    throw new ConfigError(`invalid internal CA: ${(e as Error).message}`);
+    if (e instanceof CaError) throw new ConfigError(e.message, { failureMode: e.failureMode });
+    throw new ConfigError(`invalid internal CA: ${(e as Error).message}`, { failureMode: "1.3" });
   }
 }
 

@@ -3,6 +3,8 @@
  * @module
  */
 
+import type { FailureModeId } from "../shared/failure_modes/catalogue.ts";
+
 type Labels = Record<string, string>;
 
 /** Why an enrollment was refused: the fixed label set of `postern_enrollment_refusals_total`. */
@@ -14,6 +16,20 @@ export const ENROLLMENT_REFUSAL_REASONS = [
   "id_named",
   "already_enrolled",
 ] as const;
+
+/**
+ * The failure modes the controller detects, the fixed label set of `postern_failures_total{mode}`:
+ * refused tokens (1.2), refused callers (2.1 no or untrusted certificate, 2.3 wrong role), agents
+ * gone OFFLINE (3.2) and renewals with a certificate of an untrusted CA (4.2). The others are
+ * seen by agents, the UI or systemd, or stop the controller before it serves metrics.
+ */
+export const CONTROLLER_FAILURE_MODES = [
+  "1.2",
+  "2.1",
+  "2.3",
+  "3.2",
+  "4.2",
+] as const satisfies readonly FailureModeId[];
 
 /** One of {@link ENROLLMENT_REFUSAL_REASONS}. */
 export type EnrollmentRefusalReason = typeof ENROLLMENT_REFUSAL_REASONS[number];
@@ -67,6 +83,12 @@ export class Metrics {
       "counter",
       "gRPC connections closed before their TLS handshake finished: over the unfinished-handshake limit, or timed out.",
     );
+    this.#describe(
+      "postern_failures_total",
+      "counter",
+      "Occurrences of each failure mode of docs/failure-modes.md the controller detects, by id.",
+    );
+    for (const mode of CONTROLLER_FAILURE_MODES) this.inc("postern_failures_total", { mode }, 0);
     for (const reason of ENROLLMENT_REFUSAL_REASONS) {
       this.inc("postern_enrollment_refusals_total", { reason }, 0);
     }
@@ -75,6 +97,11 @@ export class Metrics {
 
   #describe(name: string, type: string, help: string): void {
     this.#help.set(name, [type, help]);
+  }
+
+  /** Counts one occurrence of failure mode `mode` in `postern_failures_total{mode}`. */
+  failure(mode: FailureModeId): void {
+    this.inc("postern_failures_total", { mode });
   }
 
   /** Adds `by` to a counter. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MAX_SERIES_PER_METRIC, Metrics } from "./metrics.ts";
+import { CONTROLLER_FAILURE_MODES, MAX_SERIES_PER_METRIC, Metrics } from "./metrics.ts";
 
 Deno.test("Metrics renders every enrollment refusal reason from the start, at zero", () => {
   const text = new Metrics().render();
@@ -24,4 +24,15 @@ Deno.test("Metrics drops label sets past MAX_SERIES_PER_METRIC and counts them",
     text.split("\n").filter((l) => l.startsWith("postern_renewals_total{")).length,
     MAX_SERIES_PER_METRIC,
   );
+});
+
+Deno.test("Metrics pre-declares postern_failures_total at 0 for each failure mode the controller detects", () => {
+  const m = new Metrics();
+  const text = m.render();
+  for (const mode of CONTROLLER_FAILURE_MODES) {
+    assert.match(text, new RegExp(`^postern_failures_total\\{mode="${mode.replace(".", "\\.")}"\\} 0$`, "m"));
+  }
+  m.failure("4.2");
+  assert.match(m.render(), /^postern_failures_total\{mode="4\.2"\} 1$/m);
+  assert.match(text, /^# TYPE postern_failures_total counter$/m);
 });

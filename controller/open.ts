@@ -45,6 +45,7 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
     events,
     log,
     offlineAfterMs: settings.offlineAfterMs,
+    failure: (mode) => metrics.failure(mode),
     ...(o.persistEveryMs === undefined ? {} : { persistEveryMs: o.persistEveryMs }),
   });
   const hub = new StreamHub(policy, agents, new RevokedCertificateStore(kv), settings.heartbeatIntervalMs);

@@ -8,6 +8,8 @@
  * spread out instead of coming due together. Each ONLINE/OFFLINE transition is an event.
  * @module
  */
+import type { FailureModeId } from "../shared/failure_modes/catalogue.ts";
+import { withFailureMode } from "../shared/failure_modes/format.ts";
 import type { Logger } from "../shared/log/logger.ts";
 import { type AgentStore, type RecordChange, UPDATE_BATCH } from "./registry/agents.ts";
 import type { EventLog } from "./registry/events.ts";
@@ -54,6 +56,8 @@ export interface PresenceOptions {
   now?: () => number;
   /** Random numbers in [0, 1); default Math.random. */
   random?: () => number;
+  /** Counts a failure mode (3.2 when an agent goes OFFLINE); default: not counted. */
+  failure?: (mode: FailureModeId) => void;
 }
 
 /** In-memory presence with a sweep timer and a background last_seen writer. */
@@ -67,7 +71,14 @@ export class Presence {
   #commits = 0;
 
   constructor(o: PresenceOptions) {
-    this.#o = { persistEveryMs: 60_000, persistJitter: 0.25, now: Date.now, random: Math.random, ...o };
+    this.#o = {
+      persistEveryMs: 60_000,
+      persistJitter: 0.25,
+      now: Date.now,
+      random: Math.random,
+      failure: () => {},
+      ...o,
+    };
   }
 
   /** Records a heartbeat. The first one after OFFLINE is an ONLINE transition (an event). */
@@ -204,14 +215,19 @@ export class Presence {
   }
 
   #transition(l: Live, status: Status): void {
-    this.#o.log.info(`${l.role} ${status === "ONLINE" ? "online" : "offline"}`, {
-      agent: l.id,
-      role: l.role,
-    });
+    // Going OFFLINE is failure mode 3.2 (heartbeats stopped): logged, counted, on the event.
+    const offline = status === "OFFLINE";
+    const mode = offline ? { failure_mode: "3.2" } : {};
+    if (offline) this.#o.failure("3.2");
+    const what = `${l.role} ${offline ? "offline" : "online"}`;
+    const fields = { agent: l.id, role: l.role, ...mode };
+    if (offline) this.#o.log.warn(withFailureMode("3.2", `${what}: no heartbeat for OFFLINE_AFTER`), fields);
+    else this.#o.log.info(what, fields);
     this.#o.events.append(`${l.role}.${status.toLowerCase()}`, `${l.role} "${l.id}" is ${status}`, {
       agent: l.id,
       role: l.role,
       status,
+      ...mode,
     }).catch(() => {});
   }
 

@@ -198,3 +198,39 @@ Deno.test("Presence.lagging() names the ONLINE agents that do not report trustin
     kv.close();
   }
 });
+
+Deno.test("Presence logs going OFFLINE as [3.2] with failure_mode, counts it and puts it on the event; ONLINE has none", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let now = 1_000_000;
+    const clock = () => now;
+    const events = new EventLog(kv, clock);
+    const r = record("c1", now);
+    await kv.set(["agents", "connector", "c1"], r);
+    const lines: string[] = [];
+    const counted: string[] = [];
+    const p = new Presence({
+      agents: new AgentStore(kv, clock),
+      events,
+      log: createLogger({ format: "json", write: (l) => lines.push(l) }),
+      offlineAfterMs: 1000,
+      now: clock,
+      failure: (mode) => counted.push(mode),
+    });
+    p.seen("connector", "c1");
+    await p.sweep();
+    now += 1500;
+    await p.sweep();
+    await new Promise((r) => setTimeout(r, 10));
+    assertEquals(counted, ["3.2"]);
+    const offline = lines.map((l) => JSON.parse(l)).find((l) => l.level === "warn");
+    assertEquals([offline?.msg, offline?.failure_mode], [
+      "[3.2] connector offline: no heartbeat for OFFLINE_AFTER",
+      "3.2",
+    ]);
+    const byKind = Object.fromEntries((await events.list()).map((e) => [e.kind, e.failure_mode]));
+    assertEquals(byKind, { "connector.online": undefined, "connector.offline": "3.2" });
+  } finally {
+    kv.close();
+  }
+});

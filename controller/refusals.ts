@@ -15,6 +15,8 @@ import type { Metrics } from "./metrics.ts";
 import type { EventLog } from "./registry/events.ts";
 import type { EventRecord } from "./registry/types.ts";
 import { capText } from "./untrusted.ts";
+import type { FailureModeId } from "../shared/failure_modes/catalogue.ts";
+import { withFailureMode } from "../shared/failure_modes/format.ts";
 
 /** A token bucket: `burst` refusals at once, then `perSecond`. */
 export interface BucketLimits {
@@ -51,6 +53,11 @@ export interface Refusal {
   reason: string;
   /** Event and log fields; never `agent` for a caller whose identity was not verified. */
   fields: Partial<EventRecord>;
+  /**
+   * The failure mode of the refusal (1.2, 2.1, 2.3, 4.2): counted in `postern_failures_total{mode}`
+   * (also when suppressed), the log line leads with `[id]`, log and event carry `failure_mode`.
+   */
+  failureMode?: FailureModeId;
 }
 
 interface Bucket {
@@ -93,6 +100,7 @@ export class RefusalRecorder {
    */
   async record(r: Refusal): Promise<void> {
     const source = r.source === undefined ? "unknown" : capText(r.source, 64);
+    if (r.failureMode) this.#metrics.failure(r.failureMode);
     if (!this.#admit(source)) {
       this.#metrics.inc("postern_refusals_suppressed_total");
       const key = this.#suppressed.has(source) || this.#suppressed.size < this.#o.maxSources
@@ -103,9 +111,10 @@ export class RefusalRecorder {
       return;
     }
     const reason = capText(r.reason);
-    this.#log.warn(r.logMessage, { ...r.fields, source, reason });
+    const mode = r.failureMode ? { failure_mode: r.failureMode } : {};
+    this.#log.warn(withFailureMode(r.failureMode, r.logMessage), { ...r.fields, source, reason, ...mode });
     if (r.kind === undefined) return;
-    await this.#events.append(r.kind, `${r.logMessage}: ${reason}`, { ...r.fields, source })
+    await this.#events.append(r.kind, `${r.logMessage}: ${reason}`, { ...r.fields, source, ...mode })
       .catch((e) => this.#log.error("cannot record a refusal event", { error: e }));
   }
 

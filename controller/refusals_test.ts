@@ -76,3 +76,15 @@ Deno.test("RefusalRecorder caps the caller's text in the log line", async () => 
     assert.ok(lines[0]!.length < 1000, `log line of ${lines[0]!.length} characters`);
   });
 });
+
+Deno.test("RefusalRecorder.record() leads a failure mode's line with [id], puts failure_mode on line and event, and counts it even when suppressed", async () => {
+  await setup(async ({ rec, lines, events, metrics }) => {
+    for (let i = 0; i < 5; i++) await rec.record({ ...refusal("10.0.0.9"), failureMode: "1.2" });
+    const line = JSON.parse(lines[0]!);
+    assert.equal(line.msg, "[1.2] enrollment refused");
+    assert.equal(line.failure_mode, "1.2");
+    const [event] = await events.list({ kind: "enrollment.refused", limit: 1 });
+    assert.equal(event?.failure_mode, "1.2");
+    assert.equal(metrics.value("postern_failures_total", { mode: "1.2" }), 5, "3 logged and 2 suppressed");
+  });
+});

@@ -7,10 +7,17 @@
  * @module
  */
 import tls from "node:tls";
-import { encodeFrame, MalformedFrameError, readMessage } from "../shared/dataplane/framing.ts";
+import {
+  encodeFrame,
+  MalformedFrameError,
+  readMessage,
+  TUNNELER_NOT_ALLOWED,
+} from "../shared/dataplane/framing.ts";
+import type { FailureModeId } from "../shared/failure_modes/catalogue.ts";
+import { FailureModeError } from "../shared/failure_modes/format.ts";
 import { verifyTlsPeerCached } from "../shared/dataplane/peer.ts";
 import { connectTls } from "../shared/repairs/mod.ts";
-import { explainTlsError } from "../shared/grpc/tls_errors.ts";
+import { tlsRefusal } from "../shared/grpc/tls_errors.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import { TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
 import type { VerifiedPeer } from "../shared/pki/verify.ts";
@@ -20,8 +27,11 @@ import { formatSpiffeId } from "../shared/pki/spiffe_id.ts";
 /** The connector refused the request; `reason` is what it said (e.g. `tunneler not allowed`). */
 export class TunnelRefusedError extends Error {
   override name = "TunnelRefusedError";
+  /** 3.3 when the connector does not admit this tunneler (its reply says TUNNELER_NOT_ALLOWED). */
+  readonly failureMode: FailureModeId | undefined;
   constructor(readonly reason: string) {
     super(reason);
+    this.failureMode = reason === TUNNELER_NOT_ALLOWED ? "3.3" : undefined;
   }
 }
 
@@ -77,7 +87,17 @@ export function dialConnector(
     // A TLS alert here is the connector refusing our certificate in the handshake (e.g. UnknownCA).
     socket.once(
       "error",
-      (e: Error) => fail(new Error(`connector ${opts.host}:${opts.port}: ${explainTlsError(e.message)}`)),
+      (e: Error) => {
+        const refusal = tlsRefusal(e.message);
+        fail(
+          refusal?.failureMode
+            ? new FailureModeError(
+              refusal.failureMode,
+              `${refusal.message} (connector ${opts.host}:${opts.port})`,
+            )
+            : new Error(`connector ${opts.host}:${opts.port}: ${refusal?.message ?? e.message}`),
+        );
+      },
     );
     // A bare close before the reply (the connector refused our certificate after the TLS 1.3
     // handshake had completed on our side) may come while we still verify the connector, before

@@ -101,7 +101,8 @@ export class Forwarder {
       this.#closedBytesIn += tunnel.bytesFromConn;
       this.#closedBytesOut += tunnel.bytesToConn;
     } catch (e) {
-      this.log.warn("tunnel refused", { resource: f.resource, error: (e as Error).message });
+      // The error's failure mode (3.3, 2.x) becomes the line's failure_mode field.
+      this.log.warn("tunnel refused", { resource: f.resource, error: e });
       closeQuietly(local);
     } finally {
       this.#locals.delete(local);

@@ -16,6 +16,7 @@ import { TunnelerHeartbeat } from "../shared/proto/gen/postern/v1/control_plane_
 import { decideTrust } from "../shared/agent/trust_policy.ts";
 import { VERSION } from "../shared/version.ts";
 import type { Logger } from "../shared/log/logger.ts";
+import { FailureModeError } from "../shared/failure_modes/format.ts";
 import { dialConnector, type DialOptions, TunnelRefusedError } from "./dialer.ts";
 
 /** Options of {@link heartbeatSession}. */
@@ -39,6 +40,12 @@ export async function heartbeatSession(opts: HeartbeatOptions, ctx: SessionConte
   } catch (e) {
     if (e instanceof TunnelRefusedError) {
       opts.state.disconnected(`refused: ${e.reason}`);
+      if (e.failureMode) {
+        throw new FailureModeError(
+          e.failureMode,
+          `${e.reason}: connector ${d.host}:${d.port} refused this tunneler`,
+        );
+      }
       throw new Error(`connector ${d.host}:${d.port} refused this tunneler: ${e.reason}`);
     }
     opts.state.disconnected((e as Error).message);
@@ -48,6 +55,7 @@ export async function heartbeatSession(opts: HeartbeatOptions, ctx: SessionConte
   opts.log.info("control-plane stream connected", {
     via_connector: `${d.host}:${d.port}`,
     attempt: ctx.attempt,
+    failure_mode: "3.1",
   });
   return await new Promise<void>((resolve, reject) => {
     let interval = 10_000;

@@ -48,6 +48,7 @@ export function loadConfig(env: Env): UiConfig {
       `${MISSING_API_CONFIG}: set ${
         missing.join(" and ")
       } (e.g. ADMIN_API_URL=http://127.0.0.1:8080 and the controller's ADMIN_AUTH_TOKEN)`,
+      { failureMode: "6.2" },
     );
   }
   let apiUrl: URL;

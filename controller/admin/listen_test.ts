@@ -26,7 +26,10 @@ Deno.test("listenAdmin() names ADMIN_HTTP_ADDR when its port is taken (5.3)", as
   try {
     await assert.rejects(
       listenAdmin({ addr: { hostname: "127.0.0.1", port: first.port }, log }, () => new Response("ok")),
-      /^Error: ADMIN_HTTP_ADDR 127\.0\.0\.1:\d+: listen tcp: bind: address already in use: stop the other process or set ADMIN_HTTP_ADDR to a free port$/,
+      (e: Error & { failureMode?: string }) =>
+        e.failureMode === "5.3" &&
+        /^bind: address already in use: ADMIN_HTTP_ADDR 127\.0\.0\.1:\d+ is taken; stop the other process or set ADMIN_HTTP_ADDR to a free port$/
+          .test(e.message),
     );
   } finally {
     await first.shutdown();

@@ -5,6 +5,7 @@
  * @module
  */
 import { status } from "@grpc/grpc-js";
+import type { FailureModeId } from "../../shared/failure_modes/catalogue.ts";
 import { type VerifiedPeer, verifySvid } from "../../shared/pki/verify.ts";
 import { authorizeRole } from "../../shared/pki/authorize.ts";
 import { adoptAfterRestore } from "../backup/adopt.ts";
@@ -34,6 +35,19 @@ export interface AgentRefusal {
   agent?: string;
   role?: AgentRole;
 }
+
+/**
+ * The failure mode of each refusal of an agent's certificate outside renewal (Renew names an
+ * untrusted CA 4.2): no or an untrusted certificate 2.1, another role 2.3.
+ */
+export const AGENT_REFUSAL_FAILURE_MODES: Readonly<Record<AgentRefusalReason, FailureModeId | undefined>> = {
+  no_cert: "2.1",
+  untrusted: "2.1",
+  expired: undefined,
+  expired_beyond_grace: undefined,
+  role: "2.3",
+  revoked: undefined,
+};
 
 /** An authenticated agent: a live certificate of its current enrollment. */
 export interface AuthenticatedAgent {

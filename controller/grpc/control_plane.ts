@@ -8,7 +8,7 @@ import { callerCertificateDer } from "./peer.ts";
 import type { AgentMessage, ControllerMessage } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import type { ControllerContext } from "../context.ts";
 import { callerAddress } from "../../shared/grpc/caller_address.ts";
-import { authenticateAgent, refusalStatus } from "./authenticate_agent.ts";
+import { AGENT_REFUSAL_FAILURE_MODES, authenticateAgent, refusalStatus } from "./authenticate_agent.ts";
 import { claimedSpiffeId, REVOKED } from "./enrollment.ts";
 import { GrpcError, toServiceError } from "./errors.ts";
 import type { StreamHandle } from "./hub.ts";
@@ -21,7 +21,11 @@ async function authenticateConnector(
   const auth = await authenticateAgent(ctx, peerDer, { roles: ["connector"] });
   if (auth.ok) return { id: auth.agent.id, spiffeId: auth.agent.spiffeId };
   const r = auth.refusal;
-  throw new GrpcError(refusalStatus(r.reason), r.reason === "revoked" ? REVOKED : r.detail);
+  throw new GrpcError(
+    refusalStatus(r.reason),
+    r.reason === "revoked" ? REVOKED : r.detail,
+    AGENT_REFUSAL_FAILURE_MODES[r.reason],
+  );
 }
 
 /** The grpc-js handler of Connect. */
@@ -50,6 +54,7 @@ async function serveStream(
       logMessage: "control-plane stream refused",
       reason: (e as Error).message,
       fields: claimed ? { claimed_spiffe_id: claimed } : {},
+      ...(e instanceof GrpcError && e.failureMode ? { failureMode: e.failureMode } : {}),
     });
     call.emit("error", toServiceError(e));
     return;
@@ -69,7 +74,8 @@ async function serveStream(
   };
   const remove = ctx.hub.add(handle);
   const log = ctx.log.with({ agent: who.id });
-  log.info("control-plane stream connected", { spiffe_id: who.spiffeId });
+  // 3.1 is informational: each (re)connection is logged once with the field, never bracketed.
+  log.info("control-plane stream connected", { spiffe_id: who.spiffeId, failure_mode: "3.1" });
   const tunnelerOk = new Map<string, number>();
   const close = () => {
     if (ended && !call.writableEnded) call.end();

@@ -14,7 +14,9 @@ import type { ControllerContext } from "../context.ts";
 import { type AgentRecord, type AgentRole, isAgentRole } from "../registry/types.ts";
 import type { EnrollmentRefusalReason } from "../metrics.ts";
 import { capText } from "../untrusted.ts";
+import type { FailureModeId } from "../../shared/failure_modes/catalogue.ts";
 import {
+  AGENT_REFUSAL_FAILURE_MODES,
   type AgentRefusal,
   type AgentRefusalReason,
   authenticateAgent,
@@ -81,6 +83,7 @@ function oversizedField(req: EnrollRequest): string | undefined {
 export async function enroll(ctx: ControllerContext, req: EnrollRequest, source?: string): Promise<Svid> {
   const role = req.role;
   const refuse = async (code: status, message: string, reason: EnrollmentRefusalReason): Promise<never> => {
+    const failureMode = ENROLL_FAILURE_MODES[reason];
     ctx.metrics.inc("postern_enrollments_total", {
       role: isAgentRole(role) ? role : "unknown",
       result: reason,
@@ -93,8 +96,9 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest, source?
       logMessage: "enrollment refused",
       reason: message,
       fields: { claimed_id: capText(req.id, ENROLL_FIELD_LIMITS.id), role: capText(role, 32), reason },
+      ...(failureMode ? { failureMode } : {}),
     });
-    throw new GrpcError(code, message);
+    throw new GrpcError(code, message, failureMode);
   };
   const tooLong = oversizedField(req);
   if (tooLong) return await refuse(status.INVALID_ARGUMENT, tooLong, "too_large");
@@ -211,7 +215,13 @@ export async function renew(
 ): Promise<Svid> {
   let role = "unknown";
   /** `agent` only once the certificate verified; before, the SPIFFE ID it claims is recorded as claimed. */
-  const refuse = async (code: status, message: string, reason: string, agent?: string): Promise<never> => {
+  const refuse = async (
+    code: status,
+    message: string,
+    reason: string,
+    agent?: string,
+    failureMode?: FailureModeId,
+  ): Promise<never> => {
     ctx.metrics.inc("postern_renewals_total", { role, result: reason });
     const claimed = agent === undefined && peerDer ? claimedSpiffeId(peerDer) : undefined;
     await ctx.refusals.record({
@@ -225,8 +235,9 @@ export async function renew(
         ...(agent ? { agent } : {}),
         ...(claimed ? { claimed_spiffe_id: claimed } : {}),
       },
+      ...(failureMode ? { failureMode } : {}),
     });
-    throw new GrpcError(code, message);
+    throw new GrpcError(code, message, failureMode);
   };
   // A certificate from a CA this controller does not trust does get here (the TLS layer asks for a
   // client certificate but does not refuse one it cannot verify) and is refused as untrusted:
@@ -243,6 +254,7 @@ export async function renew(
       renewRefusalMessage(r),
       RENEW_REFUSAL_LABEL[r.reason],
       r.agent,
+      r.reason === "untrusted" ? "4.2" : AGENT_REFUSAL_FAILURE_MODES[r.reason],
     );
   }
   const { peer, record, serial, id } = auth.agent;
@@ -290,6 +302,16 @@ export async function renew(
   });
   return svidMessage(ctx, record.spiffeId, issued.certPem, issued.notAfter);
 }
+
+/** The failure mode of each enrollment refusal that is one (a refused token: 1.2). */
+const ENROLL_FAILURE_MODES: Readonly<Record<EnrollmentRefusalReason, FailureModeId | undefined>> = {
+  too_large: undefined,
+  bad_request: undefined,
+  invalid_token: "1.2",
+  token_bound_elsewhere: "1.2",
+  id_named: "1.2",
+  already_enrolled: undefined,
+};
 
 /** The metric and event label of each refusal reason of Renew. */
 const RENEW_REFUSAL_LABEL: Record<AgentRefusalReason, string> = {

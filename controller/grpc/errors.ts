@@ -4,20 +4,29 @@
  */
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import type { RefusalReason } from "../../shared/pki/refusal.ts";
+import type { FailureModeId } from "../../shared/failure_modes/catalogue.ts";
+import { FAILURE_MODE_METADATA } from "../../shared/grpc/failure_mode.ts";
 
 /** An RPC refusal: `code` is the gRPC status, `message` goes to the caller as details. */
 export class GrpcError extends Error {
   override name = "GrpcError";
   readonly code: status;
-  constructor(code: status, message: string) {
+  /** The failure mode of the refusal (sent as `postern-failure-mode` metadata), e.g. `"4.2"`. */
+  readonly failureMode: FailureModeId | undefined;
+  constructor(code: status, message: string, failureMode?: FailureModeId) {
     super(message);
     this.code = code;
+    this.failureMode = failureMode;
   }
 }
 
 /** Converts any error to what grpc-js sends; unexpected errors are INTERNAL without internals. */
 export function toServiceError(e: unknown): Partial<ServiceError> {
-  if (e instanceof GrpcError) return { code: e.code, details: e.message, metadata: new Metadata() };
+  if (e instanceof GrpcError) {
+    const metadata = new Metadata();
+    if (e.failureMode) metadata.set(FAILURE_MODE_METADATA, e.failureMode);
+    return { code: e.code, details: e.message, metadata };
+  }
   return { code: status.INTERNAL, details: "internal error", metadata: new Metadata() };
 }
 

@@ -28,6 +28,7 @@ import { GrpcError, toServiceError } from "./errors.ts";
 import { withListenBacklog } from "../../shared/repairs/mod.ts";
 import { type GrpcHandshakeBounds, withHandshakeBounds } from "./handshake_bounds.ts";
 import { capText } from "../untrusted.ts";
+import { FailureModeError } from "../../shared/failure_modes/format.ts";
 
 /**
  * The largest message the controller accepts from a caller. A real Enroll request is about 520
@@ -86,6 +87,8 @@ function recordRefusal(ctx: ControllerContext, refusal: InterceptorRefusal): voi
     logMessage: renewal ? "renewal refused" : "call refused",
     reason: refusal.message,
     fields: renewal ? fields : { ...fields, method: capText(refusal.method, 128) },
+    // No certificate: 2.1 (nothing to chain to a trusted CA); a certificate of another role: 2.3.
+    failureMode: reason === "no_cert" ? "2.1" : "2.3",
   });
 }
 
@@ -132,11 +135,12 @@ export function bindGrpc(server: Server, addr: HostPort, source: SvidSource): Pr
       if (err) {
         const inUse = /EADDRINUSE|address already in use|No address added/i.test(err.message);
         reject(
-          new Error(
-            inUse
-              ? `CONTROLLER_GRPC_ADDR ${host}:${addr.port}: listen tcp: bind: address already in use: stop the other process or choose another port`
-              : `CONTROLLER_GRPC_ADDR ${host}:${addr.port}: ${err.message}`,
-          ),
+          inUse
+            ? new FailureModeError(
+              "5.3",
+              `bind: address already in use: CONTROLLER_GRPC_ADDR ${host}:${addr.port} is taken; stop the other process or choose another port`,
+            )
+            : new Error(`CONTROLLER_GRPC_ADDR ${host}:${addr.port}: ${err.message}`),
         );
       } else resolve(port);
     });

@@ -5,10 +5,20 @@
  */
 import { Backoff, type BackoffOptions } from "./backoff.ts";
 import type { Logger } from "../log/logger.ts";
+import type { FailureModeId } from "../failure_modes/catalogue.ts";
+import type { FailureModeOptions } from "../failure_modes/format.ts";
+import { logError } from "../log/log_error.ts";
 
 /** An error that must not be retried (revoked identity, refused configuration). */
 export class NonRetryableError extends Error {
   override name = "NonRetryableError";
+  /** The failure-mode id, when the error is one of the documented modes. */
+  readonly failureMode: FailureModeId | undefined;
+
+  constructor(message: string, options?: FailureModeOptions) {
+    super(message, options);
+    this.failureMode = options?.failureMode;
+  }
 }
 
 /** Sleeps `ms` or until `signal` aborts; injected in tests. */
@@ -73,7 +83,7 @@ export async function runAgentLoop(opts: AgentLoopOptions): Promise<void> {
     } catch (error) {
       if (opts.signal.aborted) return;
       if (!retryable(error)) throw error;
-      opts.log.warn(`${opts.name} failed`, { error: (error as Error)?.message ?? String(error) });
+      logError(opts.log, "warn", `${opts.name} failed`, error);
     }
     const delay = backoff.next();
     opts.log.info(`${opts.name} reconnecting`, { delay_ms: delay });

@@ -35,7 +35,12 @@ export function commonAgentConfig(
   try {
     trustDomain = normalizeTrustDomain(optional(env, "TRUST_DOMAIN") ?? DEFAULT_TRUST_DOMAIN);
   } catch (e) {
-    throw new ConfigError(`TRUST_DOMAIN: ${(e as Error).message}`);
+    throw new ConfigError(
+      `${(e as Error).message}: set TRUST_DOMAIN to a DNS name such as postern.internal`,
+      {
+        failureMode: "1.4",
+      },
+    );
   }
   const idVar = `${prefix}_ID`;
   let id: string;
@@ -87,31 +92,48 @@ export function commonAgentConfig(
 }
 
 /**
- * Reads CONTROLLER_CA_PATH (failure mode 1.3).
+ * Reads CONTROLLER_CA_PATH (failure mode 1.3; a file the service may not read: 5.2).
  *
- * @throws {ConfigError} `failed to read controller CA: <path>: <why>`
+ * @throws {ConfigError} `failed to read controller CA: <path>: <why>` (1.3) or `open <path>: permission denied` (5.2)
  */
 export async function readControllerCa(path: string | undefined): Promise<TrustBundle> {
   if (!path) {
     throw new ConfigError(
-      "failed to read controller CA: CONTROLLER_CA_PATH is not set; point it at the PEM file of the controller's CA (failure mode 1.3)",
+      "failed to read controller CA: CONTROLLER_CA_PATH is not set; point it at the PEM file of the controller's CA",
+      { failureMode: "1.3" },
     );
   }
   let text: string;
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
+    if (e instanceof Deno.errors.PermissionDenied) {
+      throw new ConfigError(
+        `open ${path}: permission denied: failed to read controller CA; make it readable by the service or hand it over with LoadCredential= and set CONTROLLER_CA_PATH=%d/ca.crt`,
+        { failureMode: "5.2" },
+      );
+    }
     throw new ConfigError(
       `failed to read controller CA: ${path}: ${
         (e as Error).message
-      }; set CONTROLLER_CA_PATH to a readable PEM file (failure mode 1.3)`,
+      }; set CONTROLLER_CA_PATH to a readable PEM file`,
+      { failureMode: "1.3" },
     );
   }
   try {
     return TrustBundle.fromPem(text);
   } catch (e) {
+    if (e instanceof Deno.errors.PermissionDenied) {
+      throw new ConfigError(
+        `open ${path}: permission denied: failed to read controller CA; make it readable by the service or hand it over with LoadCredential= and set CONTROLLER_CA_PATH=%d/ca.crt`,
+        { failureMode: "5.2" },
+      );
+    }
     throw new ConfigError(
-      `failed to read controller CA: ${path}: ${(e as Error).message} (failure mode 1.3)`,
+      `failed to read controller CA: ${path}: ${
+        (e as Error).message
+      }; set CONTROLLER_CA_PATH to the PEM file of the controller's CA`,
+      { failureMode: "1.3" },
     );
   }
 }

@@ -10,6 +10,7 @@ import { EnrollmentService, type Svid as SvidMessage } from "../proto/gen/poster
 import { channelCredentials, channelOptions } from "../grpc/credentials.ts";
 import { SvidSource } from "../grpc/svid_source.ts";
 import { describeGrpcError } from "../grpc/tls_errors.ts";
+import type { PeerVerificationError } from "../pki/refusal.ts";
 import { createCsr } from "../pki/csr.ts";
 import { exportPrivateKeyPem, generateKeyPair } from "../pki/keys.ts";
 import { type Svid, svidFromPem } from "../pki/svid.ts";
@@ -19,6 +20,8 @@ import { authorizeRole } from "../pki/authorize.ts";
 import { x509 } from "../pki/mod.ts";
 import { EnrollmentRefusedError } from "../config/config_error.ts";
 import { NonRetryableError } from "./agent_loop.ts";
+import { FailureModeError, failureModeOfError } from "../failure_modes/format.ts";
+import { failureModeOfCall } from "../grpc/failure_mode.ts";
 import { VERSION } from "../version.ts";
 import type { AgentCredentials } from "./credentials.ts";
 import { bundleToTrust } from "./trust_policy.ts";
@@ -73,7 +76,7 @@ export async function checkIssued(
   const anchor = bundle.certificates.find((_c, i) => bundle.fingerprints()[i] === peer.issuerFingerprint);
   const ku = anchor?.getExtension(x509.KeyUsagesExtension);
   if (!anchor || !ku || (ku.usages & x509.KeyUsageFlags.keyCertSign) === 0) {
-    throw new Error("CA certificate missing key usage: the issuing CA lacks keyCertSign");
+    throw new FailureModeError("1.5", "CA certificate missing key usage: the issuing CA lacks keyCertSign");
   }
   return { svid, issuer: peer.issuerFingerprint };
 }
@@ -92,9 +95,10 @@ export async function enroll(opts: EnrollOptions): Promise<{ svid: Svid; bundle:
   const keys = await generateKeyPair();
   const keyPem = await exportPrivateKeyPem(keys.privateKey);
   const source = new SvidSource(opts.controllerCa.toPem());
+  let refused: PeerVerificationError | undefined;
   const client = new EnrollmentClient(
     opts.controllerAddr,
-    channelCredentials(source, { trustDomain: opts.trustDomain }),
+    channelCredentials(source, { trustDomain: opts.trustDomain, onRefusal: (r) => refused = r }),
     channelOptions(),
   );
   try {
@@ -114,9 +118,8 @@ export async function enroll(opts: EnrollOptions): Promise<{ svid: Svid; bundle:
       const msg = describeGrpcError(err);
       if (code === grpc.status.PERMISSION_DENIED || code === grpc.status.UNAUTHENTICATED) {
         throw new EnrollmentRefusedError(
-          `enrollment refused: ${
-            msg.includes("invalid enrollment token") ? msg : `invalid enrollment token (${msg})`
-          }; create a new token with POST /api/admin/tokens and set ENROLLMENT_TOKEN`,
+          `invalid enrollment token: the controller refused the enrollment (${msg}); create a new token with POST /api/admin/tokens and set ENROLLMENT_TOKEN`,
+          { failureMode: "1.2" },
         );
       }
       if (code === grpc.status.ALREADY_EXISTS) {
@@ -124,6 +127,9 @@ export async function enroll(opts: EnrollOptions): Promise<{ svid: Svid; bundle:
           `enrollment refused: ${msg}; revoke the old identity or pick another id`,
         );
       }
+      const id = failureModeOfCall(err, refused);
+      const text = refused?.failureMode === id && refused ? refused.message : msg;
+      if (id) throw new FailureModeError(id, `${text} (enrollment failed)`);
       throw new Error(`enrollment failed: ${msg}`);
     }
     try {
@@ -131,7 +137,10 @@ export async function enroll(opts: EnrollOptions): Promise<{ svid: Svid; bundle:
       const { svid, issuer } = await checkIssued(res.svid.certificatePem, keyPem, offered, opts);
       return { svid, bundle: bundleToTrust({ source: "enroll", bundle: offered, issuer }) };
     } catch (e) {
-      throw new Error(`enrollment failed: ${(e as Error).message}`);
+      const id = failureModeOfError(e);
+      const message = (e as Error).message;
+      if (id) throw new FailureModeError(id, `${message} (enrollment failed)`, { cause: e });
+      throw new Error(`enrollment failed: ${message}`);
     }
   } finally {
     client.close();
@@ -158,9 +167,10 @@ export async function renew(
 ): Promise<{ svid: Svid; bundle: TrustBundle }> {
   const keys = await generateKeyPair();
   const keyPem = await exportPrivateKeyPem(keys.privateKey);
+  let refused: PeerVerificationError | undefined;
   const client = new EnrollmentClient(
     opts.controllerAddr,
-    channelCredentials(creds.source, { trustDomain: opts.trustDomain }),
+    channelCredentials(creds.source, { trustDomain: opts.trustDomain, onRefusal: (r) => refused = r }),
     channelOptions(),
   );
   try {
@@ -176,9 +186,17 @@ export async function renew(
     } catch (err) {
       const code = (err as grpc.ServiceError).code;
       const msg = describeGrpcError(err);
+      // The controller names the failure mode of its refusal (4.2: it does not trust our CA).
+      const id = failureModeOfCall(err, refused);
       if (code === grpc.status.PERMISSION_DENIED) {
-        throw new NonRetryableError(`renewal refused (${creds.svid.spiffeId.uri}): ${msg}`);
+        throw new NonRetryableError(
+          id
+            ? `${msg}: renewal refused (${creds.svid.spiffeId.uri})`
+            : `renewal refused (${creds.svid.spiffeId.uri}): ${msg}`,
+          id ? { failureMode: id } : {},
+        );
       }
+      if (id) throw new FailureModeError(id, `${msg} (renewal failed)`);
       throw new Error(`renewal failed: ${msg}`);
     }
     const offered = bundleOf(res.svid);
@@ -187,7 +205,8 @@ export async function renew(
     try {
       issued = await checkIssued(res.svid.certificatePem, keyPem, current, opts);
     } catch (e) {
-      throw new Error(
+      throw new FailureModeError(
+        "4.2",
         `internal CA mismatch during renewal: the new certificate does not chain to the trusted CAs (${
           (e as Error).message
         }); keeping the current certificate`,

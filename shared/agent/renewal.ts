@@ -9,6 +9,7 @@ import type { AgentCredentials } from "./credentials.ts";
 import type { Svid } from "../pki/svid.ts";
 import type { TrustBundle } from "../pki/bundle.ts";
 import type { Logger } from "../log/logger.ts";
+import { logError } from "../log/log_error.ts";
 
 /** Options of {@link runRenewalLoop}. */
 export interface RenewalOptions {
@@ -46,8 +47,7 @@ export function runRenewalLoop(opts: RenewalOptions): Promise<void> {
         not_after: svid.notAfter.toISOString(),
       }),
     onFailed: (error, current, retryInMs) =>
-      log.warn("certificate renewal failed; keeping the current certificate", {
-        error: error.message,
+      logError(log, "warn", "certificate renewal failed; keeping the current certificate", error, {
         expires_at: current.notAfter.toISOString(),
         retry_in_ms: retryInMs,
       }),

@@ -36,7 +36,8 @@ export async function loadOrEnroll(
   }
   if (!cfg.token) {
     throw new ConfigError(
-      `ENROLLMENT_TOKEN is required: no identity is stored in ${store.dir}; create a ${cfg.role} token (POST /api/admin/tokens) and set ENROLLMENT_TOKEN (failure mode 1.1)`,
+      `ENROLLMENT_TOKEN is required: no identity is stored in ${store.dir}; create a ${cfg.role} token (POST /api/admin/tokens) and set ENROLLMENT_TOKEN`,
+      { failureMode: "1.1" },
     );
   }
   const controllerCa = await readControllerCa(cfg.controllerCaPath);

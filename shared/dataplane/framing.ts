@@ -12,6 +12,12 @@ import { Buffer } from "node:buffer";
 export const MAX_FRAME = 64 * 1024;
 
 /**
+ * The TunnelReply error a connector sends a tunneler it does not admit (failure mode 3.3): a value
+ * of the tunnel protocol, which the tunneler compares whole to name the failure mode.
+ */
+export const TUNNELER_NOT_ALLOWED = "tunneler not allowed";
+
+/**
  * Peer bytes that are not a valid frame or message (oversized length prefix, truncated or
  * garbled message): the session that sent them ends, the process never does.
  */

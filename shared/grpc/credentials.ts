@@ -33,6 +33,11 @@ export interface ExpectedServer {
   trustDomain: string;
   /** The role the server's SPIFFE ID must carry; default "controller". */
   role?: Role;
+  /**
+   * Told each typed refusal of the server's identity (grpc-js passes on only its text), so that
+   * the caller can name its failure mode (2.3). Default: none.
+   */
+  onRefusal?: (refusal: PeerVerificationError) => void;
 }
 
 /**
@@ -45,8 +50,11 @@ export function channelCredentials(source: SvidSource, expected: ExpectedServer)
   installHttp2Repairs();
   const role = expected.role ?? "controller";
   return experimental.createCertificateProviderChannelCredentials(source, source.svid ? source : null, {
-    checkServerIdentity: (_host: string, cert: PeerCertificate) =>
-      checkServerCertificate(cert, expected.trustDomain, authorizeRole(role)),
+    checkServerIdentity: (_host: string, cert: PeerCertificate) => {
+      const refusal = checkServerCertificate(cert, expected.trustDomain, authorizeRole(role));
+      if (refusal) expected.onRefusal?.(refusal);
+      return refusal;
+    },
   });
 }
 

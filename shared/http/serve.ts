@@ -8,6 +8,7 @@
  * of {@link HttpBounds}.
  * @module
  */
+import { FailureModeError } from "../failure_modes/format.ts";
 import http from "node:http";
 import https from "node:https";
 import type { Socket } from "node:net";
@@ -109,8 +110,9 @@ export async function serveHttp(o: ServeHttpOptions, handler: HttpHandler): Prom
     const onError = (e: NodeJS.ErrnoException) => {
       if (e.code === "EADDRINUSE") {
         reject(
-          new Error(
-            `${o.addrVariable} ${addr.hostname}:${addr.port}: listen tcp: bind: address already in use: stop the other process or set ${o.addrVariable} to a free port`,
+          new FailureModeError(
+            "5.3",
+            `bind: address already in use: ${o.addrVariable} ${addr.hostname}:${addr.port} is taken; stop the other process or set ${o.addrVariable} to a free port`,
           ),
         );
       } else reject(e);

@@ -7,7 +7,13 @@ const RANK: Record<LogLevel, number> = {
   error: 40,
 };
 
-/** Fields attached to a log line. Never put a token or private key here. */
+import { failureModeOfError } from "../failure_modes/format.ts";
+
+/**
+ * Fields attached to a log line. Never put a token or private key here. A line about one of the
+ * documented failure modes carries its id as `failure_mode` (e.g. `"1.3"`); when a call passes
+ * an `error` that carries a `failureMode` and no `failure_mode` of its own, the logger adds it.
+ */
 export type LogFields = Record<string, unknown>;
 
 /** A small structured logger: JSON lines (`LOG_FORMAT=json`) or readable text, on stderr. */
@@ -60,7 +66,7 @@ export function createLogger(
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (RANK[level] < min) return;
     const ts = new Date(now()).toISOString();
-    const all = { ...base, ...fields };
+    const all = withFailureModeField({ ...base, ...fields });
     if (json) {
       write(JSON.stringify({ ts, level, msg, ...all }, jsonSafe));
     } else {
@@ -77,6 +83,13 @@ export function createLogger(
     error: (m, f) => emit("error", m, f),
     with: (fields) => createLogger(options, { ...base, ...fields }),
   };
+}
+
+/** `fields` with `failure_mode` taken from its `error`, when that carries one and none is set. */
+function withFailureModeField(fields: LogFields): LogFields {
+  if (fields.failure_mode !== undefined) return fields;
+  const id = failureModeOfError(fields.error);
+  return id === undefined ? fields : { ...fields, failure_mode: id };
 }
 
 function jsonSafe(_key: string, value: unknown): unknown {

@@ -2,6 +2,8 @@
  * The controller's internal certificate authority: create, load, write to disk.
  * @module
  */
+import type { FailureModeId } from "../failure_modes/catalogue.ts";
+import type { FailureModeOptions } from "../failure_modes/format.ts";
 import { EC_PARAMS, messageOf, randomSerial, sha256Hex, SIGNING_ALG, x509 } from "./_crypto.ts";
 import { exportPrivateKeyPem, exportSpki, generateKeyPair, importPrivateKeyPem } from "./keys.ts";
 import { splitPem } from "./pem.ts";
@@ -26,10 +28,14 @@ export interface CertificateAuthority {
 
 /** A CA that cannot be created, loaded or used; callers exit with status 2. */
 export class CaError extends Error {
+  /** The failure mode: 1.5 for a CA without keyCertSign, else 1.3 (invalid internal CA). */
+  readonly failureMode: FailureModeId;
+
   /** @param message what is wrong with the CA */
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: FailureModeOptions) {
     super(message, options);
     this.name = "CaError";
+    this.failureMode = options?.failureMode ?? "1.3";
   }
 }
 
@@ -106,6 +112,7 @@ export async function loadCa(
   if (ku === null || (ku.usages & x509.KeyUsageFlags.keyCertSign) === 0) {
     throw new CaError(
       "CA certificate missing key usage: keyCertSign is required to sign certificates (regenerate it with postern-controller init-ca)",
+      { failureMode: "1.5" },
     );
   }
   if (now.getTime() > certificate.notAfter.getTime()) {

@@ -6,6 +6,8 @@
  * message text, so rewording a message never changes behaviour.
  * @module
  */
+import type { FailureModeId } from "../failure_modes/catalogue.ts";
+import { withFailureMode } from "../failure_modes/format.ts";
 
 /** Why a peer is refused. */
 export type RefusalReason =
@@ -34,8 +36,8 @@ export type RefusalReason =
   /** The controller has not allowed this tunneler on this connector. */
   | "not_allowed";
 
-/** The failure mode (see docs/operations.md) of each reason, where one applies. */
-const FAILURE_MODES: Readonly<Record<RefusalReason, string | undefined>> = {
+/** The failure mode (see docs/failure-modes.md) of each reason, where one applies. */
+const FAILURE_MODES: Readonly<Record<RefusalReason, FailureModeId | undefined>> = {
   no_certificate: "2.1",
   invalid_certificate: undefined,
   expired: undefined,
@@ -51,7 +53,7 @@ const FAILURE_MODES: Readonly<Record<RefusalReason, string | undefined>> = {
 };
 
 /** The failure-mode id of `reason` (e.g. `"2.1"`), or undefined when none documents it. */
-export function failureModeOf(reason: RefusalReason): string | undefined {
+export function failureModeOf(reason: RefusalReason): FailureModeId | undefined {
   return FAILURE_MODES[reason];
 }
 
@@ -63,7 +65,7 @@ export class PeerVerificationError extends Error {
   /** Why the peer is refused. */
   readonly reason: RefusalReason;
   /** The failure-mode id, e.g. `"2.2"`; undefined when no documented mode applies. */
-  readonly failureMode: string | undefined;
+  readonly failureMode: FailureModeId | undefined;
 
   /**
    * @param reason why the peer is refused
@@ -79,5 +81,5 @@ export class PeerVerificationError extends Error {
 
 /** `[2.1] message` when the refusal has a failure mode, else the message alone (for logs). */
 export function describeRefusal(e: PeerVerificationError): string {
-  return e.failureMode === undefined ? e.message : `[${e.failureMode}] ${e.message}`;
+  return withFailureMode(e.failureMode, e.message);
 }

@@ -19,14 +19,20 @@ for (const program of ["connector", "tunneler"]) {
     await using dir = await tempDir();
     const p = startProgram(program, { args: ["enroll"], env: base(dir.path) });
     assertEquals(await p.exited, 2);
-    ok(p.lines.some((l) => l.includes("ENROLLMENT_TOKEN is required")), p.lines.join("\n"));
+    ok(
+      p.lines.some((l) => l.startsWith(`postern-${program}: [1.1] ENROLLMENT_TOKEN is required: `)),
+      p.lines.join("\n"),
+    );
   });
 
   Deno.test(`${program} run with an unreadable CONTROLLER_CA_PATH exits 2 with failed to read controller CA (1.3)`, async () => {
     await using dir = await tempDir();
     const p = startProgram(program, { args: ["run"], env: { ...base(dir.path), ENROLLMENT_TOKEN: "tok" } });
     assertEquals(await p.exited, 2);
-    ok(p.lines.some((l) => l.includes("failed to read controller CA")), p.lines.join("\n"));
+    ok(
+      p.lines.some((l) => l.startsWith(`postern-${program}: [1.3] failed to read controller CA: `)),
+      p.lines.join("\n"),
+    );
   });
 }
 
@@ -58,5 +64,10 @@ Deno.test("TRUST_DOMAIN that is not a DNS name exits 2 with invalid domain (1.4)
     env: { ...base(dir.path), TRUST_DOMAIN: "bad_domain!" },
   });
   assertEquals(await p.exited, 2);
-  ok(p.lines.some((l) => l.includes("invalid domain")), p.lines.join("\n"));
+  ok(
+    p.lines.some((l) =>
+      /^postern-connector: \[1\.4\] cannot parse URI .*invalid domain "bad_domain!"/.test(l)
+    ),
+    p.lines.join("\n"),
+  );
 });

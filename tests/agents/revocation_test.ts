@@ -25,7 +25,7 @@ Deno.test("DELETE of a tunneler gets it refused by its connector; DELETE of a co
     // Tunneler revoked: the connector refuses its certificates and ends its session.
     assertEquals((await c.admin("DELETE", "/api/admin/tunnelers/t1")).status, 200);
     await connector.waitForLine(/closing sessions of a revoked tunneler certificate.*t1/, 5_000);
-    await tunneler.waitForLine("refused this tunneler: tunneler not allowed", 10_000);
+    await tunneler.waitForLine(/\[3\.3\] tunneler not allowed: connector .* refused this tunneler/, 10_000);
     assertEquals((await roundTrip(fwdPort, enc.encode("x")).catch(() => new Uint8Array())).length, 0);
     await tunneler.waitForLine(/tunnel refused.*tunneler not allowed/, 5_000);
     assertEquals((await c.admin("GET", "/api/admin/tunnelers/t1")).status, 404);

@@ -6,6 +6,5 @@ Deno.test("postern-controller exits 2 with invalid domain for a bad TRUST_DOMAIN
   await using d = await tempDir();
   const r = await run([], env(d.path, { ...(await caFiles(d.path)), TRUST_DOMAIN: "bad..domain" }));
   assert.equal(r.code, 2);
-  assert.match(r.out, /invalid domain/);
-  assert.match(r.out, /bad\.\.domain/);
+  assert.match(r.out, /^postern-controller: \[1\.4\] cannot parse URI .*invalid domain "bad\.\.domain"/m);
 });

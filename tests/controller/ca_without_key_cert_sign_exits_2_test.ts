@@ -27,5 +27,5 @@ Deno.test("postern-controller exits 2 with CA certificate missing key usage (1.5
     }),
   );
   assert.equal(r.code, 2);
-  assert.match(r.out, /CA certificate missing key usage/);
+  assert.match(r.out, /^postern-controller: \[1\.5\] CA certificate missing key usage: /m);
 });

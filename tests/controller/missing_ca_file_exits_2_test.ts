@@ -12,5 +12,5 @@ Deno.test("postern-controller exits 2 with invalid internal CA for a missing CA 
     }),
   );
   assert.equal(r.code, 2);
-  assert.match(r.out, /invalid internal CA/);
+  assert.match(r.out, /^postern-controller: \[1\.3\] invalid internal CA: /m);
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { status } from "@grpc/grpc-js";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { parseCertificate } from "../../shared/pki/verify.ts";
+import { failureModeOfGrpcError } from "../../shared/grpc/failure_mode.ts";
 import { type AgentCreds, connect, enroll, expectGrpcError, renew, startHarness } from "./harness.ts";
 import { EXPIRED_BEYOND_GRACE, renew as renewLogic } from "../../controller/grpc/enrollment.ts";
 import type { GrpcError } from "../../controller/grpc/errors.ts";
@@ -128,9 +129,13 @@ Deno.test("Renew with a certificate from another CA is refused", async () => {
   const other = await makeTestPki();
   const foreign = await other.issue("connector", "c1");
   // TLS admits it (Enroll needs callers without a certificate); the service's own check refuses it.
+  const refused = renew(h, foreign);
   await expectGrpcError(
-    renew(h, foreign),
+    refused,
     status.UNAUTHENTICATED,
     "internal CA mismatch during renewal: x509: certificate signed by unknown authority",
   );
+  // The id travels as data: the agent names 4.2 from the metadata, the controller counts it.
+  assert.equal(await refused.catch((e) => failureModeOfGrpcError(e)), "4.2");
+  assert.equal(h.controller.ctx.metrics.value("postern_failures_total", { mode: "4.2" }), 1);
 });

@@ -56,7 +56,9 @@ Deno.test("a refusal flood is counted and rate-limited, and valid enrollments fr
 
     // The summary comes within its interval (10 s) and counts what was not logged one by one.
     const summary = await controller.waitForLine("refusals suppressed", 20_000);
-    const logged = controller.lines.filter((l) => l.includes(`"msg":"enrollment refused"`)).length;
+    const logged = controller.lines.filter((l) =>
+      l.includes(`"msg":"[1.2] enrollment refused"`) && l.includes(`"failure_mode":"1.2"`)
+    ).length;
     assert.ok(logged >= 1 && logged <= 25, `${logged} refusals logged one by one`);
     assert.equal(JSON.parse(summary).count, FLOOD - logged);
     const { body } = await c.admin("GET", "/api/admin/events?kind=enrollment.refused&limit=1000");

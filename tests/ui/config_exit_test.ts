@@ -16,7 +16,7 @@ for (const [name, env] of CASES) {
     });
     assertEquals(await ui.exited, 2);
     const line = ui.lines.find((l) => l.startsWith("postern-ui:")) ?? ui.lines.join("\n");
-    assertStringIncludes(line, "ADMIN_API_URL or ADMIN_AUTH_TOKEN not configured");
+    assertStringIncludes(line, "postern-ui: [6.2] ADMIN_API_URL or ADMIN_AUTH_TOKEN not configured: ");
   });
 }
 

@@ -2,6 +2,7 @@
 import type { Connector, Tunneler } from "../lib/admin_client.ts";
 import { absoluteTime, expiresSoon } from "../lib/format.ts";
 import { LiveError, RelTime, StatusBadge } from "./_bits.tsx";
+import { FailureModeLink } from "./_failure_mode.tsx";
 import { useLiveJson, useNow } from "./_live.ts";
 
 /** Props of AgentStatus: which agent, and its state rendered on the server. */
@@ -33,6 +34,7 @@ export default function AgentStatus(props: AgentStatusProps) {
         <dt>Status</dt>
         <dd>
           <StatusBadge status={a.status} />
+          {a.status === "OFFLINE" && <FailureModeLink id="3.2" />}
         </dd>
         <dt>Last seen</dt>
         <dd>

@@ -2,6 +2,7 @@
 import type { AuditEvent } from "../lib/admin_client.ts";
 import { absoluteTime, eventDetails } from "../lib/format.ts";
 import { LiveError, RelTime } from "./_bits.tsx";
+import { FailureModeLink } from "./_failure_mode.tsx";
 import { useLiveJson, useNow } from "./_live.ts";
 
 /** Props of EventsTable: the events, the API query they came from, the server clock. */
@@ -42,6 +43,7 @@ export default function EventsTable(props: EventsTableProps) {
                   </td>
                   <td>
                     <span class="kind">{e.kind ?? "—"}</span>
+                    <FailureModeLink id={e.failure_mode} />
                   </td>
                   <td>{e.agent ?? "—"}</td>
                   <td class="details">{eventDetails(e)}</td>

@@ -3,6 +3,7 @@
 import type { ComponentChildren } from "preact";
 import { expiresSoon } from "../lib/format.ts";
 import { LiveError, RelTime, StatusBadge } from "./_bits.tsx";
+import { FailureModeLink } from "./_failure_mode.tsx";
 import { useLiveJson, useNow } from "./_live.ts";
 
 /** What every agent row has. */
@@ -58,6 +59,7 @@ export function LiveAgentTable<T extends AgentRow>(props: LiveAgentTableProps<T>
                     </td>
                     <td>
                       <StatusBadge status={row.status} />
+                      {row.status === "OFFLINE" && <FailureModeLink id="3.2" />}
                     </td>
                     {props.columns.map((c) => <td key={c.header}>{c.cell(row, now)}</td>)}
                     <td class={expiresSoon(row.cert_expires_at, now) ? "soon" : ""}>

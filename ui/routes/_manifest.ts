@@ -8,6 +8,7 @@ import * as connectorResources from "./connectors/resources.tsx";
 import * as connectorRevoke from "./connectors/revoke.tsx";
 import * as events from "./events.tsx";
 import * as favicon from "./favicon.ts";
+import * as failureModes from "./docs/failure_modes.tsx";
 import * as healthz from "./healthz.ts";
 import * as index from "./index.tsx";
 import * as login from "./login.tsx";
@@ -39,4 +40,5 @@ export const ROUTES: [string, RouteModule][] = [
   ["/tokens", tokens],
   ["/tokens/:id/revoke", tokenRevoke],
   ["/events", events],
+  ["/docs/failure-modes", failureModes],
 ];

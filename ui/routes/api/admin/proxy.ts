@@ -9,6 +9,7 @@
 import { ControllerUnreachableError } from "../../../lib/admin_client.ts";
 import { readBody } from "../../../lib/body.ts";
 import { crossSite, csrfOk, type Handler, json, LIMITS, type RouteModule } from "../../../context.ts";
+import { withFailureMode } from "../../../../shared/failure_modes/format.ts";
 
 /** The answer to a write under /api/admin/ca/. */
 export const CA_WRITE_REFUSED =
@@ -61,7 +62,19 @@ const proxy: Handler = async ({ req, url, session, deps }) => {
     }
     throw error;
   }
-  if (upstream.status === 404 || upstream.status >= 500) {
+  if (upstream.status === 404) {
+    // 6.1: the UI serves every contract route, so a 404 is the controller's (an unknown id, or a
+    // controller of another version): logged with its id so that an operator can look it up.
+    deps.logger.warn(
+      withFailureMode("6.1", `404 Not Found from the controller: ${req.method} ${url.pathname}`),
+      {
+        method: req.method,
+        path: url.pathname,
+        status: 404,
+        failure_mode: "6.1",
+      },
+    );
+  } else if (upstream.status >= 500) {
     deps.logger.warn("controller answered an error", {
       method: req.method,
       path: url.pathname,

@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { ConfigError } from "../config/config_error.ts";
+import { describeError } from "../failure_modes/format.ts";
+import { readControllerCa } from "./config.ts";
+
+async function refusal(path: string | undefined): Promise<ConfigError> {
+  try {
+    await readControllerCa(path);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error("readControllerCa() accepted it");
+}
+
+Deno.test("readControllerCa() refuses an unset, missing or unparsable CA as 1.3, an unreadable one as 5.2", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    assert.match(
+      describeError(await refusal(undefined)),
+      /^\[1\.3\] failed to read controller CA: CONTROLLER_CA_PATH is not set; /,
+    );
+    assert.match(
+      describeError(await refusal(`${dir}/missing.crt`)),
+      /^\[1\.3\] failed to read controller CA: .*missing\.crt: /,
+    );
+    await Deno.writeTextFile(`${dir}/garbage.crt`, "not a certificate");
+    assert.match(
+      describeError(await refusal(`${dir}/garbage.crt`)),
+      /^\[1\.3\] failed to read controller CA: /,
+    );
+    await Deno.writeTextFile(`${dir}/locked.crt`, "x");
+    await Deno.chmod(`${dir}/locked.crt`, 0o000);
+    if (Deno.uid() !== 0) { // root reads it anyway
+      assert.equal(
+        describeError(await refusal(`${dir}/locked.crt`)).split(":").slice(0, 2).join(":"),
+        `[5.2] open ${dir}/locked.crt: permission denied`,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
