@@ -4,6 +4,7 @@
  * @module
  */
 import { ConfigError } from "../../shared/config/config_error.ts";
+import { checkRoots } from "../../shared/config/roots.ts";
 import { type Group, type Invocation, stringOption, UsageError } from "./command.ts";
 import { jsonText, table } from "./output.ts";
 
@@ -27,6 +28,7 @@ function print(inv: Invocation, body: { cas: CaView[] }): void {
 async function readPem(inv: Invocation, option: "cert" | "key"): Promise<string> {
   const file = stringOption(inv, option);
   if (file === undefined) throw new UsageError(`--${option} FILE is required`, inv.usage);
+  checkRoots("controller", [{ name: `--${option}`, path: file }]);
   try {
     return await Deno.readTextFile(file);
   } catch (e) {

@@ -4,6 +4,7 @@
  * (PEM CA bundle for an https:// URL). Mistakes are ConfigErrors (exit 2).
  * @module
  */
+import { checkRoots } from "../../shared/config/roots.ts";
 import { AdminClient } from "../../shared/admin/client.ts";
 import { ConfigError } from "../../shared/config/config_error.ts";
 import { type Env, optional } from "../../shared/config/env.ts";
@@ -34,6 +35,7 @@ export function adminClientFromEnv(env: Env): AdminClient {
   const caPath = optional(env, "ADMIN_CA_PATH");
   let caCerts: string[] | undefined;
   if (caPath !== undefined) {
+    checkRoots("controller", [{ name: "ADMIN_CA_PATH", path: caPath }]);
     try {
       caCerts = [Deno.readTextFileSync(caPath)];
     } catch (e) {

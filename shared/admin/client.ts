@@ -103,10 +103,11 @@ export class AdminClient {
   }
 
   /**
-   * The live events of `GET /api/admin/events/stream`, until `signal` aborts. The stream ending
-   * otherwise is an AdminUnreachableError.
+   * The live events of `GET /api/admin/events/stream`, until `signal` aborts. The stream is open
+   * once this resolves, so a caller that reads the history afterwards misses nothing between the
+   * two. The stream ending otherwise is an AdminUnreachableError.
    */
-  async *stream(signal?: AbortSignal): AsyncGenerator<AdminEvent> {
+  async stream(signal?: AbortSignal): Promise<AsyncGenerator<AdminEvent>> {
     const res = await this.#fetch("GET", "/api/admin/events/stream", {
       headers: { accept: "text/event-stream" },
       ...(signal ? { signal } : {}),
@@ -122,10 +123,15 @@ export class AdminClient {
         `${message} (HTTP ${res.status} from GET /api/admin/events/stream)`,
       );
     }
+    return this.#events(res.body, signal);
+  }
+
+  /** The events of an open stream, until it ends (then throws AdminUnreachableError) or `signal` aborts. */
+  async *#events(body: ReadableStream<BufferSource>, signal?: AbortSignal): AsyncGenerator<AdminEvent> {
     let buffer = "";
     let data: string[] = [];
     try {
-      for await (const chunk of res.body.pipeThrough(new TextDecoderStream())) {
+      for await (const chunk of body.pipeThrough(new TextDecoderStream())) {
         buffer += chunk;
         let nl: number;
         while ((nl = buffer.indexOf("\n")) >= 0) {

@@ -233,6 +233,9 @@ async function serveOne(
     res.end();
     return;
   }
+  // A streamed answer (server-sent events) may wait long for its first chunk: the client gets
+  // the status and headers now.
+  res.flushHeaders();
   const reader = response.body.getReader();
   const cancel = () => void reader.cancel().catch(() => {});
   res.on("close", cancel);

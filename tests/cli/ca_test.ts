@@ -2,6 +2,7 @@
  * `postern-controller ca ...` against a real controller: the whole rotation (prepare, activate,
  * retire) from files, as docs/ca-rotation.md runs it, and its refusals.
  */
+import { makeTestDir } from "../support/paths.ts";
 import assert from "node:assert/strict";
 import { initCa } from "../../controller/init_ca.ts";
 import { startCliFixture } from "./_cli.ts";
@@ -19,7 +20,7 @@ Deno.test("ca show, prepare --cert --key, activate, retire: each prints the bund
   assert.match(table[0]!, /^FINGERPRINT\s+SIGNING\s+NOT AFTER\s+SUBJECT$/);
   assert.match(table[1]!, new RegExp(`^${old!.fingerprint}\\s+yes\\s+`));
 
-  const dir = await Deno.makeTempDir({ prefix: "postern-cli-ca-" });
+  const dir = await makeTestDir({ prefix: "postern-cli-ca-" });
   try {
     const next = await initCa(`${dir}/next`);
     const prepared = await f.ok(["ca", "prepare", "--cert", next.certPath, "--key", next.keyPath]);

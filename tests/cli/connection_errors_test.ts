@@ -44,13 +44,13 @@ Deno.test("unreachable API, missing token, bad ADMIN_API_URL or ADMIN_CA_PATH: e
       { ADMIN_API_URL: url, ADMIN_AUTH_TOKEN: "t", ADMIN_CA_PATH: "/nonexistent/ca.pem" },
       ["ca", "show"],
       2,
-      /^postern-controller: cannot read ADMIN_CA_PATH "\/nonexistent\/ca\.pem": /m,
+      /^postern-controller: ADMIN_CA_PATH "\/nonexistent\/ca\.pem" is outside the roots of postern-controller \(/m,
     ],
     [
       {},
       ["policies", "list"],
       2,
-      /^postern-controller: unknown command "policies": use serve, init-ca, doctor, an admin command/m,
+      /^postern-controller: unknown command "policies": use serve, init-ca, doctor, backup, restore, an admin command/m,
     ],
     [
       {},

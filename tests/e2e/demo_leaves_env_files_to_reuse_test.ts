@@ -4,6 +4,7 @@
  * from them report the enrolled identity, and `controller backup` with controller.env writes a
  * backup of the running controller. The printed commands name those files.
  */
+import { makeTestDir } from "../support/paths.ts";
 import assert from "node:assert/strict";
 import { operatorCommands } from "../../shared/demo/operator_commands.ts";
 import { startTopology } from "../../shared/demo/topology.ts";
@@ -25,7 +26,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "postern-e2e-" });
+    const dir = await makeTestDir({ prefix: "postern-e2e-" });
     const t = await startTopology({ dir, uiPort: 0, forwardPort: 0 });
     try {
       assert.deepEqual(Object.keys(t.envFiles).sort(), ["connector", "controller", "tunneler", "ui"]);
