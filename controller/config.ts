@@ -128,7 +128,9 @@ export function trustDomainFrom(env: Env): string {
   try {
     return normalizeTrustDomain(raw);
   } catch (e) {
-    throw new ConfigError(`TRUST_DOMAIN: ${(e as Error).message}: set a DNS name such as postern.internal`);
+    throw new ConfigError(`TRUST_DOMAIN: ${(e as Error).message}: set a DNS name such as postern.internal`, {
+      cause: e,
+    });
   }
 }
 
@@ -174,7 +176,7 @@ export async function loadCaFrom(source: CaSource): Promise<CertificateAuthority
   try {
     return await loadCa(source.certPem, source.keyPem);
   } catch (e) {
-    if (e instanceof CaError) throw new ConfigError(e.message);
+    if (e instanceof CaError) throw new ConfigError(e.message, { cause: e });
     throw new ConfigError(`invalid internal CA: ${(e as Error).message}`);
   }
 }

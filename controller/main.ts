@@ -12,6 +12,7 @@ import { createLogger } from "../shared/log/logger.ts";
 import { VERSION } from "../shared/version.ts";
 import { loadConfig } from "./config.ts";
 import { runDoctor } from "./doctor.ts";
+import { parseDoctorFlags } from "../shared/cli/doctor.ts";
 import { initCa } from "./init_ca.ts";
 import { startController } from "./serve.ts";
 
@@ -20,7 +21,7 @@ const HELP = `postern-controller ${VERSION}: the Postern controller (CA, enrollm
 Usage:
   postern-controller [serve]          run the controller (configuration from the environment)
   postern-controller init-ca --out DIR   write DIR/ca.crt and DIR/ca.key (never overwrites)
-  postern-controller doctor           check configuration and environment, print findings
+  postern-controller doctor [--json] [--env-file PATH]   check configuration and environment
   postern-controller --help | --version
 
 Environment: TRUST_DOMAIN, INTERNAL_CA_CERT(_FILE), INTERNAL_CA_KEY(_FILE), ADMIN_AUTH_TOKEN,
@@ -55,7 +56,7 @@ async function main(): Promise<number> {
       return 0;
     }
     case "doctor":
-      return await runDoctor(env);
+      return await runDoctor(env, parseDoctorFlags(Deno.args.slice(Deno.args.indexOf("doctor") + 1)));
     case "serve":
       return await serve(env);
     default:

@@ -9,9 +9,12 @@ import { loadConfig } from "./config.ts";
 import { AdminClient, adminFetch } from "./lib/admin_client.ts";
 import { loadAssets } from "./lib/assets.ts";
 import { createApp } from "./server.tsx";
+import { runUiDoctor } from "./doctor.ts";
+import { parseDoctorFlags } from "../shared/cli/doctor.ts";
 
 async function main(): Promise<number> {
   const env = processEnv(PROGRAM_VARIABLES.ui);
+  if (Deno.args[0] === "doctor") return await runUiDoctor(env, parseDoctorFlags(Deno.args.slice(1)));
   const config = loadConfig(env);
   const logger = createLogger(loggerOptionsFromEnv(env), { program: "postern-ui" });
   const assets = await loadAssets();

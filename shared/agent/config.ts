@@ -34,7 +34,7 @@ export function commonAgentConfig(
   try {
     trustDomain = normalizeTrustDomain(optional(env, "TRUST_DOMAIN") ?? "postern.internal");
   } catch (e) {
-    throw new ConfigError(`TRUST_DOMAIN: ${(e as Error).message}`);
+    throw new ConfigError(`TRUST_DOMAIN: ${(e as Error).message}`, { cause: e });
   }
   const idVar = `${prefix}_ID`;
   let id: string;
@@ -83,6 +83,7 @@ export async function readControllerCa(path: string | undefined): Promise<TrustB
       `failed to read controller CA: ${path}: ${
         (e as Error).message
       }; set CONTROLLER_CA_PATH to a readable PEM file (failure mode 1.3)`,
+      { cause: e },
     );
   }
   try {
@@ -90,6 +91,7 @@ export async function readControllerCa(path: string | undefined): Promise<TrustB
   } catch (e) {
     throw new ConfigError(
       `failed to read controller CA: ${path}: ${(e as Error).message} (failure mode 1.3)`,
+      { cause: e },
     );
   }
 }

@@ -26,12 +26,27 @@ export interface CertificateAuthority {
 
 /** A CA that cannot be created, loaded or used; callers exit with status 2. */
 export class CaError extends Error {
-  /** @param message what is wrong with the CA */
-  constructor(message: string, options?: ErrorOptions) {
+  /**
+   * Why the CA is refused: `"missing_key_usage"` (no keyCertSign, failure mode 1.5) or
+   * `"invalid"` (anything else, failure mode 1.3).
+   */
+  readonly reason: CaErrorReason;
+  /** The failure-mode id of `reason`: `"1.5"` or `"1.3"`. */
+  readonly failureMode: "1.3" | "1.5";
+  /**
+   * @param message what is wrong with the CA
+   * @param reason why, for code (default `"invalid"`)
+   */
+  constructor(message: string, options?: ErrorOptions, reason: CaErrorReason = "invalid") {
     super(message, options);
     this.name = "CaError";
+    this.reason = reason;
+    this.failureMode = reason === "missing_key_usage" ? "1.5" : "1.3";
   }
 }
+
+/** Why a CA is refused (see {@link CaError}). */
+export type CaErrorReason = "invalid" | "missing_key_usage";
 
 /** Options of {@link createCa}. */
 export interface CreateCaOptions {
@@ -106,6 +121,8 @@ export async function loadCa(
   if (ku === null || (ku.usages & x509.KeyUsageFlags.keyCertSign) === 0) {
     throw new CaError(
       "CA certificate missing key usage: keyCertSign is required to sign certificates (regenerate it with postern-controller init-ca)",
+      undefined,
+      "missing_key_usage",
     );
   }
   if (now.getTime() > certificate.notAfter.getTime()) {
