@@ -132,9 +132,11 @@ export async function agentDoctor(
   }
   // Stored identity: chain (2.1), identity (2.3), IP SAN (2.2), expiry and renewal (4.1), CA file (4.2).
   if (store && stored) {
+    let id: Awaited<ReturnType<IdentityStore["load"]>> | undefined;
     try {
-      const id = await store.load();
+      id = await store.load();
       bundle = id.bundle;
+      if (caFile) out.push(caFileFinding(caFile, id.bundle, cfg.controllerCaPath ?? ""));
       const peer = await verifySvid(id.svid.certPem, id.bundle, {
         trustDomain: cfg.trustDomain,
         authorize: authorizeRole(cfg.role),
@@ -157,7 +159,6 @@ export async function agentDoctor(
         });
       }
       out.push(renewalFinding(id.svid, now()));
-      if (caFile) out.push(caFileFinding(caFile, id.bundle, cfg.controllerCaPath ?? ""));
     } catch (e) {
       const expired = e instanceof PeerVerificationError && e.reason === "expired";
       const mode = expired ? "4.1" : failureModeIn(e);

@@ -15,7 +15,10 @@ Deno.test('1.2 a reused, unknown or wrong-role token exits 3 with "[1.2] invalid
   const c = await startCluster(dir.path);
   try {
     const used = await c.token("connector");
-    const first = c.start("connector", ["run"], { ...c.connectorEnv("c1", freePort()), ENROLLMENT_TOKEN: used });
+    const first = c.start("connector", ["run"], {
+      ...c.connectorEnv("c1", freePort()),
+      ENROLLMENT_TOKEN: used,
+    });
     await first.waitForLine("control-plane stream connected", 20_000);
 
     const unused = await c.token("connector");
@@ -36,11 +39,19 @@ Deno.test('1.2 a reused, unknown or wrong-role token exits 3 with "[1.2] invalid
     // The enrolled connector was not disturbed by the refusals.
     assertEquals(await c.status("connectors", "c1"), "ONLINE");
     // The token the tunneler tried still enrolls the connector it was made for.
-    const later = await runToExit("connector", ["enroll"], c.connectorEnv("c4", freePort(), { ENROLLMENT_TOKEN: unused }));
+    const later = await runToExit(
+      "connector",
+      ["enroll"],
+      c.connectorEnv("c4", freePort(), { ENROLLMENT_TOKEN: unused }),
+    );
     assertEquals(later.code, 0, later.lines.join("\n"));
     assertLine(later.lines, "enrolled as spiffe://postern.internal/connector/c4");
 
-    const reused = await runToExit("connector", ["enroll"], c.connectorEnv("c5", freePort(), { ENROLLMENT_TOKEN: used }));
+    const reused = await runToExit(
+      "connector",
+      ["enroll"],
+      c.connectorEnv("c5", freePort(), { ENROLLMENT_TOKEN: used }),
+    );
     assertFatalWith(reused.lines, "connector", "1.2", "invalid enrollment token");
   } finally {
     await c.close();

@@ -11,7 +11,7 @@ import { prepareController, serveExpectingExit } from "../support/controller.ts"
 import { startCluster } from "../agents/_cluster.ts";
 import { assertFatal, assertLine, doctorJson, failed, runToExit } from "./_symptom.ts";
 
-Deno.test("1.3 a connector whose CONTROLLER_CA_PATH is missing or not PEM exits 2 with \"[1.3] failed to read controller CA\"; its token still enrolls once the file is fixed", async () => {
+Deno.test('1.3 a connector whose CONTROLLER_CA_PATH is missing or not PEM exits 2 with "[1.3] failed to read controller CA"; its token still enrolls once the file is fixed', async () => {
   await using dir = await tempDir();
   const c = await startCluster(dir.path);
   try {
@@ -34,18 +34,26 @@ Deno.test("1.3 a connector whose CONTROLLER_CA_PATH is missing or not PEM exits 
       fatal.push([run.lines, path]);
     }
     // The token was never sent: with the right CA it enrolls now.
-    const good = c.start("connector", ["run"], { ...c.connectorEnv("c1", listenPort), ENROLLMENT_TOKEN: token });
+    const good = c.start("connector", ["run"], {
+      ...c.connectorEnv("c1", listenPort),
+      ENROLLMENT_TOKEN: token,
+    });
     await good.waitForLine("control-plane stream connected", 20_000);
-    for (const [lines, path] of fatal) assertFatal(lines, "connector", "1.3", `failed to read controller CA: ${path}`);
+    for (const [lines, path] of fatal) {
+      assertFatal(lines, "connector", "1.3", `failed to read controller CA: ${path}`);
+    }
   } finally {
     await c.close();
   }
 });
 
-Deno.test("1.3 a controller whose INTERNAL_CA_CERT_FILE is missing or not PEM exits 2 with \"[1.3] invalid internal CA\" and doctor fails 1.3", async () => {
+Deno.test('1.3 a controller whose INTERNAL_CA_CERT_FILE is missing or not PEM exits 2 with "[1.3] invalid internal CA" and doctor fails 1.3', async () => {
   await using dir = await tempDir();
   const tc = await prepareController(dir.path);
-  await Deno.writeTextFile(`${dir.path}/garbage.crt`, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+  await Deno.writeTextFile(
+    `${dir.path}/garbage.crt`,
+    "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+  );
   const fatal: string[][] = [];
   for (const path of [`${dir.path}/missing.crt`, `${dir.path}/garbage.crt`]) {
     const env = { ...tc.env, INTERNAL_CA_CERT_FILE: path };

@@ -34,10 +34,17 @@ Deno.test(`2.2 a connector certificate without the dialed IP is refused with "[2
 
     // Forced: the same CA and id, no IP SAN, where the tunneler dials.
     const bare = await issueFromCa(c.caCert, c.caKey, "spiffe://postern.internal/connector/c1");
-    await using fake = await startFakeConnector(bare.certPem, bare.keyPem, { heartbeatIntervalMs: 200, trustBundlePem: [], controllerBundleFingerprints: [] });
+    await using fake = await startFakeConnector(bare.certPem, bare.keyPem, {
+      heartbeatIntervalMs: 200,
+      trustBundlePem: [],
+      controllerBundleFingerprints: [],
+    });
     const fwdPort = freePort();
     const env = c.tunnelerEnv("t1", fake.port, `127.0.0.1:${fwdPort}=${resource}`, {}, "c1");
-    const tunneler = c.start("tunneler", ["run"], { ...env, ENROLLMENT_TOKEN: await c.token("tunneler", "t1") });
+    const tunneler = c.start("tunneler", ["run"], {
+      ...env,
+      ENROLLMENT_TOKEN: await c.token("tunneler", "t1"),
+    });
     const refused = await tunneler.waitForLine("doesn't contain any IP SANs", 30_000);
     ok(refused.includes(SYMPTOM), refused);
     await tunneler.waitForLine("forward listening", 10_000);
@@ -53,7 +60,10 @@ Deno.test(`2.2 a connector certificate without the dialed IP is refused with "[2
     const real = await doctorJson("tunneler", { ...env, CONNECTOR_ADDR: `c1@127.0.0.1:${listenPort}` });
     ok(passed(real.findings, "2.2").what.includes("with IP SAN 127.0.0.1"), JSON.stringify(real.findings));
     // A connector whose configured IP moved away from its stored certificate: doctor fails 2.2.
-    const moved = await doctorJson("connector", { ...c.connectorEnv("c1", listenPort), CONNECTOR_PRIVATE_IP: "127.0.0.2" });
+    const moved = await doctorJson("connector", {
+      ...c.connectorEnv("c1", listenPort),
+      CONNECTOR_PRIVATE_IP: "127.0.0.2",
+    });
     ok(failed(moved.findings, "2.2").what.includes("127.0.0.2"), JSON.stringify(moved.findings));
     const same = await doctorJson("connector", c.connectorEnv("c1", listenPort));
     passed(same.findings, "2.2");

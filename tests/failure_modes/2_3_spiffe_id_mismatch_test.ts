@@ -28,10 +28,17 @@ Deno.test('2.3 a peer of another trust domain or role is refused with "[2.3] SPI
     const seen: [string[], string][] = [];
     for (const [i, [uri, symptom]] of cases.entries()) {
       const svid = await issueFromCa(c.caCert, c.caKey, uri, ["127.0.0.1"]);
-      await using fake = await startFakeConnector(svid.certPem, svid.keyPem, { heartbeatIntervalMs: 200, trustBundlePem: [], controllerBundleFingerprints: [] });
+      await using fake = await startFakeConnector(svid.certPem, svid.keyPem, {
+        heartbeatIntervalMs: 200,
+        trustBundlePem: [],
+        controllerBundleFingerprints: [],
+      });
       const id = `t${i + 1}`;
       const env = c.tunnelerEnv(id, fake.port, `127.0.0.1:${freePort()}=${resource}`, {}, "c1");
-      const tunneler = c.start("tunneler", ["run"], { ...env, ENROLLMENT_TOKEN: await c.token("tunneler", id) });
+      const tunneler = c.start("tunneler", ["run"], {
+        ...env,
+        ENROLLMENT_TOKEN: await c.token("tunneler", id),
+      });
       const line = await tunneler.waitForLine(symptom, 30_000);
       ok(line.includes(uri.split("/").slice(0, 4).join("/")) || line.includes(symptom), line);
       const doctor = await doctorJson("tunneler", env);
@@ -45,14 +52,20 @@ Deno.test('2.3 a peer of another trust domain or role is refused with "[2.3] SPI
 
     // A connector's SVID presented to a connector as its client: the wrong role, refused in the handshake.
     const { connector, fwdPort, listenPort } = await connectorAndTunneler(c, resource, { tunnelerId: "t5" });
-    const other = await issueFromCa(c.caCert, c.caKey, "spiffe://postern.internal/connector/c2", ["127.0.0.1"]);
+    const other = await issueFromCa(c.caCert, c.caKey, "spiffe://postern.internal/connector/c2", [
+      "127.0.0.1",
+    ]);
     const outcome = await tryTunnel(listenPort, { cert: other.certPem, key: other.keyPem }, resource);
     assertEquals(outcome.received, 0);
     const roleLine = await connector.waitForLine("unexpected SPIFFE role", 10_000);
     ok(roleLine.includes('got \\"connector\\"') || roleLine.includes('got "connector"'), roleLine);
     const before = sink.received();
     await roundTrip(fwdPort, new TextEncoder().encode("ping"));
-    await waitFor("the allowed tunnel to deliver", async () => sink.received() >= before + 4 || undefined, 10_000);
+    await waitFor(
+      "the allowed tunnel to deliver",
+      async () => sink.received() >= before + 4 || undefined,
+      10_000,
+    );
     seen.push([connector.lines, "unexpected SPIFFE role"]);
 
     // An agent of another trust domain: the controller's SVID is of a trust domain it does not expect.
@@ -62,7 +75,10 @@ Deno.test('2.3 a peer of another trust domain or role is refused with "[2.3] SPI
     ok(refused.code !== 0, refused.lines.join("\n"));
     assertLine(refused.lines, "SPIFFE trust domain mismatch");
     const doctor = await doctorJson("connector", { ...env, TRUST_DOMAIN: "other.internal" });
-    ok(failed(doctor.findings, "2.3").what.includes("SPIFFE trust domain mismatch"), JSON.stringify(doctor.findings));
+    ok(
+      failed(doctor.findings, "2.3").what.includes("SPIFFE trust domain mismatch"),
+      JSON.stringify(doctor.findings),
+    );
     const enrolled = await runToExit("connector", ["enroll"], env);
     assertEquals(enrolled.code, 0, enrolled.lines.join("\n"));
 

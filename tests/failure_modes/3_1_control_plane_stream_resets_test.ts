@@ -46,10 +46,23 @@ Deno.test(`3.1 a controller restart gives one "${CONNECTED}" per stream that the
       return Date.parse(r.body.last_seen ?? r.body.lastSeen ?? "");
     };
     const after = Date.now();
-    await waitFor("three heartbeats after the restart", async () => (await seen()) > after + 3_000 || undefined, 15_000, 200);
-    assertEquals([connects(connector), connects(tunneler)], [2, 1], "one reconnection of the connector, no loop");
+    await waitFor(
+      "three heartbeats after the restart",
+      async () => (await seen()) > after + 3_000 || undefined,
+      15_000,
+      200,
+    );
+    assertEquals(
+      [connects(connector), connects(tunneler)],
+      [2, 1],
+      "one reconnection of the connector, no loop",
+    );
     const ev = await c.admin("GET", "/api/admin/events?limit=500");
-    assertEquals(await offlineEvents(), offlineBefore, `no OFFLINE transition in the registry: ${JSON.stringify(ev.body)}`);
+    assertEquals(
+      await offlineEvents(),
+      offlineBefore,
+      `no OFFLINE transition in the registry: ${JSON.stringify(ev.body)}`,
+    );
     assertEquals(await both(), true);
     assertEquals(new TextDecoder().decode(await roundTrip(fwdPort, new TextEncoder().encode("x"))), "xbye");
   } finally {
@@ -71,11 +84,20 @@ Deno.test("3.1 forced: cutting the connector's network to the controller twice g
     for (let cut = 1; cut <= 2; cut++) {
       await proxy.cut();
       await proxy.resume();
-      await waitFor(`reconnection ${cut}`, async () => connects(connector) >= cut + 1 || undefined, 30_000, 100, connector);
+      await waitFor(
+        `reconnection ${cut}`,
+        async () => connects(connector) >= cut + 1 || undefined,
+        30_000,
+        100,
+        connector,
+      );
       await waitFor("c1 ONLINE", async () => (await c.status("connectors", "c1")) === "ONLINE" || undefined);
     }
     assertEquals(connects(connector), 3);
-    ok(connector.lines.some((l) => /stream (lost|ended|failed|closed)|reconnect/i.test(l)), connector.lines.join("\n"));
+    ok(
+      connector.lines.some((l) => /stream (lost|ended|failed|closed)|reconnect/i.test(l)),
+      connector.lines.join("\n"),
+    );
     assertSymptom(connector.lines, "3.1", "");
   } finally {
     await c.close();

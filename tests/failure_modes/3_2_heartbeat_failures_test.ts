@@ -44,7 +44,10 @@ Deno.test("3.2 a connector whose heartbeats stop shows OFFLINE in the admin API 
     const again = c.start("connector", ["run"], c.connectorEnv("c1", listenPort));
     await again.waitForLine("control-plane stream connected", 20_000);
     ok(!again.lines.some((l) => l.includes("enrolling")), again.lines.join("\n"));
-    await waitFor("c1 ONLINE again", async () => (await c.status("connectors", "c1")) === "ONLINE" || undefined);
+    await waitFor(
+      "c1 ONLINE again",
+      async () => (await c.status("connectors", "c1")) === "ONLINE" || undefined,
+    );
     await waitFor(
       "t1 ONLINE again",
       async () => (await c.status("tunnelers", "t1")) === "ONLINE" || undefined,

@@ -37,16 +37,25 @@ Deno.test('3.3 a tunneler not on the allowlist is refused with "[3.3] tunneler n
     assertEquals(sink.received(), before, "no byte of t2 reached the resource");
     // t1 is not disturbed.
     await roundTrip(fwdPort, ping);
-    await waitFor("t1's bytes to arrive again", async () => sink.received() >= before + 4 || undefined, 10_000);
+    await waitFor(
+      "t1's bytes to arrive again",
+      async () => sink.received() >= before + 4 || undefined,
+      10_000,
+    );
 
     // Allowed now: the same enrolled t2 gets through.
     const r = await c.admin("PUT", "/api/admin/connectors/c1/allowlist", { tunnelers: ["t1", "t2"] });
     assertEquals(r.status, 200);
     const after = sink.received();
-    await waitFor("t2 to be admitted", async () => {
-      await roundTrip(fwd2, new TextEncoder().encode("hello")).catch(() => undefined);
-      return sink.received() >= after + 5 || undefined;
-    }, 15_000, 300);
+    await waitFor(
+      "t2 to be admitted",
+      async () => {
+        await roundTrip(fwd2, new TextEncoder().encode("hello")).catch(() => undefined);
+        return sink.received() >= after + 5 || undefined;
+      },
+      15_000,
+      300,
+    );
 
     ok(tunnelerLine.includes("tunneler not allowed"), tunnelerLine);
     assertSymptom(connector.lines, "3.3", "tunneler not allowed");

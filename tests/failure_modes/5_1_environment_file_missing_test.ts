@@ -59,7 +59,9 @@ Deno.test(`5.1 doctor --env-file with a missing file fails 5.1 with "${SYSTEMD_T
   const text = await runToExit("connector", ["doctor", "--env-file", missing], {});
   assertEquals(text.code, 1);
   ok(
-    text.lines.some((l) => l.startsWith(`[FAIL] 5.1 ${missing}: ${SYSTEMD_TEXT} — remedy: create ${missing}`)),
+    text.lines.some((l) =>
+      l.startsWith(`[FAIL] 5.1 ${missing}: ${SYSTEMD_TEXT} — remedy: create ${missing}`)
+    ),
     text.lines.join("\n"),
   );
 

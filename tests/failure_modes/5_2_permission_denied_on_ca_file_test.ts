@@ -46,7 +46,8 @@ async function asNobody(args: string[], env: Record<string, string>, denoDir: st
 }
 
 Deno.test({
-  name: "5.2 a tunneler running as nobody cannot read the CA file: run exits 2 naming it, doctor fails 5.2, readable passes",
+  name:
+    "5.2 a tunneler running as nobody cannot read the CA file: run exits 2 naming it, doctor fails 5.2, readable passes",
   ignore: SKIP,
   fn: async () => {
     await using dir = await tempDir();

@@ -28,7 +28,9 @@ Deno.test('6.1 a UI whose admin API calls miss the routes answers 404, logs "[6.
     try {
       const login = await ui.login({ password: ui.password });
       await login.body?.cancel();
-      const cookie = login.headers.getSetCookie().find((x) => x.startsWith("postern_session="))!.split(";")[0]!;
+      const cookie = login.headers.getSetCookie().find((x) => x.startsWith("postern_session="))!.split(
+        ";",
+      )[0]!;
       const res = await ui.request("/api/admin/connectors", { headers: { cookie } });
       const body = await res.text();
       assertEquals(res.status, 404, body);
@@ -57,7 +59,9 @@ Deno.test('6.1 a UI whose admin API calls miss the routes answers 404, logs "[6.
     try {
       const login = await ui2.login({ password: ui2.password });
       await login.body?.cancel();
-      const cookie = login.headers.getSetCookie().find((x) => x.startsWith("postern_session="))!.split(";")[0]!;
+      const cookie = login.headers.getSetCookie().find((x) => x.startsWith("postern_session="))!.split(
+        ";",
+      )[0]!;
       const res = await ui2.request("/api/admin/connectors", { headers: { cookie } });
       assertEquals(res.status, 200);
       assertLine([await res.text()], '"c1"');

@@ -32,7 +32,9 @@ export function assertFatalWith(lines: readonly string[], program: string, id: s
   const line = lines.find((l) => l.startsWith(start) && l.includes(text));
   ok(
     line !== undefined,
-    `no line starts with ${JSON.stringify(start)} and contains ${JSON.stringify(text)}; output:\n${lines.join("\n")}`,
+    `no line starts with ${JSON.stringify(start)} and contains ${JSON.stringify(text)}; output:\n${
+      lines.join("\n")
+    }`,
   );
   return line;
 }
