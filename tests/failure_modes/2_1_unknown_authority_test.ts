@@ -8,7 +8,6 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { tempDir } from "../support/paths.ts";
-import { freePort } from "../support/ports.ts";
 import { connectorAndTunneler, startCluster } from "../agents/_cluster.ts";
 import { echoServer, roundTrip } from "../agents/_fixture.ts";
 import { tryTunnel } from "../security/_tls_client.ts";

@@ -63,7 +63,7 @@ Deno.test('2.3 a peer of another trust domain or role is refused with "[2.3] SPI
     await roundTrip(fwdPort, new TextEncoder().encode("ping"));
     await waitFor(
       "the allowed tunnel to deliver",
-      async () => sink.received() >= before + 4 || undefined,
+      () => Promise.resolve(sink.received() >= before + 4 || undefined),
       10_000,
     );
     seen.push([connector.lines, "unexpected SPIFFE role"]);

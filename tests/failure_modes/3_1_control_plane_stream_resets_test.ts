@@ -39,7 +39,11 @@ Deno.test(`3.1 a controller restart gives one "${CONNECTED}" per stream that the
 
     assertEquals(await c.stopController(), 0);
     await c.startController();
-    await waitFor("the connector's reconnection", async () => connects(connector) >= 2 || undefined, 20_000);
+    await waitFor(
+      "the connector's reconnection",
+      () => Promise.resolve(connects(connector) >= 2 || undefined),
+      20_000,
+    );
     // Several heartbeats after the reconnection: seen through last_seen moving on.
     const seen = async () => {
       const r = await c.admin("GET", "/api/admin/connectors/c1");
@@ -86,7 +90,7 @@ Deno.test("3.1 forced: cutting the connector's network to the controller twice g
       await proxy.resume();
       await waitFor(
         `reconnection ${cut}`,
-        async () => connects(connector) >= cut + 1 || undefined,
+        () => Promise.resolve(connects(connector) >= cut + 1 || undefined),
         30_000,
         100,
         connector,

@@ -82,7 +82,7 @@ Deno.test("4.1 forced: the controller down past expiry; the agent renews within 
     await c.startController();
     await waitFor(
       "the renewal once the controller is back",
-      async () => count(connector, "certificate renewed") > renewedBefore || undefined,
+      () => Promise.resolve(count(connector, "certificate renewed") > renewedBefore || undefined),
       45_000,
       200,
       connector,

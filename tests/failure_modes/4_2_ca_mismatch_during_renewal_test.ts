@@ -78,7 +78,7 @@ Deno.test("4.2 prevented: a CA rotation by the runbook causes no mismatch; agent
     const renewedSince = async (before: number[], what: string) =>
       await waitFor(
         what,
-        async () => renewals().every((n, i) => n > before[i]!) || undefined,
+        () => Promise.resolve(renewals().every((n, i) => n > before[i]!) || undefined),
         30_000,
         200,
         connector,
