@@ -24,6 +24,3 @@ export async function issueFromCa(
   });
   return { certPem: issued.certPem, keyPem: await exportPrivateKeyPem(keys.privateKey) };
 }
-
-/** Sends "ping" through a forward at 127.0.0.1:`port` and resolves with what came back. */
-export { roundTrip } from "../agents/_fixture.ts";
