@@ -137,6 +137,7 @@ export function trustDomainFrom(env: Env): string {
       `${(e as Error).message}: set TRUST_DOMAIN to a DNS name such as postern.internal`,
       {
         failureMode: "1.4",
+        cause: e,
       },
     );
   }
@@ -193,8 +194,8 @@ export async function loadCaFrom(source: CaSource): Promise<CertificateAuthority
   try {
     return await loadCa(source.certPem, source.keyPem);
   } catch (e) {
-    if (e instanceof CaError) throw new ConfigError(e.message, { failureMode: e.failureMode });
-    throw new ConfigError(`invalid internal CA: ${(e as Error).message}`, { failureMode: "1.3" });
+    if (e instanceof CaError) throw new ConfigError(e.message, { failureMode: e.failureMode, cause: e });
+    throw new ConfigError(`invalid internal CA: ${(e as Error).message}`, { failureMode: "1.3", cause: e });
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * `postern-controller doctor`: checks the configuration and environment for failure modes
- * 1.3, 1.4, 1.5 and 5.3, the state directory and the CA's expiry.
+ * `postern-controller doctor [--json] [--env-file PATH]`: checks the configuration and
+ * environment for failure modes 1.3, 1.4, 1.5, 5.1 and 5.3, the state directory and the CA's
+ * expiry. Ids come from typed data (CaError.failureMode via the error's cause), never from text.
  * @module
  */
 import { ConfigError } from "../shared/config/config_error.ts";
@@ -16,26 +17,68 @@ import {
   trustDomainFrom,
 } from "./config.ts";
 import { secureStateDir } from "./state_dir.ts";
+import { doctorEnv, failureModeIn, type Finding, printFindings } from "../shared/cli/doctor.ts";
+import { PROGRAM_VARIABLES } from "../shared/config/variables.ts";
 
-/** One finding. */
-export interface Finding {
-  ok: boolean;
-  id: string;
-  what: string;
-  remedy?: string;
+export type { Finding } from "../shared/cli/doctor.ts";
+
+/** Whether a controller answers ready at the admin address (then a port it holds is no conflict). */
+async function controllerReady(env: Env): Promise<{ grpc: boolean } | undefined> {
+  let addr;
+  try {
+    addr = hostPort(env, "ADMIN_HTTP_ADDR", DEFAULT_ADMIN_HTTP_ADDR);
+  } catch {
+    return undefined;
+  }
+  const host = !addr.hostname || addr.hostname === "0.0.0.0" || addr.hostname === "::"
+    ? "127.0.0.1"
+    : addr.hostname.includes(":")
+    ? `[${addr.hostname}]`
+    : addr.hostname;
+  let client: Deno.HttpClient | undefined;
+  let scheme = "http";
+  try {
+    const tls = adminTlsPathsFrom(env);
+    if (tls) {
+      scheme = "https";
+      client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(tls.certPath)] });
+    }
+  } catch {
+    return undefined;
+  }
+  try {
+    const res = await fetch(`${scheme}://${host}:${addr.port}/readyz`, {
+      signal: AbortSignal.timeout(3_000),
+      ...(client ? { client } : {}),
+    });
+    const body = await res.json().catch(() => undefined) as { status?: string; grpc?: boolean } | undefined;
+    return res.ok && body?.status === "ready" ? { grpc: body.grpc === true } : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    client?.close();
+  }
 }
 
-function portFree(name: string, env: Env, fallback: string): Finding {
+function portFree(name: string, env: Env, fallback: string, heldByController: boolean): Finding {
   let addr;
   try {
     addr = hostPort(env, name, fallback);
   } catch (e) {
     return { ok: false, id: "5.3", what: (e as Error).message, remedy: `set ${name} to host:port or :port` };
   }
+  if (heldByController) {
+    return {
+      ok: true,
+      id: "5.3",
+      what: `${name} :${addr.port} is held by this controller (its /readyz answers ready)`,
+      remedy: "",
+    };
+  }
   try {
     const l = Deno.listen({ hostname: addr.hostname || "0.0.0.0", port: addr.port });
     l.close();
-    return { ok: true, id: "5.3", what: `${name} :${addr.port} is free` };
+    return { ok: true, id: "5.3", what: `${name} :${addr.port} is free`, remedy: "" };
   } catch (e) {
     const inUse = e instanceof Deno.errors.AddrInUse;
     return {
@@ -53,7 +96,12 @@ export async function diagnose(env: Env): Promise<Finding[]> {
   const out: Finding[] = [];
   try {
     const td = trustDomainFrom(env);
-    out.push({ ok: true, id: "1.4", what: `TRUST_DOMAIN "${td}" is a valid SPIFFE trust domain` });
+    out.push({
+      ok: true,
+      id: "1.4",
+      what: `TRUST_DOMAIN "${td}" is a valid SPIFFE trust domain`,
+      remedy: "",
+    });
   } catch (e) {
     out.push({
       ok: false,
@@ -64,18 +112,18 @@ export async function diagnose(env: Env): Promise<Finding[]> {
   }
   try {
     const ca = await loadCaFrom(await caSourceFrom(env));
-    out.push({ ok: true, id: "1.3", what: `internal CA ${ca.fingerprint.slice(0, 16)}… loads` });
-    out.push({ ok: true, id: "1.5", what: "CA certificate has the keyCertSign key usage" });
+    out.push({ ok: true, id: "1.3", what: `internal CA ${ca.fingerprint.slice(0, 16)}… loads`, remedy: "" });
+    out.push({ ok: true, id: "1.5", what: "CA certificate has the keyCertSign key usage", remedy: "" });
     const days = Math.floor((ca.notAfter.getTime() - Date.now()) / 86_400_000);
     out.push({
       ok: days >= 30,
       id: "4.2",
       what: `CA certificate expires in ${days} days (${ca.notAfter.toISOString()})`,
-      ...(days >= 30 ? {} : { remedy: "rotate the CA now (docs/ca-rotation.md)" }),
+      remedy: days >= 30 ? "" : "rotate the CA now (docs/ca-rotation.md)",
     });
   } catch (e) {
     const message = (e as Error).message;
-    const missingKu = message.includes("missing key usage");
+    const missingKu = failureModeIn(e) === "1.5";
     out.push({
       ok: false,
       id: missingKu ? "1.5" : "1.3",
@@ -87,9 +135,10 @@ export async function diagnose(env: Env): Promise<Finding[]> {
   }
   try {
     parseBaseConfig(env);
-    out.push({ ok: true, id: "config", what: "controller variables are valid" });
+    out.push({ ok: true, id: "config", what: "controller variables are valid", remedy: "" });
   } catch (e) {
-    if (!(e as Error).message.includes("TRUST_DOMAIN")) {
+    // A bad TRUST_DOMAIN is the 1.4 finding above.
+    if (failureModeIn(e) !== "1.4") {
       out.push({
         ok: false,
         id: "config",
@@ -105,7 +154,12 @@ export async function diagnose(env: Env): Promise<Finding[]> {
   if (tlsPaths) {
     try {
       await readAdminTls(tlsPaths);
-      out.push({ ok: true, id: "admin-tls", what: `admin API serves HTTPS with ${tlsPaths.certPath}` });
+      out.push({
+        ok: true,
+        id: "admin-tls",
+        what: `admin API serves HTTPS with ${tlsPaths.certPath}`,
+        remedy: "",
+      });
     } catch (e) {
       out.push({
         ok: false,
@@ -116,15 +170,21 @@ export async function diagnose(env: Env): Promise<Finding[]> {
       });
     }
   }
-  out.push(portFree("ADMIN_HTTP_ADDR", env, DEFAULT_ADMIN_HTTP_ADDR));
-  out.push(portFree("CONTROLLER_GRPC_ADDR", env, ":8443"));
+  const running = await controllerReady(env);
+  out.push(portFree("ADMIN_HTTP_ADDR", env, DEFAULT_ADMIN_HTTP_ADDR, running !== undefined));
+  out.push(portFree("CONTROLLER_GRPC_ADDR", env, ":8443", running?.grpc === true));
   const dir = stateDirFrom(env);
   try {
     await secureStateDir(dir);
     const probe = `${dir}/.doctor-${crypto.randomUUID()}`;
     await Deno.writeTextFile(probe, "ok");
     await Deno.remove(probe);
-    out.push({ ok: true, id: "state", what: `state directory ${dir} is writable and private (0700)` });
+    out.push({
+      ok: true,
+      id: "state",
+      what: `state directory ${dir} is writable and private (0700)`,
+      remedy: "",
+    });
   } catch (e) {
     if (e instanceof ConfigError) {
       out.push({ ok: false, id: "state", what: e.message, remedy: "do what the message above says" });
@@ -141,11 +201,14 @@ export async function diagnose(env: Env): Promise<Finding[]> {
   return out;
 }
 
-/** Prints findings as `[ok|FAIL] <id> <what> — remedy: ...`; returns 1 when one failed. */
-export async function runDoctor(env: Env): Promise<number> {
-  const findings = await diagnose(env);
-  for (const f of findings) {
-    console.log(`[${f.ok ? "ok" : "FAIL"}] ${f.id} ${f.what}${f.remedy ? ` — remedy: ${f.remedy}` : ""}`);
-  }
-  return findings.every((f) => f.ok) ? 0 : 1;
+/**
+ * Runs doctor with `argv` (`--json`, `--env-file PATH`), prints the findings; returns 1 when one
+ * failed.
+ */
+export async function runDoctor(
+  env: Env,
+  flags: { json: boolean; envFile: string | undefined },
+): Promise<number> {
+  const loaded = await doctorEnv(env, flags.envFile, PROGRAM_VARIABLES.controller);
+  return printFindings([...loaded.findings, ...await diagnose(loaded.env)], flags.json);
 }

@@ -16,6 +16,7 @@ import { adminHelp, isAdminGroup, runAdmin } from "./cli/main.ts";
 import { loadConfig } from "./config.ts";
 import { backupCommand, restoreCommand } from "./backup/cli.ts";
 import { runDoctor } from "./doctor.ts";
+import { parseDoctorFlags } from "../shared/cli/doctor.ts";
 import { initCa } from "./init_ca.ts";
 import { startController } from "./serve.ts";
 import { installHttp2Repairs } from "../shared/repairs/mod.ts";
@@ -25,7 +26,7 @@ const HELP = `postern-controller ${VERSION}: the Postern controller (CA, enrollm
 Usage:
   postern-controller [serve]          run the controller (configuration from the environment)
   postern-controller init-ca --out DIR   write DIR/ca.crt and DIR/ca.key (never overwrites)
-  postern-controller doctor           check configuration and environment, print findings
+  postern-controller doctor [--json] [--env-file PATH]   check configuration and environment
   postern-controller backup --out FILE (--key-passphrase-file F | --without-ca-key)
                                       write a consistent snapshot of the state (CA keys sealed or left out)
   postern-controller restore --in FILE [--key-passphrase-file F]
@@ -70,7 +71,7 @@ async function main(): Promise<number> {
       return 0;
     }
     case "doctor":
-      return await runDoctor(env);
+      return await runDoctor(env, parseDoctorFlags(Deno.args.slice(Deno.args.indexOf("doctor") + 1)));
     case "backup":
       return await backupCommand(commandArgs(command), env);
     case "restore":

@@ -11,6 +11,8 @@ import { helpOrVersion } from "./help.ts";
 import { AdminClient, adminFetch } from "./lib/admin_client.ts";
 import { loadAssets } from "./lib/assets.ts";
 import { createApp } from "./server.tsx";
+import { runUiDoctor } from "./doctor.ts";
+import { parseDoctorFlags } from "../shared/cli/doctor.ts";
 
 async function main(): Promise<number> {
   const early = helpOrVersion(Deno.args);
@@ -19,6 +21,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const env = processEnv(PROGRAM_VARIABLES.ui);
+  if (Deno.args[0] === "doctor") return await runUiDoctor(env, parseDoctorFlags(Deno.args.slice(1)));
   const config = loadConfig(env);
   const logger = createLogger(loggerOptionsFromEnv(env), { program: "postern-ui" });
   const assets = await loadAssets();

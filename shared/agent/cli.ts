@@ -11,6 +11,8 @@ import { formatStatus, statusReport } from "./status.ts";
 export interface AgentArgs {
   command: "enroll" | "run" | "doctor" | "status" | "help" | "version";
   json: boolean;
+  /** `doctor --env-file PATH`: read the variables from PATH first (systemd's EnvironmentFile=). */
+  envFile?: string;
 }
 
 /** Parses argv. @throws {TypeError} for an unknown subcommand or flag */
@@ -22,6 +24,7 @@ export function parseAgentArgs(argv: string[]): AgentArgs {
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "V" },
       json: { type: "boolean" },
+      "env-file": { type: "string" },
     },
   });
   if (values.help) return { command: "help", json: false };
@@ -30,7 +33,12 @@ export function parseAgentArgs(argv: string[]): AgentArgs {
   if (!["enroll", "run", "doctor", "status", "help", "version"].includes(cmd)) {
     throw new TypeError(`unknown subcommand "${cmd}": use enroll, run, doctor or status (see --help)`);
   }
-  return { command: cmd as AgentArgs["command"], json: values.json ?? false };
+  const envFile = values["env-file"];
+  return {
+    command: cmd as AgentArgs["command"],
+    json: values.json ?? false,
+    ...(envFile === undefined ? {} : { envFile }),
+  };
 }
 
 /** `--version` text. */

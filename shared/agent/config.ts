@@ -39,6 +39,7 @@ export function commonAgentConfig(
       `${(e as Error).message}: set TRUST_DOMAIN to a DNS name such as postern.internal`,
       {
         failureMode: "1.4",
+        cause: e,
       },
     );
   }
@@ -117,7 +118,7 @@ export async function readControllerCa(path: string | undefined): Promise<TrustB
       `failed to read controller CA: ${path}: ${
         (e as Error).message
       }; set CONTROLLER_CA_PATH to a readable PEM file`,
-      { failureMode: "1.3" },
+      { failureMode: "1.3", cause: e },
     );
   }
   try {
@@ -133,7 +134,7 @@ export async function readControllerCa(path: string | undefined): Promise<TrustB
       `failed to read controller CA: ${path}: ${
         (e as Error).message
       }; set CONTROLLER_CA_PATH to the PEM file of the controller's CA`,
-      { failureMode: "1.3" },
+      { failureMode: "1.3", cause: e },
     );
   }
 }

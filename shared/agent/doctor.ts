@@ -1,22 +1,28 @@
 /**
  * `doctor`: checks configuration and environment for the failure modes of docs/failure-modes.md,
- * printing `[ok|FAIL] <id> <what> — remedy: ...`; exit 1 when one fails.
+ * printing `[ok|FAIL] <id> <what> — remedy: ...` (or `--json`); exit 1 when one fails. Ids come
+ * from typed data (an error's `failureMode`, its cause), never from message text.
  * @module
  */
-import { ConfigError } from "../config/config_error.ts";
+import { causedBy, failureModeIn, type Finding } from "../cli/doctor.ts";
 import { readControllerCa } from "./config.ts";
 import type { CommonAgentConfig } from "./config.ts";
 import type { IdentityStore } from "./identity_store.ts";
 import { verifySvid } from "../pki/verify.ts";
 import { authorizeRole } from "../pki/authorize.ts";
 import type { TrustBundle } from "../pki/bundle.ts";
+import { PeerVerificationError } from "../pki/refusal.ts";
+import { renewalTime } from "../renewal/schedule.ts";
 
-/** One finding. */
-export interface Finding {
-  ok: boolean;
-  id: string;
-  what: string;
-  remedy: string;
+export type { Finding } from "../cli/doctor.ts";
+export { printFindings } from "../cli/doctor.ts";
+
+/** What `doctor` knows of the program beyond the common settings. */
+export interface DoctorOptions {
+  /** The IP the agent's certificate must name (a connector's CONNECTOR_PRIVATE_IP), failure mode 2.2. */
+  privateIp?: string;
+  /** Clock (tests). */
+  now?: () => number;
 }
 
 /** Runs the checks an agent can make without the controller. */
@@ -24,10 +30,12 @@ export async function agentDoctor(
   cfg: CommonAgentConfig | Error,
   store: IdentityStore | undefined,
   network?: NetworkChecks,
+  opts: DoctorOptions = {},
 ): Promise<Finding[]> {
+  const now = opts.now ?? Date.now;
   const out: Finding[] = [];
   if (cfg instanceof Error) {
-    const td = /TRUST_DOMAIN/.test(cfg.message);
+    const td = failureModeIn(cfg) === "1.4";
     out.push({
       ok: false,
       id: td ? "1.4" : "config",
@@ -58,21 +66,22 @@ export async function agentDoctor(
   );
   // 1.3 / 5.2
   let bundle: TrustBundle | undefined;
+  let caFile: TrustBundle | undefined;
   try {
-    const ca = await readControllerCa(cfg.controllerCaPath);
-    bundle = ca;
+    caFile = await readControllerCa(cfg.controllerCaPath);
+    bundle = caFile;
     out.push({
       ok: true,
       id: "1.3",
-      what: `controller CA readable (${ca.certificates.length} certificate(s))`,
+      what: `controller CA readable (${caFile.certificates.length} certificate(s))`,
       remedy: "",
     });
   } catch (e) {
-    const denied = /permission denied/i.test((e as Error).message);
+    const denied = causedBy(e, Deno.errors.PermissionDenied);
     out.push({
       ok: false,
       id: denied ? "5.2" : "1.3",
-      what: (e as ConfigError).message,
+      what: (e as Error).message,
       remedy: denied
         ? "make the CA file and its directories readable by the service user (DynamicUser: use a world-readable path or LoadCredential=)"
         : "set CONTROLLER_CA_PATH to the controller's CA PEM (postern-controller init-ca writes ca.crt)",
@@ -121,14 +130,18 @@ export async function agentDoctor(
       }
     }
   }
-  // Stored identity: key match, trust domain, chain (2.1, 2.3), expiry (4.1).
+  // Stored identity: chain (2.1), identity (2.3), IP SAN (2.2), expiry and renewal (4.1), CA file (4.2).
   if (store && stored) {
+    let id: Awaited<ReturnType<IdentityStore["load"]>> | undefined;
     try {
-      const id = await store.load();
+      id = await store.load();
       bundle = id.bundle;
+      if (caFile) out.push(caFileFinding(caFile, id.bundle, cfg.controllerCaPath ?? ""));
       const peer = await verifySvid(id.svid.certPem, id.bundle, {
         trustDomain: cfg.trustDomain,
         authorize: authorizeRole(cfg.role),
+        ...(opts.privateIp === undefined ? {} : { dialedIp: opts.privateIp }),
+        now: new Date(now()),
       });
       out.push({
         ok: true,
@@ -137,26 +150,25 @@ export async function agentDoctor(
         remedy: "",
       });
       out.push({ ok: true, id: "2.3", what: `stored identity is ${peer.spiffeId.uri}`, remedy: "" });
-      const left = id.svid.notAfter.getTime() - Date.now();
-      out.push({
-        ok: left > 0,
-        id: "4.1",
-        what: `certificate expires ${id.svid.notAfter.toISOString()} (in ${Math.round(left / 1000)} s)`,
-        remedy: "start the agent so it renews, or remove the state directory and enroll again",
-      });
+      if (opts.privateIp !== undefined) {
+        out.push({
+          ok: true,
+          id: "2.2",
+          what: `stored certificate names the configured IP ${opts.privateIp}`,
+          remedy: "",
+        });
+      }
+      out.push(renewalFinding(id.svid, now()));
     } catch (e) {
-      const msg = (e as Error).message;
+      const expired = e instanceof PeerVerificationError && e.reason === "expired";
+      const mode = expired ? "4.1" : failureModeIn(e);
       out.push({
         ok: false,
-        id: /trust domain|role/.test(msg)
-          ? "2.3"
-          : /unknown authority/.test(msg)
-          ? "2.1"
-          : /expired/.test(msg)
-          ? "4.1"
-          : "identity",
-        what: `stored identity: ${msg}`,
-        remedy: "remove the state directory and enroll again with a new token",
+        id: mode ?? "identity",
+        what: `stored identity: ${(e as Error).message}`,
+        remedy: mode === "2.2"
+          ? "set CONNECTOR_PRIVATE_IP to the IP the certificate names, or remove the state directory and enroll again"
+          : "remove the state directory and enroll again with a new token",
       });
     }
   }
@@ -168,10 +180,37 @@ export async function agentDoctor(
 /** Checks that dial out (see doctor_network.ts), given the trust bundle in force. */
 export type NetworkChecks = (cfg: CommonAgentConfig, bundle: TrustBundle) => Promise<Finding[]>;
 
-/** Prints findings; returns the exit code (1 when one failed). */
-export function printFindings(findings: Finding[], write: (line: string) => void = console.log): number {
-  for (const f of findings) {
-    write(`[${f.ok ? "ok" : "FAIL"}] ${f.id} ${f.what}${f.ok ? "" : ` — remedy: ${f.remedy}`}`);
+/** 4.1: time left and when the renewal is due (a third of the lifetime before expiry). */
+function renewalFinding(svid: { notBefore: Date; notAfter: Date }, now: number): Finding {
+  const left = svid.notAfter.getTime() - now;
+  const due = renewalTime(svid, () => 0.5);
+  const what = `certificate expires ${svid.notAfter.toISOString()} (in ${
+    Math.round(left / 1000)
+  } s), renewal due ${new Date(due).toISOString()}`;
+  if (left <= 0) {
+    return {
+      ok: false,
+      id: "4.1",
+      what,
+      remedy:
+        "start the agent so it renews within RENEW_GRACE, or remove the state directory and enroll again",
+    };
   }
-  return findings.some((f) => !f.ok) ? 1 : 0;
+  return { ok: true, id: "4.1", what, remedy: "" };
+}
+
+/** 4.2: the stored trust bundle and CONTROLLER_CA_PATH share a CA (else the file is of another controller). */
+function caFileFinding(caFile: TrustBundle, stored: TrustBundle, path: string): Finding {
+  const shared = caFile.fingerprints().some((fp) => stored.has(fp));
+  return shared
+    ? { ok: true, id: "4.2", what: `stored trust bundle includes a CA of ${path}`, remedy: "" }
+    : {
+      ok: false,
+      id: "4.2",
+      what: `internal CA mismatch: no CA of ${path} is in the stored trust bundle (${
+        stored.fingerprints().map((f) => f.slice(0, 16)).join(", ")
+      })`,
+      remedy:
+        "point CONTROLLER_CA_PATH at the current controller's ca.crt (GET /api/admin/ca), or enroll again against this controller",
+    };
 }

@@ -12,6 +12,7 @@ import { createLogger, type Logger, loggerOptionsFromEnv } from "../log/logger.t
 import { enrollMessage, parseAgentArgs, statusCommand, versionText } from "./cli.ts";
 import type { CommonAgentConfig } from "./config.ts";
 import { agentDoctor, type Finding, type NetworkChecks, printFindings } from "./doctor.ts";
+import { doctorEnv } from "../cli/doctor.ts";
 import { checkControllerReachable } from "./doctor_network.ts";
 import type { TrustBundle } from "../pki/bundle.ts";
 import { IdentityStore } from "./identity_store.ts";
@@ -50,17 +51,25 @@ export async function agentCommand<C extends CommonAgentConfig>(
   }
   const log = createLogger(loggerOptionsFromEnv(env), { program: program.role });
   if (args.command === "doctor") {
+    const loaded = await doctorEnv(env, args.envFile, PROGRAM_VARIABLES[program.role]);
     let cfg: C;
     try {
-      cfg = program.config(env);
+      cfg = program.config(loaded.env);
     } catch (e) {
-      return printFindings(await agentDoctor(e as Error, undefined));
+      return printFindings([...loaded.findings, ...await agentDoctor(e as Error, undefined)], args.json);
     }
     const network: NetworkChecks = async (_common, bundle) => [
       await checkControllerReachable(cfg.controllerAddr, bundle, cfg.trustDomain),
       ...(await program.doctorChecks?.(cfg, bundle) ?? []),
     ];
-    return printFindings(await agentDoctor(cfg, new IdentityStore(cfg.stateDir), network));
+    const privateIp = program.privateIp?.(cfg);
+    const findings = await agentDoctor(
+      cfg,
+      new IdentityStore(cfg.stateDir),
+      network,
+      privateIp === undefined ? {} : { privateIp },
+    );
+    return printFindings([...loaded.findings, ...findings], args.json);
   }
   if (args.command === "status") {
     // status needs no other variable than the state directory.

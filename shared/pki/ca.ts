@@ -2,7 +2,6 @@
  * The controller's internal certificate authority: create, load, write to disk.
  * @module
  */
-import type { FailureModeId } from "../failure_modes/catalogue.ts";
 import type { FailureModeOptions } from "../failure_modes/format.ts";
 import { EC_PARAMS, messageOf, randomSerial, sha256Hex, SIGNING_ALG, x509 } from "./_crypto.ts";
 import { exportPrivateKeyPem, exportSpki, generateKeyPair, importPrivateKeyPem } from "./keys.ts";
@@ -28,16 +27,27 @@ export interface CertificateAuthority {
 
 /** A CA that cannot be created, loaded or used; callers exit with status 2. */
 export class CaError extends Error {
-  /** The failure mode: 1.5 for a CA without keyCertSign, else 1.3 (invalid internal CA). */
-  readonly failureMode: FailureModeId;
-
-  /** @param message what is wrong with the CA */
-  constructor(message: string, options?: FailureModeOptions) {
+  /**
+   * Why the CA is refused: `"missing_key_usage"` (no keyCertSign, failure mode 1.5) or
+   * `"invalid"` (anything else, failure mode 1.3).
+   */
+  readonly reason: CaErrorReason;
+  /** The failure-mode id of `reason`: `"1.5"` or `"1.3"`. */
+  readonly failureMode: "1.3" | "1.5";
+  /**
+   * @param message what is wrong with the CA
+   * @param reason why, for code (default: from `options.failureMode`, else `"invalid"`)
+   */
+  constructor(message: string, options?: FailureModeOptions, reason?: CaErrorReason) {
     super(message, options);
     this.name = "CaError";
-    this.failureMode = options?.failureMode ?? "1.3";
+    this.reason = reason ?? (options?.failureMode === "1.5" ? "missing_key_usage" : "invalid");
+    this.failureMode = this.reason === "missing_key_usage" ? "1.5" : "1.3";
   }
 }
+
+/** Why a CA is refused (see {@link CaError}). */
+export type CaErrorReason = "invalid" | "missing_key_usage";
 
 /** Options of {@link createCa}. */
 export interface CreateCaOptions {
@@ -113,6 +123,7 @@ export async function loadCa(
     throw new CaError(
       "CA certificate missing key usage: keyCertSign is required to sign certificates (regenerate it with postern-controller init-ca)",
       { failureMode: "1.5" },
+      "missing_key_usage",
     );
   }
   if (now.getTime() > certificate.notAfter.getTime()) {

@@ -24,18 +24,24 @@ export function dnsNameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** A trust domain that is not a DNS name (failure mode 1.4). */
+export class TrustDomainError extends TypeError {
+  /** The failure-mode id. */
+  readonly failureMode = "1.4";
+}
+
 /**
  * Normalises a trust domain the way operators expect: removes one trailing dot and folds
  * upper case, then checks the result is a DNS name (labels of 1-63 characters of a-z, 0-9
  * and '-', not starting or ending with '-', 253 characters at most).
  *
- * @throws {TypeError} `cannot parse URI "spiffe://<raw>": invalid domain "<raw>": <reason>` (failure mode 1.4)
+ * @throws {TrustDomainError} `cannot parse URI "spiffe://<raw>": invalid domain "<raw>": <reason>` (failure mode 1.4)
  */
 export function normalizeTrustDomain(raw: string): string {
   const name = (raw.endsWith(".") ? raw.slice(0, -1) : raw).toLowerCase();
   const problem = dnsNameProblem(name);
   if (problem !== undefined) {
-    throw new TypeError(`cannot parse URI "spiffe://${raw}": invalid domain "${raw}": ${problem}`);
+    throw new TrustDomainError(`cannot parse URI "spiffe://${raw}": invalid domain "${raw}": ${problem}`);
   }
   return name;
 }
