@@ -111,7 +111,7 @@ export async function readControllerCa(path: string | undefined): Promise<TrustB
     if (e instanceof Deno.errors.PermissionDenied) {
       throw new ConfigError(
         `open ${path}: permission denied: failed to read controller CA; make it readable by the service or hand it over with LoadCredential= and set CONTROLLER_CA_PATH=%d/ca.crt`,
-        { failureMode: "5.2" },
+        { failureMode: "5.2", cause: e },
       );
     }
     throw new ConfigError(
@@ -127,7 +127,7 @@ export async function readControllerCa(path: string | undefined): Promise<TrustB
     if (e instanceof Deno.errors.PermissionDenied) {
       throw new ConfigError(
         `open ${path}: permission denied: failed to read controller CA; make it readable by the service or hand it over with LoadCredential= and set CONTROLLER_CA_PATH=%d/ca.crt`,
-        { failureMode: "5.2" },
+        { failureMode: "5.2", cause: e },
       );
     }
     throw new ConfigError(

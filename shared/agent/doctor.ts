@@ -4,7 +4,7 @@
  * from typed data (an error's `failureMode`, its cause), never from message text.
  * @module
  */
-import { causedBy, failureModeIn, type Finding } from "../cli/doctor.ts";
+import { failureModeIn, type Finding } from "../cli/doctor.ts";
 import { readControllerCa } from "./config.ts";
 import type { CommonAgentConfig } from "./config.ts";
 import type { IdentityStore } from "./identity_store.ts";
@@ -77,7 +77,7 @@ export async function agentDoctor(
       remedy: "",
     });
   } catch (e) {
-    const denied = causedBy(e, Deno.errors.PermissionDenied);
+    const denied = failureModeIn(e) === "5.2";
     out.push({
       ok: false,
       id: denied ? "5.2" : "1.3",

@@ -65,6 +65,9 @@ function realPath(path: string): string {
       // Above a root that does not exist yet (e.g. /var/lib/postern-<program> before its first start)
       // the program may not look: nothing there is a symlink it made, so the text is what counts.
       if (e instanceof Deno.errors.NotCapable) return normalize(path);
+      // A directory the service's user may not search: opening the file fails the same way (5.2),
+      // and it cannot reach elsewhere through a link it cannot traverse either.
+      if (e instanceof Deno.errors.PermissionDenied) return normalize(path);
       if (!(e instanceof Deno.errors.NotFound) && !(e instanceof Deno.errors.NotADirectory)) throw e;
     }
     const cut = head.lastIndexOf(sep);

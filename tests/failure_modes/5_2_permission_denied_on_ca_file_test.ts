@@ -72,8 +72,8 @@ Deno.test({
     };
     const run = await asNobody(["run"], env, denoDir);
     assertEquals(run.code, 2, run.lines.join("\n"));
-    const line = assertLine(run.lines, `failed to read controller CA: ${ca}`);
-    ok(/permission denied/i.test(line), line);
+    const line = assertLine(run.lines, `[5.2] open ${ca}: permission denied`);
+    ok(line.includes("failed to read controller CA"), line);
     ok(!run.lines.some((l) => l.includes("enrolling")), run.lines.join("\n"));
 
     const doctor = await asNobody(["doctor", "--json"], env, denoDir);

@@ -21,7 +21,7 @@ Deno.test('5.3 a controller whose ADMIN_HTTP_ADDR or CONTROLLER_GRPC_ADDR is tak
       const { code, out } = await serveExpectingExit(env);
       assertEquals(code, 1, out);
       const lines = out.split("\n");
-      assertLine(lines, `${name} 127.0.0.1:${port}: listen tcp: bind: address already in use`);
+      assertLine(lines, `[5.3] bind: address already in use: ${name} 127.0.0.1:${port} is taken`);
       fatal.push([lines, name]);
       const doctor = await doctorJson("controller", env);
       assertEquals(doctor.code, 1);
