@@ -6,7 +6,7 @@
 import { runAgentLoop } from "../shared/agent/agent_loop.ts";
 import { type TunnelerConfig, tunnelerConfig } from "./config.ts";
 import { runAgentProgram } from "../shared/agent/program.ts";
-import { checkConnectorIdentity } from "../shared/agent/doctor_network.ts";
+import { checkConnectorAdmits, checkConnectorIdentity } from "../shared/agent/doctor_network.ts";
 import { IdentityStore } from "../shared/agent/identity_store.ts";
 import type { Svid } from "../shared/pki/svid.ts";
 import { Forwarder } from "./forwards.ts";
@@ -35,6 +35,12 @@ async function storedSvid(cfg: TunnelerConfig): Promise<Svid | undefined> {
   }
 }
 
+/** 3.3, once the tunneler has an identity to present. */
+async function admission(cfg: TunnelerConfig) {
+  const svid = await storedSvid(cfg);
+  return svid ? [await checkConnectorAdmits(cfg.connectors[0]!, svid, cfg.id)] : [];
+}
+
 if (import.meta.main) {
   installHttp2Repairs(); // before any HTTP/2 session (shared/repairs/README.md)
   await runAgentProgram<TunnelerConfig>({
@@ -43,6 +49,7 @@ if (import.meta.main) {
     config: tunnelerConfig,
     doctorChecks: async (cfg, bundle) => [
       await checkConnectorIdentity(cfg.connectors[0]!, bundle, cfg.trustDomain, await storedSvid(cfg)),
+      ...await admission(cfg),
     ],
     start: (cfg, log) => async (creds, state, signal, renewSoon) => {
       // The first connector of CONNECTOR_ADDR; failover across the others is not implemented yet.

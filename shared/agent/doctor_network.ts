@@ -1,7 +1,8 @@
 /**
  * The checks of `doctor` that need the network: can the agent reach the controller and does the
  * controller present the identity it must (2.1, 2.3, 3.2); for tunnelers, does the connector
- * present the dialed IP (2.2) and admit this tunneler (3.3). Each dial is bounded in time.
+ * present the dialed IP (2.2) and admit this tunneler (3.3, with its stored identity). Each dial is
+ * bounded in time.
  * @module
  */
 import tls from "node:tls";
@@ -14,6 +15,9 @@ import { formatSpiffeId } from "../pki/spiffe_id.ts";
 import type { Svid } from "../pki/svid.ts";
 import { formatHostPort, type HostPort, parseHostPort } from "../config/env.ts";
 import { verifyTlsPeer } from "../dataplane/peer.ts";
+import { encodeFrame, readMessage, TUNNELER_NOT_ALLOWED } from "../dataplane/framing.ts";
+import { TunnelHello, TunnelReply } from "../proto/gen/postern/v1/tunnel_pb.ts";
+import { VERSION } from "../version.ts";
 import type { Finding } from "./doctor.ts";
 
 const DIAL_TIMEOUT_MS = 5_000;
@@ -121,5 +125,51 @@ export async function checkConnectorIdentity(
         "CONNECTOR_ADDR must name the connector at that address (connector-id@ip:port) in this trust domain",
       "3.2": "start the connector, or fix CONNECTOR_ADDR and the firewall between tunneler and connector",
     });
+  }
+}
+
+/**
+ * 3.3: the connector at `target` admits this tunneler: the stored `svid` opens a heartbeat session
+ * and the connector answers ok, or `tunneler not allowed` (FAIL 3.3). Identity problems of the
+ * connector are {@link checkConnectorIdentity}'s; here they only say that admission was not reached.
+ */
+export async function checkConnectorAdmits(
+  target: HostPort & { id: string },
+  svid: Svid,
+  tunnelerId: string,
+): Promise<Finding> {
+  const address = formatHostPort(target);
+  const what = `connector ${target.id} at ${address}`;
+  const allowRemedy =
+    `allow it on the connector: postern-controller connectors allowlist ${target.id} --add ${tunnelerId}`;
+  let socket: tls.TLSSocket | undefined;
+  try {
+    socket = await handshake(address, { rejectUnauthorized: false, cert: svid.certPem, key: svid.keyPem });
+    socket.write(
+      encodeFrame(TunnelHello.encode({ kind: { $case: "heartbeat", value: { version: VERSION } } }).finish()),
+    );
+    const reply = await readMessage(socket, TunnelReply, "tunnel reply", DIAL_TIMEOUT_MS);
+    if (reply.ok) return { ok: true, id: "3.3", what: `${what} admits tunneler ${tunnelerId}`, remedy: "" };
+    if (reply.error === TUNNELER_NOT_ALLOWED) {
+      return {
+        ok: false,
+        id: "3.3",
+        what: `${what}: ${TUNNELER_NOT_ALLOWED}: "${tunnelerId}"`,
+        remedy: allowRemedy,
+      };
+    }
+    return {
+      ok: false,
+      id: "3.3",
+      what: `${what} refused this tunneler: ${reply.error}`,
+      remedy: allowRemedy,
+    };
+  } catch (e) {
+    return findingFor(`${what} (admission)`, e, {
+      "2.1": "the connector does not trust this tunneler's certificate: enrolled with the same controller?",
+      "3.2": "start the connector, or fix CONNECTOR_ADDR and the firewall between tunneler and connector",
+    });
+  } finally {
+    socket?.destroy();
   }
 }

@@ -10,7 +10,7 @@ import { freePort } from "../support/ports.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { connectorAndTunneler, countingSink, startCluster } from "../agents/_cluster.ts";
 import { roundTrip } from "../agents/_fixture.ts";
-import { assertSymptom } from "./_symptom.ts";
+import { assertSymptom, doctorJson, failed, passed } from "./_symptom.ts";
 
 Deno.test('3.3 a tunneler not on the allowlist is refused with "[3.3] tunneler not allowed"; allowing it lets it through', async () => {
   await using dir = await tempDir();
@@ -35,6 +35,13 @@ Deno.test('3.3 a tunneler not on the allowlist is refused with "[3.3] tunneler n
     const tunnelerLine = await t2.waitForLine("tunneler not allowed", 10_000);
     await connector.waitForLine("tunneler not allowed", 10_000);
     assertEquals(sink.received(), before, "no byte of t2 reached the resource");
+    // doctor finds it before anyone tries: t2's stored identity is not admitted.
+    const t2Env = c.tunnelerEnv("t2", listenPort, "");
+    const refused = await doctorJson("tunneler", t2Env);
+    assertEquals(refused.code, 1);
+    const f = failed(refused.findings, "3.3");
+    ok(f.what.includes('tunneler not allowed: "t2"'), f.what);
+    ok(f.remedy.includes("connectors allowlist c1 --add t2"), f.remedy);
     // t1 is not disturbed.
     await roundTrip(fwdPort, ping);
     await waitFor(
@@ -57,6 +64,7 @@ Deno.test('3.3 a tunneler not on the allowlist is refused with "[3.3] tunneler n
       300,
     );
 
+    passed((await doctorJson("tunneler", t2Env)).findings, "3.3");
     ok(tunnelerLine.includes("tunneler not allowed"), tunnelerLine);
     assertSymptom(connector.lines, "3.3", "tunneler not allowed");
     assertSymptom(t2.lines, "3.3", "tunneler not allowed");
