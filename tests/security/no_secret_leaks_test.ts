@@ -4,12 +4,13 @@
  * The run: a controller (admin token), a connector and a tunneler enrolled with tokens and
  * tunnelling bytes, renewals (6 s certificates), a CA rotation (prepare with a new CA key,
  * activate, retire), refused enrollments (a used token, an unknown well-formed token), the UI
- * with a wrong password and then the right one, and the agents' `status --json`.
+ * with a wrong password and then the right one, the agents' `status --json`, and a backup.
  *
  * The search: every output line of every process, every event, the /metrics page, the admin
  * API's lists, the UI's pages, every file of the agents' state directories (status.json; the
  * identity file may hold its own key and nothing else) and of the controller's state directory
- * (its Deno KV; there is no backup command: the KV files are the backup). None may contain an
+ * (its Deno KV), and a `backup` of the running controller with its CA keys sealed by a passphrase
+ * (the backup may hold them only sealed). None may contain an
  * enrollment token (whole, or its secret part), the admin token, the UI password, or any private
  * key: the agents' keys at each renewal and the CA keys (PEM body = base64 of the PKCS#8 DER,
  * each PEM line, base64url, hex, the private scalar). The controller's KV holds the CA keys by
@@ -202,8 +203,15 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
     await renewedAfter(connector, cFrom, "the connector's renewal under the new CA");
     await renewedAfter(tunneler, tFrom, "the tunneler's renewal under the new CA");
     await sampleKeys();
-    const ret = await c.admin("POST", "/api/admin/ca/rotate/retire", { fingerprint: oldFp });
-    ok(ret.status === 200, `retire: ${ret.status} ${JSON.stringify(ret.body)}`);
+    // Retire once no agent holds a certificate of the old CA any more (409 until then).
+    await waitFor(
+      "no agent to hold a certificate of the old CA (retire answers 200)",
+      async () =>
+        (await c.admin("POST", "/api/admin/ca/rotate/retire", { fingerprint: oldFp })).status === 200 ||
+        undefined,
+      20_000,
+      250,
+    );
     const cAfter = connector.lines.length;
     await renewedAfter(connector, cAfter, "the connector's renewal after the retirement");
     await sampleKeys();
@@ -273,6 +281,18 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
     const pasted = await c.admin("DELETE", `/api/admin/tokens/${unusedToken}`);
     ok(pasted.status === 400, `DELETE /api/admin/tokens/<token>: ${pasted.status}`);
 
+    // A backup of the running controller, the CA keys sealed with a passphrase (kept beside it).
+    const passphrase = `backup-${crypto.randomUUID()}`;
+    const passFile = join(dir.path, "backup.pass");
+    await Deno.writeTextFile(passFile, passphrase, { mode: 0o600 });
+    const backupFile = join(dir.path, "controller.backup");
+    const backup = startProgram("controller", {
+      args: ["backup", "--out", backupFile, "--key-passphrase-file", passFile],
+      env: { CONTROLLER_STATE_DIR: join(dir.path, "controller") },
+    });
+    others.push(backup);
+    ok((await backup.exited) === 0, `backup: ${backup.lines.join("\n")}`);
+
     // ---- collect: what the controller serves, then (every process stopped) logs and files ----
     const sources: { source: string; text: string }[] = [...pages];
     for (let before: string | null = null, page = 0; page < 50; page++) {
@@ -313,6 +333,7 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
     }
     const kv = await filesUnder(`${dir.path}/controller`);
     sources.push(...kv);
+    sources.push({ source: "the controller backup", text: await Deno.readTextFile(backupFile) });
 
     // ---- search ----
     const caKeyPem = await Deno.readTextFile(c.caKey);
@@ -324,6 +345,7 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
       { name: "the admin token", forms: [c.adminToken] },
       { name: "the UI password", forms: [password, `${password}-typo`] },
       { name: "the UI session cookie", forms: [cookie.slice(cookie.indexOf("=") + 1)] },
+      { name: "the backup passphrase", forms: [passphrase] },
     ];
     const caKeys = [
       await keySecret("the first CA key", caKeyPem),
