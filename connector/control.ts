@@ -42,6 +42,8 @@ export interface ControlPlaneOptions {
   state: AgentState;
   log: Logger;
   privateIp: string;
+  /** Asks for an early renewal (granted at most once a minute); called when the controller refuses an expired certificate. */
+  renewSoon?: () => boolean;
 }
 
 /** What the connector carried, as its heartbeat reports it. */
@@ -51,22 +53,31 @@ export interface TunnelStats {
   bytesOut: number;
 }
 
-/** One client for the life of the process; each session is one Connect stream. */
+/**
+ * Each session is one Connect stream on a channel of its own: a grpc-js channel keeps the client
+ * certificate of its first handshake across reconnections, so one that outlived a renewal would
+ * present an expired certificate forever (failure mode 4.1 after the controller was down past expiry).
+ */
 export class ControlPlane {
-  readonly #client: grpc.Client;
+  #client: grpc.Client | undefined;
   #relay: ((hb: TunnelerHeartbeat) => void) | undefined;
   /** The last typed refusal of the controller's identity (names 2.1 / 2.3 of a failed stream). */
   #refused: PeerVerificationError | undefined;
 
-  constructor(private readonly opts: ControlPlaneOptions) {
+  constructor(private readonly opts: ControlPlaneOptions) {}
+
+  /** A fresh channel with the credentials in force now; the previous one is closed. */
+  #newClient(): grpc.Client {
+    this.#client?.close();
     this.#client = new ControlPlaneClient(
-      opts.controllerAddr,
-      channelCredentials(opts.creds.source, {
-        trustDomain: opts.trustDomain,
+      this.opts.controllerAddr,
+      channelCredentials(this.opts.creds.source, {
+        trustDomain: this.opts.trustDomain,
         onRefusal: (r) => this.#refused = r,
       }),
       channelOptions(),
     );
+    return this.#client;
   }
 
   /** Relays a tunneler heartbeat on the current stream (dropped while disconnected). */
@@ -76,7 +87,8 @@ export class ControlPlane {
 
   /** Closes the channel. */
   close(): void {
-    this.#client.close();
+    this.#client?.close();
+    this.#client = undefined;
   }
 
   /** One Connect stream; resolves when the controller ends it, rejects on failure. */
@@ -85,7 +97,8 @@ export class ControlPlane {
     this.#refused = undefined; // a refusal of an earlier attempt says nothing about this one
     return new Promise((resolve, reject) => {
       // deno-lint-ignore no-explicit-any
-      const call: grpc.ClientDuplexStream<AgentMessage, ControllerMessage> = (this.#client as any).connect();
+      const call: grpc.ClientDuplexStream<AgentMessage, ControllerMessage> = (this.#newClient() as any)
+        .connect();
       let connected = false;
       let timer: ReturnType<typeof setInterval> | undefined;
       const send = (m: AgentMessage) => {
@@ -173,6 +186,18 @@ export class ControlPlane {
       call.on("error", (err: grpc.ServiceError) => {
         if (err.code === grpc.status.CANCELLED && ctx.signal.aborted) return finish();
         const msg = describeGrpcError(err);
+        // Refused for a certificate that expired (the controller was away): the renewal loop
+        // renews it within RENEW_GRACE (or ends the agent beyond it), so this stream retries.
+        const expired = creds.svid.notAfter.getTime() <= Date.now();
+        if (err.code === grpc.status.UNAUTHENTICATED && expired) {
+          this.opts.renewSoon?.(); // the controller answers again: renew now, not after the backoff
+          return finish(
+            new FailureModeError(
+              "4.1",
+              `control plane refused the expired certificate (it expired at ${creds.svid.notAfter.toISOString()}); reconnecting after its renewal: ${msg}`,
+            ),
+          );
+        }
         if (err.code === grpc.status.PERMISSION_DENIED || err.code === grpc.status.UNAUTHENTICATED) {
           return finish(
             new NonRetryableError(

@@ -31,7 +31,7 @@ if (import.meta.main) {
     help: HELP,
     config: connectorConfig,
     privateIp: (cfg) => cfg.privateIp,
-    start: (cfg, log) => async (creds, state, signal) => {
+    start: (cfg, log) => async (creds, state, signal, renewSoon) => {
       const policy = new ConnectorPolicy({ log });
       const listener = new TunnelListener({ creds, trustDomain: cfg.trustDomain, log, policy });
       let port: number;
@@ -57,6 +57,7 @@ if (import.meta.main) {
         state,
         log,
         privateIp: cfg.privateIp,
+        renewSoon,
       });
       listener.onTunnelerHeartbeat((hb) => cp.relay(hb));
       const health = cfg.health ? startHealth(cfg.health, state, listener, signal) : undefined;
@@ -65,6 +66,8 @@ if (import.meta.main) {
         session: (ctx) => cp.session(ctx),
         signal,
         log,
+        // A renewal (e.g. the first after the controller was away past expiry) retries at once.
+        wake: (listener) => creds.onChange(() => listener()),
       });
       return {
         done,

@@ -5,6 +5,7 @@
  */
 import { validateAgentId } from "../../shared/pki/spiffe_id.ts";
 import { RotationError } from "../ca_manager.ts";
+import { refuseWhileAgentsHoldCa, refuseWhileAgentsLag } from "./ca_guards.ts";
 import type { ControllerContext } from "../context.ts";
 import { validateResource } from "../registry/policy.ts";
 import { type AgentRecord, type AgentRole, type EventRecord, isAgentRole } from "../registry/types.ts";
@@ -423,28 +424,6 @@ function eventStream(ctx: ControllerContext, keepAliveMs: number): Response {
 
 // ---- CA rotation ------------------------------------------------------------------------
 
-/** How many lagging agents a 409 names; the count covers the rest. */
-const LAGGING_NAMED = 10;
-
-/**
- * Refuses (409) to activate a known CA that ONLINE agents do not report trusting yet: a
- * certificate from it would fail their renewal (4.2) and their peers' handshakes.
- */
-function refuseWhileAgentsLag(ctx: ControllerContext, fingerprint: string): void {
-  const fp = fingerprint.replaceAll(":", "").toLowerCase();
-  if (!ctx.ca.bundle.has(fp)) return; // ca.activate answers 404
-  const lagging = ctx.presence.lagging(fp);
-  if (lagging.length === 0) return;
-  const named = lagging.slice(0, LAGGING_NAMED).map((a) => `${a.role} "${a.id}"`).join(", ");
-  const more = lagging.length > LAGGING_NAMED ? ` and ${lagging.length - LAGGING_NAMED} more` : "";
-  throw new HttpError(
-    409,
-    `CA ${fp} is not yet trusted by ${lagging.length} ONLINE agent${
-      lagging.length === 1 ? "" : "s"
-    }: ${named}${more}; wait until they renew (GET /api/admin/connectors and /api/admin/tunnelers show trusted_ca_fingerprints) or pass "force": true`,
-  );
-}
-
 async function rotate(
   ctx: ControllerContext,
   req: Request,
@@ -470,14 +449,12 @@ async function rotate(
       });
     } else if (step === "activate") {
       const fp = str("fingerprint");
-      if (body.force !== undefined && typeof body.force !== "boolean") {
-        throw new HttpError(400, `"force" must be true or false`);
-      }
-      if (body.force !== true) refuseWhileAgentsLag(ctx, fp);
+      if (!force(body)) refuseWhileAgentsLag(ctx, fp);
       await ctx.ca.activate(fp);
       await ctx.events.append("ca.activated", `CA ${fp} now signs certificates`, { actor, fingerprint: fp });
     } else {
       const fp = str("fingerprint");
+      if (!force(body)) await refuseWhileAgentsHoldCa(ctx, fp);
       await ctx.ca.retire(fp);
       await ctx.events.append("ca.retired", `CA ${fp} removed from the trust bundle`, {
         actor,
@@ -490,6 +467,14 @@ async function rotate(
   }
   ctx.log.info(`CA rotation: ${step}`, { actor });
   return json({ cas: ctx.ca.describe() });
+}
+
+/** The `force` field of a guarded rotation step: absent means false. */
+function force(body: Record<string, unknown>): boolean {
+  if (body.force !== undefined && typeof body.force !== "boolean") {
+    throw new HttpError(400, `"force" must be true or false`);
+  }
+  return body.force === true;
 }
 
 /** 403 for a CA key sent over plain HTTP from another host; the log and the events say from where. */

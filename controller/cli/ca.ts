@@ -81,8 +81,12 @@ export const caGroup: Group = {
     {
       verb: "retire",
       args: ["FINGERPRINT"],
-      summary: "step 3: remove an old CA from the trust bundle",
-      run: step("retire"),
+      synopsis: "[--force]",
+      summary:
+        "step 3: remove an old CA from the trust bundle (refused while agents hold a certificate it issued)",
+      optionHelp: ["--force             retire although agents still hold a certificate it issued"],
+      options: { force: { type: "boolean" } },
+      run: step("retire", true),
     },
   ],
 };

@@ -148,7 +148,8 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest, source?
     return await refuse(status.ALREADY_EXISTS, alreadyEnrolled(role, req.id), "already_enrolled");
   }
   const spiffeId = formatSpiffeId(ctx.settings.trustDomain, role, req.id);
-  const issued = await issueSvid(ctx.ca.signing, {
+  const signing = ctx.ca.signing;
+  const issued = await issueSvid(signing, {
     now: new Date(ctx.now()),
     csrPem: req.csrPem,
     spiffeId,
@@ -164,7 +165,11 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest, source?
     connectorId: "",
     enrolledAt: Date.now(),
     certExpiresAt: issued.notAfter.getTime(),
-    certificates: [{ serial: issued.serial, notAfter: issued.notAfter.getTime() }],
+    certificates: [{
+      serial: issued.serial,
+      notAfter: issued.notAfter.getTime(),
+      issuer: signing.fingerprint,
+    }],
   };
   const done = await ctx.agents.enroll(token, record);
   if (!done.ok && done.conflict === "token") {
@@ -261,8 +266,9 @@ export async function renew(
   const agentRole = auth.agent.role;
   role = agentRole;
   let issued;
+  const signing = ctx.ca.signing;
   try {
-    issued = await issueSvid(ctx.ca.signing, {
+    issued = await issueSvid(signing, {
       now: new Date(ctx.now()),
       csrPem: req.csrPem,
       spiffeId: record.spiffeId,
@@ -281,7 +287,7 @@ export async function renew(
       agentRole,
       id,
       serial,
-      { serial: issued.serial, notAfter: issued.notAfter.getTime() },
+      { serial: issued.serial, notAfter: issued.notAfter.getTime(), issuer: signing.fingerprint },
       req.version.slice(0, 64),
       ctx.settings.renewGraceMs,
     );

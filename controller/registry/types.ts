@@ -67,10 +67,19 @@ export interface EventRecord {
   [field: string]: unknown;
 }
 
-/** A certificate issued to an agent: its serial (lower-case hex) and its notAfter. */
+/** A certificate issued to an agent: its serial (lower-case hex), its notAfter and its issuer. */
 export interface IssuedCertificate {
   serial: string;
   notAfter: number;
+  /** SHA-256 fingerprint of the CA that issued it; absent in records written before it was kept. */
+  issuer?: string;
+}
+
+/** An agent's current certificate: the live one that expires last (undefined when none is live). */
+export function currentCertificate(r: AgentRecord): IssuedCertificate | undefined {
+  let best: IssuedCertificate | undefined;
+  for (const c of liveCertificates(r)) if (!best || c.notAfter > best.notAfter) best = c;
+  return best;
 }
 
 /**

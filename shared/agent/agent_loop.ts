@@ -64,6 +64,11 @@ export interface AgentLoopOptions {
   backoff?: BackoffOptions;
   /** Injected sleep; default real timers. */
   sleep?: Sleep;
+  /**
+   * Subscribes to a sign that a retry may now succeed (e.g. renewed credentials): it cuts the
+   * backoff wait short. Returns the unsubscribe function. Default: none.
+   */
+  wake?: (listener: () => void) => () => void;
 }
 
 /**
@@ -87,6 +92,26 @@ export async function runAgentLoop(opts: AgentLoopOptions): Promise<void> {
     }
     const delay = backoff.next();
     opts.log.info(`${opts.name} reconnecting`, { delay_ms: delay });
-    await sleep(delay, opts.signal);
+    await wakeableSleep(sleep, delay, opts.signal, opts.wake);
+  }
+}
+
+/** `sleep`, cut short when `signal` aborts or `wake` fires. */
+async function wakeableSleep(
+  sleep: Sleep,
+  ms: number,
+  signal: AbortSignal,
+  wake: AgentLoopOptions["wake"],
+): Promise<void> {
+  if (!wake) return await sleep(ms, signal);
+  const cut = new AbortController();
+  const onAbort = () => cut.abort();
+  signal.addEventListener("abort", onAbort, { once: true });
+  const unsubscribe = wake(onAbort);
+  try {
+    await sleep(ms, cut.signal);
+  } finally {
+    unsubscribe();
+    signal.removeEventListener("abort", onAbort);
   }
 }

@@ -27,3 +27,29 @@ Deno.test("runAgentLoop() logs a failed session of a failure mode led by its id,
     '1970-01-01T00:00:00.000Z WARN  connector session failed error="connection reset"',
   ]);
 });
+
+Deno.test("runAgentLoop() retries at once when wake fires during the backoff (renewed credentials)", async () => {
+  const abort = new AbortController();
+  let wakeListener: (() => void) | undefined;
+  let attempts = 0;
+  const started = Date.now();
+  await runAgentLoop({
+    name: "control-plane stream",
+    log: createLogger({ write: () => {}, now: () => 0 }),
+    signal: abort.signal,
+    backoff: { baseMs: 60_000, capMs: 60_000, random: () => 0.99 },
+    wake: (listener) => {
+      wakeListener = listener;
+      return () => (wakeListener = undefined);
+    },
+    session: () => {
+      attempts++;
+      if (attempts === 1) setTimeout(() => wakeListener?.(), 10);
+      else abort.abort();
+      return Promise.reject(new Error("refused"));
+    },
+  });
+  assert.equal(attempts, 2);
+  assert.ok(Date.now() - started < 10_000, "the minute-long backoff was cut short");
+  assert.equal(wakeListener, undefined, "unsubscribed after the wait");
+});

@@ -54,3 +54,37 @@ Deno.test("EarlyRenewal grants at most one request a minute and wakes a sleeping
   await loop;
   assert.equal(renewals, 2);
 });
+
+Deno.test("a granted early request cuts the failure backoff short (the controller answers again after expiry)", async () => {
+  const pki = await makeTestPki();
+  const svid = await pki.issue("connector", "c1");
+  const creds = new AgentCredentials(svid, pki.bundle);
+  const early = new EarlyRenewal(60_000);
+  let attempts = 0;
+  const stop = new AbortController();
+  let failed!: () => void;
+  const firstFailure = new Promise<void>((r) => failed = r);
+  const loop = runRenewalLoop({
+    creds,
+    early,
+    // Past expiry: the schedule renews at once, and the failure backoff is the only wait.
+    now: () => svid.notAfter.getTime() + 60_000,
+    renewOnce: () => {
+      attempts++;
+      if (attempts === 1) {
+        queueMicrotask(failed);
+        return Promise.reject(new Error("renewal failed: connect ECONNREFUSED"));
+      }
+      stop.abort(); // one renewal after the cut-short wait is all this test needs
+      return Promise.resolve({ svid, bundle: pki.bundle });
+    },
+    persist: () => Promise.resolve(),
+    log: createLogger({ write: () => {} }),
+    signal: stop.signal,
+    sleep: forever,
+  });
+  await firstFailure;
+  assert.equal(early.request(), true);
+  await loop; // ends only through the second attempt: the backoff sleep itself never ends
+  assert.equal(attempts, 2);
+});

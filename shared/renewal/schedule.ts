@@ -133,7 +133,8 @@ export async function runRenewalSchedule<T extends Validity>(opts: ScheduleOptio
       const next = backoff.next();
       const delay = remaining > 0 ? Math.max(50, Math.min(next, remaining / 4)) : Math.max(1_000, next);
       opts.onFailed(error as Error, current, Math.round(delay));
-      await sleep(delay, opts.signal);
+      // A granted early request (e.g. the controller answers the agent again) cuts it short.
+      await early.sleep(sleep, delay, opts.signal);
     }
   }
 }

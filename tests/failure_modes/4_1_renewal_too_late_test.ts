@@ -61,19 +61,11 @@ Deno.test(`4.1 prevented: ${TTL} certificates for ${SECONDS} s renew on schedule
   }
 });
 
-// Known bug (found by this test, not fixed here): a connector whose certificate expired while the
-// controller was down logs nothing more once the controller is back (no renewal retry, no stream
-// attempt) and stays OFFLINE for 45 s and more; in one run it renewed but its control-plane stream
-// never reconnected. Run with POSTERN_KNOWN_BUGS=1 to see it fail.
-const KNOWN_BUG = Deno.env.get("POSTERN_KNOWN_BUGS") !== "1";
-if (KNOWN_BUG) {
-  console.warn("SKIP 4.1 forced (known bug: no recovery after expiry while the controller was down)");
-}
-
+// Once a bug: the control-plane channel kept presenting the certificate of its first handshake
+// after the renewal, and the controller's refusal of that expired certificate ended the agent.
 Deno.test({
   name:
     "4.1 forced: the controller down past expiry; the agent renews within RENEW_GRACE when it returns, without enrolling again",
-  ignore: KNOWN_BUG,
   fn: async () => {
     await using dir = await tempDir();
     const c = await startCluster(dir.path, { CONNECTOR_CERT_TTL: "5s", RENEW_GRACE: "5m" });
@@ -112,6 +104,7 @@ Deno.test({
         connector,
       );
       assertEquals(count(connector, "enrolling"), 1, "renewed, not enrolled again");
+      assertEquals(count(connector, "control-plane stream connected"), 2, "the stream reconnected once");
       assertSymptom(connector.lines, "4.1", "");
     } finally {
       await c.close();
