@@ -27,6 +27,12 @@ export interface Sighting {
   connectorId?: string;
   /** SHA-256 fingerprints of the CAs the agent reports it trusts (empty: not reported). */
   trustedCaFingerprints?: string[];
+  /** Traffic as the agent last reported it: open sessions (connectors) or connections (tunnelers). */
+  activeSessions?: number;
+  /** Bytes the agent reports it received, in total since it started. */
+  bytesIn?: number;
+  /** Bytes the agent reports it sent, in total since it started. */
+  bytesOut?: number;
 }
 
 interface Live extends Sighting {
