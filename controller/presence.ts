@@ -268,10 +268,13 @@ function merge(r: AgentRecord, l: Sighting & { lastSeen: number }): AgentRecord 
   };
 }
 
+/** Traffic counts: 0 is a report (traffic stopped), not an unset field. */
+const COUNTS = new Set<string>(["activeSessions", "bytesIn", "bytesOut"]);
+
 function definedOnly(s: Sighting): Sighting {
   return Object.fromEntries(
-    Object.entries(s).filter(([, v]) =>
-      v !== undefined && v !== "" && v !== 0 && !(Array.isArray(v) && v.length === 0)
+    Object.entries(s).filter(([k, v]) =>
+      v !== undefined && v !== "" && (v !== 0 || COUNTS.has(k)) && !(Array.isArray(v) && v.length === 0)
     ),
   );
 }

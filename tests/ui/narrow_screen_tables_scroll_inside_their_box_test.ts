@@ -52,6 +52,9 @@ browserTest(
       await page.setViewportSize({ width, height: 860 });
       await page.goto(`${stack.uiUrl}/`);
       await page.waitForSelector('#traffic tr[data-id="office-1"] [data-status="ONLINE"]');
+    // The connector's own heartbeat counts, through the controller: no session yet, no bytes.
+    await page.waitForSelector('#traffic tr[data-id="office-1"] [data-sessions]:text-is("0")');
+    await page.waitForSelector('#traffic tr[data-id="office-1"] [data-bytes-in]:text-is("0 B")');
       await page.screenshot({ path: `${ARTIFACTS}/ui-dashboard-${width}.png`, fullPage: true });
       await page.goto(`${stack.uiUrl}/tokens`);
       await page.waitForSelector("#tokens");
