@@ -52,9 +52,9 @@ browserTest(
       await page.setViewportSize({ width, height: 860 });
       await page.goto(`${stack.uiUrl}/`);
       await page.waitForSelector('#traffic tr[data-id="office-1"] [data-status="ONLINE"]');
-    // The connector's own heartbeat counts, through the controller: no session yet, no bytes.
-    await page.waitForSelector('#traffic tr[data-id="office-1"] [data-sessions]:text-is("0")');
-    await page.waitForSelector('#traffic tr[data-id="office-1"] [data-bytes-in]:text-is("0 B")');
+      // The connector's own heartbeat counts, through the controller: no session yet, no bytes.
+      await page.waitForSelector('#traffic tr[data-id="office-1"] [data-sessions]:text-is("0")');
+      await page.waitForSelector('#traffic tr[data-id="office-1"] [data-bytes-in]:text-is("0 B")');
       await page.screenshot({ path: `${ARTIFACTS}/ui-dashboard-${width}.png`, fullPage: true });
       await page.goto(`${stack.uiUrl}/tokens`);
       await page.waitForSelector("#tokens");
@@ -82,6 +82,25 @@ browserTest(
     assert(dash.pageOverflow <= 0, `the dashboard scrolls sideways by ${dash.pageOverflow} px`);
     assert(dash.boxFound, "the traffic table has no .scroll box");
     assertEquals(dash.navLines, 1, "the navigation wraps on the dashboard");
+    // The created token's page at 420 px: the snippet scrolls in its own box too.
+    await page.goto(`${stack.uiUrl}/tokens?role=tunneler`);
+    await page.fill("#agent_id", "laptop-3");
+    await Promise.all([
+      page.waitForURL(`${stack.uiUrl}/tokens`),
+      page.click("#token-form button[type=submit]"),
+    ]);
+    const snippet = (await page.textContent("#install-snippet"))!;
+    assert(snippet.includes(`CONTROLLER_ADDR=${stack.grpcAddr}\n`), snippet);
+    assert(/\nCONNECTOR_ADDR=office-1@[0-9a-f.:[\]]+:9443\n/.test(snippet), snippet);
+    assertEquals(
+      (await page.textContent("#allowlist-command"))!,
+      "postern-controller connectors allowlist office-1 --add laptop-3",
+    );
+    const created = await measure(page, "#install-snippet");
+    assert(created.pageOverflow <= 0, `the token page scrolls sideways by ${created.pageOverflow} px`);
+    await page.screenshot({ path: `${ARTIFACTS}/ui-token-created-420.png`, fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await page.screenshot({ path: `${ARTIFACTS}/ui-token-created-1280.png`, fullPage: true });
     assertEquals(run.pageErrors, []);
   },
 );
