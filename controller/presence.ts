@@ -27,6 +27,12 @@ export interface Sighting {
   connectorId?: string;
   /** SHA-256 fingerprints of the CAs the agent reports it trusts (empty: not reported). */
   trustedCaFingerprints?: string[];
+  /** Traffic as the agent last reported it: open sessions (connectors) or connections (tunnelers). */
+  activeSessions?: number;
+  /** Bytes the agent reports it received, in total since it started. */
+  bytesIn?: number;
+  /** Bytes the agent reports it sent, in total since it started. */
+  bytesOut?: number;
 }
 
 interface Live extends Sighting {
@@ -262,10 +268,13 @@ function merge(r: AgentRecord, l: Sighting & { lastSeen: number }): AgentRecord 
   };
 }
 
+/** Traffic counts: 0 is a report (traffic stopped), not an unset field. */
+const COUNTS = new Set<string>(["activeSessions", "bytesIn", "bytesOut"]);
+
 function definedOnly(s: Sighting): Sighting {
   return Object.fromEntries(
-    Object.entries(s).filter(([, v]) =>
-      v !== undefined && v !== "" && v !== 0 && !(Array.isArray(v) && v.length === 0)
+    Object.entries(s).filter(([k, v]) =>
+      v !== undefined && v !== "" && (v !== 0 || COUNTS.has(k)) && !(Array.isArray(v) && v.length === 0)
     ),
   );
 }

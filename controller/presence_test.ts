@@ -170,6 +170,31 @@ Deno.test("Presence writes last_seen in batches, and jitter spreads agents that 
   }
 });
 
+Deno.test("Presence keeps the traffic an agent last reported, a report of 0 included", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const p = new Presence({
+      agents: new AgentStore(kv),
+      events: new EventLog(kv),
+      log: quiet,
+      offlineAfterMs: 1000,
+    });
+    const r = record("c1", Date.now());
+    p.seen("connector", "c1", { activeSessions: 2, bytesIn: 300, bytesOut: 200 });
+    assertEquals([p.view(r).live.activeSessions, p.view(r).live.bytesIn, p.view(r).live.bytesOut], [
+      2,
+      300,
+      200,
+    ]);
+    p.seen("connector", "c1", { activeSessions: 0, bytesIn: 0, bytesOut: 0 }); // e.g. the agent restarted
+    assertEquals([p.view(r).live.activeSessions, p.view(r).live.bytesIn, p.view(r).live.bytesOut], [0, 0, 0]);
+    p.seen("connector", "c1", {}); // a heartbeat without counts keeps the last ones
+    assertEquals(p.view(r).live.activeSessions, 0);
+  } finally {
+    kv.close();
+  }
+});
+
 Deno.test("Presence.lagging() names the ONLINE agents that do not report trusting a CA, silent ones included", async () => {
   const kv = await Deno.openKv(":memory:");
   try {

@@ -30,6 +30,8 @@ export interface TestAppOptions {
   now?: () => number;
   /** UI_TRUSTED_PROXIES; default none. */
   trustedProxies?: string;
+  /** UI_CONTROLLER_ADDR; default "controller.test:8443", undefined: not set. */
+  controllerAddr?: string | undefined;
 }
 
 /** The UI handler, the requests its stand-in controller saw, and a helper that logs in. */
@@ -73,7 +75,7 @@ export function testApp(options: TestAppOptions = {}) {
     },
     assets,
     logger: createLogger({ write: (l) => lines.push(l) }),
-    controllerAddr: "controller.test:8443",
+    controllerAddr: "controllerAddr" in options ? options.controllerAddr : "controller.test:8443",
     sessionTtlMs: 3_600_000,
   });
   const info = (hostname: string): ConnInfo => ({ remoteAddr: { transport: "tcp", hostname, port: 5555 } });

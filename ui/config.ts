@@ -19,10 +19,10 @@ export interface UiConfig {
   /** Session lifetime in ms (`UI_SESSION_TTL`, default `8h`). */
   sessionTtlMs: number;
   /**
-   * The controller's gRPC address printed in install snippets (`UI_CONTROLLER_ADDR`, default: the
-   * host of ADMIN_API_URL with port 8443).
+   * The controller's gRPC address printed in install snippets (`UI_CONTROLLER_ADDR`); undefined:
+   * not configured, and the snippets say so instead of guessing one.
    */
-  controllerAddr: string;
+  controllerAddr: string | undefined;
   /**
    * PEM certificates of the CA that signs the admin API's HTTPS certificate (`ADMIN_CA_PATH`);
    * undefined: the system's roots.
@@ -86,7 +86,7 @@ export function loadConfig(env: Env): UiConfig {
     addr: hostPort(env, "UI_ADDR", ":3000"),
     verifyPassword,
     sessionTtlMs: duration(env, "UI_SESSION_TTL", "8h"),
-    controllerAddr: optional(env, "UI_CONTROLLER_ADDR") ?? `${apiUrl.hostname}:8443`,
+    controllerAddr: optional(env, "UI_CONTROLLER_ADDR"),
     adminCaCerts: readAdminCa(adminCaPath),
     trustedProxies,
   };

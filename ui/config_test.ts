@@ -53,7 +53,8 @@ Deno.test("loadConfig() applies defaults and accepts a password hash", async () 
   assertEquals(config.apiUrl, "http://ctl.example:8080");
   assertEquals(config.addr, { hostname: "", port: 3000 });
   assertEquals(config.sessionTtlMs, 8 * 3600_000);
-  assertEquals(config.controllerAddr, "ctl.example:8443");
+  // No guessed gRPC address: the install snippet says UI_CONTROLLER_ADDR is unset instead.
+  assertEquals(config.controllerAddr, undefined);
   assert(await config.verifyPassword("s3cret"));
   assert(!(await config.verifyPassword("s3cret ")));
 });

@@ -29,7 +29,7 @@ export interface AppDeps {
   assets: Assets;
   logger: Logger;
   /** gRPC address of the controller for install snippets. */
-  controllerAddr: string;
+  controllerAddr: string | undefined;
   /** Session lifetime (cookie Max-Age). */
   sessionTtlMs: number;
 }

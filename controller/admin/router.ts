@@ -253,6 +253,10 @@ function agentView(ctx: ControllerContext, r: AgentRecord) {
     last_seen: rfc3339(v.lastSeen),
     cert_expires_at: rfc3339(r.certExpiresAt),
     trusted_ca_fingerprints: v.live.trustedCaFingerprints ?? [],
+    // As the agent last reported them to this controller; null: no report here yet.
+    active_sessions: v.live.activeSessions ?? null,
+    bytes_in: v.live.bytesIn ?? null,
+    bytes_out: v.live.bytesOut ?? null,
   };
   if (r.role === "connector") {
     return { ...base, private_ip: r.privateIp, version: v.live.version ?? r.version, ...common };

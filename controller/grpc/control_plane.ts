@@ -93,6 +93,7 @@ async function serveStream(
         privateIp: hb.privateIp.slice(0, 64),
         certExpiresAt: hb.certNotAfterUnixMs,
         trustedCaFingerprints: fingerprintsOf(hb.trustedCaFingerprints),
+        ...trafficOf(hb.activeSessions, hb.bytesIn, hb.bytesOut),
       });
     } else if (body.$case === "tunnelerHeartbeat") {
       const hb = body.value;
@@ -107,6 +108,7 @@ async function serveStream(
           connectorId: who.id,
           // As the connector relayed them: a lying connector can at most make activation premature.
           trustedCaFingerprints: fingerprintsOf(hb.trustedCaFingerprints),
+          ...trafficOf(hb.activeConnections, hb.bytesIn, hb.bytesOut),
         });
       });
     }
@@ -136,6 +138,25 @@ export function fingerprintsOf(reported: readonly string[]): string[] {
     if (out.size === 16) break;
   }
   return [...out];
+}
+
+/** A count a peer reported, kept when it is a non-negative safe integer (anything else: not reported). */
+function countOf(n: unknown): number | undefined {
+  return typeof n === "number" && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** The traffic figures of a heartbeat, as the agent reported them (only well-formed counts). */
+export function trafficOf(
+  sessions: unknown,
+  bytesIn: unknown,
+  bytesOut: unknown,
+): { activeSessions?: number; bytesIn?: number; bytesOut?: number } {
+  const out: { activeSessions?: number; bytesIn?: number; bytesOut?: number } = {};
+  const s = countOf(sessions), i = countOf(bytesIn), o = countOf(bytesOut);
+  if (s !== undefined) out.activeSessions = s;
+  if (i !== undefined) out.bytesIn = i;
+  if (o !== undefined) out.bytesOut = o;
+  return out;
 }
 
 /** Caches for a minute that a tunneler id is enrolled and not revoked; checks the allowlist each time. */

@@ -171,6 +171,7 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
         ADMIN_AUTH_TOKEN: adminToken,
         UI_ADDR: `127.0.0.1:${uiPort}`,
         UI_ADMIN_PASSWORD: uiPassword,
+        UI_CONTROLLER_ADDR: grpcAddr,
       });
       const uiChild = ui;
       await waitFor(

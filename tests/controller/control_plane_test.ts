@@ -100,9 +100,9 @@ Deno.test("Connect: tunneler heartbeats relayed by a connector mark allowed tunn
           tunnelerId: id,
           version: "9",
           certNotAfterUnixMs: 0,
-          bytesIn: 0,
-          bytesOut: 0,
-          activeConnections: 0,
+          bytesIn: 300,
+          bytesOut: 200,
+          activeConnections: 2,
           trustedCaFingerprints: [],
         },
       },
@@ -112,6 +112,9 @@ Deno.test("Connect: tunneler heartbeats relayed by a connector mark allowed tunn
   const t1 = await (await h.admin("/api/admin/tunnelers/t1")).json();
   assert.equal(t1.connector_id, "c1");
   assert.deepEqual(Object.keys(t1).sort(), [
+    "active_sessions",
+    "bytes_in",
+    "bytes_out",
     "cert_expires_at",
     "connector_id",
     "id",
@@ -120,6 +123,8 @@ Deno.test("Connect: tunneler heartbeats relayed by a connector mark allowed tunn
     "status",
     "trusted_ca_fingerprints",
   ]);
+  // The traffic the tunneler reported, for the dashboard.
+  assert.deepEqual([t1.active_sessions, t1.bytes_in, t1.bytes_out], [2, 300, 200]);
   assert.equal((await (await h.admin("/api/admin/tunnelers/t2")).json()).status, "OFFLINE");
   s.close();
 });

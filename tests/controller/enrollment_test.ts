@@ -20,6 +20,9 @@ Deno.test("Enroll issues a connector SVID with its private IP and the trust bund
   const body = await res.json();
   assert.equal(res.status, 200);
   assert.deepEqual(Object.keys(body).sort(), [
+    "active_sessions",
+    "bytes_in",
+    "bytes_out",
     "cert_expires_at",
     "id",
     "last_seen",
@@ -31,6 +34,8 @@ Deno.test("Enroll issues a connector SVID with its private IP and the trust bund
   ]);
   assert.equal(body.private_ip, "10.1.2.3");
   assert.equal(body.status, "OFFLINE");
+  // No heartbeat yet: no traffic reported, rather than a made-up 0.
+  assert.deepEqual([body.active_sessions, body.bytes_in, body.bytes_out], [null, null, null]);
 });
 
 Deno.test("Enroll refuses a used, unknown, wrong-role or expired token with PERMISSION_DENIED (1.2)", async () => {

@@ -1,26 +1,52 @@
 /** The ready-to-paste install commands for a new connector or tunneler. */
 
+/** The port a connector listens on unless CONNECTOR_LISTEN_ADDR says otherwise (the controller is not told). */
+export const DEFAULT_CONNECTOR_PORT = 9443;
+
 /** What the snippet needs. */
 export interface SnippetInput {
   role: "connector" | "tunneler";
   agentId: string;
   token: string;
-  controllerAddr: string;
-  /** For tunnelers: `connector-id@ip:port` of a connector, when one is known. */
-  connectorAddr?: string | undefined;
+  /** The controller's gRPC `host:port` (UI_CONTROLLER_ADDR); undefined: not configured. */
+  controllerAddr?: string | undefined;
+  /** For tunnelers: the connector to dial, as the controller reports it; undefined: none known. */
+  connector?: { id: string; privateIp: string } | undefined;
 }
 
-/** The EnvironmentFile contents for the agent. */
+/** `connector-id@ip:port` for a connector at the default port (IPv6 in brackets). */
+export function connectorAddr(c: { id: string; privateIp: string }): string {
+  const ip = c.privateIp.includes(":") ? `[${c.privateIp}]` : c.privateIp;
+  return `${c.id}@${ip}:${DEFAULT_CONNECTOR_PORT}`;
+}
+
+/** The EnvironmentFile contents for the agent; an address the UI does not know is left empty, with a comment. */
 export function environmentFile(input: SnippetInput): string {
-  const lines = [
-    `CONTROLLER_ADDR=${input.controllerAddr}`,
+  const lines = input.controllerAddr ? [`CONTROLLER_ADDR=${input.controllerAddr}`] : [
+    "# the controller's gRPC address is unknown here (UI_CONTROLLER_ADDR is not set): fill in host:port",
+    "CONTROLLER_ADDR=",
+  ];
+  lines.push(
     `${input.role === "connector" ? "CONNECTOR_ID" : "TUNNELER_ID"}=${input.agentId}`,
     "CONTROLLER_CA_PATH=/etc/postern/ca.crt",
     `ENROLLMENT_TOKEN=${input.token}`,
-  ];
+  );
   if (input.role === "tunneler") {
-    lines.push(`CONNECTOR_ADDR=${input.connectorAddr ?? "<connector id>@<connector private IP>:9443"}`);
-    lines.push("TUNNELER_FORWARDS=127.0.0.1:15432=db.internal:5432");
+    if (input.connector) {
+      lines.push(
+        `# port ${DEFAULT_CONNECTOR_PORT} is the default; use the connector's CONNECTOR_LISTEN_ADDR port if it sets one`,
+        `CONNECTOR_ADDR=${connectorAddr(input.connector)}`,
+      );
+    } else {
+      lines.push(
+        "# no ONLINE connector has reported its private IP yet: fill in connector-id@ip:port",
+        "CONNECTOR_ADDR=",
+      );
+    }
+    lines.push(
+      "# an example: local address = destination the connector allows; replace it with your own",
+      "TUNNELER_FORWARDS=127.0.0.1:15432=db.internal:5432",
+    );
   }
   return lines.join("\n");
 }

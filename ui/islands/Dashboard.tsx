@@ -2,6 +2,7 @@
 import type { Connector, Tunneler } from "../lib/admin_client.ts";
 import { expiresSoon, statusOf } from "../lib/format.ts";
 import { LiveError, RelTime } from "./_bits.tsx";
+import { TrafficTable } from "./_traffic.tsx";
 import { useLiveJson, useNow } from "./_live.ts";
 
 /** Props of Dashboard. */
@@ -25,7 +26,7 @@ function Counts(props: { label: string; href: string; items: { status?: string }
   );
 }
 
-/** Connector and tunneler counts and expiring certificates, kept live. */
+/** Connector and tunneler counts, expiring certificates and live traffic per agent, kept live. */
 export default function Dashboard(props: DashboardProps) {
   const c = useLiveJson("/api/admin/connectors", props.connectors);
   const t = useLiveJson("/api/admin/tunnelers", props.tunnelers);
@@ -55,6 +56,11 @@ export default function Dashboard(props: DashboardProps) {
           )}
         </div>
       </div>
+      <h2 id="traffic-h">Live traffic</h2>
+      <p class="muted">
+        Sessions open now and bytes since each agent started, as the agents last reported them.
+      </p>
+      <TrafficTable connectors={c.data} tunnelers={t.data} />
     </div>
   );
 }

@@ -10,6 +10,12 @@ export interface Connector {
   status?: string;
   last_seen?: string | null;
   cert_expires_at?: string | null;
+  /** Open sessions (connectors) or connections (tunnelers) as last reported; null: no report yet. */
+  active_sessions?: number | null;
+  /** Bytes received as last reported (total since the agent started). */
+  bytes_in?: number | null;
+  /** Bytes sent as last reported (total since the agent started). */
+  bytes_out?: number | null;
 }
 
 /** A tunneler as the admin API reports it. */
@@ -20,6 +26,12 @@ export interface Tunneler {
   status?: string;
   last_seen?: string | null;
   cert_expires_at?: string | null;
+  /** Open sessions (connectors) or connections (tunnelers) as last reported; null: no report yet. */
+  active_sessions?: number | null;
+  /** Bytes received as last reported (total since the agent started). */
+  bytes_in?: number | null;
+  /** Bytes sent as last reported (total since the agent started). */
+  bytes_out?: number | null;
 }
 
 /** An audit event. */

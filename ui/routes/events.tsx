@@ -1,19 +1,11 @@
-/** `/events`: the audit trail with filters by kind and agent (a GET form: works without JavaScript). */
+/**
+ * `/events`: the audit trail with filters by kind (a select of the known kinds and their prefixes)
+ * and agent (a GET form: works without JavaScript).
+ */
 import { Island } from "../components/Island.tsx";
 import type { AuditEvent } from "../lib/admin_client.ts";
+import { EVENT_KIND_GROUPS, isKnownKind } from "../lib/event_kinds.ts";
 import { describeError, type RouteModule } from "../context.ts";
-
-const KINDS = [
-  "enrolled",
-  "renewed",
-  "revoked",
-  "online",
-  "offline",
-  "status",
-  "allowlist",
-  "resources",
-  "token",
-];
 
 export const handler: RouteModule["handler"] = {
   async GET(ctx) {
@@ -35,16 +27,26 @@ export const handler: RouteModule["handler"] = {
     } catch (e) {
       error = describeError(e);
     }
-    const kinds = [...new Set([...KINDS, ...events.map((e) => e.kind).filter((k): k is string => !!k)])];
     return ctx.page(
       "Events",
       <>
         <h1>Events</h1>
         <form method="get" action="/events" class="filters" role="search">
           <label>
-            Kind <input name="kind" value={kind} list="kinds" placeholder="any" />
+            Kind
+            <select name="kind" id="kind">
+              <option value="" selected={kind === ""}>any</option>
+              {kind && !isKnownKind(kind) && <option value={kind} selected>{kind}</option>}
+              {EVENT_KIND_GROUPS.map((g) => (
+                <optgroup key={g.label} label={g.label}>
+                  {g.prefix && (
+                    <option value={g.prefix} selected={kind === g.prefix}>{`${g.prefix}* (all)`}</option>
+                  )}
+                  {g.kinds.map((k) => <option key={k} value={k} selected={kind === k}>{k}</option>)}
+                </optgroup>
+              ))}
+            </select>
           </label>
-          <datalist id="kinds">{kinds.map((k) => <option key={k} value={k} />)}</datalist>
           <label>
             Agent <input name="agent" value={agent} placeholder="any id" />
           </label>

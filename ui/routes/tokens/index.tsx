@@ -4,6 +4,7 @@
  * cached and the token is kept nowhere in the UI.
  */
 import { Island } from "../../components/Island.tsx";
+import { TokenList } from "../../components/TokenList.tsx";
 import { installCommands } from "../../components/InstallSnippet.tsx";
 import type { Connector, EnrollmentToken } from "../../lib/admin_client.ts";
 import { absoluteTime, relativeTime } from "../../lib/format.ts";
@@ -76,52 +77,36 @@ async function renderTokens(ctx: Ctx, state: FormState): Promise<Response> {
           <button type="submit">Create token</button>
         </form>
       </section>
-      <section aria-labelledby="list-h">
-        <h2 id="list-h">Outstanding tokens</h2>
-        {tokens.length === 0 ? <p class="empty">No tokens.</p> : (
-          <div class="scroll">
-            <table id="tokens">
-              <thead>
-                <tr>
-                  <th scope="col">Id</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Agent</th>
-                  <th scope="col">Note</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {tokens.map((t) => (
-                  <tr key={t.id}>
-                    <td>
-                      <code>{t.id}</code>
-                    </td>
-                    <td>{t.role ?? "—"}</td>
-                    <td>{t.agent_id ? <code>{t.agent_id}</code> : "any"}</td>
-                    <td>{t.note ?? ""}</td>
-                    <td>{String(t.status ?? "")}</td>
-                    <td title={absoluteTime(t.expires_at)}>{relativeTime(t.expires_at, now)}</td>
-                    <td>
-                      {(t.status === undefined || t.status === "active") && (
-                        <form method="post" action={`/tokens/${encodeURIComponent(t.id)}/revoke`}>
-                          <input type="hidden" name="_csrf" value={csrf} />
-                          <button type="submit" class="small">Revoke</button>
-                        </form>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </section>
+      <TokenList tokens={tokens} now={now} csrf={csrf} />
     </>,
     { status, error, notice: ctx.url.searchParams.get("revoked") ? "Token revoked" : undefined },
+  );
+}
+
+/** What a new tunneler needs besides its token: a connector that allows it. */
+function TunnelerAccess(props: { tunneler: string; connector: string | undefined }) {
+  const target = props.connector ?? "<connector-id>";
+  return (
+    <section aria-labelledby="access-h" id="tunneler-access">
+      <h2 id="access-h">Allow it on a connector</h2>
+      <p>
+        A connector admits only the tunnelers on its allowlist (deny by default). This token is bound to{" "}
+        <code>{props.tunneler}</code>, as a token for an allowlisted id must be: an unbound token cannot
+        enroll an id a connector's allowlist names. On the controller, run:
+      </p>
+      <pre id="allowlist-command">{`postern-controller connectors allowlist ${target} --add ${props.tunneler}`}</pre>
+      <p>
+        {props.connector
+          ? (
+            <>
+              or tick it on{" "}
+              <a href={`/connectors/${encodeURIComponent(props.connector)}`}>{props.connector}</a>'s
+              allowlist.
+            </>
+          )
+          : <>or tick it on a connector's allowlist once one is enrolled.</>}
+      </p>
+    </section>
   );
 }
 
@@ -168,16 +153,14 @@ export const handler: RouteModule["handler"] = {
     }
     const role = state.role;
     // The tunneler pins the connector it dials: CONNECTOR_ADDR is connector-id@ip:port.
-    const connector = connectors.find((c) => c.status === "ONLINE" && c.private_ip);
-    const connectorIp = connector?.private_ip?.includes(":")
-      ? `[${connector.private_ip}]`
-      : connector?.private_ip;
+    const online = connectors.find((c) => c.status === "ONLINE" && c.private_ip);
+    const connector = online?.private_ip ? { id: online.id, privateIp: online.private_ip } : undefined;
     const snippet = installCommands({
       role,
       agentId: state.agentId!,
       token: created.token ?? "",
       controllerAddr: ctx.deps.controllerAddr,
-      connectorAddr: connector && connectorIp ? `${connector.id}@${connectorIp}:9443` : undefined,
+      connector,
     });
     ctx.deps.logger.info("enrollment token created", { id: created.id, role });
     return ctx.page(
@@ -210,6 +193,13 @@ export const handler: RouteModule["handler"] = {
         </p>
         <pre id="install-snippet">{snippet}</pre>
         <Island name="CopyButton" props={{ target: "install-snippet", label: "Copy install commands" }} />
+        {!ctx.deps.controllerAddr && (
+          <p class="banner warn" id="controller-addr-unknown">
+            The controller's gRPC address is not known to the UI: set UI_CONTROLLER_ADDR on the UI, or fill in
+            CONTROLLER_ADDR above.
+          </p>
+        )}
+        {role === "tunneler" && <TunnelerAccess tunneler={state.agentId!} connector={connector?.id} />}
         <p>
           <a href="/tokens">Back to tokens</a> ·{" "}
           <a href={`/${role}s`}>{role === "connector" ? "Connectors" : "Tunnelers"}</a>
