@@ -1,3 +1,4 @@
+import { programArgs, spawnPiped, terminate } from "../../shared/process/child.ts";
 import { fromFileUrl } from "./paths.ts";
 
 /** The repository root (tests spawn programs relative to it). */
@@ -32,7 +33,7 @@ export interface StartOptions {
  * `deno task <program>` does, and collects its output lines.
  */
 export function startProgram(program: string, options: StartOptions = {}): RunningProgram {
-  return startDeno(["run", "-q", `-P=${program}`, `${program}/main.ts`, ...(options.args ?? [])], options);
+  return startDeno(programArgs(program, options.args), options);
 }
 
 /** Starts the real deno binary with `args` from the repo root and collects its output. */
@@ -43,20 +44,7 @@ export function startDeno(args: string[], options: StartOptions = {}): RunningPr
 /** Starts any command from the repo root (e.g. `ip netns exec NS deno ...`) and collects its output. */
 export function startCommand(command: string, args: string[], options: StartOptions = {}): RunningProgram {
   const verbose = options.verbose ?? Deno.env.get("POSTERN_TEST_VERBOSE") === "1";
-  const child = new Deno.Command(command, {
-    args,
-    cwd: options.cwd ?? REPO_ROOT,
-    clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? "/tmp",
-      NO_COLOR: "1",
-      ...options.env,
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnPiped(command, args, { cwd: options.cwd ?? REPO_ROOT, env: options.env });
   const lines: string[] = [];
   const waiters = new Set<() => void>();
   const pump = async (stream: ReadableStream<Uint8Array>, tag: string) => {
@@ -118,21 +106,8 @@ export function startCommand(command: string, args: string[], options: StartOpti
         check();
       });
     },
-    async stop(signal: Deno.Signal = "SIGTERM") {
-      if (!done) {
-        try {
-          child.kill(signal);
-        } catch { /* already gone */ }
-        const timer = setTimeout(() => {
-          try {
-            child.kill("SIGKILL");
-          } catch { /* already gone */ }
-        }, 5_000);
-        const code = await exited;
-        clearTimeout(timer);
-        return code;
-      }
-      return await exited;
+    stop(signal: Deno.Signal = "SIGTERM") {
+      return done ? exited : terminate(child, exited, 5_000, signal);
     },
   };
 }
