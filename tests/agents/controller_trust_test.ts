@@ -10,7 +10,7 @@ import { IdentityStore } from "../../shared/agent/identity_store.ts";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { startProgram } from "../support/process.ts";
-import { startRenewalStub, storeIdentity } from "../support/stub_controller.ts";
+import { prepareTunneler, startRenewalStub } from "../support/stub_controller.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { startCluster } from "./_cluster.ts";
 
@@ -55,21 +55,9 @@ Deno.test("a renewal signed by a CA the agent does not trust fails with internal
   const a = await makeTestPki();
   const b = await makeTestPki();
   const stub = await startRenewalStub({ tls: a, signer: b.ca, bundlePem: [b.caPem] });
-  const stateDir = `${dir.path}/tunneler`;
-  const svid = await a.issue("tunneler", "t1", { ttlMs: 4_000 });
-  const store = await storeIdentity(stateDir, a, svid);
-  await Deno.writeTextFile(`${dir.path}/ca.crt`, a.caPem);
+  const { svid, store, env } = await prepareTunneler(dir.path, a, stub.port, 4_000);
   const certBefore = (await store.load()).svid.certPem;
-  const tunneler = startProgram("tunneler", {
-    args: ["run"],
-    env: {
-      CONTROLLER_ADDR: `127.0.0.1:${stub.port}`,
-      TUNNELER_ID: "t1",
-      CONTROLLER_CA_PATH: `${dir.path}/ca.crt`,
-      CONNECTOR_ADDR: `c1@127.0.0.1:${freePort()}`,
-      TUNNELER_STATE_DIR: stateDir,
-    },
-  });
+  const tunneler = startProgram("tunneler", { args: ["run"], env });
   try {
     const line = await tunneler.waitForLine("internal CA mismatch during renewal", 15_000);
     ok(line.includes("certificate renewal failed; keeping the current certificate"), line);

@@ -15,9 +15,8 @@ import { IdentityStore } from "../../shared/agent/identity_store.ts";
 import { TrustBundle } from "../../shared/pki/bundle.ts";
 import { verifySvid } from "../../shared/pki/verify.ts";
 import { tempDir } from "../support/paths.ts";
-import { freePort } from "../support/ports.ts";
 import { startProgram } from "../support/process.ts";
-import { startRenewalStub, storeIdentity } from "../support/stub_controller.ts";
+import { prepareTunneler, startRenewalStub } from "../support/stub_controller.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { connectorAndTunneler, startCluster } from "../agents/_cluster.ts";
 import { echoServer, roundTrip } from "../agents/_fixture.ts";
@@ -110,17 +109,7 @@ Deno.test(`4.2 forced: a renewal signed by a CA the agent does not trust fails w
   const b = await makeTestPki();
   // A controller the agent trusts (CA A) whose renewals are signed by CA B, bundle B.
   const stub = await startRenewalStub({ tls: a, signer: b.ca, bundlePem: [b.caPem] });
-  const stateDir = `${dir.path}/tunneler`;
-  const svid = await a.issue("tunneler", "t1", { ttlMs: 3_000 });
-  const store = await storeIdentity(stateDir, a, svid);
-  await Deno.writeTextFile(`${dir.path}/ca.crt`, a.caPem);
-  const env = {
-    CONTROLLER_ADDR: `127.0.0.1:${stub.port}`,
-    TUNNELER_ID: "t1",
-    CONTROLLER_CA_PATH: `${dir.path}/ca.crt`,
-    CONNECTOR_ADDR: `c1@127.0.0.1:${freePort()}`,
-    TUNNELER_STATE_DIR: stateDir,
-  };
+  const { svid, store, env } = await prepareTunneler(dir.path, a, stub.port, 3_000);
   const tunneler = startProgram("tunneler", { args: ["run"], env });
   try {
     const line = await tunneler.waitForLine(SYMPTOM, 15_000);

@@ -9,23 +9,14 @@ import { makeTestPki } from "../../shared/pki/testing.ts";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { startProgram } from "../support/process.ts";
-import { storeIdentity } from "../support/stub_controller.ts";
+import { prepareTunneler } from "../support/stub_controller.ts";
 import { within } from "../support/within.ts";
 
 Deno.test("an agent whose key file others can read refuses to run (exit 2) and doctor says chmod 600", async () => {
   await using dir = await tempDir();
   const pki = await makeTestPki();
-  const svid = await pki.issue("tunneler", "t1");
-  const store = await storeIdentity(`${dir.path}/tunneler`, pki, svid);
+  const { store, env } = await prepareTunneler(dir.path, pki, freePort());
   await Deno.chmod(store.path, 0o644);
-  await Deno.writeTextFile(`${dir.path}/ca.crt`, pki.caPem);
-  const env = {
-    CONTROLLER_ADDR: `127.0.0.1:${freePort()}`,
-    TUNNELER_ID: "t1",
-    CONTROLLER_CA_PATH: `${dir.path}/ca.crt`,
-    CONNECTOR_ADDR: `c1@127.0.0.1:${freePort()}`,
-    TUNNELER_STATE_DIR: store.dir,
-  };
   const run = startProgram("tunneler", { args: ["run"], env });
   try {
     assertEquals(await within(run.exited, 20_000, "tunneler run"), 2, run.lines.join("\n"));

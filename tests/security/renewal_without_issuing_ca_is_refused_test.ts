@@ -8,9 +8,8 @@
 import assert from "node:assert/strict";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { tempDir } from "../support/paths.ts";
-import { freePort } from "../support/ports.ts";
 import { startProgram } from "../support/process.ts";
-import { startRenewalStub, storeIdentity } from "../support/stub_controller.ts";
+import { prepareTunneler, startRenewalStub } from "../support/stub_controller.ts";
 
 Deno.test("a renewal whose bundle lacks the issuing CA is refused; certificate and bundle are kept", async () => {
   await using dir = await tempDir();
@@ -18,21 +17,9 @@ Deno.test("a renewal whose bundle lacks the issuing CA is refused; certificate a
   const a = await makeTestPki();
   const b = await makeTestPki();
   const stub = await startRenewalStub({ tls: a, signer: a.ca, bundlePem: [b.caPem] });
-  const stateDir = `${dir.path}/tunneler`;
-  const svid = await a.issue("tunneler", "t1", { ttlMs: 3_000 });
-  const store = await storeIdentity(stateDir, a, svid);
-  await Deno.writeTextFile(`${dir.path}/ca.crt`, a.caPem);
+  const { store, env } = await prepareTunneler(dir.path, a, stub.port, 3_000);
   const certBefore = (await store.load()).svid.certPem;
-  const tunneler = startProgram("tunneler", {
-    args: ["run"],
-    env: {
-      CONTROLLER_ADDR: `127.0.0.1:${stub.port}`,
-      TUNNELER_ID: "t1",
-      CONTROLLER_CA_PATH: `${dir.path}/ca.crt`,
-      CONNECTOR_ADDR: `c1@127.0.0.1:${freePort()}`,
-      TUNNELER_STATE_DIR: stateDir,
-    },
-  });
+  const tunneler = startProgram("tunneler", { args: ["run"], env });
   try {
     const line = await tunneler.waitForLine("certificate renewal failed", 15_000);
     assert.ok(

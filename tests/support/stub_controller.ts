@@ -13,6 +13,7 @@ import { issueSvid } from "../../shared/pki/issue.ts";
 import type { Svid } from "../../shared/pki/svid.ts";
 import type { TestPki } from "../../shared/pki/testing.ts";
 import { IdentityStore } from "../../shared/agent/identity_store.ts";
+import { freePort } from "./ports.ts";
 
 /** What {@link startRenewalStub} is told. */
 export interface RenewalStubOptions {
@@ -92,4 +93,38 @@ export async function storeIdentity(stateDir: string, pki: TestPki, svid: Svid):
     meta: { spiffe_id: uri, role, id, trust_domain: trustDomain, enrolled_at: new Date().toISOString() },
   });
   return store;
+}
+
+/** What {@link prepareTunneler} made. */
+export interface PreparedTunneler {
+  /** The stored certificate. */
+  svid: Svid;
+  /** Its store, under `<dir>/tunneler`. */
+  store: IdentityStore;
+  /** The environment of `postern-tunneler run` toward the controller and a connector no one serves. */
+  env: Record<string, string>;
+}
+
+/**
+ * Enrolls tunneler `t1` by hand under `dir`: a certificate of `pki` (lifetime `ttlMs`, default an
+ * hour) and its bundle in `<dir>/tunneler`, `pki`'s CA as `<dir>/ca.crt` (CONTROLLER_CA_PATH), and
+ * the environment that runs it against the controller on 127.0.0.1:`controllerPort`.
+ */
+export async function prepareTunneler(
+  dir: string,
+  pki: TestPki,
+  controllerPort: number,
+  ttlMs?: number,
+): Promise<PreparedTunneler> {
+  const svid = await pki.issue("tunneler", "t1", ttlMs === undefined ? {} : { ttlMs });
+  const store = await storeIdentity(`${dir}/tunneler`, pki, svid);
+  await Deno.writeTextFile(`${dir}/ca.crt`, pki.caPem);
+  const env = {
+    CONTROLLER_ADDR: `127.0.0.1:${controllerPort}`,
+    TUNNELER_ID: "t1",
+    CONTROLLER_CA_PATH: `${dir}/ca.crt`,
+    CONNECTOR_ADDR: `c1@127.0.0.1:${freePort()}`,
+    TUNNELER_STATE_DIR: store.dir,
+  };
+  return { svid, store, env };
 }
