@@ -25,6 +25,7 @@ import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { type RunningProgram, startProgram } from "../support/process.ts";
 import { waitFor } from "../support/wait_for.ts";
+import { sessionCookie } from "../support/ui_session.ts";
 
 /** One secret under the forms in which it could leak. */
 interface Secret {
@@ -236,7 +237,7 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
     const right = await login(password);
     await right.body?.cancel();
     ok(right.status === 303, `login: ${right.status}`);
-    const cookie = right.headers.getSetCookie().find((h) => h.startsWith("postern_session="))?.split(";")[0];
+    const cookie = sessionCookie(right);
     ok(cookie && cookie.length > 32, `session cookie: ${right.headers.getSetCookie()}`);
     const pages: { source: string; text: string }[] = [];
     for (
