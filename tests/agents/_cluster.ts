@@ -34,6 +34,16 @@ export interface Cluster {
     extra?: Record<string, string>,
     connectorId?: string,
   ): Record<string, string>;
+  /**
+   * Starts connector `id` (`run`, listening on `listenPort`, plus `extra` env) with `token` (default
+   * a new unbound connector token) and waits until its control-plane stream is connected.
+   */
+  runConnector(
+    id: string,
+    listenPort: number,
+    extra?: Record<string, string>,
+    token?: string,
+  ): Promise<RunningProgram>;
   /** Starts a program and registers it for close(). */
   start(program: "connector" | "tunneler", args: string[], env: Record<string, string>): RunningProgram;
   /** Stops the controller (SIGTERM); resolves with its exit code. */
@@ -96,6 +106,14 @@ export async function startCluster(dir: string, env: Record<string, string> = {}
         TUNNELER_STATE_DIR: `${dir}/tunneler-${id}`,
         ...extra,
       };
+    },
+    async runConnector(id, listenPort, extra = {}, token) {
+      const p = cluster.start("connector", ["run"], {
+        ...cluster.connectorEnv(id, listenPort, extra),
+        ENROLLMENT_TOKEN: token ?? await cluster.token("connector"),
+      });
+      await p.waitForLine("control-plane stream connected", 20_000);
+      return p;
     },
     start(program, args, env) {
       const p = startProgram(program, { args, env });

@@ -17,11 +17,7 @@ Deno.test('6.1 a UI whose admin API calls miss the routes answers 404, logs "[6.
   await using dir = await tempDir();
   const c = await startCluster(dir.path);
   try {
-    const connector = c.start("connector", ["run"], {
-      ...c.connectorEnv("c1", freePort()),
-      ENROLLMENT_TOKEN: await c.token("connector", "c1"),
-    });
-    await connector.waitForLine("control-plane stream connected", 20_000);
+    await c.runConnector("c1", freePort(), {}, await c.token("connector", "c1"));
     const wrong = { ADMIN_API_URL: `${c.adminUrl}/wrong`, ADMIN_AUTH_TOKEN: c.adminToken };
 
     const ui = await startUi(wrong);

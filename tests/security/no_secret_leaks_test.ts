@@ -115,11 +115,7 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
     const tunnelerToken = await c.token("tunneler", "t1");
     const unusedToken = await c.token("tunneler");
     const listenPort = freePort();
-    const connector = c.start("connector", ["run"], {
-      ...c.connectorEnv("c1", listenPort, debug),
-      ENROLLMENT_TOKEN: connectorToken,
-    });
-    await connector.waitForLine("control-plane stream connected", 20_000);
+    const connector = await c.runConnector("c1", listenPort, debug, connectorToken);
     for (
       const [path, body] of [
         ["/api/admin/connectors/c1/allowlist", { tunnelers: ["t1"] }],
