@@ -116,35 +116,34 @@ async function call<T>(client: grpc.Client, method: string, req: unknown): Promi
 }
 
 /** Enrolls with a fresh key; resolves with the issued SVID and key. */
-export async function enroll(
+export function enroll(
   h: Harness,
   req: Partial<EnrollRequest> & { token: string; id: string },
   agent?: { certPem: string; keyPem: string },
 ): Promise<AgentCreds> {
-  const keys = await generateKeyPair();
-  const client = new EnrollmentClient(
-    `127.0.0.1:${h.controller.grpcPort}`,
-    creds(h, agent),
-    channelOptions(),
-  );
-  const res = await call<{ svid: Svid }>(client, "enroll", {
+  return requestSvid(h, agent, "enroll", (csrPem) => ({
     role: "connector",
-    csrPem: await createCsr(keys),
+    csrPem,
     privateIp: req.role === "tunneler" ? "" : "10.0.0.5",
     version: "test",
     ...req,
-  });
-  return {
-    svid: res.svid,
-    certPem: res.svid.certificatePem,
-    keyPem: await exportPrivateKeyPem(keys.privateKey),
-  };
+  }));
 }
 
 /** Renews as `agent`; `agent` undefined sends no client certificate. */
-export async function renew(
+export function renew(
   h: Harness,
   agent: { certPem: string; keyPem: string } | undefined,
+): Promise<AgentCreds> {
+  return requestSvid(h, agent, "renew", (csrPem) => ({ csrPem, version: "test" }));
+}
+
+/** Calls `method` as `agent` with the request `body` makes from the CSR of a fresh key. */
+async function requestSvid(
+  h: Harness,
+  agent: { certPem: string; keyPem: string } | undefined,
+  method: "enroll" | "renew",
+  body: (csrPem: string) => unknown,
 ): Promise<AgentCreds> {
   const keys = await generateKeyPair();
   const client = new EnrollmentClient(
@@ -152,7 +151,7 @@ export async function renew(
     creds(h, agent),
     channelOptions(),
   );
-  const res = await call<{ svid: Svid }>(client, "renew", { csrPem: await createCsr(keys), version: "test" });
+  const res = await call<{ svid: Svid }>(client, method, body(await createCsr(keys)));
   return {
     svid: res.svid,
     certPem: res.svid.certificatePem,
