@@ -44,6 +44,17 @@ export interface Cluster {
     extra?: Record<string, string>,
     token?: string,
   ): Promise<RunningProgram>;
+  /**
+   * Starts tunneler `id` (`run`, as {@link Cluster.tunnelerEnv} has it) with a new token bound to
+   * `id` and waits until its control-plane stream is connected.
+   */
+  runTunneler(
+    id: string,
+    connectorPort: number,
+    forwards: string,
+    extra?: Record<string, string>,
+    connectorId?: string,
+  ): Promise<RunningProgram>;
   /** Starts a program and registers it for close(). */
   start(program: "connector" | "tunneler", args: string[], env: Record<string, string>): RunningProgram;
   /** Stops the controller (SIGTERM); resolves with its exit code. */
@@ -115,6 +126,14 @@ export async function startCluster(dir: string, env: Record<string, string> = {}
       await p.waitForLine("control-plane stream connected", 20_000);
       return p;
     },
+    async runTunneler(id, connectorPort, forwards, extra = {}, connectorId = "c1") {
+      const p = cluster.start("tunneler", ["run"], {
+        ...cluster.tunnelerEnv(id, connectorPort, forwards, extra, connectorId),
+        ENROLLMENT_TOKEN: await cluster.token("tunneler", id),
+      });
+      await p.waitForLine("control-plane stream connected", 20_000);
+      return p;
+    },
     start(program, args, env) {
       const p = startProgram(program, { args, env });
       running.push(p);
@@ -162,11 +181,7 @@ export async function connectorAndTunneler(
   await put(`/api/admin/connectors/${cid}/allowlist`, { tunnelers: [tid] });
   await put(`/api/admin/connectors/${cid}/resources`, { resources: [resource] });
   const fwdPort = freePort();
-  const tunneler = c.start("tunneler", ["run"], {
-    ...c.tunnelerEnv(tid, listenPort, `127.0.0.1:${fwdPort}=${resource}`, {}, cid),
-    ENROLLMENT_TOKEN: await c.token("tunneler", tid),
-  });
-  await tunneler.waitForLine("control-plane stream connected", 20_000);
+  const tunneler = await c.runTunneler(tid, listenPort, `127.0.0.1:${fwdPort}=${resource}`, {}, cid);
   return { connector, tunneler, fwdPort, listenPort };
 }
 
