@@ -26,6 +26,7 @@ import { waitFor } from "../support/wait_for.ts";
 import { adminClient } from "../support/admin.ts";
 import { unaryCall } from "../../shared/grpc/unary.ts";
 import { makeTestDir } from "../support/paths.ts";
+import { Watched } from "../support/watched.ts";
 
 export const TD = "postern.internal";
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -182,19 +183,16 @@ export function connect(h: Harness, agent: { certPem: string; keyPem: string }):
   );
   const c = (client as unknown as { connect(): grpc.ClientDuplexStream<AgentMessage, ControllerMessage> })
     .connect();
-  const messages: ControllerMessage[] = [];
-  const waiters = new Set<() => void>();
-  c.on("data", (m: ControllerMessage) => {
-    messages.push(m);
-    for (const w of waiters) w();
-  });
+  const received = new Watched<ControllerMessage>();
+  const messages = received.items;
+  c.on("data", (m: ControllerMessage) => received.push(m));
   const ended = new Promise<grpc.StatusObject | grpc.ServiceError>((resolve) => {
     c.on("status", (s: grpc.StatusObject) => resolve(s));
     c.on("error", (e: grpc.ServiceError) => resolve(e));
   });
   ended.then(() => {
     client.close();
-    for (const w of waiters) w();
+    received.end();
   });
   return {
     messages,
@@ -205,24 +203,10 @@ export function connect(h: Harness, agent: { certPem: string; keyPem: string }):
       client.close();
     },
     next(pred, timeoutMs = 5000, from = 0) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const m = messages.slice(from).find(pred);
-          if (m) {
-            cleanup();
-            resolve(m);
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(messages)}`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
+      return received.first(pred, timeoutMs, {
+        from,
+        timeout: () =>
+          new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(messages)}`),
       });
     },
   };
