@@ -20,6 +20,7 @@ import { CaError, type CertificateAuthority, loadCa } from "../shared/pki/ca.ts"
 import { DEFAULT_TRUST_DOMAIN, normalizeTrustDomain } from "../shared/pki/trust_domain.ts";
 import type { EventRetention } from "./registry/events.ts";
 import type { GrpcHandshakeBounds } from "./grpc/handshake_bounds.ts";
+import type { ServiceSettings } from "./context.ts";
 
 /** The admin API listens on loopback unless told otherwise. */
 export const DEFAULT_ADMIN_HTTP_ADDR = "127.0.0.1:8080";
@@ -48,8 +49,7 @@ export interface AdminTls extends AdminTlsPaths {
 }
 
 /** Validated controller settings. */
-export interface ControllerConfig {
-  trustDomain: string;
+export interface ControllerConfig extends ServiceSettings {
   adminToken: string;
   adminAddr: HostPort;
   /** Set when the admin API serves HTTPS; absent: plain HTTP. */
@@ -57,14 +57,6 @@ export interface ControllerConfig {
   adminTls?: AdminTls;
   grpcAddr: HostPort;
   stateDir: string;
-  connectorCertTtlMs: number;
-  tunnelerCertTtlMs: number;
-  enrollmentTokenTtlMs: number;
-  heartbeatIntervalMs: number;
-  offlineAfterMs: number;
-  renewGraceMs: number;
-  /** EVENTS_RETENTION, EVENTS_MAX, FLOW_EVENTS_RETENTION, FLOW_EVENTS_MAX (default: the contract's). */
-  eventRetention?: EventRetention;
   log: LoggerOptions;
   caSource: CaSource;
   ca: CertificateAuthority;

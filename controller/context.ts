@@ -22,7 +22,7 @@ export interface ServiceSettings {
   heartbeatIntervalMs: number;
   offlineAfterMs: number;
   renewGraceMs: number;
-  /** Bounds of the audit trail; default DEFAULT_EVENT_RETENTION (registry/events.ts). */
+  /** Bounds of the audit trail (EVENTS_RETENTION, EVENTS_MAX, FLOW_EVENTS_RETENTION, FLOW_EVENTS_MAX); default DEFAULT_EVENT_RETENTION (registry/events.ts). */
   eventRetention?: EventRetention;
 }
 

@@ -3,18 +3,14 @@
  * @module
  */
 import { concatBytes } from "../../shared/bytes.ts";
+import { StatusError } from "../../shared/http/status_error.ts";
 
 /** Largest accepted request body. */
 export const MAX_BODY = 1 << 20;
 
 /** A client mistake: answered with `status` and `{"error": message}`. */
-export class HttpError extends Error {
+export class HttpError extends StatusError {
   override name = "HttpError";
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
-  }
 }
 
 /** A JSON response. */

@@ -4,16 +4,11 @@
  * refusal, and the server-sent event stream.
  * @module
  */
+import { StatusError } from "../http/status_error.ts";
 
 /** The admin API answered with an error status; the message is its `error` text. */
-export class AdminApiError extends Error {
+export class AdminApiError extends StatusError {
   override name = "AdminApiError";
-  /** The HTTP status. */
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
-  }
 }
 
 /** The admin API could not be reached, or closed the event stream. */

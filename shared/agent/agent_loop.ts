@@ -5,20 +5,12 @@
  */
 import { Backoff, type BackoffOptions } from "./backoff.ts";
 import type { Logger } from "../log/logger.ts";
-import type { FailureModeId } from "../failure_modes/catalogue.ts";
-import type { FailureModeOptions } from "../failure_modes/format.ts";
+import { ErrorWithFailureMode } from "../failure_modes/format.ts";
 import { logError } from "../log/log_error.ts";
 
 /** An error that must not be retried (revoked identity, refused configuration). */
-export class NonRetryableError extends Error {
+export class NonRetryableError extends ErrorWithFailureMode {
   override name = "NonRetryableError";
-  /** The failure-mode id, when the error is one of the documented modes. */
-  readonly failureMode: FailureModeId | undefined;
-
-  constructor(message: string, options?: FailureModeOptions) {
-    super(message, options);
-    this.failureMode = options?.failureMode;
-  }
 }
 
 /** Sleeps `ms` or until `signal` aborts; injected in tests. */

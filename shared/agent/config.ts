@@ -108,33 +108,25 @@ export async function readControllerCa(path: string | undefined): Promise<TrustB
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
-    if (e instanceof Deno.errors.PermissionDenied) {
-      throw new ConfigError(
-        `open ${path}: permission denied: failed to read controller CA; make it readable by the service or hand it over with LoadCredential= and set CONTROLLER_CA_PATH=%d/ca.crt`,
-        { failureMode: "5.2", cause: e },
-      );
-    }
-    throw new ConfigError(
-      `failed to read controller CA: ${path}: ${
-        (e as Error).message
-      }; set CONTROLLER_CA_PATH to a readable PEM file`,
-      { failureMode: "1.3", cause: e },
-    );
+    throw controllerCaError(path, e, "set CONTROLLER_CA_PATH to a readable PEM file");
   }
   try {
     return TrustBundle.fromPem(text);
   } catch (e) {
-    if (e instanceof Deno.errors.PermissionDenied) {
-      throw new ConfigError(
-        `open ${path}: permission denied: failed to read controller CA; make it readable by the service or hand it over with LoadCredential= and set CONTROLLER_CA_PATH=%d/ca.crt`,
-        { failureMode: "5.2", cause: e },
-      );
-    }
-    throw new ConfigError(
-      `failed to read controller CA: ${path}: ${
-        (e as Error).message
-      }; set CONTROLLER_CA_PATH to the PEM file of the controller's CA`,
-      { failureMode: "1.3", cause: e },
+    throw controllerCaError(path, e, "set CONTROLLER_CA_PATH to the PEM file of the controller's CA");
+  }
+}
+
+/** The error for a CONTROLLER_CA_PATH that could not be read or parsed: 5.2 when denied, else 1.3 with `fix`. */
+function controllerCaError(path: string, e: unknown, fix: string): ConfigError {
+  if (e instanceof Deno.errors.PermissionDenied) {
+    return new ConfigError(
+      `open ${path}: permission denied: failed to read controller CA; make it readable by the service or hand it over with LoadCredential= and set CONTROLLER_CA_PATH=%d/ca.crt`,
+      { failureMode: "5.2", cause: e },
     );
   }
+  return new ConfigError(
+    `failed to read controller CA: ${path}: ${(e as Error).message}; ${fix}`,
+    { failureMode: "1.3", cause: e },
+  );
 }

@@ -1,5 +1,4 @@
-import type { FailureModeId } from "../failure_modes/catalogue.ts";
-import type { FailureModeOptions } from "../failure_modes/format.ts";
+import { ErrorWithFailureMode } from "../failure_modes/format.ts";
 
 /** Exit codes of the programs (docs/programs.md, "Exit status"). */
 export const EXIT = {
@@ -13,25 +12,11 @@ export const EXIT = {
  * A configuration problem found before anything starts: the program exits 2 with the message,
  * led by its failure-mode id (`[1.3] ...`) when `options.failureMode` names one.
  */
-export class ConfigError extends Error {
+export class ConfigError extends ErrorWithFailureMode {
   override name = "ConfigError";
-  /** The failure-mode id, e.g. `"1.3"`; undefined when no documented mode applies. */
-  readonly failureMode: FailureModeId | undefined;
-
-  constructor(message: string, options?: FailureModeOptions) {
-    super(message, options);
-    this.failureMode = options?.failureMode;
-  }
 }
 
 /** The controller refused an enrollment: the program exits 3 with the message. */
-export class EnrollmentRefusedError extends Error {
+export class EnrollmentRefusedError extends ErrorWithFailureMode {
   override name = "EnrollmentRefusedError";
-  /** The failure-mode id, e.g. `"1.2"` for a refused token; undefined when none applies. */
-  readonly failureMode: FailureModeId | undefined;
-
-  constructor(message: string, options?: FailureModeOptions) {
-    super(message, options);
-    this.failureMode = options?.failureMode;
-  }
 }

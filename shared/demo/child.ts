@@ -1,3 +1,6 @@
+import { poll } from "../process/poll.ts";
+import { programArgs, spawnPiped, terminate } from "../process/child.ts";
+
 /** One program of the system started as a real process, its output kept in a log file. */
 export interface Child {
   readonly name: string;
@@ -25,20 +28,7 @@ export async function startChild(
 ): Promise<Child> {
   const logPath = `${logDir}/${name}.log`;
   const log = await Deno.open(logPath, { create: true, append: true });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-q", `-P=${program}`, `${program}/main.ts`, ...args],
-    cwd: REPO_ROOT,
-    clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? "/tmp",
-      NO_COLOR: "1",
-      ...env,
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnPiped(Deno.execPath(), programArgs(program, args), { cwd: REPO_ROOT, env });
   const copy = (stream: ReadableStream<Uint8Array>) =>
     stream.pipeTo(
       new WritableStream({ write: (chunk) => void log.writeSync(chunk) }),
@@ -55,20 +45,8 @@ export async function startChild(
     name,
     logPath,
     exited,
-    async stop(graceMs = 10_000) {
-      if (!ended) {
-        try {
-          child.kill("SIGTERM");
-        } catch { /* gone */ }
-        const timer = setTimeout(() => {
-          try {
-            child.kill("SIGKILL");
-          } catch { /* gone */ }
-        }, graceMs);
-        await exited;
-        clearTimeout(timer);
-      }
-      return await exited;
+    stop(graceMs = 10_000) {
+      return ended ? exited : terminate(child, exited, graceMs);
     },
     async tail(lines = 20) {
       const text = await Deno.readTextFile(logPath).catch(() => "");
@@ -78,23 +56,15 @@ export async function startChild(
 }
 
 /** Polls `probe` every 100 ms until it returns a value, or fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(
+export function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
   timeoutMs = 20_000,
   child?: Child,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const log = child ? `\n--- ${child.logPath} ---\n${await child.tail()}` : "";
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (${last})` : ""}${log}`);
+  return poll(what, probe, {
+    timeoutMs,
+    retryErrors: true,
+    context: async () => child ? `\n--- ${child.logPath} ---\n${await child.tail()}` : "",
+  });
 }

@@ -17,6 +17,21 @@ export interface FailureModeOptions extends ErrorOptions {
   failureMode?: FailureModeId;
 }
 
+/**
+ * An error that may carry a failure-mode id (`options.failureMode`) as data, for
+ * {@link failureModeOfError}: the base of ConfigError, EnrollmentRefusedError, NonRetryableError.
+ */
+export class ErrorWithFailureMode extends Error {
+  override name = "ErrorWithFailureMode";
+  /** The failure-mode id, e.g. `"1.3"`; undefined when no documented mode applies. */
+  readonly failureMode: FailureModeId | undefined;
+
+  constructor(message: string, options?: FailureModeOptions) {
+    super(message, options);
+    this.failureMode = options?.failureMode;
+  }
+}
+
 /** The failure-mode id an error carries in its `failureMode` field, or undefined. */
 export function failureModeOfError(error: unknown): FailureModeId | undefined {
   if (typeof error !== "object" || error === null) return undefined;

@@ -90,3 +90,34 @@ export async function makeTestPki(opts: { trustDomain?: string } = {}): Promise<
     },
   };
 }
+
+/**
+ * A self-signed certificate named `CN=<commonName>` with a fresh key, valid from a minute ago for
+ * an hour, carrying exactly `extensions`: for certificates no CA of Postern would make (a forger's
+ * own, a CA without keyCertSign).
+ */
+export async function selfSigned(
+  commonName: string,
+  extensions: x509.Extension[],
+): Promise<{ certPem: string; keyPem: string }> {
+  const keys = await generateKeyPair();
+  const now = Date.now();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: "01",
+    name: `CN=${commonName}`,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 3_600_000),
+    keys,
+    signingAlgorithm: SIGNING_ALG,
+    extensions,
+  });
+  return { certPem: cert.toString("pem"), keyPem: await exportPrivateKeyPem(keys.privateKey) };
+}
+
+/** A self-signed CA certificate whose key usage lacks keyCertSign (failure mode 1.5). */
+export function caWithoutKeyCertSign(): Promise<{ certPem: string; keyPem: string }> {
+  return selfSigned("No KeyCertSign", [
+    new x509.BasicConstraintsExtension(true, 0, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.cRLSign, true),
+  ]);
+}

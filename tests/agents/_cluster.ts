@@ -34,6 +34,27 @@ export interface Cluster {
     extra?: Record<string, string>,
     connectorId?: string,
   ): Record<string, string>;
+  /**
+   * Starts connector `id` (`run`, listening on `listenPort`, plus `extra` env) with `token` (default
+   * a new unbound connector token) and waits until its control-plane stream is connected.
+   */
+  runConnector(
+    id: string,
+    listenPort: number,
+    extra?: Record<string, string>,
+    token?: string,
+  ): Promise<RunningProgram>;
+  /**
+   * Starts tunneler `id` (`run`, as {@link Cluster.tunnelerEnv} has it) with a new token bound to
+   * `id` and waits until its control-plane stream is connected.
+   */
+  runTunneler(
+    id: string,
+    connectorPort: number,
+    forwards: string,
+    extra?: Record<string, string>,
+    connectorId?: string,
+  ): Promise<RunningProgram>;
   /** Starts a program and registers it for close(). */
   start(program: "connector" | "tunneler", args: string[], env: Record<string, string>): RunningProgram;
   /** Stops the controller (SIGTERM); resolves with its exit code. */
@@ -97,6 +118,22 @@ export async function startCluster(dir: string, env: Record<string, string> = {}
         ...extra,
       };
     },
+    async runConnector(id, listenPort, extra = {}, token) {
+      const p = cluster.start("connector", ["run"], {
+        ...cluster.connectorEnv(id, listenPort, extra),
+        ENROLLMENT_TOKEN: token ?? await cluster.token("connector"),
+      });
+      await p.waitForLine("control-plane stream connected", 20_000);
+      return p;
+    },
+    async runTunneler(id, connectorPort, forwards, extra = {}, connectorId = "c1") {
+      const p = cluster.start("tunneler", ["run"], {
+        ...cluster.tunnelerEnv(id, connectorPort, forwards, extra, connectorId),
+        ENROLLMENT_TOKEN: await cluster.token("tunneler", id),
+      });
+      await p.waitForLine("control-plane stream connected", 20_000);
+      return p;
+    },
     start(program, args, env) {
       const p = startProgram(program, { args, env });
       running.push(p);
@@ -144,11 +181,7 @@ export async function connectorAndTunneler(
   await put(`/api/admin/connectors/${cid}/allowlist`, { tunnelers: [tid] });
   await put(`/api/admin/connectors/${cid}/resources`, { resources: [resource] });
   const fwdPort = freePort();
-  const tunneler = c.start("tunneler", ["run"], {
-    ...c.tunnelerEnv(tid, listenPort, `127.0.0.1:${fwdPort}=${resource}`, {}, cid),
-    ENROLLMENT_TOKEN: await c.token("tunneler", tid),
-  });
-  await tunneler.waitForLine("control-plane stream connected", 20_000);
+  const tunneler = await c.runTunneler(tid, listenPort, `127.0.0.1:${fwdPort}=${resource}`, {}, cid);
   return { connector, tunneler, fwdPort, listenPort };
 }
 

@@ -160,3 +160,18 @@ export async function bulk(
     s.on("error", reject);
   });
 }
+
+/** The tunneler's first frame asking the connector to open `destination`. */
+export const openFrame = (destination: string) => ({
+  kind: { $case: "open" as const, value: { destination } },
+});
+
+/** The message `p` is refused with; fails when `p` resolves. */
+export async function refusal(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error("expected a refusal");
+}

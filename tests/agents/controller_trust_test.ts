@@ -4,17 +4,13 @@
  * in another trust domain), 4.2 (a renewal signed by a CA the agent does not trust).
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import * as grpc from "@grpc/grpc-js";
 import { initCa } from "../../controller/init_ca.ts";
-import { EnrollmentService } from "../../shared/proto/gen/postern/v1/enrollment_pb.ts";
-import { serverCredentials, serverOptions } from "../../shared/grpc/credentials.ts";
-import { SvidSource } from "../../shared/grpc/svid_source.ts";
 import { makeTestPki } from "../../shared/pki/testing.ts";
-import { issueSvid } from "../../shared/pki/issue.ts";
 import { IdentityStore } from "../../shared/agent/identity_store.ts";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { startProgram } from "../support/process.ts";
+import { prepareTunneler, startRenewalStub } from "../support/stub_controller.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { startCluster } from "./_cluster.ts";
 
@@ -58,65 +54,10 @@ Deno.test("a renewal signed by a CA the agent does not trust fails with internal
   // state a stale bundle leaves an agent in when the signing CA changed behind its back.
   const a = await makeTestPki();
   const b = await makeTestPki();
-  const controllerSvid = await a.issue("controller", "stub", { ipSans: ["127.0.0.1"] });
-  const source = new SvidSource(a.bundle.toPem(), {
-    certPem: controllerSvid.certPem,
-    keyPem: controllerSvid.keyPem,
-  });
-  let renewals = 0;
-  const server = new grpc.Server(serverOptions());
-  server.addService(EnrollmentService, {
-    enroll: (_call: unknown, cb: grpc.sendUnaryData<unknown>) =>
-      cb({ code: grpc.status.UNIMPLEMENTED, details: "not here" }),
-    renew: async (
-      call: grpc.ServerUnaryCall<{ csrPem: string }, unknown>,
-      cb: grpc.sendUnaryData<unknown>,
-    ) => {
-      renewals++;
-      const issued = await issueSvid(b.ca, {
-        csrPem: call.request.csrPem,
-        spiffeId: "spiffe://postern.internal/tunneler/t1",
-        ttlMs: 60_000,
-      });
-      cb(null, {
-        svid: {
-          spiffeId: "spiffe://postern.internal/tunneler/t1",
-          certificatePem: issued.certPem,
-          trustBundlePem: [b.caPem],
-          notAfterUnixMs: issued.notAfter.getTime(),
-        },
-      });
-    },
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", serverCredentials(source), (e, p) => (e ? reject(e) : resolve(p)))
-  );
-  const stateDir = `${dir.path}/tunneler`;
-  const store = new IdentityStore(stateDir);
-  const svid = await a.issue("tunneler", "t1", { ttlMs: 4_000 });
-  await store.save({
-    svid,
-    bundle: a.bundle,
-    meta: {
-      spiffe_id: svid.spiffeId.uri,
-      role: "tunneler",
-      id: "t1",
-      trust_domain: "postern.internal",
-      enrolled_at: new Date().toISOString(),
-    },
-  });
-  await Deno.writeTextFile(`${dir.path}/ca.crt`, a.caPem);
+  const stub = await startRenewalStub({ tls: a, signer: b.ca, bundlePem: [b.caPem] });
+  const { svid, store, env } = await prepareTunneler(dir.path, a, stub.port, 4_000);
   const certBefore = (await store.load()).svid.certPem;
-  const tunneler = startProgram("tunneler", {
-    args: ["run"],
-    env: {
-      CONTROLLER_ADDR: `127.0.0.1:${port}`,
-      TUNNELER_ID: "t1",
-      CONTROLLER_CA_PATH: `${dir.path}/ca.crt`,
-      CONNECTOR_ADDR: `c1@127.0.0.1:${freePort()}`,
-      TUNNELER_STATE_DIR: stateDir,
-    },
-  });
+  const tunneler = startProgram("tunneler", { args: ["run"], env });
   try {
     const line = await tunneler.waitForLine("internal CA mismatch during renewal", 15_000);
     ok(line.includes("certificate renewal failed; keeping the current certificate"), line);
@@ -138,13 +79,16 @@ Deno.test("a renewal signed by a CA the agent does not trust fails with internal
       tunneler,
     );
     const failures = failed();
-    ok(failures >= 2 && failures <= 12, `renewal attempts: ${failures} (${renewals} reached the controller)`);
+    ok(
+      failures >= 2 && failures <= 12,
+      `renewal attempts: ${failures} (${stub.renewals()} reached the controller)`,
+    );
     assertEquals((await store.load()).svid.certPem, certBefore);
     assertEquals(await store.load().then((s) => s.bundle.fingerprints()), a.bundle.fingerprints());
     assertEquals(await Promise.race([tunneler.exited, Promise.resolve("running")]), "running");
     ok(!tunneler.lines.some((l) => l.includes("certificate renewed")), tunneler.lines.join("\n"));
   } finally {
     await tunneler.stop();
-    await new Promise<void>((r) => server.tryShutdown(() => r()));
+    await stub.close();
   }
 });

@@ -18,11 +18,7 @@ Deno.test("a forward is refused until its resource is listed, then carries bytes
   const c = await startCluster(dir.path);
   try {
     const listenPort = freePort();
-    const connector = c.start("connector", ["run"], {
-      ...c.connectorEnv("c1", listenPort),
-      ENROLLMENT_TOKEN: await c.token("connector"),
-    });
-    await connector.waitForLine("control-plane stream connected", 20_000);
+    const connector = await c.runConnector("c1", listenPort);
     assertEquals(
       (await c.admin("PUT", "/api/admin/connectors/c1/allowlist", { tunnelers: ["t1"] })).status,
       200,

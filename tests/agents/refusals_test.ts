@@ -2,21 +2,11 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { AgentCredentials } from "../../shared/agent/credentials.ts";
 import { dialConnector } from "../../tunneler/dialer.ts";
-import { echoServer, rig, roundTrip } from "./_fixture.ts";
+import { echoServer, openFrame, refusal, rig, roundTrip } from "./_fixture.ts";
 import { waitFor } from "../support/wait_for.ts";
 
 const dec = new TextDecoder();
 const enc = new TextEncoder();
-const open = (destination: string) => ({ kind: { $case: "open" as const, value: { destination } } });
-
-async function refusal(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error("expected a refusal");
-}
 
 Deno.test("connector refuses a resource outside its resources and the local connection closes", async () => {
   await using echo = await echoServer();
@@ -38,7 +28,10 @@ Deno.test("tunneler outside the allowlist is refused (3.3), then admitted after 
     allow: false,
   });
   const dial = r.dial();
-  assertEquals(await refusal(dialConnector(dial, open(`127.0.0.1:${echo.port}`))), "tunneler not allowed");
+  assertEquals(
+    await refusal(dialConnector(dial, openFrame(`127.0.0.1:${echo.port}`))),
+    "tunneler not allowed",
+  );
   ok(r.connectorLog.some((l) => l.includes("tunneler not allowed")));
   r.listener.policy.apply({ allowedTunnelers: ["t1"], resources: [`127.0.0.1:${echo.port}`] });
   assertEquals(dec.decode(await roundTrip(r.forwarder.ports[0]!, enc.encode("hi"))), "hibye");
@@ -54,7 +47,7 @@ Deno.test("refused tunnelers leave no session behind on the connector", async ()
   const dial = r.dial();
   for (let i = 0; i < 5; i++) {
     assertEquals(
-      await refusal(dialConnector(dial, open(`127.0.0.1:${echo.port}`))),
+      await refusal(dialConnector(dial, openFrame(`127.0.0.1:${echo.port}`))),
       "tunneler not allowed",
     );
   }
@@ -74,7 +67,7 @@ Deno.test("allowlist removal ends a live session", async () => {
     resources: [`127.0.0.1:${echo.port}`],
   });
   const dial = r.dial();
-  const { socket } = await dialConnector(dial, open(`127.0.0.1:${echo.port}`));
+  const { socket } = await dialConnector(dial, openFrame(`127.0.0.1:${echo.port}`));
   const closed = new Promise<void>((res) => {
     socket.once("end", () => res());
     socket.once("close", () => res());
@@ -89,7 +82,7 @@ Deno.test("tunneler refuses a connector certificate without the dialed IP (2.2)"
   await using r = await rig({ forwards: "", resources: [], connectorIps: [] });
   const dial = r.dial();
   assertEquals(
-    await refusal(dialConnector(dial, open("127.0.0.1:1"))),
+    await refusal(dialConnector(dial, openFrame("127.0.0.1:1"))),
     "x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs",
   );
 });
@@ -99,7 +92,11 @@ Deno.test("a peer from another CA is refused with unknown authority on both side
   const other = await makeTestPki();
   const stranger = new AgentCredentials(await other.issue("tunneler", "t1"), r.pki.bundle);
   const dial = r.dial(stranger);
-  ok((await refusal(dialConnector(dial, open("127.0.0.1:1")))).includes("connector closed the connection"));
+  ok(
+    (await refusal(dialConnector(dial, openFrame("127.0.0.1:1")))).includes(
+      "connector closed the connection",
+    ),
+  );
   await waitFor(
     "the connector to log the unknown authority",
     () =>
@@ -112,7 +109,7 @@ Deno.test("a peer from another CA is refused with unknown authority on both side
   const fooled = new AgentCredentials(r.tunnelerCreds.svid, other.bundle);
   const dial2 = r.dial(fooled);
   assertEquals(
-    await refusal(dialConnector(dial2, open("127.0.0.1:1"))),
+    await refusal(dialConnector(dial2, openFrame("127.0.0.1:1"))),
     "x509: certificate signed by unknown authority",
   );
 });
@@ -123,7 +120,7 @@ Deno.test("wrong role and wrong trust domain are refused (2.3)", async () => {
   await refusal(
     dialConnector(
       r.dial(asConnector),
-      open("x:1"),
+      openFrame("x:1"),
     ),
   );
   await waitFor(
@@ -133,7 +130,7 @@ Deno.test("wrong role and wrong trust domain are refused (2.3)", async () => {
     10,
   );
   const msg = await refusal(
-    dialConnector({ ...r.dial(), trustDomain: "other.example" }, open("x:1")),
+    dialConnector({ ...r.dial(), trustDomain: "other.example" }, openFrame("x:1")),
   );
   ok(msg.includes("SPIFFE trust domain mismatch"), msg);
 });

@@ -12,11 +12,7 @@ Deno.test("a tunneler is refused with tunneler not allowed until it is allowlist
   const c = await startCluster(dir.path);
   try {
     const listenPort = freePort();
-    const connector = c.start("connector", ["run"], {
-      ...c.connectorEnv("c1", listenPort),
-      ENROLLMENT_TOKEN: await c.token("connector"),
-    });
-    await connector.waitForLine("control-plane stream connected", 20_000);
+    await c.runConnector("c1", listenPort);
     const tunneler = c.start("tunneler", ["run"], {
       ...c.tunnelerEnv("t1", listenPort, `127.0.0.1:${freePort()}=127.0.0.1:9`),
       ENROLLMENT_TOKEN: await c.token("tunneler"),

@@ -3,6 +3,7 @@
  * run to completion under the controller's permission set with ADMIN_API_URL/ADMIN_AUTH_TOKEN
  * pointing at it; stdout and stderr apart (stdout must parse as JSON with --json).
  */
+import { childEnv } from "../../shared/process/child.ts";
 import { prepareController, type TestController } from "../support/controller.ts";
 import { tempDir } from "../support/paths.ts";
 import { REPO_ROOT } from "../support/process.ts";
@@ -20,12 +21,7 @@ export async function runCli(args: string[], env: Record<string, string>): Promi
     args: ["run", "-P=controller", "controller/main.ts", ...args],
     cwd: REPO_ROOT,
     clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? "/tmp",
-      NO_COLOR: "1",
-      ...env,
-    },
+    env: childEnv(env),
     stdin: "null",
     signal: AbortSignal.timeout(30_000),
   }).output();

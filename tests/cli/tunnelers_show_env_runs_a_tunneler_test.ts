@@ -34,11 +34,7 @@ Deno.test("the environment tunnelers show --env prints runs a tunneler that reac
     };
     const listenPort = freePort();
     const connectorToken = (await ok(["tokens", "create", "--role", "connector", "--id", "c1"])).trim();
-    const connector = c.start("connector", ["run"], {
-      ...c.connectorEnv("c1", listenPort),
-      ENROLLMENT_TOKEN: connectorToken,
-    });
-    await connector.waitForLine("control-plane stream connected", 20_000);
+    await c.runConnector("c1", listenPort, {}, connectorToken);
     const dest = `127.0.0.1:${echo.port}`;
     await ok(["connectors", "allowlist", "c1", "--add", "t1"]);
     await ok(["connectors", "resources", "c1", "--add", dest]);

@@ -2,23 +2,10 @@ import assert from "node:assert/strict";
 import { status } from "@grpc/grpc-js";
 import type { ControllerMessage } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import { parseCertificate } from "../../shared/pki/verify.ts";
-import { connect, enroll, eventually, startHarness } from "./harness.ts";
+import { connect, connectorHeartbeat, enroll, eventually, startHarness } from "./harness.ts";
 
 const isConfig = (m: ControllerMessage) => m.body?.$case === "config";
-const heartbeat = {
-  body: {
-    $case: "heartbeat" as const,
-    value: {
-      version: "1.2.3",
-      privateIp: "10.0.0.5",
-      certNotAfterUnixMs: 0,
-      bytesIn: 0,
-      bytesOut: 0,
-      activeSessions: 0,
-      trustedCaFingerprints: [],
-    },
-  },
-};
+const heartbeat = connectorHeartbeat("1.2.3");
 
 Deno.test("Connect sends config and trust bundle; heartbeats make a connector ONLINE, silence OFFLINE, then ONLINE again", async () => {
   await using h = await startHarness({ offlineAfterMs: 1000 });

@@ -26,6 +26,7 @@ import { waitFor } from "../support/wait_for.ts";
 import { adminClient } from "../support/admin.ts";
 import { unaryCall } from "../../shared/grpc/unary.ts";
 import { makeTestDir } from "../support/paths.ts";
+import { Watched } from "../support/watched.ts";
 
 export const TD = "postern.internal";
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
@@ -116,35 +117,34 @@ async function call<T>(client: grpc.Client, method: string, req: unknown): Promi
 }
 
 /** Enrolls with a fresh key; resolves with the issued SVID and key. */
-export async function enroll(
+export function enroll(
   h: Harness,
   req: Partial<EnrollRequest> & { token: string; id: string },
   agent?: { certPem: string; keyPem: string },
 ): Promise<AgentCreds> {
-  const keys = await generateKeyPair();
-  const client = new EnrollmentClient(
-    `127.0.0.1:${h.controller.grpcPort}`,
-    creds(h, agent),
-    channelOptions(),
-  );
-  const res = await call<{ svid: Svid }>(client, "enroll", {
+  return requestSvid(h, agent, "enroll", (csrPem) => ({
     role: "connector",
-    csrPem: await createCsr(keys),
+    csrPem,
     privateIp: req.role === "tunneler" ? "" : "10.0.0.5",
     version: "test",
     ...req,
-  });
-  return {
-    svid: res.svid,
-    certPem: res.svid.certificatePem,
-    keyPem: await exportPrivateKeyPem(keys.privateKey),
-  };
+  }));
 }
 
 /** Renews as `agent`; `agent` undefined sends no client certificate. */
-export async function renew(
+export function renew(
   h: Harness,
   agent: { certPem: string; keyPem: string } | undefined,
+): Promise<AgentCreds> {
+  return requestSvid(h, agent, "renew", (csrPem) => ({ csrPem, version: "test" }));
+}
+
+/** Calls `method` as `agent` with the request `body` makes from the CSR of a fresh key. */
+async function requestSvid(
+  h: Harness,
+  agent: { certPem: string; keyPem: string } | undefined,
+  method: "enroll" | "renew",
+  body: (csrPem: string) => unknown,
 ): Promise<AgentCreds> {
   const keys = await generateKeyPair();
   const client = new EnrollmentClient(
@@ -152,7 +152,7 @@ export async function renew(
     creds(h, agent),
     channelOptions(),
   );
-  const res = await call<{ svid: Svid }>(client, "renew", { csrPem: await createCsr(keys), version: "test" });
+  const res = await call<{ svid: Svid }>(client, method, body(await createCsr(keys)));
   return {
     svid: res.svid,
     certPem: res.svid.certificatePem,
@@ -183,19 +183,16 @@ export function connect(h: Harness, agent: { certPem: string; keyPem: string }):
   );
   const c = (client as unknown as { connect(): grpc.ClientDuplexStream<AgentMessage, ControllerMessage> })
     .connect();
-  const messages: ControllerMessage[] = [];
-  const waiters = new Set<() => void>();
-  c.on("data", (m: ControllerMessage) => {
-    messages.push(m);
-    for (const w of waiters) w();
-  });
+  const received = new Watched<ControllerMessage>();
+  const messages = received.items;
+  c.on("data", (m: ControllerMessage) => received.push(m));
   const ended = new Promise<grpc.StatusObject | grpc.ServiceError>((resolve) => {
     c.on("status", (s: grpc.StatusObject) => resolve(s));
     c.on("error", (e: grpc.ServiceError) => resolve(e));
   });
   ended.then(() => {
     client.close();
-    for (const w of waiters) w();
+    received.end();
   });
   return {
     messages,
@@ -206,24 +203,10 @@ export function connect(h: Harness, agent: { certPem: string; keyPem: string }):
       client.close();
     },
     next(pred, timeoutMs = 5000, from = 0) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const m = messages.slice(from).find(pred);
-          if (m) {
-            cleanup();
-            resolve(m);
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(messages)}`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
+      return received.first(pred, timeoutMs, {
+        from,
+        timeout: () =>
+          new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(messages)}`),
       });
     },
   };
@@ -252,4 +235,22 @@ export async function eventually(
   what = "condition",
 ): Promise<void> {
   await waitFor(what, async () => (await fn()) || undefined, timeoutMs, 50);
+}
+
+/** A connector's heartbeat on the control stream: `version`, `privateIp`, zero counters, no CA fingerprints. */
+export function connectorHeartbeat(version: string, privateIp = "10.0.0.5") {
+  return {
+    body: {
+      $case: "heartbeat" as const,
+      value: {
+        version,
+        privateIp,
+        certNotAfterUnixMs: 0,
+        bytesIn: 0,
+        bytesOut: 0,
+        activeSessions: 0,
+        trustedCaFingerprints: [],
+      },
+    },
+  };
 }

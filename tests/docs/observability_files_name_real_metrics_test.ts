@@ -52,11 +52,7 @@ Deno.test("every Grafana query names a metric of a real controller or connector;
   const c = await startCluster(dir.path, { CONNECTOR_CERT_TTL: "3s" });
   try {
     const health = `127.0.0.1:${freePort()}`;
-    const connector = c.start("connector", ["run"], {
-      ...c.connectorEnv("c1", freePort(), { CONNECTOR_HEALTH_ADDR: health }),
-      ENROLLMENT_TOKEN: await c.token("connector"),
-    });
-    await connector.waitForLine("control-plane stream connected", 20_000);
+    const connector = await c.runConnector("c1", freePort(), { CONNECTOR_HEALTH_ADDR: health });
     await connector.waitForLine("certificate renewed", 20_000); // postern_renewals_total has a series
     const controllerText = await (await fetch(`${c.adminUrl}/metrics`)).text();
     const connectorText = await waitFor(

@@ -1,19 +1,14 @@
 import assert from "node:assert/strict";
 import { AdminClient } from "../../shared/demo/admin_client.ts";
 import { waitFor } from "../../shared/demo/child.ts";
-import { type RunningProgram, startCommand } from "../support/process.ts";
-import { canUseNetns, createTestNetwork } from "./netns.ts";
+import type { RunningProgram } from "../support/process.ts";
+import { canUseNetns, createTestNetwork, denoInNamespace } from "./netns.ts";
 import { makeTestDir } from "../support/paths.ts";
 
 const enabled = await canUseNetns();
 if (!enabled) console.warn("SKIP multi-host test: needs root and iproute2 (ip netns); CI runs it as root");
 
 const GREETING = "private resource on its own LAN\n";
-
-/** Runs `deno <args>` inside namespace `ns`. */
-function inNs(ns: string, args: string[], env: Record<string, string> = {}): RunningProgram {
-  return startCommand("ip", ["netns", "exec", ns, Deno.execPath(), ...args], { env });
-}
 
 Deno.test({
   name: "multi-host: a tunneler reaches a resource on the connector's private LAN only through the tunnel",
@@ -25,7 +20,7 @@ Deno.test({
     const dir = await makeTestDir({ prefix: "postern-netns-" });
     const running: RunningProgram[] = [];
     try {
-      const init = inNs(net.hosts.controller, [
+      const init = denoInNamespace(net.hosts.controller, [
         "run",
         "-P=controller",
         "controller/main.ts",
@@ -36,7 +31,12 @@ Deno.test({
       assert.equal(await init.exited, 0, init.lines.join("\n"));
       const caPath = `${dir}/ca/ca.crt`;
       const token = crypto.randomUUID();
-      const controller = inNs(net.hosts.controller, ["run", "-P=controller", "controller/main.ts", "serve"], {
+      const controller = denoInNamespace(net.hosts.controller, [
+        "run",
+        "-P=controller",
+        "controller/main.ts",
+        "serve",
+      ], {
         ADMIN_AUTH_TOKEN: token,
         ADMIN_HTTP_ADDR: `${net.ips.controller}:8080`,
         CONTROLLER_GRPC_ADDR: `${net.ips.controller}:8443`,
@@ -53,7 +53,7 @@ Deno.test({
         return r.ok || undefined;
       });
 
-      const resource = inNs(net.hosts.resource, [
+      const resource = denoInNamespace(net.hosts.resource, [
         "eval",
         `Deno.serve({ hostname: "${net.ips.resource}", port: 8000 }, () => new Response(${
           JSON.stringify(GREETING)
@@ -62,7 +62,12 @@ Deno.test({
       running.push(resource);
       await resource.waitForLine("Listening");
 
-      const connector = inNs(net.hosts.connector, ["run", "-P=connector", "connector/main.ts", "run"], {
+      const connector = denoInNamespace(net.hosts.connector, [
+        "run",
+        "-P=connector",
+        "connector/main.ts",
+        "run",
+      ], {
         CONTROLLER_ADDR: `${net.ips.controller}:8443`,
         CONNECTOR_ID: "lan-connector",
         CONTROLLER_CA_PATH: caPath,
@@ -86,15 +91,19 @@ Deno.test({
       });
       await admin.request("PUT", "/api/admin/connectors/lan-connector/allowlist", { tunnelers: ["laptop"] });
 
-      const tunneler = inNs(net.hosts.tunneler, ["run", "-P=tunneler", "tunneler/main.ts", "run"], {
-        CONTROLLER_ADDR: `${net.ips.controller}:8443`,
-        TUNNELER_ID: "laptop",
-        CONTROLLER_CA_PATH: caPath,
-        ENROLLMENT_TOKEN: await admin.createToken("tunneler", "netns", "laptop"),
-        CONNECTOR_ADDR: `lan-connector@${net.ips.connector}:9443`,
-        TUNNELER_FORWARDS: `127.0.0.1:18080=${net.ips.resource}:8000`,
-        TUNNELER_STATE_DIR: `${dir}/tunneler`,
-      });
+      const tunneler = denoInNamespace(
+        net.hosts.tunneler,
+        ["run", "-P=tunneler", "tunneler/main.ts", "run"],
+        {
+          CONTROLLER_ADDR: `${net.ips.controller}:8443`,
+          TUNNELER_ID: "laptop",
+          CONTROLLER_CA_PATH: caPath,
+          ENROLLMENT_TOKEN: await admin.createToken("tunneler", "netns", "laptop"),
+          CONNECTOR_ADDR: `lan-connector@${net.ips.connector}:9443`,
+          TUNNELER_FORWARDS: `127.0.0.1:18080=${net.ips.resource}:8000`,
+          TUNNELER_STATE_DIR: `${dir}/tunneler`,
+        },
+      );
       running.push(tunneler);
       await waitFor(
         "the tunneler ONLINE",
@@ -103,7 +112,7 @@ Deno.test({
 
       // From the tunneler's host: the forward answers, the resource itself is unreachable.
       const probe = (url: string) =>
-        inNs(net.hosts.tunneler, [
+        denoInNamespace(net.hosts.tunneler, [
           "eval",
           `try { const r = await fetch("${url}", { signal: AbortSignal.timeout(3000) }); console.log("BODY " + JSON.stringify(await r.text())); } catch (e) { console.log("FAILED " + e.name); }`,
         ]);

@@ -1,4 +1,4 @@
-import { startCommand } from "../support/process.ts";
+import { type RunningProgram, startCommand } from "../support/process.ts";
 
 /**
  * Test hosts as Linux network namespaces (root only): a "public" LAN on a bridge, and a private
@@ -154,14 +154,21 @@ for (const [name, r] of Object.entries(JSON.parse(Deno.env.get("POSTERN_REQUESTS
 console.log(JSON.stringify(out));
 `;
 
+/** Runs `deno <args>` inside namespace `ns`, from the repo root, with only `env` (plus PATH and HOME). */
+export function denoInNamespace(
+  ns: string,
+  args: string[],
+  env: Record<string, string> = {},
+): RunningProgram {
+  return startCommand("ip", ["netns", "exec", ns, Deno.execPath(), ...args], { env });
+}
+
 /** Sends each request from inside namespace `ns` (one `deno eval` there), in order. */
 export async function fetchInNamespace<K extends string>(
   ns: string,
   requests: Record<K, NamespacedRequest>,
 ): Promise<Record<K, NamespacedResult>> {
-  const p = startCommand("ip", ["netns", "exec", ns, Deno.execPath(), "eval", FETCH_ALL], {
-    env: { POSTERN_REQUESTS: JSON.stringify(requests) },
-  });
+  const p = denoInNamespace(ns, ["eval", FETCH_ALL], { POSTERN_REQUESTS: JSON.stringify(requests) });
   const code = await p.exited;
   const last = p.lines.filter((l) => l.startsWith("{")).at(-1);
   if (code !== 0 || last === undefined) {

@@ -15,11 +15,7 @@ Deno.test('1.2 a reused, unknown or wrong-role token exits 3 with "[1.2] invalid
   const c = await startCluster(dir.path);
   try {
     const used = await c.token("connector");
-    const first = c.start("connector", ["run"], {
-      ...c.connectorEnv("c1", freePort()),
-      ENROLLMENT_TOKEN: used,
-    });
-    await first.waitForLine("control-plane stream connected", 20_000);
+    await c.runConnector("c1", freePort(), {}, used);
 
     const unused = await c.token("connector");
     const attempts = [

@@ -34,11 +34,7 @@ Deno.test('1.3 a connector whose CONTROLLER_CA_PATH is missing or not PEM exits 
       fatal.push([run.lines, path]);
     }
     // The token was never sent: with the right CA it enrolls now.
-    const good = c.start("connector", ["run"], {
-      ...c.connectorEnv("c1", listenPort),
-      ENROLLMENT_TOKEN: token,
-    });
-    await good.waitForLine("control-plane stream connected", 20_000);
+    await c.runConnector("c1", listenPort, {}, token);
     for (const [lines, path] of fatal) {
       assertFatal(lines, "connector", "1.3", `failed to read controller CA: ${path}`);
     }

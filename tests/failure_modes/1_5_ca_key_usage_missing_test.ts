@@ -5,35 +5,22 @@
  * reason: a missing file whose path happens to contain the same words is still 1.3.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { exportPrivateKeyPem, generateKeyPair } from "../../shared/pki/keys.ts";
-import { x509 } from "../../shared/pki/mod.ts";
+import { caWithoutKeyCertSign } from "../../shared/pki/testing.ts";
 import { tempDir } from "../support/paths.ts";
 import { prepareController, serveExpectingExit } from "../support/controller.ts";
 import { assertFatal, assertLine, doctorJson, failed } from "./_symptom.ts";
 
-async function caWithoutKeyCertSign(dir: string): Promise<{ cert: string; key: string }> {
-  const keys = await generateKeyPair();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: "01",
-    name: "CN=No KeyCertSign",
-    notBefore: new Date(Date.now() - 60_000),
-    notAfter: new Date(Date.now() + 86_400_000),
-    keys,
-    signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.cRLSign, true),
-    ],
-  });
-  await Deno.writeTextFile(`${dir}/nokcs.crt`, cert.toString("pem"));
-  await Deno.writeTextFile(`${dir}/nokcs.key`, await exportPrivateKeyPem(keys.privateKey), { mode: 0o600 });
+async function writeCaWithoutKeyCertSign(dir: string): Promise<{ cert: string; key: string }> {
+  const ca = await caWithoutKeyCertSign();
+  await Deno.writeTextFile(`${dir}/nokcs.crt`, ca.certPem);
+  await Deno.writeTextFile(`${dir}/nokcs.key`, ca.keyPem, { mode: 0o600 });
   return { cert: `${dir}/nokcs.crt`, key: `${dir}/nokcs.key` };
 }
 
 Deno.test('1.5 a controller CA without keyCertSign exits 2 with "[1.5] CA certificate missing key usage" and doctor fails 1.5 (typed, not by text)', async () => {
   await using dir = await tempDir();
   const tc = await prepareController(dir.path);
-  const bad = await caWithoutKeyCertSign(dir.path);
+  const bad = await writeCaWithoutKeyCertSign(dir.path);
   const env = { ...tc.env, INTERNAL_CA_CERT_FILE: bad.cert, INTERNAL_CA_KEY_FILE: bad.key };
   const { code, out } = await serveExpectingExit(env);
   assertEquals(code, 2, out);

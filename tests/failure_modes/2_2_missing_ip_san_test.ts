@@ -24,11 +24,7 @@ Deno.test(`2.2 a connector certificate without the dialed IP is refused with "[2
   try {
     const resource = `127.0.0.1:${sink.port}`;
     const listenPort = freePort();
-    const connector = c.start("connector", ["run"], {
-      ...c.connectorEnv("c1", listenPort),
-      ENROLLMENT_TOKEN: await c.token("connector", "c1"),
-    });
-    await connector.waitForLine("control-plane stream connected", 20_000);
+    await c.runConnector("c1", listenPort, {}, await c.token("connector", "c1"));
     await c.admin("PUT", "/api/admin/connectors/c1/allowlist", { tunnelers: ["t1"] });
     await c.admin("PUT", "/api/admin/connectors/c1/resources", { resources: [resource] });
 

@@ -10,6 +10,7 @@ import { tempDir } from "../support/paths.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { connectorAndTunneler, startCluster } from "../agents/_cluster.ts";
 import { startUi } from "../security/_ui.ts";
+import { sessionCookie } from "../support/ui_session.ts";
 
 Deno.test("3.2 a connector whose heartbeats stop shows OFFLINE in the admin API and the UI; it comes back ONLINE from its stored identity", async () => {
   await using dir = await tempDir();
@@ -34,7 +35,7 @@ Deno.test("3.2 a connector whose heartbeats stop shows OFFLINE in the admin API 
 
     const login = await ui.login({ password: ui.password });
     await login.body?.cancel();
-    const cookie = login.headers.getSetCookie().find((x) => x.startsWith("postern_session="))!.split(";")[0]!;
+    const cookie = sessionCookie(login)!;
     const page = await ui.request("/connectors", { headers: { cookie } });
     const html = await page.text();
     assertEquals(page.status, 200);

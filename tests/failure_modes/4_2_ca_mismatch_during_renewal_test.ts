@@ -9,19 +9,14 @@
  * stored bundle.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import * as grpc from "@grpc/grpc-js";
-import { EnrollmentService } from "../../shared/proto/gen/postern/v1/enrollment_pb.ts";
-import { serverCredentials, serverOptions } from "../../shared/grpc/credentials.ts";
-import { SvidSource } from "../../shared/grpc/svid_source.ts";
 import { createCa } from "../../shared/pki/ca.ts";
-import { issueSvid } from "../../shared/pki/issue.ts";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { IdentityStore } from "../../shared/agent/identity_store.ts";
 import { TrustBundle } from "../../shared/pki/bundle.ts";
 import { verifySvid } from "../../shared/pki/verify.ts";
 import { tempDir } from "../support/paths.ts";
-import { freePort } from "../support/ports.ts";
 import { startProgram } from "../support/process.ts";
+import { prepareTunneler, startRenewalStub } from "../support/stub_controller.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { connectorAndTunneler, startCluster } from "../agents/_cluster.ts";
 import { echoServer, roundTrip } from "../agents/_fixture.ts";
@@ -113,59 +108,8 @@ Deno.test(`4.2 forced: a renewal signed by a CA the agent does not trust fails w
   const a = await makeTestPki();
   const b = await makeTestPki();
   // A controller the agent trusts (CA A) whose renewals are signed by CA B, bundle B.
-  const controllerSvid = await a.issue("controller", "stub", { ipSans: ["127.0.0.1"] });
-  const source = new SvidSource(a.bundle.toPem(), {
-    certPem: controllerSvid.certPem,
-    keyPem: controllerSvid.keyPem,
-  });
-  const server = new grpc.Server(serverOptions());
-  server.addService(EnrollmentService, {
-    enroll: (_call: unknown, cb: grpc.sendUnaryData<unknown>) =>
-      cb({ code: grpc.status.UNIMPLEMENTED, details: "not here" }),
-    renew: async (
-      call: grpc.ServerUnaryCall<{ csrPem: string }, unknown>,
-      cb: grpc.sendUnaryData<unknown>,
-    ) => {
-      const issued = await issueSvid(b.ca, {
-        csrPem: call.request.csrPem,
-        spiffeId: "spiffe://postern.internal/tunneler/t1",
-        ttlMs: 60_000,
-      });
-      cb(null, {
-        svid: {
-          spiffeId: "spiffe://postern.internal/tunneler/t1",
-          certificatePem: issued.certPem,
-          trustBundlePem: [b.caPem],
-          notAfterUnixMs: issued.notAfter.getTime(),
-        },
-      });
-    },
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", serverCredentials(source), (e, p) => (e ? reject(e) : resolve(p)))
-  );
-  const stateDir = `${dir.path}/tunneler`;
-  const store = new IdentityStore(stateDir);
-  const svid = await a.issue("tunneler", "t1", { ttlMs: 3_000 });
-  await store.save({
-    svid,
-    bundle: a.bundle,
-    meta: {
-      spiffe_id: svid.spiffeId.uri,
-      role: "tunneler",
-      id: "t1",
-      trust_domain: "postern.internal",
-      enrolled_at: new Date().toISOString(),
-    },
-  });
-  await Deno.writeTextFile(`${dir.path}/ca.crt`, a.caPem);
-  const env = {
-    CONTROLLER_ADDR: `127.0.0.1:${port}`,
-    TUNNELER_ID: "t1",
-    CONTROLLER_CA_PATH: `${dir.path}/ca.crt`,
-    CONNECTOR_ADDR: `c1@127.0.0.1:${freePort()}`,
-    TUNNELER_STATE_DIR: stateDir,
-  };
+  const stub = await startRenewalStub({ tls: a, signer: b.ca, bundlePem: [b.caPem] });
+  const { svid, store, env } = await prepareTunneler(dir.path, a, stub.port, 3_000);
   const tunneler = startProgram("tunneler", { args: ["run"], env });
   try {
     const line = await tunneler.waitForLine(SYMPTOM, 15_000);
@@ -180,6 +124,6 @@ Deno.test(`4.2 forced: a renewal signed by a CA the agent does not trust fails w
     assertSymptom(tunneler.lines, "4.2", SYMPTOM);
   } finally {
     await tunneler.stop();
-    await new Promise<void>((r) => server.tryShutdown(() => r()));
+    await stub.close();
   }
 });

@@ -11,16 +11,13 @@ import { freePort } from "../support/ports.ts";
 import { startCluster } from "../agents/_cluster.ts";
 import { startUi } from "../security/_ui.ts";
 import { assertLine, assertSymptom, doctorJson, failed, passed } from "./_symptom.ts";
+import { sessionCookie } from "../support/ui_session.ts";
 
 Deno.test('6.1 a UI whose admin API calls miss the routes answers 404, logs "[6.1] 404 Not Found", shows no data, and doctor fails 6.1', async () => {
   await using dir = await tempDir();
   const c = await startCluster(dir.path);
   try {
-    const connector = c.start("connector", ["run"], {
-      ...c.connectorEnv("c1", freePort()),
-      ENROLLMENT_TOKEN: await c.token("connector", "c1"),
-    });
-    await connector.waitForLine("control-plane stream connected", 20_000);
+    await c.runConnector("c1", freePort(), {}, await c.token("connector", "c1"));
     const wrong = { ADMIN_API_URL: `${c.adminUrl}/wrong`, ADMIN_AUTH_TOKEN: c.adminToken };
 
     const ui = await startUi(wrong);
@@ -28,9 +25,7 @@ Deno.test('6.1 a UI whose admin API calls miss the routes answers 404, logs "[6.
     try {
       const login = await ui.login({ password: ui.password });
       await login.body?.cancel();
-      const cookie = login.headers.getSetCookie().find((x) => x.startsWith("postern_session="))!.split(
-        ";",
-      )[0]!;
+      const cookie = sessionCookie(login)!;
       const res = await ui.request("/api/admin/connectors", { headers: { cookie } });
       const body = await res.text();
       assertEquals(res.status, 404, body);
@@ -59,9 +54,7 @@ Deno.test('6.1 a UI whose admin API calls miss the routes answers 404, logs "[6.
     try {
       const login = await ui2.login({ password: ui2.password });
       await login.body?.cancel();
-      const cookie = login.headers.getSetCookie().find((x) => x.startsWith("postern_session="))!.split(
-        ";",
-      )[0]!;
+      const cookie = sessionCookie(login)!;
       const res = await ui2.request("/api/admin/connectors", { headers: { cookie } });
       assertEquals(res.status, 200);
       assertLine([await res.text()], '"c1"');

@@ -8,7 +8,8 @@ import { channelCredentials, channelOptions } from "../../shared/grpc/credential
 import { type SvidPem, SvidSource } from "../../shared/grpc/svid_source.ts";
 import { EnrollmentClient } from "../../shared/agent/enroll.ts";
 import { unaryCall } from "../../shared/grpc/unary.ts";
-import { createCsr, exportPrivateKeyPem, generateKeyPair, x509 } from "../../shared/pki/mod.ts";
+import { createCsr, generateKeyPair, x509 } from "../../shared/pki/mod.ts";
+import { selfSigned } from "../../shared/pki/testing.ts";
 import { ControlPlaneService } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import type { EnrollRequest, Svid } from "../../shared/proto/gen/postern/v1/enrollment_pb.ts";
 
@@ -105,24 +106,13 @@ export class ControllerCalls {
  * A self-signed certificate that claims `spiffeId`: the forger's own key, no CA of the
  * controller behind it.
  */
-export async function forgedSvid(spiffeId: string): Promise<SvidPem> {
-  const keys = await generateKeyPair();
-  const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: "0a1b2c3d",
-    name: "CN=forged",
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + 3_600_000),
-    signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
-    keys,
-    extensions: [
-      new x509.SubjectAlternativeNameExtension([{ type: "url", value: spiffeId }]),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([
-        x509.ExtendedKeyUsage.clientAuth,
-        x509.ExtendedKeyUsage.serverAuth,
-      ]),
-    ],
-  });
-  return { certPem: cert.toString("pem"), keyPem: await exportPrivateKeyPem(keys.privateKey) };
+export function forgedSvid(spiffeId: string): Promise<SvidPem> {
+  return selfSigned("forged", [
+    new x509.SubjectAlternativeNameExtension([{ type: "url", value: spiffeId }]),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+    new x509.ExtendedKeyUsageExtension([
+      x509.ExtendedKeyUsage.clientAuth,
+      x509.ExtendedKeyUsage.serverAuth,
+    ]),
+  ]);
 }

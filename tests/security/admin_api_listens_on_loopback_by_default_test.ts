@@ -6,8 +6,7 @@
 import assert from "node:assert/strict";
 import { prepareController } from "../support/controller.ts";
 import { tempDir } from "../support/paths.ts";
-import { startCommand } from "../support/process.ts";
-import { canUseNetns, createIsolatedHost, fetchInNamespace } from "../e2e/netns.ts";
+import { canUseNetns, createIsolatedHost, denoInNamespace, fetchInNamespace } from "../e2e/netns.ts";
 
 const enabled = await canUseNetns();
 if (!enabled) {
@@ -24,16 +23,7 @@ Deno.test({
     try {
       const controller = await prepareController(d.path);
       const { ADMIN_HTTP_ADDR: _, ...env } = controller.env;
-      const p = startCommand("ip", [
-        "netns",
-        "exec",
-        host.ns,
-        Deno.execPath(),
-        "run",
-        "-P=controller",
-        "controller/main.ts",
-        "serve",
-      ], { env });
+      const p = denoInNamespace(host.ns, ["run", "-P=controller", "controller/main.ts", "serve"], env);
       try {
         await p.waitForLine("controller serving", 20_000);
         const r = await fetchInNamespace(host.ns, {

@@ -5,38 +5,18 @@
  * would write 0600 again, but a key that was readable must not be trusted silently.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { IdentityStore } from "../../shared/agent/identity_store.ts";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { startProgram } from "../support/process.ts";
+import { prepareTunneler } from "../support/stub_controller.ts";
 import { within } from "../support/within.ts";
 
 Deno.test("an agent whose key file others can read refuses to run (exit 2) and doctor says chmod 600", async () => {
   await using dir = await tempDir();
   const pki = await makeTestPki();
-  const svid = await pki.issue("tunneler", "t1");
-  const store = new IdentityStore(`${dir.path}/tunneler`);
-  await store.save({
-    svid,
-    bundle: pki.bundle,
-    meta: {
-      spiffe_id: svid.spiffeId.uri,
-      role: "tunneler",
-      id: "t1",
-      trust_domain: "postern.internal",
-      enrolled_at: new Date().toISOString(),
-    },
-  });
+  const { store, env } = await prepareTunneler(dir.path, pki, freePort());
   await Deno.chmod(store.path, 0o644);
-  await Deno.writeTextFile(`${dir.path}/ca.crt`, pki.caPem);
-  const env = {
-    CONTROLLER_ADDR: `127.0.0.1:${freePort()}`,
-    TUNNELER_ID: "t1",
-    CONTROLLER_CA_PATH: `${dir.path}/ca.crt`,
-    CONNECTOR_ADDR: `c1@127.0.0.1:${freePort()}`,
-    TUNNELER_STATE_DIR: store.dir,
-  };
   const run = startProgram("tunneler", { args: ["run"], env });
   try {
     assertEquals(await within(run.exited, 20_000, "tunneler run"), 2, run.lines.join("\n"));

@@ -9,8 +9,7 @@ import assert from "node:assert/strict";
 import { createCa } from "../../shared/pki/ca.ts";
 import { prepareController } from "../support/controller.ts";
 import { tempDir } from "../support/paths.ts";
-import { startCommand } from "../support/process.ts";
-import { canUseNetns, createIsolatedHost, fetchInNamespace } from "../e2e/netns.ts";
+import { canUseNetns, createIsolatedHost, denoInNamespace, fetchInNamespace } from "../e2e/netns.ts";
 
 const enabled = await canUseNetns();
 if (!enabled) {
@@ -26,16 +25,10 @@ Deno.test({
     try {
       const controller = await prepareController(d.path);
       const port = new URL(controller.adminUrl).port;
-      const p = startCommand("ip", [
-        "netns",
-        "exec",
-        host.ns,
-        Deno.execPath(),
-        "run",
-        "-P=controller",
-        "controller/main.ts",
-        "serve",
-      ], { env: { ...controller.env, ADMIN_HTTP_ADDR: `:${port}` } });
+      const p = denoInNamespace(host.ns, ["run", "-P=controller", "controller/main.ts", "serve"], {
+        ...controller.env,
+        ADMIN_HTTP_ADDR: `:${port}`,
+      });
       try {
         await p.waitForLine("controller serving", 20_000);
         const next = await createCa({ commonName: "Next CA" });

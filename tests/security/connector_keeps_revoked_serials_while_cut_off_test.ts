@@ -36,11 +36,7 @@ Deno.test("a connector refuses a revoked certificate while cut off from the cont
     };
     await tunneler.stop();
     assert.equal((await c.admin("DELETE", "/api/admin/tunnelers/t1")).status, 200);
-    const again = c.start("tunneler", ["run"], {
-      ...c.tunnelerEnv("t1", listenPort, "", { TUNNELER_STATE_DIR: `${dir.path}/tunneler-t1-again` }),
-      ENROLLMENT_TOKEN: await c.token("tunneler", "t1"),
-    });
-    await again.waitForLine("control-plane stream connected", 20_000);
+    await c.runTunneler("t1", listenPort, "", { TUNNELER_STATE_DIR: `${dir.path}/tunneler-t1-again` });
 
     await proxy.cut();
     await connector.waitForLine("control-plane stream reconnecting", 10_000);

@@ -7,23 +7,10 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import type { ControllerMessage } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
-import { connect, enroll, eventually, startHarness } from "../controller/harness.ts";
+import { connect, connectorHeartbeat, enroll, eventually, startHarness } from "../controller/harness.ts";
 import { closed, silentPeers } from "./_hostile_peer.ts";
 
-const heartbeat = {
-  body: {
-    $case: "heartbeat" as const,
-    value: {
-      version: "test",
-      privateIp: "10.0.0.5",
-      certNotAfterUnixMs: 0,
-      bytesIn: 0,
-      bytesOut: 0,
-      activeSessions: 0,
-      trustedCaFingerprints: [],
-    },
-  },
-};
+const heartbeat = connectorHeartbeat("test");
 
 Deno.test("silent TCP connections to the gRPC port are closed after the handshake timeout while agents enroll and stay connected", async () => {
   await using h = await startHarness({ grpcHandshakes: { timeoutMs: 1_500 } });

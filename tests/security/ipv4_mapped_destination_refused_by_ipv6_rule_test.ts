@@ -5,25 +5,15 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { dialConnector } from "../../tunneler/dialer.ts";
-import { echoServer, rig } from "../agents/_fixture.ts";
+import { echoServer, openFrame, refusal, rig } from "../agents/_fixture.ts";
 
-const open = (destination: string) => ({ kind: { $case: "open" as const, value: { destination } } });
 const dec = new TextDecoder();
-
-async function refusal(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error("expected a refusal");
-}
 
 Deno.test("an IPv4-mapped destination is refused by an IPv6-only rule, in both spellings", async () => {
   await using echo = await echoServer();
   await using r = await rig({ forwards: "", resources: [`[::/0]:${echo.port}`] });
   for (const dest of [`[::ffff:127.0.0.1]:${echo.port}`, `[::ffff:7f00:1]:${echo.port}`]) {
-    assertEquals(await refusal(dialConnector(r.dial(), open(dest))), `resource not allowed: "${dest}"`);
+    assertEquals(await refusal(dialConnector(r.dial(), openFrame(dest))), `resource not allowed: "${dest}"`);
     ok(
       r.connectorLog.some((l) => l.includes("tunnel refused") && l.includes(dest)),
       r.connectorLog.join("\n"),
@@ -34,7 +24,7 @@ Deno.test("an IPv4-mapped destination is refused by an IPv6-only rule, in both s
 Deno.test("an IPv4-mapped destination is admitted by an IPv4 rule and carries bytes", async () => {
   await using echo = await echoServer();
   await using r = await rig({ forwards: "", resources: [`127.0.0.0/8:${echo.port}`] });
-  const { socket } = await dialConnector(r.dial(), open(`[::ffff:7f00:1]:${echo.port}`));
+  const { socket } = await dialConnector(r.dial(), openFrame(`[::ffff:7f00:1]:${echo.port}`));
   const got: Uint8Array[] = [];
   socket.on("data", (c: Uint8Array) => got.push(c));
   const ended = new Promise((res) => socket.once("end", res));

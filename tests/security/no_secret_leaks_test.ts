@@ -26,6 +26,7 @@ import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { type RunningProgram, startProgram } from "../support/process.ts";
 import { waitFor } from "../support/wait_for.ts";
+import { sessionCookie } from "../support/ui_session.ts";
 
 /** One secret under the forms in which it could leak. */
 interface Secret {
@@ -115,11 +116,7 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
     const tunnelerToken = await c.token("tunneler", "t1");
     const unusedToken = await c.token("tunneler");
     const listenPort = freePort();
-    const connector = c.start("connector", ["run"], {
-      ...c.connectorEnv("c1", listenPort, debug),
-      ENROLLMENT_TOKEN: connectorToken,
-    });
-    await connector.waitForLine("control-plane stream connected", 20_000);
+    const connector = await c.runConnector("c1", listenPort, debug, connectorToken);
     for (
       const [path, body] of [
         ["/api/admin/connectors/c1/allowlist", { tunnelers: ["t1"] }],
@@ -244,7 +241,7 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
     const right = await login(password);
     await right.body?.cancel();
     ok(right.status === 303, `login: ${right.status}`);
-    const cookie = right.headers.getSetCookie().find((h) => h.startsWith("postern_session="))?.split(";")[0];
+    const cookie = sessionCookie(right);
     ok(cookie && cookie.length > 32, `session cookie: ${right.headers.getSetCookie()}`);
     const pages: { source: string; text: string }[] = [];
     for (

@@ -31,11 +31,7 @@ Deno.test("a revoked tunneler certificate stays refused by the connector after i
     await tunneler.stop();
     assert.equal((await c.admin("DELETE", "/api/admin/tunnelers/t1")).status, 200);
     // The id is enrolled again (new key, new token bound to it) and admitted by the connector.
-    const again = c.start("tunneler", ["run"], {
-      ...c.tunnelerEnv("t1", listenPort, "", { TUNNELER_STATE_DIR: `${dir.path}/tunneler-t1-again` }),
-      ENROLLMENT_TOKEN: await c.token("tunneler", "t1"),
-    });
-    await again.waitForLine("control-plane stream connected", 20_000);
+    await c.runTunneler("t1", listenPort, "", { TUNNELER_STATE_DIR: `${dir.path}/tunneler-t1-again` });
     (await dial(await storedCredentials(`${dir.path}/tunneler-t1-again`))).socket.destroy();
 
     // The revoked certificate is refused: the peer learns only "tunneler not allowed", the log why.

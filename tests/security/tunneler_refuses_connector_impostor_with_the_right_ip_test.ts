@@ -19,11 +19,7 @@ Deno.test("tunneler pinned to connector c1 refuses connector c2 holding the same
     const resource = `127.0.0.1:${sink.port}`;
     const ports = { c1: freePort(), c2: freePort() };
     for (const id of ["c1", "c2"] as const) {
-      const p = c.start("connector", ["run"], {
-        ...c.connectorEnv(id, ports[id]),
-        ENROLLMENT_TOKEN: await c.token("connector"),
-      });
-      await p.waitForLine("control-plane stream connected", 20_000);
+      await c.runConnector(id, ports[id]);
       for (
         const [path, body] of [["allowlist", { tunnelers: ["t1"] }], ["resources", { resources: [resource] }]]
       ) {

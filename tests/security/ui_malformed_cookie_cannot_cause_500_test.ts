@@ -1,6 +1,7 @@
 /** `Cookie: a=%` (a value that does not percent-decode) made every UI route answer 500. */
 import { assert, assertEquals } from "../support/assert.ts";
 import { startUi } from "./_ui.ts";
+import { sessionCookie } from "../support/ui_session.ts";
 
 const COOKIES = ["a=%", "postern_session=%E0%A4%A", "postern_login_csrf=%zz; a=%", "=%", "%=%;;="];
 const PATHS = ["/", "/login", "/connectors", "/events", "/api/admin/connectors", "/healthz", "/nowhere"];
@@ -17,9 +18,7 @@ Deno.test("no UI route answers 500 for a malformed Cookie header, and a valid se
       const login = await ui.login({ password: ui.password }, { headers: { cookie } });
       await login.body?.cancel();
       assertEquals(login.status, 303, `login with Cookie: ${cookie}`);
-      const session = login.headers.getSetCookie().find((c) =>
-        c.startsWith("postern_session=")
-      )!.split(";")[0];
+      const session = sessionCookie(login)!;
       // GET /login sends a logged-in operator to the dashboard: the session was read.
       const page = await ui.request("/login", { headers: { cookie: `${cookie}; ${session}` } });
       await page.body?.cancel();

@@ -6,20 +6,13 @@
 import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { startStack } from "../ui/_stack.ts";
+import { uiLogin } from "../support/ui_session.ts";
 
 Deno.test("a change through the UI is recorded as ui:operator whatever actor the browser claims", async () => {
   await using dir = await tempDir("postern-ui-actor-");
   const stack = await startStack(dir.path);
   try {
-    const login = await fetch(`${stack.uiUrl}/login`, {
-      method: "POST",
-      body: new URLSearchParams({ password: stack.password }),
-      redirect: "manual",
-    });
-    await login.body?.cancel();
-    const cookie = login.headers.getSetCookie().find((c) => c.startsWith("postern_session="))!.split(";")[0]!;
-    const page = await (await fetch(`${stack.uiUrl}/`, { headers: { cookie } })).text();
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
+    const { cookie, csrf } = await uiLogin(stack.uiUrl, stack.password);
     const res = await fetch(`${stack.uiUrl}/api/admin/connectors/c1/allowlist`, {
       method: "PUT",
       headers: {

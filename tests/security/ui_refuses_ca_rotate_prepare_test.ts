@@ -8,6 +8,7 @@ import { createCa } from "../../shared/pki/ca.ts";
 import { assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { tempDir } from "../support/paths.ts";
 import { startStack } from "../ui/_stack.ts";
+import { uiLogin } from "../support/ui_session.ts";
 
 Deno.test("the UI refuses POST /api/admin/ca/rotate/prepare and the controller's CA bundle stays as it was", async () => {
   await using dir = await tempDir("postern-ui-ca-");
@@ -16,15 +17,7 @@ Deno.test("the UI refuses POST /api/admin/ca/rotate/prepare and the controller's
     const before = await stack.admin("GET", "/api/admin/ca");
     assertEquals(before.status, 200);
 
-    const login = await fetch(`${stack.uiUrl}/login`, {
-      method: "POST",
-      body: new URLSearchParams({ password: stack.password }),
-      redirect: "manual",
-    });
-    await login.body?.cancel();
-    const cookie = login.headers.getSetCookie().find((c) => c.startsWith("postern_session="))!.split(";")[0]!;
-    const page = await (await fetch(`${stack.uiUrl}/`, { headers: { cookie } })).text();
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
+    const { cookie, csrf } = await uiLogin(stack.uiUrl, stack.password);
 
     const next = await createCa({ commonName: "Attacker's next CA" });
     const headers = { cookie, "x-csrf-token": csrf, "content-type": "application/json" };

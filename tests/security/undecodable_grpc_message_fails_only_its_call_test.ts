@@ -38,11 +38,7 @@ Deno.test("an undecodable or oversized Enroll fails that call only; the controll
       (await rawUnary(client, path, Uint8Array.from([0x12, 0x7f]))).details,
       "Error deserializing request",
     );
-    const connector = c.start("connector", ["run"], {
-      ...c.connectorEnv("c1", freePort()),
-      ENROLLMENT_TOKEN: await c.token("connector"),
-    });
-    await connector.waitForLine("control-plane stream connected", 20_000);
+    await c.runConnector("c1", freePort());
     assertEquals(await Promise.race([c.controller.exited, Promise.resolve("running")]), "running");
   } finally {
     client.close();

@@ -1,4 +1,6 @@
+import { programArgs, spawnPiped, terminate } from "../../shared/process/child.ts";
 import { fromFileUrl } from "./paths.ts";
+import { Watched } from "./watched.ts";
 
 /** The repository root (tests spawn programs relative to it). */
 export const REPO_ROOT = fromFileUrl(new URL("../../", import.meta.url));
@@ -32,7 +34,7 @@ export interface StartOptions {
  * `deno task <program>` does, and collects its output lines.
  */
 export function startProgram(program: string, options: StartOptions = {}): RunningProgram {
-  return startDeno(["run", "-q", `-P=${program}`, `${program}/main.ts`, ...(options.args ?? [])], options);
+  return startDeno(programArgs(program, options.args), options);
 }
 
 /** Starts the real deno binary with `args` from the repo root and collects its output. */
@@ -43,22 +45,9 @@ export function startDeno(args: string[], options: StartOptions = {}): RunningPr
 /** Starts any command from the repo root (e.g. `ip netns exec NS deno ...`) and collects its output. */
 export function startCommand(command: string, args: string[], options: StartOptions = {}): RunningProgram {
   const verbose = options.verbose ?? Deno.env.get("POSTERN_TEST_VERBOSE") === "1";
-  const child = new Deno.Command(command, {
-    args,
-    cwd: options.cwd ?? REPO_ROOT,
-    clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? "/tmp",
-      NO_COLOR: "1",
-      ...options.env,
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const lines: string[] = [];
-  const waiters = new Set<() => void>();
+  const child = spawnPiped(command, args, { cwd: options.cwd ?? REPO_ROOT, env: options.env });
+  const output = new Watched<string>();
+  const lines = output.items;
   const pump = async (stream: ReadableStream<Uint8Array>, tag: string) => {
     let rest = "";
     for await (
@@ -68,17 +57,16 @@ export function startCommand(command: string, args: string[], options: StartOpti
       const parts = rest.split("\n");
       rest = parts.pop() ?? "";
       for (const line of parts) {
-        lines.push(line);
         if (verbose) console.error(`[${args[1] ?? args[0]} ${tag}] ${line}`);
       }
-      for (const wake of waiters) wake();
+      output.push(...parts);
     }
-    if (rest) lines.push(rest);
+    if (rest) output.push(rest);
   };
   const pumped = Promise.all([pump(child.stdout, "out"), pump(child.stderr, "err")]);
   const exited = child.status.then(async (s) => {
     await pumped;
-    for (const wake of waiters) wake();
+    output.end();
     return s.code;
   });
   let done = false;
@@ -90,49 +78,14 @@ export function startCommand(command: string, args: string[], options: StartOpti
     exited,
     pid: child.pid,
     waitForLine(match, timeoutMs = 15_000) {
-      return new Promise((resolve, reject) => {
-        let seen = 0;
-        const check = () => {
-          for (; seen < lines.length; seen++) {
-            if (matches(lines[seen]!, match)) {
-              cleanup();
-              return resolve(lines[seen]!);
-            }
-          }
-          if (done) {
-            cleanup();
-            reject(new Error(`process ended before printing ${match}; output:\n${lines.join("\n")}`));
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(
-            new Error(`timed out after ${timeoutMs} ms waiting for ${match}; output:\n${lines.join("\n")}`),
-          );
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
+      return output.first((line) => matches(line, match), timeoutMs, {
+        timeout: () =>
+          new Error(`timed out after ${timeoutMs} ms waiting for ${match}; output:\n${lines.join("\n")}`),
+        ended: () => new Error(`process ended before printing ${match}; output:\n${lines.join("\n")}`),
       });
     },
-    async stop(signal: Deno.Signal = "SIGTERM") {
-      if (!done) {
-        try {
-          child.kill(signal);
-        } catch { /* already gone */ }
-        const timer = setTimeout(() => {
-          try {
-            child.kill("SIGKILL");
-          } catch { /* already gone */ }
-        }, 5_000);
-        const code = await exited;
-        clearTimeout(timer);
-        return code;
-      }
-      return await exited;
+    stop(signal: Deno.Signal = "SIGTERM") {
+      return done ? exited : terminate(child, exited, 5_000, signal);
     },
   };
 }

@@ -8,6 +8,7 @@ import { assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { startProgram } from "../support/process.ts";
+import { sessionCookie } from "../support/ui_session.ts";
 
 const TOKEN = "admin-token-for-the-https-stand-in";
 
@@ -46,7 +47,7 @@ async function uiWith(env: Record<string, string>) {
     redirect: "manual",
   });
   await login.body?.cancel();
-  const cookie = login.headers.getSetCookie().find((c) => c.startsWith("postern_session="))!.split(";")[0]!;
+  const cookie = sessionCookie(login)!;
   return { ui, get: (path: string) => fetch(url + path, { headers: { cookie } }) };
 }
 
