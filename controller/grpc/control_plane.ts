@@ -101,6 +101,7 @@ async function serveStream(
           log.debug("tunneler heartbeat ignored", { tunneler: hb.tunnelerId.slice(0, 64) });
           return;
         }
+        if (hb.goodbye) return ctx.presence.left("tunneler", hb.tunnelerId);
         ctx.presence.seen("tunneler", hb.tunnelerId, {
           version: hb.version.slice(0, 64),
           certExpiresAt: hb.certNotAfterUnixMs,

@@ -110,6 +110,7 @@ const VALID_HEARTBEAT = TunnelerHeartbeat.encode({
   bytesOut: 1,
   activeConnections: 1,
   trustedCaFingerprints: [],
+  goodbye: false,
 }).finish();
 
 /** Connector listener, no TLS: raw bytes where a ClientHello should be. */

@@ -42,6 +42,8 @@ export interface TunnelerHeartbeat {
   activeConnections: number;
   /** SHA-256 (lower-case hex) of each CA the tunneler trusts now (relayed as the tunneler sent it). */
   trustedCaFingerprints: string[];
+  /** The tunneler is stopping gracefully (its last frame): the controller marks it OFFLINE at once. */
+  goodbye: boolean;
 }
 
 export interface ControllerMessage {
@@ -366,6 +368,7 @@ function createBaseTunnelerHeartbeat(): TunnelerHeartbeat {
     bytesOut: 0,
     activeConnections: 0,
     trustedCaFingerprints: [],
+    goodbye: false,
   };
 }
 
@@ -391,6 +394,9 @@ export const TunnelerHeartbeat: MessageFns<TunnelerHeartbeat> = {
     }
     for (const v of message.trustedCaFingerprints) {
       writer.uint32(58).string(v!);
+    }
+    if (message.goodbye !== false) {
+      writer.uint32(64).bool(message.goodbye);
     }
     return writer;
   },
@@ -458,6 +464,14 @@ export const TunnelerHeartbeat: MessageFns<TunnelerHeartbeat> = {
           message.trustedCaFingerprints.push(reader.string());
           continue;
         }
+        case 8: {
+          if (tag !== 64) {
+            break;
+          }
+
+          message.goodbye = reader.bool();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -478,6 +492,7 @@ export const TunnelerHeartbeat: MessageFns<TunnelerHeartbeat> = {
       trustedCaFingerprints: globalThis.Array.isArray(object?.trustedCaFingerprints)
         ? object.trustedCaFingerprints.map((e: any) => globalThis.String(e))
         : [],
+      goodbye: isSet(object.goodbye) ? globalThis.Boolean(object.goodbye) : false,
     };
   },
 
@@ -504,6 +519,9 @@ export const TunnelerHeartbeat: MessageFns<TunnelerHeartbeat> = {
     if (message.trustedCaFingerprints?.length) {
       obj.trustedCaFingerprints = message.trustedCaFingerprints;
     }
+    if (message.goodbye !== false) {
+      obj.goodbye = message.goodbye;
+    }
     return obj;
   },
 
@@ -519,6 +537,7 @@ export const TunnelerHeartbeat: MessageFns<TunnelerHeartbeat> = {
     message.bytesOut = object.bytesOut ?? 0;
     message.activeConnections = object.activeConnections ?? 0;
     message.trustedCaFingerprints = object.trustedCaFingerprints?.map((e) => e) || [];
+    message.goodbye = object.goodbye ?? false;
     return message;
   },
 };
