@@ -15,6 +15,7 @@ const heartbeat = {
       bytesIn: 0,
       bytesOut: 0,
       activeSessions: 0,
+      goodbye: false,
       trustedCaFingerprints: [],
     },
   },
@@ -104,6 +105,7 @@ Deno.test("Connect: tunneler heartbeats relayed by a connector mark allowed tunn
           bytesOut: 0,
           activeConnections: 0,
           trustedCaFingerprints: [],
+          goodbye: false,
         },
       },
     });

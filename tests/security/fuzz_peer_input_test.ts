@@ -167,6 +167,7 @@ function rawConnect(client: grpc.Client, r: Rand): Promise<number> {
           bytesIn: 0,
           bytesOut: 0,
           activeSessions: 0,
+          goodbye: false,
           trustedCaFingerprints: [],
         },
       },

@@ -20,6 +20,7 @@ const heartbeat = {
       bytesIn: 0,
       bytesOut: 0,
       activeSessions: 0,
+      goodbye: false,
       trustedCaFingerprints: [],
     },
   },

@@ -31,6 +31,8 @@ export interface Heartbeat {
    * refuses to activate a CA that an ONLINE agent does not trust yet.
    */
   trustedCaFingerprints: string[];
+  /** The connector is stopping gracefully (its last message): the controller marks it OFFLINE at once. */
+  goodbye: boolean;
 }
 
 export interface TunnelerHeartbeat {
@@ -202,6 +204,7 @@ function createBaseHeartbeat(): Heartbeat {
     bytesOut: 0,
     activeSessions: 0,
     trustedCaFingerprints: [],
+    goodbye: false,
   };
 }
 
@@ -227,6 +230,9 @@ export const Heartbeat: MessageFns<Heartbeat> = {
     }
     for (const v of message.trustedCaFingerprints) {
       writer.uint32(58).string(v!);
+    }
+    if (message.goodbye !== false) {
+      writer.uint32(64).bool(message.goodbye);
     }
     return writer;
   },
@@ -294,6 +300,14 @@ export const Heartbeat: MessageFns<Heartbeat> = {
           message.trustedCaFingerprints.push(reader.string());
           continue;
         }
+        case 8: {
+          if (tag !== 64) {
+            break;
+          }
+
+          message.goodbye = reader.bool();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -314,6 +328,7 @@ export const Heartbeat: MessageFns<Heartbeat> = {
       trustedCaFingerprints: globalThis.Array.isArray(object?.trustedCaFingerprints)
         ? object.trustedCaFingerprints.map((e: any) => globalThis.String(e))
         : [],
+      goodbye: isSet(object.goodbye) ? globalThis.Boolean(object.goodbye) : false,
     };
   },
 
@@ -340,6 +355,9 @@ export const Heartbeat: MessageFns<Heartbeat> = {
     if (message.trustedCaFingerprints?.length) {
       obj.trustedCaFingerprints = message.trustedCaFingerprints;
     }
+    if (message.goodbye !== false) {
+      obj.goodbye = message.goodbye;
+    }
     return obj;
   },
 
@@ -355,6 +373,7 @@ export const Heartbeat: MessageFns<Heartbeat> = {
     message.bytesOut = object.bytesOut ?? 0;
     message.activeSessions = object.activeSessions ?? 0;
     message.trustedCaFingerprints = object.trustedCaFingerprints?.map((e) => e) || [];
+    message.goodbye = object.goodbye ?? false;
     return message;
   },
 };
