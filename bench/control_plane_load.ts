@@ -140,6 +140,7 @@ function openStream(id: string, svid: { certPem: string; keyPem: string }, attem
           bytesIn: 0,
           bytesOut: 0,
           activeSessions: 0,
+          goodbye: false,
           trustedCaFingerprints: [],
         },
       },

@@ -104,7 +104,7 @@ export class ControlPlane {
       const send = (m: AgentMessage) => {
         if (!call.writableEnded) call.write(m);
       };
-      const heartbeat = () => {
+      const heartbeat = (goodbye = false) => {
         const s = this.opts.stats();
         send({
           body: {
@@ -117,13 +117,14 @@ export class ControlPlane {
               bytesOut: s.bytesOut,
               activeSessions: s.sessions,
               trustedCaFingerprints: creds.bundle.fingerprints(),
+              goodbye,
             },
           },
         });
       };
       const schedule = () => {
         clearInterval(timer);
-        timer = setInterval(heartbeat, policy.heartbeatIntervalMs);
+        timer = setInterval(() => heartbeat(), policy.heartbeatIntervalMs);
       };
       const finish = (err?: Error) => {
         clearInterval(timer);
@@ -134,7 +135,17 @@ export class ControlPlane {
         if (err) reject(err);
         else resolve();
       };
-      const onAbort = () => finish();
+      // Stopping gracefully: a goodbye heartbeat (the controller shows OFFLINE at once), then the end.
+      const onAbort = () => {
+        if (!connected || call.writableEnded) return finish();
+        const fallback = setTimeout(() => finish(), 1_000);
+        call.once("status", () => {
+          clearTimeout(fallback);
+          finish();
+        });
+        heartbeat(true);
+        call.end();
+      };
       ctx.signal.addEventListener("abort", onAbort, { once: true });
       call.on("data", (msg: ControllerMessage) => {
         ctx.received();

@@ -105,6 +105,25 @@ export class Presence {
     }
   }
 
+  /**
+   * An agent stopping gracefully said goodbye: OFFLINE at once (not failure mode 3.2), its
+   * last_seen written now; its next heartbeat is an ONLINE transition as usual.
+   */
+  left(role: AgentRole, id: string): void {
+    const l = this.#live.get(`${role}/${id}`);
+    if (!l?.online) return;
+    l.online = false;
+    l.persistAt = 0;
+    l.dirty = true;
+    this.#o.log.info(`${role} offline: it said goodbye`, { agent: id, role });
+    this.#o.events.append(`${role}.offline`, `${role} "${id}" is OFFLINE (stopped)`, {
+      agent: id,
+      role,
+      status: "OFFLINE",
+      reason: "goodbye",
+    }).catch(() => {});
+  }
+
   /** The live status and last_seen of an agent, falling back to the KV record (another controller). */
   view(r: AgentRecord): { status: Status; lastSeen: number | undefined; live: Sighting } {
     const l = this.#live.get(`${r.role}/${r.id}`);

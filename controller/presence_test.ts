@@ -259,3 +259,30 @@ Deno.test("Presence logs going OFFLINE as [3.2] with failure_mode, counts it and
     kv.close();
   }
 });
+
+Deno.test("Presence.left: an agent that says goodbye is OFFLINE at once; its next heartbeat is ONLINE again", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const now = 1_000_000;
+    const clock = () => now;
+    const agents = new CountingStore(kv, clock);
+    const r = record("c1", now);
+    await kv.set(["agents", "connector", "c1"], r);
+    const p = new Presence({
+      agents,
+      events: new EventLog(kv, clock),
+      log: quiet,
+      offlineAfterMs: 60_000,
+      persistEveryMs: 5000,
+      now: clock,
+    });
+    p.seen("connector", "c1");
+    assertEquals(p.view(r).status, "ONLINE");
+    p.left("connector", "c1");
+    assertEquals(p.view(r).status, "OFFLINE"); // no time passed: not OFFLINE_AFTER
+    p.seen("connector", "c1");
+    assertEquals(p.view(r).status, "ONLINE");
+  } finally {
+    kv.close();
+  }
+});

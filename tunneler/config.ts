@@ -36,7 +36,7 @@ export interface ConnectorTarget extends HostPort {
 export interface TunnelerConfig extends CommonAgentConfig {
   /**
    * CONNECTOR_ADDR: the connectors, in order (connectors serving the same network). The first is
-   * used; failover across the rest is not implemented yet.
+   * used until it fails, then the next (tunneler/connectors.ts).
    */
   connectors: ConnectorTarget[];
   forwards: Forward[];

@@ -1,6 +1,7 @@
 /**
  * TUNNELER_FORWARDS: a local listener per entry; each accepted connection becomes one
- * tunneled TLS connection (OpenTunnel) to that resource through the connector.
+ * tunneled TLS connection (OpenTunnel) to that resource through the connector in use; when that
+ * dial fails, the next connector of CONNECTOR_ADDR is tried at once (each connector once).
  * @module
  */
 import { closeQuietly, type Splice, splice } from "../shared/dataplane/splice.ts";
@@ -8,19 +9,29 @@ import { dialConnector, type DialOptions } from "./dialer.ts";
 import type { Logger } from "../shared/log/logger.ts";
 import type { Forward } from "./config.ts";
 
+/** Called after each dial of a tunnel: whether the connector of `d` answered. */
+export type DialReport = (d: DialOptions, ok: boolean) => void;
+
 /** The running forwards. */
 export class Forwarder {
   readonly #listeners: Deno.TcpListener[] = [];
   /** Accepted connections: their splice once the tunnel is up, null while it is being dialed. */
   readonly #locals = new Map<Deno.Conn, Splice | null>();
+  /** The connector id of each live tunnel. */
+  readonly #via = new Map<Splice, string>();
   /** Bytes of the connections already closed. */
   #closedBytesIn = 0;
   #closedBytesOut = 0;
 
+  /**
+   * @param dial the connectors to try for a new tunnel, in order (the one in use first)
+   * @param report told of each dial's outcome (moves the connector in use)
+   */
   constructor(
-    private readonly dial: () => DialOptions,
+    private readonly dial: () => DialOptions | DialOptions[],
     private readonly log: Logger,
     private readonly idleTimeoutMs = 15 * 60_000,
+    private readonly report: DialReport = () => {},
   ) {}
 
   /** Bound ports, in the order of the forwards. */
@@ -74,6 +85,40 @@ export class Forwarder {
     }
   }
 
+  /** Ends the live tunnels through connector `connectorId` (it is gone), each with a log line. */
+  endVia(connectorId: string, why: string): void {
+    for (const [tunnel, id] of this.#via) {
+      if (id === connectorId) tunnel.close(new Error(`connector "${connectorId}" ${why}`));
+    }
+  }
+
+  /** Dials each candidate once until one accepts; rethrows the last failure. */
+  async #open(f: Forward) {
+    const candidates = [this.dial()].flat();
+    let last: unknown;
+    for (const [i, d] of candidates.entries()) {
+      try {
+        const { socket } = await dialConnector(d, {
+          kind: { $case: "open", value: { destination: f.resource } },
+        });
+        this.report(d, true);
+        return { socket, connectorId: d.connectorId };
+      } catch (e) {
+        last = e;
+        this.report(d, false);
+        if (i < candidates.length - 1) {
+          this.log.warn("tunnel dial failed; trying the next connector", {
+            resource: f.resource,
+            connector: d.connectorId,
+            next_connector: candidates[i + 1]!.connectorId,
+            error: e,
+          });
+        }
+      }
+    }
+    throw last;
+  }
+
   async #acceptLoop(listener: Deno.TcpListener, f: Forward): Promise<void> {
     try {
       for await (const local of listener) void this.#accept(local, f);
@@ -88,16 +133,19 @@ export class Forwarder {
     local.setNoDelay(true);
     this.#locals.set(local, null);
     try {
-      const { socket } = await dialConnector(this.dial(), {
-        kind: { $case: "open", value: { destination: f.resource } },
-      });
+      const { socket, connectorId } = await this.#open(f);
       if (!this.#locals.has(local)) {
         socket.destroy();
         return;
       }
       const tunnel = splice(socket, local, { idleTimeoutMs: this.idleTimeoutMs });
       this.#locals.set(local, tunnel);
-      await tunnel.closed;
+      this.#via.set(tunnel, connectorId);
+      const error = await tunnel.closed;
+      this.#via.delete(tunnel);
+      if (error) {
+        this.log.warn("tunnel ended", { resource: f.resource, connector: connectorId, error: error.message });
+      }
       this.#closedBytesIn += tunnel.bytesFromConn;
       this.#closedBytesOut += tunnel.bytesToConn;
     } catch (e) {

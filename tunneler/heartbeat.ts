@@ -54,6 +54,7 @@ export async function heartbeatSession(opts: HeartbeatOptions, ctx: SessionConte
   opts.state.connected();
   opts.log.info("control-plane stream connected", {
     via_connector: `${d.host}:${d.port}`,
+    connector: d.connectorId,
     attempt: ctx.attempt,
     failure_mode: "3.1",
   });
@@ -70,6 +71,7 @@ export async function heartbeatSession(opts: HeartbeatOptions, ctx: SessionConte
         bytesOut: t.bytesOut,
         activeConnections: t.active,
         trustedCaFingerprints: opts.creds.bundle.fingerprints(),
+        goodbye: false,
       }).finish();
       socket.write(encodeFrame(hb));
       timer = setTimeout(beat, interval);
@@ -82,7 +84,19 @@ export async function heartbeatSession(opts: HeartbeatOptions, ctx: SessionConte
       if (err) reject(err);
       else resolve();
     };
-    const onAbort = () => finish();
+    // Stopping gracefully: a goodbye frame (the controller shows OFFLINE at once), then the end.
+    const onAbort = () => {
+      const bye = TunnelerHeartbeat.encode({
+        ...TunnelerHeartbeat.fromPartial({}),
+        tunnelerId: opts.id,
+        goodbye: true,
+      });
+      const fallback = setTimeout(() => finish(), 1_000);
+      socket.end(encodeFrame(bye.finish()), () => {
+        clearTimeout(fallback);
+        finish();
+      });
+    };
     ctx.signal.addEventListener("abort", onAbort, { once: true });
     const decoder = new FrameDecoder();
     let first = true;

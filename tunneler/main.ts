@@ -4,7 +4,9 @@
  * @module
  */
 import { runAgentLoop } from "../shared/agent/agent_loop.ts";
-import { type TunnelerConfig, tunnelerConfig } from "./config.ts";
+import { type ConnectorTarget, type TunnelerConfig, tunnelerConfig } from "./config.ts";
+import { ConnectorChoice } from "./connectors.ts";
+import type { DialOptions } from "./dialer.ts";
 import { runAgentProgram } from "../shared/agent/program.ts";
 import { checkConnectorAdmits, checkConnectorIdentity } from "../shared/agent/doctor_network.ts";
 import { IdentityStore } from "../shared/agent/identity_store.ts";
@@ -52,24 +54,52 @@ if (import.meta.main) {
       ...await admission(cfg),
     ],
     start: (cfg, log) => async (creds, state, signal, renewSoon) => {
-      // The first connector of CONNECTOR_ADDR; failover across the others is not implemented yet.
-      const connector = cfg.connectors[0]!;
-      const dial = () => ({
+      // Every connector of CONNECTOR_ADDR, each pinned by its own id; the one in use goes first.
+      const choice = new ConnectorChoice(cfg.connectors);
+      const byId = new Map(cfg.connectors.map((t) => [t.id, t]));
+      const dialTo = (t: ConnectorTarget): DialOptions => ({
         creds,
         trustDomain: cfg.trustDomain,
-        connectorId: connector.id,
-        host: connector.hostname,
-        port: connector.port,
+        connectorId: t.id,
+        host: t.hostname,
+        port: t.port,
       });
-      const forwarder = new Forwarder(dial, log);
+      const forwarder = new Forwarder(() => choice.order().map(dialTo), log, undefined, (d, ok) => {
+        const t = byId.get(d.connectorId)!;
+        if (ok) choice.worked(t);
+        else choice.failed(t);
+      });
       await forwarder.start(cfg.forwards);
       const done = runAgentLoop({
         name: "connector session",
-        session: (ctx) =>
-          heartbeatSession(
-            { dial, creds, state, log, id: cfg.id, totals: () => forwarder.totals(), renewSoon },
-            ctx,
-          ),
+        session: async (ctx) => {
+          const target = choice.current;
+          try {
+            await heartbeatSession(
+              {
+                dial: () => dialTo(target),
+                creds,
+                state,
+                log,
+                id: cfg.id,
+                totals: () => forwarder.totals(),
+                renewSoon,
+              },
+              ctx,
+            );
+          } finally {
+            if (!signal.aborted) {
+              choice.failed(target);
+              forwarder.endVia(target.id, "is unreachable (its heartbeat session ended)");
+              if (choice.current !== target) {
+                log.info("moving to the next connector", {
+                  connector: target.id,
+                  next_connector: choice.current.id,
+                });
+              }
+            }
+          }
+        },
         signal,
         log,
       });
@@ -83,7 +113,8 @@ if (import.meta.main) {
             bytesIn: t.bytesIn,
             bytesOut: t.bytesOut,
             details: {
-              connector: connector.text,
+              connector: choice.current.text,
+              connectors: cfg.connectors.map((t) => t.text),
               forwards: cfg.forwards.map((f) => f.text),
             },
           };

@@ -88,6 +88,7 @@ async function serveStream(
     ctx.metrics.inc("postern_heartbeats_total");
     if (body.$case === "heartbeat") {
       const hb = body.value;
+      if (hb.goodbye) return ctx.presence.left("connector", who.id);
       ctx.presence.seen("connector", who.id, {
         version: hb.version.slice(0, 64),
         privateIp: hb.privateIp.slice(0, 64),
@@ -102,6 +103,7 @@ async function serveStream(
           log.debug("tunneler heartbeat ignored", { tunneler: hb.tunnelerId.slice(0, 64) });
           return;
         }
+        if (hb.goodbye) return ctx.presence.left("tunneler", hb.tunnelerId);
         ctx.presence.seen("tunneler", hb.tunnelerId, {
           version: hb.version.slice(0, 64),
           certExpiresAt: hb.certNotAfterUnixMs,

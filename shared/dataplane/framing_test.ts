@@ -84,6 +84,7 @@ Deno.test("decodeFrame() turns a truncated message into a MalformedFrameError na
     bytesOut: 2,
     activeConnections: 3,
     trustedCaFingerprints: [],
+    goodbye: false,
   }).finish();
   assert.equal(decodeFrame(TunnelerHeartbeat, good, "heartbeat frame").tunnelerId, "t1");
 });

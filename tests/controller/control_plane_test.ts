@@ -91,6 +91,7 @@ Deno.test("Connect: tunneler heartbeats relayed by a connector mark allowed tunn
           bytesOut: 200,
           activeConnections: 2,
           trustedCaFingerprints: [],
+          goodbye: false,
         },
       },
     });

@@ -249,6 +249,7 @@ export function connectorHeartbeat(version: string, privateIp = "10.0.0.5") {
         bytesIn: 0,
         bytesOut: 0,
         activeSessions: 0,
+        goodbye: false,
         trustedCaFingerprints: [],
       },
     },

@@ -110,6 +110,7 @@ const VALID_HEARTBEAT = TunnelerHeartbeat.encode({
   bytesOut: 1,
   activeConnections: 1,
   trustedCaFingerprints: [],
+  goodbye: false,
 }).finish();
 
 /** Connector listener, no TLS: raw bytes where a ClientHello should be. */
@@ -166,6 +167,7 @@ function rawConnect(client: grpc.Client, r: Rand): Promise<number> {
           bytesIn: 0,
           bytesOut: 0,
           activeSessions: 0,
+          goodbye: false,
           trustedCaFingerprints: [],
         },
       },

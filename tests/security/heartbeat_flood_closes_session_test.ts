@@ -32,6 +32,7 @@ Deno.test("a heartbeat flood closes that session with a warn; tunnels keep worki
       bytesOut: 0,
       activeConnections: 0,
       trustedCaFingerprints: [],
+      goodbye: false,
     }).finish(),
   );
   for (let i = 0; i < 200 && !socket.destroyed; i++) socket.write(hb);

@@ -31,6 +31,8 @@ export interface Heartbeat {
    * refuses to activate a CA that an ONLINE agent does not trust yet.
    */
   trustedCaFingerprints: string[];
+  /** The connector is stopping gracefully (its last message): the controller marks it OFFLINE at once. */
+  goodbye: boolean;
 }
 
 export interface TunnelerHeartbeat {
@@ -42,6 +44,8 @@ export interface TunnelerHeartbeat {
   activeConnections: number;
   /** SHA-256 (lower-case hex) of each CA the tunneler trusts now (relayed as the tunneler sent it). */
   trustedCaFingerprints: string[];
+  /** The tunneler is stopping gracefully (its last frame): the controller marks it OFFLINE at once. */
+  goodbye: boolean;
 }
 
 export interface ControllerMessage {
@@ -200,6 +204,7 @@ function createBaseHeartbeat(): Heartbeat {
     bytesOut: 0,
     activeSessions: 0,
     trustedCaFingerprints: [],
+    goodbye: false,
   };
 }
 
@@ -225,6 +230,9 @@ export const Heartbeat: MessageFns<Heartbeat> = {
     }
     for (const v of message.trustedCaFingerprints) {
       writer.uint32(58).string(v!);
+    }
+    if (message.goodbye !== false) {
+      writer.uint32(64).bool(message.goodbye);
     }
     return writer;
   },
@@ -292,6 +300,14 @@ export const Heartbeat: MessageFns<Heartbeat> = {
           message.trustedCaFingerprints.push(reader.string());
           continue;
         }
+        case 8: {
+          if (tag !== 64) {
+            break;
+          }
+
+          message.goodbye = reader.bool();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -312,6 +328,7 @@ export const Heartbeat: MessageFns<Heartbeat> = {
       trustedCaFingerprints: globalThis.Array.isArray(object?.trustedCaFingerprints)
         ? object.trustedCaFingerprints.map((e: any) => globalThis.String(e))
         : [],
+      goodbye: isSet(object.goodbye) ? globalThis.Boolean(object.goodbye) : false,
     };
   },
 
@@ -338,6 +355,9 @@ export const Heartbeat: MessageFns<Heartbeat> = {
     if (message.trustedCaFingerprints?.length) {
       obj.trustedCaFingerprints = message.trustedCaFingerprints;
     }
+    if (message.goodbye !== false) {
+      obj.goodbye = message.goodbye;
+    }
     return obj;
   },
 
@@ -353,6 +373,7 @@ export const Heartbeat: MessageFns<Heartbeat> = {
     message.bytesOut = object.bytesOut ?? 0;
     message.activeSessions = object.activeSessions ?? 0;
     message.trustedCaFingerprints = object.trustedCaFingerprints?.map((e) => e) || [];
+    message.goodbye = object.goodbye ?? false;
     return message;
   },
 };
@@ -366,6 +387,7 @@ function createBaseTunnelerHeartbeat(): TunnelerHeartbeat {
     bytesOut: 0,
     activeConnections: 0,
     trustedCaFingerprints: [],
+    goodbye: false,
   };
 }
 
@@ -391,6 +413,9 @@ export const TunnelerHeartbeat: MessageFns<TunnelerHeartbeat> = {
     }
     for (const v of message.trustedCaFingerprints) {
       writer.uint32(58).string(v!);
+    }
+    if (message.goodbye !== false) {
+      writer.uint32(64).bool(message.goodbye);
     }
     return writer;
   },
@@ -458,6 +483,14 @@ export const TunnelerHeartbeat: MessageFns<TunnelerHeartbeat> = {
           message.trustedCaFingerprints.push(reader.string());
           continue;
         }
+        case 8: {
+          if (tag !== 64) {
+            break;
+          }
+
+          message.goodbye = reader.bool();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -478,6 +511,7 @@ export const TunnelerHeartbeat: MessageFns<TunnelerHeartbeat> = {
       trustedCaFingerprints: globalThis.Array.isArray(object?.trustedCaFingerprints)
         ? object.trustedCaFingerprints.map((e: any) => globalThis.String(e))
         : [],
+      goodbye: isSet(object.goodbye) ? globalThis.Boolean(object.goodbye) : false,
     };
   },
 
@@ -504,6 +538,9 @@ export const TunnelerHeartbeat: MessageFns<TunnelerHeartbeat> = {
     if (message.trustedCaFingerprints?.length) {
       obj.trustedCaFingerprints = message.trustedCaFingerprints;
     }
+    if (message.goodbye !== false) {
+      obj.goodbye = message.goodbye;
+    }
     return obj;
   },
 
@@ -519,6 +556,7 @@ export const TunnelerHeartbeat: MessageFns<TunnelerHeartbeat> = {
     message.bytesOut = object.bytesOut ?? 0;
     message.activeConnections = object.activeConnections ?? 0;
     message.trustedCaFingerprints = object.trustedCaFingerprints?.map((e) => e) || [];
+    message.goodbye = object.goodbye ?? false;
     return message;
   },
 };
