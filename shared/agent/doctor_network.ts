@@ -173,3 +173,49 @@ export async function checkConnectorAdmits(
     socket?.destroy();
   }
 }
+
+/**
+ * Clock skew against the controller, as far as its certificate shows it: the controller's own SVID
+ * is back-dated by a minute and renewed long before it expires, so a notBefore still in the future
+ * means this host's clock is behind the controller's, and a notAfter already past means it is ahead.
+ * Either breaks every certificate check (renewals look too early or too late: 4.1).
+ */
+export async function checkClockAgainstController(address: string, bundle: TrustBundle): Promise<Finding> {
+  const what = `clock against the controller at ${address}`;
+  let socket: tls.TLSSocket | undefined;
+  try {
+    socket = await handshake(address, {
+      ca: bundle.toPem(),
+      servername: TLS_SERVER_NAME,
+      checkServerIdentity: () => undefined,
+    });
+    const cert = socket.getPeerCertificate();
+    return clockFinding(what, Date.parse(cert.valid_from), Date.parse(cert.valid_to), Date.now());
+  } catch (e) {
+    return { ok: true, id: "clock", what: `${what}: not compared (${(e as Error).message})`, remedy: "" };
+  } finally {
+    socket?.destroy();
+  }
+}
+
+/** The clock finding for a controller certificate valid from `notBefore` to `notAfter`, seen at `now`. */
+export function clockFinding(what: string, notBefore: number, notAfter: number, now: number): Finding {
+  const remedy = "synchronise this host's clock (NTP): certificates are checked against it";
+  if (now < notBefore) {
+    return {
+      ok: false,
+      id: "clock",
+      what: `${what}: at least ${Math.ceil((notBefore - now) / 1000)} s behind`,
+      remedy,
+    };
+  }
+  if (now > notAfter) {
+    return {
+      ok: false,
+      id: "clock",
+      what: `${what}: at least ${Math.ceil((now - notAfter) / 1000)} s ahead`,
+      remedy,
+    };
+  }
+  return { ok: true, id: "clock", what: `${what}: within the controller certificate's validity`, remedy: "" };
+}

@@ -13,7 +13,7 @@ import { enrollMessage, parseAgentArgs, statusCommand, versionText } from "./cli
 import type { CommonAgentConfig } from "./config.ts";
 import { agentDoctor, type Finding, type NetworkChecks, printFindings } from "./doctor.ts";
 import { doctorEnv } from "../cli/doctor.ts";
-import { checkControllerReachable } from "./doctor_network.ts";
+import { checkClockAgainstController, checkControllerReachable } from "./doctor_network.ts";
 import type { TrustBundle } from "../pki/bundle.ts";
 import { IdentityStore } from "./identity_store.ts";
 import { loadOrEnroll, runAgent, type RunAgentOptions } from "./runtime.ts";
@@ -60,6 +60,7 @@ export async function agentCommand<C extends CommonAgentConfig>(
     }
     const network: NetworkChecks = async (_common, bundle) => [
       await checkControllerReachable(cfg.controllerAddr, bundle, cfg.trustDomain),
+      await checkClockAgainstController(cfg.controllerAddr, bundle),
       ...(await program.doctorChecks?.(cfg, bundle) ?? []),
     ];
     const privateIp = program.privateIp?.(cfg);

@@ -56,6 +56,7 @@ Deno.test(`4.1 prevented: ${TTL} certificates for ${SECONDS} s renew on schedule
     }
     const doctor = await doctorJson("connector", c.connectorEnv("c1", 0));
     ok(passed(doctor.findings, "4.1").what.includes("renewal due"), JSON.stringify(doctor.findings));
+    ok(passed(doctor.findings, "clock").what.includes("within the controller certificate's validity"));
   } finally {
     await c.close();
   }
