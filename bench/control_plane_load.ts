@@ -10,6 +10,7 @@
  * @module
  */
 import * as grpc from "@grpc/grpc-js";
+import { connectorHeartbeat } from "../tests/support/messages.ts";
 import { channelCredentials, channelOptions } from "../shared/grpc/credentials.ts";
 import { SvidSource } from "../shared/grpc/svid_source.ts";
 import { createCsr } from "../shared/pki/csr.ts";
@@ -130,21 +131,7 @@ function openStream(id: string, svid: { certPem: string; keyPem: string }, attem
   let timer: ReturnType<typeof setInterval> | undefined;
   const beat = () => {
     heartbeats++;
-    call.write({
-      body: {
-        $case: "heartbeat",
-        value: {
-          version: "bench",
-          privateIp: "",
-          certNotAfterUnixMs: 0,
-          bytesIn: 0,
-          bytesOut: 0,
-          activeSessions: 0,
-          goodbye: false,
-          trustedCaFingerprints: [],
-        },
-      },
-    });
+    call.write(connectorHeartbeat("bench", ""));
   };
   call.on("data", (m: ControllerMessage) => {
     if (!established && m.body?.$case === "config") {

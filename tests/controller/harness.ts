@@ -3,6 +3,7 @@
  * and grpc-js clients for Enroll, Renew and Connect.
  * @module
  */
+export { connectorHeartbeat } from "../support/messages.ts";
 import * as grpc from "@grpc/grpc-js";
 import { channelCredentials, channelOptions } from "../../shared/grpc/credentials.ts";
 import { SvidSource } from "../../shared/grpc/svid_source.ts";
@@ -235,23 +236,4 @@ export async function eventually(
   what = "condition",
 ): Promise<void> {
   await waitFor(what, async () => (await fn()) || undefined, timeoutMs, 50);
-}
-
-/** A connector's heartbeat on the control stream: `version`, `privateIp`, zero counters, no CA fingerprints. */
-export function connectorHeartbeat(version: string, privateIp = "10.0.0.5") {
-  return {
-    body: {
-      $case: "heartbeat" as const,
-      value: {
-        version,
-        privateIp,
-        certNotAfterUnixMs: 0,
-        bytesIn: 0,
-        bytesOut: 0,
-        activeSessions: 0,
-        goodbye: false,
-        trustedCaFingerprints: [],
-      },
-    },
-  };
 }

@@ -7,6 +7,7 @@
  * process is alive, the real control stream and heartbeat session never dropped, and a real
  * tunnel still carries bytes.
  */
+import { connectorHeartbeat } from "../support/messages.ts";
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import net from "node:net";
@@ -157,21 +158,7 @@ function rawConnect(client: grpc.Client, r: Rand): Promise<number> {
     call.on("data", () => {});
     call.on("error", () => {});
     call.on("status", (s: grpc.StatusObject) => resolve(s.code));
-    const valid = AgentMessage.encode({
-      body: {
-        $case: "heartbeat",
-        value: {
-          version: "fuzz",
-          privateIp: "127.0.0.1",
-          certNotAfterUnixMs: 0,
-          bytesIn: 0,
-          bytesOut: 0,
-          activeSessions: 0,
-          goodbye: false,
-          trustedCaFingerprints: [],
-        },
-      },
-    }).finish();
+    const valid = AgentMessage.encode(connectorHeartbeat("fuzz", "127.0.0.1")).finish();
     for (let i = 0, n = 1 + r.int(3); i < n; i++) {
       call.write(Buffer.from(hostileMessage(r, valid, 64 * 1024)));
     }

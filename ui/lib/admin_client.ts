@@ -1,12 +1,10 @@
 /** Server-side client of the controller's admin API; the only place the admin token is used. */
 import { ACTOR_HEADER } from "../../shared/admin/actor.ts";
 
-/** A connector as the admin API reports it. */
-export interface Connector {
+/** What the admin API reports of every agent. */
+interface AgentView {
   id: string;
   spiffe_id?: string;
-  private_ip?: string;
-  version?: string;
   status?: string;
   last_seen?: string | null;
   cert_expires_at?: string | null;
@@ -18,20 +16,15 @@ export interface Connector {
   bytes_out?: number | null;
 }
 
+/** A connector as the admin API reports it. */
+export interface Connector extends AgentView {
+  private_ip?: string;
+  version?: string;
+}
+
 /** A tunneler as the admin API reports it. */
-export interface Tunneler {
-  id: string;
-  spiffe_id?: string;
+export interface Tunneler extends AgentView {
   connector_id?: string | null;
-  status?: string;
-  last_seen?: string | null;
-  cert_expires_at?: string | null;
-  /** Open sessions (connectors) or connections (tunnelers) as last reported; null: no report yet. */
-  active_sessions?: number | null;
-  /** Bytes received as last reported (total since the agent started). */
-  bytes_in?: number | null;
-  /** Bytes sent as last reported (total since the agent started). */
-  bytes_out?: number | null;
 }
 
 /** An audit event. */
