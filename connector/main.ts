@@ -10,19 +10,15 @@ import { ControlPlane } from "./control.ts";
 import { ConnectorPolicy } from "./policy.ts";
 import { startHealth } from "./health.ts";
 import { installHttp2Repairs } from "../shared/repairs/mod.ts";
+import { agentHelp } from "../shared/agent/cli.ts";
 
-const HELP = `postern-connector: the door to one private network
-
-Usage: postern-connector [enroll|run|doctor|status [--json]] [--help] [--version]
-
-  enroll   enroll with ENROLLMENT_TOKEN and store the identity in CONNECTOR_STATE_DIR
-  run      run (enrolls first when no identity is stored); default
-  doctor   check configuration and environment (failure modes by id)
-  status   print identity, certificate expiry, trusted CAs and connection state
-
-Environment: CONTROLLER_ADDR, CONNECTOR_ID, CONTROLLER_CA_PATH, ENROLLMENT_TOKEN,
+const HELP = agentHelp(
+  "connector",
+  "the door to one private network",
+  `CONTROLLER_ADDR, CONNECTOR_ID, CONTROLLER_CA_PATH, ENROLLMENT_TOKEN,
 CONNECTOR_PRIVATE_IP, CONNECTOR_LISTEN_ADDR (:9443), CONNECTOR_STATE_DIR, CONNECTOR_HEALTH_ADDR,
-TRUST_DOMAIN, LOG_LEVEL, LOG_FORMAT`;
+TRUST_DOMAIN, LOG_LEVEL, LOG_FORMAT`,
+);
 
 if (import.meta.main) {
   installHttp2Repairs(); // before any HTTP/2 session (shared/repairs/README.md)

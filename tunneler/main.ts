@@ -14,19 +14,15 @@ import type { Svid } from "../shared/pki/svid.ts";
 import { Forwarder } from "./forwards.ts";
 import { heartbeatSession } from "./heartbeat.ts";
 import { installHttp2Repairs } from "../shared/repairs/mod.ts";
+import { agentHelp } from "../shared/agent/cli.ts";
 
-const HELP = `postern-tunneler: reach private resources through a connector
-
-Usage: postern-tunneler [enroll|run|doctor|status [--json]] [--help] [--version]
-
-  enroll   enroll with ENROLLMENT_TOKEN and store the identity in TUNNELER_STATE_DIR
-  run      run (enrolls first when no identity is stored); default
-  doctor   check configuration and environment (failure modes by id)
-  status   print identity, certificate expiry, trusted CAs and connection state
-
-Environment: CONTROLLER_ADDR, TUNNELER_ID, CONTROLLER_CA_PATH, ENROLLMENT_TOKEN, CONNECTOR_ADDR
+const HELP = agentHelp(
+  "tunneler",
+  "reach private resources through a connector",
+  `CONTROLLER_ADDR, TUNNELER_ID, CONTROLLER_CA_PATH, ENROLLMENT_TOKEN, CONNECTOR_ADDR
 (connector-id@ip:port), TUNNELER_FORWARDS (listen=resource,...), TUNNELER_STATE_DIR, TRUST_DOMAIN, LOG_LEVEL,
-LOG_FORMAT`;
+LOG_FORMAT`,
+);
 
 /** The stored SVID, for doctor's dial of the connector (which refuses clients without one). */
 async function storedSvid(cfg: TunnelerConfig): Promise<Svid | undefined> {

@@ -41,6 +41,24 @@ export function parseAgentArgs(argv: string[]): AgentArgs {
   };
 }
 
+/**
+ * The `--help` text of an agent program: its tagline, the subcommands both agents share, and its
+ * variables (`environment`, already wrapped).
+ */
+export function agentHelp(role: "connector" | "tunneler", tagline: string, environment: string): string {
+  const stateVar = `${role.toUpperCase()}_STATE_DIR`;
+  return `postern-${role}: ${tagline}
+
+Usage: postern-${role} [enroll|run|doctor [--json] [--env-file PATH]|status [--json]] [--help] [--version]
+
+  enroll   enroll with ENROLLMENT_TOKEN and store the identity in ${stateVar}
+  run      run (enrolls first when no identity is stored); default
+  doctor   check configuration and environment (failure modes by id)
+  status   print identity, certificate expiry, trusted CAs and connection state
+
+Environment: ${environment}`;
+}
+
 /** `--version` text. */
 export function versionText(program: string): string {
   return `${program} ${VERSION}`;
