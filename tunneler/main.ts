@@ -3,6 +3,7 @@
  * doctor, status.
  * @module
  */
+import type { TrustBundle } from "../shared/pki/bundle.ts";
 import { runAgentLoop } from "../shared/agent/agent_loop.ts";
 import { type ConnectorTarget, type TunnelerConfig, tunnelerConfig } from "./config.ts";
 import { ConnectorChoice } from "./connectors.ts";
@@ -34,9 +35,9 @@ async function storedSvid(cfg: TunnelerConfig): Promise<Svid | undefined> {
 }
 
 /** 3.3, once the tunneler has an identity to present. */
-async function admission(cfg: TunnelerConfig) {
+async function admission(cfg: TunnelerConfig, bundle: TrustBundle) {
   const svid = await storedSvid(cfg);
-  return svid ? [await checkConnectorAdmits(cfg.connectors[0]!, svid, cfg.id)] : [];
+  return svid ? [await checkConnectorAdmits(cfg.connectors[0]!, bundle, cfg.trustDomain, svid, cfg.id)] : [];
 }
 
 if (import.meta.main) {
@@ -47,7 +48,7 @@ if (import.meta.main) {
     config: tunnelerConfig,
     doctorChecks: async (cfg, bundle) => [
       await checkConnectorIdentity(cfg.connectors[0]!, bundle, cfg.trustDomain, await storedSvid(cfg)),
-      ...await admission(cfg),
+      ...await admission(cfg, bundle),
     ],
     start: (cfg, log) => async (creds, state, signal, renewSoon) => {
       // Every connector of CONNECTOR_ADDR, each pinned by its own id; the one in use goes first.

@@ -130,11 +130,14 @@ export async function checkConnectorIdentity(
 
 /**
  * 3.3: the connector at `target` admits this tunneler: the stored `svid` opens a heartbeat session
- * and the connector answers ok, or `tunneler not allowed` (FAIL 3.3). Identity problems of the
- * connector are {@link checkConnectorIdentity}'s; here they only say that admission was not reached.
+ * and the connector answers ok, or `tunneler not allowed` (FAIL 3.3). Nothing is sent before the
+ * connector proved to be the one named (as the dialer checks it); its identity problems are
+ * {@link checkConnectorIdentity}'s findings, here they only say that admission was not reached.
  */
 export async function checkConnectorAdmits(
   target: HostPort & { id: string },
+  bundle: TrustBundle,
+  trustDomain: string,
   svid: Svid,
   tunnelerId: string,
 ): Promise<Finding> {
@@ -145,6 +148,12 @@ export async function checkConnectorAdmits(
   let socket: tls.TLSSocket | undefined;
   try {
     socket = await handshake(address, { rejectUnauthorized: false, cert: svid.certPem, key: svid.keyPem });
+    // Not a byte to a peer that is not the connector named (the same check as the dialer's).
+    await verifyTlsPeer(socket, bundle, {
+      trustDomain,
+      authorize: authorizeId(formatSpiffeId(trustDomain, "connector", target.id)),
+      dialedIp: target.hostname,
+    });
     socket.write(
       encodeFrame(TunnelHello.encode({ kind: { $case: "heartbeat", value: { version: VERSION } } }).finish()),
     );
@@ -167,6 +176,10 @@ export async function checkConnectorAdmits(
   } catch (e) {
     return findingFor(`${what} (admission)`, e, {
       "2.1": "the connector does not trust this tunneler's certificate: enrolled with the same controller?",
+      "2.2":
+        "set CONNECTOR_PRIVATE_IP on the connector to the address tunnelers dial, then re-enroll the connector",
+      "2.3":
+        "CONNECTOR_ADDR must name the connector at that address (connector-id@ip:port) in this trust domain",
       "3.2": "start the connector, or fix CONNECTOR_ADDR and the firewall between tunneler and connector",
     });
   } finally {
