@@ -83,6 +83,35 @@ export async function checkControllerReachable(
 }
 
 /**
+ * A TLS connection to the connector `target` names, verified as the dialer verifies it (its pinned
+ * SPIFFE ID and the dialed IP as an IP SAN); `svid` is presented when given.
+ *
+ * @throws {PeerVerificationError} when the peer is not that connector
+ */
+async function dialPinnedConnector(
+  target: HostPort & { id: string },
+  bundle: TrustBundle,
+  trustDomain: string,
+  svid?: Svid,
+): Promise<{ socket: tls.TLSSocket; peer: Awaited<ReturnType<typeof verifyTlsPeer>> }> {
+  const socket = await handshake(formatHostPort(target), {
+    rejectUnauthorized: false,
+    ...(svid ? { cert: svid.certPem, key: svid.keyPem } : {}),
+  });
+  try {
+    const peer = await verifyTlsPeer(socket, bundle, {
+      trustDomain,
+      authorize: authorizeId(formatSpiffeId(trustDomain, "connector", target.id)),
+      dialedIp: target.hostname,
+    });
+    return { socket, peer };
+  } catch (e) {
+    socket.destroy();
+    throw e;
+  }
+}
+
+/**
  * 2.2 / 2.1 / 2.3: the connector at `target` presents exactly `spiffe://<td>/connector/<id>` with
  * the dialed IP. The connector refuses a client without a certificate in the handshake, so the
  * stored `svid` is presented when there is one.
@@ -96,16 +125,8 @@ export async function checkConnectorIdentity(
   const address = formatHostPort(target);
   const what = `connector ${target.id} at ${address}`;
   try {
-    const socket = await handshake(address, {
-      rejectUnauthorized: false,
-      ...(svid ? { cert: svid.certPem, key: svid.keyPem } : {}),
-    });
+    const { socket, peer } = await dialPinnedConnector(target, bundle, trustDomain, svid);
     try {
-      const peer = await verifyTlsPeer(socket, bundle, {
-        trustDomain,
-        authorize: authorizeId(formatSpiffeId(trustDomain, "connector", target.id)),
-        dialedIp: target.hostname,
-      });
       return {
         ok: true,
         id: "2.2",
@@ -147,13 +168,8 @@ export async function checkConnectorAdmits(
     `allow it on the connector: postern-controller connectors allowlist ${target.id} --add ${tunnelerId}`;
   let socket: tls.TLSSocket | undefined;
   try {
-    socket = await handshake(address, { rejectUnauthorized: false, cert: svid.certPem, key: svid.keyPem });
     // Not a byte to a peer that is not the connector named (the same check as the dialer's).
-    await verifyTlsPeer(socket, bundle, {
-      trustDomain,
-      authorize: authorizeId(formatSpiffeId(trustDomain, "connector", target.id)),
-      dialedIp: target.hostname,
-    });
+    ({ socket } = await dialPinnedConnector(target, bundle, trustDomain, svid));
     socket.write(
       encodeFrame(TunnelHello.encode({ kind: { $case: "heartbeat", value: { version: VERSION } } }).finish()),
     );
