@@ -10,6 +10,23 @@ import type { Svid } from "../pki/svid.ts";
 import type { TrustBundle } from "../pki/bundle.ts";
 import type { Logger } from "../log/logger.ts";
 import { logError } from "../log/log_error.ts";
+import { FailureModeError } from "../failure_modes/format.ts";
+
+/** A renewal that failed after the certificate expired is failure mode 4.1, unless it names its own. */
+function tooLate(error: Error, current: Svid): Error {
+  if (
+    (error as { failureMode?: unknown }).failureMode !== undefined || current.notAfter.getTime() > Date.now()
+  ) {
+    return error;
+  }
+  return new FailureModeError(
+    "4.1",
+    `renewal too late: the certificate expired at ${current.notAfter.toISOString()}: ${error.message}`,
+    {
+      cause: error,
+    },
+  );
+}
 
 /** Options of {@link runRenewalLoop}. */
 export interface RenewalOptions {
@@ -47,10 +64,16 @@ export function runRenewalLoop(opts: RenewalOptions): Promise<void> {
         not_after: svid.notAfter.toISOString(),
       }),
     onFailed: (error, current, retryInMs) =>
-      logError(log, "warn", "certificate renewal failed; keeping the current certificate", error, {
-        expires_at: current.notAfter.toISOString(),
-        retry_in_ms: retryInMs,
-      }),
+      logError(
+        log,
+        "warn",
+        "certificate renewal failed; keeping the current certificate",
+        tooLate(error, current),
+        {
+          expires_at: current.notAfter.toISOString(),
+          retry_in_ms: retryInMs,
+        },
+      ),
     ...(opts.early ? { early: opts.early } : {}),
     onEarly: (current) =>
       log.info("renewing early: a connector reports a different trust bundle", {
