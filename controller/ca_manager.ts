@@ -1,13 +1,17 @@
 /**
  * The controller's CAs: one signing CA and a trusted bundle (several during rotation), kept in
- * KV under ["ca", "state"] so that every controller sharing the KV agrees.
+ * the store under ["ca", "state"] so that every controller sharing the store agrees.
  * @module
  */
 import { type CertificateAuthority, loadCa } from "../shared/pki/ca.ts";
 import { normalizeFingerprint, TrustBundle } from "../shared/pki/bundle.ts";
 import { FailureModeError } from "../shared/failure_modes/format.ts";
+import { put, type Store } from "./store/store.ts";
 
-/** A CA as stored in KV. */
+/** The store key of the CA state. */
+export const CA_STATE_KEY = ["ca", "state"] as const;
+
+/** A CA as stored. */
 interface StoredCa {
   fingerprint: string;
   certPem: string;
@@ -45,24 +49,24 @@ export interface CaInfo {
 
 /** Holds the signing CA and the trust bundle; tells listeners when either changes. */
 export class CaManager {
-  readonly #kv: Deno.Kv;
+  readonly #store: Store;
   #cas = new Map<string, CertificateAuthority>();
   #signing!: CertificateAuthority;
   #bundle!: TrustBundle;
   readonly #listeners = new Set<() => void>();
 
-  private constructor(kv: Deno.Kv) {
-    this.#kv = kv;
+  private constructor(store: Store) {
+    this.#store = store;
   }
 
   /**
-   * Opens the CA state: the KV state when there is one (rotation survives restarts), else the
-   * configured CA, which is then stored. A configured CA unknown to the KV state is added to
+   * Opens the CA state: the stored state when there is one (rotation survives restarts), else the
+   * configured CA, which is then stored. A configured CA unknown to the stored state is added to
    * the bundle (not signing) so a restart with new files never breaks trust.
    */
-  static async open(kv: Deno.Kv, configured: CertificateAuthority, keyPem: string): Promise<CaManager> {
-    const m = new CaManager(kv);
-    const entry = await kv.get<CaState>(["ca", "state"]);
+  static async open(store: Store, configured: CertificateAuthority, keyPem: string): Promise<CaManager> {
+    const m = new CaManager(store);
+    const entry = await store.get<CaState>(CA_STATE_KEY);
     if (!entry.value) {
       const state: CaState = {
         cas: [{
@@ -74,8 +78,8 @@ export class CaManager {
         signing: configured.fingerprint,
         retired: [],
       };
-      const res = await kv.atomic().check(entry).set(["ca", "state"], state).commit();
-      if (!res.ok) return await CaManager.open(kv, configured, keyPem);
+      const res = await store.commit([entry], [{ type: "set", key: CA_STATE_KEY, value: state }]);
+      if (!res.ok) return await CaManager.open(store, configured, keyPem);
       await m.#apply(state);
       return m;
     }
@@ -90,7 +94,7 @@ export class CaManager {
         keyPem,
         addedAt: Date.now(),
       });
-      await kv.set(["ca", "state"], state);
+      await put(store, CA_STATE_KEY, state);
     }
     await m.#apply(state);
     return m;
@@ -124,9 +128,9 @@ export class CaManager {
     }));
   }
 
-  /** Re-reads the state from KV (another controller may have rotated). */
+  /** Re-reads the stored state (another controller may have rotated). */
   async refresh(): Promise<void> {
-    const entry = await this.#kv.get<CaState>(["ca", "state"]);
+    const entry = await this.#store.get<CaState>(CA_STATE_KEY);
     if (entry.value) await this.#apply(entry.value);
   }
 
@@ -184,10 +188,10 @@ export class CaManager {
 
   async #change(edit: (s: CaState) => void): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const entry = await this.#kv.get<CaState>(["ca", "state"]);
+      const entry = await this.#store.get<CaState>(CA_STATE_KEY);
       const state: CaState = structuredClone(entry.value!);
       edit(state);
-      if ((await this.#kv.atomic().check(entry).set(["ca", "state"], state).commit()).ok) {
+      if ((await this.#store.commit([entry], [{ type: "set", key: CA_STATE_KEY, value: state }])).ok) {
         await this.#apply(state);
         return;
       }

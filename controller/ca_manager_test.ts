@@ -2,12 +2,13 @@ import assert from "node:assert/strict";
 import { createCa } from "../shared/pki/ca.ts";
 import { tempDir } from "../tests/support/paths.ts";
 import { CaManager } from "./ca_manager.ts";
+import { openKvStore } from "./store/kv_store.ts";
 
 /** Two controllers sharing one KV: `a` and `b` open the same database file. */
 async function twoControllers(dir: string) {
   const first = await createCa({ commonName: "First CA" });
-  const kvA = await Deno.openKv(`${dir}/shared.kv`);
-  const kvB = await Deno.openKv(`${dir}/shared.kv`);
+  const kvA = await openKvStore(`${dir}/shared.kv`);
+  const kvB = await openKvStore(`${dir}/shared.kv`);
   const a = await CaManager.open(kvA, first.ca, first.keyPem);
   const b = await CaManager.open(kvB, first.ca, first.keyPem);
   let changes = 0;
@@ -16,16 +17,16 @@ async function twoControllers(dir: string) {
     a,
     b,
     changes: () => changes,
-    [Symbol.dispose]() {
-      kvA.close();
-      kvB.close();
+    async [Symbol.asyncDispose]() {
+      await kvA.close();
+      await kvB.close();
     },
   };
 }
 
 Deno.test("refreshing an unchanged CA state tells no listener (no bundle push, no reissue)", async () => {
   await using dir = await tempDir("postern-ca-manager-");
-  using c = await twoControllers(dir.path);
+  await using c = await twoControllers(dir.path);
   const bundle = c.a.bundle;
   for (let i = 0; i < 3; i++) await c.a.refresh();
   assert.equal(c.changes(), 0);
@@ -34,7 +35,7 @@ Deno.test("refreshing an unchanged CA state tells no listener (no bundle push, n
 
 Deno.test("a rotation step made by another controller reaches the listeners once, at the next refresh", async () => {
   await using dir = await tempDir("postern-ca-manager-");
-  using c = await twoControllers(dir.path);
+  await using c = await twoControllers(dir.path);
   const next = await createCa({ commonName: "Next CA" });
   const added = await c.b.prepare(next.certPem, next.keyPem);
   await c.a.refresh();
