@@ -1,12 +1,14 @@
 /**
  * The controller's CAs: one signing CA and a trusted bundle (several during rotation), kept in
- * the store under ["ca", "state"] so that every controller sharing the store agrees.
+ * the store under ["ca", "state"] so that every controller sharing the store agrees: each one
+ * watches the key, so a rotation step made through any controller reaches the others' listeners
+ * (bundle push, own certificate reissue) as soon as the store delivers the change.
  * @module
  */
 import { type CertificateAuthority, loadCa } from "../shared/pki/ca.ts";
 import { normalizeFingerprint, TrustBundle } from "../shared/pki/bundle.ts";
 import { FailureModeError } from "../shared/failure_modes/format.ts";
-import { put, type Store } from "./store/store.ts";
+import { put, type Store, type Version, type Watch } from "./store/store.ts";
 
 /** The store key of the CA state. */
 export const CA_STATE_KEY = ["ca", "state"] as const;
@@ -54,9 +56,34 @@ export class CaManager {
   #signing!: CertificateAuthority;
   #bundle!: TrustBundle;
   readonly #listeners = new Set<() => void>();
+  /** The version of the state applied last; older states (a late watch event) are ignored. */
+  #version: Version = "";
+  /** Applies run one after the other, so that a slow load never overwrites a newer state. */
+  #chain: Promise<void> = Promise.resolve();
+  #watch: Watch | undefined;
 
   private constructor(store: Store) {
     this.#store = store;
+  }
+
+  /** Follows changes of the CA state made through any controller sharing the store. */
+  #follow(): void {
+    this.#watch = this.#store.watch(CA_STATE_KEY.slice(0, 1), {
+      onEvents: (events) => {
+        for (const e of events) {
+          if (e.type !== "put" || e.key.join("/") !== CA_STATE_KEY.join("/")) continue;
+          // A state that does not load keeps the current one, as a failed refresh always did.
+          this.#applyAt(e.value as CaState, e.version).catch(() => {});
+        }
+      },
+      onResync: () => void this.refresh().catch(() => {}),
+    });
+  }
+
+  /** Stops following the stored state. */
+  close(): void {
+    this.#watch?.close();
+    this.#watch = undefined;
   }
 
   /**
@@ -66,6 +93,17 @@ export class CaManager {
    */
   static async open(store: Store, configured: CertificateAuthority, keyPem: string): Promise<CaManager> {
     const m = new CaManager(store);
+    m.#follow();
+    try {
+      return await m.#open(configured, keyPem);
+    } catch (e) {
+      m.close();
+      throw e;
+    }
+  }
+
+  async #open(configured: CertificateAuthority, keyPem: string): Promise<CaManager> {
+    const store = this.#store;
     const entry = await store.get<CaState>(CA_STATE_KEY);
     if (!entry.value) {
       const state: CaState = {
@@ -79,9 +117,9 @@ export class CaManager {
         retired: [],
       };
       const res = await store.commit([entry], [{ type: "set", key: CA_STATE_KEY, value: state }]);
-      if (!res.ok) return await CaManager.open(store, configured, keyPem);
-      await m.#apply(state);
-      return m;
+      if (!res.ok) return await this.#open(configured, keyPem);
+      await this.#applyAt(state, res.version);
+      return this;
     }
     const state = entry.value;
     if (
@@ -94,10 +132,11 @@ export class CaManager {
         keyPem,
         addedAt: Date.now(),
       });
-      await put(store, CA_STATE_KEY, state);
+      await this.#applyAt(state, await put(store, CA_STATE_KEY, state));
+      return this;
     }
-    await m.#apply(state);
-    return m;
+    await this.#applyAt(state, entry.version);
+    return this;
   }
 
   /** The CA that signs new certificates. */
@@ -128,10 +167,10 @@ export class CaManager {
     }));
   }
 
-  /** Re-reads the stored state (another controller may have rotated). */
+  /** Re-reads the stored state (after a watch resync; the watch delivers every change otherwise). */
   async refresh(): Promise<void> {
     const entry = await this.#store.get<CaState>(CA_STATE_KEY);
-    if (entry.value) await this.#apply(entry.value);
+    if (entry.value) await this.#applyAt(entry.value, entry.version);
   }
 
   /** Rotation step 1: trust a new CA (it does not sign yet). */
@@ -191,12 +230,24 @@ export class CaManager {
       const entry = await this.#store.get<CaState>(CA_STATE_KEY);
       const state: CaState = structuredClone(entry.value!);
       edit(state);
-      if ((await this.#store.commit([entry], [{ type: "set", key: CA_STATE_KEY, value: state }])).ok) {
-        await this.#apply(state);
+      const res = await this.#store.commit([entry], [{ type: "set", key: CA_STATE_KEY, value: state }]);
+      if (res.ok) {
+        await this.#applyAt(state, res.version);
         return;
       }
     }
     throw new Error("could not update the CA state: too many concurrent changes");
+  }
+
+  /** Applies `state` written at `version`, after the applies before it, unless a newer one was applied. */
+  #applyAt(state: CaState, version: Version): Promise<void> {
+    const run = this.#chain.then(async () => {
+      if (version <= this.#version) return;
+      await this.#apply(state);
+      this.#version = version;
+    });
+    this.#chain = run.catch(() => {});
+    return run;
   }
 
   async #apply(state: CaState): Promise<void> {

@@ -54,9 +54,8 @@ export async function startController(
       ctx.hub.pushBundle(ctx.ca.bundle.pems());
       own.reissue();
     });
-    // Another controller may rotate the CA: re-read the shared state now and then.
-    const caPoll = setInterval(() => ctx.ca.refresh().catch(() => {}), 30_000);
-    cleanups.push(() => clearInterval(caPoll));
+    // A rotation through another controller sharing the store arrives by the CaManager's watch.
+    cleanups.push(() => ctx.ca.close());
 
     const http = await listenAdmin(
       { addr: config.adminAddr, log, ...(config.adminTls ? { tls: config.adminTls } : {}) },
