@@ -11,6 +11,7 @@ import { bindGrpc, createGrpcServer } from "./grpc/server.ts";
 import { openContext, type OpenedContext } from "./open.ts";
 import { controllerName, keepOwnSvidFresh, refreshOwnSvid } from "./own_svid.ts";
 import { describeStore, openStore } from "./store/open.ts";
+import { ensureSchema } from "./store/schema.ts";
 
 /** A running controller. */
 export interface RunningController {
@@ -32,6 +33,8 @@ export async function startController(
   const store = await openStore(storeOf(config));
   const cleanups: Array<() => unknown> = [() => store.close()];
   try {
+    // Before anything reads the state: a store of a newer layout is refused (exit 2).
+    await ensureSchema(store);
     const ctx = await openContext({
       settings: config,
       store,

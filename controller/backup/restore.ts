@@ -16,6 +16,7 @@ import { ConfigError } from "../../shared/config/config_error.ts";
 import type { CertificateAuthority } from "../../shared/pki/ca.ts";
 import { openStore, type StoreConfig } from "../store/open.ts";
 import { commitSize, type Mutation, type Store } from "../store/store.ts";
+import { SCHEMA_KEY, schemaProblem } from "../store/schema.ts";
 import { RESTORE_MARKER, type RestoreMarker } from "./adopt.ts";
 import { decodeKey, decodeValue } from "./codec.ts";
 import {
@@ -124,6 +125,14 @@ function mutationsOf(
       );
     }
     let value = decodeValue(e.value);
+    if (sameKey(key, SCHEMA_KEY)) {
+      const problem = schemaProblem(value);
+      if (problem) {
+        throw new ConfigError(
+          `cannot restore this backup: ${problem.replace("the store holds", "it holds")}`,
+        );
+      }
+    }
     if (sameKey(key, CA_STATE_KEY)) {
       const filled = fillCaKeys(value as { cas: StoredCaKey[]; signing: string }, keys);
       value = filled.state;
