@@ -32,16 +32,16 @@ function isSchemaRecord(value: unknown): value is SchemaRecord {
 
 /**
  * The refusal of a store whose schema record is newer than {@link SCHEMA_VERSION} (or is not a
- * schema record), or undefined when this release can use it.
+ * schema record), or undefined when this release can use it. `holder` names where the record is.
  */
-export function schemaProblem(value: unknown): string | undefined {
+export function schemaProblem(value: unknown, holder = "the store"): string | undefined {
   if (!isSchemaRecord(value)) {
-    return `the store's schema record (${SCHEMA_KEY.join("/")}) holds ${
+    return `${holder}'s schema record (${SCHEMA_KEY.join("/")}) holds ${
       JSON.stringify(value)
     }, which Postern did not write: point CONTROLLER_STORE (or ETCD_PREFIX) at the controller's own state`;
   }
   if (value.version > SCHEMA_VERSION) {
-    return `the store holds schema version ${value.version} (written by Postern ${
+    return `${holder} holds schema version ${value.version} (written by Postern ${
       JSON.stringify(value.written_by)
     }); this controller (Postern ${VERSION}) understands schema version ${SCHEMA_VERSION} at most: run a release at least as new as the one that wrote it`;
   }
