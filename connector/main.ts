@@ -9,7 +9,6 @@ import { TunnelListener } from "./listener.ts";
 import { ControlPlane } from "./control.ts";
 import { ConnectorPolicy } from "./policy.ts";
 import { startHealth } from "./health.ts";
-import { installHttp2Repairs } from "../shared/repairs/mod.ts";
 import { agentHelp } from "../shared/agent/cli.ts";
 
 const HELP = agentHelp(
@@ -21,7 +20,6 @@ TRUST_DOMAIN, LOG_LEVEL, LOG_FORMAT`,
 );
 
 if (import.meta.main) {
-  installHttp2Repairs(); // before any HTTP/2 session (shared/repairs/README.md)
   await runAgentProgram<ConnectorConfig>({
     role: "connector",
     help: HELP,
