@@ -10,12 +10,13 @@ import { ControlPlane } from "./control.ts";
 import { ConnectorPolicy } from "./policy.ts";
 import { startHealth } from "./health.ts";
 import { agentHelp } from "../shared/agent/cli.ts";
+import { DEFAULT_CONNECTOR_PORT } from "../shared/net/ports.ts";
 
 const HELP = agentHelp(
   "connector",
   "the door to one private network",
   `CONTROLLER_ADDR, CONNECTOR_ID, CONTROLLER_CA_PATH, ENROLLMENT_TOKEN,
-CONNECTOR_PRIVATE_IP, CONNECTOR_LISTEN_ADDR (:9443), CONNECTOR_STATE_DIR, CONNECTOR_HEALTH_ADDR,
+CONNECTOR_PRIVATE_IP, CONNECTOR_LISTEN_ADDR (:${DEFAULT_CONNECTOR_PORT}), CONNECTOR_STATE_DIR, CONNECTOR_HEALTH_ADDR,
 TRUST_DOMAIN, LOG_LEVEL, LOG_FORMAT`,
 );
 
