@@ -1,6 +1,7 @@
 /**
  * The pages connectors and tunnelers share, one handler for both kinds: the list (`/<kind>s`) and
- * the revocation (`/<kind>s/:id/revoke`, GET asks for confirmation, POST revokes).
+ * the revocation (`/<kind>s/:id/revoke`, GET asks for confirmation, POST revokes); and the heading
+ * of both detail pages.
  * @module
  */
 import { Island } from "./Island.tsx";
@@ -65,4 +66,17 @@ export function agentRevokeHandler(kind: AgentKind): RouteModule["handler"] {
       return ctx.redirect(`/${kind}s?revoked=${encodeURIComponent(id)}`);
     },
   };
+}
+
+/** The top of an agent's detail page: the way back to its list, its name, its live status. */
+export function AgentHeading(props: { kind: AgentKind; id: string; agent: Connector & Tunneler }) {
+  return (
+    <>
+      <p class="crumbs">
+        <a href={`/${props.kind}s`}>{`${title(props.kind)}s`}</a> /
+      </p>
+      <h1>{`${title(props.kind)} ${props.id}`}</h1>
+      <Island name="AgentStatus" props={{ kind: `${props.kind}s`, agent: props.agent, now: Date.now() }} />
+    </>
+  );
 }
