@@ -6,12 +6,13 @@ import { type Env, type HostPort, hostPort, optional } from "../shared/config/en
 import { ConfigError } from "../shared/config/config_error.ts";
 import { type CommonAgentConfig, commonAgentConfig } from "../shared/agent/config.ts";
 import { isIP } from "node:net";
+import { DEFAULT_CONNECTOR_PORT } from "../shared/net/ports.ts";
 
 /** The connector's settings. */
 export interface ConnectorConfig extends CommonAgentConfig {
   /** CONNECTOR_PRIVATE_IP, default the first non-loopback IPv4. */
   privateIp: string;
-  /** CONNECTOR_LISTEN_ADDR, default `:9443`. */
+  /** CONNECTOR_LISTEN_ADDR, default `:9443` (DEFAULT_CONNECTOR_PORT). */
   listen: HostPort;
   /** CONNECTOR_HEALTH_ADDR, optional. */
   health: HostPort | undefined;
@@ -40,7 +41,7 @@ export function connectorConfig(
   return {
     ...common,
     privateIp: ip,
-    listen: hostPort(env, "CONNECTOR_LISTEN_ADDR", ":9443"),
+    listen: hostPort(env, "CONNECTOR_LISTEN_ADDR", `:${DEFAULT_CONNECTOR_PORT}`),
     health: healthText ? hostPort(env, "CONNECTOR_HEALTH_ADDR") : undefined,
   };
 }

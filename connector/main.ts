@@ -9,19 +9,18 @@ import { TunnelListener } from "./listener.ts";
 import { ControlPlane } from "./control.ts";
 import { ConnectorPolicy } from "./policy.ts";
 import { startHealth } from "./health.ts";
-import { installHttp2Repairs } from "../shared/repairs/mod.ts";
 import { agentHelp } from "../shared/agent/cli.ts";
+import { DEFAULT_CONNECTOR_PORT } from "../shared/net/ports.ts";
 
 const HELP = agentHelp(
   "connector",
   "the door to one private network",
   `CONTROLLER_ADDR, CONNECTOR_ID, CONTROLLER_CA_PATH, ENROLLMENT_TOKEN,
-CONNECTOR_PRIVATE_IP, CONNECTOR_LISTEN_ADDR (:9443), CONNECTOR_STATE_DIR, CONNECTOR_HEALTH_ADDR,
+CONNECTOR_PRIVATE_IP, CONNECTOR_LISTEN_ADDR (:${DEFAULT_CONNECTOR_PORT}), CONNECTOR_STATE_DIR, CONNECTOR_HEALTH_ADDR,
 TRUST_DOMAIN, LOG_LEVEL, LOG_FORMAT`,
 );
 
 if (import.meta.main) {
-  installHttp2Repairs(); // before any HTTP/2 session (shared/repairs/README.md)
   await runAgentProgram<ConnectorConfig>({
     role: "connector",
     help: HELP,

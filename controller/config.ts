@@ -13,6 +13,7 @@ import {
   parseDuration,
   required,
   stateDirectory,
+  stateDirectoryVariable,
 } from "../shared/config/env.ts";
 import { checkRoots, type ConfiguredPath } from "../shared/config/roots.ts";
 import { type LoggerOptions, loggerOptionsFromEnv } from "../shared/log/logger.ts";
@@ -299,9 +300,7 @@ export function storeConfigFrom(env: Env): StoreConfig {
 
 /** The variable that chose the state directory (the default is named after CONTROLLER_STATE_DIR). */
 function stateDirVariable(env: Env): string {
-  return !optional(env, "CONTROLLER_STATE_DIR") && optional(env, "STATE_DIRECTORY")
-    ? "STATE_DIRECTORY"
-    : "CONTROLLER_STATE_DIR";
+  return stateDirectoryVariable(env, "CONTROLLER_STATE_DIR");
 }
 
 /** Every path the controller's configuration names: the state directory and the `*_FILE` variables. */

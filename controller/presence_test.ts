@@ -1,8 +1,8 @@
 import { openKvStore } from "./store/kv_store.ts";
-import { put } from "./store/store.ts";
+import { put, type Store } from "./store/store.ts";
 import { createLogger } from "../shared/log/logger.ts";
 import { assertEquals, assertOk } from "../tests/support/assert.ts";
-import { Presence } from "./presence.ts";
+import { Presence, type PresenceOptions } from "./presence.ts";
 import { AgentStore, type RecordChange, UPDATE_BATCH } from "./registry/agents.ts";
 import { EventLog } from "./registry/events.ts";
 import type { AgentRecord } from "./registry/types.ts";
@@ -36,32 +36,53 @@ class CountingStore extends AgentStore {
   }
 }
 
-Deno.test("Presence goes ONLINE on a heartbeat, OFFLINE after offlineAfterMs, and writes KV at a bounded rate", async () => {
+/** What {@link withPresence} hands a test: an in-memory KV, its stores and a hand-moved clock. */
+interface PresenceRig {
+  kv: Store;
+  /** The clock, from 1 000 000 ms; a test moves it with `t.now += ms`. */
+  now: number;
+  clock: () => number;
+  agents: CountingStore;
+  events: EventLog;
+  /** A Presence over these stores and clock, quiet, with `o` on top. */
+  presence(o: Partial<PresenceOptions> & { offlineAfterMs: number }): Presence;
+}
+
+/** Runs `fn` with a fresh {@link PresenceRig} and closes its KV after. */
+async function withPresence(fn: (t: PresenceRig) => void | Promise<void>): Promise<void> {
   const kv = await openKvStore(":memory:");
+  const t: PresenceRig = {
+    kv,
+    now: 1_000_000,
+    clock: () => t.now,
+    agents: undefined as unknown as CountingStore,
+    events: undefined as unknown as EventLog,
+    presence: (o) => new Presence({ agents: t.agents, events: t.events, log: quiet, now: t.clock, ...o }),
+  };
+  t.agents = new CountingStore(kv, t.clock);
+  t.events = new EventLog(kv, t.clock);
   try {
-    let now = 1_000_000;
-    const clock = () => now;
-    const agents = new CountingStore(kv, clock);
-    const events = new EventLog(kv, clock);
-    const r = record("c1", now);
-    await put(kv, ["agents", "connector", "c1"], r);
-    const p = new Presence({
-      agents,
-      events,
-      log: quiet,
-      offlineAfterMs: 1000,
-      persistEveryMs: 5000,
-      now: clock,
-    });
+    await fn(t);
+  } finally {
+    await kv.close();
+  }
+}
+
+Deno.test("Presence goes ONLINE on a heartbeat, OFFLINE after offlineAfterMs, and writes KV at a bounded rate", async () => {
+  await withPresence(async (t) => {
+    const { agents, events } = t;
+    const r = record("c1", t.now);
+    await put(t.kv, ["agents", "connector", "c1"], r);
+    const p = t.presence({ offlineAfterMs: 1000, persistEveryMs: 5000 });
     for (let i = 0; i < 20; i++) {
       p.seen("connector", "c1", { version: "2" });
-      now += 100;
+      t.now += 100;
       await p.sweep();
     }
     assertEquals(p.view(r).status, "ONLINE");
     // 20 heartbeats over 2 s: one write (first sweep); the next is due after 3.75-5 s (jitter)
     assertEquals(agents.records, 1);
-    now += 1000;
+    t.now += 1000;
     await p.sweep();
     assertEquals(p.view(r).status, "OFFLINE");
     assertEquals(agents.records, 2); // transition persisted
@@ -81,9 +102,7 @@ Deno.test("Presence goes ONLINE on a heartbeat, OFFLINE after offlineAfterMs, an
     const stored = await agents.get("connector", "c1");
     assertEquals(stored?.version, "2");
     assertEquals(stored?.lastSeen, 1_000_000 + 1900);
-  } finally {
-    await kv.close();
-  }
+  });
 });
 
 Deno.test("Presence: a slow KV does not delay OFFLINE detection", async () => {
@@ -130,12 +149,8 @@ Deno.test("Presence: a slow KV does not delay OFFLINE detection", async () => {
 });
 
 Deno.test("Presence writes last_seen in batches, and jitter spreads agents that connected together", async () => {
-  const kv = await openKvStore(":memory:");
-  try {
-    let now = 1_000_000;
-    const clock = () => now;
-    const agents = new CountingStore(kv, clock);
-    const events = new EventLog(kv, clock);
+  await withPresence(async (t) => {
+    const { kv, agents } = t;
     const n = 1000;
     for (let i = 0; i < n; i += 100) {
       const batch = [];
@@ -143,19 +158,12 @@ Deno.test("Presence writes last_seen in batches, and jitter spreads agents that 
         batch.push({
           type: "set" as const,
           key: ["agents", "connector", `c${j}`],
-          value: record(`c${j}`, now),
+          value: record(`c${j}`, t.now),
         });
       }
       await kv.commit([], batch);
     }
-    const p = new Presence({
-      agents,
-      events,
-      log: quiet,
-      offlineAfterMs: 30_000,
-      persistEveryMs: 60_000,
-      now: clock,
-    });
+    const p = t.presence({ offlineAfterMs: 30_000, persistEveryMs: 60_000 });
     for (let i = 0; i < n; i++) p.seen("connector", `c${i}`, { version: "9" });
     await p.sweep();
     assertEquals(agents.records, n);
@@ -164,9 +172,9 @@ Deno.test("Presence writes last_seen in batches, and jitter spreads agents that 
     assertOk(all.every((r) => r.lastSeen === 1_000_000 && r.version === "9"), "every record written");
     // Everyone heartbeats every 10 s for two persist intervals; count the writes per 1 s sweep.
     const perSweep: number[] = [];
-    for (let t = 1; t <= 120; t++) {
-      now += 1000;
-      if (t % 10 === 0) { for (let i = 0; i < n; i++) p.seen("connector", `c${i}`); }
+    for (let sec = 1; sec <= 120; sec++) {
+      t.now += 1000;
+      if (sec % 10 === 0) { for (let i = 0; i < n; i++) p.seen("connector", `c${i}`); }
       const before = agents.records;
       await p.sweep();
       perSweep.push(agents.records - before);
@@ -175,21 +183,13 @@ Deno.test("Presence writes last_seen in batches, and jitter spreads agents that 
     assertOk(total >= n && total <= 3 * n, `${total} writes in 120 s (bounded: about 2 per agent)`);
     assertOk(Math.max(...perSweep) < n / 3, `writes bunch up: ${Math.max(...perSweep)} in one sweep`);
     assertEquals(p.pendingWrites, 0);
-  } finally {
-    await kv.close();
-  }
+  });
 });
 
 Deno.test("Presence keeps the traffic an agent last reported, a report of 0 included", async () => {
-  const kv = await openKvStore(":memory:");
-  try {
-    const p = new Presence({
-      agents: new AgentStore(kv),
-      events: new EventLog(kv),
-      log: quiet,
-      offlineAfterMs: 1000,
-    });
-    const r = record("c1", Date.now());
+  await withPresence((t) => {
+    const p = t.presence({ offlineAfterMs: 1000 });
+    const r = record("c1", t.now);
     p.seen("connector", "c1", { activeSessions: 2, bytesIn: 300, bytesOut: 200 });
     assertEquals([p.view(r).live.activeSessions, p.view(r).live.bytesIn, p.view(r).live.bytesOut], [
       2,
@@ -200,23 +200,12 @@ Deno.test("Presence keeps the traffic an agent last reported, a report of 0 incl
     assertEquals([p.view(r).live.activeSessions, p.view(r).live.bytesIn, p.view(r).live.bytesOut], [0, 0, 0]);
     p.seen("connector", "c1", {}); // a heartbeat without counts keeps the last ones
     assertEquals(p.view(r).live.activeSessions, 0);
-  } finally {
-    await kv.close();
-  }
+  });
 });
 
 Deno.test("Presence.lagging() names the ONLINE agents that do not report trusting a CA, silent ones included", async () => {
-  const kv = await openKvStore(":memory:");
-  try {
-    let now = 1_000_000;
-    const clock = () => now;
-    const p = new Presence({
-      agents: new AgentStore(kv, clock),
-      events: new EventLog(kv, clock),
-      log: quiet,
-      offlineAfterMs: 1000,
-      now: clock,
-    });
+  await withPresence(async (t) => {
+    const p = t.presence({ offlineAfterMs: 1000 });
     const [a, b] = ["a".repeat(64), "b".repeat(64)];
     p.seen("connector", "c2", { trustedCaFingerprints: [a, b] });
     p.seen("connector", "c1", { trustedCaFingerprints: [a] });
@@ -225,36 +214,26 @@ Deno.test("Presence.lagging() names the ONLINE agents that do not report trustin
     p.seen("tunneler", "t2", { trustedCaFingerprints: [] }); // an empty report keeps the last one
     assertEquals(p.lagging(b), [{ role: "connector", id: "c1" }, { role: "tunneler", id: "t1" }]);
     assertEquals(p.lagging(a), [{ role: "tunneler", id: "t1" }]);
-    now += 1000;
+    t.now += 1000;
     p.seen("tunneler", "t2", { trustedCaFingerprints: [a, b] });
     await p.sweep(); // c1, c2 and t1 go OFFLINE: only ONLINE agents can block an activation
     assertEquals(p.lagging(b), []);
-  } finally {
-    await kv.close();
-  }
+  });
 });
 
 Deno.test("Presence logs going OFFLINE as [3.2] with failure_mode, counts it and puts it on the event; ONLINE has none", async () => {
-  const kv = await openKvStore(":memory:");
-  try {
-    let now = 1_000_000;
-    const clock = () => now;
-    const events = new EventLog(kv, clock);
-    const r = record("c1", now);
-    await put(kv, ["agents", "connector", "c1"], r);
+  await withPresence(async (t) => {
+    await put(t.kv, ["agents", "connector", "c1"], record("c1", t.now));
     const lines: string[] = [];
     const counted: string[] = [];
-    const p = new Presence({
-      agents: new AgentStore(kv, clock),
-      events,
+    const p = t.presence({
       log: createLogger({ format: "json", write: (l) => lines.push(l) }),
       offlineAfterMs: 1000,
-      now: clock,
       failure: (mode) => counted.push(mode),
     });
     p.seen("connector", "c1");
     await p.sweep();
-    now += 1500;
+    t.now += 1500;
     await p.sweep();
     await new Promise((r) => setTimeout(r, 10));
     assertEquals(counted, ["3.2"]);
@@ -263,36 +242,21 @@ Deno.test("Presence logs going OFFLINE as [3.2] with failure_mode, counts it and
       "[3.2] connector offline: no heartbeat for OFFLINE_AFTER",
       "3.2",
     ]);
-    const byKind = Object.fromEntries((await events.list()).map((e) => [e.kind, e.failure_mode]));
+    const byKind = Object.fromEntries((await t.events.list()).map((e) => [e.kind, e.failure_mode]));
     assertEquals(byKind, { "connector.online": undefined, "connector.offline": "3.2" });
-  } finally {
-    await kv.close();
-  }
+  });
 });
 
 Deno.test("Presence.left: an agent that says goodbye is OFFLINE at once; its next heartbeat is ONLINE again", async () => {
-  const kv = await openKvStore(":memory:");
-  try {
-    const now = 1_000_000;
-    const clock = () => now;
-    const agents = new CountingStore(kv, clock);
-    const r = record("c1", now);
-    await put(kv, ["agents", "connector", "c1"], r);
-    const p = new Presence({
-      agents,
-      events: new EventLog(kv, clock),
-      log: quiet,
-      offlineAfterMs: 60_000,
-      persistEveryMs: 5000,
-      now: clock,
-    });
+  await withPresence(async (t) => {
+    const r = record("c1", t.now);
+    await put(t.kv, ["agents", "connector", "c1"], r);
+    const p = t.presence({ offlineAfterMs: 60_000, persistEveryMs: 5000 });
     p.seen("connector", "c1");
     assertEquals(p.view(r).status, "ONLINE");
     p.left("connector", "c1");
     assertEquals(p.view(r).status, "OFFLINE"); // no time passed: not OFFLINE_AFTER
     p.seen("connector", "c1");
     assertEquals(p.view(r).status, "ONLINE");
-  } finally {
-    await kv.close();
-  }
+  });
 });

@@ -21,17 +21,31 @@ import { tlsRefusal } from "../shared/grpc/tls_errors.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import { TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
 import type { VerifiedPeer } from "../shared/pki/verify.ts";
+import { PeerVerificationError } from "../shared/pki/refusal.ts";
 import { authorizeId } from "../shared/pki/authorize.ts";
 import { formatSpiffeId } from "../shared/pki/spiffe_id.ts";
 
-/** The connector refused the request; `reason` is what it said (e.g. `tunneler not allowed`). */
+/**
+ * The connector refused the request; `reason` is what it said (e.g. `tunneler not allowed`). A
+ * reply that refuses this tunneler itself (TUNNELER_NOT_ALLOWED) carries the typed refusal of
+ * shared/pki/refusal.ts as `refusal` (reason `not_allowed`, failure mode 3.3) and as its cause;
+ * other refusals (a resource, a closed connection) carry none.
+ */
 export class TunnelRefusedError extends Error {
   override name = "TunnelRefusedError";
-  /** 3.3 when the connector does not admit this tunneler (its reply says TUNNELER_NOT_ALLOWED). */
-  readonly failureMode: FailureModeId | undefined;
+  /** The typed refusal when the connector does not admit this tunneler; undefined otherwise. */
+  readonly refusal: PeerVerificationError | undefined;
   constructor(readonly reason: string) {
-    super(reason);
-    this.failureMode = reason === TUNNELER_NOT_ALLOWED ? "3.3" : undefined;
+    const refusal = reason === TUNNELER_NOT_ALLOWED
+      ? new PeerVerificationError("not_allowed", reason)
+      : undefined;
+    super(reason, refusal ? { cause: refusal } : {});
+    this.refusal = refusal;
+  }
+
+  /** The refusal's failure mode (3.3 for `tunneler not allowed`), read by failureModeOfError(). */
+  get failureMode(): FailureModeId | undefined {
+    return this.refusal?.failureMode;
   }
 }
 

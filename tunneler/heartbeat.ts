@@ -40,9 +40,9 @@ export async function heartbeatSession(opts: HeartbeatOptions, ctx: SessionConte
   } catch (e) {
     if (e instanceof TunnelRefusedError) {
       opts.state.disconnected(`refused: ${e.reason}`);
-      if (e.failureMode) {
+      if (e.refusal?.failureMode) {
         throw new FailureModeError(
-          e.failureMode,
+          e.refusal.failureMode,
           `${e.reason}: connector ${d.host}:${d.port} refused this tunneler`,
         );
       }

@@ -14,7 +14,6 @@ import { IdentityStore } from "../shared/agent/identity_store.ts";
 import type { Svid } from "../shared/pki/svid.ts";
 import { Forwarder } from "./forwards.ts";
 import { heartbeatSession } from "./heartbeat.ts";
-import { installHttp2Repairs } from "../shared/repairs/mod.ts";
 import { agentHelp } from "../shared/agent/cli.ts";
 
 const HELP = agentHelp(
@@ -41,7 +40,6 @@ async function admission(cfg: TunnelerConfig, bundle: TrustBundle) {
 }
 
 if (import.meta.main) {
-  installHttp2Repairs(); // before any HTTP/2 session (shared/repairs/README.md)
   await runAgentProgram<TunnelerConfig>({
     role: "tunneler",
     help: HELP,

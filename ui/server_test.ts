@@ -197,6 +197,7 @@ function fakeController(req: Request, url: URL): Response {
   if (url.pathname === "/api/admin/connectors") return Response.json(CONNECTORS);
   if (url.pathname === "/api/admin/connectors/office-1") return Response.json(CONNECTORS[0]);
   if (url.pathname === "/api/admin/tunnelers") return Response.json([{ id: "laptop-1", status: "OFFLINE" }]);
+  if (url.pathname === "/api/admin/tunnelers/laptop-1" && req.method === "DELETE") return Response.json({});
   if (url.pathname.endsWith("/allowlist")) return Response.json({ tunnelers: ["laptop-1"] });
   if (url.pathname.endsWith("/resources")) return Response.json({ resources: ["db.internal:5432"] });
   if (url.pathname === "/api/admin/events") {
@@ -353,22 +354,30 @@ Deno.test("GET /events passes the kind and agent filters to the controller", asy
   assertStringIncludes(html, "connector office-1 is ONLINE");
 });
 
-Deno.test("revoking a connector asks for confirmation first, then DELETEs it", async () => {
+Deno.test("revoking a connector or a tunneler asks for confirmation first, then DELETEs it; the list says so", async () => {
   const { call, login, seen } = testApp({ upstream: fakeController });
   const { cookie, csrf } = await login();
-  seen.length = 0;
-  const confirm = await call("/connectors/office-1/revoke", { headers: { cookie } });
-  assertEquals(confirm.status, 200);
-  assertStringIncludes(await confirm.text(), 'id="confirm-revoke"');
-  assertEquals(seen.length, 0);
-  const done = await call("/connectors/office-1/revoke", {
-    method: "POST",
-    headers: { cookie },
-    body: form({ _csrf: csrf }),
-  });
-  assertEquals(done.status, 303);
-  assertEquals(done.headers.get("location"), "/connectors?revoked=office-1");
-  assertEquals(seen.map((s) => `${s.method} ${s.path}`), ["DELETE /api/admin/connectors/office-1"]);
+  for (const [kind, id] of [["connector", "office-1"], ["tunneler", "laptop-1"]] as const) {
+    seen.length = 0;
+    const confirm = await call(`/${kind}s/${id}/revoke`, { headers: { cookie } });
+    assertEquals(confirm.status, 200);
+    assertStringIncludes(await confirm.text(), 'id="confirm-revoke"');
+    assertEquals(seen.length, 0);
+    const done = await call(`/${kind}s/${id}/revoke`, {
+      method: "POST",
+      headers: { cookie },
+      body: form({ _csrf: csrf }),
+    });
+    assertEquals(done.status, 303);
+    assertEquals(done.headers.get("location"), `/${kind}s?revoked=${id}`);
+    assertEquals(seen.map((s) => `${s.method} ${s.path}`), [`DELETE /api/admin/${kind}s/${id}`]);
+    const list = await call(`/${kind}s?revoked=${id}`, { headers: { cookie } });
+    assertEquals(list.status, 200);
+    const html = await list.text();
+    assertStringIncludes(html, `${kind[0]!.toUpperCase()}${kind.slice(1)} ${id} revoked`);
+    assertStringIncludes(html, `<a class="button" href="/tokens?role=${kind}">New ${kind} token</a>`);
+    assertStringIncludes(html, `<table id="${kind}s">`);
+  }
 });
 
 Deno.test("POST /login evaluates exactly 5 of 60 parallel wrong passwords and never locks out another address", async () => {

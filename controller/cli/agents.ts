@@ -12,6 +12,7 @@ import {
   stringOption,
   UsageError,
 } from "./command.ts";
+import { DEFAULT_CONNECTOR_PORT } from "../../shared/net/ports.ts";
 import { suggestedForward } from "./forwards.ts";
 import { fields, jsonText, table } from "./output.ts";
 
@@ -132,9 +133,6 @@ function listEditCommand(what: "allowlist" | "resources"): Command {
     },
   };
 }
-
-/** The port the tunneler dials when a connector runs with the default CONNECTOR_LISTEN_ADDR. */
-const DEFAULT_CONNECTOR_PORT = 9443;
 
 /** The connectors whose allowlist names `tunnelerId`, with their resources. */
 async function connectorsFor(client: AdminClient, tunnelerId: string) {

@@ -105,32 +105,15 @@ export async function authenticateAgent(
   const grace = opts.allowExpiredWithin ?? 0;
   let peer: VerifiedPeer;
   try {
+    // The one decision: everything the RPC requires, in verifySvid's order (validity, chain,
+    // SPIFFE ID and trust domain, SVID profile, role).
     peer = await verifySvid(peerDer, ctx.ca.bundle, {
       trustDomain,
       authorize: authorizeRole(...opts.roles),
       allowExpiredWithin: grace,
     });
   } catch (e) {
-    const detail = (e as Error).message;
-    // Which check failed, from facts rather than text: verified again without the validity period
-    // and the role, the certificate either fails (chain, SPIFFE ID, trust domain) or shows which.
-    let relaxed: VerifiedPeer;
-    try {
-      relaxed = await verifySvid(peerDer, ctx.ca.bundle, { trustDomain, allowExpiredWithin: Infinity });
-    } catch {
-      return refuse({ reason: "untrusted", detail });
-    }
-    const named = { agent: relaxed.spiffeId.id, ...roleOf(relaxed) };
-    // A role this RPC does not serve is refused as such, expired or not.
-    if (!opts.roles.some((r) => r === relaxed.spiffeId.role)) {
-      return refuse({ reason: "role", detail, ...named });
-    }
-    const now = Date.now();
-    if (now > relaxed.notAfter.getTime() + grace || now < relaxed.certificate.notBefore.getTime()) {
-      const reason = opts.allowExpiredWithin !== undefined ? "expired_beyond_grace" : "expired";
-      return refuse({ reason, detail, ...named });
-    }
-    return refuse({ reason: "untrusted", detail, ...named });
+    return refuse(await whyRefused(ctx, peerDer, opts, (e as Error).message));
   }
   const role = peer.spiffeId.role as AgentRole;
   const id = peer.spiffeId.id;
@@ -152,6 +135,48 @@ export async function authenticateAgent(
     return refuse({ reason: "revoked", detail: `certificate ${serial} is not live`, agent: id, role });
   }
   return { ok: true, agent: { role, id, spiffeId: peer.spiffeId.uri, record, serial, peer } };
+}
+
+/**
+ * Why a certificate the strict verification refused is refused: the verification already said no;
+ * this only names the reason, for the gRPC status and for the agent's next step.
+ *
+ * Why a second, relaxed verification: verifySvid stops at the first failed check and checks the
+ * validity period before the chain (as Go's crypto/x509 does), so an expired certificate of a
+ * foreign CA fails as "expired". The controller must tell apart, in this order: a certificate no
+ * CA of the bundle issued (`untrusted`: never name the agent it claims to be; Renew says 4.2), a
+ * role this RPC does not serve (`role`, expired or not), and a genuine certificate past its grace
+ * (`expired_beyond_grace`: the agent must enroll again). Verifying again without the validity
+ * period and the role answers the first question from facts, never from message text, and yields
+ * the SPIFFE ID and notAfter the other two need.
+ */
+async function whyRefused(
+  ctx: ControllerContext,
+  peerDer: Uint8Array,
+  opts: AuthenticateOptions,
+  detail: string,
+): Promise<AgentRefusal> {
+  let relaxed: VerifiedPeer;
+  try {
+    relaxed = await verifySvid(peerDer, ctx.ca.bundle, {
+      trustDomain: ctx.settings.trustDomain,
+      allowExpiredWithin: Infinity,
+    });
+  } catch {
+    return { reason: "untrusted", detail };
+  }
+  const named = { agent: relaxed.spiffeId.id, ...roleOf(relaxed) };
+  if (!opts.roles.some((r) => r === relaxed.spiffeId.role)) return { reason: "role", detail, ...named };
+  const now = Date.now();
+  const grace = opts.allowExpiredWithin ?? 0;
+  if (now > relaxed.notAfter.getTime() + grace || now < relaxed.certificate.notBefore.getTime()) {
+    return {
+      reason: opts.allowExpiredWithin !== undefined ? "expired_beyond_grace" : "expired",
+      detail,
+      ...named,
+    };
+  }
+  return { reason: "untrusted", detail, ...named };
 }
 
 function roleOf(peer: VerifiedPeer): { role?: AgentRole } {

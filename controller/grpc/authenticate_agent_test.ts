@@ -18,7 +18,13 @@ Deno.test("authenticateAgent() answers the agent or a typed refusal for each way
   skew = -2_000;
   const t2 = await enroll(h, { token: t2Token, id: "t2", role: "tunneler" });
   skew = 0;
-  const foreign = await (await makeTestPki()).issue("connector", "c1");
+  const stranger = await makeTestPki();
+  const foreign = await stranger.issue("connector", "c1");
+  // Expired too: still untrusted (the chain decides first), and the id it claims is not named.
+  const foreignExpired = await stranger.issue("tunneler", "t1", {
+    ttlMs: 1000,
+    now: new Date(Date.now() - 5000),
+  });
   const reason = async (pem: string | undefined, roles: ("connector" | "tunneler")[], grace?: number) => {
     const a = await authenticateAgent(ctx, pem === undefined ? undefined : der(pem), {
       roles,
@@ -30,7 +36,11 @@ Deno.test("authenticateAgent() answers the agent or a typed refusal for each way
   assertEquals(await reason(c1.certPem, ["connector"]), `ok connector/c1 ${serial}`);
   assertEquals(await reason(undefined, ["connector"]), "no_cert");
   assertEquals(await reason(foreign.certPem, ["connector"]), "untrusted");
+  assertEquals(await reason(foreignExpired.certPem, ["tunneler"], 10), "untrusted");
+  const named = await authenticateAgent(ctx, der(foreignExpired.certPem), { roles: ["tunneler"] });
+  assertEquals(named.ok ? "ok" : named.refusal.agent, undefined);
   assertEquals(await reason(t1.certPem, ["connector"]), "role");
+  assertEquals(await reason(t2.certPem, ["connector"], 10), "role");
   assertEquals(await reason(t2.certPem, ["tunneler"]), "expired");
   assertEquals(await reason(t2.certPem, ["tunneler"], 10), "expired_beyond_grace");
   assertEquals((await reason(t2.certPem, ["tunneler"], 60_000)).startsWith("ok tunneler/t2"), true);

@@ -2,7 +2,14 @@
  * Settings shared by connector and tunneler, read from the environment.
  * @module
  */
-import { type Env, optional, parseHostPort, required, stateDirectory } from "../config/env.ts";
+import {
+  type Env,
+  optional,
+  parseHostPort,
+  required,
+  stateDirectory,
+  stateDirectoryVariable,
+} from "../config/env.ts";
 import { ConfigError } from "../config/config_error.ts";
 import { checkRoots, type ConfiguredPath } from "../config/roots.ts";
 import { DEFAULT_TRUST_DOMAIN, normalizeTrustDomain } from "../pki/trust_domain.ts";
@@ -67,9 +74,7 @@ export function commonAgentConfig(
   const stateDir = stateDirectory(env, stateVar, role);
   const controllerCaPath = optional(env, "CONTROLLER_CA_PATH");
   const paths: ConfiguredPath[] = [{
-    name: optional(env, stateVar) === undefined && optional(env, "STATE_DIRECTORY")
-      ? "STATE_DIRECTORY"
-      : stateVar,
+    name: stateDirectoryVariable(env, stateVar),
     path: stateDir,
     access: "write",
   }];

@@ -17,6 +17,7 @@ import { checkClockAgainstController, checkControllerReachable } from "./doctor_
 import type { TrustBundle } from "../pki/bundle.ts";
 import { IdentityStore } from "./identity_store.ts";
 import { loadOrEnroll, runAgent, type RunAgentOptions } from "./runtime.ts";
+import { installHttp2Repairs } from "../repairs/mod.ts";
 
 /** What one agent program adds to the shared command line. */
 export interface AgentProgram<C extends CommonAgentConfig> {
@@ -94,8 +95,12 @@ export async function agentCommand<C extends CommonAgentConfig>(
   });
 }
 
-/** The entry point of an agent program: runs agentCommand on Deno.args and exits. */
+/**
+ * The entry point of an agent program: installs the HTTP/2 repair before any HTTP/2 session
+ * (shared/repairs/README.md), runs agentCommand on Deno.args and exits.
+ */
 export async function runAgentProgram<C extends CommonAgentConfig>(program: AgentProgram<C>): Promise<never> {
+  installHttp2Repairs();
   return await runMain(
     `postern-${program.role}`,
     () =>

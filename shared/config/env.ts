@@ -74,6 +74,16 @@ export function stateDirectory(env: Env, explicit: string, role: string): string
   return optional(env, explicit) ?? (optional(env, "STATE_DIRECTORY")?.split(":")[0] || `./.postern/${role}`);
 }
 
+/**
+ * The variable that chose {@link stateDirectory}: `explicit`, or `STATE_DIRECTORY` when only
+ * systemd's is set (errors about the directory name it; the built-in default is named `explicit`).
+ */
+export function stateDirectoryVariable(env: Env, explicit: string): string {
+  return optional(env, explicit) === undefined && optional(env, "STATE_DIRECTORY")
+    ? "STATE_DIRECTORY"
+    : explicit;
+}
+
 /** An address variable with a default; errors name the variable. */
 export function hostPort(env: Env, name: string, fallback?: string): HostPort {
   const text = fallback === undefined ? required(env, name) : optional(env, name) ?? fallback;

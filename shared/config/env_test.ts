@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "./config_error.ts";
-import { duration, hostPort, parseDuration, parseHostPort, required } from "./env.ts";
+import { duration, hostPort, parseDuration, parseHostPort, required, stateDirectoryVariable } from "./env.ts";
 
 Deno.test("parseDuration() accepts s, m, h and ms", () => {
   assert.equal(parseDuration("30s"), 30_000);
@@ -47,5 +47,24 @@ Deno.test("required() and hostPort() name the missing variable", () => {
     () => hostPort({}, "CONTROLLER_ADDR"),
     ConfigError,
     "CONTROLLER_ADDR is required",
+  );
+});
+
+Deno.test("stateDirectoryVariable() names the explicit variable, or STATE_DIRECTORY when only systemd's is set", () => {
+  assert.equal(stateDirectoryVariable({}, "CONNECTOR_STATE_DIR"), "CONNECTOR_STATE_DIR");
+  assert.equal(
+    stateDirectoryVariable({ STATE_DIRECTORY: "/var/lib/a:/var/lib/b" }, "CONNECTOR_STATE_DIR"),
+    "STATE_DIRECTORY",
+  );
+  assert.equal(
+    stateDirectoryVariable(
+      { STATE_DIRECTORY: "/var/lib/a", CONNECTOR_STATE_DIR: "/srv/c" },
+      "CONNECTOR_STATE_DIR",
+    ),
+    "CONNECTOR_STATE_DIR",
+  );
+  assert.equal(
+    stateDirectoryVariable({ CONNECTOR_STATE_DIR: " " }, "CONNECTOR_STATE_DIR"),
+    "CONNECTOR_STATE_DIR",
   );
 });

@@ -1,5 +1,5 @@
 /**
- * The roots of each program (CONTRACT.md, "Files and permissions"): the only folders it may read
+ * The roots of each program (docs/architecture.md, "Permissions"): the only folders it may read
  * or write. deno.json grants each program read under these alone and write under some of them (a
  * test keeps the two equal), and every configured path (state directory, `*_PATH`, `*_FILE`) is
  * checked here first, so that a path outside them exits 2 with a message naming the path and the

@@ -1,5 +1,6 @@
 import { poll } from "../process/poll.ts";
 import { programArgs, spawnPiped, terminate } from "../process/child.ts";
+import { REPO_ROOT } from "../config/roots.ts";
 
 /** One program of the system started as a real process, its output kept in a log file. */
 export interface Child {
@@ -11,9 +12,6 @@ export interface Child {
   /** The last lines of the log, for error messages. */
   tail(lines?: number): Promise<string>;
 }
-
-/** Where the repository lives (programs are started from here). */
-export const REPO_ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 
 /**
  * Starts `deno run -P=<program> <program>/main.ts ...args` with the real deno binary, the same

@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { makeDevDir } from "../config/roots.ts";
+import { parseHostPort } from "../net/host_port.ts";
 import { suggestedForward } from "../../controller/cli/forwards.ts";
 import { operatorCommands } from "./operator_commands.ts";
 import { PRIVATE_GREETING, startTopology, type Topology } from "./topology.ts";
@@ -35,7 +36,7 @@ if (values.check) {
 
 const t = topology;
 const deno = Deno.execPath();
-const connectorPort = t.connectorAddr.slice(t.connectorAddr.lastIndexOf(":") + 1);
+const connectorPort = parseHostPort(t.connectorAddr).port;
 // The forward `tunnelers show` suggests for the private service: its listen side.
 const forwardListen = suggestedForward(t.privateServiceAddr)?.split("=")[0] ?? "127.0.0.1:18081";
 console.log(`

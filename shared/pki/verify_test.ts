@@ -11,6 +11,8 @@ import { SIGNING_ALG, x509 } from "./_crypto.ts";
 const pki = await makeTestPki();
 const other = await makeTestPki();
 const TD = "postern.internal";
+const C1 = "spiffe://postern.internal/connector/c1";
+const T1 = "spiffe://postern.internal/tunneler/t1";
 const now = new Date();
 const conn = await pki.issue("connector", "c1", { ipSans: ["10.0.0.5", "10.0.0.6"] });
 const tun = await pki.issue("tunneler", "t1");
@@ -70,21 +72,10 @@ Deno.test("verifySvid() refuses a certificate whose CA is not valid at now", asy
 
 Deno.test("verifySvid() refuses a CA-name impostor whose signature does not verify", async () => {
   const keys = await generateKeyPair();
-  const fake = await x509.X509CertificateGenerator.create({
-    subject: "CN=x",
-    issuer: pki.ca.certificate.subjectName,
-    publicKey: keys.publicKey,
+  const fake = await signedByName([new x509.SubjectAlternativeNameExtension([{ type: "url", value: C1 }])], {
+    keys,
     signingKey: keys.privateKey,
-    signingAlgorithm: SIGNING_ALG,
-    notBefore: new Date(now.getTime() - 1000),
-    notAfter: new Date(now.getTime() + 60_000),
-    extensions: [
-      new x509.SubjectAlternativeNameExtension([{
-        type: "url",
-        value: "spiffe://postern.internal/connector/c1",
-      }]),
-    ],
-  }); // deno-fmt-ignore
+  });
   await refused(fake, { trustDomain: TD }, "x509: certificate signed by unknown authority");
 });
 
@@ -149,19 +140,31 @@ Deno.test("verifySvid() refuses a dialled IP that is not among the IP SANs", asy
   );
 });
 
-async function issueRaw(sans: { type: "url" | "dns"; value: string }[]): Promise<string> {
-  const keys = await generateKeyPair();
-  const c = await x509.X509CertificateGenerator.create({
-    subject: "CN=x",
+/**
+ * A certificate naming the test CA as its issuer, valid around `now`, with exactly `extensions`:
+ * a fresh key (or `o.keys`), signed by the CA's key unless `o.signingKey` says otherwise.
+ */
+async function signedByName(
+  extensions: x509.Extension[],
+  o: { subject?: string; keys?: CryptoKeyPair; signingKey?: CryptoKey } = {},
+): Promise<x509.X509Certificate> {
+  const keys = o.keys ?? await generateKeyPair();
+  return await x509.X509CertificateGenerator.create({
+    subject: o.subject ?? "CN=x",
     issuer: pki.ca.certificate.subjectName,
     publicKey: keys.publicKey,
-    signingKey: pki.ca.privateKey,
+    signingKey: o.signingKey ?? pki.ca.privateKey,
     signingAlgorithm: SIGNING_ALG,
     notBefore: new Date(now.getTime() - 1000),
     notAfter: new Date(now.getTime() + 60_000),
-    extensions: sans.length ? [new x509.SubjectAlternativeNameExtension(sans)] : [],
-  }); // deno-fmt-ignore
-  return c.toString("pem");
+    extensions,
+  });
+}
+
+async function issueRaw(sans: { type: "url" | "dns"; value: string }[]): Promise<string> {
+  return (await signedByName(sans.length ? [new x509.SubjectAlternativeNameExtension(sans)] : [])).toString(
+    "pem",
+  );
 }
 
 const noId: [string, { type: "url" | "dns"; value: string }[], string][] = [
@@ -185,20 +188,17 @@ for (const [what, sans, why] of noId) {
 
 Deno.test("verifySvid() refuses a leaf issued by an intermediate CA, with or without the intermediate", async () => {
   const ik = await generateKeyPair();
-  const inter = await x509.X509CertificateGenerator.create({
-    subject: "CN=Intermediate",
-    issuer: pki.ca.certificate.subjectName,
+  const inter = await signedByName([
+    new x509.BasicConstraintsExtension(true, 0, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
+  ], { subject: "CN=Intermediate", keys: ik });
+  const interCa = {
+    ...pki.ca,
+    certificate: inter,
+    privateKey: ik.privateKey,
     publicKey: ik.publicKey,
-    signingKey: pki.ca.privateKey,
-    signingAlgorithm: SIGNING_ALG,
-    notBefore: new Date(now.getTime() - 1000),
-    notAfter: new Date(now.getTime() + 60_000),
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
-    ],
-  }); // deno-fmt-ignore
-  const interCa = { ...pki.ca, certificate: inter, privateKey: ik.privateKey, publicKey: ik.publicKey, notAfter: inter.notAfter };
+    notAfter: inter.notAfter,
+  };
   const issued = await issueSvid(interCa, {
     csrPem: await createCsr(await generateKeyPair()),
     spiffeId: "spiffe://postern.internal/connector/i1",
@@ -221,26 +221,14 @@ Deno.test("verifySvid() refuses a leaf issued by an intermediate CA, with or wit
 
 /** A leaf signed by the test CA with exactly `extensions` besides its SPIFFE ID. */
 async function leafWith(uri: string, extensions: x509.Extension[]): Promise<string> {
-  const keys = await generateKeyPair();
-  const c = await x509.X509CertificateGenerator.create({
-    subject: "CN=x",
-    issuer: pki.ca.certificate.subjectName,
-    publicKey: keys.publicKey,
-    signingKey: pki.ca.privateKey,
-    signingAlgorithm: SIGNING_ALG,
-    notBefore: new Date(now.getTime() - 1000),
-    notAfter: new Date(now.getTime() + 60_000),
-    extensions: [...extensions, new x509.SubjectAlternativeNameExtension([{ type: "url", value: uri }])],
-  }); // deno-fmt-ignore
-  return c.toString("pem");
+  const san = new x509.SubjectAlternativeNameExtension([{ type: "url", value: uri }]);
+  return (await signedByName([...extensions, san])).toString("pem");
 }
 
 const { serverAuth, clientAuth } = x509.ExtendedKeyUsage;
 const sig = () => new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true);
 const leaf = () => new x509.BasicConstraintsExtension(false, undefined, true);
 const eku = (...u: string[]) => new x509.ExtendedKeyUsageExtension(u);
-const C1 = "spiffe://postern.internal/connector/c1";
-const T1 = "spiffe://postern.internal/tunneler/t1";
 
 const badProfiles: [string, string, x509.Extension[], string][] = [
   [

@@ -38,7 +38,7 @@ export function connectTls(options: tls.ConnectionOptions): tls.TLSSocket {
 
 /**
  * Installs the node:http2 session repair (denoland/deno#36788) once per process; later calls do
- * nothing. Each program's main.ts calls it first; the gRPC credential builders call it too, so
+ * nothing. Each program's entry calls it first (controller/main.ts, the agents' runAgentProgram()); the gRPC credential builders call it too, so
  * in-process servers and clients (tests, benchmarks) have it before their first HTTP/2 session.
  */
 export function installHttp2Repairs(): void {

@@ -6,6 +6,7 @@ import net from "node:net";
 import { freePort } from "../support/ports.ts";
 import { type RunningProgram, startProgram } from "../support/process.ts";
 import { prepareController } from "../support/controller.ts";
+import { createCa } from "../../shared/pki/ca.ts";
 
 /** A running controller and what a test needs to drive it. */
 export interface Cluster {
@@ -183,6 +184,21 @@ export async function connectorAndTunneler(
   const fwdPort = freePort();
   const tunneler = await c.runTunneler(tid, listenPort, `127.0.0.1:${fwdPort}=${resource}`, {}, cid);
   return { connector, tunneler, fwdPort, listenPort };
+}
+
+/**
+ * Prepares a new CA ("Next CA") through `POST /api/admin/ca/rotate/prepare` (fails unless 200);
+ * resolves with its fingerprint and that of the first CA in force before, the one it will replace.
+ */
+export async function prepareNextCa(c: Cluster): Promise<{ previous: string; next: string }> {
+  const previous = (await c.admin("GET", "/api/admin/ca")).body.cas[0].fingerprint as string;
+  const next = await createCa({ commonName: "Next CA" });
+  const r = await c.admin("POST", "/api/admin/ca/rotate/prepare", {
+    cert_pem: next.certPem,
+    key_pem: next.keyPem,
+  });
+  if (r.status !== 200) throw new Error(`ca prepare: ${r.status} ${JSON.stringify(r.body)}`);
+  return { previous, next: next.ca.fingerprint };
 }
 
 /** The port in a connector's "listening for tunnelers" line (text or JSON log). */

@@ -6,7 +6,7 @@ import { makeTestPki, type TestPki } from "../../shared/pki/testing.ts";
 import { AgentCredentials } from "../../shared/agent/credentials.ts";
 import { TunnelListener, type TunnelListenerOptions } from "../../connector/listener.ts";
 import { Forwarder } from "../../tunneler/forwards.ts";
-import type { DialOptions } from "../../tunneler/dialer.ts";
+import { dialConnector, type DialOptions } from "../../tunneler/dialer.ts";
 import { parseForwards } from "../../tunneler/config.ts";
 import { createLogger, type Logger } from "../../shared/log/logger.ts";
 import { IdentityStore } from "../../shared/agent/identity_store.ts";
@@ -56,6 +56,11 @@ export interface Rig extends AsyncDisposable {
   connectorLog: string[];
   tunnelerLog: string[];
   close(): Promise<void>;
+}
+
+/** The {@link rig} options of one local forward to 127.0.0.1:`port`, listed as the connector's resource. */
+export function forwardTo(port: number): { forwards: string; resources: string[] } {
+  return { forwards: `127.0.0.1:0=127.0.0.1:${port}`, resources: [`127.0.0.1:${port}`] };
 }
 
 /** A connector listener and a forwarder with `forwards`, the tunneler "t1" allowed when `allow`. */
@@ -166,12 +171,12 @@ export const openFrame = (destination: string) => ({
   kind: { $case: "open" as const, value: { destination } },
 });
 
-/** The message `p` is refused with; fails when `p` resolves. */
-export async function refusal(p: Promise<unknown>): Promise<string> {
+/** The message a tunnel to `destination` dialed with `dial` is refused with; fails when it opens. */
+export async function refusal(dial: DialOptions, destination: string): Promise<string> {
   try {
-    await p;
+    await dialConnector(dial, openFrame(destination));
   } catch (e) {
     return (e as Error).message;
   }
-  throw new Error("expected a refusal");
+  throw new Error(`expected the tunnel to ${destination} to be refused`);
 }

@@ -11,11 +11,7 @@ Deno.test("a connector stopped with SIGTERM is OFFLINE at once, well before OFFL
   await using dir = await tempDir();
   const c = await startCluster(dir.path, { OFFLINE_AFTER: "60s" });
   try {
-    const connector = c.start("connector", ["run"], {
-      ...c.connectorEnv("c1", 0),
-      ENROLLMENT_TOKEN: await c.token("connector"),
-    });
-    await connector.waitForLine("control-plane stream connected", 20_000);
+    const connector = await c.runConnector("c1", 0);
     await waitFor(
       "c1 ONLINE",
       async () => (await c.status("connectors", "c1")) === "ONLINE" || undefined,

@@ -1,13 +1,12 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { bulk, echoServer, rig, roundTrip } from "./_fixture.ts";
+import { bulk, echoServer, forwardTo, rig, roundTrip } from "./_fixture.ts";
 
 const dec = new TextDecoder();
 
 Deno.test("forward carries bytes both ways and the half-close reply arrives", async () => {
   await using echo = await echoServer();
   await using r = await rig({
-    forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`,
-    resources: [`127.0.0.1:${echo.port}`],
+    ...forwardTo(echo.port),
   });
   const got = await roundTrip(r.forwarder.ports[0]!, new TextEncoder().encode("hello"));
   assertEquals(dec.decode(got), "hellobye");
@@ -35,8 +34,7 @@ Deno.test("forward moves 256 MiB both ways intact", async () => {
 Deno.test("forward carries 1,000 short connections intact", async () => {
   await using echo = await echoServer();
   await using r = await rig({
-    forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`,
-    resources: [`127.0.0.1:${echo.port}`],
+    ...forwardTo(echo.port),
   });
   const start = performance.now();
   let done = 0;
@@ -60,8 +58,7 @@ Deno.test("a resource that speaks first (an SSH banner): the banner reaches the 
   const banner = "SSH-2.0-OpenSSH_9.6 postern-test\r\n";
   await using echo = await echoServer({ banner });
   await using r = await rig({
-    forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`,
-    resources: [`127.0.0.1:${echo.port}`],
+    ...forwardTo(echo.port),
   });
   const one = async () => {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: r.forwarder.ports[0]! });

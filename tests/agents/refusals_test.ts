@@ -2,7 +2,7 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { AgentCredentials } from "../../shared/agent/credentials.ts";
 import { dialConnector } from "../../tunneler/dialer.ts";
-import { echoServer, openFrame, refusal, rig, roundTrip } from "./_fixture.ts";
+import { echoServer, forwardTo, openFrame, refusal, rig, roundTrip } from "./_fixture.ts";
 import { waitFor } from "../support/wait_for.ts";
 
 const dec = new TextDecoder();
@@ -23,13 +23,12 @@ Deno.test("connector refuses a resource outside its resources and the local conn
 Deno.test("tunneler outside the allowlist is refused (3.3), then admitted after the allowlist changes", async () => {
   await using echo = await echoServer();
   await using r = await rig({
-    forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`,
-    resources: [`127.0.0.1:${echo.port}`],
+    ...forwardTo(echo.port),
     allow: false,
   });
   const dial = r.dial();
   assertEquals(
-    await refusal(dialConnector(dial, openFrame(`127.0.0.1:${echo.port}`))),
+    await refusal(dial, `127.0.0.1:${echo.port}`),
     "tunneler not allowed",
   );
   ok(r.connectorLog.some((l) => l.includes("tunneler not allowed")));
@@ -40,14 +39,13 @@ Deno.test("tunneler outside the allowlist is refused (3.3), then admitted after 
 Deno.test("refused tunnelers leave no session behind on the connector", async () => {
   await using echo = await echoServer();
   await using r = await rig({
-    forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`,
-    resources: [`127.0.0.1:${echo.port}`],
+    ...forwardTo(echo.port),
     allow: false,
   });
   const dial = r.dial();
   for (let i = 0; i < 5; i++) {
     assertEquals(
-      await refusal(dialConnector(dial, openFrame(`127.0.0.1:${echo.port}`))),
+      await refusal(dial, `127.0.0.1:${echo.port}`),
       "tunneler not allowed",
     );
   }
@@ -63,8 +61,7 @@ Deno.test("refused tunnelers leave no session behind on the connector", async ()
 Deno.test("allowlist removal ends a live session", async () => {
   await using echo = await echoServer();
   await using r = await rig({
-    forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`,
-    resources: [`127.0.0.1:${echo.port}`],
+    ...forwardTo(echo.port),
   });
   const dial = r.dial();
   const { socket } = await dialConnector(dial, openFrame(`127.0.0.1:${echo.port}`));
@@ -82,7 +79,7 @@ Deno.test("tunneler refuses a connector certificate without the dialed IP (2.2)"
   await using r = await rig({ forwards: "", resources: [], connectorIps: [] });
   const dial = r.dial();
   assertEquals(
-    await refusal(dialConnector(dial, openFrame("127.0.0.1:1"))),
+    await refusal(dial, "127.0.0.1:1"),
     "x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs",
   );
 });
@@ -93,7 +90,7 @@ Deno.test("a peer from another CA is refused with unknown authority on both side
   const stranger = new AgentCredentials(await other.issue("tunneler", "t1"), r.pki.bundle);
   const dial = r.dial(stranger);
   ok(
-    (await refusal(dialConnector(dial, openFrame("127.0.0.1:1")))).includes(
+    (await refusal(dial, "127.0.0.1:1")).includes(
       "connector closed the connection",
     ),
   );
@@ -109,7 +106,7 @@ Deno.test("a peer from another CA is refused with unknown authority on both side
   const fooled = new AgentCredentials(r.tunnelerCreds.svid, other.bundle);
   const dial2 = r.dial(fooled);
   assertEquals(
-    await refusal(dialConnector(dial2, openFrame("127.0.0.1:1"))),
+    await refusal(dial2, "127.0.0.1:1"),
     "x509: certificate signed by unknown authority",
   );
 });
@@ -117,20 +114,13 @@ Deno.test("a peer from another CA is refused with unknown authority on both side
 Deno.test("wrong role and wrong trust domain are refused (2.3)", async () => {
   await using r = await rig({ forwards: "", resources: [] });
   const asConnector = new AgentCredentials(await r.pki.issue("connector", "t1"), r.pki.bundle);
-  await refusal(
-    dialConnector(
-      r.dial(asConnector),
-      openFrame("x:1"),
-    ),
-  );
+  await refusal(r.dial(asConnector), "x:1");
   await waitFor(
     "the connector to log the unexpected role",
     () => Promise.resolve(r.connectorLog.some((l) => l.includes("unexpected SPIFFE role")) || undefined),
     5_000,
     10,
   );
-  const msg = await refusal(
-    dialConnector({ ...r.dial(), trustDomain: "other.example" }, openFrame("x:1")),
-  );
+  const msg = await refusal({ ...r.dial(), trustDomain: "other.example" }, "x:1");
   ok(msg.includes("SPIFFE trust domain mismatch"), msg);
 });

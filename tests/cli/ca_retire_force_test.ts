@@ -13,11 +13,7 @@ Deno.test("ca retire exits 1 with the 409 while a connector holds its certificat
   const c = await startCluster(dir.path);
   try {
     const env = { ADMIN_API_URL: c.adminUrl, ADMIN_AUTH_TOKEN: c.adminToken };
-    const connector = c.start("connector", ["run"], {
-      ...c.connectorEnv("c1", 0, { CONNECTOR_LISTEN_ADDR: "127.0.0.1:0" }),
-      ENROLLMENT_TOKEN: await c.token("connector", "c1"),
-    });
-    await connector.waitForLine("control-plane stream connected", 20_000);
+    await c.runConnector("c1", 0, {}, await c.token("connector", "c1"));
     const trusted = async (): Promise<string[]> =>
       JSON.parse((await runCli(["ca", "show", "--json"], env)).stdout).cas.map((
         ca: { fingerprint: string },

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { startTopology } from "../../shared/demo/topology.ts";
+import { withTopology } from "./_topology.ts";
 import { within } from "../support/within.ts";
-import { makeTestDir } from "../support/paths.ts";
 
 /** The sink stops reading for STALL_MS once this many bytes have arrived. */
 const STALL_AFTER = 32 * 1024 * 1024;
@@ -87,37 +86,35 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const sink = startSink();
-    const dir = await makeTestDir({ prefix: "postern-bulk-" });
-    const t = await startTopology({ dir, resourceAddr: `127.0.0.1:${sink.port}`, ui: false, forwardPort: 0 });
     try {
-      const { answer, expected } = await within(
-        bulk(t.forwardPort, 256),
-        120_000,
-        "256 MiB through the tunnel",
-      );
-      assert.equal(answer, expected);
-      // While the resource stalled, the agents held the sender back: what was in flight is
-      // what the socket buffers hold (the runtime alone took in the whole rest, 224 MiB).
-      const inFlightMib = progress.inFlightAfterStall / 1024 / 1024;
-      assert.ok(
-        inFlightMib >= 0 && inFlightMib < 64,
-        `${inFlightMib.toFixed(1)} MiB in flight after the stall`,
-      );
+      await withTopology(async (t) => {
+        const { answer, expected } = await within(
+          bulk(t.forwardPort, 256),
+          120_000,
+          "256 MiB through the tunnel",
+        );
+        assert.equal(answer, expected);
+        // While the resource stalled, the agents held the sender back: what was in flight is
+        // what the socket buffers hold (the runtime alone took in the whole rest, 224 MiB).
+        const inFlightMib = progress.inFlightAfterStall / 1024 / 1024;
+        assert.ok(
+          inFlightMib >= 0 && inFlightMib < 64,
+          `${inFlightMib.toFixed(1)} MiB in flight after the stall`,
+        );
 
-      let answered = 0;
-      let next = 0;
-      const worker = async () => {
-        while (next < 1_000) {
-          next++;
-          if (await ping(t.forwardPort)) answered++;
-        }
-      };
-      await within(Promise.all(Array.from({ length: 8 }, worker)), 120_000, "1,000 short connections");
-      assert.equal(answered, 1_000);
+        let answered = 0;
+        let next = 0;
+        const worker = async () => {
+          while (next < 1_000) {
+            next++;
+            if (await ping(t.forwardPort)) answered++;
+          }
+        };
+        await within(Promise.all(Array.from({ length: 8 }, worker)), 120_000, "1,000 short connections");
+        assert.equal(answered, 1_000);
+      }, { resourceAddr: `127.0.0.1:${sink.port}`, ui: false });
     } finally {
-      await t.stop();
       sink.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
 });

@@ -4,10 +4,9 @@
  * from them report the enrolled identity, and `controller backup` with controller.env writes a
  * backup of the running controller. The printed commands name those files.
  */
-import { makeTestDir } from "../support/paths.ts";
 import assert from "node:assert/strict";
 import { operatorCommands } from "../../shared/demo/operator_commands.ts";
-import { startTopology } from "../../shared/demo/topology.ts";
+import { withTopology } from "./_topology.ts";
 import { startCommand } from "../support/process.ts";
 
 function sourced(envFile: string, program: string, args: string): Promise<{ code: number; out: string }> {
@@ -25,10 +24,8 @@ Deno.test({
   name: "the demo writes controller.env, connector.env, tunneler.env and ui.env that run status and backup",
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const dir = await makeTestDir({ prefix: "postern-e2e-" });
-    const t = await startTopology({ dir, uiPort: 0, forwardPort: 0 });
-    try {
+  fn: () =>
+    withTopology(async (t, dir) => {
       assert.deepEqual(Object.keys(t.envFiles).sort(), ["connector", "controller", "tunneler", "ui"]);
       for (const path of Object.values(t.envFiles)) {
         assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600, path);
@@ -51,9 +48,5 @@ Deno.test({
       const printed = operatorCommands(t);
       assert.ok(printed.includes(`deno task connector doctor --env-file ${t.envFiles.connector}`), printed);
       assert.ok(printed.includes(`. ${t.envFiles.controller}; deno task controller tokens list`), printed);
-    } finally {
-      await t.stop();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { waitFor } from "../../shared/demo/child.ts";
-import { PRIVATE_GREETING, startTopology } from "../../shared/demo/topology.ts";
-import { makeTestDir } from "../support/paths.ts";
+import { PRIVATE_GREETING } from "../../shared/demo/topology.ts";
+import { withTopology } from "./_topology.ts";
 
 // One scenario, in order, on the demo's topology: every process real, every hop real TLS.
 Deno.test({
@@ -9,10 +9,8 @@ Deno.test({
     "demo topology: enrolls, tunnels bytes, flips OFFLINE when the connector stops and ONLINE when it returns",
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const dir = await makeTestDir({ prefix: "postern-e2e-" });
-    const t = await startTopology({ dir, uiPort: 0, forwardPort: 0 });
-    try {
+  fn: () =>
+    withTopology(async (t) => {
       // Bytes through the tunnel: the private service's answer arrives intact.
       assert.equal(await (await fetch(t.forwardUrl)).text(), PRIVATE_GREETING);
 
@@ -62,9 +60,5 @@ Deno.test({
         20_000,
         t.children.tunneler,
       );
-    } finally {
-      await t.stop();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-    }
-  },
+    }),
 });

@@ -1,4 +1,6 @@
 import { type RunningProgram, startCommand } from "../support/process.ts";
+import { prepareController, type TestController } from "../support/controller.ts";
+import { tempDir } from "../support/paths.ts";
 
 /**
  * Test hosts as Linux network namespaces (root only): a "public" LAN on a bridge, and a private
@@ -175,4 +177,41 @@ export async function fetchInNamespace<K extends string>(
     throw new Error(`fetch in ${ns} failed (${code}): ${p.lines.join("\n")}`);
   }
   return JSON.parse(last);
+}
+
+/** What {@link withControllerOnIsolatedHost} hands its test. */
+export interface IsolatedController {
+  host: IsolatedHost;
+  controller: TestController;
+  /** The `postern-controller serve` process inside the namespace, serving. */
+  p: RunningProgram;
+}
+
+/**
+ * Runs `fn` with a controller prepared in a temporary directory and serving inside a new
+ * {@link IsolatedHost} with the environment `env(controller)`; stops it, removes the namespace
+ * and the directory after.
+ */
+export async function withControllerOnIsolatedHost(
+  env: (controller: TestController) => Record<string, string>,
+  fn: (c: IsolatedController) => Promise<void>,
+): Promise<void> {
+  await using d = await tempDir();
+  const host = await createIsolatedHost();
+  try {
+    const controller = await prepareController(d.path);
+    const p = denoInNamespace(
+      host.ns,
+      ["run", "-P=controller", "controller/main.ts", "serve"],
+      env(controller),
+    );
+    try {
+      await p.waitForLine("controller serving", 20_000);
+      await fn({ host, controller, p });
+    } finally {
+      await p.stop();
+    }
+  } finally {
+    await host.destroy();
+  }
 }

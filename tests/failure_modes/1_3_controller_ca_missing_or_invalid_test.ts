@@ -7,9 +7,16 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
-import { prepareController, serveExpectingExit } from "../support/controller.ts";
+import { prepareController } from "../support/controller.ts";
 import { startCluster } from "../agents/_cluster.ts";
-import { assertFatal, assertLine, doctorJson, failed, runToExit } from "./_symptom.ts";
+import {
+  assertFatal,
+  assertLine,
+  controllerRefusesToStart,
+  doctorJson,
+  failed,
+  runToExit,
+} from "./_symptom.ts";
 
 Deno.test('1.3 a connector whose CONTROLLER_CA_PATH is missing or not PEM exits 2 with "[1.3] failed to read controller CA"; its token still enrolls once the file is fixed', async () => {
   await using dir = await tempDir();
@@ -53,13 +60,12 @@ Deno.test('1.3 a controller whose INTERNAL_CA_CERT_FILE is missing or not PEM ex
   const fatal: string[][] = [];
   for (const path of [`${dir.path}/missing.crt`, `${dir.path}/garbage.crt`]) {
     const env = { ...tc.env, INTERNAL_CA_CERT_FILE: path };
-    const { code, out } = await serveExpectingExit(env);
-    assertEquals(code, 2, out);
-    const lines = out.split("\n");
-    assertLine(lines, "invalid internal CA");
-    const doctor = await doctorJson("controller", env);
-    assertEquals(doctor.code, 1);
-    ok(failed(doctor.findings, "1.3").what.startsWith("invalid internal CA"));
+    const { lines, finding } = await controllerRefusesToStart(env, {
+      code: 2,
+      text: "invalid internal CA",
+      id: "1.3",
+    });
+    ok(finding.what.startsWith("invalid internal CA"), finding.what);
     fatal.push(lines);
   }
   for (const lines of fatal) assertFatal(lines, "controller", "1.3", "invalid internal CA");

@@ -4,11 +4,11 @@
  * certificates that strict verifiers reject; doctor names 1.5, chosen from the error's typed
  * reason: a missing file whose path happens to contain the same words is still 1.3.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { ok } from "node:assert/strict";
 import { caWithoutKeyCertSign } from "../../shared/pki/testing.ts";
 import { tempDir } from "../support/paths.ts";
-import { prepareController, serveExpectingExit } from "../support/controller.ts";
-import { assertFatal, assertLine, doctorJson, failed } from "./_symptom.ts";
+import { prepareController } from "../support/controller.ts";
+import { assertFatal, controllerRefusesToStart, doctorJson, failed } from "./_symptom.ts";
 
 async function writeCaWithoutKeyCertSign(dir: string): Promise<{ cert: string; key: string }> {
   const ca = await caWithoutKeyCertSign();
@@ -22,14 +22,13 @@ Deno.test('1.5 a controller CA without keyCertSign exits 2 with "[1.5] CA certif
   const tc = await prepareController(dir.path);
   const bad = await writeCaWithoutKeyCertSign(dir.path);
   const env = { ...tc.env, INTERNAL_CA_CERT_FILE: bad.cert, INTERNAL_CA_KEY_FILE: bad.key };
-  const { code, out } = await serveExpectingExit(env);
-  assertEquals(code, 2, out);
-  const lines = out.split("\n");
-  assertLine(lines, "CA certificate missing key usage");
-  const doctor = await doctorJson("controller", env);
-  assertEquals(doctor.code, 1);
-  ok(failed(doctor.findings, "1.5").what.includes("CA certificate missing key usage"));
-  ok(!doctor.findings.some((f) => f.id === "1.3" && !f.ok), JSON.stringify(doctor.findings));
+  const { lines, findings, finding } = await controllerRefusesToStart(env, {
+    code: 2,
+    text: "CA certificate missing key usage",
+    id: "1.5",
+  });
+  ok(finding.what.includes("CA certificate missing key usage"), finding.what);
+  ok(!findings.some((f) => f.id === "1.3" && !f.ok), JSON.stringify(findings));
 
   // A missing file named with the same words is failure mode 1.3: the id is not read from text.
   const misleading = `${dir.path}/CA certificate missing key usage.crt`;

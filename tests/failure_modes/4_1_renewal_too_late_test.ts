@@ -71,11 +71,7 @@ Deno.test({
     await using dir = await tempDir();
     const c = await startCluster(dir.path, { CONNECTOR_CERT_TTL: "5s", RENEW_GRACE: "5m" });
     try {
-      const connector = c.start("connector", ["run"], {
-        ...c.connectorEnv("c1", 0, { CONNECTOR_LISTEN_ADDR: "127.0.0.1:0" }),
-        ENROLLMENT_TOKEN: await c.token("connector", "c1"),
-      });
-      await connector.waitForLine("control-plane stream connected", 20_000);
+      const connector = await c.runConnector("c1", 0, {}, await c.token("connector", "c1"));
       assertEquals(await c.stopController(), 0);
       // Past expiry (and past its back-dating): the stored certificate is expired, as doctor shows.
       const env = c.connectorEnv("c1", 0);

@@ -6,8 +6,8 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
-import { prepareController, serveExpectingExit } from "../support/controller.ts";
-import { assertFatalWith, assertLine, doctorJson, failed } from "./_symptom.ts";
+import { prepareController } from "../support/controller.ts";
+import { assertFatalWith, controllerRefusesToStart, doctorJson } from "./_symptom.ts";
 
 Deno.test('5.3 a controller whose ADMIN_HTTP_ADDR or CONTROLLER_GRPC_ADDR is taken exits 1 with "[5.3] ... bind: address already in use"; doctor tells another process from itself', async () => {
   await using dir = await tempDir();
@@ -18,14 +18,12 @@ Deno.test('5.3 a controller whose ADMIN_HTTP_ADDR or CONTROLLER_GRPC_ADDR is tak
     try {
       const port = (busy.addr as Deno.NetAddr).port;
       const env = { ...tc.env, [name]: `127.0.0.1:${port}` };
-      const { code, out } = await serveExpectingExit(env);
-      assertEquals(code, 1, out);
-      const lines = out.split("\n");
-      assertLine(lines, `[5.3] bind: address already in use: ${name} 127.0.0.1:${port} is taken`);
+      const { lines, finding: f } = await controllerRefusesToStart(env, {
+        code: 1,
+        text: `[5.3] bind: address already in use: ${name} 127.0.0.1:${port} is taken`,
+        id: "5.3",
+      });
       fatal.push([lines, name]);
-      const doctor = await doctorJson("controller", env);
-      assertEquals(doctor.code, 1);
-      const f = failed(doctor.findings, "5.3");
       ok(f.what.includes(`${name} :${port}: bind: address already in use`), f.what);
       ok(f.remedy.includes(`sport = :${port}`), f.remedy);
     } finally {

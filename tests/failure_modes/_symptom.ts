@@ -6,6 +6,7 @@
 import { ok } from "node:assert/strict";
 import { type RunningProgram, startProgram } from "../support/process.ts";
 import { within } from "../support/within.ts";
+import { serveExpectingExit } from "../support/controller.ts";
 
 /** The first line that contains `[<id>] <symptom>`; fails showing the output when none does. */
 export function assertSymptom(lines: readonly string[], id: string, symptom: string): string {
@@ -94,4 +95,22 @@ export function passed(findings: readonly DoctorFinding[], id: string): DoctorFi
   const f = findings.find((x) => x.ok && x.id === id);
   ok(f !== undefined, `doctor did not pass ${id}: ${JSON.stringify(findings, null, 1)}`);
   return f;
+}
+
+/**
+ * The controller refuses to start under `env`: `serve` exits `code` with a line containing `text`,
+ * and `doctor` exits 1 with a failed finding `id`. Resolves with serve's output lines and doctor's
+ * findings, for the checks of each failure mode.
+ */
+export async function controllerRefusesToStart(
+  env: Record<string, string>,
+  want: { code: number; text: string; id: string },
+): Promise<{ lines: string[]; findings: DoctorFinding[]; finding: DoctorFinding }> {
+  const { code, out } = await serveExpectingExit(env);
+  const lines = out.split("\n");
+  ok(code === want.code, `serve exited ${code}, expected ${want.code}; output:\n${out}`);
+  assertLine(lines, want.text);
+  const doctor = await doctorJson("controller", env);
+  ok(doctor.code === 1, `doctor exited ${doctor.code}, expected 1; output:\n${doctor.lines.join("\n")}`);
+  return { lines, findings: doctor.findings, finding: failed(doctor.findings, want.id) };
 }

@@ -4,9 +4,7 @@
  * default port is free and the host has a non-loopback address to try.
  */
 import assert from "node:assert/strict";
-import { prepareController } from "../support/controller.ts";
-import { tempDir } from "../support/paths.ts";
-import { canUseNetns, createIsolatedHost, denoInNamespace, fetchInNamespace } from "../e2e/netns.ts";
+import { canUseNetns, fetchInNamespace, withControllerOnIsolatedHost } from "../e2e/netns.ts";
 
 const enabled = await canUseNetns();
 if (!enabled) {
@@ -17,28 +15,15 @@ Deno.test({
   name:
     "controller without ADMIN_HTTP_ADDR serves the admin API on 127.0.0.1:8080 and not on its other address",
   ignore: !enabled,
-  fn: async () => {
-    await using d = await tempDir();
-    const host = await createIsolatedHost();
-    try {
-      const controller = await prepareController(d.path);
-      const { ADMIN_HTTP_ADDR: _, ...env } = controller.env;
-      const p = denoInNamespace(host.ns, ["run", "-P=controller", "controller/main.ts", "serve"], env);
-      try {
-        await p.waitForLine("controller serving", 20_000);
-        const r = await fetchInNamespace(host.ns, {
-          loopback: { url: "http://127.0.0.1:8080/healthz" },
-          other: { url: `http://${host.ip}:8080/healthz` },
-        });
-        assert.deepEqual(r.loopback, { status: 200, body: '{"status":"ok"}' });
-        assert.ok("error" in r.other, `reachable on ${host.ip}: ${JSON.stringify(r.other)}`);
-        assert.match(r.other.error, /Connection refused|ConnectionRefused/i);
-        assert.ok(!p.lines.some((l) => l.includes("beyond loopback")), "no warning on loopback");
-      } finally {
-        await p.stop();
-      }
-    } finally {
-      await host.destroy();
-    }
-  },
+  fn: () =>
+    withControllerOnIsolatedHost(({ env: { ADMIN_HTTP_ADDR: _, ...env } }) => env, async ({ host, p }) => {
+      const r = await fetchInNamespace(host.ns, {
+        loopback: { url: "http://127.0.0.1:8080/healthz" },
+        other: { url: `http://${host.ip}:8080/healthz` },
+      });
+      assert.deepEqual(r.loopback, { status: 200, body: '{"status":"ok"}' });
+      assert.ok("error" in r.other, `reachable on ${host.ip}: ${JSON.stringify(r.other)}`);
+      assert.match(r.other.error, /Connection refused|ConnectionRefused/i);
+      assert.ok(!p.lines.some((l) => l.includes("beyond loopback")), "no warning on loopback");
+    }),
 });

@@ -7,9 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { createCa } from "../../shared/pki/ca.ts";
-import { prepareController } from "../support/controller.ts";
-import { tempDir } from "../support/paths.ts";
-import { canUseNetns, createIsolatedHost, denoInNamespace, fetchInNamespace } from "../e2e/netns.ts";
+import { canUseNetns, fetchInNamespace, withControllerOnIsolatedHost } from "../e2e/netns.ts";
 
 const enabled = await canUseNetns();
 if (!enabled) {
@@ -19,18 +17,11 @@ if (!enabled) {
 Deno.test({
   name: "controller refuses a CA key over plain HTTP from a non-loopback peer and accepts it from loopback",
   ignore: !enabled,
-  fn: async () => {
-    await using d = await tempDir();
-    const host = await createIsolatedHost();
-    try {
-      const controller = await prepareController(d.path);
-      const port = new URL(controller.adminUrl).port;
-      const p = denoInNamespace(host.ns, ["run", "-P=controller", "controller/main.ts", "serve"], {
-        ...controller.env,
-        ADMIN_HTTP_ADDR: `:${port}`,
-      });
-      try {
-        await p.waitForLine("controller serving", 20_000);
+  fn: () =>
+    withControllerOnIsolatedHost(
+      (controller) => ({ ...controller.env, ADMIN_HTTP_ADDR: `:${new URL(controller.adminUrl).port}` }),
+      async ({ host, controller, p }) => {
+        const port = new URL(controller.adminUrl).port;
         const next = await createCa({ commonName: "Next CA" });
         const prepare = (base: string) => ({
           url: `${base}/api/admin/ca/rotate/prepare`,
@@ -77,11 +68,6 @@ Deno.test({
           p.lines.some((l) => l.includes("admin API serves plain HTTP beyond loopback")),
           p.lines.join("\n"),
         );
-      } finally {
-        await p.stop();
-      }
-    } finally {
-      await host.destroy();
-    }
-  },
+      },
+    ),
 });

@@ -7,7 +7,7 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { encodeFrame } from "../../shared/dataplane/framing.ts";
 import { TunnelerHeartbeat } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import { dialConnector } from "../../tunneler/dialer.ts";
-import { echoServer, rig, roundTrip } from "../agents/_fixture.ts";
+import { echoServer, forwardTo, rig, roundTrip } from "../agents/_fixture.ts";
 import { closed } from "./_hostile_peer.ts";
 
 const dec = new TextDecoder();
@@ -16,24 +16,14 @@ const enc = new TextEncoder();
 Deno.test("a heartbeat flood closes that session with a warn; tunnels keep working", async () => {
   await using echo = await echoServer();
   await using r = await rig({
-    forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`,
-    resources: [`127.0.0.1:${echo.port}`],
+    ...forwardTo(echo.port),
   });
   const { socket } = await dialConnector(r.dial(), { kind: { $case: "heartbeat", value: { version: "x" } } });
   socket.on("error", () => {});
   const gone = closed(socket, 5_000);
   socket.resume();
   const hb = encodeFrame(
-    TunnelerHeartbeat.encode({
-      tunnelerId: "t1",
-      version: "x",
-      certNotAfterUnixMs: 0,
-      bytesIn: 0,
-      bytesOut: 0,
-      activeConnections: 0,
-      trustedCaFingerprints: [],
-      goodbye: false,
-    }).finish(),
+    TunnelerHeartbeat.encode(TunnelerHeartbeat.create({ tunnelerId: "t1", version: "x" })).finish(),
   );
   for (let i = 0; i < 200 && !socket.destroyed; i++) socket.write(hb);
   try {

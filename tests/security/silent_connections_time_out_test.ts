@@ -7,7 +7,7 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import tls from "node:tls";
-import { echoServer, rig, roundTrip } from "../agents/_fixture.ts";
+import { echoServer, forwardTo, rig, roundTrip } from "../agents/_fixture.ts";
 import { closed, silentPeers } from "./_hostile_peer.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { within } from "../support/within.ts";
@@ -34,8 +34,7 @@ Deno.test("silent TCP connections are closed after the handshake timeout while a
   await using echo = await echoServer();
   using peers = silentPeers();
   await withRig({
-    forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`,
-    resources: [`127.0.0.1:${echo.port}`],
+    ...forwardTo(echo.port),
     listener: { handshakeTimeoutMs: 1_500 },
   }, async (r) => {
     const sockets = await Promise.all(Array.from({ length: 40 }, () => peers.open(r.connectorPort)));
@@ -54,8 +53,7 @@ Deno.test("connections over the unfinished handshake bound are closed at once an
   await using echo = await echoServer();
   using peers = silentPeers();
   await withRig({
-    forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`,
-    resources: [`127.0.0.1:${echo.port}`],
+    ...forwardTo(echo.port),
     listener: { handshakeTimeoutMs: 2_000, maxPendingHandshakes: 4 },
   }, async (r) => {
     const held = await Promise.all(Array.from({ length: 4 }, () => peers.open(r.connectorPort)));
@@ -90,8 +88,7 @@ Deno.test("connections over the unfinished handshake bound are closed at once an
 Deno.test("a verified tunneler that never sends its hello is closed after the hello timeout", async () => {
   await using echo = await echoServer();
   await using r = await rig({
-    forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`,
-    resources: [`127.0.0.1:${echo.port}`],
+    ...forwardTo(echo.port),
     listener: { helloTimeoutMs: 500 },
   });
   const svid = r.tunnelerCreds.svid;

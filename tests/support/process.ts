@@ -1,9 +1,9 @@
 import { programArgs, spawnPiped, terminate } from "../../shared/process/child.ts";
-import { fromFileUrl } from "./paths.ts";
+import { REPO_ROOT as ROOT } from "../../shared/config/roots.ts";
 import { Watched } from "./watched.ts";
 
-/** The repository root (tests spawn programs relative to it). */
-export const REPO_ROOT = fromFileUrl(new URL("../../", import.meta.url));
+/** The repository root (shared/config/roots.ts) with a trailing slash: tests append paths to it. */
+export const REPO_ROOT = `${ROOT}/`;
 
 /** A program of the repo started as a real process under its permission set. */
 export interface RunningProgram {

@@ -1,7 +1,5 @@
 /** The ready-to-paste install commands for a new connector or tunneler. */
-
-/** The port a connector listens on unless CONNECTOR_LISTEN_ADDR says otherwise (the controller is not told). */
-export const DEFAULT_CONNECTOR_PORT = 9443;
+import { DEFAULT_CONNECTOR_PORT } from "../../shared/net/ports.ts";
 
 /** What the snippet needs. */
 export interface SnippetInput {

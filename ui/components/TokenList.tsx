@@ -4,6 +4,7 @@
  */
 import type { EnrollmentToken } from "../lib/admin_client.ts";
 import { absoluteTime, relativeTime } from "../lib/format.ts";
+import { ScrollTable } from "./ScrollTable.tsx";
 
 /** Whether a token can still enroll: active by the controller's word and not past its expiry. */
 export function isOutstanding(t: EnrollmentToken, now: number): boolean {
@@ -21,47 +22,43 @@ export interface TokenListProps {
 
 function Table(props: { id: string; tokens: EnrollmentToken[]; now: number; csrf?: string }) {
   return (
-    <div class="scroll">
-      <table id={props.id}>
-        <thead>
-          <tr>
-            <th scope="col">Id</th>
-            <th scope="col">Role</th>
-            <th scope="col">Agent</th>
-            <th scope="col">Note</th>
-            <th scope="col">Status</th>
-            <th scope="col">Expires</th>
-            <th scope="col">{props.csrf ? <span class="sr-only">Actions</span> : "Used by"}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.tokens.map((t) => (
-            <tr key={t.id} data-id={t.id}>
-              <td>
-                <code>{t.id}</code>
-              </td>
-              <td>{t.role ?? "—"}</td>
-              <td>{t.agent_id ? <code>{t.agent_id}</code> : "any"}</td>
-              <td>{t.note ?? ""}</td>
-              <td>{String(t.status ?? "active")}</td>
-              <td title={absoluteTime(t.expires_at)}>{relativeTime(t.expires_at, props.now)}</td>
-              <td>
-                {props.csrf
-                  ? (
-                    <form method="post" action={`/tokens/${encodeURIComponent(t.id)}/revoke`}>
-                      <input type="hidden" name="_csrf" value={props.csrf} />
-                      <button type="submit" class="small">Revoke</button>
-                    </form>
-                  )
-                  : typeof t.used_by === "string"
-                  ? <code>{t.used_by}</code>
-                  : "—"}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ScrollTable
+      id={props.id}
+      columns={[
+        "Id",
+        "Role",
+        "Agent",
+        "Note",
+        "Status",
+        "Expires",
+        props.csrf ? <span class="sr-only" key="actions">Actions</span> : "Used by",
+      ]}
+    >
+      {props.tokens.map((t) => (
+        <tr key={t.id} data-id={t.id}>
+          <td>
+            <code>{t.id}</code>
+          </td>
+          <td>{t.role ?? "—"}</td>
+          <td>{t.agent_id ? <code>{t.agent_id}</code> : "any"}</td>
+          <td>{t.note ?? ""}</td>
+          <td>{String(t.status ?? "active")}</td>
+          <td title={absoluteTime(t.expires_at)}>{relativeTime(t.expires_at, props.now)}</td>
+          <td>
+            {props.csrf
+              ? (
+                <form method="post" action={`/tokens/${encodeURIComponent(t.id)}/revoke`}>
+                  <input type="hidden" name="_csrf" value={props.csrf} />
+                  <button type="submit" class="small">Revoke</button>
+                </form>
+              )
+              : typeof t.used_by === "string"
+              ? <code>{t.used_by}</code>
+              : "—"}
+          </td>
+        </tr>
+      ))}
+    </ScrollTable>
   );
 }
 

@@ -4,6 +4,7 @@ import { absoluteTime, eventDetails } from "../lib/format.ts";
 import { LiveError, RelTime } from "./_bits.tsx";
 import { FailureModeLink } from "./_failure_mode.tsx";
 import { useLiveJson, useNow } from "./_live.ts";
+import { ScrollTable } from "../components/ScrollTable.tsx";
 
 /** Props of EventsTable: the events, the API query they came from, the server clock. */
 export interface EventsTableProps {
@@ -24,35 +25,25 @@ export default function EventsTable(props: EventsTableProps) {
   return (
     <div>
       <LiveError error={error} />
-      {sorted.length === 0 ? <p class="empty">No events.</p> : (
-        <div class="scroll">
-          <table id="events">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Agent</th>
-                <th scope="col">Details</th>
+      {sorted.length === 0
+        ? <p class="empty">No events.</p>
+        : (
+          <ScrollTable id="events" columns={["When", "Kind", "Agent", "Details"]}>
+            {sorted.map((e, i) => (
+              <tr key={e.id ?? i}>
+                <td title={absoluteTime(e.ts)}>
+                  <RelTime iso={e.ts} now={now} />
+                </td>
+                <td>
+                  <span class="kind">{e.kind ?? "—"}</span>
+                  <FailureModeLink id={e.failure_mode} />
+                </td>
+                <td>{e.agent ?? "—"}</td>
+                <td class="details">{eventDetails(e)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {sorted.map((e, i) => (
-                <tr key={e.id ?? i}>
-                  <td title={absoluteTime(e.ts)}>
-                    <RelTime iso={e.ts} now={now} />
-                  </td>
-                  <td>
-                    <span class="kind">{e.kind ?? "—"}</span>
-                    <FailureModeLink id={e.failure_mode} />
-                  </td>
-                  <td>{e.agent ?? "—"}</td>
-                  <td class="details">{eventDetails(e)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </ScrollTable>
+        )}
     </div>
   );
 }

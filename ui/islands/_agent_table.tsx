@@ -5,6 +5,7 @@ import { expiresSoon } from "../lib/format.ts";
 import { LiveError, RelTime, StatusBadge } from "./_bits.tsx";
 import { FailureModeLink } from "./_failure_mode.tsx";
 import { useLiveJson, useNow } from "./_live.ts";
+import { ScrollTable } from "../components/ScrollTable.tsx";
 
 /** What every agent row has. */
 export interface AgentRow {
@@ -41,35 +42,26 @@ export function LiveAgentTable<T extends AgentRow>(props: LiveAgentTableProps<T>
       {data.length === 0
         ? <p class="empty">No {plural} yet. Create a {props.kind} token to enroll one.</p>
         : (
-          <div class="scroll">
-            <table id={plural}>
-              <thead>
-                <tr>
-                  <th scope="col">{title}</th>
-                  <th scope="col">Status</th>
-                  {props.columns.map((c) => <th scope="col" key={c.header}>{c.header}</th>)}
-                  <th scope="col">Certificate expires</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.map((row) => (
-                  <tr key={row.id} data-id={row.id}>
-                    <td>
-                      <a href={`/${plural}/${encodeURIComponent(row.id)}`}>{row.id}</a>
-                    </td>
-                    <td>
-                      <StatusBadge status={row.status} />
-                      {row.status === "OFFLINE" && <FailureModeLink id="3.2" />}
-                    </td>
-                    {props.columns.map((c) => <td key={c.header}>{c.cell(row, now)}</td>)}
-                    <td class={expiresSoon(row.cert_expires_at, now) ? "soon" : ""}>
-                      <RelTime iso={row.cert_expires_at} now={now} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ScrollTable
+            id={plural}
+            columns={[title, "Status", ...props.columns.map((c) => c.header), "Certificate expires"]}
+          >
+            {data.map((row) => (
+              <tr key={row.id} data-id={row.id}>
+                <td>
+                  <a href={`/${plural}/${encodeURIComponent(row.id)}`}>{row.id}</a>
+                </td>
+                <td>
+                  <StatusBadge status={row.status} />
+                  {row.status === "OFFLINE" && <FailureModeLink id="3.2" />}
+                </td>
+                {props.columns.map((c) => <td key={c.header}>{c.cell(row, now)}</td>)}
+                <td class={expiresSoon(row.cert_expires_at, now) ? "soon" : ""}>
+                  <RelTime iso={row.cert_expires_at} now={now} />
+                </td>
+              </tr>
+            ))}
+          </ScrollTable>
         )}
     </div>
   );

@@ -3,6 +3,7 @@
 import type { Connector, Tunneler } from "../lib/admin_client.ts";
 import { formatBytes } from "../lib/format.ts";
 import { StatusBadge } from "./_bits.tsx";
+import { ScrollTable } from "../components/ScrollTable.tsx";
 
 /** Props of {@link TrafficTable}. */
 export interface TrafficTableProps {
@@ -18,39 +19,35 @@ export function TrafficTable(props: TrafficTableProps) {
   ];
   if (rows.length === 0) return <p class="empty">No agents yet, so no traffic.</p>;
   return (
-    <div class="scroll">
-      <table id="traffic">
-        <thead>
-          <tr>
-            <th scope="col">Agent</th>
-            <th scope="col">Role</th>
-            <th scope="col">Status</th>
-            <th scope="col" class="num">Sessions</th>
-            <th scope="col" class="num">Bytes in</th>
-            <th scope="col" class="num">Bytes out</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map(({ kind, a }) => (
-            <tr key={kind + a.id} data-id={a.id} data-role={kind}>
-              <td>
-                <a href={`/${kind}s/${encodeURIComponent(a.id)}`}>{a.id}</a>
-              </td>
-              <td>{kind}</td>
-              <td>
-                <StatusBadge status={a.status} />
-              </td>
-              <td class="num" data-sessions>{a.active_sessions ?? "—"}</td>
-              <td class="num" data-bytes-in title={a.bytes_in == null ? "" : `${a.bytes_in} bytes`}>
-                {formatBytes(a.bytes_in)}
-              </td>
-              <td class="num" data-bytes-out title={a.bytes_out == null ? "" : `${a.bytes_out} bytes`}>
-                {formatBytes(a.bytes_out)}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ScrollTable
+      id="traffic"
+      columns={[
+        "Agent",
+        "Role",
+        "Status",
+        { label: "Sessions", class: "num" },
+        { label: "Bytes in", class: "num" },
+        { label: "Bytes out", class: "num" },
+      ]}
+    >
+      {rows.map(({ kind, a }) => (
+        <tr key={kind + a.id} data-id={a.id} data-role={kind}>
+          <td>
+            <a href={`/${kind}s/${encodeURIComponent(a.id)}`}>{a.id}</a>
+          </td>
+          <td>{kind}</td>
+          <td>
+            <StatusBadge status={a.status} />
+          </td>
+          <td class="num" data-sessions>{a.active_sessions ?? "—"}</td>
+          <td class="num" data-bytes-in title={a.bytes_in == null ? "" : `${a.bytes_in} bytes`}>
+            {formatBytes(a.bytes_in)}
+          </td>
+          <td class="num" data-bytes-out title={a.bytes_out == null ? "" : `${a.bytes_out} bytes`}>
+            {formatBytes(a.bytes_out)}
+          </td>
+        </tr>
+      ))}
+    </ScrollTable>
   );
 }

@@ -3,7 +3,7 @@
  * resources editor (validated host:port / cidr:port) and the way to revoke it. The editors are
  * plain forms, so they work without JavaScript.
  */
-import { Island } from "../../components/Island.tsx";
+import { AgentHeading } from "../../components/AgentPages.tsx";
 import type { Connector, Tunneler } from "../../lib/admin_client.ts";
 import { asList } from "../../lib/admin_client.ts";
 import { type Ctx, describeError, type RouteModule } from "../../context.ts";
@@ -42,11 +42,7 @@ export async function renderConnector(ctx: Ctx, state: EditorState = {}, status 
   return ctx.page(
     `Connector ${id}`,
     <>
-      <p class="crumbs">
-        <a href="/connectors">Connectors</a> /
-      </p>
-      <h1>Connector {id}</h1>
-      <Island name="AgentStatus" props={{ kind: "connectors", agent: connector, now: Date.now() }} />
+      <AgentHeading kind="connector" id={id} agent={connector} />
 
       <section aria-labelledby="allowlist-h">
         <h2 id="allowlist-h">Allowed tunnelers</h2>

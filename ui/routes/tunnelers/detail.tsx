@@ -1,5 +1,5 @@
 /** `/tunnelers/:id`: a tunneler's facts (live) and the way to revoke it. */
-import { Island } from "../../components/Island.tsx";
+import { AgentHeading } from "../../components/AgentPages.tsx";
 import type { Tunneler } from "../../lib/admin_client.ts";
 import { describeError, type RouteModule } from "../../context.ts";
 
@@ -19,11 +19,7 @@ export const handler: RouteModule["handler"] = {
     return ctx.page(
       `Tunneler ${id}`,
       <>
-        <p class="crumbs">
-          <a href="/tunnelers">Tunnelers</a> /
-        </p>
-        <h1>Tunneler {id}</h1>
-        <Island name="AgentStatus" props={{ kind: "tunnelers", agent: tunneler, now: Date.now() }} />
+        <AgentHeading kind="tunneler" id={id} agent={tunneler} />
         <p class="muted">Which connectors accept this tunneler is set on each connector's page.</p>
         <section class="danger">
           <h2>Revoke</h2>
