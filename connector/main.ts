@@ -45,7 +45,6 @@ if (import.meta.main) {
         private_ip: cfg.privateIp,
       });
       const cp = new ControlPlane({
-        controllerAddr: cfg.controllerAddr,
         trustDomain: cfg.trustDomain,
         creds,
         policy,
@@ -62,6 +61,8 @@ if (import.meta.main) {
         session: (ctx) => cp.session(ctx),
         signal,
         log,
+        // After one controller fails the next is tried within the same jittered delay.
+        backoff: { perRound: cfg.controllerAddrs.length },
         // A renewal (e.g. the first after the controller was away past expiry) retries at once.
         wake: (listener) => creds.onChange(() => listener()),
       });
