@@ -55,7 +55,9 @@ if (import.meta.main) {
         renewSoon,
       });
       listener.onTunnelerHeartbeat((hb) => cp.relay(hb));
-      const health = cfg.health ? startHealth(cfg.health, state, listener, signal) : undefined;
+      const health = cfg.health
+        ? startHealth(cfg.health, state, listener, signal, () => creds.svid.notAfter)
+        : undefined;
       const done = runAgentLoop({
         name: "control-plane stream",
         session: (ctx) => cp.session(ctx),
