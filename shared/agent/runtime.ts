@@ -13,11 +13,12 @@ import { runRenewalLoop } from "./renewal.ts";
 import { EarlyRenewal } from "../renewal/schedule.ts";
 import { type RuntimeStatus, writeStatus } from "./status.ts";
 import { AgentState } from "./agent_state.ts";
-import type { Rotation } from "./rotation.ts";
+import { Rotation } from "./rotation.ts";
 import { enrollAtAnyController, renewAtAnyController } from "./controllers.ts";
 
 /**
- * The stored identity, or a new one from enrollment when none is stored.
+ * The stored identity, or a new one from enrollment when none is stored; enrollment goes to the
+ * first of `controllers` that answers (see controllers.ts).
  *
  * @throws {ConfigError} `ENROLLMENT_TOKEN is required` (1.1), `failed to read controller CA` (1.3)
  * @throws {EnrollmentRefusedError} `invalid enrollment token` (1.2)
@@ -27,7 +28,7 @@ export async function loadOrEnroll(
   store: IdentityStore,
   log: Logger,
   privateIp?: string,
-  controllers: Rotation<string> = new AgentState(cfg.controllerAddrs).controllers,
+  controllers: Rotation<string> = new Rotation(cfg.controllerAddrs),
 ): Promise<{ identity: StoredIdentity; enrolled: boolean }> {
   if (await store.exists()) {
     const identity = await store.load();
