@@ -9,7 +9,7 @@ Deno.test("bench/reconnect_spread.ts: agents reconnect after a controller loss, 
   assertEquals(spread.histogram.reduce((a, b) => a + b, 0), 40);
   ok(spread.attemptsWhileDown >= 40, `attempts while down: ${spread.attemptsWhileDown}`);
   ok(spread.peakShare < 0.5, `with jitter no 100 ms bucket holds half the agents:\n${formatSpread(spread)}`);
-  ok(spread.last - spread.first >= 300, `spread over time:\n${formatSpread(spread)}`);
+  ok(spread.last - spread.first >= 500, `spread over time:\n${formatSpread(spread)}`);
 
   const together = await measureReconnectSpread({
     agents: 40,
@@ -17,6 +17,7 @@ Deno.test("bench/reconnect_spread.ts: agents reconnect after a controller loss, 
     bucketMs: 100,
     backoff: { ...backoff, random: () => 0.999999 },
   });
-  ok(together.peakShare >= 0.9, `without jitter they arrive at once:\n${formatSpread(together)}`);
+  // Without jitter they arrive at once (within one timer turn; a bucket edge may split them).
+  ok(together.last - together.first < 250, `without jitter they arrive at once:\n${formatSpread(together)}`);
   ok(formatSpread(spread).split("\n").length === 2 + spread.histogram.length);
 });

@@ -11,6 +11,10 @@
  * - `fault("half-open")`: the far side is gone without a word: every upstream connection is
  *   destroyed, the client side stays open with no FIN or RST, and new connections are accepted and
  *   never relayed (what a peer that lost power or a NAT that forgot the flow leaves behind).
+ *
+ * `fault("pass")` heals: new connections are relayed again, and a connection that lost bytes or
+ * its far side is reset (a relay cannot retransmit what it dropped, and a peer's TCP answers a
+ * segment of a connection it no longer knows with RST).
  * @module
  */
 import net from "node:net";
@@ -40,6 +44,8 @@ interface Pair {
   upstream: net.Socket | undefined;
   /** Bytes held while stalled, in order, per direction. */
   held: { up: Buffer[]; down: Buffer[] };
+  /** Lost bytes or its far side: reset when the relay heals. */
+  broken: boolean;
 }
 
 /** Relays 127.0.0.1:<listen port> to 127.0.0.1:`targetPort`. */
@@ -50,7 +56,10 @@ export async function tcpProxy(targetPort: number): Promise<TcpProxy> {
 
   const send = (pair: Pair, dir: "up" | "down", chunk: Buffer) => {
     const to = dir === "up" ? pair.upstream : pair.client;
-    if (mode === "drop" || mode === "half-open" || !to || to.destroyed) return;
+    if (mode === "drop" || mode === "half-open" || !to || to.destroyed) {
+      pair.broken = true;
+      return;
+    }
     if (mode === "stall") pair.held[dir].push(chunk);
     else to.write(chunk);
   };
@@ -73,7 +82,12 @@ export async function tcpProxy(targetPort: number): Promise<TcpProxy> {
 
   const server = net.createServer((client) => {
     accepted++;
-    const pair: Pair = { client, upstream: undefined, held: { up: [], down: [] } };
+    const pair: Pair = {
+      client,
+      upstream: undefined,
+      held: { up: [], down: [] },
+      broken: mode === "half-open",
+    };
     pairs.add(pair);
     client.on("error", () => {});
     client.on("close", () => {
@@ -105,7 +119,11 @@ export async function tcpProxy(targetPort: number): Promise<TcpProxy> {
         if (next === "half-open") {
           const upstream = pair.upstream;
           pair.upstream = undefined;
+          pair.broken = true;
           upstream?.destroy();
+        } else if (next === "pass" && pair.broken) {
+          pair.client.resetAndDestroy();
+          pair.upstream?.resetAndDestroy();
         } else if (next === "pass" && was === "stall") flush(pair);
         if (next !== "stall") pair.held = { up: [], down: [] };
       }
