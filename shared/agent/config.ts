@@ -20,8 +20,6 @@ import { TrustBundle } from "../pki/bundle.ts";
 /** The common agent settings. */
 export interface CommonAgentConfig {
   role: "connector" | "tunneler";
-  /** The first controller of CONTROLLER_ADDR, `host:port` (the one `doctor` checks). */
-  controllerAddr: string;
   /** Every controller of CONTROLLER_ADDR (a comma list), in order, without duplicates. */
   controllerAddrs: string[];
   /** CONNECTOR_ID / TUNNELER_ID. */
@@ -86,7 +84,6 @@ export function commonAgentConfig(
   checkRoots(role, paths);
   return {
     role,
-    controllerAddr: controllerAddrs[0]!,
     controllerAddrs,
     id,
     controllerCaPath,
