@@ -32,7 +32,6 @@ export const ControlPlaneClient = grpc.makeGenericClientConstructor(
 
 /** Options of {@link ControlPlane}. */
 export interface ControlPlaneOptions {
-  controllerAddr: string;
   trustDomain: string;
   creds: AgentCredentials;
   /** Written from AgentConfig and RevokedCertificates; the listener reads it. */
@@ -66,11 +65,11 @@ export class ControlPlane {
 
   constructor(private readonly opts: ControlPlaneOptions) {}
 
-  /** A fresh channel with the credentials in force now; the previous one is closed. */
-  #newClient(): grpc.Client {
+  /** A fresh channel to `controllerAddr` with the credentials in force now; the previous one is closed. */
+  #newClient(controllerAddr: string): grpc.Client {
     this.#client?.close();
     this.#client = new ControlPlaneClient(
-      this.opts.controllerAddr,
+      controllerAddr,
       channelCredentials(this.opts.creds.source, {
         trustDomain: this.opts.trustDomain,
         onRefusal: (r) => this.#refused = r,
@@ -91,15 +90,33 @@ export class ControlPlane {
     this.#client = undefined;
   }
 
-  /** One Connect stream; resolves when the controller ends it, rejects on failure. */
+  /** The stream to `controllerAddr` ended: the next controller becomes current, and the outage clock runs. */
+  #moveOn(controllerAddr: string, err: Error | undefined): void {
+    const { state, log } = this.opts;
+    if (err instanceof NonRetryableError) return;
+    state.controllerLost();
+    state.controllers.failed(controllerAddr);
+    const next = state.controllers.current;
+    if (next !== controllerAddr) {
+      log.info("moving to the next controller", { controller: controllerAddr, next_controller: next });
+    }
+  }
+
+  /**
+   * One Connect stream to the current controller of CONTROLLER_ADDR; resolves when the controller
+   * ends it, rejects on failure. Either way (unless stopping) the next controller becomes current,
+   * so the loop's next attempt goes there, and the outage clock starts when none answers.
+   */
   session(ctx: SessionContext): Promise<void> {
     const { log, state, policy, creds } = this.opts;
+    const controllerAddr = state.controllers.current;
     this.#refused = undefined; // a refusal of an earlier attempt says nothing about this one
-    return new Promise((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
+      const client = this.#newClient(controllerAddr);
       // deno-lint-ignore no-explicit-any
-      const call: grpc.ClientDuplexStream<AgentMessage, ControllerMessage> = (this.#newClient() as any)
-        .connect();
+      const call: grpc.ClientDuplexStream<AgentMessage, ControllerMessage> = (client as any).connect();
       let connected = false;
+      let movedOn = false;
       let timer: ReturnType<typeof setInterval> | undefined;
       const send = (m: AgentMessage) => {
         if (!call.writableEnded) call.write(m);
@@ -132,6 +149,10 @@ export class ControlPlane {
         ctx.signal.removeEventListener("abort", onAbort);
         if (connected) state.disconnected(err?.message ?? "stream ended");
         call.cancel();
+        if (!ctx.signal.aborted && !movedOn) {
+          movedOn = true;
+          this.#moveOn(controllerAddr, err);
+        }
         if (err) reject(err);
         else resolve();
       };
@@ -152,8 +173,10 @@ export class ControlPlane {
         if (!connected) {
           connected = true;
           state.connected();
+          state.controllers.worked(controllerAddr);
+          state.controllerReached();
           log.info("control-plane stream connected", {
-            controller: this.opts.controllerAddr,
+            controller: controllerAddr,
             attempt: ctx.attempt,
             failure_mode: "3.1",
           });

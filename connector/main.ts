@@ -44,7 +44,6 @@ if (import.meta.main) {
         private_ip: cfg.privateIp,
       });
       const cp = new ControlPlane({
-        controllerAddr: cfg.controllerAddr,
         trustDomain: cfg.trustDomain,
         creds,
         policy,
@@ -55,12 +54,16 @@ if (import.meta.main) {
         renewSoon,
       });
       listener.onTunnelerHeartbeat((hb) => cp.relay(hb));
-      const health = cfg.health ? startHealth(cfg.health, state, listener, signal) : undefined;
+      const health = cfg.health
+        ? startHealth(cfg.health, state, listener, signal, () => creds.svid.notAfter)
+        : undefined;
       const done = runAgentLoop({
         name: "control-plane stream",
         session: (ctx) => cp.session(ctx),
         signal,
         log,
+        // After one controller fails the next is tried within the same jittered delay.
+        backoff: { perRound: cfg.controllerAddrs.length },
         // A renewal (e.g. the first after the controller was away past expiry) retries at once.
         wake: (listener) => creds.onChange(() => listener()),
       });

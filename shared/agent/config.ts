@@ -4,6 +4,8 @@
  */
 import {
   type Env,
+  formatHostPort,
+  type HostPort,
   optional,
   parseHostPort,
   required,
@@ -19,8 +21,8 @@ import { TrustBundle } from "../pki/bundle.ts";
 /** The common agent settings. */
 export interface CommonAgentConfig {
   role: "connector" | "tunneler";
-  /** CONTROLLER_ADDR `host:port`. */
-  controllerAddr: string;
+  /** Every controller of CONTROLLER_ADDR (a comma list), in order, without duplicates. */
+  controllerAddrs: string[];
   /** CONNECTOR_ID / TUNNELER_ID. */
   id: string;
   /** CONTROLLER_CA_PATH. */
@@ -58,18 +60,11 @@ export function commonAgentConfig(
     if (e instanceof ConfigError) throw e;
     throw new ConfigError(`${idVar}: ${(e as Error).message}`);
   }
-  const controllerAddr = required(
+  const controllerAddrs = parseControllerAddrs(required(
     env,
     "CONTROLLER_ADDR",
-    "the controller's host:port, e.g. controller.internal:8443",
-  );
-  let controllerHost = "";
-  try {
-    controllerHost = parseHostPort(controllerAddr).hostname;
-  } catch { /* refused below */ }
-  if (!controllerHost) {
-    throw new ConfigError(`CONTROLLER_ADDR: invalid address "${controllerAddr}": use host:port`);
-  }
+    "the controller's host:port, or a comma list of them, e.g. controller.internal:8443",
+  ));
   const stateVar = `${prefix}_STATE_DIR`;
   const stateDir = stateDirectory(env, stateVar, role);
   const controllerCaPath = optional(env, "CONTROLLER_CA_PATH");
@@ -88,13 +83,50 @@ export function commonAgentConfig(
   checkRoots(role, paths);
   return {
     role,
-    controllerAddr,
+    controllerAddrs,
     id,
     controllerCaPath,
     token: optional(env, "ENROLLMENT_TOKEN"),
     trustDomain,
     stateDir,
   };
+}
+
+/**
+ * Parses CONTROLLER_ADDR: `host:port` or a comma list of them (several controllers sharing one
+ * store); each entry goes through the one `host:port` parser and must name a host and a port.
+ *
+ * @throws {ConfigError} `CONTROLLER_ADDR: invalid address "<entry>": use host:port` (or a list of them),
+ * `CONTROLLER_ADDR: "<entry>" is listed twice`, `CONTROLLER_ADDR: no controller given`
+ */
+export function parseControllerAddrs(text: string): string[] {
+  const entries = text.split(",").map((e) => e.trim()).filter((e) => e !== "");
+  const several = entries.length > 1;
+  const out: string[] = [];
+  for (const entry of entries) {
+    let host: HostPort | undefined;
+    try {
+      host = parseHostPort(entry);
+    } catch { /* refused below */ }
+    if (!host || !host.hostname || host.port === 0) {
+      throw new ConfigError(
+        `CONTROLLER_ADDR: invalid address "${entry}": use host:port${
+          several ? ", or a comma list of them such as c1.internal:8443,c2.internal:8443" : ""
+        }`,
+      );
+    }
+    const addr = formatHostPort(host);
+    if (out.includes(addr)) {
+      throw new ConfigError(`CONTROLLER_ADDR: "${entry}" is listed twice: name each controller once`);
+    }
+    out.push(addr);
+  }
+  if (out.length === 0) {
+    throw new ConfigError(
+      `CONTROLLER_ADDR: no controller given: use host:port, e.g. controller.internal:8443`,
+    );
+  }
+  return out;
 }
 
 /**

@@ -27,6 +27,19 @@ import type { AgentCredentials } from "./credentials.ts";
 import { bundleToTrust } from "./trust_policy.ts";
 import { unaryCall } from "../grpc/unary.ts";
 
+/**
+ * A call that found no controller to answer it (UNAVAILABLE or DEADLINE_EXCEEDED, no failure mode
+ * of its own): the next controller of CONTROLLER_ADDR may answer, and the outage budget runs.
+ */
+export class ControllerUnreachableError extends Error {
+  override name = "ControllerUnreachableError";
+}
+
+/** Whether a failed call's code says no controller answered. */
+function unreachable(code: number | undefined): boolean {
+  return code === grpc.status.UNAVAILABLE || code === grpc.status.DEADLINE_EXCEEDED;
+}
+
 /** The Enrollment client class (ts-proto generates the service definition only). */
 export const EnrollmentClient = grpc.makeGenericClientConstructor(EnrollmentService, "postern.v1.Enrollment");
 
@@ -130,6 +143,7 @@ export async function enroll(opts: EnrollOptions): Promise<{ svid: Svid; bundle:
       const id = failureModeOfCall(err, refused);
       const text = refused?.failureMode === id && refused ? refused.message : msg;
       if (id) throw new FailureModeError(id, `${text} (enrollment failed)`);
+      if (unreachable(code)) throw new ControllerUnreachableError(`enrollment failed: ${msg}`);
       throw new Error(`enrollment failed: ${msg}`);
     }
     try {
@@ -197,6 +211,7 @@ export async function renew(
         );
       }
       if (id) throw new FailureModeError(id, `${msg} (renewal failed)`);
+      if (unreachable(code)) throw new ControllerUnreachableError(`renewal failed: ${msg}`);
       throw new Error(`renewal failed: ${msg}`);
     }
     const offered = bundleOf(res.svid);

@@ -59,11 +59,17 @@ export async function agentCommand<C extends CommonAgentConfig>(
     } catch (e) {
       return printFindings([...loaded.findings, ...await agentDoctor(e as Error, undefined)], args.json);
     }
-    const network: NetworkChecks = async (_common, bundle) => [
-      await checkControllerReachable(cfg.controllerAddr, bundle, cfg.trustDomain),
-      await checkClockAgainstController(cfg.controllerAddr, bundle),
-      ...(await program.doctorChecks?.(cfg, bundle) ?? []),
-    ];
+    // Every controller of CONTROLLER_ADDR, in order: each one an agent may move to must work.
+    const network: NetworkChecks = async (_common, bundle) => {
+      const findings = [];
+      for (const address of cfg.controllerAddrs) {
+        findings.push(
+          await checkControllerReachable(address, bundle, cfg.trustDomain),
+          await checkClockAgainstController(address, bundle),
+        );
+      }
+      return [...findings, ...(await program.doctorChecks?.(cfg, bundle) ?? [])];
+    };
     const privateIp = program.privateIp?.(cfg);
     const findings = await agentDoctor(
       cfg,

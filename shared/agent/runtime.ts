@@ -7,14 +7,18 @@ import { ConfigError } from "../config/config_error.ts";
 import type { Logger } from "../log/logger.ts";
 import { type CommonAgentConfig, readControllerCa } from "./config.ts";
 import { AgentCredentials } from "./credentials.ts";
-import { checkIssued, enroll, renew } from "./enroll.ts";
+import { checkIssued } from "./enroll.ts";
 import { type IdentityStore, type StoredIdentity } from "./identity_store.ts";
 import { runRenewalLoop } from "./renewal.ts";
 import { EarlyRenewal } from "../renewal/schedule.ts";
 import { type RuntimeStatus, writeStatus } from "./status.ts";
+import { AgentState } from "./agent_state.ts";
+import { Rotation } from "./rotation.ts";
+import { enrollAtAnyController, renewAtAnyController } from "./controllers.ts";
 
 /**
- * The stored identity, or a new one from enrollment when none is stored.
+ * The stored identity, or a new one from enrollment when none is stored; enrollment goes to the
+ * first of `controllers` that answers (see controllers.ts).
  *
  * @throws {ConfigError} `ENROLLMENT_TOKEN is required` (1.1), `failed to read controller CA` (1.3)
  * @throws {EnrollmentRefusedError} `invalid enrollment token` (1.2)
@@ -24,6 +28,7 @@ export async function loadOrEnroll(
   store: IdentityStore,
   log: Logger,
   privateIp?: string,
+  controllers: Rotation<string> = new Rotation(cfg.controllerAddrs),
 ): Promise<{ identity: StoredIdentity; enrolled: boolean }> {
   if (await store.exists()) {
     const identity = await store.load();
@@ -41,16 +46,14 @@ export async function loadOrEnroll(
     );
   }
   const controllerCa = await readControllerCa(cfg.controllerCaPath);
-  log.info("enrolling", { controller: cfg.controllerAddr, id: cfg.id, role: cfg.role });
-  const { svid, bundle } = await enroll({
-    controllerAddr: cfg.controllerAddr,
+  const { svid, bundle } = await enrollAtAnyController(controllers, {
     controllerCa,
     trustDomain: cfg.trustDomain,
     role: cfg.role,
     id: cfg.id,
     token: cfg.token,
     ...(privateIp ? { privateIp } : {}),
-  });
+  }, log);
   const identity: StoredIdentity = {
     svid,
     bundle,
@@ -72,20 +75,7 @@ export async function loadOrEnroll(
   return { identity, enrolled: true };
 }
 
-/** Mutable runtime state the status file reports. */
-export class AgentState {
-  controlPlane = "connecting";
-  connectedSince: string | undefined;
-  reconnects = 0;
-  connected(): void {
-    if (this.connectedSince !== undefined || this.controlPlane !== "connecting") this.reconnects++;
-    this.controlPlane = "connected";
-    this.connectedSince = new Date().toISOString();
-  }
-  disconnected(why: string): void {
-    this.controlPlane = `disconnected: ${why}`;
-  }
-}
+export { AgentState } from "./agent_state.ts";
 
 /** The agent-specific part of a running program. */
 export interface AgentWork {
@@ -121,13 +111,13 @@ export interface RunAgentOptions {
 /** Runs an agent until SIGTERM/SIGINT (exit 0) or a non-retryable failure (throws). */
 export async function runAgent(opts: RunAgentOptions): Promise<number> {
   const { cfg, store, log } = opts;
-  const { identity } = await loadOrEnroll(cfg, store, log, opts.privateIp);
+  const state = new AgentState(cfg.controllerAddrs);
+  const { identity } = await loadOrEnroll(cfg, store, log, opts.privateIp, state.controllers);
   log.info("identity loaded", {
     spiffe_id: identity.svid.spiffeId.uri,
     expires_at: identity.svid.notAfter.toISOString(),
   });
   const creds = new AgentCredentials(identity.svid, identity.bundle);
-  const state = new AgentState();
   const abort = new AbortController();
   const meta = identity.meta;
   const early = new EarlyRenewal();
@@ -137,14 +127,14 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
     log,
     signal: abort.signal,
     issuedAt: Date.parse(meta.renewed_at ?? meta.enrolled_at),
+    // Any controller that answers renews; when none does, the outage budget runs.
     renewOnce: () =>
-      renew(creds, {
-        controllerAddr: cfg.controllerAddr,
+      renewAtAnyController(state, creds, {
         trustDomain: cfg.trustDomain,
         role: cfg.role,
         id: cfg.id,
         ...(meta.private_ip ? { privateIp: meta.private_ip } : {}),
-      }),
+      }, log),
     persist: (svid, bundle) =>
       store.save({ svid, bundle, meta: { ...meta, renewed_at: new Date().toISOString() } }),
     early,
@@ -173,6 +163,11 @@ export async function runAgent(opts: RunAgentOptions): Promise<number> {
       control_plane: state.controlPlane,
       ...(state.connectedSince ? { connected_since: state.connectedSince } : {}),
       reconnects: state.reconnects,
+      controller: state.controllers.current,
+      ...(state.controllerUnreachableSince
+        ? { controller_unreachable_since: state.controllerUnreachableSince }
+        : {}),
+      certificate_not_after: creds.svid.notAfter.toISOString(),
       sessions: s.sessions,
       bytes_in: s.bytesIn,
       bytes_out: s.bytesOut,

@@ -17,6 +17,12 @@ export interface RuntimeStatus {
   /** RFC 3339 time of the last (re)connection. */
   connected_since?: string;
   reconnects: number;
+  /** The controller of CONTROLLER_ADDR in use (tried first). */
+  controller?: string;
+  /** RFC 3339 time since when no controller answers; absent while one does. */
+  controller_unreachable_since?: string;
+  /** RFC 3339 expiry of the certificate in force (the end of the outage budget). */
+  certificate_not_after?: string;
   sessions: number;
   bytes_in: number;
   bytes_out: number;
@@ -47,6 +53,16 @@ export interface StatusReport {
   identity_error?: string;
   running: boolean;
   runtime: RuntimeStatus | null;
+  /**
+   * While no controller answers (a running agent's `controller_unreachable_since`): since when, and
+   * the outage budget, the seconds until the certificate in force expires (then tunnels are refused).
+   */
+  outage?: {
+    controller_unreachable_since: string;
+    unreachable_for_s: number;
+    certificate_not_after: string;
+    budget_left_s: number;
+  };
 }
 
 /** Builds the status report from the state directory. A status file older than 15 s means not running. */
@@ -71,6 +87,16 @@ export async function statusReport(store: IdentityStore, now = Date.now()): Prom
     report.runtime = runtime;
     report.running = runtime.control_plane !== "stopped" && now - Date.parse(runtime.updated_at) < 15_000;
   } catch { /* never ran */ }
+  const since = report.running ? report.runtime?.controller_unreachable_since : undefined;
+  const notAfter = report.runtime?.certificate_not_after ?? report.identity?.not_after;
+  if (since && notAfter) {
+    report.outage = {
+      controller_unreachable_since: since,
+      unreachable_for_s: Math.max(0, Math.round((now - Date.parse(since)) / 1000)),
+      certificate_not_after: notAfter,
+      budget_left_s: Math.max(0, Math.round((Date.parse(notAfter) - now) / 1000)),
+    };
+  }
   return report;
 }
 
@@ -94,6 +120,7 @@ export function formatStatus(r: StatusReport): string {
       `control plane:   ${r.runtime.control_plane}${
         r.runtime.connected_since ? ` since ${r.runtime.connected_since}` : ""
       }`,
+      `controller:      ${controllerLine(r)}`,
       `reconnects:      ${r.runtime.reconnects}`,
       `sessions:        ${r.runtime.sessions}`,
       `bytes:           in ${r.runtime.bytes_in}, out ${r.runtime.bytes_out}`,
@@ -105,4 +132,12 @@ export function formatStatus(r: StatusReport): string {
     lines.push(`agent:           not running${r.runtime ? ` (last seen ${r.runtime.updated_at})` : ""}`);
   }
   return lines.join("\n");
+}
+
+/** The controller line of a running agent: the one in use, or since when none answers and the budget left. */
+function controllerLine(r: StatusReport): string {
+  const current = r.runtime?.controller ?? "unknown";
+  if (!r.outage) return `${current} (in use)`;
+  const o = r.outage;
+  return `unreachable since ${o.controller_unreachable_since} (${o.unreachable_for_s} s); outage budget ${o.budget_left_s} s left (the certificate expires at ${o.certificate_not_after})`;
 }

@@ -61,14 +61,21 @@ export function channelCredentials(source: SvidSource, expected: ExpectedServer)
 /** The SNI name sent to servers: any fixed name works, since identity is checked by SPIFFE ID. */
 export const TLS_SERVER_NAME = "postern";
 
+/**
+ * How often a client pings its controller over HTTP/2, and how long it waits for the answer: a
+ * stalled, black-holed or half-open connection is detected within their sum (15 s) and the agent
+ * reconnects (to the next controller of CONTROLLER_ADDR) with its jittered backoff.
+ */
+export const CLIENT_KEEPALIVE = { timeMs: 10_000, timeoutMs: 5_000 } as const;
+
 /** Channel options every Postern client uses: the servername override and keepalives. */
 export function channelOptions(): ChannelOptions {
   installHttp2Repairs();
   return {
     "grpc.ssl_target_name_override": TLS_SERVER_NAME,
     "grpc.default_authority": TLS_SERVER_NAME,
-    "grpc.keepalive_time_ms": 20_000,
-    "grpc.keepalive_timeout_ms": 10_000,
+    "grpc.keepalive_time_ms": CLIENT_KEEPALIVE.timeMs,
+    "grpc.keepalive_timeout_ms": CLIENT_KEEPALIVE.timeoutMs,
     "grpc.keepalive_permit_without_calls": 1,
     "grpc.initial_reconnect_backoff_ms": 500,
     "grpc.max_reconnect_backoff_ms": 5_000,

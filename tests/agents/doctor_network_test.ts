@@ -70,6 +70,21 @@ Deno.test("tunneler doctor dials the controller and the connector and names 2.1,
       bad.lines.join("\n"),
     );
 
+    // Every controller of the list is checked: a dead one fails though the next one is fine.
+    const both = await doctor({
+      ...env(controller.port, connector.port),
+      CONTROLLER_ADDR: `127.0.0.1:${unused},127.0.0.1:${controller.port}`,
+    });
+    assert.equal(both.code, 1, both.lines.join("\n"));
+    assert.ok(
+      both.lines.some((l) => l.startsWith(`[FAIL] 3.2 controller at 127.0.0.1:${unused}: `)),
+      both.lines.join("\n"),
+    );
+    assert.ok(
+      both.lines.some((l) => l.startsWith(`[ok] 2.1 controller at 127.0.0.1:${controller.port} presents `)),
+      both.lines.join("\n"),
+    );
+
     const strange = await doctor(env(strangeController.port, connector.port));
     assert.equal(strange.code, 1);
     assert.ok(
