@@ -64,11 +64,20 @@ Deno.test("kill -9 the controller during heartbeats, restart it on its state: ev
     assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("while dead"))), "while deadbye");
 
     await c.startController();
-    await waitFor("c1, c2 and t1 ONLINE again", online, 30_000, 200, c1);
+    // The restarted controller may still list them ONLINE from their stored last_seen: wait for each
+    // connector's second stream first, then for the status.
     for (const p of [c1, c2]) {
-      const streams = p.lines.filter((l) => l.includes("control-plane stream connected"));
-      ok(streams.length >= 2, `reconnected:\n${p.lines.join("\n")}`);
+      const reconnected = () =>
+        p.lines.filter((l) => l.includes("control-plane stream connected")).length >= 2 || undefined;
+      await waitFor(
+        `${p === c1 ? "c1" : "c2"} reconnected`,
+        () => Promise.resolve(reconnected()),
+        30_000,
+        100,
+        p,
+      );
     }
+    await waitFor("c1, c2 and t1 ONLINE again", online, 30_000, 200, c1);
     for (const p of [c1, c2, tunneler]) {
       assertEquals(p.lines.filter((l) => l.includes("enrolling")).length, 1, "enrolled once, at the start");
       assertEquals(await Promise.race([p.exited, Promise.resolve("running")]), "running");
