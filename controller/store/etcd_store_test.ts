@@ -1,0 +1,188 @@
+import { Etcd3 } from "etcd3";
+import { assert, assertEquals } from "../../tests/support/assert.ts";
+import { type EtcdCluster, etcdTest, startEtcdCluster } from "../../tests/support/etcd_cluster.ts";
+import { waitFor } from "../../tests/support/wait_for.ts";
+import { within } from "../../tests/support/within.ts";
+import { EtcdStore, openEtcdStore } from "./etcd_store.ts";
+import { put, StoreUnavailableError, type WatchEvent } from "./store.ts";
+
+const PREFIX = "/postern-test/";
+
+async function withCluster(
+  members: 1 | 3,
+  fn: (cluster: EtcdCluster) => Promise<void>,
+  quotaBackendBytes?: number,
+): Promise<void> {
+  const cluster = await startEtcdCluster({ members, ...(quotaBackendBytes ? { quotaBackendBytes } : {}) });
+  try {
+    await fn(cluster);
+  } finally {
+    await cluster.close();
+  }
+}
+
+etcdTest(
+  "EtcdStore keeps keys as ETCD_PREFIX + segments joined with / and versions as padded mod_revision",
+  async () => {
+    await withCluster(1, async (cluster) => {
+      const store = await openEtcdStore({ endpoints: cluster.endpoints, prefix: PREFIX });
+      const raw = new Etcd3({ hosts: cluster.endpoints.map((e) => `http://${e}`) });
+      try {
+        const version = await put(store, ["agents", "connector", "c1"], { n: 1 });
+        const kv = await raw.get(`${PREFIX}agents/connector/c1`).exec();
+        const stored = kv.kvs[0]!;
+        assertEquals(JSON.parse(stored.value.toString()), { n: 1 });
+        assertEquals(version, stored.mod_revision.padStart(20, "0"));
+        assertEquals(version.length, 20);
+      } finally {
+        raw.close();
+        await store.close();
+      }
+    });
+  },
+);
+
+etcdTest(
+  "EtcdStore writes keys of one expiry bucket under one shared lease, not one lease per key",
+  async () => {
+    await withCluster(1, async (cluster) => {
+      const store = await openEtcdStore({ endpoints: cluster.endpoints, prefix: PREFIX });
+      const raw = new Etcd3({ hosts: cluster.endpoints.map((e) => `http://${e}`) });
+      try {
+        for (let i = 0; i < 20; i++) {
+          await store.commit([], [{ type: "set", key: ["revoked", `s${i}`], value: i, expireInMs: 600_000 }]);
+        }
+        const kvs = (await raw.getAll().prefix(`${PREFIX}revoked/`).exec()).kvs;
+        assertEquals(kvs.length, 20);
+        const leases = new Set(kvs.map((kv) => kv.lease));
+        assert(leases.size <= 2, `expected at most 2 bucket leases, got ${leases.size}`);
+        assert(!leases.has("0"), "every key has a lease");
+      } finally {
+        raw.close();
+        await store.close();
+      }
+    });
+  },
+);
+
+etcdTest(
+  "EtcdStore watch that starts from a compacted revision resyncs and then sees new commits",
+  async () => {
+    await withCluster(1, async (cluster) => {
+      const watcher = await openEtcdStore({ endpoints: cluster.endpoints, prefix: PREFIX, log: () => {} });
+      const writer = await openEtcdStore({ endpoints: cluster.endpoints, prefix: PREFIX });
+      const raw = new Etcd3({ hosts: cluster.endpoints.map((e) => `http://${e}`) });
+      try {
+        await put(watcher, ["w", "seen"], 0); // the watcher's newest revision: where its watch starts
+        for (let i = 0; i < 5; i++) await put(writer, ["other", `k${i}`], i);
+        const head = (await raw.get(`${PREFIX}w/seen`).exec()).header.revision;
+        await raw.kv.compact({ revision: head, physical: true }); // past the watcher's newest revision
+        let resyncs = 0;
+        const events: WatchEvent[] = [];
+        const watch = watcher.watch(["w"], { onEvents: (e) => events.push(...e), onResync: () => resyncs++ });
+        try {
+          await waitFor(
+            "the compacted watch to resync",
+            () => Promise.resolve(resyncs > 0 ? true : undefined),
+            10_000,
+          );
+          await put(writer, ["w", "after"], "new");
+          await waitFor(
+            "the event after the resync",
+            () => Promise.resolve(events.length > 0 ? true : undefined),
+            10_000,
+          );
+          assertEquals(events.map((e) => [e.type, e.key.join("/"), e.value]), [["put", "w/after", "new"]]);
+          assertEquals(resyncs, 1);
+        } finally {
+          watch.close();
+        }
+      } finally {
+        raw.close();
+        await writer.close();
+        await watcher.close();
+      }
+    });
+  },
+);
+
+etcdTest(
+  "EtcdStore shows etcd's NOSPACE alarm in health and refuses writes with StoreUnavailableError",
+  async () => {
+    await withCluster(1, async (cluster) => {
+      const store = await openEtcdStore({ endpoints: cluster.endpoints, prefix: PREFIX });
+      try {
+        const big = "x".repeat(200_000);
+        const error = await waitFor(
+          "etcd to raise NOSPACE",
+          async () => {
+            try {
+              await put(store, ["fill", crypto.randomUUID()], big);
+              return undefined;
+            } catch (e) {
+              return e;
+            }
+          },
+          60_000,
+          0,
+        );
+        assert(error instanceof StoreUnavailableError, `expected StoreUnavailableError, got ${error}`);
+        assert(String(error.message).startsWith("etcd is out of space (NOSPACE alarm)"), error.message);
+        const health = await store.health();
+        assertEquals(health.writable, false);
+        assert(health.problems.some((p) => p.includes("NOSPACE")), health.problems.join("; "));
+      } finally {
+        await store.close();
+      }
+    }, 2 * 1024 * 1024);
+  },
+);
+
+etcdTest(
+  "EtcdStore without quorum throws StoreUnavailableError within its deadline and writes again after the members return",
+  async () => {
+    await withCluster(3, async (cluster) => {
+      const store = await openEtcdStore({
+        endpoints: cluster.endpoints,
+        prefix: PREFIX,
+        requestTimeoutMs: 2_000,
+      });
+      try {
+        await put(store, ["q", "before"], 1);
+        assertEquals((await store.health()).writable, true);
+        await cluster.kill(1);
+        await cluster.kill(2);
+        const started = Date.now();
+        const error = await within(
+          put(store, ["q", "during"], 2).then(() => null, (e: unknown) => e),
+          10_000,
+          "a write without quorum",
+        );
+        assert(error instanceof StoreUnavailableError, `expected StoreUnavailableError, got ${error}`);
+        const took = Date.now() - started;
+        assert(took <= 4_500, `the refusal took ${took} ms, over twice the 2000 ms deadline`);
+        assert(error.message.startsWith("etcd has no quorum or is unreachable at"), error.message);
+        const health = await within(store.health(), 10_000, "health without quorum");
+        assertEquals(health.writable, false);
+        assert(health.problems.some((p) => p.includes("no quorum")), health.problems.join("; "));
+        assertEquals(EtcdStore.isOutage(error.cause), true);
+
+        await cluster.restart(1);
+        await cluster.restart(2);
+        await waitFor("writes to work again", async () => {
+          try {
+            await put(store, ["q", "after"], 3);
+            return true;
+          } catch (e) {
+            if (e instanceof StoreUnavailableError) return undefined;
+            throw e;
+          }
+        }, 20_000);
+        assertEquals((await store.get(["q", "after"])).value, 3);
+        assertEquals((await store.health()).writable, true);
+      } finally {
+        await store.close();
+      }
+    });
+  },
+);
