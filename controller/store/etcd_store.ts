@@ -34,6 +34,7 @@ import { ExpiryLeases } from "./etcd_store_expiry.ts";
 import { EtcdKeys, keyAfter, revisionOf, versionOf } from "./etcd_store_keys.ts";
 import { startWatch } from "./etcd_store_watch.ts";
 import {
+  assertWithinLimits,
   type Check,
   type CommitResult,
   type Entry,
@@ -44,7 +45,6 @@ import {
   type Store,
   type StoreHealth,
   type StoreKey,
-  StoreLimitError,
   type StoreLimits,
   type Watch,
   type WatchHandler,
@@ -75,8 +75,10 @@ export interface EtcdStoreOptions {
 
 /** etcd's `--max-txn-ops` default. */
 const MAX_TXN_OPS = 128;
-/** etcd's `--max-request-bytes` default (1.5 MiB) less room for the request's own framing. */
-const MAX_COMMIT_BYTES = 1.5 * 1024 * 1024 - 16 * 1024;
+/** etcd's `--max-request-bytes` default (1.5 MiB). */
+const MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
+/** Room per operation for what `commitSize()` does not count: protobuf framing, lease ids. */
+const OP_FRAMING_BYTES = 32;
 /** Keys fetched per range request while listing. */
 const LIST_PAGE = 256;
 /** The key of the quorum read of `health()` (under the prefix; need not exist). */
@@ -111,7 +113,9 @@ export class EtcdStore implements Store {
     this.#log = options.log ?? ((m, e) => console.error(`${m}: ${e instanceof Error ? e.message : e}`));
     this.limits = {
       maxOperationsPerCommit: options.limits?.maxOperationsPerCommit ?? MAX_TXN_OPS,
-      maxCommitBytes: options.limits?.maxCommitBytes ?? MAX_COMMIT_BYTES,
+      // commitSize() counts segments; etcd also gets the prefix and the framing of each operation.
+      maxCommitBytes: options.limits?.maxCommitBytes ??
+        MAX_REQUEST_BYTES - MAX_TXN_OPS * (this.#keys.prefixBytes + OP_FRAMING_BYTES) - 4_096,
     };
     const scheme = options.tls ? "https" : "http";
     const timeoutMs = this.#timeoutMs;
@@ -199,7 +203,7 @@ export class EtcdStore implements Store {
 
   async commit(checks: readonly Check[], mutations: readonly Mutation[]): Promise<CommitResult> {
     const writes = lastWritePerKey(mutations);
-    this.#checkLimits(checks, writes);
+    assertWithinLimits(this.limits, checks, writes);
     const compare: ICompare[] = [];
     for (const c of checks) {
       const key = this.#keys.key(c.key);
@@ -367,26 +371,6 @@ export class EtcdStore implements Store {
         : undefined;
       return { request_put: { key, value, ...(lease !== undefined ? { lease } : {}) } };
     }));
-  }
-
-  #checkLimits(checks: readonly Check[], writes: readonly Mutation[]): void {
-    const ops = checks.length + writes.length;
-    if (ops > this.limits.maxOperationsPerCommit) {
-      throw new StoreLimitError(
-        `commit has ${ops} operations: etcd takes at most ${this.limits.maxOperationsPerCommit} (--max-txn-ops) in one transaction`,
-      );
-    }
-    let bytes = 0;
-    for (const c of checks) bytes += this.#keys.key(c.key).length;
-    for (const m of writes) {
-      bytes += this.#keys.key(m.key).length;
-      if (m.type === "set") bytes += Buffer.byteLength(encodeValue(m.value));
-    }
-    if (bytes > this.limits.maxCommitBytes) {
-      throw new StoreLimitError(
-        `commit has ${bytes} bytes: etcd takes at most ${this.limits.maxCommitBytes} (--max-request-bytes) in one transaction`,
-      );
-    }
   }
 
   async #grantExpiryLease(ttlSeconds: number): Promise<string> {

@@ -5,7 +5,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import type { StoreKey, Version } from "./store.ts";
+import { assertValidKey, type StoreKey, type Version } from "./store.ts";
 
 /** Digits of a version: an int64 revision has at most 19, so the padding never truncates. */
 const VERSION_DIGITS = 20;
@@ -27,10 +27,15 @@ export class EtcdKeys {
 
   /** `prefix` must end with `/` (the default `/postern/`). */
   constructor(prefix: string) {
-    if (!prefix.endsWith("/")) {
-      throw new TypeError(`ETCD_PREFIX must end with "/": got "${prefix}"`);
+    if (!prefix.startsWith("/") || !prefix.endsWith("/")) {
+      throw new TypeError(`ETCD_PREFIX "${prefix}" must start and end with "/" (e.g. "/postern/")`);
     }
     this.#prefix = prefix;
+  }
+
+  /** The prefix's length in bytes (what each key adds to a transaction beyond its segments). */
+  get prefixBytes(): number {
+    return Buffer.byteLength(this.#prefix);
   }
 
   /** The etcd key of a Store key; refuses empty segments and segments with `/`. */
@@ -55,14 +60,7 @@ export class EtcdKeys {
 }
 
 function joinSegments(key: StoreKey): string {
-  if (key.length === 0) throw new TypeError("a store key needs at least one segment");
-  for (const s of key) {
-    if (typeof s !== "string" || s.length === 0 || s.includes("/")) {
-      throw new TypeError(
-        `store key segment "${String(s)}" is invalid: segments are non-empty and have no "/"`,
-      );
-    }
-  }
+  assertValidKey(key);
   return key.join("/");
 }
 

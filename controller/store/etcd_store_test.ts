@@ -1,12 +1,32 @@
 import { Etcd3 } from "etcd3";
 import { assert, assertEquals } from "../../tests/support/assert.ts";
-import { type EtcdCluster, etcdTest, startEtcdCluster } from "../../tests/support/etcd_cluster.ts";
+import {
+  etcdAvailable,
+  type EtcdCluster,
+  etcdTest,
+  startEtcdCluster,
+} from "../../tests/support/etcd_cluster.ts";
 import { waitFor } from "../../tests/support/wait_for.ts";
 import { within } from "../../tests/support/within.ts";
+import { storeConformance } from "./conformance.ts";
 import { EtcdStore, openEtcdStore } from "./etcd_store.ts";
 import { put, StoreUnavailableError, type WatchEvent } from "./store.ts";
 
 const PREFIX = "/postern-test/";
+
+storeConformance("etcd", async () => {
+  const cluster = await startEtcdCluster();
+  const open = () => openEtcdStore({ endpoints: cluster.endpoints, prefix: PREFIX });
+  const store = await open();
+  return {
+    store,
+    another: open,
+    cleanup: async () => {
+      await store.close();
+      await cluster.close();
+    },
+  };
+}, { sharedAcrossInstances: true, sanitizeOps: false, sanitizeResources: false, ignore: !etcdAvailable() });
 
 async function withCluster(
   members: 1 | 3,
@@ -182,6 +202,48 @@ etcdTest(
         assertEquals((await store.health()).writable, true);
       } finally {
         await store.close();
+      }
+    });
+  },
+);
+
+etcdTest(
+  "EtcdStore watch reconnects after etcd was down, resyncs, and sees commits made while it was away",
+  async () => {
+    await withCluster(3, async (cluster) => {
+      // The watcher talks to member 0 only; the writer to the other two.
+      const watcher = await openEtcdStore({
+        endpoints: [cluster.endpoints[0]!],
+        prefix: PREFIX,
+        log: () => {},
+      });
+      const writer = await openEtcdStore({ endpoints: cluster.endpoints.slice(1), prefix: PREFIX });
+      let resyncs = 0;
+      const events: WatchEvent[] = [];
+      const watch = watcher.watch(["r"], { onEvents: (e) => events.push(...e), onResync: () => resyncs++ });
+      try {
+        await put(writer, ["r", "before"], 1);
+        await waitFor("the first event", () => Promise.resolve(events.length === 1 ? true : undefined));
+        await cluster.stop(0);
+        await put(writer, ["r", "while-away"], 2);
+        await cluster.restart(0);
+        await waitFor(
+          "the resync after the reconnect",
+          () => Promise.resolve(resyncs > 0 ? true : undefined),
+        );
+        await put(writer, ["r", "after"], 3);
+        await waitFor(
+          "the event after the reconnect",
+          () => Promise.resolve(events.length === 3 ? true : undefined),
+        );
+        assertEquals(
+          events.map((e) => e.key.join("/")),
+          ["r/before", "r/while-away", "r/after"],
+        );
+      } finally {
+        watch.close();
+        await writer.close();
+        await watcher.close();
       }
     });
   },
