@@ -46,6 +46,7 @@ import {
   type StoreHealth,
   type StoreKey,
   type StoreLimits,
+  StoreUnavailableError,
   type Watch,
   type WatchHandler,
 } from "./store.ts";
@@ -151,8 +152,8 @@ export class EtcdStore implements Store {
     const out: MaybeEntry<T>[] = [];
     for (let i = 0; i < encoded.length; i += MAX_TXN_OPS) {
       const chunk = encoded.slice(i, i + MAX_TXN_OPS);
-      const res = await this.#call(() =>
-        this.#client.kv.txn({ success: chunk.map((key) => ({ request_range: { key } })) })
+      const res = await this.#read((serializable) =>
+        this.#client.kv.txn({ success: chunk.map((key) => ({ request_range: { key, serializable } })) })
       );
       this.#saw(res.header);
       res.responses.forEach((r, j) => {
@@ -178,8 +179,9 @@ export class EtcdStore implements Store {
     let revision: string | undefined;
     while (left > 0 && Buffer.compare(start, end) < 0) {
       const page = Math.min(LIST_PAGE, left);
-      const res = await this.#call(() =>
+      const res = await this.#read((serializable) =>
         this.#client.kv.range({
+          serializable,
           key: start,
           range_end: end,
           limit: page,
@@ -329,6 +331,20 @@ export class EtcdStore implements Store {
     for (const l of this.#leases) l.release();
     this.#client.close();
     return Promise.resolve();
+  }
+
+  /**
+   * A read: linearizable (it sees every commit before it) while etcd has quorum; without quorum it
+   * falls back to the member's own copy, which may be stale (admin reads keep working; every write
+   * still needs quorum and checks versions, so a stale read never leads to a wrong write).
+   */
+  async #read<T>(fn: (serializable: boolean) => Promise<T>): Promise<T> {
+    try {
+      return await this.#call(() => fn(false));
+    } catch (e) {
+      if (!(e instanceof StoreUnavailableError) || outageOf(e.cause) !== "quorum") throw e;
+      return await this.#call(() => fn(true)).catch(() => Promise.reject(e));
+    }
   }
 
   /** One request under the store's deadline, its outage errors as StoreUnavailableError. */

@@ -159,7 +159,7 @@ etcdTest(
 );
 
 etcdTest(
-  "EtcdStore without quorum throws StoreUnavailableError within its deadline and writes again after the members return",
+  "EtcdStore without quorum refuses writes with StoreUnavailableError within its deadline, reads its member's copy, and writes again when the members return",
   async () => {
     await withCluster(3, async (cluster) => {
       const store = await openEtcdStore({
@@ -186,6 +186,9 @@ etcdTest(
         assertEquals(health.writable, false);
         assert(health.problems.some((p) => p.includes("no quorum")), health.problems.join("; "));
         assertEquals(EtcdStore.isOutage(error.cause), true);
+        // Reads fall back to the surviving member's copy (possibly stale), within the same bound.
+        const read = await within(store.get(["q", "before"]), 10_000, "a read without quorum");
+        assertEquals(read.value, 1);
 
         await cluster.restart(1);
         await cluster.restart(2);
