@@ -150,3 +150,41 @@ function fromBase64(text: string): Uint8Array<ArrayBuffer> | null {
     return null;
   }
 }
+
+/**
+ * How the CA manager writes CA private keys into its store and reads them back: in clear into
+ * the controller's own Deno KV file, sealed into a shared store.
+ */
+export interface CaKeyCodec {
+  /** The text to store for the key `pem` of the CA `fingerprint`. */
+  encode(pem: string, fingerprint: string): Promise<string>;
+  /** The PEM key of the CA `fingerprint` from its stored text; throws when it does not open. */
+  decode(stored: string, fingerprint: string): Promise<string>;
+}
+
+/** Keys in clear (Deno KV: a file only the controller can read). */
+export const PLAIN_CA_KEYS: CaKeyCodec = {
+  encode: (pem) => Promise.resolve(pem),
+  decode: (stored) => {
+    if (isSealed(stored)) {
+      return Promise.reject(
+        new SealedKeyError(
+          `the stored CA key is sealed, but ${SEALING_KEY_VARIABLE} is not set: give this controller the sealing key`,
+        ),
+      );
+    }
+    return Promise.resolve(stored);
+  },
+};
+
+/**
+ * Keys sealed under `key` (etcd). A key stored in clear is refused, not used: in a shared store
+ * the seal is also what proves that a controller wrote the CA, since only controllers hold the
+ * sealing key, so whoever can write to etcd alone cannot slip in a CA of their own.
+ */
+export function sealedCaKeys(key: SealingKey): CaKeyCodec {
+  return {
+    encode: (pem, fingerprint) => key.seal(pem, fingerprint),
+    decode: (stored, fingerprint) => key.open(stored, fingerprint),
+  };
+}

@@ -1,6 +1,14 @@
 import { ConfigError } from "../../shared/config/config_error.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../../tests/support/assert.ts";
-import { isSealed, requiredSealingKey, SealedKeyError, SealingKey, sealingKeyFrom } from "./sealed_key.ts";
+import {
+  isSealed,
+  PLAIN_CA_KEYS,
+  requiredSealingKey,
+  sealedCaKeys,
+  SealedKeyError,
+  SealingKey,
+  sealingKeyFrom,
+} from "./sealed_key.ts";
 
 const PEM =
   "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n";
@@ -89,4 +97,17 @@ Deno.test("sealingKeyFrom() reads CA_KEY_ENCRYPTION_KEY_FILE and refuses a missi
 Deno.test("requiredSealingKey() refuses a shared store without CA_KEY_ENCRYPTION_KEY_FILE", async () => {
   const error = await rejection(requiredSealingKey({}), ConfigError);
   assertStringIncludes(error.message, "CA_KEY_ENCRYPTION_KEY_FILE is required with an etcd CONTROLLER_STORE");
+});
+
+Deno.test("sealedCaKeys() stores no clear key and refuses a clear one; PLAIN_CA_KEYS refuses a sealed one", async () => {
+  const codec = sealedCaKeys(await randomKey());
+  const stored = await codec.encode(PEM, CA);
+  assert(isSealed(stored));
+  assertEquals(await codec.decode(stored, CA), PEM);
+  const clear = await rejection(codec.decode(PEM, CA), SealedKeyError);
+  assertStringIncludes(clear.message, "is not sealed");
+  assertEquals(await PLAIN_CA_KEYS.encode(PEM, CA), PEM);
+  assertEquals(await PLAIN_CA_KEYS.decode(PEM, CA), PEM);
+  const sealed = await rejection(PLAIN_CA_KEYS.decode(stored, CA), SealedKeyError);
+  assertStringIncludes(sealed.message, "CA_KEY_ENCRYPTION_KEY_FILE is not set");
 });
