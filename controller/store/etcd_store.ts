@@ -32,6 +32,7 @@ import { installHttp2Repairs } from "../../shared/repairs/mod.ts";
 import { outageMessage, outageOf, StoreDeadlineError, translate } from "./etcd_store_errors.ts";
 import { ExpiryLeases } from "./etcd_store_expiry.ts";
 import { EtcdKeys, keyAfter, revisionOf, versionOf } from "./etcd_store_keys.ts";
+import { checkMembersByIp } from "./etcd_store_tls.ts";
 import { startWatch } from "./etcd_store_watch.ts";
 import {
   assertWithinLimits,
@@ -139,6 +140,7 @@ export class EtcdStore implements Store {
       };
     }
     this.#client = new Etcd3(etcdOptions);
+    if (options.tls) checkMembersByIp(this.#client, options.tls);
     this.#expiry = new ExpiryLeases((ttl) => this.#grantExpiryLease(ttl));
   }
 

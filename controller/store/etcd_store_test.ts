@@ -1,5 +1,5 @@
 import { Etcd3 } from "etcd3";
-import { assert, assertEquals } from "../../tests/support/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "../../tests/support/assert.ts";
 import {
   etcdAvailable,
   type EtcdCluster,
@@ -8,6 +8,7 @@ import {
 } from "../../tests/support/etcd_cluster.ts";
 import { waitFor } from "../../tests/support/wait_for.ts";
 import { within } from "../../tests/support/within.ts";
+import { makeTestPki } from "../../shared/pki/testing.ts";
 import { storeConformance } from "./conformance.ts";
 import { EtcdStore, openEtcdStore } from "./etcd_store.ts";
 import { put, StoreUnavailableError, type WatchEvent } from "./store.ts";
@@ -249,5 +250,93 @@ etcdTest(
         await watcher.close();
       }
     });
+  },
+);
+
+etcdTest(
+  "EtcdStore speaks TLS to etcds:// members that require a client certificate, and fails clearly without one",
+  async () => {
+    const pki = await makeTestPki();
+    const dir = await Deno.makeTempDir({ prefix: "postern-etcd-tls-" });
+    const server = await pki.issue("controller", "etcd", { ipSans: ["127.0.0.1"] });
+    const client = await pki.issue("controller", "c1");
+    const files = { caFile: `${dir}/ca.pem`, certFile: `${dir}/server.pem`, keyFile: `${dir}/server.key` };
+    await Deno.writeTextFile(files.caFile, pki.caPem);
+    await Deno.writeTextFile(files.certFile, server.certPem);
+    await Deno.writeTextFile(files.keyFile, server.keyPem);
+    const cluster = await startEtcdCluster({ tls: files });
+    const pem = (text: string) => new TextEncoder().encode(text);
+    try {
+      assert(cluster.storeUrl.startsWith("etcds://"), cluster.storeUrl);
+      const store = await openEtcdStore({
+        endpoints: cluster.endpoints,
+        prefix: PREFIX,
+        tls: { ca: pem(pki.caPem), cert: pem(client.certPem), key: pem(client.keyPem) },
+      });
+      try {
+        const version = await put(store, ["tls", "k"], "over TLS");
+        assertEquals(await store.get(["tls", "k"]), { key: ["tls", "k"], value: "over TLS", version });
+        assertEquals((await store.health()).writable, true);
+      } finally {
+        await store.close();
+      }
+      const anonymous = await openEtcdStore({
+        endpoints: cluster.endpoints,
+        prefix: PREFIX,
+        tls: { ca: pem(pki.caPem) },
+        requestTimeoutMs: 2_000,
+      });
+      try {
+        const error = await within(
+          put(anonymous, ["tls", "nope"], 1).then(() => null, (e: unknown) => e),
+          10_000,
+          "a write without a client certificate",
+        );
+        assert(error instanceof StoreUnavailableError, `expected StoreUnavailableError, got ${error}`);
+        assert(error.message.startsWith("etcd has no quorum or is unreachable at"), error.message);
+      } finally {
+        await anonymous.close();
+      }
+    } finally {
+      await cluster.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+etcdTest(
+  "EtcdStore refuses an etcds:// member whose certificate does not name the IP it dialed",
+  async () => {
+    const pki = await makeTestPki();
+    const dir = await Deno.makeTempDir({ prefix: "postern-etcd-tls-" });
+    const server = await pki.issue("controller", "etcd", { ipSans: ["127.0.0.2"] });
+    const client = await pki.issue("controller", "c1");
+    const files = { caFile: `${dir}/ca.pem`, certFile: `${dir}/server.pem`, keyFile: `${dir}/server.key` };
+    await Deno.writeTextFile(files.caFile, pki.caPem);
+    await Deno.writeTextFile(files.certFile, server.certPem);
+    await Deno.writeTextFile(files.keyFile, server.keyPem);
+    // Its /health cannot be probed over TLS either (fetch checks the name too): wait for the port.
+    const cluster = await startEtcdCluster({ tls: files, waitForHealth: false });
+    try {
+      const pem = (text: string) => new TextEncoder().encode(text);
+      const endpoint = cluster.endpoints[0]!;
+      const store = await openEtcdStore({
+        endpoints: [endpoint],
+        prefix: PREFIX,
+        tls: { ca: pem(pki.caPem), cert: pem(client.certPem), key: pem(client.keyPem) },
+        requestTimeoutMs: 2_000,
+      });
+      try {
+        const error = await put(store, ["tls", "k"], 1).then(() => null, (e: unknown) => e);
+        assert(error instanceof StoreUnavailableError, `expected StoreUnavailableError, got ${error}`);
+        assertStringIncludes(error.message, 'etcd has no quorum or is unreachable at "127.0.0.1:');
+        assertStringIncludes(error.message, "IP: 127.0.0.1 is not in the cert's list: 127.0.0.2");
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await cluster.close();
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 );

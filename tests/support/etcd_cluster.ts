@@ -43,6 +43,13 @@ export interface EtcdClusterOptions {
   compactionRetention?: number;
   /** `--max-txn-ops` (default etcd's 128). */
   maxTxnOps?: number;
+  /**
+   * Serve clients over TLS only, requiring a client certificate signed by `caFile` (the members'
+   * own traffic stays plain on loopback). Files are PEM; the server certificate names 127.0.0.1.
+   */
+  tls?: { caFile: string; certFile: string; keyFile: string };
+  /** Wait for `/health` before answering (default true); false waits only for the client ports to accept. */
+  waitForHealth?: boolean;
   /** Echo the members' output to stderr (also on with POSTERN_TEST_VERBOSE=1). */
   verbose?: boolean;
 }
@@ -102,7 +109,8 @@ export async function startEtcdCluster(options: EtcdClusterOptions = {}): Promis
     const cluster = new TestCluster(root, members, options);
     try {
       for (let i = 0; i < members.length; i++) cluster.launch(i, "new");
-      await cluster.waitHealthy(20_000);
+      if (options.waitForHealth === false) await cluster.waitListening(20_000);
+      else await cluster.waitHealthy(20_000);
       return cluster;
     } catch (e) {
       lastError = e;
@@ -137,7 +145,7 @@ class TestCluster implements EtcdCluster {
   }
 
   get storeUrl(): string {
-    return `etcd://${this.endpoints.join(",")}`;
+    return `${this.options.tls ? "etcds" : "etcd"}://${this.endpoints.join(",")}`;
   }
 
   lostAPort(): boolean {
@@ -146,8 +154,17 @@ class TestCluster implements EtcdCluster {
 
   launch(i: number, clusterState: "new" | "existing"): void {
     const m = this.member(i);
-    const client = `http://127.0.0.1:${m.clientPort}`;
+    const tls = this.options.tls;
+    const client = `${tls ? "https" : "http"}://127.0.0.1:${m.clientPort}`;
     const args = [
+      ...(tls
+        ? [
+          `--cert-file=${tls.certFile}`,
+          `--key-file=${tls.keyFile}`,
+          `--trusted-ca-file=${tls.caFile}`,
+          "--client-cert-auth",
+        ]
+        : []),
       `--name=${m.name}`,
       `--data-dir=${m.dataDir}`,
       `--listen-client-urls=${client}`,
@@ -197,7 +214,7 @@ class TestCluster implements EtcdCluster {
       `etcd member "${m.name}" to serve again`,
       async () => {
         if (!m.process) throw new Error(`etcd member "${m.name}" was stopped while starting`);
-        return await answers(m.clientPort) ? true : undefined;
+        return await answers(await this.probe(m.clientPort)) ? true : undefined;
       },
       20_000,
       100,
@@ -215,7 +232,25 @@ class TestCluster implements EtcdCluster {
             this.#lostPort = true;
             throw new Error(`etcd member "${m.name}" lost its port:\n${m.process.lines.join("\n")}`);
           }
-          if (!await healthy(m.clientPort)) return undefined;
+          if (!await healthy(await this.probe(m.clientPort))) return undefined;
+        }
+        return true;
+      },
+      timeoutMs,
+      100,
+    );
+  }
+
+  async waitListening(timeoutMs: number): Promise<void> {
+    await waitFor(
+      "etcd members to accept connections",
+      async () => {
+        for (const m of this.state) {
+          try {
+            (await Deno.connect({ hostname: "127.0.0.1", port: m.clientPort })).close();
+          } catch {
+            return undefined;
+          }
         }
         return true;
       },
@@ -229,7 +264,23 @@ class TestCluster implements EtcdCluster {
       await m.process?.stop("SIGKILL");
       m.process = null;
     }));
+    this.#http?.close();
+    this.#http = undefined;
     await Deno.remove(this.root, { recursive: true }).catch(() => {});
+  }
+
+  #http: Deno.HttpClient | undefined;
+
+  /** How to reach a member's HTTP endpoints: the URL base and, with TLS, a client with our certificate. */
+  async probe(port: number): Promise<Probe> {
+    const tls = this.options.tls;
+    if (!tls) return { base: `http://127.0.0.1:${port}` };
+    this.#http ??= Deno.createHttpClient({
+      caCerts: [await Deno.readTextFile(tls.caFile)],
+      cert: await Deno.readTextFile(tls.certFile),
+      key: await Deno.readTextFile(tls.keyFile),
+    });
+    return { base: `https://127.0.0.1:${port}`, client: this.#http };
   }
 
   private member(i: number): MemberState {
@@ -243,10 +294,18 @@ function peerUrl(m: MemberState): string {
   return `http://127.0.0.1:${m.peerPort}`;
 }
 
+interface Probe {
+  base: string;
+  client?: Deno.HttpClient;
+}
+
 /** `/health` says `"health":"true"` only when the member has a leader and takes a quorum read. */
-async function healthy(port: number): Promise<boolean> {
+async function healthy(p: Probe): Promise<boolean> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2_000) });
+    const res = await fetch(`${p.base}/health`, {
+      signal: AbortSignal.timeout(2_000),
+      ...(p.client ? { client: p.client } : {}),
+    });
     const body = await res.json() as { health?: string };
     return body.health === "true";
   } catch {
@@ -255,9 +314,12 @@ async function healthy(port: number): Promise<boolean> {
 }
 
 /** The member's client port answers HTTP (with or without quorum). */
-async function answers(port: number): Promise<boolean> {
+async function answers(p: Probe): Promise<boolean> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/version`, { signal: AbortSignal.timeout(2_000) });
+    const res = await fetch(`${p.base}/version`, {
+      signal: AbortSignal.timeout(2_000),
+      ...(p.client ? { client: p.client } : {}),
+    });
     await res.body?.cancel();
     return res.ok;
   } catch {
