@@ -1,13 +1,19 @@
 /**
  * The controller's CAs: one signing CA and a trusted bundle (several during rotation), kept in
- * KV under ["ca", "state"] so that every controller sharing the KV agrees.
+ * the store under ["ca", "state"] so that every controller sharing the store agrees: each one
+ * watches the key, so a rotation step made through any controller reaches the others' listeners
+ * (bundle push, own certificate reissue) as soon as the store delivers the change.
  * @module
  */
 import { type CertificateAuthority, loadCa } from "../shared/pki/ca.ts";
 import { normalizeFingerprint, TrustBundle } from "../shared/pki/bundle.ts";
 import { FailureModeError } from "../shared/failure_modes/format.ts";
+import { put, type Store, type Version, type Watch } from "./store/store.ts";
 
-/** A CA as stored in KV. */
+/** The store key of the CA state. */
+export const CA_STATE_KEY = ["ca", "state"] as const;
+
+/** A CA as stored. */
 interface StoredCa {
   fingerprint: string;
   certPem: string;
@@ -45,24 +51,60 @@ export interface CaInfo {
 
 /** Holds the signing CA and the trust bundle; tells listeners when either changes. */
 export class CaManager {
-  readonly #kv: Deno.Kv;
+  readonly #store: Store;
   #cas = new Map<string, CertificateAuthority>();
   #signing!: CertificateAuthority;
   #bundle!: TrustBundle;
   readonly #listeners = new Set<() => void>();
+  /** The version of the state applied last; older states (a late watch event) are ignored. */
+  #version: Version = "";
+  /** Applies run one after the other, so that a slow load never overwrites a newer state. */
+  #chain: Promise<void> = Promise.resolve();
+  #watch: Watch | undefined;
 
-  private constructor(kv: Deno.Kv) {
-    this.#kv = kv;
+  private constructor(store: Store) {
+    this.#store = store;
+  }
+
+  /** Follows changes of the CA state made through any controller sharing the store. */
+  #follow(): void {
+    this.#watch = this.#store.watch(CA_STATE_KEY.slice(0, 1), {
+      onEvents: (events) => {
+        for (const e of events) {
+          if (e.type !== "put" || e.key.join("/") !== CA_STATE_KEY.join("/")) continue;
+          // A state that does not load keeps the current one, as a failed refresh always did.
+          this.#applyAt(e.value as CaState, e.version).catch(() => {});
+        }
+      },
+      onResync: () => void this.refresh().catch(() => {}),
+    });
+  }
+
+  /** Stops following the stored state. */
+  close(): void {
+    this.#watch?.close();
+    this.#watch = undefined;
   }
 
   /**
-   * Opens the CA state: the KV state when there is one (rotation survives restarts), else the
-   * configured CA, which is then stored. A configured CA unknown to the KV state is added to
+   * Opens the CA state: the stored state when there is one (rotation survives restarts), else the
+   * configured CA, which is then stored. A configured CA unknown to the stored state is added to
    * the bundle (not signing) so a restart with new files never breaks trust.
    */
-  static async open(kv: Deno.Kv, configured: CertificateAuthority, keyPem: string): Promise<CaManager> {
-    const m = new CaManager(kv);
-    const entry = await kv.get<CaState>(["ca", "state"]);
+  static async open(store: Store, configured: CertificateAuthority, keyPem: string): Promise<CaManager> {
+    const m = new CaManager(store);
+    m.#follow();
+    try {
+      return await m.#open(configured, keyPem);
+    } catch (e) {
+      m.close();
+      throw e;
+    }
+  }
+
+  async #open(configured: CertificateAuthority, keyPem: string): Promise<CaManager> {
+    const store = this.#store;
+    const entry = await store.get<CaState>(CA_STATE_KEY);
     if (!entry.value) {
       const state: CaState = {
         cas: [{
@@ -74,10 +116,10 @@ export class CaManager {
         signing: configured.fingerprint,
         retired: [],
       };
-      const res = await kv.atomic().check(entry).set(["ca", "state"], state).commit();
-      if (!res.ok) return await CaManager.open(kv, configured, keyPem);
-      await m.#apply(state);
-      return m;
+      const res = await store.commit([entry], [{ type: "set", key: CA_STATE_KEY, value: state }]);
+      if (!res.ok) return await this.#open(configured, keyPem);
+      await this.#applyAt(state, res.version);
+      return this;
     }
     const state = entry.value;
     if (
@@ -90,10 +132,11 @@ export class CaManager {
         keyPem,
         addedAt: Date.now(),
       });
-      await kv.set(["ca", "state"], state);
+      await this.#applyAt(state, await put(store, CA_STATE_KEY, state));
+      return this;
     }
-    await m.#apply(state);
-    return m;
+    await this.#applyAt(state, entry.version);
+    return this;
   }
 
   /** The CA that signs new certificates. */
@@ -124,10 +167,10 @@ export class CaManager {
     }));
   }
 
-  /** Re-reads the state from KV (another controller may have rotated). */
+  /** Re-reads the stored state (after a watch resync; the watch delivers every change otherwise). */
   async refresh(): Promise<void> {
-    const entry = await this.#kv.get<CaState>(["ca", "state"]);
-    if (entry.value) await this.#apply(entry.value);
+    const entry = await this.#store.get<CaState>(CA_STATE_KEY);
+    if (entry.value) await this.#applyAt(entry.value, entry.version);
   }
 
   /** Rotation step 1: trust a new CA (it does not sign yet). */
@@ -184,15 +227,27 @@ export class CaManager {
 
   async #change(edit: (s: CaState) => void): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const entry = await this.#kv.get<CaState>(["ca", "state"]);
+      const entry = await this.#store.get<CaState>(CA_STATE_KEY);
       const state: CaState = structuredClone(entry.value!);
       edit(state);
-      if ((await this.#kv.atomic().check(entry).set(["ca", "state"], state).commit()).ok) {
-        await this.#apply(state);
+      const res = await this.#store.commit([entry], [{ type: "set", key: CA_STATE_KEY, value: state }]);
+      if (res.ok) {
+        await this.#applyAt(state, res.version);
         return;
       }
     }
     throw new Error("could not update the CA state: too many concurrent changes");
+  }
+
+  /** Applies `state` written at `version`, after the applies before it, unless a newer one was applied. */
+  #applyAt(state: CaState, version: Version): Promise<void> {
+    const run = this.#chain.then(async () => {
+      if (version <= this.#version) return;
+      await this.#apply(state);
+      this.#version = version;
+    });
+    this.#chain = run.catch(() => {});
+    return run;
   }
 
   async #apply(state: CaState): Promise<void> {

@@ -19,6 +19,8 @@ import { type LoggerOptions, loggerOptionsFromEnv } from "../shared/log/logger.t
 import { CaError, type CertificateAuthority, loadCa } from "../shared/pki/ca.ts";
 import { DEFAULT_TRUST_DOMAIN, normalizeTrustDomain } from "../shared/pki/trust_domain.ts";
 import type { EventRetention } from "./registry/events.ts";
+import { DEFAULT_ETCD_PREFIX, type EtcdTlsConfig, type StoreConfig } from "./store/open.ts";
+import { parseHostPort } from "../shared/net/host_port.ts";
 import type { GrpcHandshakeBounds } from "./grpc/handshake_bounds.ts";
 import type { ServiceSettings } from "./context.ts";
 
@@ -57,6 +59,11 @@ export interface ControllerConfig extends ServiceSettings {
   adminTls?: AdminTls;
   grpcAddr: HostPort;
   stateDir: string;
+  /**
+   * CONTROLLER_STORE: an etcd cluster, or Deno KV in `stateDir`, which is also what an absent
+   * field means (test harnesses build configs with `stateDir` alone); see {@link storeOf}.
+   */
+  store?: StoreConfig;
   log: LoggerOptions;
   caSource: CaSource;
   ca: CertificateAuthority;
@@ -204,6 +211,92 @@ export function stateDirFrom(env: Env): string {
   return stateDirectory(env, "CONTROLLER_STATE_DIR", "controller");
 }
 
+const STORE_USAGE =
+  "use etcd://host:port[,host:port…] or etcds://host:port[,host:port…], or leave it unset for Deno KV in CONTROLLER_STATE_DIR";
+
+const ETCD_TLS_VARIABLES = ["ETCD_CA_PATH", "ETCD_CERT_PATH", "ETCD_KEY_PATH"] as const;
+
+/** A valid ETCD_PREFIX: `/`, segments of `A-Za-z0-9._-` each followed by `/`. */
+const ETCD_PREFIX = /^\/(?:[A-Za-z0-9._-]+\/)+$/;
+
+/**
+ * `CONTROLLER_STORE` (with `ETCD_PREFIX` and, for `etcds://`, `ETCD_CA_PATH`, `ETCD_CERT_PATH`,
+ * `ETCD_KEY_PATH`): where the state lives. Unset: Deno KV in the state directory. Any problem is a
+ * ConfigError (exit 2) naming the variable; an `ETCD_*` variable without an etcd store is one too
+ * (it would be silently ignored).
+ */
+export function storeConfigFrom(env: Env): StoreConfig {
+  const raw = optional(env, "CONTROLLER_STORE");
+  if (raw === undefined) {
+    for (const name of ["ETCD_PREFIX", ...ETCD_TLS_VARIABLES]) {
+      if (optional(env, name) !== undefined) {
+        throw new ConfigError(
+          `${name} is set but CONTROLLER_STORE is not: set CONTROLLER_STORE=etcd://… or etcds://… to use etcd, or unset ${name}`,
+        );
+      }
+    }
+    return { kind: "kv", stateDir: stateDirFrom(env) };
+  }
+  const m = /^(etcds?):\/\/(.*)$/.exec(raw);
+  if (!m) throw new ConfigError(`CONTROLLER_STORE "${raw}" is not a store address: ${STORE_USAGE}`);
+  const secure = m[1] === "etcds";
+  const list = m[2]!;
+  if (list.trim() === "") {
+    throw new ConfigError(`CONTROLLER_STORE "${raw}" names no etcd member: ${STORE_USAGE}`);
+  }
+  const endpoints = list.split(",").map((part) => {
+    const text = part.trim();
+    let hp: HostPort;
+    try {
+      hp = parseHostPort(text);
+    } catch {
+      throw new ConfigError(
+        `CONTROLLER_STORE "${raw}": "${text}" is not host:port (a path, user or query has no place there): ${STORE_USAGE}`,
+      );
+    }
+    if (hp.hostname === "" || hp.port === 0) {
+      throw new ConfigError(
+        `CONTROLLER_STORE "${raw}": "${text}" needs a host and a port, e.g. 127.0.0.1:2379`,
+      );
+    }
+    return hp;
+  });
+  const prefix = optional(env, "ETCD_PREFIX") ?? DEFAULT_ETCD_PREFIX;
+  if (!ETCD_PREFIX.test(prefix)) {
+    throw new ConfigError(
+      `ETCD_PREFIX "${prefix}" is not a key prefix: use /name/ (segments of A-Za-z0-9._-, each ending in /), default ${DEFAULT_ETCD_PREFIX}`,
+    );
+  }
+  if (!secure) {
+    for (const name of ETCD_TLS_VARIABLES) {
+      if (optional(env, name) !== undefined) {
+        throw new ConfigError(
+          `${name} is set but CONTROLLER_STORE "${raw}" is plain etcd://: use etcds:// for TLS, or unset ${name}`,
+        );
+      }
+    }
+    return { kind: "etcd", endpoints, prefix };
+  }
+  const caPath = optional(env, "ETCD_CA_PATH");
+  if (caPath === undefined) {
+    throw new ConfigError(
+      `CONTROLLER_STORE "${raw}" uses TLS and needs ETCD_CA_PATH: set it to the CA file that signed the etcd members`,
+    );
+  }
+  const certPath = optional(env, "ETCD_CERT_PATH");
+  const keyPath = optional(env, "ETCD_KEY_PATH");
+  if ((certPath === undefined) !== (keyPath === undefined)) {
+    const [set, unset] = certPath === undefined
+      ? ["ETCD_KEY_PATH", "ETCD_CERT_PATH"]
+      : ["ETCD_CERT_PATH", "ETCD_KEY_PATH"];
+    throw new ConfigError(
+      `ETCD_CERT_PATH and ETCD_KEY_PATH go together: ${set} is set but ${unset} is not: set both for a client certificate or neither`,
+    );
+  }
+  const tls: EtcdTlsConfig = { caPath, ...(certPath && keyPath ? { certPath, keyPath } : {}) };
+  return { kind: "etcd", endpoints, tls, prefix };
+}
+
 /** The variable that chose the state directory (the default is named after CONTROLLER_STATE_DIR). */
 function stateDirVariable(env: Env): string {
   return !optional(env, "CONTROLLER_STATE_DIR") && optional(env, "STATE_DIRECTORY")
@@ -220,6 +313,7 @@ export function configuredPaths(env: Env): ConfiguredPath[] {
       "INTERNAL_CA_KEY_FILE",
       "ADMIN_TLS_CERT_FILE",
       "ADMIN_TLS_KEY_FILE",
+      ...ETCD_TLS_VARIABLES,
     ]
   ) {
     const path = optional(env, name);
@@ -315,6 +409,7 @@ export function parseBaseConfig(env: Env): Omit<ControllerConfig, "caSource" | "
     ...(adminTlsPaths ? { adminTlsPaths } : {}),
     grpcAddr: hostPort(env, "CONTROLLER_GRPC_ADDR", ":8443"),
     stateDir: stateDirFrom(env),
+    store: storeConfigFrom(env),
     connectorCertTtlMs: durationVar(env, "CONNECTOR_CERT_TTL", "1h"),
     tunnelerCertTtlMs: durationVar(env, "TUNNELER_CERT_TTL", "1h"),
     enrollmentTokenTtlMs: durationVar(env, "ENROLLMENT_TOKEN_TTL", "1h"),
@@ -324,6 +419,11 @@ export function parseBaseConfig(env: Env): Omit<ControllerConfig, "caSource" | "
     eventRetention: eventRetentionFrom(env),
     log: loggerOptionsFromEnv(env),
   };
+}
+
+/** The store a configuration names: `config.store`, else Deno KV in `config.stateDir`. */
+export function storeOf(config: Pick<ControllerConfig, "store" | "stateDir">): StoreConfig {
+  return config.store ?? { kind: "kv", stateDir: config.stateDir };
 }
 
 /** Parses and validates the whole configuration, loading the CA and the admin TLS files. */

@@ -1,7 +1,13 @@
 import { assertEquals, assertRejects, assertThrows } from "../tests/support/assert.ts";
 import { ConfigError } from "../shared/config/config_error.ts";
 import { makeTestPki } from "../shared/pki/testing.ts";
-import { adminTlsPathsFrom, loadConfig, parseBaseConfig, parseLongDuration } from "./config.ts";
+import {
+  adminTlsPathsFrom,
+  loadConfig,
+  parseBaseConfig,
+  parseLongDuration,
+  storeConfigFrom,
+} from "./config.ts";
 
 const TOKEN = "0123456789abcdef0123";
 
@@ -158,4 +164,97 @@ Deno.test("parseBaseConfig() refuses a state directory or CA file outside the ro
     ConfigError,
     'ADMIN_TLS_CERT_FILE "/tmp/a.crt" is outside the roots of postern-controller',
   );
+});
+
+Deno.test("storeConfigFrom() defaults to Deno KV in the state directory and parses etcd:// and etcds://", () => {
+  assertEquals(storeConfigFrom({ CONTROLLER_STATE_DIR: "/var/lib/x" }), {
+    kind: "kv",
+    stateDir: "/var/lib/x",
+  });
+  assertEquals(parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN }).store, {
+    kind: "kv",
+    stateDir: "./.postern/controller",
+  });
+  assertEquals(storeConfigFrom({ CONTROLLER_STORE: "etcd://127.0.0.1:2379, 127.0.0.2:2379,[::1]:2380" }), {
+    kind: "etcd",
+    endpoints: [
+      { hostname: "127.0.0.1", port: 2379 },
+      { hostname: "127.0.0.2", port: 2379 },
+      { hostname: "::1", port: 2380 },
+    ],
+    prefix: "/postern/",
+  });
+  assertEquals(
+    storeConfigFrom({
+      CONTROLLER_STORE: "etcds://etcd-1.internal:2379",
+      ETCD_PREFIX: "/team-a/postern/",
+      ETCD_CA_PATH: "/etc/postern/etcd-ca.crt",
+      ETCD_CERT_PATH: "/etc/postern/etcd.crt",
+      ETCD_KEY_PATH: "/etc/postern/etcd.key",
+    }),
+    {
+      kind: "etcd",
+      endpoints: [{ hostname: "etcd-1.internal", port: 2379 }],
+      tls: {
+        caPath: "/etc/postern/etcd-ca.crt",
+        certPath: "/etc/postern/etcd.crt",
+        keyPath: "/etc/postern/etcd.key",
+      },
+      prefix: "/team-a/postern/",
+    },
+  );
+  assertEquals(
+    storeConfigFrom({ CONTROLLER_STORE: "etcds://127.0.0.1:2379", ETCD_CA_PATH: "/etc/postern/ca.crt" }).kind,
+    "etcd",
+  );
+});
+
+Deno.test("storeConfigFrom() refuses a bad CONTROLLER_STORE or ETCD_* value naming the variable and the fix", () => {
+  const refuse = (env: Record<string, string>, message: string) =>
+    assertThrows(() => storeConfigFrom(env), ConfigError, message);
+  const usage =
+    "use etcd://host:port[,host:port…] or etcds://host:port[,host:port…], or leave it unset for Deno KV in CONTROLLER_STATE_DIR";
+  refuse(
+    { CONTROLLER_STORE: "redis://127.0.0.1:6379" },
+    `CONTROLLER_STORE "redis://127.0.0.1:6379" is not a store address: ${usage}`,
+  );
+  refuse({ CONTROLLER_STORE: "kv" }, `CONTROLLER_STORE "kv" is not a store address`);
+  refuse({ CONTROLLER_STORE: "etcd://" }, `CONTROLLER_STORE "etcd://" names no etcd member: ${usage}`);
+  refuse(
+    { CONTROLLER_STORE: "etcd://127.0.0.1:2379/postern" },
+    `CONTROLLER_STORE "etcd://127.0.0.1:2379/postern": "127.0.0.1:2379/postern" is not host:port`,
+  );
+  refuse({ CONTROLLER_STORE: "etcd://127.0.0.1:2379,,127.0.0.2:2379" }, `"" is not host:port`);
+  refuse({ CONTROLLER_STORE: "etcd://127.0.0.1" }, `"127.0.0.1" is not host:port`);
+  refuse({ CONTROLLER_STORE: "etcd://:2379" }, `":2379" needs a host and a port, e.g. 127.0.0.1:2379`);
+  refuse({ CONTROLLER_STORE: "etcd://127.0.0.1:99999" }, `"127.0.0.1:99999" is not host:port`);
+  refuse(
+    { CONTROLLER_STORE: "etcd://127.0.0.1:2379", ETCD_PREFIX: "postern" },
+    `ETCD_PREFIX "postern" is not a key prefix: use /name/`,
+  );
+  refuse(
+    { CONTROLLER_STORE: "etcd://127.0.0.1:2379", ETCD_PREFIX: "/" },
+    `ETCD_PREFIX "/" is not a key prefix`,
+  );
+  refuse(
+    { CONTROLLER_STORE: "etcd://127.0.0.1:2379", ETCD_PREFIX: "/a//" },
+    `ETCD_PREFIX "/a//" is not a key prefix`,
+  );
+  refuse(
+    { CONTROLLER_STORE: "etcd://127.0.0.1:2379", ETCD_CA_PATH: "/etc/postern/ca.crt" },
+    `ETCD_CA_PATH is set but CONTROLLER_STORE "etcd://127.0.0.1:2379" is plain etcd://: use etcds:// for TLS, or unset ETCD_CA_PATH`,
+  );
+  refuse(
+    { CONTROLLER_STORE: "etcds://127.0.0.1:2379" },
+    `CONTROLLER_STORE "etcds://127.0.0.1:2379" uses TLS and needs ETCD_CA_PATH: set it to the CA file that signed the etcd members`,
+  );
+  refuse(
+    { CONTROLLER_STORE: "etcds://127.0.0.1:2379", ETCD_CA_PATH: "/c", ETCD_KEY_PATH: "/k" },
+    "ETCD_CERT_PATH and ETCD_KEY_PATH go together: ETCD_KEY_PATH is set but ETCD_CERT_PATH is not",
+  );
+  refuse(
+    { ETCD_PREFIX: "/postern/" },
+    "ETCD_PREFIX is set but CONTROLLER_STORE is not: set CONTROLLER_STORE=etcd://… or etcds://… to use etcd, or unset ETCD_PREFIX",
+  );
+  refuse({ ETCD_CERT_PATH: "/c" }, "ETCD_CERT_PATH is set but CONTROLLER_STORE is not");
 });

@@ -12,6 +12,7 @@ import type { AgentStore } from "./registry/agents.ts";
 import type { EventLog, EventRetention } from "./registry/events.ts";
 import type { PolicyStore } from "./registry/policy.ts";
 import type { TokenStore } from "./registry/tokens.ts";
+import type { Store } from "./store/store.ts";
 
 /** Settings the services need. */
 export interface ServiceSettings {
@@ -29,7 +30,8 @@ export interface ServiceSettings {
 /** The controller's shared state. */
 export interface ControllerContext {
   settings: ServiceSettings;
-  kv: Deno.Kv;
+  /** The state store (Deno KV or etcd): every registry above keeps its records in it. */
+  store: Store;
   tokens: TokenStore;
   agents: AgentStore;
   policy: PolicyStore;

@@ -1,5 +1,5 @@
 /**
- * Builds the controller's shared state over an open KV.
+ * Builds the controller's shared state over an open store.
  * @module
  */
 import type { Logger } from "../shared/log/logger.ts";
@@ -15,11 +15,12 @@ import { AgentStore } from "./registry/agents.ts";
 import { DEFAULT_EVENT_RETENTION, EventLog } from "./registry/events.ts";
 import { PolicyStore } from "./registry/policy.ts";
 import { TokenStore } from "./registry/tokens.ts";
+import type { Store } from "./store/store.ts";
 
 /** Options of {@link openContext}. */
 export interface OpenOptions {
   settings: ServiceSettings;
-  kv: Deno.Kv;
+  store: Store;
   ca: CertificateAuthority;
   caKeyPem: string;
   log: Logger;
@@ -33,11 +34,11 @@ export interface OpenOptions {
 
 /** Opens the stores, the CA state and live state; registers the metrics gauges. */
 export async function openContext(o: OpenOptions): Promise<OpenedContext> {
-  const { kv, log, settings } = o;
+  const { store, log, settings } = o;
   const now = o.now ?? Date.now;
-  const agents = new AgentStore(kv);
-  const policy = new PolicyStore(kv);
-  const events = new EventLog(kv, Date.now, settings.eventRetention ?? DEFAULT_EVENT_RETENTION);
+  const agents = new AgentStore(store);
+  const policy = new PolicyStore(store);
+  const events = new EventLog(store, Date.now, settings.eventRetention ?? DEFAULT_EVENT_RETENTION);
   void events.prepare();
   const metrics = new Metrics();
   const presence = new Presence({
@@ -48,14 +49,14 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
     failure: (mode) => metrics.failure(mode),
     ...(o.persistEveryMs === undefined ? {} : { persistEveryMs: o.persistEveryMs }),
   });
-  const hub = new StreamHub(policy, agents, new RevokedCertificateStore(kv), settings.heartbeatIntervalMs);
-  const ca = await CaManager.open(kv, o.ca, o.caKeyPem);
+  const hub = new StreamHub(policy, agents, new RevokedCertificateStore(store), settings.heartbeatIntervalMs);
+  const ca = await CaManager.open(store, o.ca, o.caKeyPem);
   let serving = false;
   let ownExpiry: Date | undefined;
   const ctx: ControllerContext = {
     settings,
-    kv,
-    tokens: new TokenStore(kv, now),
+    store,
+    tokens: new TokenStore(store, now),
     now,
     agents,
     policy,
@@ -76,8 +77,7 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
     known.tunneler = (await agents.listCached("tunneler")).filter((r) => r.revokedAt === undefined).length;
   };
   await refreshKnown();
-  // At most one refresh a second (each enrollment moves the registry revision, so each refresh
-  // re-reads the registry): the first change refreshes at once, a burst once more at its end.
+  // At most one refresh a second: the first change refreshes at once, a burst once more at its end.
   let refreshing = false;
   let again = false;
   const throttledRefresh = async () => {

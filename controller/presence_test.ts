@@ -1,3 +1,5 @@
+import { openKvStore } from "./store/kv_store.ts";
+import { put } from "./store/store.ts";
 import { createLogger } from "../shared/log/logger.ts";
 import { assertEquals, assertOk } from "../tests/support/assert.ts";
 import { Presence } from "./presence.ts";
@@ -35,14 +37,14 @@ class CountingStore extends AgentStore {
 }
 
 Deno.test("Presence goes ONLINE on a heartbeat, OFFLINE after offlineAfterMs, and writes KV at a bounded rate", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvStore(":memory:");
   try {
     let now = 1_000_000;
     const clock = () => now;
     const agents = new CountingStore(kv, clock);
     const events = new EventLog(kv, clock);
     const r = record("c1", now);
-    await kv.set(["agents", "connector", "c1"], r);
+    await put(kv, ["agents", "connector", "c1"], r);
     const p = new Presence({
       agents,
       events,
@@ -80,12 +82,12 @@ Deno.test("Presence goes ONLINE on a heartbeat, OFFLINE after offlineAfterMs, an
     assertEquals(stored?.version, "2");
     assertEquals(stored?.lastSeen, 1_000_000 + 1900);
   } finally {
-    kv.close();
+    await kv.close();
   }
 });
 
 Deno.test("Presence: a slow KV does not delay OFFLINE detection", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvStore(":memory:");
   const events = new EventLog(kv);
   const agents = new CountingStore(kv);
   let release = () => {};
@@ -96,7 +98,9 @@ Deno.test("Presence: a slow KV does not delay OFFLINE detection", async () => {
   });
   const p = new Presence({ agents, events, log: quiet, offlineAfterMs: 300, persistEveryMs: 100 });
   try {
-    for (let i = 0; i < 200; i++) await kv.set(["agents", "connector", `c${i}`], record(`c${i}`, Date.now()));
+    for (let i = 0; i < 200; i++) {
+      await put(kv, ["agents", "connector", `c${i}`], record(`c${i}`, Date.now()));
+    }
     p.start();
     for (let i = 0; i < 200; i++) p.seen("connector", `c${i}`);
     const silentSince = Date.now();
@@ -119,14 +123,14 @@ Deno.test("Presence: a slow KV does not delay OFFLINE detection", async () => {
     release();
     await p.stop();
     unsubscribe();
-    kv.close();
+    await kv.close();
   }
   // once KV answers, last_seen of everyone is written, in batches
   assertEquals(agents.records, 200);
 });
 
 Deno.test("Presence writes last_seen in batches, and jitter spreads agents that connected together", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvStore(":memory:");
   try {
     let now = 1_000_000;
     const clock = () => now;
@@ -134,9 +138,15 @@ Deno.test("Presence writes last_seen in batches, and jitter spreads agents that 
     const events = new EventLog(kv, clock);
     const n = 1000;
     for (let i = 0; i < n; i += 100) {
-      let op = kv.atomic();
-      for (let j = i; j < i + 100; j++) op = op.set(["agents", "connector", `c${j}`], record(`c${j}`, now));
-      await op.commit();
+      const batch = [];
+      for (let j = i; j < i + 100; j++) {
+        batch.push({
+          type: "set" as const,
+          key: ["agents", "connector", `c${j}`],
+          value: record(`c${j}`, now),
+        });
+      }
+      await kv.commit([], batch);
     }
     const p = new Presence({
       agents,
@@ -166,12 +176,12 @@ Deno.test("Presence writes last_seen in batches, and jitter spreads agents that 
     assertOk(Math.max(...perSweep) < n / 3, `writes bunch up: ${Math.max(...perSweep)} in one sweep`);
     assertEquals(p.pendingWrites, 0);
   } finally {
-    kv.close();
+    await kv.close();
   }
 });
 
 Deno.test("Presence keeps the traffic an agent last reported, a report of 0 included", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvStore(":memory:");
   try {
     const p = new Presence({
       agents: new AgentStore(kv),
@@ -191,12 +201,12 @@ Deno.test("Presence keeps the traffic an agent last reported, a report of 0 incl
     p.seen("connector", "c1", {}); // a heartbeat without counts keeps the last ones
     assertEquals(p.view(r).live.activeSessions, 0);
   } finally {
-    kv.close();
+    await kv.close();
   }
 });
 
 Deno.test("Presence.lagging() names the ONLINE agents that do not report trusting a CA, silent ones included", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvStore(":memory:");
   try {
     let now = 1_000_000;
     const clock = () => now;
@@ -220,18 +230,18 @@ Deno.test("Presence.lagging() names the ONLINE agents that do not report trustin
     await p.sweep(); // c1, c2 and t1 go OFFLINE: only ONLINE agents can block an activation
     assertEquals(p.lagging(b), []);
   } finally {
-    kv.close();
+    await kv.close();
   }
 });
 
 Deno.test("Presence logs going OFFLINE as [3.2] with failure_mode, counts it and puts it on the event; ONLINE has none", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvStore(":memory:");
   try {
     let now = 1_000_000;
     const clock = () => now;
     const events = new EventLog(kv, clock);
     const r = record("c1", now);
-    await kv.set(["agents", "connector", "c1"], r);
+    await put(kv, ["agents", "connector", "c1"], r);
     const lines: string[] = [];
     const counted: string[] = [];
     const p = new Presence({
@@ -256,18 +266,18 @@ Deno.test("Presence logs going OFFLINE as [3.2] with failure_mode, counts it and
     const byKind = Object.fromEntries((await events.list()).map((e) => [e.kind, e.failure_mode]));
     assertEquals(byKind, { "connector.online": undefined, "connector.offline": "3.2" });
   } finally {
-    kv.close();
+    await kv.close();
   }
 });
 
 Deno.test("Presence.left: an agent that says goodbye is OFFLINE at once; its next heartbeat is ONLINE again", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvStore(":memory:");
   try {
     const now = 1_000_000;
     const clock = () => now;
     const agents = new CountingStore(kv, clock);
     const r = record("c1", now);
-    await kv.set(["agents", "connector", "c1"], r);
+    await put(kv, ["agents", "connector", "c1"], r);
     const p = new Presence({
       agents,
       events: new EventLog(kv, clock),
@@ -283,6 +293,6 @@ Deno.test("Presence.left: an agent that says goodbye is OFFLINE at once; its nex
     p.seen("connector", "c1");
     assertEquals(p.view(r).status, "ONLINE");
   } finally {
-    kv.close();
+    await kv.close();
   }
 });

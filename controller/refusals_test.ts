@@ -1,3 +1,4 @@
+import { openKvStore } from "./store/kv_store.ts";
 import assert from "node:assert/strict";
 import { createLogger } from "../shared/log/logger.ts";
 import { Metrics } from "./metrics.ts";
@@ -13,7 +14,7 @@ async function setup(
     clock: { now: number };
   }) => Promise<void>,
 ) {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvStore(":memory:");
   const lines: string[] = [];
   const clock = { now: 1_800_000_000_000 };
   const events = new EventLog(kv, () => clock.now);
@@ -30,7 +31,7 @@ async function setup(
     await fn({ rec, lines, events, metrics, clock });
   } finally {
     await rec.flush();
-    kv.close();
+    await kv.close();
   }
 }
 

@@ -1,16 +1,16 @@
 /**
- * `serve`: opens KV, the CA state, issues the controller's SVID, starts gRPC and the admin API.
+ * `serve`: opens the store, the CA state, issues the controller's SVID, starts gRPC and the admin API.
  * @module
  */
 import { SvidSource } from "../shared/grpc/svid_source.ts";
 import type { Logger } from "../shared/log/logger.ts";
 import { listenAdmin } from "./admin/listen.ts";
 import { adminHandler } from "./admin/router.ts";
-import { type ControllerConfig, loadCaFrom, rereadCaSource } from "./config.ts";
+import { type ControllerConfig, loadCaFrom, rereadCaSource, storeOf } from "./config.ts";
 import { bindGrpc, createGrpcServer } from "./grpc/server.ts";
 import { openContext, type OpenedContext } from "./open.ts";
 import { controllerName, keepOwnSvidFresh, refreshOwnSvid } from "./own_svid.ts";
-import { openStateKv, secureStateDir } from "./state_dir.ts";
+import { describeStore, openStore } from "./store/open.ts";
 
 /** A running controller. */
 export interface RunningController {
@@ -19,7 +19,7 @@ export interface RunningController {
   adminPort: number;
   /** SIGHUP: re-reads the CA files; keeps the old CA on failure. */
   reloadCa(): Promise<void>;
-  /** SIGTERM: ends streams, stops servers, closes KV. */
+  /** SIGTERM: ends streams, stops servers, closes the store. */
   stop(): Promise<void>;
 }
 
@@ -29,18 +29,18 @@ export async function startController(
   log: Logger,
   clock: { now?: () => number } = {},
 ): Promise<RunningController> {
-  await secureStateDir(config.stateDir);
-  const kv = await openStateKv(config.stateDir);
-  const cleanups: Array<() => unknown> = [() => kv.close()];
+  const store = await openStore(storeOf(config));
+  const cleanups: Array<() => unknown> = [() => store.close()];
   try {
     const ctx = await openContext({
       settings: config,
-      kv,
+      store,
       ca: config.ca,
       caKeyPem: config.caSource.keyPem,
       log,
       ...clock,
     });
+    cleanups.push(() => ctx.agents.close());
     let caSource = config.caSource;
     const source = new SvidSource(ctx.ca.bundle.toPem());
     const name = controllerName();
@@ -54,9 +54,8 @@ export async function startController(
       ctx.hub.pushBundle(ctx.ca.bundle.pems());
       own.reissue();
     });
-    // Another controller may rotate the CA: re-read the shared state now and then.
-    const caPoll = setInterval(() => ctx.ca.refresh().catch(() => {}), 30_000);
-    cleanups.push(() => clearInterval(caPoll));
+    // A rotation through another controller sharing the store arrives by the CaManager's watch.
+    cleanups.push(() => ctx.ca.close());
 
     const http = await listenAdmin(
       { addr: config.adminAddr, log, ...(config.adminTls ? { tls: config.adminTls } : {}) },
@@ -91,6 +90,7 @@ export async function startController(
       trust_domain: config.trustDomain,
       signing_ca: ctx.ca.signing.fingerprint,
       state_dir: config.stateDir,
+      store: describeStore(storeOf(config)),
     });
     const stop = async () => {
       for (const fn of cleanups.splice(0).reverse()) {

@@ -25,7 +25,7 @@ export async function apiKeyRoutes(
   keyId: string | undefined,
   actor: string,
 ): Promise<Response> {
-  const keys = new ApiKeyStore(ctx.kv);
+  const keys = new ApiKeyStore(ctx.store);
   if (keyId === undefined) {
     const refused = allow(req, ["GET", "POST"]);
     if (refused) return refused;

@@ -1,11 +1,12 @@
 /**
- * Named admin API keys: `pak_<id>_<secret>` with 256 random bits, stored in KV under
+ * Named admin API keys: `pak_<id>_<secret>` with 256 random bits, stored in the store under
  * ["api_keys", id] only as a SHA-256 hash, with a name (the `actor` of the events it causes) and a
  * scope (`admin`: every route; `read`: GET only).
  * @module
  */
 import { validateAgentId } from "../../shared/pki/spiffe_id.ts";
 import { sha256, tokenMatches } from "../registry/tokens.ts";
+import type { Store } from "../store/store.ts";
 
 /** What a key may do: `admin` everything, `read` GET only. */
 export type ApiKeyScope = "admin" | "read";
@@ -39,13 +40,13 @@ export class ApiKeyNameTaken extends Error {
   override name = "ApiKeyNameTaken";
 }
 
-/** API key records in KV. */
+/** API key records in the store. */
 export class ApiKeyStore {
-  readonly #kv: Deno.Kv;
+  readonly #store: Store;
   readonly #now: () => number;
 
-  constructor(kv: Deno.Kv, now: () => number = Date.now) {
-    this.#kv = kv;
+  constructor(store: Store, now: () => number = Date.now) {
+    this.#store = store;
     this.#now = now;
   }
 
@@ -60,8 +61,10 @@ export class ApiKeyStore {
     const key = `pak_${id}_${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
     const record: ApiKeyRecord = { id, name, scope, hash: sha256(key), createdAt: this.#now() };
     const nameKey = ["api_key_names", name];
-    const result = await this.#kv.atomic().check({ key: nameKey, versionstamp: null })
-      .set(nameKey, id).set(["api_keys", id], record).commit();
+    const result = await this.#store.commit([{ key: nameKey, version: null }], [
+      { type: "set", key: nameKey, value: id },
+      { type: "set", key: ["api_keys", id], value: record },
+    ]);
     if (!result.ok) {
       throw new ApiKeyNameTaken(`an API key named "${name}" exists: revoke it first or pick another name`);
     }
@@ -71,16 +74,18 @@ export class ApiKeyStore {
   /** All keys, oldest first. */
   async list(): Promise<ApiKeyRecord[]> {
     const out: ApiKeyRecord[] = [];
-    for await (const e of this.#kv.list<ApiKeyRecord>({ prefix: ["api_keys"] })) out.push(e.value);
+    for await (const e of this.#store.list<ApiKeyRecord>(["api_keys"])) out.push(e.value);
     return out.sort((a, b) => a.createdAt - b.createdAt);
   }
 
   /** Deletes a key; undefined when unknown. */
   async revoke(id: string): Promise<ApiKeyRecord | undefined> {
-    const entry = await this.#kv.get<ApiKeyRecord>(["api_keys", id]);
+    const entry = await this.#store.get<ApiKeyRecord>(["api_keys", id]);
     if (entry.value === null) return undefined;
-    await this.#kv.atomic().check(entry).delete(["api_keys", id])
-      .delete(["api_key_names", entry.value.name]).commit();
+    await this.#store.commit([entry], [
+      { type: "delete", key: ["api_keys", id] },
+      { type: "delete", key: ["api_key_names", entry.value.name] },
+    ]);
     return entry.value;
   }
 
@@ -88,7 +93,7 @@ export class ApiKeyStore {
   async verify(key: string): Promise<ApiKeyRecord | undefined> {
     const m = KEY.exec(key);
     if (!m) return undefined;
-    const entry = await this.#kv.get<ApiKeyRecord>(["api_keys", m[1]!]);
+    const entry = await this.#store.get<ApiKeyRecord>(["api_keys", m[1]!]);
     if (entry.value === null) return undefined;
     return tokenMatches(key, entry.value.hash) ? entry.value : undefined;
   }

@@ -1,8 +1,9 @@
+import { openKvStore } from "../store/kv_store.ts";
 import assert from "node:assert/strict";
 import { ApiKeyNameTaken, ApiKeyStore } from "./api_keys.ts";
 
 Deno.test("ApiKeyStore: a key verifies until revoked; a changed secret, another id or a stranger's text never does", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvStore(":memory:");
   try {
     const keys = new ApiKeyStore(kv, () => 1_000);
     const { key, record } = await keys.create("ci", "admin");
@@ -23,6 +24,6 @@ Deno.test("ApiKeyStore: a key verifies until revoked; a changed secret, another 
     // The name is free again once its key is revoked.
     assert.equal((await keys.create("ci", "read")).record.scope, "read");
   } finally {
-    kv.close();
+    await kv.close();
   }
 });

@@ -9,6 +9,7 @@ import { refuseWhileAgentsHoldCa, refuseWhileAgentsLag } from "./ca_guards.ts";
 import type { ControllerContext } from "../context.ts";
 import { validateResource } from "../registry/policy.ts";
 import { type AgentRecord, type AgentRole, type EventRecord, isAgentRole } from "../registry/types.ts";
+import type { StoreHealth } from "../store/store.ts";
 import { ApiKeyStore } from "./api_keys.ts";
 import { apiKeyRoutes } from "./api_key_routes.ts";
 import { bearerAuth, type Handler, type Principal } from "./auth.ts";
@@ -29,7 +30,7 @@ export function adminHandler(ctx: ControllerContext, o: AdminOptions): Handler<A
   const api = bearerAuth<AdminTransport>(
     o.adminToken,
     (req, transport, who) => routeApi(ctx, req, transport, who, o.keepAliveMs ?? 15_000),
-    new ApiKeyStore(ctx.kv),
+    new ApiKeyStore(ctx.store),
   );
   return async (req, transport) => {
     const started = performance.now();
@@ -64,14 +65,25 @@ function methods(req: Request, allowed: string[]): Response | undefined {
   });
 }
 
+/**
+ * Ready while the store takes writes and gRPC serves. `kv` (the name predates etcd) says whether
+ * the store is writable, whichever backend it is; `store` names the backend and its problems.
+ */
 async function readyz(ctx: ControllerContext): Promise<Response> {
-  let kvOk = false;
+  let health: StoreHealth;
   try {
-    await ctx.kv.get(["ca", "state"]);
-    kvOk = true;
-  } catch { /* closed */ }
+    health = await ctx.store.health();
+  } catch (e) {
+    health = { writable: false, problems: [`the store did not answer: ${(e as Error).message}`] };
+  }
   const grpc = ctx.grpcServing();
-  return json({ status: kvOk && grpc ? "ready" : "not ready", kv: kvOk, grpc }, kvOk && grpc ? 200 : 503);
+  const ready = health.writable && grpc;
+  return json({
+    status: ready ? "ready" : "not ready",
+    kv: health.writable,
+    grpc,
+    store: { kind: ctx.store.kind, writable: health.writable, problems: health.problems },
+  }, ready ? 200 : 503);
 }
 
 function id(text: string): string {

@@ -21,9 +21,10 @@ import { BACKDATE_MS } from "../../shared/pki/issue.ts";
 import type { ControllerContext } from "../context.ts";
 import { revokedKey } from "../registry/revoked.ts";
 import { type AgentRecord, liveCertificates, MAX_LIVE_CERTIFICATES } from "../registry/types.ts";
+import type { StoreKey } from "../store/store.ts";
 
-/** KV key of the marker that `restore` writes. */
-export const RESTORE_MARKER: Deno.KvKey = ["restore", "marker"];
+/** Store key of the marker that `restore` writes. */
+export const RESTORE_MARKER: StoreKey = ["restore", "marker"];
 
 /** The marker: both times in ms since the epoch. */
 export interface RestoreMarker {
@@ -48,11 +49,11 @@ export async function adoptAfterRestore(
   cert: PresentedCertificate,
 ): Promise<AgentRecord | undefined> {
   if (record.revokedAt !== undefined) return undefined;
-  const marker = (await ctx.kv.get<RestoreMarker>(RESTORE_MARKER)).value;
+  const marker = (await ctx.store.get<RestoreMarker>(RESTORE_MARKER)).value;
   if (!marker) return undefined;
   const issuedAt = cert.notBefore.getTime() + BACKDATE_MS;
   if (issuedAt < marker.takenAt || issuedAt > marker.restoredAt) return undefined;
-  if ((await ctx.kv.get(revokedKey(cert.serial))).value !== null) return undefined;
+  if ((await ctx.store.get(revokedKey(cert.serial))).value !== null) return undefined;
   const adopted = await ctx.agents.update(record.role, record.id, (r) => {
     if (r.revokedAt !== undefined) return r;
     const live = liveCertificates(r).filter((c) => c.serial !== cert.serial);
@@ -65,7 +66,7 @@ export async function adoptAfterRestore(
       ),
       certExpiresAt: Math.max(r.certExpiresAt, cert.notAfter.getTime()),
     };
-  }, true);
+  });
   if (!adopted || adopted.revokedAt !== undefined) return undefined;
   ctx.log.warn("adopted a certificate issued after the restored backup", {
     agent: record.id,

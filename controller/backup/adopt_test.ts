@@ -1,3 +1,5 @@
+import { openKvStore } from "../store/kv_store.ts";
+import { put } from "../store/store.ts";
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createLogger } from "../../shared/log/logger.ts";
 import { BACKDATE_MS } from "../../shared/pki/issue.ts";
@@ -12,17 +14,17 @@ const TAKEN = 1_000_000;
 const RESTORED = 2_000_000;
 
 async function context(marker = true) {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvStore(":memory:");
   const lines: string[] = [];
   const ctx = {
-    kv,
+    store: kv,
     agents: new AgentStore(kv),
     events: new EventLog(kv),
     log: createLogger({ write: (l) => lines.push(l) }),
   } as unknown as ControllerContext;
-  if (marker) await kv.set(RESTORE_MARKER, { takenAt: TAKEN, restoredAt: RESTORED });
+  if (marker) await put(kv, RESTORE_MARKER, { takenAt: TAKEN, restoredAt: RESTORED });
   const record = connectorRecord("c1", { certificates: [{ serial: "aa", notAfter: 9e12 }] });
-  await kv.set(["agents", "connector", "c1"], record);
+  await put(kv, ["agents", "connector", "c1"], record);
   return { kv, ctx, record, lines };
 }
 
@@ -40,29 +42,29 @@ Deno.test("a certificate issued between backup and restore is adopted onto the l
   assertEquals((await ctx.agents.get("connector", "c1"))?.certificates.map((c) => c.serial), ["bb", "aa"]);
   assertEquals((await ctx.events.list({ limit: 10 })).map((e) => e.kind), ["connector.certificate_adopted"]);
   assertEquals(lines.some((l) => l.includes("adopted a certificate issued after the restored backup")), true);
-  kv.close();
+  await kv.close();
 });
 
 Deno.test("no adoption: no restore marker, issued before the backup or after the restore, revoked serial, revoked id", async () => {
   {
     const { kv, ctx, record } = await context(false);
     assertEquals(await adoptAfterRestore(ctx, record, cert("bb", TAKEN + 10)), undefined);
-    kv.close();
+    await kv.close();
   }
   const { kv, ctx, record } = await context();
   // Issued before the backup and not in it: superseded or revoked then, never adopted.
   assertEquals(await adoptAfterRestore(ctx, record, cert("bb", TAKEN - 1)), undefined);
   // Issued after the restore: this controller issued it and recorded it; an unknown one is forged or stale.
   assertEquals(await adoptAfterRestore(ctx, record, cert("cc", RESTORED + 1)), undefined);
-  await kv.set(revokedKey("dd"), { serial: "dd", notAfter: 9e12 });
+  await put(kv, revokedKey("dd"), { serial: "dd", notAfter: 9e12 });
   assertEquals(await adoptAfterRestore(ctx, record, cert("dd", TAKEN + 10)), undefined);
   assertEquals(await adoptAfterRestore(ctx, { ...record, revokedAt: 5 }, cert("ee", TAKEN + 10)), undefined);
-  await kv.set(["agents", "connector", "c1"], { ...record, revokedAt: 5 });
+  await put(kv, ["agents", "connector", "c1"], { ...record, revokedAt: 5 });
   assertEquals(
     await adoptAfterRestore(ctx, record, cert("ff", TAKEN + 10)),
     undefined,
     "revoked in the store",
   );
   assertEquals((await ctx.agents.get("connector", "c1"))?.certificates.map((c) => c.serial), ["aa"]);
-  kv.close();
+  await kv.close();
 });

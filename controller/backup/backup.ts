@@ -1,13 +1,17 @@
 /**
- * `postern-controller backup`: one consistent snapshot of the controller's KV store into a file
- * of mode 0600 that is never overwritten. Safe while the controller runs (SQLite in WAL mode lets
- * another process read; the snapshot is consistent, see snapshot.ts).
+ * `postern-controller backup`: one consistent snapshot of the controller's store (Deno KV or etcd)
+ * into a file of mode 0600 that is never overwritten. Safe while the controller runs (Deno KV:
+ * SQLite in WAL mode lets another process read; the snapshot is consistent, see snapshot.ts).
+ * Keys under a lease of a running controller (presence, ownership) are not in it on Deno KV,
+ * whose leases live in the controller's process.
  * @module
  */
 import { join } from "node:path";
 import { ConfigError } from "../../shared/config/config_error.ts";
 import { VERSION } from "../../shared/version.ts";
-import { KV_FILE, openStateKv } from "../state_dir.ts";
+import { KV_FILE } from "../state_dir.ts";
+import { openStore, type StoreConfig } from "../store/open.ts";
+import type { Store } from "../store/store.ts";
 import { encodeKey, encodeValue } from "./codec.ts";
 import {
   BACKUP_FORMAT,
@@ -29,29 +33,40 @@ export type CaKeyChoice = { passphrase: string } | "omit";
 
 /** Options of {@link backupState}. */
 export interface BackupOptions {
-  stateDir: string;
+  /** The store to read (CONTROLLER_STORE): opened, read and closed. */
+  config: StoreConfig;
   caKeys: CaKeyChoice;
   now?: () => number;
   /** PBKDF2 iterations (tests use fewer). */
   iterations?: number;
 }
 
-/** Reads the store of `stateDir` into a backup file's content. */
-export async function backupState(o: BackupOptions): Promise<BackupFile> {
-  try {
-    await Deno.stat(join(o.stateDir, KV_FILE));
-  } catch {
-    throw new ConfigError(
-      `no controller state in "${o.stateDir}" (no ${KV_FILE}): set CONTROLLER_STATE_DIR to the controller's state directory`,
-    );
+/**
+ * Opens the store that `config` names to back it up; for Deno KV, refuses (exit 2) a state
+ * directory without a KV file instead of creating an empty one.
+ */
+export async function openStoreToBackUp(config: StoreConfig): Promise<Store> {
+  if (config.kind === "kv") {
+    try {
+      await Deno.stat(join(config.stateDir, KV_FILE));
+    } catch {
+      throw new ConfigError(
+        `no controller state in "${config.stateDir}" (no ${KV_FILE}): set CONTROLLER_STATE_DIR to the controller's state directory`,
+      );
+    }
   }
-  const kv = await openStateKv(o.stateDir);
-  let entries: Deno.KvEntry<unknown>[];
+  return await openStore(config);
+}
+
+/** Reads the store of `o.config` into a backup file's content. */
+export async function backupState(o: BackupOptions): Promise<BackupFile> {
+  const store = await openStoreToBackUp(o.config);
   const takenAt = (o.now ?? Date.now)();
+  let entries;
   try {
-    entries = await snapshot(kv);
+    entries = await snapshot(store);
   } finally {
-    kv.close();
+    await store.close();
   }
   let caKeys: Record<string, string> = {};
   const out: BackupEntry[] = entries.map((e) => {
@@ -62,11 +77,9 @@ export async function backupState(o: BackupOptions): Promise<BackupFile> {
       caKeys = split.keys;
     }
     try {
-      return { key: encodeKey(e.key), value: encodeValue(value) };
+      return { key: encodeKey(e.key as string[]), value: encodeValue(value) };
     } catch (err) {
-      throw new Error(
-        `cannot back up KV key ${JSON.stringify(e.key.map(String))}: ${(err as Error).message}`,
-      );
+      throw new Error(`cannot back up key ${JSON.stringify(e.key)}: ${(err as Error).message}`);
     }
   });
   const head = {
@@ -74,7 +87,7 @@ export async function backupState(o: BackupOptions): Promise<BackupFile> {
     version: BACKUP_VERSION,
     postern_version: VERSION,
     taken_at: new Date(takenAt).toISOString(),
-    prefixes: [...new Set(entries.map((e) => String(e.key[0])))].sort(),
+    prefixes: [...new Set(entries.map((e) => e.key[0]!))].sort(),
     ca_keys: o.caKeys === "omit" ? "omitted" : "sealed",
     entries_sha256: await entriesDigest(out),
   } as const;

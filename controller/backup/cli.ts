@@ -9,7 +9,8 @@
  */
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../shared/config/config_error.ts";
-import { caSourceFrom, loadCaFrom, stateDirFrom } from "../config.ts";
+import { caSourceFrom, loadCaFrom, storeConfigFrom } from "../config.ts";
+import { describeStore } from "../store/open.ts";
 import { backupState, writeBackupFile } from "./backup.ts";
 import { parseBackupFile, restoreState } from "./restore.ts";
 
@@ -74,7 +75,7 @@ export async function backupCommand(args: string[], env: Env): Promise<number> {
   const caKeys = omit
     ? "omit" as const
     : { passphrase: await readPassphrase(pass as string, MIN_PASSPHRASE) };
-  const file = await backupState({ stateDir: stateDirFrom(env), caKeys });
+  const file = await backupState({ config: storeConfigFrom(env), caKeys });
   await writeBackupFile(out, file);
   console.log(
     `wrote ${out}: ${file.entries.length} entries (${
@@ -113,9 +114,10 @@ export async function restoreCommand(args: string[], env: Env): Promise<number> 
     const source = await caSourceFrom(env);
     caKeys = { configured: await loadCaFrom(source), keyPem: source.keyPem };
   }
-  const stateDir = stateDirFrom(env);
-  const res = await restoreState({ stateDir, file, caKeys });
-  console.log(`restored ${res.entries} entries from ${path} (taken at ${file.taken_at}) into ${stateDir}`);
+  const config = storeConfigFrom(env);
+  const res = await restoreState({ config, file, caKeys });
+  const into = config.kind === "kv" ? config.stateDir : describeStore(config);
+  console.log(`restored ${res.entries} entries from ${path} (taken at ${file.taken_at}) into ${into}`);
   if (res.keylessCas.length > 0) {
     console.error(
       `warning: no key for CA ${

@@ -1,6 +1,6 @@
 /**
  * The backup file: a header (format, version, time, the key prefixes it holds, how the CA keys
- * are kept) and every KV entry of the controller's store. The CA private keys are never in the
+ * are kept) and every entry of the controller's store (Deno KV or etcd: the same file). The CA private keys are never in the
  * entries: they are taken out of the CA state and either sealed with a passphrase
  * (`sealed_ca_keys`) or left out (`ca_keys: "omitted"`). Every key space is taken whole, so state
  * that later versions add is backed up without a change here.
@@ -8,6 +8,8 @@
  */
 import { type EncodedKeyPart, type EncodedValue } from "./codec.ts";
 import type { Sealed } from "./seal.ts";
+import type { StoreKey } from "../store/store.ts";
+export { CA_STATE_KEY } from "../ca_manager.ts";
 
 /** The `format` field of every backup file. */
 export const BACKUP_FORMAT = "postern-controller-backup";
@@ -15,10 +17,11 @@ export const BACKUP_FORMAT = "postern-controller-backup";
 /** The version this code writes and the only one it reads. */
 export const BACKUP_VERSION = 1;
 
-/** The KV key of the CA state (its `cas[].keyPem` are the private keys). */
-export const CA_STATE_KEY: Deno.KvKey = ["ca", "state"];
-
-/** One KV entry as the file stores it. */
+/**
+ * One entry as the file stores it. Files written since the store seam hold string key parts
+ * (`["s", …]`) and JSON values only; older files may also hold the Deno KV counter
+ * `["registry", "agents_rev"]` (a `u64`), which restore skips.
+ */
 export interface BackupEntry {
   key: EncodedKeyPart[];
   value: EncodedValue;
@@ -70,7 +73,7 @@ export function splitCaKeys(state: { cas: StoredCaKey[] }): { state: unknown; ke
   return { state: { ...state, cas }, keys };
 }
 
-/** Whether two KV keys are equal. */
-export function sameKey(a: Deno.KvKey, b: Deno.KvKey): boolean {
+/** Whether two keys are equal. */
+export function sameKey(a: Deno.KvKey | StoreKey, b: Deno.KvKey | StoreKey): boolean {
   return a.length === b.length && a.every((p, i) => p === b[i]);
 }

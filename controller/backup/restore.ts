@@ -1,18 +1,21 @@
 /**
  * `postern-controller restore`: loads a backup file into an empty store (a fresh state
- * directory), refusing (exit 2) a store that holds anything. Entries are written in atomic
- * batches; a restore that fails half-way leaves a store that the next attempt refuses, so the
- * runbook says to remove the directory and restore again. The CA keys come from the sealed block
+ * directory, or an empty ETCD_PREFIX), refusing (exit 2) a store that holds anything. Entries are
+ * written in atomic batches sized by the store's limits; a restore that fails half-way leaves a
+ * store that the next attempt refuses, so the runbook says to empty it and restore again. The CA keys come from the sealed block
  * (with the passphrase) or, for a backup without them, from the configured CA; the restore then
  * writes the marker that lets agents that renewed after the backup carry on (adopt.ts).
- * KV's own expiry of entries (`expireIn`, used for revoked certificates) is not visible to a
- * reader and so is not carried: restored revoked entries stay, and readers ignore them after their
- * notAfter as they do now.
+ * The store's expiry of entries (used for revoked certificates) is not visible to a reader and so
+ * is not carried: restored revoked entries stay, and readers ignore them after their notAfter as
+ * they do now. Files of any release carry keys of string parts and JSON values; the Deno KV
+ * counter of older files (`["registry", "agents_rev"]`) is skipped, anything else that is not
+ * JSON is refused by key.
  * @module
  */
 import { ConfigError } from "../../shared/config/config_error.ts";
 import type { CertificateAuthority } from "../../shared/pki/ca.ts";
-import { openStateKv, secureStateDir } from "../state_dir.ts";
+import { openStore, type StoreConfig } from "../store/open.ts";
+import { commitSize, type Mutation, type Store } from "../store/store.ts";
 import { RESTORE_MARKER, type RestoreMarker } from "./adopt.ts";
 import { decodeKey, decodeValue } from "./codec.ts";
 import {
@@ -27,16 +30,19 @@ import {
 } from "./format.ts";
 import { SealError, unseal } from "./seal.ts";
 
-/** Entries per atomic commit (Deno KV allows 1000 mutations and 800 KiB). */
+/** Entries per commit at most (fewer when the store's limits say so). */
 const BATCH = 100;
-const BATCH_BYTES = 400_000;
+
+/** The Deno KV counter of backups written before the store seam: restore skips it. */
+const OBSOLETE_COUNTER = ["registry", "agents_rev"];
 
 /** Where the CA keys of a restore come from. */
 export type CaKeySource = { passphrase: string } | { configured: CertificateAuthority; keyPem: string };
 
 /** Options of {@link restoreState}. */
 export interface RestoreOptions {
-  stateDir: string;
+  /** The store to fill (CONTROLLER_STORE): opened, filled and closed. */
+  config: StoreConfig;
   file: BackupFile;
   caKeys: CaKeySource;
   now?: () => number;
@@ -77,7 +83,58 @@ export function parseBackupFile(text: string, path: string): BackupFile {
   return f;
 }
 
-/** Restores `o.file` into the empty store of `o.stateDir`. */
+/** What a refusal of a non-empty store names, and how to empty it. */
+function target(config: StoreConfig): { names: string; empty: string } {
+  if (config.kind === "kv") {
+    return {
+      names: `CONTROLLER_STATE_DIR "${config.stateDir}"`,
+      empty: "restore only into an empty directory (stop the controller, move the directory away, restore)",
+    };
+  }
+  return {
+    names: `ETCD_PREFIX "${config.prefix}" of CONTROLLER_STORE`,
+    empty:
+      `restore only into an empty prefix (stop the controllers, etcdctl del --prefix ${config.prefix}, restore)`,
+  };
+}
+
+/** The entries of a backup file as mutations, the CA keys filled in; refuses what the store cannot keep. */
+function mutationsOf(
+  file: BackupFile,
+  keys: Record<string, string>,
+): { mutations: Mutation[]; keyless: string[] } {
+  let keyless: string[] = [];
+  const mutations: Mutation[] = [];
+  for (const e of file.entries) {
+    const kvKey = decodeKey(e.key);
+    if (sameKey(kvKey, RESTORE_MARKER) || sameKey(kvKey, OBSOLETE_COUNTER)) continue; // this restore writes its own marker
+    if (!kvKey.every((p) => typeof p === "string" && p !== "" && !p.includes("/"))) {
+      throw new ConfigError(
+        `the backup holds key ${
+          JSON.stringify(kvKey.map(String))
+        }, which the store cannot keep (only non-empty text parts without "/"): restore it with the release that wrote it`,
+      );
+    }
+    const key = kvKey as string[];
+    if ((e.value as { type?: unknown })?.type !== "json") {
+      throw new ConfigError(
+        `the backup holds a ${JSON.stringify((e.value as { type?: unknown })?.type)} value at key ${
+          JSON.stringify(key)
+        }, which the store cannot keep (JSON values only): restore it with the release that wrote it`,
+      );
+    }
+    let value = decodeValue(e.value);
+    if (sameKey(key, CA_STATE_KEY)) {
+      const filled = fillCaKeys(value as { cas: StoredCaKey[]; signing: string }, keys);
+      value = filled.state;
+      keyless = filled.keyless;
+    }
+    mutations.push({ type: "set", key, value });
+  }
+  return { mutations, keyless };
+}
+
+/** Restores `o.file` into the empty store of `o.config`. */
 export async function restoreState(o: RestoreOptions): Promise<RestoreResult> {
   const { file } = o;
   if (await entriesDigest(file.entries) !== file.entries_sha256) {
@@ -86,50 +143,44 @@ export async function restoreState(o: RestoreOptions): Promise<RestoreResult> {
     );
   }
   const keys = await caKeysOf(o);
-  await secureStateDir(o.stateDir);
-  const kv = await openStateKv(o.stateDir);
+  const { mutations, keyless } = mutationsOf(file, keys);
+  const store = await openStore(o.config);
   try {
-    for await (const _ of kv.list({ prefix: [] }, { limit: 1 })) {
-      throw new ConfigError(
-        `CONTROLLER_STATE_DIR "${o.stateDir}" already holds controller state: restore only into an empty directory (stop the controller, move the directory away, restore)`,
-      );
-    }
-    let keyless: string[] = [];
-    let op = kv.atomic();
-    let count = 0;
-    let bytes = 0;
-    let written = 0;
-    for (const e of file.entries) {
-      const key = decodeKey(e.key);
-      if (sameKey(key, RESTORE_MARKER)) continue; // this restore writes its own
-      let value = decodeValue(e.value);
-      if (sameKey(key, CA_STATE_KEY)) {
-        const filled = fillCaKeys(value as { cas: StoredCaKey[]; signing: string }, keys);
-        value = filled.state;
-        keyless = filled.keyless;
-      }
-      op = op.set(key, value);
-      count++;
-      bytes += JSON.stringify(e).length;
-      if (count >= BATCH || bytes >= BATCH_BYTES) {
-        await commit(op);
-        written += count;
-        op = kv.atomic();
-        count = bytes = 0;
-      }
+    for await (const _ of store.list([], { limit: 1 })) {
+      const t = target(o.config);
+      throw new ConfigError(`${t.names} already holds controller state: ${t.empty}`);
     }
     const marker: RestoreMarker = { takenAt: Date.parse(file.taken_at), restoredAt: (o.now ?? Date.now)() };
-    await commit(op.set(RESTORE_MARKER, marker));
-    return { entries: written + count, keylessCas: keyless };
+    const all: Mutation[] = [...mutations, { type: "set", key: RESTORE_MARKER, value: marker }];
+    for (const batch of batches(store, all)) await commit(store, batch, o.config);
+    return { entries: mutations.length, keylessCas: keyless };
   } finally {
-    kv.close();
+    await store.close();
   }
 }
 
-async function commit(op: Deno.AtomicOperation): Promise<void> {
-  const res = await op.commit();
+/** Splits `mutations` into commits within the store's limits (at most {@link BATCH} each). */
+function* batches(store: Store, mutations: Mutation[]): Generator<Mutation[]> {
+  const max = Math.min(BATCH, store.limits.maxOperationsPerCommit);
+  let batch: Mutation[] = [];
+  let bytes = 0;
+  for (const m of mutations) {
+    const size = commitSize([], [m]);
+    if (batch.length > 0 && (batch.length >= max || bytes + size > store.limits.maxCommitBytes)) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(m);
+    bytes += size;
+  }
+  if (batch.length > 0) yield batch;
+}
+
+async function commit(store: Store, batch: Mutation[], config: StoreConfig): Promise<void> {
+  const res = await store.commit([], batch);
   if (!res.ok) {
-    throw new Error("a restore batch did not commit: remove the state directory and restore again");
+    throw new Error(`a restore batch did not commit: empty ${target(config).names} and restore again`);
   }
 }
 

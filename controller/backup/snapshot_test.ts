@@ -1,26 +1,35 @@
 import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
+import { openKvStore } from "../store/kv_store.ts";
+import { put } from "../store/store.ts";
 import { snapshot } from "./snapshot.ts";
 
+const key = (j: number) => ["p", String(j).padStart(4, "0")];
+
 Deno.test("a snapshot over several pages never mixes states while a writer commits pairs atomically", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const store = await openKvStore(":memory:");
   for (let i = 0; i < 1200; i += 400) {
-    let op = kv.atomic();
-    for (let j = i; j < i + 400; j++) op = op.set(["p", j], 0);
-    await op.commit();
+    await store.commit(
+      [],
+      Array.from({ length: 400 }, (_, j) => ({ type: "set" as const, key: key(i + j), value: 0 })),
+    );
   }
   let stop = false;
   let n = 0;
   const writer = (async () => {
     while (!stop) {
       n++;
-      await kv.atomic().set(["p", 0], n).set(["p", 1199], n).commit();
+      await store.commit([], [{ type: "set", key: key(0), value: n }, {
+        type: "set",
+        key: key(1199),
+        value: n,
+      }]);
       // About as often as a busy controller commits; a pass of 24 pages spans several commits.
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
   try {
     for (let round = 0; round < 10; round++) {
-      const entries = await snapshot(kv, 50);
+      const entries = await snapshot(store, 50);
       assertEquals(entries.length, 1200);
       assertEquals(
         entries[0]!.value,
@@ -31,20 +40,20 @@ Deno.test("a snapshot over several pages never mixes states while a writer commi
   } finally {
     stop = true;
     await writer;
-    kv.close();
+    await store.close();
   }
 });
 
 Deno.test("a store that changes between every read makes the snapshot give up naming the fix", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const store = await openKvStore(":memory:");
   let n = 0;
-  const real = kv.list.bind(kv);
+  const real = store.list.bind(store);
   // Each listing moves the store on, as a busy writer would.
-  (kv as { list: typeof kv.list }).list = (sel, opts) => {
-    void kv.set(["k"], n++);
-    return real(sel, opts);
+  (store as { list: typeof store.list }).list = (prefix, options) => {
+    void put(store, ["k"], n++);
+    return real(prefix, options);
   };
-  await kv.set(["k"], -1);
-  await rejects(snapshot(kv, 3), /the controller state kept changing over 3 reads: run backup again/);
-  kv.close();
+  await put(store, ["k"], -1);
+  await rejects(snapshot(store, 3), /the controller state kept changing over 3 reads: run backup again/);
+  await store.close();
 });

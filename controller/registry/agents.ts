@@ -1,8 +1,9 @@
 /**
- * Enrolled agents in KV under ["agents", role, id]; enrollment consumes a token atomically.
+ * Enrolled agents in the store under ["agents", role, id]; enrollment consumes a token atomically.
  * @module
  */
-import { revocationsOf, setRevoked } from "./revoked.ts";
+import type { Entry, MaybeEntry, Mutation, Store, Version, Watch } from "../store/store.ts";
+import { revocationsOf, revokedMutations } from "./revoked.ts";
 import {
   type AgentRecord,
   type AgentRole,
@@ -14,22 +15,16 @@ import {
 } from "./types.ts";
 
 /**
- * Records per atomic commit in {@link AgentStore.updateMany}: one check and one set each, well under
- * Deno KV's limits (100 checks, 1000 mutations, 800 KiB of mutations per atomic operation; an
- * agent record is well under 1 KiB).
+ * Records per commit in {@link AgentStore.updateMany}: one check and one set each (an agent record
+ * is well under 4 KiB); fewer when the store's {@link Store.limits} allow fewer operations.
  */
 export const UPDATE_BATCH = 50;
 
-/** How long {@link AgentStore.listCached} may serve a listing before re-reading KV; default 30 s. */
+/** How long {@link AgentStore.listCached} may serve a listing before re-reading the store; default 30 s. */
 export const DEFAULT_LIST_MAX_AGE_MS = 30_000;
 
-/**
- * Bumped (a KV sum, so it never conflicts) in the same atomic operation as every enrollment,
- * renewal and revocation: a controller sharing the KV sees with one read whether its listing is out
- * of date. last_seen writes do not bump it.
- */
-export const REGISTRY_REV: Deno.KvKey = ["registry", "agents_rev"];
-const ONE = 1n;
+/** The store prefix of agent records. */
+export const AGENTS_PREFIX = ["agents"] as const;
 
 /** Why an atomic enrollment did not commit. */
 export type EnrollConflict = "token" | "exists";
@@ -62,77 +57,98 @@ export interface RecordChange {
 }
 
 interface CachedRole {
-  /** id -> record and the versionstamp it was read or written at (the newer one wins). */
-  records: Map<string, { value: AgentRecord; vs: string }>;
+  /** id -> record (null: deleted) and the version it was read or written at (the newer one wins). */
+  records: Map<string, { value: AgentRecord | null; version: Version }>;
   loadedAt: number;
-  /** Versionstamp of {@link REGISTRY_REV} read before the last full read. */
-  rev: string | null;
   loading?: Promise<void> | undefined;
 }
 
 /**
- * Agent records. KV is the truth; listings may also be served from an in-memory copy
- * ({@link listCached}) that every write made through this store updates at once. The copy is
- * re-read from KV when {@link REGISTRY_REV} moved (an enrollment, renewal or revocation by another
- * controller sharing the KV: seen at the next listing) or when it is older than `listMaxAgeMs`
- * (the bound on last_seen persisted by another controller; this controller's live agents are
- * shown from memory anyway).
+ * Agent records. The store is the truth; listings may also be served from an in-memory copy
+ * ({@link listCached}) that every write made through this store updates at once, and that a
+ * watch on ["agents"] keeps current with the writes of every controller sharing the store
+ * (enrollments, renewals, revocations, last_seen). The copy is read again when the watch
+ * resyncs, or when it is older than `listMaxAgeMs` (a bound in case a watch event was missed).
  */
 export class AgentStore {
-  readonly #kv: Deno.Kv;
+  readonly #store: Store;
   readonly #now: () => number;
   readonly #listMaxAgeMs: number;
   readonly #cache = new Map<AgentRole, CachedRole>();
+  #watch: Watch | undefined;
 
-  constructor(kv: Deno.Kv, now: () => number = Date.now, listMaxAgeMs = DEFAULT_LIST_MAX_AGE_MS) {
-    this.#kv = kv;
+  constructor(store: Store, now: () => number = Date.now, listMaxAgeMs = DEFAULT_LIST_MAX_AGE_MS) {
+    this.#store = store;
     this.#now = now;
     this.#listMaxAgeMs = listMaxAgeMs;
   }
 
-  /** Write-through into the listing cache: the entry with the newer versionstamp wins. */
-  #remember(value: AgentRecord, vs: string): void {
-    const c = this.#cache.get(value.role);
+  /** Stops the watch that keeps the listing cache current. */
+  close(): void {
+    this.#watch?.close();
+    this.#watch = undefined;
+  }
+
+  /** Write-through into the listing cache: the entry with the newer version wins. */
+  #remember(role: AgentRole, id: string, value: AgentRecord | null, version: Version): void {
+    const c = this.#cache.get(role);
     if (!c) return;
-    const cur = c.records.get(value.id);
-    if (!cur || cur.vs < vs) c.records.set(value.id, { value, vs });
+    const cur = c.records.get(id);
+    if (!cur || cur.version < version) c.records.set(id, { value, version });
+  }
+
+  #startWatch(): void {
+    if (this.#watch) return;
+    this.#watch = this.#store.watch(AGENTS_PREFIX, {
+      onEvents: (events) => {
+        for (const e of events) {
+          const [, role, id] = e.key;
+          if (e.key.length !== 3 || (role !== "connector" && role !== "tunneler") || !id) continue;
+          this.#remember(role, id, e.type === "put" ? e.value as AgentRecord : null, e.version);
+        }
+      },
+      onResync: () => {
+        for (const c of this.#cache.values()) c.loadedAt = -Infinity;
+      },
+    });
   }
 
   /**
-   * All agents of a role (revoked ones included), from memory unless {@link REGISTRY_REV} moved
-   * since the copy was read (one KV read) or the copy is older than `listMaxAgeMs`; writes made
-   * through this store are in it at once.
+   * All agents of a role (revoked ones included), from memory, which the store's watch keeps
+   * current; read from the store the first time, after a watch resync, and when the copy is
+   * older than `listMaxAgeMs`.
    */
   async listCached(role: AgentRole): Promise<AgentRecord[]> {
+    this.#startWatch();
     let c = this.#cache.get(role);
-    if (!c) this.#cache.set(role, c = { records: new Map(), loadedAt: -Infinity, rev: null });
-    const rev = (await this.#kv.get(REGISTRY_REV)).versionstamp;
-    if (rev !== c.rev || this.#now() - c.loadedAt >= this.#listMaxAgeMs) {
+    if (!c) this.#cache.set(role, c = { records: new Map(), loadedAt: -Infinity });
+    if (this.#now() - c.loadedAt >= this.#listMaxAgeMs) {
       const cached = c;
       cached.loading ??= (async () => {
         const startedAt = this.#now();
-        for await (const e of this.#kv.list<AgentRecord>({ prefix: ["agents", role] })) {
-          this.#remember(e.value, e.versionstamp);
+        for await (const e of this.#store.list<AgentRecord>([...AGENTS_PREFIX, role])) {
+          this.#remember(role, e.value.id, e.value, e.version);
         }
         cached.loadedAt = startedAt;
-        cached.rev = rev;
       })().finally(() => (cached.loading = undefined));
       await cached.loading;
     }
-    return [...c.records.values()].map((e) => e.value);
+    const out: AgentRecord[] = [];
+    for (const e of c.records.values()) if (e.value) out.push(e.value);
+    return out;
   }
 
   /** One agent, revoked or not. */
   async get(role: AgentRole, id: string): Promise<AgentRecord | undefined> {
-    return (await this.#kv.get<AgentRecord>(["agents", role, id])).value ?? undefined;
+    return (await this.#store.get<AgentRecord>(["agents", role, id])).value ?? undefined;
   }
 
   /** All agents of a role, revoked ones included. */
   async list(role: AgentRole): Promise<AgentRecord[]> {
     const out: AgentRecord[] = [];
-    for await (const e of this.#kv.list<AgentRecord>({ prefix: ["agents", role] })) {
+    for await (const e of this.#store.list<AgentRecord>([...AGENTS_PREFIX, role])) {
       out.push(e.value);
-      this.#remember(e.value, e.versionstamp);
+      this.#remember(role, e.value.id, e.value, e.version);
     }
     return out;
   }
@@ -143,38 +159,48 @@ export class AgentStore {
     return r !== undefined && r.revokedAt === undefined;
   }
 
+  /** Commits `mutations` when `checks` hold, remembering `written` at the commit's version. */
+  async #commit(
+    checks: { key: readonly string[]; version: Version | null }[],
+    mutations: Mutation[],
+    written: AgentRecord[],
+  ): Promise<boolean> {
+    const res = await this.#store.commit(checks, mutations);
+    if (!res.ok) return false;
+    for (const r of written) this.#remember(r.role, r.id, r, res.version);
+    return true;
+  }
+
   /**
    * Commits an enrollment: marks the token used, writes the agent and moves any certificate left
-   * from a previous enrollment of the id to the revoked list, in one atomic operation that fails
+   * from a previous enrollment of the id to the revoked list, in one atomic commit that fails
    * when the token or the record changed since read.
    */
-  async enroll(token: Deno.KvEntry<TokenRecord>, record: AgentRecord): Promise<EnrollResult> {
+  async enroll(token: Entry<TokenRecord>, record: AgentRecord): Promise<EnrollResult> {
     const key = ["agents", record.role, record.id];
-    const existing = await this.#kv.get<AgentRecord>(key);
+    const existing = await this.#store.get<AgentRecord>(key);
     if (existing.value && existing.value.revokedAt === undefined) return { ok: false, conflict: "exists" };
     const now = this.#now();
     const superseded = existing.value
       ? revocationsOf(existing.value, liveCertificates(existing.value), "superseded", now)
       : [];
     const used: TokenRecord = { ...token.value, usedAt: now, usedBy: record.id };
-    const op = this.#kv.atomic()
-      .check(token)
-      .check(existing)
-      .set(["tokens", token.value.id], used)
-      .set(key, record)
-      .sum(REGISTRY_REV, ONE);
-    const res = await setRevoked(op, superseded, now).commit();
-    if (res.ok) {
-      this.#remember(record, res.versionstamp);
-      return { ok: true, superseded };
-    }
-    const again = await this.#kv.get<AgentRecord>(key);
+    const ok = await this.#commit(
+      [{ key: token.key, version: token.version }, { key, version: existing.version }],
+      [
+        { type: "set", key: ["tokens", token.value.id], value: used },
+        { type: "set", key, value: record },
+        ...revokedMutations(superseded, now),
+      ],
+      [record],
+    );
+    if (ok) return { ok: true, superseded };
+    const again = await this.#store.get<AgentRecord>(key);
     return {
       ok: false,
-      conflict:
-        again.value && again.value.revokedAt === undefined && again.versionstamp !== existing.versionstamp
-          ? "exists"
-          : "token",
+      conflict: again.value && again.value.revokedAt === undefined && again.version !== existing.version
+        ? "exists"
+        : "token",
     };
   }
 
@@ -196,7 +222,7 @@ export class AgentStore {
     graceMs: number,
   ): Promise<RenewedResult> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const entry = await this.#kv.get<AgentRecord>(["agents", role, id]);
+      const entry = await this.#store.get<AgentRecord>(["agents", role, id]);
       const cur = entry.value;
       if (!cur || cur.revokedAt !== undefined || !liveCertificates(cur).some((c) => c.serial === presented)) {
         return { ok: false, reason: "revoked" };
@@ -216,73 +242,65 @@ export class AgentStore {
         certExpiresAt: issued.notAfter,
         ...(version ? { version } : {}),
       };
-      const op = this.#kv.atomic().check(entry).set(entry.key, next).sum(REGISTRY_REV, ONE);
-      const res = await setRevoked(op, revoked, now).commit();
-      if (res.ok) {
-        this.#remember(next, res.versionstamp);
+      if (
+        await this.#commit([entry], [
+          { type: "set", key: entry.key, value: next },
+          ...revokedMutations(revoked, now),
+        ], [next])
+      ) {
         return { ok: true, revoked };
       }
     }
     throw new Error(`could not record the renewal of ${role} "${id}": too many concurrent writes`);
   }
 
-  /**
-   * Applies `change` to a record (retrying on concurrent writes); undefined when unknown.
-   * `bumpRev`: the change matters to other controllers' listings (not a last_seen write).
-   */
+  /** Applies `change` to a record (retrying on concurrent writes); undefined when unknown. */
   async update(
     role: AgentRole,
     id: string,
     change: (r: AgentRecord) => AgentRecord,
-    bumpRev = false,
   ): Promise<AgentRecord | undefined> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const entry = await this.#kv.get<AgentRecord>(["agents", role, id]);
+      const entry = await this.#store.get<AgentRecord>(["agents", role, id]);
       if (!entry.value) return undefined;
       const next = change(entry.value);
-      const op = this.#kv.atomic().check(entry).set(entry.key, next);
-      const res = await (bumpRev ? op.sum(REGISTRY_REV, ONE) : op).commit();
-      if (res.ok) {
-        this.#remember(next, res.versionstamp);
-        return next;
-      }
+      if (await this.#commit([entry], [{ type: "set", key: entry.key, value: next }], [next])) return next;
     }
     throw new Error(`could not update ${role} "${id}": too many concurrent writes`);
   }
 
+  /** Records per commit of {@link updateMany}: {@link UPDATE_BATCH}, or fewer if the store's limits say so. */
+  get updateBatch(): number {
+    return Math.max(1, Math.min(UPDATE_BATCH, Math.floor(this.#store.limits.maxOperationsPerCommit / 2)));
+  }
+
   /**
-   * Applies many changes with few commits: {@link UPDATE_BATCH} records per atomic operation, each
-   * checked against the version read (a concurrent renewal or revocation is never overwritten).
-   * A batch that loses such a race is retried record by record. Unknown records are skipped.
-   * Returns the number of KV commits made.
+   * Applies many changes with few commits: {@link updateBatch} records per commit, each checked
+   * against the version read (a concurrent renewal or revocation is never overwritten). A batch
+   * that loses such a race is retried record by record. Unknown records are skipped. Returns the
+   * number of commits made.
    */
   async updateMany(changes: RecordChange[]): Promise<number> {
     let commits = 0;
-    for (let i = 0; i < changes.length; i += UPDATE_BATCH) {
-      const batch = changes.slice(i, i + UPDATE_BATCH);
-      const entries: Deno.KvEntryMaybe<AgentRecord>[] = [];
-      for (let j = 0; j < batch.length; j += 10) { // getMany reads at most 10 keys
-        entries.push(
-          ...await this.#kv.getMany<AgentRecord[]>(
-            batch.slice(j, j + 10).map((c) => ["agents", c.role, c.id]),
-          ),
-        );
-      }
-      let op = this.#kv.atomic();
+    const size = this.updateBatch;
+    for (let i = 0; i < changes.length; i += size) {
+      const batch = changes.slice(i, i + size);
+      const entries: MaybeEntry<AgentRecord>[] = await this.#store.getMany<AgentRecord>(
+        batch.map((c) => ["agents", c.role, c.id]),
+      );
+      const checks: Entry<AgentRecord>[] = [];
+      const mutations: Mutation[] = [];
       const written: AgentRecord[] = [];
       entries.forEach((e, k) => {
         if (e.value === null) return;
         const next = batch[k]!.change(e.value);
-        op = op.check(e).set(e.key, next);
+        checks.push(e);
+        mutations.push({ type: "set", key: e.key, value: next });
         written.push(next);
       });
       if (written.length === 0) continue;
       commits++;
-      const res = await op.commit();
-      if (res.ok) {
-        for (const r of written) this.#remember(r, res.versionstamp);
-        continue;
-      }
+      if (await this.#commit(checks, mutations, written)) continue;
       for (const c of batch) {
         commits++;
         await this.update(c.role, c.id, c.change);
@@ -293,21 +311,23 @@ export class AgentStore {
 
   /**
    * Revokes an agent: the record is marked revoked and its live certificates move to the revoked
-   * list, in one atomic operation. Undefined when unknown or already revoked.
+   * list, in one atomic commit. Undefined when unknown or already revoked.
    */
   async revoke(role: AgentRole, id: string): Promise<Revoked | undefined> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const entry = await this.#kv.get<AgentRecord>(["agents", role, id]);
+      const entry = await this.#store.get<AgentRecord>(["agents", role, id]);
       const cur = entry.value;
       if (!cur || cur.revokedAt !== undefined) return undefined;
       const now = this.#now();
       const revoked = revocationsOf(cur, liveCertificates(cur), "revoked", now);
       const { serials: _legacy, ...rest } = cur;
       const record: AgentRecord = { ...rest, revokedAt: now, certificates: [] };
-      const op = this.#kv.atomic().check(entry).set(entry.key, record).sum(REGISTRY_REV, ONE);
-      const res = await setRevoked(op, revoked, now).commit();
-      if (res.ok) {
-        this.#remember(record, res.versionstamp);
+      if (
+        await this.#commit([entry], [
+          { type: "set", key: entry.key, value: record },
+          ...revokedMutations(revoked, now),
+        ], [record])
+      ) {
         return { record, revoked };
       }
     }

@@ -1,44 +1,58 @@
+import { openKvStore } from "../store/kv_store.ts";
+import { type Entry, put, type Store } from "../store/store.ts";
 import { assertEquals } from "../../tests/support/assert.ts";
 import { AgentStore, UPDATE_BATCH } from "./agents.ts";
 import { connectorRecord } from "./testing.ts";
 import { RevokedCertificateStore } from "./revoked.ts";
 import { type AgentRecord, MAX_LIVE_CERTIFICATES } from "./types.ts";
 
-Deno.test("AgentStore.listCached: own writes at once, another controller's writes within listMaxAgeMs", async () => {
-  const kv = await Deno.openKv(":memory:");
+Deno.test("AgentStore.listCached: writes through the store at once (watch), another process's within listMaxAgeMs", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "postern-agents-" });
+  const kv = await openKvStore(`${dir}/controller.kv`);
+  // Another process on the same file: Deno KV's watch does not see its writes.
+  const elsewhere = await openKvStore(`${dir}/controller.kv`);
   try {
     let now = 0;
     const store = new AgentStore(kv, () => now, 2000);
-    await kv.set(["agents", "connector", "c1"], connectorRecord("c1"));
+    await put(kv, ["agents", "connector", "c1"], connectorRecord("c1"));
     assertEquals((await store.listCached("connector")).map((r) => r.id), ["c1"]);
-    // another controller (same KV, not through this store): not seen until the copy is too old
-    await kv.set(["agents", "connector", "c2"], connectorRecord("c2"));
+    // a write through the same Store, not through this AgentStore: seen at once by the watch
+    await put(kv, ["agents", "connector", "c3"], connectorRecord("c3"));
+    assertEquals((await store.listCached("connector")).map((r) => r.id), ["c1", "c3"]);
+    // a write the watch cannot see: not listed until the copy is too old
+    await put(elsewhere, ["agents", "connector", "c2"], connectorRecord("c2"));
     now += 1999;
-    assertEquals((await store.listCached("connector")).map((r) => r.id), ["c1"]);
+    assertEquals((await store.listCached("connector")).map((r) => r.id), ["c1", "c3"]);
     // this store's own writes are seen at once
     await store.update("connector", "c1", (r) => ({ ...r, version: "2" }));
     await store.revoke("connector", "c1");
     const [c1] = await store.listCached("connector");
     assertEquals([c1?.version, c1?.revokedAt], ["2", 1999]);
     now += 1;
-    assertEquals((await store.listCached("connector")).map((r) => r.id).sort(), ["c1", "c2"]);
+    assertEquals((await store.listCached("connector")).map((r) => r.id).sort(), ["c1", "c2", "c3"]);
     // a reload never replaces a newer write-through value with an older one
     assertEquals((await store.listCached("connector")).find((r) => r.id === "c1")?.revokedAt, 1999);
-    // another controller revoking (through its own store) is seen at the next listing
+    // another controller revoking through its own AgentStore on the same Store: seen at once
     const other = new AgentStore(kv, () => now);
     await other.revoke("connector", "c2");
     assertEquals((await store.listCached("connector")).find((r) => r.id === "c2")?.revokedAt, 2000);
+    // a deleted record leaves the listing at once
+    await kv.commit([], [{ type: "delete", key: ["agents", "connector", "c3"] }]);
+    assertEquals((await store.listCached("connector")).map((r) => r.id).sort(), ["c1", "c2"]);
+    store.close();
   } finally {
-    kv.close();
+    await elsewhere.close();
+    await kv.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
 Deno.test("AgentStore.updateMany: batches per commit, never overwrites a concurrent revocation, skips unknown ids", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvStore(":memory:");
   try {
     const store = new AgentStore(kv);
     const n = 2 * UPDATE_BATCH + 7;
-    for (let i = 0; i < n; i++) await kv.set(["agents", "connector", `c${i}`], connectorRecord(`c${i}`));
+    for (let i = 0; i < n; i++) await put(kv, ["agents", "connector", `c${i}`], connectorRecord(`c${i}`));
     const commits = await store.updateMany([
       ...Array.from({ length: n }, (_, i) => ({
         role: "connector" as const,
@@ -55,7 +69,7 @@ Deno.test("AgentStore.updateMany: batches per commit, never overwrites a concurr
     const change = (r: AgentRecord) => {
       if (!raced) {
         raced = true;
-        void kv.set(["agents", "connector", "c0"], { ...r, revokedAt: 7, certificates: [] });
+        void put(kv, ["agents", "connector", "c0"], { ...r, revokedAt: 7, certificates: [] });
       }
       return { ...r, lastSeen: 43 };
     };
@@ -69,7 +83,7 @@ Deno.test("AgentStore.updateMany: batches per commit, never overwrites a concurr
     assertEquals([c0?.revokedAt, c0?.lastSeen], [7, 43]);
     assertEquals((await store.get("connector", "c1"))?.lastSeen, 43);
   } finally {
-    kv.close();
+    await kv.close();
   }
 });
 
@@ -82,8 +96,8 @@ const TOKEN = {
   expiresAt: 1e15,
 } as const;
 
-async function tunneler(kv: Deno.Kv, store: AgentStore, id: string, serial: string, notAfter: number) {
-  await kv.set(["tokens", `${id}-${serial}`], { ...TOKEN, id: `${id}-${serial}` });
+async function tunneler(kv: Store, store: AgentStore, id: string, serial: string, notAfter: number) {
+  await put(kv, ["tokens", `${id}-${serial}`], { ...TOKEN, id: `${id}-${serial}` });
   const token = await kv.get<typeof TOKEN>(["tokens", `${id}-${serial}`]);
   const record = {
     ...connectorRecord(id),
@@ -91,11 +105,11 @@ async function tunneler(kv: Deno.Kv, store: AgentStore, id: string, serial: stri
     spiffeId: `spiffe://postern.internal/tunneler/${id}`,
     certificates: [{ serial, notAfter }],
   };
-  return await store.enroll(token as Deno.KvEntry<typeof TOKEN & { role: "tunneler" }>, record);
+  return await store.enroll(token as Entry<typeof TOKEN & { role: "tunneler" }>, record);
 }
 
 Deno.test("AgentStore.revoke() moves every live certificate to the revoked list; enroll() supersedes leftovers", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvStore(":memory:");
   try {
     let now = 100;
     const store = new AgentStore(kv, () => now);
@@ -113,7 +127,7 @@ Deno.test("AgentStore.revoke() moves every live certificate to the revoked list;
     assertEquals(done?.record.certificates, []);
     assertEquals((await revoked.list()).map((c) => c.serial).sort(), ["aa", "bb"]);
     // A record left with live certificates (written before this code) is superseded by a new enrollment.
-    await kv.set(["agents", "tunneler", "t2"], {
+    await put(kv, ["agents", "tunneler", "t2"], {
       ...connectorRecord("t2"),
       role: "tunneler",
       revokedAt: 1,
@@ -128,12 +142,12 @@ Deno.test("AgentStore.revoke() moves every live certificate to the revoked list;
     now = 10_000;
     assertEquals((await revoked.list()).map((c) => c.serial).sort(), ["bb", "cc"]);
   } finally {
-    kv.close();
+    await kv.close();
   }
 });
 
 Deno.test("AgentStore.renewed() refuses once the agent was revoked or the presented certificate is no longer live", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvStore(":memory:");
   try {
     const store = new AgentStore(kv, () => 100);
     await tunneler(kv, store, "t1", "aa", 10_000);
@@ -148,12 +162,12 @@ Deno.test("AgentStore.renewed() refuses once the agent was revoked or the presen
     );
     assertEquals((await store.get("tunneler", "t1"))?.certificates, []);
   } finally {
-    kv.close();
+    await kv.close();
   }
 });
 
 Deno.test("AgentStore.renewed() keeps every live certificate up to the cap, revokes beyond it, drops expired ones", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvStore(":memory:");
   try {
     let now = 100;
     const store = new AgentStore(kv, () => now);
@@ -187,6 +201,6 @@ Deno.test("AgentStore.renewed() keeps every live certificate up to the cap, revo
     const kept = (await store.get("tunneler", "t1"))!.certificates.map((c) => c.serial);
     assertEquals(kept, ["y", "x", ...Array.from({ length: 14 }, (_, i) => `s${18 - i}`)]);
   } finally {
-    kv.close();
+    await kv.close();
   }
 });

@@ -1,5 +1,5 @@
 /**
- * The audit trail: events in KV under sortable ids, with in-process subscribers for SSE.
+ * The audit trail: events in the store under sortable ids, with in-process subscribers for SSE.
  *
  * Two key spaces with their own bounds: security events (enrollments, renewals, refusals,
  * revocations, status and admin changes; `EVENTS_RETENTION`, `EVENTS_MAX`) and flow events (the
@@ -9,6 +9,7 @@
  * those past their age at most once a second.
  * @module
  */
+import { type Entry, type ListOptions, put, type Store, type StoreKey } from "../store/store.ts";
 import type { EventRecord } from "./types.ts";
 
 let lastMs = 0;
@@ -73,12 +74,12 @@ interface SpaceState {
   chain: Promise<void>;
 }
 
-/** Deletions per KV transaction. */
+/** Deletions per commit (fewer when the store's limits say so). */
 const DELETE_BATCH = 100;
 
 /** The audit trail. */
 export class EventLog {
-  readonly #kv: Deno.Kv;
+  readonly #store: Store;
   readonly #subscribers = new Set<(e: EventRecord) => void>();
   readonly #now: () => number;
   readonly #retention: EventRetention;
@@ -92,11 +93,11 @@ export class EventLog {
    * @param retention bounds of each space, default {@link DEFAULT_EVENT_RETENTION}
    */
   constructor(
-    kv: Deno.Kv,
+    store: Store,
     now: () => number = Date.now,
     retention: EventRetention = DEFAULT_EVENT_RETENTION,
   ) {
-    this.#kv = kv;
+    this.#store = store;
     this.#now = now;
     this.#retention = retention;
   }
@@ -123,7 +124,7 @@ export class EventLog {
     const ts = this.#now();
     const event: EventRecord = { ...fields, id: eventId(ts), ts, kind, message };
     const space = eventSpace(kind);
-    await this.#kv.set([PREFIX[space], event.id], event);
+    await put(this.#store, [PREFIX[space], event.id], event);
     for (const s of this.#subscribers) {
       try {
         s(event);
@@ -140,11 +141,11 @@ export class EventLog {
     const now = this.#now();
     const heads = await Promise.all(spaces.map(async (space) => {
       const prefix = PREFIX[space];
-      const selector: Deno.KvListSelector = q.before
-        ? { prefix: [prefix], end: [prefix, q.before] }
-        : { prefix: [prefix] };
+      const options: ListOptions = q.before
+        ? { reverse: true, before: [prefix, q.before] }
+        : { reverse: true };
       const head = {
-        it: this.#kv.list<EventRecord>(selector, { reverse: true, batchSize: 500 }),
+        it: this.#store.list<EventRecord>([prefix], options)[Symbol.asyncIterator](),
         oldest: now - this.#retention[space].maxAgeMs,
         value: undefined as EventRecord | undefined,
       };
@@ -192,12 +193,12 @@ export class EventLog {
     if (now - st.lastAgeSweep >= Math.min(1000, limits.maxAgeMs)) {
       st.lastAgeSweep = now;
       const cutoff = [prefix, msPrefix(now - limits.maxAgeMs)];
-      st.count -= await this.#deleteOldest({ prefix: [prefix], end: cutoff }, Infinity);
+      st.count -= await this.#deleteOldest([prefix], { before: cutoff }, Infinity);
     }
     if (st.count > limits.maxCount) {
       // Down to a little below the bound, so that the next deletion waits for ~1 % more writes.
       const slack = Math.floor(limits.maxCount / 100);
-      st.count -= await this.#deleteOldest({ prefix: [prefix] }, st.count - limits.maxCount + slack);
+      st.count -= await this.#deleteOldest([prefix], {}, st.count - limits.maxCount + slack);
     }
     st.count = Math.max(0, st.count);
   }
@@ -206,24 +207,23 @@ export class EventLog {
     const st = this.#state[space];
     if (st.count !== undefined) return;
     let n = 0;
-    for await (const _ of this.#kv.list({ prefix: [PREFIX[space]] }, { batchSize: 1000 })) n++;
+    for await (const _ of this.#store.list([PREFIX[space]])) n++;
     st.count = n;
   }
 
-  async #deleteOldest(selector: Deno.KvListSelector, atMost: number): Promise<number> {
+  async #deleteOldest(prefix: StoreKey, range: ListOptions, atMost: number): Promise<number> {
     let deleted = 0;
-    let batch: Deno.KvKey[] = [];
+    let batch: StoreKey[] = [];
+    const size = Math.min(DELETE_BATCH, this.#store.limits.maxOperationsPerCommit);
     const flush = async () => {
-      const tx = this.#kv.atomic();
-      for (const k of batch) tx.delete(k);
-      await tx.commit();
+      await this.#store.commit([], batch.map((key) => ({ type: "delete", key })));
       deleted += batch.length;
       batch = [];
     };
-    const options = Number.isFinite(atMost) ? { limit: atMost, batchSize: 500 } : { batchSize: 500 };
-    for await (const entry of this.#kv.list(selector, options)) {
+    const options = Number.isFinite(atMost) ? { ...range, limit: atMost } : range;
+    for await (const entry of this.#store.list(prefix, options)) {
       batch.push(entry.key);
-      if (batch.length >= DELETE_BATCH) await flush();
+      if (batch.length >= size) await flush();
     }
     if (batch.length) await flush();
     return deleted;
@@ -231,7 +231,7 @@ export class EventLog {
 }
 
 async function next(
-  head: { it: Deno.KvListIterator<EventRecord>; oldest: number; value: EventRecord | undefined },
+  head: { it: AsyncIterator<Entry<EventRecord>>; oldest: number; value: EventRecord | undefined },
 ) {
   const r = await head.it.next();
   // Newest first: the first event past its age ends this space.

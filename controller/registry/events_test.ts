@@ -1,3 +1,4 @@
+import { openKvStore } from "../store/kv_store.ts";
 import assert from "node:assert/strict";
 import { EventLog, type EventRetention } from "./events.ts";
 
@@ -5,12 +6,12 @@ async function withLog(
   retention: EventRetention,
   fn: (log: EventLog, clock: { now: number }) => Promise<void>,
 ): Promise<void> {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvStore(":memory:");
   const clock = { now: 1_800_000_000_000 };
   try {
     await fn(new EventLog(kv, () => clock.now, retention), clock);
   } finally {
-    kv.close();
+    await kv.close();
   }
 }
 
@@ -47,16 +48,16 @@ Deno.test("EventLog keeps the newest EVENTS_MAX security and FLOW_EVENTS_MAX flo
 });
 
 Deno.test("EventLog deletes the oldest events from storage, not only from the listing", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvStore(":memory:");
   try {
     const log = new EventLog(kv, Date.now, SMALL);
     for (let i = 0; i < 30; i++) await log.append("token.created", `security ${i}`);
     for (let i = 0; i < 30; i++) await log.append("tunnel.refused", `flow ${i}`, { reason: "no_grant" });
     let stored = 0;
-    for await (const _ of kv.list({ prefix: [] })) stored++;
+    for await (const _ of kv.list([])) stored++;
     assert.equal(stored, 10);
   } finally {
-    kv.close();
+    await kv.close();
   }
 });
 
@@ -90,7 +91,7 @@ Deno.test("EventLog pages with before across both spaces", async () => {
 });
 
 Deno.test("EventLog counts the events a previous run left and applies a lower EVENTS_MAX to them", async () => {
-  const kv = await Deno.openKv(":memory:");
+  const kv = await openKvStore(":memory:");
   try {
     const before = new EventLog(kv);
     for (let i = 0; i < 12; i++) await before.append("token.created", `old ${i}`);
@@ -105,9 +106,9 @@ Deno.test("EventLog counts the events a previous run left and applies a lower EV
       "old 8",
     ]);
     let stored = 0;
-    for await (const _ of kv.list({ prefix: ["events"] })) stored++;
+    for await (const _ of kv.list(["events"])) stored++;
     assert.equal(stored, 5);
   } finally {
-    kv.close();
+    await kv.close();
   }
 });

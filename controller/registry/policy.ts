@@ -1,9 +1,10 @@
 /**
- * Connector policy in KV: allowlists (["allowlists", connector]) and resources (["resources", connector]).
+ * Connector policy in the store: allowlists (["allowlists", connector]) and resources (["resources", connector]).
  * @module
  */
 import { validateAgentId } from "../../shared/pki/spiffe_id.ts";
 import { dnsNameProblem } from "../../shared/pki/trust_domain.ts";
+import { put, type Store } from "../store/store.ts";
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
@@ -50,15 +51,15 @@ export function validateResource(entry: unknown): string {
 
 /** Allowlists and resources of connectors. */
 export class PolicyStore {
-  readonly #kv: Deno.Kv;
+  readonly #store: Store;
 
-  constructor(kv: Deno.Kv) {
-    this.#kv = kv;
+  constructor(store: Store) {
+    this.#store = store;
   }
 
   /** Tunneler ids a connector admits (empty: none). */
   async allowlist(connectorId: string): Promise<string[]> {
-    return (await this.#kv.get<string[]>(["allowlists", connectorId])).value ?? [];
+    return (await this.#store.get<string[]>(["allowlists", connectorId])).value ?? [];
   }
 
   /**
@@ -66,7 +67,7 @@ export class PolicyStore {
    * cannot enroll a named id). Reads every allowlist: enrollments are rare.
    */
   async connectorNaming(tunnelerId: string): Promise<string | undefined> {
-    for await (const e of this.#kv.list<string[]>({ prefix: ["allowlists"] })) {
+    for await (const e of this.#store.list<string[]>(["allowlists"])) {
       if (e.value.includes(tunnelerId)) return String(e.key[1]);
     }
     return undefined;
@@ -75,19 +76,19 @@ export class PolicyStore {
   /** Replaces an allowlist; ids are validated and deduplicated. */
   async setAllowlist(connectorId: string, ids: string[]): Promise<string[]> {
     const clean = [...new Set(ids.map((id) => validateAgentId(id)))].sort();
-    await this.#kv.set(["allowlists", connectorId], clean);
+    await put(this.#store, ["allowlists", connectorId], clean);
     return clean;
   }
 
   /** Destinations a connector may forward to (empty: none). */
   async resources(connectorId: string): Promise<string[]> {
-    return (await this.#kv.get<string[]>(["resources", connectorId])).value ?? [];
+    return (await this.#store.get<string[]>(["resources", connectorId])).value ?? [];
   }
 
   /** Replaces a connector's resources; entries are validated and deduplicated. */
   async setResources(connectorId: string, entries: unknown[]): Promise<string[]> {
     const clean = [...new Set(entries.map(validateResource))];
-    await this.#kv.set(["resources", connectorId], clean);
+    await put(this.#store, ["resources", connectorId], clean);
     return clean;
   }
 }

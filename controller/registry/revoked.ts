@@ -1,19 +1,20 @@
 /**
- * Revoked certificates in KV under ["revoked_certificates", serial], each until its notAfter:
+ * Revoked certificates in the store under ["revoked_certificates", serial], each until its notAfter:
  * written by {@link AgentStore} in the same atomic operation that takes a certificate off an
  * agent's live list (revocation, re-enrollment, the live-list cap), read for the connectors.
  * @module
  */
+import type { Mutation, Store, StoreKey } from "../store/store.ts";
 import type { AgentRecord, IssuedCertificate, RevokedCertificateRecord } from "./types.ts";
 
-/** KV prefix of revoked certificates. */
-export const REVOKED_PREFIX: Deno.KvKey = ["revoked_certificates"];
+/** Store prefix of revoked certificates. */
+export const REVOKED_PREFIX: StoreKey = ["revoked_certificates"];
 
-/** How long KV keeps an entry after its certificate's notAfter (it is ignored from notAfter on). */
+/** How long the store keeps an entry after its certificate's notAfter (it is ignored from notAfter on). */
 const EXPIRY_MARGIN_MS = 60_000;
 
-/** The KV key of a revoked certificate. */
-export function revokedKey(serial: string): Deno.KvKey {
+/** The store key of a revoked certificate. */
+export function revokedKey(serial: string): StoreKey {
   return [...REVOKED_PREFIX, serial];
 }
 
@@ -35,25 +36,23 @@ export function revocationsOf(
   }));
 }
 
-/** Adds the sets of `revoked` to an atomic operation; KV drops each entry after its notAfter. */
-export function setRevoked(
-  op: Deno.AtomicOperation,
-  revoked: readonly RevokedCertificateRecord[],
-  now: number,
-): Deno.AtomicOperation {
-  for (const r of revoked) {
-    op = op.set(revokedKey(r.serial), r, { expireIn: Math.max(1, r.notAfter - now) + EXPIRY_MARGIN_MS });
-  }
-  return op;
+/** The sets of `revoked` for one commit; the store drops each entry after its notAfter. */
+export function revokedMutations(revoked: readonly RevokedCertificateRecord[], now: number): Mutation[] {
+  return revoked.map((r) => ({
+    type: "set",
+    key: revokedKey(r.serial),
+    value: r,
+    expireInMs: Math.max(1, r.notAfter - now) + EXPIRY_MARGIN_MS,
+  }));
 }
 
 /** Reads the revoked certificates. */
 export class RevokedCertificateStore {
-  readonly #kv: Deno.Kv;
+  readonly #store: Store;
   readonly #now: () => number;
 
-  constructor(kv: Deno.Kv, now: () => number = Date.now) {
-    this.#kv = kv;
+  constructor(store: Store, now: () => number = Date.now) {
+    this.#store = store;
     this.#now = now;
   }
 
@@ -61,7 +60,7 @@ export class RevokedCertificateStore {
   async list(): Promise<RevokedCertificateRecord[]> {
     const now = this.#now();
     const out: RevokedCertificateRecord[] = [];
-    for await (const e of this.#kv.list<RevokedCertificateRecord>({ prefix: REVOKED_PREFIX })) {
+    for await (const e of this.#store.list<RevokedCertificateRecord>(REVOKED_PREFIX)) {
       if (e.value.notAfter > now) out.push(e.value);
     }
     return out;
@@ -69,7 +68,7 @@ export class RevokedCertificateStore {
 
   /** Whether a serial is revoked (and its certificate still valid). */
   async has(serial: string): Promise<boolean> {
-    const r = (await this.#kv.get<RevokedCertificateRecord>(revokedKey(serial))).value;
+    const r = (await this.#store.get<RevokedCertificateRecord>(revokedKey(serial))).value;
     return r !== null && r.notAfter > this.#now();
   }
 }

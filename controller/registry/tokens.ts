@@ -3,6 +3,7 @@
  * @module
  */
 import { createHash, timingSafeEqual } from "node:crypto";
+import { type Entry, put, type Store } from "../store/store.ts";
 import type { AgentRole, TokenRecord } from "./types.ts";
 
 /** SHA-256 hex of a text. */
@@ -32,13 +33,13 @@ export function tokenMatches(token: string, hash: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Token records in KV under ["tokens", id]. */
+/** Token records in the store under ["tokens", id]. */
 export class TokenStore {
-  readonly #kv: Deno.Kv;
+  readonly #store: Store;
   readonly #now: () => number;
 
-  constructor(kv: Deno.Kv, now: () => number = Date.now) {
-    this.#kv = kv;
+  constructor(store: Store, now: () => number = Date.now) {
+    this.#store = store;
     this.#now = now;
   }
 
@@ -64,34 +65,40 @@ export class TokenStore {
       createdAt: now,
       expiresAt: now + ttlMs,
     };
-    await this.#kv.set(["tokens", id], record);
+    await put(this.#store, ["tokens", id], record);
     return { token, record };
   }
 
   /** All tokens, oldest first. */
   async list(): Promise<TokenRecord[]> {
     const out: TokenRecord[] = [];
-    for await (const e of this.#kv.list<TokenRecord>({ prefix: ["tokens"] })) out.push(e.value);
+    for await (const e of this.#store.list<TokenRecord>(["tokens"])) out.push(e.value);
     return out.sort((a, b) => a.createdAt - b.createdAt);
   }
 
-  /** Revokes a token; false when unknown. */
+  /**
+   * Revokes a token; undefined when unknown. Checked against the version read, so that an
+   * enrollment consuming the token at the same time is never undone (the revocation is retried).
+   */
   async revoke(id: string): Promise<TokenRecord | undefined> {
-    const entry = await this.#kv.get<TokenRecord>(["tokens", id]);
-    if (!entry.value) return undefined;
-    const record = { ...entry.value, revokedAt: entry.value.revokedAt ?? this.#now() };
-    await this.#kv.set(["tokens", id], record);
-    return record;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const entry = await this.#store.get<TokenRecord>(["tokens", id]);
+      if (!entry.value) return undefined;
+      const record = { ...entry.value, revokedAt: entry.value.revokedAt ?? this.#now() };
+      const res = await this.#store.commit([entry], [{ type: "set", key: entry.key, value: record }]);
+      if (res.ok) return record;
+    }
+    throw new Error(`could not revoke token "${id}": too many concurrent writes`);
   }
 
   /**
-   * The KV entry of a token that is usable now for `role`, or undefined when it is unknown,
+   * The store entry of a token that is usable now for `role`, or undefined when it is unknown,
    * used, revoked, expired or for another role (all refused alike: `invalid enrollment token`).
    */
-  async usable(token: string, role: AgentRole): Promise<Deno.KvEntry<TokenRecord> | undefined> {
+  async usable(token: string, role: AgentRole): Promise<Entry<TokenRecord> | undefined> {
     const id = tokenIdOf(token);
     if (id === undefined) return undefined;
-    const entry = await this.#kv.get<TokenRecord>(["tokens", id]);
+    const entry = await this.#store.get<TokenRecord>(["tokens", id]);
     const r = entry.value;
     if (r === null || !tokenMatches(token, r.hash)) return undefined;
     if (
@@ -99,6 +106,6 @@ export class TokenStore {
     ) {
       return undefined;
     }
-    return entry as Deno.KvEntry<TokenRecord>;
+    return entry as Entry<TokenRecord>;
   }
 }

@@ -45,8 +45,8 @@ export const KV_LIMITS: StoreLimits = { maxOperationsPerCommit: 1000, maxCommitB
 const KV_MAX_CHECKS = 100;
 const KV_GET_MANY = 10;
 
-/** The key `health()` writes to prove the file takes writes. */
-export const HEALTH_KEY: StoreKey = ["meta", "health"];
+/** The key `health()` deletes (it never exists) to go through Deno KV's write path. */
+const HEALTH_KEY: StoreKey = ["meta", "health"];
 
 /** Leases alive in this process, by id (shared by every KvStore of the process). */
 const liveLeases = new Map<string, KvLease>();
@@ -278,7 +278,7 @@ export class KvStore implements Store {
 
   async health(): Promise<StoreHealth> {
     try {
-      await this.kv.set(HEALTH_KEY as string[], Date.now());
+      await this.kv.atomic().delete(HEALTH_KEY as string[]).commit();
       return { writable: true, problems: [] };
     } catch (error) {
       return { writable: false, problems: [`Deno KV does not take writes: ${(error as Error).message}`] };

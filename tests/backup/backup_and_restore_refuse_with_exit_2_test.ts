@@ -34,7 +34,10 @@ Deno.test("restore into a state directory that holds controller state exits 2 an
   const kv = await openStateKv(state);
   await kv.set(["agents", "tunneler", "t1"], { id: "t1" });
   kv.close();
-  await writeBackupFile(`${dir.path}/b.json`, await backupState({ stateDir: state, caKeys: "omit" }));
+  await writeBackupFile(
+    `${dir.path}/b.json`,
+    await backupState({ config: { kind: "kv", stateDir: state }, caKeys: "omit" }),
+  );
   await Deno.writeTextFile(`${dir.path}/pass`, "a passphrase long enough\n");
   const p = startProgram("controller", {
     args: ["restore", "--in", `${dir.path}/b.json`, "--key-passphrase-file", `${dir.path}/pass`],

@@ -174,7 +174,12 @@ Deno.test("admin API: healthz, readyz and metrics need no token", async () => {
   await using h = await startHarness();
   const base = `http://127.0.0.1:${h.controller.adminPort}`;
   assert.equal((await (await fetch(`${base}/healthz`)).json()).status, "ok");
-  assert.equal((await (await fetch(`${base}/readyz`)).json()).status, "ready");
+  assert.deepEqual(await (await fetch(`${base}/readyz`)).json(), {
+    status: "ready",
+    kv: true,
+    grpc: true,
+    store: { kind: "kv", writable: true, problems: [] },
+  });
   await enroll(h, { token: await h.token("connector"), id: "c1" });
   const metrics = await (await fetch(`${base}/metrics`)).text();
   for (
@@ -189,4 +194,17 @@ Deno.test("admin API: healthz, readyz and metrics need no token", async () => {
     ]
   ) assert.ok(metrics.includes(m), `metrics lack ${m}:\n${metrics}`);
   void ADMIN_TOKEN;
+});
+
+Deno.test("admin API: readyz answers 503 naming the problem once the store takes no writes", async () => {
+  await using h = await startHarness();
+  const base = `http://127.0.0.1:${h.controller.adminPort}`;
+  await h.controller.ctx.store.close();
+  const res = await fetch(`${base}/readyz`);
+  const body = await res.json();
+  assert.equal(res.status, 503);
+  assert.equal(body.status, "not ready");
+  assert.equal(body.kv, false);
+  assert.equal(body.store.writable, false);
+  assert.match(body.store.problems[0], /^Deno KV does not take writes: /);
 });
