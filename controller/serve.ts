@@ -10,7 +10,8 @@ import { type ControllerConfig, loadCaFrom, rereadCaSource, storeOf } from "./co
 import { bindGrpc, createGrpcServer } from "./grpc/server.ts";
 import { openContext, type OpenedContext } from "./open.ts";
 import { controllerName, keepOwnSvidFresh, refreshOwnSvid } from "./own_svid.ts";
-import { describeStore, openStore } from "./store/open.ts";
+import { describeStore, type OpenEtcdStore, openStore } from "./store/open.ts";
+import { PLAIN_CA_KEYS, sealedCaKeys } from "./store/sealed_key.ts";
 
 /** A running controller. */
 export interface RunningController {
@@ -29,7 +30,12 @@ export async function startController(
   log: Logger,
   clock: { now?: () => number } = {},
 ): Promise<RunningController> {
-  const store = await openStore(storeOf(config));
+  // etcd3 is loaded only when it is used: it reads its protobuf files as it loads.
+  const etcd: OpenEtcdStore = async (c) => {
+    const { openEtcdStoreFromConfig, storeLog } = await import("./store/etcd_store_open.ts");
+    return await openEtcdStoreFromConfig(c, { log: storeLog(log) });
+  };
+  const store = await openStore(storeOf(config), { etcd });
   const cleanups: Array<() => unknown> = [() => store.close()];
   try {
     const ctx = await openContext({
@@ -37,6 +43,7 @@ export async function startController(
       store,
       ca: config.ca,
       caKeyPem: config.caSource.keyPem,
+      caKeys: config.sealingKey ? sealedCaKeys(config.sealingKey) : PLAIN_CA_KEYS,
       log,
       ...clock,
     });

@@ -9,6 +9,7 @@ import { ConfigError } from "../../shared/config/config_error.ts";
 import { formatHostPort, type HostPort } from "../../shared/net/host_port.ts";
 import { type EtcdTls, openEtcdStore } from "./etcd_store.ts";
 import { type Store, StoreUnavailableError } from "./store.ts";
+import type { Logger } from "../../shared/log/logger.ts";
 
 /** What {@link openEtcdStoreFromConfig} needs of the parsed `CONTROLLER_STORE`. */
 export interface EtcdConnection {
@@ -61,4 +62,10 @@ async function readTls(tls: NonNullable<EtcdConnection["tls"]>): Promise<EtcdTls
     ...(tls.certPath ? { cert: await read("ETCD_CERT_PATH", tls.certPath) } : {}),
     ...(tls.keyPath ? { key: await read("ETCD_KEY_PATH", tls.keyPath) } : {}),
   };
+}
+
+/** The store's background reports (watch reconnects, handler errors) as controller log lines. */
+export function storeLog(log: Logger): (message: string, error: unknown) => void {
+  return (message, error) =>
+    log.warn(message, { error: error instanceof Error ? error.message : String(error) });
 }

@@ -128,6 +128,23 @@ export async function requiredSealingKey(env: Env): Promise<SealingKey> {
   return key;
 }
 
+/**
+ * The sealing key a store of `kind` takes: required with etcd ({@link requiredSealingKey}); with
+ * Deno KV the variable has no use, and setting it is a ConfigError rather than silently ignored.
+ */
+export async function sealingKeyFor(
+  store: { kind: "kv" | "etcd" },
+  env: Env,
+): Promise<SealingKey | undefined> {
+  if (store.kind === "etcd") return await requiredSealingKey(env);
+  if (optional(env, SEALING_KEY_VARIABLE) !== undefined) {
+    throw new ConfigError(
+      `${SEALING_KEY_VARIABLE} is set but CONTROLLER_STORE is not etcd: CA keys in Deno KV stay in the controller's own state directory; unset ${SEALING_KEY_VARIABLE} or set CONTROLLER_STORE=etcd://…`,
+    );
+  }
+  return undefined;
+}
+
 function utf8(text: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(text);
 }

@@ -7,6 +7,7 @@ import {
   sealedCaKeys,
   SealedKeyError,
   SealingKey,
+  sealingKeyFor,
   sealingKeyFrom,
 } from "./sealed_key.ts";
 
@@ -110,4 +111,15 @@ Deno.test("sealedCaKeys() stores no clear key and refuses a clear one; PLAIN_CA_
   assertEquals(await PLAIN_CA_KEYS.decode(PEM, CA), PEM);
   const sealed = await rejection(PLAIN_CA_KEYS.decode(stored, CA), SealedKeyError);
   assertStringIncludes(sealed.message, "CA_KEY_ENCRYPTION_KEY_FILE is not set");
+});
+
+Deno.test("sealingKeyFor() requires the key with etcd and refuses it with Deno KV", async () => {
+  const etcd = await rejection(sealingKeyFor({ kind: "etcd" }, {}), ConfigError);
+  assertStringIncludes(etcd.message, "CA_KEY_ENCRYPTION_KEY_FILE is required with an etcd CONTROLLER_STORE");
+  assertEquals(await sealingKeyFor({ kind: "kv" }, {}), undefined);
+  const kv = await rejection(
+    sealingKeyFor({ kind: "kv" }, { CA_KEY_ENCRYPTION_KEY_FILE: "/x" }),
+    ConfigError,
+  );
+  assertStringIncludes(kv.message, "CA_KEY_ENCRYPTION_KEY_FILE is set but CONTROLLER_STORE is not etcd");
 });
