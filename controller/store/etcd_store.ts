@@ -18,12 +18,12 @@ import {
   CompareTarget,
   Etcd3,
   EtcdLeaseInvalidError,
+  GRPCUnavailableError,
   type ICompare,
   type IKeyValue,
   type IOptions,
   type IRequestOp,
   type IResponseHeader,
-  isRecoverableError,
   type Lease as EtcdLease,
   SortOrder,
   SortTarget,
@@ -83,6 +83,8 @@ const MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
 const OP_FRAMING_BYTES = 32;
 /** Keys fetched per range request while listing. */
 const LIST_PAGE = 256;
+/** How long reads go straight to a member's own copy after a quorum read failed. */
+const STALE_READS_FOR_MS = 2_000;
 /** The key of the quorum read of `health()` (under the prefix; need not exist). */
 const HEALTH_KEY = ["_health"];
 
@@ -104,6 +106,8 @@ export class EtcdStore implements Store {
   readonly #leases = new Set<EtcdLease>();
   readonly #log: (message: string, error: unknown) => void;
   #revision = 0n;
+  /** Until when reads skip the quorum read (after one failed for lack of quorum). */
+  #quorumLostUntil = 0;
   #closed = false;
 
   constructor(options: EtcdStoreOptions) {
@@ -341,10 +345,18 @@ export class EtcdStore implements Store {
    * still needs quorum and checks versions, so a stale read never leads to a wrong write).
    */
   async #read<T>(fn: (serializable: boolean) => Promise<T>): Promise<T> {
+    // Right after a quorum failure, reads go to the member's copy at once instead of waiting for
+    // another deadline each; one linearizable read is tried again once the pause is over.
+    if (Date.now() < this.#quorumLostUntil) {
+      try {
+        return await this.#call(() => fn(true));
+      } catch { /* the member is gone too: try a quorum read, which says why */ }
+    }
     try {
       return await this.#call(() => fn(false));
     } catch (e) {
       if (!(e instanceof StoreUnavailableError) || outageOf(e.cause) !== "quorum") throw e;
+      this.#quorumLostUntil = Date.now() + STALE_READS_FOR_MS;
       return await this.#call(() => fn(true)).catch(() => Promise.reject(e));
     }
   }
@@ -440,7 +452,9 @@ const passThrough = {
 
 /**
  * A cockatiel-shaped policy that tries another member when one is unreachable (the etcd3 client
- * picks members in a shuffled order), at most once per member and within the deadline.
+ * picks members in a shuffled order), at most once per member and within the deadline. Only
+ * UNAVAILABLE is retried: a request that timed out may have been applied, and a transaction sent
+ * twice could answer "check failed" for its own first write.
  */
 function retryOtherMembers(members: number, timeoutMs: number) {
   return {
@@ -450,7 +464,7 @@ function retryOtherMembers(members: number, timeoutMs: number) {
         try {
           return await fn({ attempt, signal: new AbortController().signal });
         } catch (e) {
-          const retry = e instanceof Error && isRecoverableError(e) && attempt < members &&
+          const retry = e instanceof GRPCUnavailableError && attempt < members &&
             Date.now() - started < timeoutMs;
           if (!retry) throw e;
         }
