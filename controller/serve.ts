@@ -8,6 +8,7 @@ import { listenAdmin } from "./admin/listen.ts";
 import { adminHandler } from "./admin/router.ts";
 import { type ControllerConfig, loadCaFrom, rereadCaSource, storeOf } from "./config.ts";
 import { bindGrpc, createGrpcServer } from "./grpc/server.ts";
+import { followStore } from "./grpc/hub_follow.ts";
 import { openContext, type OpenedContext } from "./open.ts";
 import { controllerName, keepOwnSvidFresh, refreshOwnSvid } from "./own_svid.ts";
 import { describeStore, type OpenEtcdStore, openStore } from "./store/open.ts";
@@ -63,6 +64,16 @@ export async function startController(
     });
     // A rotation through another controller sharing the store arrives by the CaManager's watch.
     cleanups.push(() => ctx.ca.close());
+    // Policy changes and revocations made through another controller arrive by watch too (Deno KV
+    // is never shared: there the pushes of the change itself are the only ones).
+    if (ctx.store.kind === "etcd") {
+      const following = followStore(
+        ctx.store,
+        ctx.hub,
+        (e) => log.warn("push after a store change failed", { error: e }),
+      );
+      cleanups.push(() => following.close());
+    }
 
     const http = await listenAdmin(
       { addr: config.adminAddr, log, ...(config.adminTls ? { tls: config.adminTls } : {}) },
