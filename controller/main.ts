@@ -30,7 +30,7 @@ Usage:
   postern-controller backup --out FILE (--key-passphrase-file F | --without-ca-key)
                                       write a consistent snapshot of the state (CA keys sealed or left out)
   postern-controller restore --in FILE [--key-passphrase-file F]
-                                      load a backup into an empty CONTROLLER_STATE_DIR
+                                      load a backup into an empty store (CONTROLLER_STORE)
   postern-controller --help | --version
 
 Admin commands (over the admin API at ADMIN_API_URL, default http://127.0.0.1:8080, as
@@ -39,7 +39,8 @@ ${adminHelp()}
 
 Environment: TRUST_DOMAIN, INTERNAL_CA_CERT(_FILE), INTERNAL_CA_KEY(_FILE), ADMIN_AUTH_TOKEN,
 ADMIN_HTTP_ADDR (127.0.0.1:8080), ADMIN_TLS_CERT_FILE, ADMIN_TLS_KEY_FILE, CONTROLLER_GRPC_ADDR (:8443),
-CONTROLLER_STATE_DIR (mode 0700), CONNECTOR_CERT_TTL,
+CONTROLLER_STATE_DIR (mode 0700), CONTROLLER_STORE (Deno KV in CONTROLLER_STATE_DIR; etcd://host:port[,…]
+or etcds://…), ETCD_PREFIX (/postern/), ETCD_CA_PATH, ETCD_CERT_PATH, ETCD_KEY_PATH, CONNECTOR_CERT_TTL,
 TUNNELER_CERT_TTL, ENROLLMENT_TOKEN_TTL, HEARTBEAT_INTERVAL, OFFLINE_AFTER, RENEW_GRACE (7d),
 LOG_LEVEL, LOG_FORMAT.`;
 

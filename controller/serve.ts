@@ -13,6 +13,7 @@ import { openContext, type OpenedContext } from "./open.ts";
 import { controllerName, keepOwnSvidFresh, refreshOwnSvid } from "./own_svid.ts";
 import { describeStore, type OpenEtcdStore, openStore } from "./store/open.ts";
 import { PLAIN_CA_KEYS, sealedCaKeys } from "./store/sealed_key.ts";
+import { ensureSchema } from "./store/schema.ts";
 
 /** A running controller. */
 export interface RunningController {
@@ -39,6 +40,8 @@ export async function startController(
   const store = await openStore(storeOf(config), { etcd });
   const cleanups: Array<() => unknown> = [() => store.close()];
   try {
+    // Before anything reads the state: a store of a newer layout is refused (exit 2).
+    await ensureSchema(store);
     const ctx = await openContext({
       settings: config,
       store,

@@ -8,6 +8,7 @@ import { type BackupEntry, CA_STATE_KEY, entriesDigest } from "./format.ts";
 import { parseBackupFile, restoreState } from "./restore.ts";
 import type { StoreConfig } from "../store/open.ts";
 import { openKvStore } from "../store/kv_store.ts";
+import { SCHEMA_VERSION } from "../store/schema.ts";
 
 const kv = (stateDir: string): StoreConfig => ({ kind: "kv", stateDir });
 
@@ -231,6 +232,68 @@ Deno.test("restore refuses, by key, an entry the store cannot keep (a non-text k
         e.message.includes('the backup holds a "bytes" value at key ["blob"], which the store cannot keep'),
     );
     await rejects(Deno.stat(`${dir}/b`), Deno.errors.NotFound, "the refused restore created nothing");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("restore refuses a backup of a newer schema version and writes nothing", async () => {
+  const dir = await seeded();
+  try {
+    const base = await backupState({ config: kv(`${dir}/state`), caKeys: "omit" });
+    const entries = [...base.entries, {
+      key: [["s", "meta"], ["s", "schema"]],
+      value: { type: "json", value: { version: SCHEMA_VERSION + 1, written_by: "9.0.0" } },
+    }] as BackupEntry[];
+    const file = { ...base, entries, entries_sha256: await entriesDigest(entries) };
+    await rejects(
+      restoreState({
+        config: kv(`${dir}/a`),
+        file,
+        caKeys: { configured: { fingerprint: "ab" } as never, keyPem: SECRET_KEY },
+      }),
+      (e) =>
+        e instanceof ConfigError &&
+        e.message.startsWith(
+          `cannot restore this backup: the backup holds schema version ${SCHEMA_VERSION + 1}`,
+        ),
+    );
+    await rejects(Deno.stat(`${dir}/a`), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("restore gives revoked certificates their expiry again and leaves out those already past notAfter", async () => {
+  const dir = await seeded();
+  try {
+    const base = await backupState({ config: kv(`${dir}/state`), caKeys: "omit" });
+    const revoked = (serial: string, notAfter: number): BackupEntry => ({
+      key: [["s", "revoked_certificates"], ["s", serial]],
+      value: { type: "json", value: { serial, notAfter, role: "tunneler", id: "t1", cause: "revoked" } },
+    });
+    const entries = [...base.entries, revoked("0a", 500), revoked("0b", 9e12)];
+    const file = { ...base, entries, entries_sha256: await entriesDigest(entries) };
+    const res = await restoreState({
+      config: kv(`${dir}/fresh`),
+      file,
+      caKeys: { configured: { fingerprint: "ab" } as never, keyPem: SECRET_KEY },
+      now: () => 1000,
+    });
+    assertEquals(res.entries, 254);
+    const store = await openKvStore(`${dir}/fresh/controller.kv`);
+    try {
+      const [past, valid] = await store.getMany([["revoked_certificates", "0a"], [
+        "revoked_certificates",
+        "0b",
+      ]]);
+      assertEquals(past?.value, null);
+      assertEquals((valid?.value as { notAfter: number }).notAfter, 9e12);
+    } finally {
+      await store.close();
+    }
+    const raw = (await dump(`${dir}/fresh`)).find(([k]) => String(k) === "revoked_certificates,0b");
+    ok(raw?.[1] instanceof Map, "the restored entry expires (it carries its deadline)");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

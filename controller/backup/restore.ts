@@ -5,9 +5,9 @@
  * store that the next attempt refuses, so the runbook says to empty it and restore again. The CA keys come from the sealed block
  * (with the passphrase) or, for a backup without them, from the configured CA; the restore then
  * writes the marker that lets agents that renewed after the backup carry on (adopt.ts).
- * The store's expiry of entries (used for revoked certificates) is not visible to a reader and so
- * is not carried: restored revoked entries stay, and readers ignore them after their notAfter as
- * they do now. Files of any release carry keys of string parts and JSON values; the Deno KV
+ * The store's expiry of entries is not visible to a reader and so is not in the file; revoked
+ * certificates are restored to expire at their notAfter (plus a margin) as when they were revoked,
+ * and those already past it are left out. Files of any release carry keys of string parts and JSON values; the Deno KV
  * counter of older files (`["registry", "agents_rev"]`) is skipped, anything else that is not
  * JSON is refused by key.
  * @module
@@ -16,6 +16,9 @@ import { ConfigError } from "../../shared/config/config_error.ts";
 import type { CertificateAuthority } from "../../shared/pki/ca.ts";
 import { openStore, type StoreConfig } from "../store/open.ts";
 import { commitSize, type Mutation, type Store } from "../store/store.ts";
+import { SCHEMA_KEY, schemaProblem } from "../store/schema.ts";
+import { REVOKED_PREFIX, revokedMutations } from "../registry/revoked.ts";
+import type { RevokedCertificateRecord } from "../registry/types.ts";
 import { RESTORE_MARKER, type RestoreMarker } from "./adopt.ts";
 import { decodeKey, decodeValue } from "./codec.ts";
 import {
@@ -102,6 +105,7 @@ function target(config: StoreConfig): { names: string; empty: string } {
 function mutationsOf(
   file: BackupFile,
   keys: Record<string, string>,
+  now: number,
 ): { mutations: Mutation[]; keyless: string[] } {
   let keyless: string[] = [];
   const mutations: Mutation[] = [];
@@ -124,10 +128,20 @@ function mutationsOf(
       );
     }
     let value = decodeValue(e.value);
+    if (sameKey(key, SCHEMA_KEY)) {
+      const problem = schemaProblem(value, "the backup");
+      if (problem) throw new ConfigError(`cannot restore this backup: ${problem}`);
+    }
     if (sameKey(key, CA_STATE_KEY)) {
       const filled = fillCaKeys(value as { cas: StoredCaKey[]; signing: string }, keys);
       value = filled.state;
       keyless = filled.keyless;
+    }
+    if (key[0] === REVOKED_PREFIX[0] && typeof (value as RevokedCertificateRecord)?.notAfter === "number") {
+      // Kept until the certificate's notAfter (and a margin), as when it was revoked; past it, not at all.
+      const r = value as RevokedCertificateRecord;
+      if (r.notAfter > now) mutations.push(...revokedMutations([r], now).map((m) => ({ ...m, key })));
+      continue;
     }
     mutations.push({ type: "set", key, value });
   }
@@ -143,14 +157,15 @@ export async function restoreState(o: RestoreOptions): Promise<RestoreResult> {
     );
   }
   const keys = await caKeysOf(o);
-  const { mutations, keyless } = mutationsOf(file, keys);
+  const now = (o.now ?? Date.now)();
+  const { mutations, keyless } = mutationsOf(file, keys, now);
   const store = await openStore(o.config);
   try {
     for await (const _ of store.list([], { limit: 1 })) {
       const t = target(o.config);
       throw new ConfigError(`${t.names} already holds controller state: ${t.empty}`);
     }
-    const marker: RestoreMarker = { takenAt: Date.parse(file.taken_at), restoredAt: (o.now ?? Date.now)() };
+    const marker: RestoreMarker = { takenAt: Date.parse(file.taken_at), restoredAt: now };
     const all: Mutation[] = [...mutations, { type: "set", key: RESTORE_MARKER, value: marker }];
     for (const batch of batches(store, all)) await commit(store, batch, o.config);
     return { entries: mutations.length, keylessCas: keyless };

@@ -127,7 +127,7 @@ export class AgentStore {
       cached.loading ??= (async () => {
         const startedAt = this.#now();
         for await (const e of this.#store.list<AgentRecord>([...AGENTS_PREFIX, role])) {
-          this.#remember(role, e.value.id, e.value, e.version);
+          this.#remember(role, e.key[2]!, e.value, e.version);
         }
         cached.loadedAt = startedAt;
       })().finally(() => (cached.loading = undefined));
@@ -148,7 +148,7 @@ export class AgentStore {
     const out: AgentRecord[] = [];
     for await (const e of this.#store.list<AgentRecord>([...AGENTS_PREFIX, role])) {
       out.push(e.value);
-      this.#remember(role, e.value.id, e.value, e.version);
+      this.#remember(role, e.key[2]!, e.value, e.version);
     }
     return out;
   }

@@ -165,6 +165,17 @@ const CASES: [string, Case][] = [
     strict.deepEqual(keys(await listAll(store, ["a"], { reverse: true })), ["a/b/3", "a/1"]);
   }],
 
+  [
+    "list of the empty prefix answers every key of the store, in key order (backup reads it so)",
+    async (store) => {
+      await putAll(store, [["b", "2"], ["a"], ["a", "1"], ["c", "x", "y"]]);
+      strict.deepEqual(keys(await listAll(store, [])), ["a", "a/1", "b/2", "c/x/y"]);
+      strict.deepEqual(keys(await listAll(store, [], { limit: 1 })), ["a"]);
+      strict.deepEqual(keys(await listAll(store, [], { reverse: true, limit: 2 })), ["c/x/y", "b/2"]);
+      strict.deepEqual(keys(await listAll(store, [], { after: ["a", "1"], limit: 1 })), ["b/2"]);
+    },
+  ],
+
   ["list pages with limit and after, forward and reverse, and stops at before", async (store) => {
     const all: string[] = [];
     for (let i = 0; i < 25; i++) {
@@ -437,10 +448,13 @@ const CASES: [string, Case][] = [
     strict.deepEqual(await store.health(), { writable: true, problems: [] });
   }],
 
-  ["keys with an empty segment or a slash are refused with a TypeError", async (store) => {
+  ["keys and list bounds with an empty segment or a slash are refused with a TypeError", async (store) => {
     await strictRejects(() => store.get(["a", ""]), TypeError);
     await strictRejects(() => store.commit([], [{ type: "set", key: ["a/b"], value: 1 }]), TypeError);
     await strictRejects(() => store.commit([], [{ type: "set", key: [], value: 1 }]), TypeError);
+    await strictRejects(() => store.commit([{ key: ["a", ""], version: null }], []), TypeError);
+    await strictRejects(() => listAll(store, ["a"], { before: ["a", "b/c"] }), TypeError);
+    await strictRejects(() => listAll(store, ["a/b"]), TypeError);
     strict.deepEqual(await listAll(store, ["a"]), []);
   }],
 ];

@@ -171,6 +171,8 @@ export class KvStore implements Store {
 
   async *list<T>(prefix: StoreKey, options: ListOptions = {}): AsyncIterable<Entry<T>> {
     if (prefix.length > 0) assertValidKey(prefix);
+    if (options.after) assertValidKey(options.after);
+    if (options.before) assertValidKey(options.before);
     const reverse = options.reverse ?? false;
     let lower: StoreKey | undefined = reverse ? undefined : options.after;
     const uppers = [options.before, reverse ? options.after : undefined].filter((k): k is StoreKey => !!k);

@@ -1,11 +1,16 @@
 import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
+import { within } from "../support/within.ts";
 import { caFiles, controllerEnv as env, runController as run } from "./_program.ts";
 
 Deno.test("postern-controller exits 2 naming CONTROLLER_STORE for a store address it cannot use, and creates no state", async () => {
   await using d = await tempDir();
   const ca = await caFiles(d.path);
-  const r = await run([], env(d.path, { ...ca, CONTROLLER_STORE: "redis://127.0.0.1:6379" }));
+  const r = await within(
+    run([], env(d.path, { ...ca, CONTROLLER_STORE: "redis://127.0.0.1:6379" })),
+    30_000,
+    "the controller to exit",
+  );
   assert.equal(r.code, 2, r.out);
   assert.match(
     r.out,
@@ -13,7 +18,11 @@ Deno.test("postern-controller exits 2 naming CONTROLLER_STORE for a store addres
   );
   await assert.rejects(Deno.stat(`${d.path}/state`), Deno.errors.NotFound);
 
-  const tls = await run([], env(d.path, { ...ca, CONTROLLER_STORE: "etcds://127.0.0.1:2379" }));
+  const tls = await within(
+    run([], env(d.path, { ...ca, CONTROLLER_STORE: "etcds://127.0.0.1:2379" })),
+    30_000,
+    "the controller to exit",
+  );
   assert.equal(tls.code, 2, tls.out);
   assert.match(
     tls.out,

@@ -1,0 +1,43 @@
+import { assertEquals, assertRejects } from "../../tests/support/assert.ts";
+import { ConfigError } from "../../shared/config/config_error.ts";
+import { VERSION } from "../../shared/version.ts";
+import { openKvStore } from "./kv_store.ts";
+import { ensureSchema, SCHEMA_KEY, SCHEMA_VERSION } from "./schema.ts";
+import { put } from "./store.ts";
+
+Deno.test("ensureSchema() writes the schema record into a store without one, and accepts it again", async () => {
+  const store = await openKvStore(":memory:");
+  try {
+    await put(store, ["agents", "connector", "c1"], { id: "c1" }); // a store written before the record existed
+    assertEquals(await ensureSchema(store), SCHEMA_VERSION);
+    assertEquals((await store.get(SCHEMA_KEY)).value, { version: SCHEMA_VERSION, written_by: VERSION });
+    const version = (await store.get(SCHEMA_KEY)).version;
+    assertEquals(await ensureSchema(store), SCHEMA_VERSION);
+    assertEquals((await store.get(SCHEMA_KEY)).version, version, "an accepted record is not written again");
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("ensureSchema() refuses a store of a newer schema, or a foreign record, with a ConfigError naming the fix", async () => {
+  const store = await openKvStore(":memory:");
+  try {
+    await put(store, SCHEMA_KEY, { version: SCHEMA_VERSION + 1, written_by: "9.0.0" });
+    await assertRejects(
+      () => ensureSchema(store),
+      ConfigError,
+      `the store holds schema version ${
+        SCHEMA_VERSION + 1
+      } (written by Postern "9.0.0"); this controller (Postern ${VERSION}) understands schema version ${SCHEMA_VERSION} at most: run a release at least as new as the one that wrote it`,
+    );
+    await put(store, SCHEMA_KEY, { version: "1" });
+    await assertRejects(
+      () => ensureSchema(store),
+      ConfigError,
+      `the store's schema record (meta/schema) holds {"version":"1"}, which Postern did not write`,
+    );
+    assertEquals((await store.get(SCHEMA_KEY)).value, { version: "1" }, "a refused record is left as it was");
+  } finally {
+    await store.close();
+  }
+});
