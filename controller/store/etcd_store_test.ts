@@ -340,3 +340,56 @@ etcdTest(
     }
   },
 );
+
+etcdTest(
+  "EtcdStore keeps a lease alive past its TTL; its keys vanish once the holder stops (a crash)",
+  async () => {
+    await withCluster(1, async (cluster) => {
+      const store = await openEtcdStore({ endpoints: cluster.endpoints, prefix: PREFIX });
+      const raw = new Etcd3({ hosts: cluster.endpoints.map((e) => `http://${e}`) });
+      try {
+        const grantedAt = Date.now();
+        const lease = await store.grantLease(2_000);
+        await store.commit([], [{ type: "set", key: ["presence", "me"], value: 1, lease }]);
+        // Without keep-alives etcd would end the lease 2 s after the grant: it is seen alive at 4 s.
+        await waitFor(
+          "the lease to be seen alive at twice its TTL",
+          async () => {
+            const ttl = Number((await raw.leaseClient.leaseTimeToLive({ ID: lease.id })).TTL);
+            assert(ttl > 0, `the lease ended ${Date.now() - grantedAt} ms after its grant`);
+            return Date.now() - grantedAt > 4_000 ? true : undefined;
+          },
+          10_000,
+          250,
+        );
+        assertEquals((await store.get(["presence", "me"])).value, 1);
+        await store.close(); // no revoke: keep-alives just stop, as when the controller dies
+        await waitFor("the lease's key to vanish", async () => {
+          const kvs = (await raw.get(`${PREFIX}presence/me`).exec()).kvs;
+          return kvs.length === 0 ? true : undefined;
+        }, 10_000);
+      } finally {
+        raw.close();
+        await store.close();
+      }
+    });
+  },
+);
+
+etcdTest("EtcdStore resolves a lease's lost when keep-alives fail for its TTL (no quorum)", async () => {
+  await withCluster(3, async (cluster) => {
+    const store = await openEtcdStore({ endpoints: [cluster.endpoints[0]!], prefix: PREFIX, log: () => {} });
+    try {
+      const lease = await store.grantLease(2_000);
+      let lostAt = 0;
+      lease.lost.then(() => lostAt = Date.now());
+      await cluster.kill(1);
+      await cluster.kill(2);
+      const killedAt = Date.now();
+      await within(lease.lost, 10_000, "lease.lost without quorum");
+      assert(lostAt - killedAt <= 4_000, `lost resolved ${lostAt - killedAt} ms after quorum went`);
+    } finally {
+      await store.close();
+    }
+  });
+});
