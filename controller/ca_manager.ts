@@ -9,6 +9,7 @@ import { type CertificateAuthority, loadCa } from "../shared/pki/ca.ts";
 import { normalizeFingerprint, TrustBundle } from "../shared/pki/bundle.ts";
 import { FailureModeError } from "../shared/failure_modes/format.ts";
 import { put, type Store, type Version, type Watch } from "./store/store.ts";
+import { type CaKeyCodec, PLAIN_CA_KEYS } from "./store/sealed_key.ts";
 
 /** The store key of the CA state. */
 export const CA_STATE_KEY = ["ca", "state"] as const;
@@ -62,8 +63,11 @@ export class CaManager {
   #chain: Promise<void> = Promise.resolve();
   #watch: Watch | undefined;
 
-  private constructor(store: Store) {
+  readonly #caKeys: CaKeyCodec;
+
+  private constructor(store: Store, caKeys: CaKeyCodec) {
     this.#store = store;
+    this.#caKeys = caKeys;
   }
 
   /** Follows changes of the CA state made through any controller sharing the store. */
@@ -91,8 +95,13 @@ export class CaManager {
    * configured CA, which is then stored. A configured CA unknown to the stored state is added to
    * the bundle (not signing) so a restart with new files never breaks trust.
    */
-  static async open(store: Store, configured: CertificateAuthority, keyPem: string): Promise<CaManager> {
-    const m = new CaManager(store);
+  static async open(
+    store: Store,
+    configured: CertificateAuthority,
+    keyPem: string,
+    caKeys: CaKeyCodec = PLAIN_CA_KEYS,
+  ): Promise<CaManager> {
+    const m = new CaManager(store, caKeys);
     m.#follow();
     try {
       return await m.#open(configured, keyPem);
@@ -104,13 +113,14 @@ export class CaManager {
 
   async #open(configured: CertificateAuthority, keyPem: string): Promise<CaManager> {
     const store = this.#store;
+    const storedKey = await this.#caKeys.encode(keyPem, configured.fingerprint);
     const entry = await store.get<CaState>(CA_STATE_KEY);
     if (!entry.value) {
       const state: CaState = {
         cas: [{
           fingerprint: configured.fingerprint,
           certPem: configured.certPem,
-          keyPem,
+          keyPem: storedKey,
           addedAt: Date.now(),
         }],
         signing: configured.fingerprint,
@@ -129,7 +139,7 @@ export class CaManager {
       state.cas.push({
         fingerprint: configured.fingerprint,
         certPem: configured.certPem,
-        keyPem,
+        keyPem: storedKey,
         addedAt: Date.now(),
       });
       await this.#applyAt(state, await put(store, CA_STATE_KEY, state));
@@ -178,12 +188,18 @@ export class CaManager {
     const ca = await loadCa(certPem, keyPem).catch((e) => {
       throw new RotationError((e as Error).message, 400);
     });
+    const storedKey = await this.#caKeys.encode(keyPem, ca.fingerprint);
     await this.#change((s) => {
       if (s.retired.includes(ca.fingerprint)) {
         throw new RotationError(`CA ${ca.fingerprint} was retired: create a new CA with init-ca`);
       }
       if (!s.cas.some((c) => c.fingerprint === ca.fingerprint)) {
-        s.cas.push({ fingerprint: ca.fingerprint, certPem: ca.certPem, keyPem, addedAt: Date.now() });
+        s.cas.push({
+          fingerprint: ca.fingerprint,
+          certPem: ca.certPem,
+          keyPem: storedKey,
+          addedAt: Date.now(),
+        });
       }
     });
     return this.describe().find((c) => c.fingerprint === ca.fingerprint)!;
@@ -218,8 +234,14 @@ export class CaManager {
   /** SIGHUP with new CA files: the new CA is trusted and signs; the old one stays trusted. */
   async reloadConfigured(ca: CertificateAuthority, keyPem: string): Promise<boolean> {
     if (this.#cas.has(ca.fingerprint)) return false;
+    const storedKey = await this.#caKeys.encode(keyPem, ca.fingerprint);
     await this.#change((s) => {
-      s.cas.push({ fingerprint: ca.fingerprint, certPem: ca.certPem, keyPem, addedAt: Date.now() });
+      s.cas.push({
+        fingerprint: ca.fingerprint,
+        certPem: ca.certPem,
+        keyPem: storedKey,
+        addedAt: Date.now(),
+      });
       s.signing = ca.fingerprint;
     });
     return true;
@@ -250,10 +272,20 @@ export class CaManager {
     return run;
   }
 
+  /** A stored CA, or undefined when it does not load: its key does not open, or it is not the CA it says. */
+  async #load(c: StoredCa): Promise<CertificateAuthority | undefined> {
+    try {
+      const ca = await loadCa(c.certPem, await this.#caKeys.decode(c.keyPem, c.fingerprint));
+      return ca.fingerprint === c.fingerprint ? ca : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   async #apply(state: CaState): Promise<void> {
     const cas = new Map<string, CertificateAuthority>();
     for (const c of state.cas) {
-      const ca = this.#cas.get(c.fingerprint) ?? await loadCa(c.certPem, c.keyPem).catch(() => undefined);
+      const ca = this.#cas.get(c.fingerprint) ?? await this.#load(c);
       if (ca) cas.set(c.fingerprint, ca);
     }
     const signing = cas.get(state.signing);

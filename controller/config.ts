@@ -21,6 +21,7 @@ import { CaError, type CertificateAuthority, loadCa } from "../shared/pki/ca.ts"
 import { DEFAULT_TRUST_DOMAIN, normalizeTrustDomain } from "../shared/pki/trust_domain.ts";
 import type { EventRetention } from "./registry/events.ts";
 import { DEFAULT_ETCD_PREFIX, type EtcdTlsConfig, type StoreConfig } from "./store/open.ts";
+import { type SealingKey, sealingKeyFor } from "./store/sealed_key.ts";
 import { parseHostPort } from "../shared/net/host_port.ts";
 import type { GrpcHandshakeBounds } from "./grpc/handshake_bounds.ts";
 import type { ServiceSettings } from "./context.ts";
@@ -65,6 +66,8 @@ export interface ControllerConfig extends ServiceSettings {
    * field means (test harnesses build configs with `stateDir` alone); see {@link storeOf}.
    */
   store?: StoreConfig;
+  /** CA_KEY_ENCRYPTION_KEY_FILE: seals CA private keys in a shared store; required with etcd. */
+  sealingKey?: SealingKey;
   log: LoggerOptions;
   caSource: CaSource;
   ca: CertificateAuthority;
@@ -310,6 +313,7 @@ export function configuredPaths(env: Env): ConfiguredPath[] {
     const name of [
       "INTERNAL_CA_CERT_FILE",
       "INTERNAL_CA_KEY_FILE",
+      "CA_KEY_ENCRYPTION_KEY_FILE",
       "ADMIN_TLS_CERT_FILE",
       "ADMIN_TLS_KEY_FILE",
       ...ETCD_TLS_VARIABLES,
@@ -429,7 +433,8 @@ export function storeOf(config: Pick<ControllerConfig, "store" | "stateDir">): S
 export async function loadConfig(env: Env): Promise<ControllerConfig> {
   const base = parseBaseConfig(env);
   const adminTls = base.adminTlsPaths ? await readAdminTls(base.adminTlsPaths) : undefined;
+  const sealingKey = await sealingKeyFor(base.store ?? { kind: "kv" }, env);
   const caSource = await caSourceFrom(env);
   const ca = await loadCaFrom(caSource);
-  return { ...base, ...(adminTls ? { adminTls } : {}), caSource, ca };
+  return { ...base, ...(adminTls ? { adminTls } : {}), ...(sealingKey ? { sealingKey } : {}), caSource, ca };
 }

@@ -16,6 +16,7 @@ import { DEFAULT_EVENT_RETENTION, EventLog } from "./registry/events.ts";
 import { PolicyStore } from "./registry/policy.ts";
 import { TokenStore } from "./registry/tokens.ts";
 import type { Store } from "./store/store.ts";
+import type { CaKeyCodec } from "./store/sealed_key.ts";
 
 /** Options of {@link openContext}. */
 export interface OpenOptions {
@@ -23,6 +24,8 @@ export interface OpenOptions {
   store: Store;
   ca: CertificateAuthority;
   caKeyPem: string;
+  /** How CA private keys are kept in the store (default: in clear, for Deno KV). */
+  caKeys?: CaKeyCodec;
   log: Logger;
   /** Minimum time between last_seen writes per agent; default 60 s. */
   persistEveryMs?: number;
@@ -50,7 +53,7 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
     ...(o.persistEveryMs === undefined ? {} : { persistEveryMs: o.persistEveryMs }),
   });
   const hub = new StreamHub(policy, agents, new RevokedCertificateStore(store), settings.heartbeatIntervalMs);
-  const ca = await CaManager.open(store, o.ca, o.caKeyPem);
+  const ca = await CaManager.open(store, o.ca, o.caKeyPem, o.caKeys);
   let serving = false;
   let ownExpiry: Date | undefined;
   const ctx: ControllerContext = {

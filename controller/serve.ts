@@ -8,9 +8,11 @@ import { listenAdmin } from "./admin/listen.ts";
 import { adminHandler } from "./admin/router.ts";
 import { type ControllerConfig, loadCaFrom, rereadCaSource, storeOf } from "./config.ts";
 import { bindGrpc, createGrpcServer } from "./grpc/server.ts";
+import { followStore } from "./grpc/hub_follow.ts";
 import { openContext, type OpenedContext } from "./open.ts";
 import { controllerName, keepOwnSvidFresh, refreshOwnSvid } from "./own_svid.ts";
-import { describeStore, openStore } from "./store/open.ts";
+import { describeStore, type OpenEtcdStore, openStore } from "./store/open.ts";
+import { PLAIN_CA_KEYS, sealedCaKeys } from "./store/sealed_key.ts";
 import { ensureSchema } from "./store/schema.ts";
 
 /** A running controller. */
@@ -30,7 +32,12 @@ export async function startController(
   log: Logger,
   clock: { now?: () => number } = {},
 ): Promise<RunningController> {
-  const store = await openStore(storeOf(config));
+  // etcd3 is loaded only when it is used: it reads its protobuf files as it loads.
+  const etcd: OpenEtcdStore = async (c) => {
+    const { openEtcdStoreFromConfig, storeLog } = await import("./store/etcd_store_open.ts");
+    return await openEtcdStoreFromConfig(c, { log: storeLog(log) });
+  };
+  const store = await openStore(storeOf(config), { etcd });
   const cleanups: Array<() => unknown> = [() => store.close()];
   try {
     // Before anything reads the state: a store of a newer layout is refused (exit 2).
@@ -40,6 +47,7 @@ export async function startController(
       store,
       ca: config.ca,
       caKeyPem: config.caSource.keyPem,
+      caKeys: config.sealingKey ? sealedCaKeys(config.sealingKey) : PLAIN_CA_KEYS,
       log,
       ...clock,
     });
@@ -59,6 +67,16 @@ export async function startController(
     });
     // A rotation through another controller sharing the store arrives by the CaManager's watch.
     cleanups.push(() => ctx.ca.close());
+    // Policy changes and revocations made through another controller arrive by watch too (Deno KV
+    // is never shared: there the pushes of the change itself are the only ones).
+    if (ctx.store.kind === "etcd") {
+      const following = followStore(
+        ctx.store,
+        ctx.hub,
+        (e) => log.warn("push after a store change failed", { error: e }),
+      );
+      cleanups.push(() => following.close());
+    }
 
     const http = await listenAdmin(
       { addr: config.adminAddr, log, ...(config.adminTls ? { tls: config.adminTls } : {}) },

@@ -9,7 +9,7 @@ import { refuseWhileAgentsHoldCa, refuseWhileAgentsLag } from "./ca_guards.ts";
 import type { ControllerContext } from "../context.ts";
 import { validateResource } from "../registry/policy.ts";
 import { type AgentRecord, type AgentRole, type EventRecord, isAgentRole } from "../registry/types.ts";
-import type { StoreHealth } from "../store/store.ts";
+import { type StoreHealth, StoreUnavailableError } from "../store/store.ts";
 import { ApiKeyStore } from "./api_keys.ts";
 import { apiKeyRoutes } from "./api_key_routes.ts";
 import { bearerAuth, type Handler, type Principal } from "./auth.ts";
@@ -48,6 +48,7 @@ export function adminHandler(ctx: ControllerContext, o: AdminOptions): Handler<A
       } else res = jsonError(404, `no route ${path}`);
     } catch (e) {
       if (e instanceof HttpError) res = jsonError(e.status, e.message);
+      else if (e instanceof StoreUnavailableError) res = jsonError(503, e.message);
       else {
         ctx.log.error("admin request failed", { path: capText(path), error: e });
         res = jsonError(500, "internal error");

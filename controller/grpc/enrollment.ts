@@ -23,6 +23,7 @@ import {
   refusalStatus,
 } from "./authenticate_agent.ts";
 import { GrpcError } from "./errors.ts";
+import { StoreUnavailableError } from "../store/store.ts";
 
 /** The message for every refused token (used, expired, unknown, wrong role). */
 export const INVALID_TOKEN = "invalid enrollment token";
@@ -293,7 +294,8 @@ export async function renew(
     );
   } catch (e) {
     ctx.log.error("cannot record a renewal", { agent: id, error: e });
-    return await refuse(status.UNAVAILABLE, "renewal could not be recorded: try again", "unavailable", id);
+    const why = e instanceof StoreUnavailableError ? e.message : "renewal could not be recorded: try again";
+    return await refuse(status.UNAVAILABLE, why, "unavailable", id);
   }
   if (!recorded.ok) return await refuse(status.PERMISSION_DENIED, REVOKED, "revoked", id);
   if (recorded.revoked.length > 0) ctx.hub.pushRevoked(recorded.revoked);

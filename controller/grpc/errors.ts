@@ -6,6 +6,7 @@ import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import type { RefusalReason } from "../../shared/pki/refusal.ts";
 import type { FailureModeId } from "../../shared/failure_modes/catalogue.ts";
 import { FAILURE_MODE_METADATA } from "../../shared/grpc/failure_mode.ts";
+import { StoreUnavailableError } from "../store/store.ts";
 
 /** An RPC refusal: `code` is the gRPC status, `message` goes to the caller as details. */
 export class GrpcError extends Error {
@@ -26,6 +27,10 @@ export function toServiceError(e: unknown): Partial<ServiceError> {
     const metadata = new Metadata();
     if (e.failureMode) metadata.set(FAILURE_MODE_METADATA, e.failureMode);
     return { code: e.code, details: e.message, metadata };
+  }
+  // The store cannot take writes (etcd without quorum, NOSPACE): say so; the agent retries.
+  if (e instanceof StoreUnavailableError) {
+    return { code: status.UNAVAILABLE, details: e.message, metadata: new Metadata() };
   }
   return { code: status.INTERNAL, details: "internal error", metadata: new Metadata() };
 }

@@ -1,0 +1,45 @@
+/**
+ * A change through any controller's admin API reaches agents connected to any controller within
+ * a second: a real connector process streams from controller 1 while its allowlist changes
+ * through controller 0.
+ */
+import { assert } from "../support/assert.ts";
+import { etcdTest } from "../support/etcd_cluster.ts";
+import { startProgram } from "../support/process.ts";
+import { CONNECTOR_IP, startHa } from "./_ha.ts";
+
+etcdTest(
+  "an allowlist change through one controller reaches a connector on the other within a second",
+  async () => {
+    await using ha = await startHa(2);
+    const [c0, c1] = [ha.controllers[0]!, ha.controllers[1]!];
+    const connector = startProgram("connector", {
+      args: ["run"],
+      env: {
+        CONTROLLER_ADDR: c1.grpcAddr,
+        CONTROLLER_CA_PATH: `${ha.dir}/shared-ca/ca.crt`,
+        CONNECTOR_ID: "c1",
+        CONNECTOR_PRIVATE_IP: CONNECTOR_IP,
+        CONNECTOR_LISTEN_ADDR: `${CONNECTOR_IP}:0`,
+        CONNECTOR_STATE_DIR: `${ha.dir}/connector-c1`,
+        ENROLLMENT_TOKEN: await ha.token(1, "connector", "c1"),
+      },
+    });
+    try {
+      await connector.waitForLine("configuration applied", 20_000);
+      const from = connector.lines.length;
+      const started = Date.now();
+      const res = await c0.admin("PUT", "/api/admin/connectors/c1/allowlist", { tunnelers: ["t1", "t2"] });
+      assert(res.status === 200, `allowlist through controller 0: ${res.status} ${JSON.stringify(res.body)}`);
+      await connector.waitForLine(/configuration applied.*allowed_tunnelers\W+2/, 5_000);
+      const took = Date.now() - started;
+      assert(
+        connector.lines.slice(from).some((l) => /configuration applied.*allowed_tunnelers\W+2/.test(l)),
+        "the change arrived before it was made",
+      );
+      assert(took < 1_000, `the change took ${took} ms to reach the connector on the other controller`);
+    } finally {
+      await connector.stop();
+    }
+  },
+);

@@ -1,0 +1,45 @@
+/**
+ * A revocation through one controller reaches a connector streaming from another: that controller
+ * sees the revoked certificate by watch, tells the connector and ends its stream, and the
+ * connector stops (exit 1) saying why, as it would with one controller.
+ */
+import { assert, assertEquals } from "../support/assert.ts";
+import { etcdTest } from "../support/etcd_cluster.ts";
+import { startProgram } from "../support/process.ts";
+import { within } from "../support/within.ts";
+import { CONNECTOR_IP, startHa } from "./_ha.ts";
+
+etcdTest(
+  "a connector revoked through one controller is ended by the controller it streams from",
+  async () => {
+    await using ha = await startHa(2);
+    const [c0, c1] = [ha.controllers[0]!, ha.controllers[1]!];
+    const connector = startProgram("connector", {
+      args: ["run"],
+      env: {
+        CONTROLLER_ADDR: c1.grpcAddr,
+        CONTROLLER_CA_PATH: `${ha.dir}/shared-ca/ca.crt`,
+        CONNECTOR_ID: "c1",
+        CONNECTOR_PRIVATE_IP: CONNECTOR_IP,
+        CONNECTOR_LISTEN_ADDR: `${CONNECTOR_IP}:0`,
+        CONNECTOR_STATE_DIR: `${ha.dir}/connector-c1`,
+        ENROLLMENT_TOKEN: await ha.token(1, "connector", "c1"),
+      },
+    });
+    try {
+      await connector.waitForLine("configuration applied", 20_000);
+      const started = Date.now();
+      assertEquals((await c0.admin("DELETE", "/api/admin/connectors/c1")).status, 200);
+      assertEquals(await within(connector.exited, 5_000, "the revoked connector's exit"), 1);
+      const took = Date.now() - started;
+      assertEquals(
+        connector.lines.at(-1),
+        "postern-connector: identity revoked: spiffe://postern.internal/connector/c1 (revoked by the operator); enroll again with a new token",
+      );
+      assert(took < 2_000, `the revocation took ${took} ms to end the connector on the other controller`);
+      assertEquals((await c1.admin("GET", "/api/admin/connectors/c1")).status, 404);
+    } finally {
+      await connector.stop();
+    }
+  },
+);
