@@ -320,7 +320,7 @@ export class TunnelListener {
       refuse(socket, reply(false, error));
       return;
     }
-    const check = await this.policy.resources.check(dest);
+    const check = await this.policy.access.allow(tunnelerId, dest);
     if (!check.ok) {
       log.warn("tunnel refused", { tunneler_id: tunnelerId, destination: dest, error: check.error });
       refuse(socket, reply(false, check.error));
