@@ -168,3 +168,66 @@ export async function listAll<T>(store: Store, prefix: StoreKey, options?: ListO
   for await (const e of store.list<T>(prefix, options)) out.push(e);
   return out;
 }
+
+/**
+ * Refuses a key the store cannot keep: no segments, an empty segment, or a segment with `/`
+ * (backends may join segments with it).
+ */
+export function assertValidKey(key: StoreKey): void {
+  if (key.length === 0) throw new TypeError("Store key has no segments");
+  for (const segment of key) {
+    if (typeof segment !== "string" || segment === "") {
+      throw new TypeError(`Store key "${key.join("/")}" has an empty or non-string segment`);
+    }
+    if (segment.includes("/")) {
+      throw new TypeError(`Store key segment "${segment}" contains "/"`);
+    }
+  }
+}
+
+const utf8 = new TextEncoder();
+
+/** The bytes one key counts for in {@link commitSize}: each segment's UTF-8 plus one separator. */
+export function keySize(key: StoreKey): number {
+  let n = 0;
+  for (const segment of key) n += utf8.encode(segment).length + 1;
+  return n;
+}
+
+/**
+ * The size of one commit as {@link StoreLimits.maxCommitBytes} counts it, the same for every
+ * backend: the keys of checks and mutations ({@link keySize}) plus each set value as UTF-8 JSON.
+ * Backends set their limit below what their engine takes, leaving room for their own encoding.
+ */
+export function commitSize(checks: readonly Check[], mutations: readonly Mutation[]): number {
+  let n = 0;
+  for (const c of checks) n += keySize(c.key);
+  for (const m of mutations) {
+    n += keySize(m.key);
+    if (m.type === "set") n += utf8.encode(JSON.stringify(m.value) ?? "null").length;
+  }
+  return n;
+}
+
+/**
+ * Throws {@link StoreLimitError} when a commit is over `limits` (operations are checks plus
+ * mutations), so every backend refuses the same commits with the same words.
+ */
+export function assertWithinLimits(
+  limits: StoreLimits,
+  checks: readonly Check[],
+  mutations: readonly Mutation[],
+): void {
+  const ops = checks.length + mutations.length;
+  if (ops > limits.maxOperationsPerCommit) {
+    throw new StoreLimitError(
+      `Commit has ${ops} operations, over the store's limit of ${limits.maxOperationsPerCommit}: split it into batches`,
+    );
+  }
+  const bytes = commitSize(checks, mutations);
+  if (bytes > limits.maxCommitBytes) {
+    throw new StoreLimitError(
+      `Commit has ${bytes} bytes, over the store's limit of ${limits.maxCommitBytes}: split it into batches`,
+    );
+  }
+}
