@@ -23,6 +23,7 @@ import { decideTrust } from "../shared/agent/trust_policy.ts";
 import { VERSION } from "../shared/version.ts";
 import type { Logger } from "../shared/log/logger.ts";
 import type { ConnectorPolicy } from "./policy.ts";
+import type { AuditQueue } from "./audit.ts";
 
 /** The ControlPlane client class. */
 export const ControlPlaneClient = grpc.makeGenericClientConstructor(
@@ -42,6 +43,8 @@ export interface ControlPlaneOptions {
   state: AgentState;
   log: Logger;
   privateIp: string;
+  /** Tunnel events to send in batches while the stream is up. */
+  audit?: AuditQueue;
   /** Asks for an early renewal (granted at most once a minute); called when the controller refuses an expired certificate. */
   renewSoon?: () => boolean;
 }
@@ -101,6 +104,12 @@ export class ControlPlane {
         .connect();
       let connected = false;
       let timer: ReturnType<typeof setInterval> | undefined;
+      let auditTimer: ReturnType<typeof setInterval> | undefined;
+      const flushAudit = () => {
+        for (let batch = this.opts.audit?.take(); batch; batch = this.opts.audit?.take()) {
+          send({ body: { $case: "tunnelEvents", value: batch } });
+        }
+      };
       const send = (m: AgentMessage) => {
         if (!call.writableEnded) call.write(m);
       };
@@ -128,6 +137,7 @@ export class ControlPlane {
       };
       const finish = (err?: Error) => {
         clearInterval(timer);
+        clearInterval(auditTimer);
         this.#relay = undefined;
         ctx.signal.removeEventListener("abort", onAbort);
         if (connected) state.disconnected(err?.message ?? "stream ended");
@@ -159,6 +169,8 @@ export class ControlPlane {
           });
           this.#relay = (hb) => send({ body: { $case: "tunnelerHeartbeat", value: hb } });
           heartbeat();
+          flushAudit();
+          auditTimer = setInterval(flushAudit, 250);
         }
         const body = msg.body;
         if (body?.$case === "config") {
@@ -168,6 +180,7 @@ export class ControlPlane {
           log.info("configuration applied", {
             allowed_tunnelers: c.allowedTunnelers.length,
             resources: c.resources.length,
+            granted_tunnelers: c.grants.length,
             heartbeat_interval_ms: policy.heartbeatIntervalMs,
           });
         } else if (body?.$case === "trustBundle") {

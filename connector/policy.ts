@@ -8,7 +8,6 @@
  * @module
  */
 import { ConnectorAccess, type Resolver } from "../shared/access/decision.ts";
-import type { ConnectorGrant } from "../shared/access/views.ts";
 import { type RevokedSerial, RevokedSerials } from "./revoked_serials.ts";
 import type { Logger } from "../shared/log/logger.ts";
 
@@ -23,7 +22,7 @@ export interface PolicyConfig {
   allowedTunnelers: readonly string[];
   resources: readonly string[];
   /** Per tunneler, the granted resources this connector serves (missing: none). */
-  grants?: readonly ConnectorGrant[];
+  grants?: readonly { tunnelerId: string; resources: readonly { name: string; address: string }[] }[];
   /** Ignored when 0 or missing (the interval stays as it was). */
   heartbeatIntervalMs?: number;
 }
@@ -74,7 +73,7 @@ export class ConnectorPolicy {
     this.#access = new ConnectorAccess({
       allowedTunnelers: config.allowedTunnelers,
       resources: config.resources,
-      grants: config.grants ?? [],
+      grants: (config.grants ?? []).map((g) => ({ tunneler: g.tunnelerId, resources: [...g.resources] })),
     }, this.#opts.resolver);
     for (const bad of this.#access.invalid) this.#opts.log.warn("ignoring resource", { error: bad });
     if (config.heartbeatIntervalMs && config.heartbeatIntervalMs > 0) {
