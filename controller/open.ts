@@ -2,6 +2,8 @@
  * Builds the controller's shared state over an open KV.
  * @module
  */
+import { AccessStore } from "./registry/access.ts";
+import { KvStore } from "./store/kv_store.ts";
 import type { Logger } from "../shared/log/logger.ts";
 import type { CertificateAuthority } from "../shared/pki/ca.ts";
 import { CaManager } from "./ca_manager.ts";
@@ -37,6 +39,7 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
   const now = o.now ?? Date.now;
   const agents = new AgentStore(kv);
   const policy = new PolicyStore(kv);
+  const access = new AccessStore(new KvStore(kv));
   const events = new EventLog(kv, Date.now, settings.eventRetention ?? DEFAULT_EVENT_RETENTION);
   void events.prepare();
   const metrics = new Metrics();
@@ -48,7 +51,13 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
     failure: (mode) => metrics.failure(mode),
     ...(o.persistEveryMs === undefined ? {} : { persistEveryMs: o.persistEveryMs }),
   });
-  const hub = new StreamHub(policy, agents, new RevokedCertificateStore(kv), settings.heartbeatIntervalMs);
+  const hub = new StreamHub(
+    policy,
+    agents,
+    new RevokedCertificateStore(kv),
+    settings.heartbeatIntervalMs,
+    () => access.model(),
+  );
   const ca = await CaManager.open(kv, o.ca, o.caKeyPem);
   let serving = false;
   let ownExpiry: Date | undefined;
@@ -59,6 +68,7 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
     now,
     agents,
     policy,
+    access,
     events,
     presence,
     hub,

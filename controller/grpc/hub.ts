@@ -13,6 +13,8 @@ import type { AgentStore } from "../registry/agents.ts";
 import type { PolicyStore } from "../registry/policy.ts";
 import type { RevokedCertificateStore } from "../registry/revoked.ts";
 import type { RevokedCertificateRecord } from "../registry/types.ts";
+import type { AccessModel } from "../../shared/access/model.ts";
+import { compileConnector } from "../../shared/access/views.ts";
 
 /** The revoked tunneler certificates of `records` as connectors get them (they admit only tunnelers). */
 function forConnectors(records: readonly RevokedCertificateRecord[]): RevokedCertificate[] {
@@ -51,13 +53,17 @@ export class StreamHub {
   readonly #agents: AgentStore;
   readonly #revoked: RevokedCertificateStore;
   readonly #heartbeatIntervalMs: number;
+  readonly #accessModel: (() => Promise<AccessModel>) | undefined;
 
   constructor(
     policy: PolicyStore,
     agents: AgentStore,
     revoked: RevokedCertificateStore,
     heartbeatIntervalMs: number,
+    /** Resources, groups and policies (`registry/access.ts`): compiled into each connector's grants. */
+    accessModel?: () => Promise<AccessModel>,
   ) {
+    this.#accessModel = accessModel;
     this.#policy = policy;
     this.#agents = agents;
     this.#revoked = revoked;
@@ -88,21 +94,27 @@ export class StreamHub {
   }
 
   async #build(connectorId: string): Promise<{ config: AgentConfig; listed: string[] }> {
-    const [allow, resources] = await Promise.all([
+    const [allow, resources, model] = await Promise.all([
       this.#policy.allowlist(connectorId),
       this.#policy.resources(connectorId),
+      this.#accessModel?.(),
     ]);
+    const compiled = model ? compileConnector(model, connectorId) : [];
+    const named = [...new Set([...allow, ...compiled.map((g) => g.tunneler)])];
     const revoked = new Set(
-      (await Promise.all(allow.map((id) => this.#agents.get("tunneler", id))))
+      (await Promise.all(named.map((id) => this.#agents.get("tunneler", id))))
         .filter((r) => r?.revokedAt !== undefined).map((r) => r!.id),
     );
+    const grants = compiled.filter((g) => !revoked.has(g.tunneler))
+      .map((g) => ({ tunnelerId: g.tunneler, resources: g.resources }));
     return {
       config: {
         heartbeatIntervalMs: this.#heartbeatIntervalMs,
         allowedTunnelers: allow.filter((id) => !revoked.has(id)),
         resources,
+        grants,
       },
-      listed: allow,
+      listed: named,
     };
   }
 
@@ -113,7 +125,7 @@ export class StreamHub {
       throw e;
     }));
     const { config, listed } = await this.#build(h.connectorId);
-    h.allowed = new Set(config.allowedTunnelers);
+    h.allowed = new Set([...config.allowedTunnelers, ...config.grants.map((g) => g.tunnelerId)]);
     h.listed = new Set(listed);
     h.send({ body: { $case: "config", value: config } });
   }
