@@ -159,3 +159,18 @@ Deno.test("parseBaseConfig() refuses a state directory or CA file outside the ro
     'ADMIN_TLS_CERT_FILE "/tmp/a.crt" is outside the roots of postern-controller',
   );
 });
+
+Deno.test("parseBaseConfig() reads EVENTS_SINK: - for stdout, a path under the writable roots", () => {
+  assertEquals(parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN }).eventsSink, undefined);
+  assertEquals(parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, EVENTS_SINK: "-" }).eventsSink, "-");
+  assertEquals(
+    parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, EVENTS_SINK: "/var/lib/postern-controller/events.jsonl" })
+      .eventsSink,
+    "/var/lib/postern-controller/events.jsonl",
+  );
+  assertThrows(
+    () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, EVENTS_SINK: "/tmp/events.jsonl" }),
+    ConfigError,
+    `EVENTS_SINK "/tmp/events.jsonl" is outside the writable roots of postern-controller`,
+  );
+});

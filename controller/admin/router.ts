@@ -16,6 +16,7 @@ import { bearerAuth, type Handler, type Principal } from "./auth.ts";
 import { HttpError, json, jsonError, readJsonObject, rfc3339 } from "./http.ts";
 import { routeLabel } from "./route_label.ts";
 import { capText } from "../untrusted.ts";
+import { eventView } from "../registry/events.ts";
 import { type AdminTransport, CA_KEY_REFUSED, mayCarryCaKey } from "./transport.ts";
 
 /** Options of {@link adminHandler}. */
@@ -370,10 +371,6 @@ async function policy(
 }
 
 // ---- events -----------------------------------------------------------------------------
-
-function eventView(e: EventRecord) {
-  return { ...e, ts: new Date(e.ts).toISOString() };
-}
 
 async function listEvents(ctx: ControllerContext, url: URL): Promise<Response> {
   const q = url.searchParams;

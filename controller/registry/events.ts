@@ -55,6 +55,11 @@ export function eventSpace(kind: string): EventSpace {
   return kind.startsWith("tunnel.") ? "flow" : "security";
 }
 
+/** An event as the API, the stream and EVENTS_SINK show it (`ts` as RFC 3339). */
+export function eventView(e: EventRecord): EventRecord & { ts: string } {
+  return { ...e, ts: new Date(e.ts).toISOString() } as EventRecord & { ts: string };
+}
+
 /** Filters of {@link EventLog.list}. */
 export interface EventQuery {
   /** Exact kind, or a prefix ending in `.` (`tunnel.`). */
