@@ -3,6 +3,7 @@
  * allowlist and resources; the environment a tunneler needs (`tunnelers show`).
  * @module
  */
+import { tunnelerAccessCommand } from "./access.ts";
 import { AdminApiError, type AdminClient } from "../../shared/admin/client.ts";
 import {
   type Command,
@@ -252,6 +253,6 @@ export const connectorsGroup: Group = {
 /** The `tunnelers` group. */
 export const tunnelersGroup: Group = {
   name: "tunnelers",
-  summary: "tunnelers: list, show (with the environment it needs), revoke",
-  commands: [listCommand("tunnelers"), showTunneler, revokeCommand("tunnelers")],
+  summary: "tunnelers: list, show (with the environment it needs), access, revoke",
+  commands: [listCommand("tunnelers"), showTunneler, tunnelerAccessCommand, revokeCommand("tunnelers")],
 };
