@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { AccessStore } from "./access.ts";
 import { KvStore } from "../store/kv_store.ts";
+import { openStateKv, secureStateDir } from "../state_dir.ts";
+import { backupState } from "../backup/backup.ts";
+import { restoreState } from "../backup/restore.ts";
 
 async function open(): Promise<{ store: AccessStore; close: () => void }> {
   const kv = await Deno.openKv(":memory:");
@@ -24,5 +27,39 @@ Deno.test("AccessStore keeps, lists, deletes and restores resources, groups and 
     assert.deepEqual([m.resources, m.groups.map((g) => g.name), m.policies], [[], ["ops"], []]);
   } finally {
     close();
+  }
+});
+
+Deno.test("backup and restore carry resources, groups and policies", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "postern-access-backup-" });
+  try {
+    await secureStateDir(`${dir}/state`);
+    const kv = await openStateKv(`${dir}/state`);
+    const before = new AccessStore(new KvStore(kv));
+    await before.put("resources", {
+      name: "db",
+      address: "db.internal:5432",
+      connectors: ["c1"],
+      note: "pg",
+    });
+    await before.put("groups", { name: "eng", tunnelers: ["alice"] });
+    await before.put("policies", { name: "p", groups: ["eng"], tunnelers: [], resources: ["db"] });
+    const model = await before.model();
+    kv.close();
+    const file = await backupState({
+      stateDir: `${dir}/state`,
+      caKeys: { passphrase: "p".repeat(12) },
+      iterations: 1000,
+    });
+    assert.ok(file.prefixes.includes("access"));
+    await restoreState({ stateDir: `${dir}/fresh`, file, caKeys: { passphrase: "p".repeat(12) } });
+    const restoredKv = await openStateKv(`${dir}/fresh`);
+    try {
+      assert.deepEqual(await new AccessStore(new KvStore(restoredKv)).model(), model);
+    } finally {
+      restoredKv.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
