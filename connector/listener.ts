@@ -177,16 +177,20 @@ export class TunnelListener {
       >
       & Partial<TunnelEventInfo>,
   ): void {
-    this.#audit?.({
+    const event = {
       atUnixMs: Date.now(),
       resource: "",
       bytesIn: 0,
       bytesOut: 0,
       durationMs: 0,
-      reason: "",
+      reason: "" as const,
       error: "",
       ...e,
-    });
+    };
+    // Bounded, so that a batch of events stays far below the controller's message limit.
+    event.destination = event.destination.slice(0, MAX_DESTINATION);
+    event.error = event.error.slice(0, 256);
+    this.#audit?.(event);
   }
 
   /** A policy change: sessions it no longer admits are closed at once. */

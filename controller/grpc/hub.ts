@@ -99,20 +99,20 @@ export class StreamHub {
       this.#policy.resources(connectorId),
       this.#accessModel?.(),
     ]);
-    const compiled = model ? compileConnector(model, connectorId) : [];
-    const named = [...new Set([...allow, ...compiled.map((g) => g.tunneler)])];
+    const all = model ? compileConnector(model, connectorId) : { resources: [], grants: [] };
+    const named = [...new Set([...allow, ...all.grants.flatMap((g) => g.tunnelers)])];
     const revoked = new Set(
       (await Promise.all(named.map((id) => this.#agents.get("tunneler", id))))
         .filter((r) => r?.revokedAt !== undefined).map((r) => r!.id),
     );
-    const grants = compiled.filter((g) => !revoked.has(g.tunneler))
-      .map((g) => ({ tunnelerId: g.tunneler, resources: g.resources }));
+    const granted = revoked.size > 0 && model ? compileConnector(model, connectorId, revoked) : all;
     return {
       config: {
         heartbeatIntervalMs: this.#heartbeatIntervalMs,
         allowedTunnelers: allow.filter((id) => !revoked.has(id)),
         resources,
-        grants,
+        grantedResources: granted.resources,
+        grants: granted.grants.map((g) => ({ tunnelerIds: g.tunnelers, resources: g.resources })),
       },
       listed: named,
     };
@@ -125,7 +125,7 @@ export class StreamHub {
       throw e;
     }));
     const { config, listed } = await this.#build(h.connectorId);
-    h.allowed = new Set([...config.allowedTunnelers, ...config.grants.map((g) => g.tunnelerId)]);
+    h.allowed = new Set([...config.allowedTunnelers, ...config.grants.flatMap((g) => g.tunnelerIds)]);
     h.listed = new Set(listed);
     h.send({ body: { $case: "config", value: config } });
   }
