@@ -23,6 +23,7 @@ import { decideTrust } from "../shared/agent/trust_policy.ts";
 import { VERSION } from "../shared/version.ts";
 import type { Logger } from "../shared/log/logger.ts";
 import type { ConnectorPolicy } from "./policy.ts";
+import type { AuditQueue } from "./audit.ts";
 
 /** The ControlPlane client class. */
 export const ControlPlaneClient = grpc.makeGenericClientConstructor(
@@ -41,6 +42,8 @@ export interface ControlPlaneOptions {
   state: AgentState;
   log: Logger;
   privateIp: string;
+  /** Tunnel events to send in batches while the stream is up. */
+  audit?: AuditQueue;
   /** Asks for an early renewal (granted at most once a minute); called when the controller refuses an expired certificate. */
   renewSoon?: () => boolean;
 }
@@ -118,6 +121,12 @@ export class ControlPlane {
       let connected = false;
       let movedOn = false;
       let timer: ReturnType<typeof setInterval> | undefined;
+      let auditTimer: ReturnType<typeof setInterval> | undefined;
+      const flushAudit = () => {
+        for (let batch = this.opts.audit?.take(); batch; batch = this.opts.audit?.take()) {
+          send({ body: { $case: "tunnelEvents", value: batch } });
+        }
+      };
       const send = (m: AgentMessage) => {
         if (!call.writableEnded) call.write(m);
       };
@@ -145,6 +154,7 @@ export class ControlPlane {
       };
       const finish = (err?: Error) => {
         clearInterval(timer);
+        clearInterval(auditTimer);
         this.#relay = undefined;
         ctx.signal.removeEventListener("abort", onAbort);
         if (connected) state.disconnected(err?.message ?? "stream ended");
@@ -182,6 +192,8 @@ export class ControlPlane {
           });
           this.#relay = (hb) => send({ body: { $case: "tunnelerHeartbeat", value: hb } });
           heartbeat();
+          flushAudit();
+          auditTimer = setInterval(flushAudit, 250);
         }
         const body = msg.body;
         if (body?.$case === "config") {
@@ -191,6 +203,7 @@ export class ControlPlane {
           log.info("configuration applied", {
             allowed_tunnelers: c.allowedTunnelers.length,
             resources: c.resources.length,
+            granted_tunnelers: new Set(c.grants.flatMap((g) => g.tunnelerIds)).size,
             heartbeat_interval_ms: policy.heartbeatIntervalMs,
           });
         } else if (body?.$case === "trustBundle") {

@@ -31,6 +31,7 @@ import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import { HeartbeatAck, TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
 import { TunnelerHeartbeat } from "../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import { ConnectorPolicy, type PolicyChange } from "./policy.ts";
+import type { Allowed, RefusalReason } from "../shared/access/decision.ts";
 import { HandshakeGuard } from "../shared/tls/handshake_guard.ts";
 import type { Logger } from "../shared/log/logger.ts";
 
@@ -53,9 +54,27 @@ export interface TunnelListenerOptions {
   helloTimeoutMs?: number;
 }
 
+/** One tunnel as the connection audit reports it (`tunnel.opened`, `tunnel.closed`, `tunnel.refused`). */
+export interface TunnelEventInfo {
+  kind: "tunnel.opened" | "tunnel.closed" | "tunnel.refused";
+  atUnixMs: number;
+  /** Empty for a peer refused before its id was known. */
+  tunnelerId: string;
+  /** The granted resource; empty when the connector's own resources list allowed it. */
+  resource: string;
+  destination: string;
+  bytesIn: number;
+  bytesOut: number;
+  durationMs: number;
+  reason: RefusalReason | "";
+  error: string;
+}
+
 interface TunnelerState {
   sockets: Set<tls.TLSSocket>;
   tunnels: Set<Splice>;
+  /** What allowed each live tunnel, and its TLS socket: re-decided on every policy change. */
+  decisions: Map<Splice, { allowed: Allowed; socket: tls.TLSSocket }>;
   bytesIn: number;
   bytesOut: number;
 }
@@ -77,8 +96,7 @@ export class TunnelListener {
   #stopCreds: () => void;
   #stopPolicy: () => void;
   #relay: ((hb: TunnelerHeartbeat) => void) | undefined;
-  /** Who may pass the listener: a tunneler on the live allowlist. */
-  readonly #authorize = allOf(authorizeRole("tunneler"), authorizeAllowlist((id) => this.policy.allows(id)));
+  #audit: ((e: TunnelEventInfo) => void) | undefined;
   readonly #handshakes: HandshakeGuard;
 
   constructor(opts: TunnelListenerOptions) {
@@ -146,16 +164,56 @@ export class TunnelListener {
     this.#relay = relay;
   }
 
+  /** Sends each tunnel event (opened, closed, refused) to `audit`; replaces the previous one. */
+  onTunnelEvent(audit: (e: TunnelEventInfo) => void): void {
+    this.#audit = audit;
+  }
+
+  #event(
+    e:
+      & Omit<
+        TunnelEventInfo,
+        "atUnixMs" | "bytesIn" | "bytesOut" | "durationMs" | "reason" | "error" | "resource"
+      >
+      & Partial<TunnelEventInfo>,
+  ): void {
+    const event = {
+      atUnixMs: Date.now(),
+      resource: "",
+      bytesIn: 0,
+      bytesOut: 0,
+      durationMs: 0,
+      reason: "" as const,
+      error: "",
+      ...e,
+    };
+    // Bounded, so that a batch of events stays far below the controller's message limit.
+    event.destination = event.destination.slice(0, MAX_DESTINATION);
+    event.error = event.error.slice(0, 256);
+    this.#audit?.(event);
+  }
+
   /** A policy change: sessions it no longer admits are closed at once. */
   #enforce(change: PolicyChange): void {
     if (change === "allowlist") this.#closeRemovedTunnelers();
     else this.#closeRevokedSessions();
   }
 
-  /** Tunnelers no longer allowed lose their live sessions. */
+  /** Tunnelers no longer admitted lose their live sessions; the others, the tunnels no longer allowed. */
   #closeRemovedTunnelers(): void {
+    const access = this.policy.access;
     for (const [id, state] of this.#tunnelers) {
-      if (this.policy.allows(id)) continue;
+      if (this.policy.allows(id)) {
+        const gone = [...state.decisions].filter(([, d]) => !access.stillAllows(id, d.allowed));
+        if (gone.length > 0) {
+          this.#opts.log.info("closing tunnels no longer allowed", { tunneler_id: id, tunnels: gone.length });
+        }
+        for (const [t, d] of gone) {
+          t.close();
+          d.socket.destroy();
+        }
+        continue;
+      }
       if (state.sockets.size > 0) {
         this.#opts.log.info("closing sessions of a tunneler removed from the allowlist", {
           tunneler_id: id,
@@ -250,10 +308,16 @@ export class TunnelListener {
     const remote = `${socket.remoteAddress}:${socket.remotePort}`;
     let tunnelerId: string;
     let serial: string;
+    let seenId = "";
     try {
       const peer = await verifyTlsPeerCached(socket, this.#opts.creds.bundle, {
         trustDomain: this.#opts.trustDomain,
-        authorize: this.#authorize,
+        // Who may pass the listener: a tunneler the live policy admits (allowlist or grant).
+        authorize: allOf(
+          authorizeRole("tunneler"),
+          (p) => void (seenId = p.id),
+          authorizeAllowlist((id) => this.policy.allows(id)),
+        ),
       });
       tunnelerId = peer.spiffeId.id;
       serial = peer.certificate.serialNumber;
@@ -268,6 +332,13 @@ export class TunnelListener {
         ...(refusal?.failureMode ? { failure_mode: refusal.failureMode } : {}),
       });
       if (refusal?.reason === "not_allowed") {
+        this.#event({
+          kind: "tunnel.refused",
+          tunnelerId: seenId,
+          destination: "",
+          reason: "not_allowed",
+          error: refusal.message,
+        });
         refuse(
           socket,
           encodeFrame(TunnelReply.encode({ ok: false, error: TUNNELER_NOT_ALLOWED }).finish()),
@@ -281,13 +352,20 @@ export class TunnelListener {
         tunneler_id: tunnelerId,
         error: `certificate revoked: serial "${serial.toLowerCase()}" of tunneler "${tunnelerId}"`,
       });
+      this.#event({
+        kind: "tunnel.refused",
+        tunnelerId,
+        destination: "",
+        reason: "not_allowed",
+        error: "certificate revoked",
+      });
       refuse(socket, encodeFrame(TunnelReply.encode({ ok: false, error: TUNNELER_NOT_ALLOWED }).finish()));
       return;
     }
     this.#serialOf.set(socket, serial);
     let state = this.#tunnelers.get(tunnelerId);
     if (!state) {
-      state = { sockets: new Set(), tunnels: new Set(), bytesIn: 0, bytesOut: 0 };
+      state = { sockets: new Set(), tunnels: new Set(), decisions: new Map(), bytesIn: 0, bytesOut: 0 };
       this.#tunnelers.set(tunnelerId, state);
     }
     const st = state;
@@ -320,34 +398,76 @@ export class TunnelListener {
       refuse(socket, reply(false, error));
       return;
     }
-    const check = await this.policy.resources.check(dest);
+    const check = await this.policy.access.allow(tunnelerId, dest);
     if (!check.ok) {
       log.warn("tunnel refused", { tunneler_id: tunnelerId, destination: dest, error: check.error });
+      this.#event({
+        kind: "tunnel.refused",
+        tunnelerId,
+        destination: dest,
+        reason: check.reason,
+        error: check.error,
+      });
       refuse(socket, reply(false, check.error));
       return;
     }
+    const resource = check.resource ?? "";
     let upstream: Deno.TcpConn;
     try {
       upstream = await Deno.connect({ hostname: check.host, port: check.port });
     } catch (e) {
       const error = (e as Error).message;
       log.warn("tunnel dial failed", { tunneler_id: tunnelerId, destination: dest, error });
+      this.#event({
+        kind: "tunnel.refused",
+        tunnelerId,
+        resource,
+        destination: dest,
+        reason: "dial_failed",
+        error,
+      });
       refuse(socket, reply(false, `dial ${dest}: ${error}`));
       return;
     }
-    if (socket.destroyed) {
+    // The policy may have changed during the dial: decide again on the configuration in force.
+    if (socket.destroyed || !this.policy.access.stillAllows(tunnelerId, check)) {
       upstream.close();
+      if (!socket.destroyed) {
+        const error = `resource not allowed: "${dest}"`;
+        this.#event({
+          kind: "tunnel.refused",
+          tunnelerId,
+          resource,
+          destination: dest,
+          reason: "no_grant",
+          error,
+        });
+        refuse(socket, reply(false, error));
+      }
       return;
     }
     upstream.setNoDelay(true);
     socket.write(reply(true));
-    log.debug("tunnel open", { tunneler_id: tunnelerId, destination: dest });
+    log.debug("tunnel open", { tunneler_id: tunnelerId, destination: dest, resource });
+    const openedAt = Date.now();
+    this.#event({ kind: "tunnel.opened", tunnelerId, resource, destination: dest });
     const tunnel = splice(socket, upstream, { idleTimeoutMs: this.#opts.idleTimeoutMs ?? 15 * 60_000 });
     st.tunnels.add(tunnel);
+    st.decisions.set(tunnel, { allowed: check, socket });
     void tunnel.closed.then(() => {
       st.tunnels.delete(tunnel);
+      st.decisions.delete(tunnel);
       st.bytesIn += tunnel.bytesToConn;
       st.bytesOut += tunnel.bytesFromConn;
+      this.#event({
+        kind: "tunnel.closed",
+        tunnelerId,
+        resource,
+        destination: dest,
+        bytesIn: tunnel.bytesToConn,
+        bytesOut: tunnel.bytesFromConn,
+        durationMs: Date.now() - openedAt,
+      });
     });
   }
 

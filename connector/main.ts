@@ -7,6 +7,7 @@ import { type ConnectorConfig, connectorConfig } from "./config.ts";
 import { runAgentProgram } from "../shared/agent/program.ts";
 import { TunnelListener } from "./listener.ts";
 import { ControlPlane } from "./control.ts";
+import { AuditQueue } from "./audit.ts";
 import { ConnectorPolicy } from "./policy.ts";
 import { startHealth } from "./health.ts";
 import { agentHelp } from "../shared/agent/cli.ts";
@@ -43,7 +44,10 @@ if (import.meta.main) {
         addr: `${cfg.listen.hostname || "0.0.0.0"}:${port}`,
         private_ip: cfg.privateIp,
       });
+      const audit = new AuditQueue();
+      listener.onTunnelEvent((e) => audit.push(e));
       const cp = new ControlPlane({
+        audit,
         trustDomain: cfg.trustDomain,
         creds,
         policy,

@@ -13,16 +13,10 @@ function policy() {
 Deno.test("ConnectorPolicy denies by default and applies an AgentConfig as a whole", async () => {
   const { p, lines, changes } = policy();
   assertEquals(p.allows("t1"), false);
-  assertEquals(p.resources.size, 0);
   assertEquals(p.heartbeatIntervalMs, DEFAULT_HEARTBEAT_INTERVAL_MS);
   p.apply({ allowedTunnelers: ["t1"], resources: ["127.0.0.1:22", "nonsense"], heartbeatIntervalMs: 200 });
-  assertEquals([p.allows("t1"), p.allows("t2"), p.resources.size, p.heartbeatIntervalMs], [
-    true,
-    false,
-    1,
-    200,
-  ]);
-  assertEquals((await p.resources.check("127.0.0.1:22")).ok, true);
+  assertEquals([p.allows("t1"), p.allows("t2"), p.heartbeatIntervalMs], [true, false, 200]);
+  assertEquals((await p.access.allow("t1", "127.0.0.1:22")).ok, true);
   assertEquals(lines.filter((l) => l.includes("ignoring resource") && l.includes("nonsense")).length, 1);
   // A config without an interval keeps the one set; the allowlist is replaced, not merged.
   p.apply({ allowedTunnelers: ["t2"], resources: [], heartbeatIntervalMs: 0 });
@@ -35,4 +29,18 @@ Deno.test("ConnectorPolicy.revoke() refuses a serial until its notAfter and tell
   assertEquals(p.revoke([{ serial: "0AB", notAfterUnixMs: 5_000 }], 1_000), 1);
   assertEquals([p.isRevoked("ab", 4_999), p.isRevoked("ab", 5_000)], [true, false]);
   assertEquals(changes, ["revoked"]);
+});
+
+Deno.test("ConnectorPolicy admits a tunneler that only a grant names, for its granted resources", async () => {
+  const { p } = policy();
+  p.apply({
+    allowedTunnelers: [],
+    resources: ["127.0.0.1:22"],
+    grantedResources: [{ name: "db", address: "127.0.0.1:5432" }],
+    grants: [{ tunnelerIds: ["t3"], resources: [0] }],
+  });
+  assertEquals(p.allows("t3"), true);
+  const db = await p.access.allow("t3", "db");
+  assertEquals(db.ok && [db.host, db.port, db.resource], ["127.0.0.1", 5432, "db"]);
+  assertEquals((await p.access.allow("t3", "127.0.0.1:22")).ok, false);
 });

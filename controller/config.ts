@@ -55,6 +55,8 @@ export interface AdminTls extends AdminTlsPaths {
 /** Validated controller settings. */
 export interface ControllerConfig extends ServiceSettings {
   adminToken: string;
+  /** EVENTS_SINK: `-` (stdout) or the absolute path of a file every event is appended to as a JSON line. */
+  eventsSink?: string;
   adminAddr: HostPort;
   /** Set when the admin API serves HTTPS; absent: plain HTTP. */
   adminTlsPaths?: AdminTlsPaths;
@@ -323,6 +325,8 @@ export function configuredPaths(env: Env): ConfiguredPath[] {
     const symptom = name.startsWith("INTERNAL_CA_") ? "invalid internal CA" : undefined;
     if (path !== undefined) paths.push({ name, path, ...(symptom ? { symptom } : {}) });
   }
+  const sink = optional(env, "EVENTS_SINK");
+  if (sink !== undefined && sink !== "-") paths.push({ name: "EVENTS_SINK", path: sink, access: "write" });
   return paths;
 }
 
@@ -385,7 +389,10 @@ export async function readAdminTls(paths: AdminTlsPaths): Promise<AdminTls> {
 
 /** Everything but the CA and the admin TLS files' contents (synchronous; doctor reports each finding). */
 export function parseBaseConfig(env: Env): Omit<ControllerConfig, "caSource" | "ca" | "adminTls"> {
-  checkRoots("controller", configuredPaths(env));
+  const checked = configuredPaths(env);
+  const absolute = checkRoots("controller", checked);
+  const sinkAt = checked.findIndex((p) => p.name === "EVENTS_SINK");
+  const eventsSink = sinkAt >= 0 ? absolute[sinkAt] : optional(env, "EVENTS_SINK");
   const trustDomain = trustDomainFrom(env);
   const adminToken = required(
     env,
@@ -420,6 +427,7 @@ export function parseBaseConfig(env: Env): Omit<ControllerConfig, "caSource" | "
     offlineAfterMs,
     renewGraceMs: durationVar(env, "RENEW_GRACE", "7d"),
     eventRetention: eventRetentionFrom(env),
+    ...(eventsSink ? { eventsSink } : {}),
     log: loggerOptionsFromEnv(env),
   };
 }

@@ -258,3 +258,18 @@ Deno.test("storeConfigFrom() refuses a bad CONTROLLER_STORE or ETCD_* value nami
   );
   refuse({ ETCD_CERT_PATH: "/c" }, "ETCD_CERT_PATH is set but CONTROLLER_STORE is not");
 });
+
+Deno.test("parseBaseConfig() reads EVENTS_SINK: - for stdout, a path under the writable roots", () => {
+  assertEquals(parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN }).eventsSink, undefined);
+  assertEquals(parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, EVENTS_SINK: "-" }).eventsSink, "-");
+  assertEquals(
+    parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, EVENTS_SINK: "/var/lib/postern-controller/events.jsonl" })
+      .eventsSink,
+    "/var/lib/postern-controller/events.jsonl",
+  );
+  assertThrows(
+    () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, EVENTS_SINK: "/tmp/events.jsonl" }),
+    ConfigError,
+    `EVENTS_SINK "/tmp/events.jsonl" is outside the writable roots of postern-controller`,
+  );
+});

@@ -11,6 +11,7 @@ import type { RefusalRecorder } from "./refusals.ts";
 import type { AgentStore } from "./registry/agents.ts";
 import type { EventLog, EventRetention } from "./registry/events.ts";
 import type { PolicyStore } from "./registry/policy.ts";
+import type { AccessStore } from "./registry/access.ts";
 import type { TokenStore } from "./registry/tokens.ts";
 import type { Store } from "./store/store.ts";
 
@@ -35,6 +36,8 @@ export interface ControllerContext {
   tokens: TokenStore;
   agents: AgentStore;
   policy: PolicyStore;
+  /** Resources, groups and policies. */
+  access: AccessStore;
   events: EventLog;
   presence: Presence;
   hub: StreamHub;

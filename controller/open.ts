@@ -2,6 +2,7 @@
  * Builds the controller's shared state over an open store.
  * @module
  */
+import { AccessStore } from "./registry/access.ts";
 import type { Logger } from "../shared/log/logger.ts";
 import type { CertificateAuthority } from "../shared/pki/ca.ts";
 import { CaManager } from "./ca_manager.ts";
@@ -41,6 +42,7 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
   const now = o.now ?? Date.now;
   const agents = new AgentStore(store);
   const policy = new PolicyStore(store);
+  const access = new AccessStore(store);
   const events = new EventLog(store, Date.now, settings.eventRetention ?? DEFAULT_EVENT_RETENTION);
   void events.prepare();
   const metrics = new Metrics();
@@ -52,7 +54,15 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
     failure: (mode) => metrics.failure(mode),
     ...(o.persistEveryMs === undefined ? {} : { persistEveryMs: o.persistEveryMs }),
   });
-  const hub = new StreamHub(policy, agents, new RevokedCertificateStore(store), settings.heartbeatIntervalMs);
+  const hub = new StreamHub(
+    policy,
+    agents,
+    new RevokedCertificateStore(store),
+    settings.heartbeatIntervalMs,
+    () => access.model(),
+  );
+  // Every change of resources, groups or policies, made through any controller, reaches the connectors.
+  access.onChange(() => void hub.pushConfig().catch(() => {}));
   const ca = await CaManager.open(store, o.ca, o.caKeyPem, o.caKeys);
   let serving = false;
   let ownExpiry: Date | undefined;
@@ -63,6 +73,7 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
     now,
     agents,
     policy,
+    access,
     events,
     presence,
     hub,

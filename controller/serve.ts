@@ -2,6 +2,7 @@
  * `serve`: opens the store, the CA state, issues the controller's SVID, starts gRPC and the admin API.
  * @module
  */
+import { startEventsSink } from "./events_sink.ts";
 import { SvidSource } from "../shared/grpc/svid_source.ts";
 import type { Logger } from "../shared/log/logger.ts";
 import { listenAdmin } from "./admin/listen.ts";
@@ -52,6 +53,10 @@ export async function startController(
       ...clock,
     });
     cleanups.push(() => ctx.agents.close());
+    if (config.eventsSink) {
+      const sink = await startEventsSink(ctx.events, config.eventsSink, log);
+      cleanups.push(() => sink.close());
+    }
     let caSource = config.caSource;
     const source = new SvidSource(ctx.ca.bundle.toPem());
     const name = controllerName();

@@ -14,13 +14,14 @@ import { ConfigError } from "../shared/config/config_error.ts";
 import { type CommonAgentConfig, commonAgentConfig } from "../shared/agent/config.ts";
 import { validateAgentId } from "../shared/pki/spiffe_id.ts";
 import { isIP } from "node:net";
+import { namesResource } from "../shared/access/model.ts";
 
-/** One `listen=resource` entry of TUNNELER_FORWARDS. */
+/** One `listen=destination` entry of TUNNELER_FORWARDS. */
 export interface Forward {
   /** The entry as written. */
   text: string;
   listen: HostPort;
-  /** `host:port` sent to the connector. */
+  /** `host:port`, or the name of a resource (the connector resolves it), sent to the connector. */
   resource: string;
 }
 
@@ -93,22 +94,28 @@ export function parseForwards(text: string | undefined): Forward[] {
     if (!entry) continue;
     const bad = (why: string) =>
       new ConfigError(
-        `TUNNELER_FORWARDS: invalid entry "${entry}": ${why}; use listen=resource, e.g. 127.0.0.1:15432=db.internal:5432`,
+        `TUNNELER_FORWARDS: invalid entry "${entry}": ${why}; use listen=host:port or listen=resource-name, e.g. 127.0.0.1:15432=db.internal:5432 or 127.0.0.1:15432=db`,
       );
     const eq = entry.indexOf("=");
     if (eq < 0) throw bad('missing "="');
-    let listen: HostPort, resource: HostPort;
+    let listen: HostPort, destination: string;
+    const target = entry.slice(eq + 1).trim();
     try {
       listen = parseHostPort(entry.slice(0, eq));
-      resource = parseHostPort(entry.slice(eq + 1));
+      if (namesResource(target)) destination = target;
+      else {
+        const resource = parseHostPort(target);
+        if (!resource.hostname || resource.port === 0) throw bad("the destination needs a host and a port");
+        destination = formatHostPort(resource);
+      }
     } catch (e) {
+      if (e instanceof ConfigError) throw e;
       throw bad((e as Error).message);
     }
-    if (!resource.hostname || resource.port === 0) throw bad("the resource needs a host and a port");
     const key = formatHostPort(listen);
     if (seen.has(key)) throw bad(`listen address ${key} used twice`);
     seen.add(key);
-    out.push({ text: entry, listen, resource: formatHostPort(resource) });
+    out.push({ text: entry, listen, resource: destination });
   }
   return out;
 }

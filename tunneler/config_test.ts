@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../shared/config/config_error.ts";
-import { parseConnectorAddrs, tunnelerConfig } from "./config.ts";
+import { parseConnectorAddrs, parseForwards, tunnelerConfig } from "./config.ts";
 
 Deno.test("parseConnectorAddrs() reads connector-id@ip:port entries, IPv6 included, in order", () => {
   assert.deepEqual(parseConnectorAddrs(" office-1@10.0.0.5:9443, office.2@[fd00::2]:9443 ,"), [
@@ -89,4 +89,22 @@ Deno.test("tunnelerConfig() refuses a state directory or CA outside the roots, n
     }),
     "accepted",
   );
+});
+
+Deno.test("parseForwards(): a destination is host:port or the name of a resource", () => {
+  assert.deepEqual(
+    parseForwards("127.0.0.1:15432=db, 127.0.0.1:15433=DB.internal:5432").map((f) => f.resource),
+    [
+      "db",
+      "DB.internal:5432",
+    ],
+  );
+  assert.throws(
+    () => parseForwards("127.0.0.1:1=a b"),
+    (e) =>
+      e instanceof ConfigError &&
+      e.message ===
+        `TUNNELER_FORWARDS: invalid entry "127.0.0.1:1=a b": invalid address "a b": use host:port, :port or [ipv6]:port; use listen=host:port or listen=resource-name, e.g. 127.0.0.1:15432=db.internal:5432 or 127.0.0.1:15432=db`,
+  );
+  assert.throws(() => parseForwards("127.0.0.1:1=:5432"), /the destination needs a host and a port/);
 });

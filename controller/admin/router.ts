@@ -8,14 +8,16 @@ import { RotationError } from "../ca_manager.ts";
 import { refuseWhileAgentsHoldCa, refuseWhileAgentsLag } from "./ca_guards.ts";
 import type { ControllerContext } from "../context.ts";
 import { validateResource } from "../registry/policy.ts";
-import { type AgentRecord, type AgentRole, type EventRecord, isAgentRole } from "../registry/types.ts";
+import { type AgentRecord, type AgentRole, isAgentRole } from "../registry/types.ts";
 import { type StoreHealth, StoreUnavailableError } from "../store/store.ts";
 import { ApiKeyStore } from "./api_keys.ts";
 import { apiKeyRoutes } from "./api_key_routes.ts";
+import { accessRoutes, isAccessKind, tunnelerAccess } from "./access_routes.ts";
 import { bearerAuth, type Handler, type Principal } from "./auth.ts";
 import { HttpError, json, jsonError, readJsonObject, rfc3339 } from "./http.ts";
 import { routeLabel } from "./route_label.ts";
 import { capText } from "../untrusted.ts";
+import { eventView } from "../registry/events.ts";
 import { type AdminTransport, CA_KEY_REFUSED, mayCarryCaKey } from "./transport.ts";
 
 /** Options of {@link adminHandler}. */
@@ -128,8 +130,16 @@ async function routeApi(
       if (parts.length === 3 && role === "connector" && (third === "allowlist" || third === "resources")) {
         return methods(req, ["GET", "PUT"]) ?? await policy(ctx, req, agentId, third, actor);
       }
+      if (parts.length === 3 && role === "tunneler" && third === "access") {
+        return await tunnelerAccess(ctx, req, agentId);
+      }
       break;
     }
+    case "resources":
+    case "groups":
+    case "policies":
+      if (isAccessKind(head)) return await accessRoutes(ctx, req, head, parts, actor);
+      break;
     case "events":
       if (parts.length === 1) return methods(req, ["GET"]) ?? await listEvents(ctx, url);
       if (parts.length === 2 && second === "stream") {
@@ -375,10 +385,6 @@ async function policy(
 
 // ---- events -----------------------------------------------------------------------------
 
-function eventView(e: EventRecord) {
-  return { ...e, ts: new Date(e.ts).toISOString() };
-}
-
 async function listEvents(ctx: ControllerContext, url: URL): Promise<Response> {
   const q = url.searchParams;
   const limitText = q.get("limit");
@@ -395,11 +401,28 @@ async function listEvents(ctx: ControllerContext, url: URL): Promise<Response> {
   }
   const kind = q.get("kind") ?? undefined;
   const agent = q.get("agent") ?? undefined;
+  const resource = q.get("resource") ?? undefined;
+  const time = (name: "since" | "until"): number | undefined => {
+    const text = q.get(name);
+    if (text === null) return undefined;
+    const ms = Date.parse(text);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(ms)) {
+      throw new HttpError(
+        400,
+        `invalid ${name} "${text}": use an RFC 3339 time such as 2026-01-02T03:04:05Z`,
+      );
+    }
+    return ms;
+  };
+  const since = time("since"), until = time("until");
   const events = await ctx.events.list({
     limit,
     ...(before ? { before } : {}),
     ...(kind ? { kind } : {}),
     ...(agent ? { agent } : {}),
+    ...(resource ? { resource } : {}),
+    ...(since !== undefined ? { since } : {}),
+    ...(until !== undefined ? { until } : {}),
   });
   return json({
     events: events.map(eventView),

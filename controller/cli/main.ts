@@ -7,6 +7,7 @@
 import type { AdminClient } from "../../shared/admin/client.ts";
 import type { Env } from "../../shared/config/env.ts";
 import { connectorsGroup, tunnelersGroup } from "./agents.ts";
+import { groupsGroup, policiesGroup, resourcesGroup } from "./access.ts";
 import { apiKeysGroup } from "./api_keys.ts";
 import { caGroup } from "./ca.ts";
 import { type Group, parseCommand, UsageError } from "./command.ts";
@@ -19,6 +20,9 @@ export const GROUPS: readonly Group[] = [
   tokensGroup,
   connectorsGroup,
   tunnelersGroup,
+  resourcesGroup,
+  groupsGroup,
+  policiesGroup,
   eventsGroup,
   caGroup,
   apiKeysGroup,

@@ -12,6 +12,7 @@ import { AGENT_REFUSAL_FAILURE_MODES, authenticateAgent, refusalStatus } from ".
 import { claimedSpiffeId, REVOKED } from "./enrollment.ts";
 import { GrpcError, toServiceError } from "./errors.ts";
 import type { StreamHandle } from "./hub.ts";
+import { recordTunnelEvents } from "./tunnel_events.ts";
 
 /** Authenticates a Connect caller: a live connector SVID of an enrolled, non-revoked connector. */
 async function authenticateConnector(
@@ -113,6 +114,10 @@ async function serveStream(
           ...trafficOf(hb.activeConnections, hb.bytesIn, hb.bytesOut),
         });
       });
+    } else if (body.$case === "tunnelEvents") {
+      void recordTunnelEvents(ctx, who.id, body.value).catch((e) =>
+        log.warn("cannot record tunnel events", { error: (e as Error).message })
+      );
     }
   });
   call.on("end", () => {

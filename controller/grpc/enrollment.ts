@@ -143,6 +143,9 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest, source?
     if (await ctx.policy.connectorNaming(req.id) !== undefined) {
       return await refuse(status.PERMISSION_DENIED, namedId(req.id), "id_named");
     }
+    if (await ctx.access.names(req.id)) {
+      return await refuse(status.PERMISSION_DENIED, namedId(req.id, "a group or a policy"), "id_named");
+    }
   }
   const existing = await ctx.agents.get(role, req.id);
   if (existing && existing.revokedAt === undefined) {
@@ -204,8 +207,8 @@ export function claimedSpiffeId(der: Uint8Array): string | undefined {
 }
 
 /** The refusal of an unbound token for a named id; which connector names it is not the caller's business. */
-function namedId(id: string): string {
-  return `tunneler "${id}" is named by an allowlist: enroll it with a token bound to that id (POST /api/admin/tokens {"role": "tunneler", "id": "${id}"})`;
+function namedId(id: string, by = "an allowlist"): string {
+  return `tunneler "${id}" is named by ${by}: enroll it with a token bound to that id (POST /api/admin/tokens {"role": "tunneler", "id": "${id}"})`;
 }
 
 function alreadyEnrolled(role: AgentRole, id: string): string {

@@ -56,11 +56,23 @@ export function eventSpace(kind: string): EventSpace {
   return kind.startsWith("tunnel.") ? "flow" : "security";
 }
 
+/** An event as the API, the stream and EVENTS_SINK show it (`ts` as RFC 3339). */
+export function eventView(e: EventRecord): EventRecord & { ts: string } {
+  return { ...e, ts: new Date(e.ts).toISOString() } as EventRecord & { ts: string };
+}
+
 /** Filters of {@link EventLog.list}. */
 export interface EventQuery {
   /** Exact kind, or a prefix ending in `.` (`tunnel.`). */
   kind?: string;
+  /** The agent the event is about, or the tunneler or connector of a tunnel event. */
   agent?: string;
+  /** The resource (its name) a tunnel event or an access change names. */
+  resource?: string;
+  /** Only events at or after this time (ms). */
+  since?: number;
+  /** Only events at or before this time (ms). */
+  until?: number;
   /** Default 100, at most 1000. */
   limit?: number;
   /** Only events with an id lower than this (paging cursor). */
@@ -240,6 +252,9 @@ async function next(
 
 function matches(e: EventRecord, q: EventQuery): boolean {
   if (q.kind && (q.kind.endsWith(".") ? !e.kind.startsWith(q.kind) : e.kind !== q.kind)) return false;
-  if (q.agent && e.agent !== q.agent) return false;
+  if (q.agent && e.agent !== q.agent && e.tunneler !== q.agent && e.connector !== q.agent) return false;
+  if (q.resource && e.resource !== q.resource) return false;
+  if (q.since !== undefined && e.ts < q.since) return false;
+  if (q.until !== undefined && e.ts > q.until) return false;
   return true;
 }

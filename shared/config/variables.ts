@@ -56,6 +56,7 @@ export const PROGRAM_VARIABLES = {
     "EVENTS_MAX",
     "FLOW_EVENTS_RETENTION",
     "FLOW_EVENTS_MAX",
+    "EVENTS_SINK",
     "ADMIN_API_URL",
     "ADMIN_CA_PATH",
   ],

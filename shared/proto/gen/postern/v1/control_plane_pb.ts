@@ -16,7 +16,37 @@ export interface AgentMessage {
     | //
     /** Heartbeats of tunnelers that reached the controller through this connector. */
     { $case: "tunnelerHeartbeat"; value: TunnelerHeartbeat }
+    | //
+    /** The connection audit: tunnels opened, closed and refused since the last batch. */
+    { $case: "tunnelEvents"; value: TunnelEvents }
     | undefined;
+}
+
+/**
+ * A batch of tunnel events. While the controller is unreachable the connector keeps the latest
+ * ones (bounded) and counts what it dropped; the count goes out with the next batch.
+ */
+export interface TunnelEvents {
+  events: TunnelEvent[];
+  dropped: number;
+}
+
+export interface TunnelEvent {
+  /** "tunnel.opened", "tunnel.closed" or "tunnel.refused". */
+  kind: string;
+  atUnixMs: number;
+  /** From the verified certificate (empty for a peer refused before it was identified). */
+  tunnelerId: string;
+  /** The granted resource's name; empty when the connector's own resources list allowed it. */
+  resource: string;
+  destination: string;
+  /** Towards the resource. */
+  bytesIn: number;
+  bytesOut: number;
+  durationMs: number;
+  /** tunnel.refused: not_allowed, no_grant, resource_refused or dial_failed. */
+  reason: string;
+  error: string;
 }
 
 export interface Heartbeat {
@@ -62,8 +92,27 @@ export interface AgentConfig {
   heartbeatIntervalMs: number;
   /** Connectors: tunneler ids admitted by the listener. Deny by default. */
   allowedTunnelers: string[];
-  /** Connectors: "host:port" or "cidr:port" destinations tunnelers may reach. Deny by default. */
+  /** Connectors: "host:port" or "cidr:port" destinations the allowed tunnelers may reach. Deny by default. */
   resources: string[];
+  /**
+   * Connectors: the resources that policies grant and this connector serves (a table), and one
+   * grant per policy: its tunnelers (groups expanded, revoked ones left out) and the resources it
+   * grants them (indices into granted_resources). A tunneler a grant names is admitted too, and
+   * reaches exactly its granted resources (besides the above when it is on allowed_tunnelers).
+   */
+  grantedResources: GrantedResource[];
+  grants: Grant[];
+}
+
+export interface Grant {
+  tunnelerIds: string[];
+  resources: number[];
+}
+
+export interface GrantedResource {
+  name: string;
+  /** "host:port", "cidr:port" or "dns-name:port" ("*." allowed). */
+  address: string;
 }
 
 /**
@@ -110,6 +159,9 @@ export const AgentMessage: MessageFns<AgentMessage> = {
       case "tunnelerHeartbeat":
         TunnelerHeartbeat.encode(message.body.value, writer.uint32(18).fork()).join();
         break;
+      case "tunnelEvents":
+        TunnelEvents.encode(message.body.value, writer.uint32(26).fork()).join();
+        break;
     }
     return writer;
   },
@@ -140,6 +192,14 @@ export const AgentMessage: MessageFns<AgentMessage> = {
           };
           continue;
         }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.body = { $case: "tunnelEvents", value: TunnelEvents.decode(reader, reader.uint32()) };
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -155,6 +215,8 @@ export const AgentMessage: MessageFns<AgentMessage> = {
         ? { $case: "heartbeat", value: Heartbeat.fromJSON(object.heartbeat) }
         : isSet(object.tunnelerHeartbeat)
         ? { $case: "tunnelerHeartbeat", value: TunnelerHeartbeat.fromJSON(object.tunnelerHeartbeat) }
+        : isSet(object.tunnelEvents)
+        ? { $case: "tunnelEvents", value: TunnelEvents.fromJSON(object.tunnelEvents) }
         : undefined,
     };
   },
@@ -165,6 +227,8 @@ export const AgentMessage: MessageFns<AgentMessage> = {
       obj.heartbeat = Heartbeat.toJSON(message.body.value);
     } else if (message.body?.$case === "tunnelerHeartbeat") {
       obj.tunnelerHeartbeat = TunnelerHeartbeat.toJSON(message.body.value);
+    } else if (message.body?.$case === "tunnelEvents") {
+      obj.tunnelEvents = TunnelEvents.toJSON(message.body.value);
     }
     return obj;
   },
@@ -190,7 +254,306 @@ export const AgentMessage: MessageFns<AgentMessage> = {
         }
         break;
       }
+      case "tunnelEvents": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "tunnelEvents", value: TunnelEvents.fromPartial(object.body.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseTunnelEvents(): TunnelEvents {
+  return { events: [], dropped: 0 };
+}
+
+export const TunnelEvents: MessageFns<TunnelEvents> = {
+  encode(message: TunnelEvents, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      TunnelEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.dropped !== 0) {
+      writer.uint32(16).uint64(message.dropped);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TunnelEvents {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseTunnelEvents();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.events.push(TunnelEvent.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.dropped = longToNumber(reader.uint64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): TunnelEvents {
+    return {
+      events: globalThis.Array.isArray(object?.events)
+        ? object.events.map((e: any) => TunnelEvent.fromJSON(e))
+        : [],
+      dropped: isSet(object.dropped) ? globalThis.Number(object.dropped) : 0,
+    };
+  },
+
+  toJSON(message: TunnelEvents): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => TunnelEvent.toJSON(e));
+    }
+    if (message.dropped !== 0) {
+      obj.dropped = Math.round(message.dropped);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TunnelEvents>): TunnelEvents {
+    return TunnelEvents.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TunnelEvents>): TunnelEvents {
+    const message = createBaseTunnelEvents();
+    message.events = object.events?.map((e) => TunnelEvent.fromPartial(e)) || [];
+    message.dropped = object.dropped ?? 0;
+    return message;
+  },
+};
+
+function createBaseTunnelEvent(): TunnelEvent {
+  return {
+    kind: "",
+    atUnixMs: 0,
+    tunnelerId: "",
+    resource: "",
+    destination: "",
+    bytesIn: 0,
+    bytesOut: 0,
+    durationMs: 0,
+    reason: "",
+    error: "",
+  };
+}
+
+export const TunnelEvent: MessageFns<TunnelEvent> = {
+  encode(message: TunnelEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    if (message.atUnixMs !== 0) {
+      writer.uint32(16).int64(message.atUnixMs);
+    }
+    if (message.tunnelerId !== "") {
+      writer.uint32(26).string(message.tunnelerId);
+    }
+    if (message.resource !== "") {
+      writer.uint32(34).string(message.resource);
+    }
+    if (message.destination !== "") {
+      writer.uint32(42).string(message.destination);
+    }
+    if (message.bytesIn !== 0) {
+      writer.uint32(48).uint64(message.bytesIn);
+    }
+    if (message.bytesOut !== 0) {
+      writer.uint32(56).uint64(message.bytesOut);
+    }
+    if (message.durationMs !== 0) {
+      writer.uint32(64).uint64(message.durationMs);
+    }
+    if (message.reason !== "") {
+      writer.uint32(74).string(message.reason);
+    }
+    if (message.error !== "") {
+      writer.uint32(82).string(message.error);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TunnelEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseTunnelEvent();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.kind = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.atUnixMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.tunnelerId = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.resource = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.destination = reader.string();
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.bytesIn = longToNumber(reader.uint64());
+          continue;
+        }
+        case 7: {
+          if (tag !== 56) {
+            break;
+          }
+
+          message.bytesOut = longToNumber(reader.uint64());
+          continue;
+        }
+        case 8: {
+          if (tag !== 64) {
+            break;
+          }
+
+          message.durationMs = longToNumber(reader.uint64());
+          continue;
+        }
+        case 9: {
+          if (tag !== 74) {
+            break;
+          }
+
+          message.reason = reader.string();
+          continue;
+        }
+        case 10: {
+          if (tag !== 82) {
+            break;
+          }
+
+          message.error = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): TunnelEvent {
+    return {
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      atUnixMs: isSet(object.atUnixMs) ? globalThis.Number(object.atUnixMs) : 0,
+      tunnelerId: isSet(object.tunnelerId) ? globalThis.String(object.tunnelerId) : "",
+      resource: isSet(object.resource) ? globalThis.String(object.resource) : "",
+      destination: isSet(object.destination) ? globalThis.String(object.destination) : "",
+      bytesIn: isSet(object.bytesIn) ? globalThis.Number(object.bytesIn) : 0,
+      bytesOut: isSet(object.bytesOut) ? globalThis.Number(object.bytesOut) : 0,
+      durationMs: isSet(object.durationMs) ? globalThis.Number(object.durationMs) : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+    };
+  },
+
+  toJSON(message: TunnelEvent): unknown {
+    const obj: any = {};
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.atUnixMs !== 0) {
+      obj.atUnixMs = Math.round(message.atUnixMs);
+    }
+    if (message.tunnelerId !== "") {
+      obj.tunnelerId = message.tunnelerId;
+    }
+    if (message.resource !== "") {
+      obj.resource = message.resource;
+    }
+    if (message.destination !== "") {
+      obj.destination = message.destination;
+    }
+    if (message.bytesIn !== 0) {
+      obj.bytesIn = Math.round(message.bytesIn);
+    }
+    if (message.bytesOut !== 0) {
+      obj.bytesOut = Math.round(message.bytesOut);
+    }
+    if (message.durationMs !== 0) {
+      obj.durationMs = Math.round(message.durationMs);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TunnelEvent>): TunnelEvent {
+    return TunnelEvent.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TunnelEvent>): TunnelEvent {
+    const message = createBaseTunnelEvent();
+    message.kind = object.kind ?? "";
+    message.atUnixMs = object.atUnixMs ?? 0;
+    message.tunnelerId = object.tunnelerId ?? "";
+    message.resource = object.resource ?? "";
+    message.destination = object.destination ?? "";
+    message.bytesIn = object.bytesIn ?? 0;
+    message.bytesOut = object.bytesOut ?? 0;
+    message.durationMs = object.durationMs ?? 0;
+    message.reason = object.reason ?? "";
+    message.error = object.error ?? "";
     return message;
   },
 };
@@ -702,7 +1065,7 @@ export const ControllerMessage: MessageFns<ControllerMessage> = {
 };
 
 function createBaseAgentConfig(): AgentConfig {
-  return { heartbeatIntervalMs: 0, allowedTunnelers: [], resources: [] };
+  return { heartbeatIntervalMs: 0, allowedTunnelers: [], resources: [], grantedResources: [], grants: [] };
 }
 
 export const AgentConfig: MessageFns<AgentConfig> = {
@@ -715,6 +1078,12 @@ export const AgentConfig: MessageFns<AgentConfig> = {
     }
     for (const v of message.resources) {
       writer.uint32(26).string(v!);
+    }
+    for (const v of message.grantedResources) {
+      GrantedResource.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.grants) {
+      Grant.encode(v!, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -750,6 +1119,22 @@ export const AgentConfig: MessageFns<AgentConfig> = {
           message.resources.push(reader.string());
           continue;
         }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.grantedResources.push(GrantedResource.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.grants.push(Grant.decode(reader, reader.uint32()));
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -770,6 +1155,12 @@ export const AgentConfig: MessageFns<AgentConfig> = {
       resources: globalThis.Array.isArray(object?.resources)
         ? object.resources.map((e: any) => globalThis.String(e))
         : [],
+      grantedResources: globalThis.Array.isArray(object?.grantedResources)
+        ? object.grantedResources.map((e: any) => GrantedResource.fromJSON(e))
+        : [],
+      grants: globalThis.Array.isArray(object?.grants)
+        ? object.grants.map((e: any) => Grant.fromJSON(e))
+        : [],
     };
   },
 
@@ -784,6 +1175,12 @@ export const AgentConfig: MessageFns<AgentConfig> = {
     if (message.resources?.length) {
       obj.resources = message.resources;
     }
+    if (message.grantedResources?.length) {
+      obj.grantedResources = message.grantedResources.map((e) => GrantedResource.toJSON(e));
+    }
+    if (message.grants?.length) {
+      obj.grants = message.grants.map((e) => Grant.toJSON(e));
+    }
     return obj;
   },
 
@@ -795,6 +1192,176 @@ export const AgentConfig: MessageFns<AgentConfig> = {
     message.heartbeatIntervalMs = object.heartbeatIntervalMs ?? 0;
     message.allowedTunnelers = object.allowedTunnelers?.map((e) => e) || [];
     message.resources = object.resources?.map((e) => e) || [];
+    message.grantedResources = object.grantedResources?.map((e) => GrantedResource.fromPartial(e)) || [];
+    message.grants = object.grants?.map((e) => Grant.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGrant(): Grant {
+  return { tunnelerIds: [], resources: [] };
+}
+
+export const Grant: MessageFns<Grant> = {
+  encode(message: Grant, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.tunnelerIds) {
+      writer.uint32(10).string(v!);
+    }
+    writer.uint32(18).fork();
+    for (const v of message.resources) {
+      writer.uint32(v);
+    }
+    writer.join();
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Grant {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGrant();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.tunnelerIds.push(reader.string());
+          continue;
+        }
+        case 2: {
+          if (tag === 16) {
+            message.resources.push(reader.uint32());
+
+            continue;
+          }
+
+          if (tag === 18) {
+            const end2 = reader.uint32() + reader.pos;
+            while (reader.pos < end2) {
+              message.resources.push(reader.uint32());
+            }
+
+            continue;
+          }
+
+          break;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): Grant {
+    return {
+      tunnelerIds: globalThis.Array.isArray(object?.tunnelerIds)
+        ? object.tunnelerIds.map((e: any) => globalThis.String(e))
+        : [],
+      resources: globalThis.Array.isArray(object?.resources)
+        ? object.resources.map((e: any) => globalThis.Number(e))
+        : [],
+    };
+  },
+
+  toJSON(message: Grant): unknown {
+    const obj: any = {};
+    if (message.tunnelerIds?.length) {
+      obj.tunnelerIds = message.tunnelerIds;
+    }
+    if (message.resources?.length) {
+      obj.resources = message.resources.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Grant>): Grant {
+    return Grant.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Grant>): Grant {
+    const message = createBaseGrant();
+    message.tunnelerIds = object.tunnelerIds?.map((e) => e) || [];
+    message.resources = object.resources?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseGrantedResource(): GrantedResource {
+  return { name: "", address: "" };
+}
+
+export const GrantedResource: MessageFns<GrantedResource> = {
+  encode(message: GrantedResource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.address !== "") {
+      writer.uint32(18).string(message.address);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GrantedResource {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGrantedResource();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.address = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GrantedResource {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      address: isSet(object.address) ? globalThis.String(object.address) : "",
+    };
+  },
+
+  toJSON(message: GrantedResource): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.address !== "") {
+      obj.address = message.address;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GrantedResource>): GrantedResource {
+    return GrantedResource.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GrantedResource>): GrantedResource {
+    const message = createBaseGrantedResource();
+    message.name = object.name ?? "";
+    message.address = object.address ?? "";
     return message;
   },
 };
