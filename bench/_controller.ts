@@ -108,3 +108,22 @@ export function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
   return m ? Math.round(Number(m[1]) / 1024) : NaN;
 }
+
+/** CPU seconds of a process's main thread (its JavaScript event loop) and of all its other threads (Linux). */
+export function threadCpuSeconds(pid: number): { main: number; others: number } {
+  let main = 0;
+  let others = 0;
+  for (const e of Deno.readDirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = Deno.readTextFileSync(`/proc/${pid}/task/${e.name}/stat`);
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const f = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+    const s = (Number(f[11]) + Number(f[12])) / 100;
+    if (Number(e.name) === pid) main += s;
+    else others += s;
+  }
+  return { main, others };
+}
