@@ -7,7 +7,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { SIGNING_ALG, x509 } from "./_crypto.ts";
+import { x509 } from "./_crypto.ts";
+import { ecdsaSign } from "./ecdsa_offload.ts";
 import {
   children,
   concat,
@@ -102,7 +103,7 @@ export async function signLeaf(ca: CertificateAuthority, f: LeafFields): Promise
       ),
     ),
   );
-  const raw = new Uint8Array(await crypto.subtle.sign(SIGNING_ALG, ca.privateKey, tbs));
+  const raw = await ecdsaSign(ca.privateKey, tbs);
   return tlv(TAG.SEQUENCE, tbs, tpl.sigAlg, tlv(TAG.BIT_STRING, new Uint8Array([0]), ecdsaSignatureDer(raw)));
 }
 

@@ -14,6 +14,7 @@ import {
   tlvEquals,
 } from "./_der.ts";
 import { pemBlocksDer } from "./pem.ts";
+import { ecdsaVerify } from "./ecdsa_offload.ts";
 
 /**
  * Creates a PEM PKCS#10 request for `keys`, signed with the private key. The CA takes only
@@ -91,12 +92,7 @@ export async function readCsr(pem: string | Uint8Array): Promise<VerifiedCsr> {
     : new Uint8Array(await crypto.subtle.exportKey("spki", publicKey));
   let ok = false;
   try {
-    ok = await crypto.subtle.verify(
-      { name: "ECDSA", hash: parts.hash },
-      publicKey,
-      parts.signature,
-      parts.info,
-    );
+    ok = await ecdsaVerify(publicKey, parts.spki, parts.hash, parts.signature, parts.info);
   } catch (e) {
     return fail(`signature cannot be checked (${messageOf(e)})`);
   }
