@@ -22,19 +22,19 @@ import { SvidSource } from "../shared/grpc/svid_source.ts";
 import { EnrollmentService } from "../shared/proto/gen/postern/v1/enrollment_pb.ts";
 import { BENCH_TRUST_DOMAIN, cpuSeconds, startBenchController, threadCpuSeconds } from "./_controller.ts";
 
-const { values: a } = parseArgs({
-  args: Deno.args,
-  options: {
-    n: { type: "string", default: "600" },
-    concurrency: { type: "string", default: "16" },
-    sign: { type: "string", default: "300" },
-    "openssl-seconds": { type: "string", default: "2" },
-    "cpu-prof": { type: "string" },
-  },
-});
-const N = Math.max(1, Number(a.n));
-const C = Math.max(1, Number(a.concurrency));
-const SIGN_N = Math.max(1, Number(a.sign));
+/** Sizes of one run. */
+export interface EnrollmentBenchOptions {
+  /** Enrollments (tokens created beforehand). Default 600. */
+  n?: number;
+  /** Callers in flight at once. Default 16. */
+  concurrency?: number;
+  /** Iterations of the in-process loops. Default 300. */
+  sign?: number;
+  /** Seconds of `openssl speed`. Default 2. */
+  opensslSeconds?: number;
+  /** Directory for the controller's `--cpu-prof`; default none. */
+  cpuProf?: string;
+}
 
 const pct = (xs: number[], q: number) => {
   const s = [...xs].sort((x, y) => x - y);
@@ -54,7 +54,7 @@ export interface EnrollmentFigures {
   controller_cpu_percent: number;
   /** Controller CPU per enrollment, ms. */
   controller_cpu_ms_per_enrollment: number;
-  /** Of that, its main thread (the event loop; WebCrypto's ECDSA runs on runtime threads), ms. */
+  /** Of that, its main thread (the event loop), ms; the ECDSA runs on the controller's worker. */
   controller_main_thread_ms_per_enrollment: number;
   /** This process (the gRPC client) during the enrollments, percent of one core. */
   client_cpu_percent: number;
@@ -68,11 +68,10 @@ export interface EnrollmentFigures {
   first_error?: string;
 }
 
-async function enrollEndToEnd(): Promise<
+async function enrollEndToEnd(N: number, C: number, prof: string | undefined): Promise<
   Omit<EnrollmentFigures, `${"issue" | "webcrypto" | "openssl"}_${string}`>
 > {
   const env: Record<string, string> = { TUNNELER_CERT_TTL: "1h" };
-  const prof = a["cpu-prof"];
   const ctl = await startBenchController(env, prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : []);
   try {
     const tokens: string[] = [];
@@ -154,7 +153,7 @@ async function enrollEndToEnd(): Promise<
 }
 
 /** issueSvid() alone, and the WebCrypto signature alone, in this process. */
-async function signingAlone(): Promise<{ issue: number; sign: number }> {
+async function signingAlone(SIGN_N: number): Promise<{ issue: number; sign: number }> {
   const { ca } = await createCa();
   const csrPem = await createCsr(await generateKeyPair());
   await readCsr(csrPem);
@@ -177,10 +176,10 @@ async function signingAlone(): Promise<{ issue: number; sign: number }> {
 }
 
 /** `openssl speed -seconds S ecdsap256`: sign/s and verify/s, or nulls. */
-async function opensslSpeed(): Promise<{ sign: number | null; verify: number | null }> {
+async function opensslSpeed(seconds: number): Promise<{ sign: number | null; verify: number | null }> {
   try {
     const out = await new Deno.Command("openssl", {
-      args: ["speed", "-seconds", String(a["openssl-seconds"]), "ecdsap256"],
+      args: ["speed", "-seconds", String(seconds), "ecdsap256"],
       stdout: "piped",
       stderr: "null",
     }).output();
@@ -194,10 +193,10 @@ async function opensslSpeed(): Promise<{ sign: number | null; verify: number | n
 }
 
 /** Runs the three in sequence (never at once: they would share the cores). */
-export async function runEnrollmentBench(): Promise<EnrollmentFigures> {
-  const e2e = await enrollEndToEnd();
-  const alone = await signingAlone();
-  const ossl = await opensslSpeed();
+export async function runEnrollmentBench(o: EnrollmentBenchOptions = {}): Promise<EnrollmentFigures> {
+  const e2e = await enrollEndToEnd(Math.max(1, o.n ?? 600), Math.max(1, o.concurrency ?? 16), o.cpuProf);
+  const alone = await signingAlone(Math.max(1, o.sign ?? 300));
+  const ossl = await opensslSpeed(o.opensslSeconds ?? 2);
   return {
     ...e2e,
     issue_alone_per_second: alone.issue,
@@ -208,7 +207,23 @@ export async function runEnrollmentBench(): Promise<EnrollmentFigures> {
 }
 
 if (import.meta.main) {
-  const figures = await runEnrollmentBench();
+  const { values: a } = parseArgs({
+    args: Deno.args,
+    options: {
+      n: { type: "string", default: "600" },
+      concurrency: { type: "string", default: "16" },
+      sign: { type: "string", default: "300" },
+      "openssl-seconds": { type: "string", default: "2" },
+      "cpu-prof": { type: "string" },
+    },
+  });
+  const figures = await runEnrollmentBench({
+    n: Number(a.n),
+    concurrency: Number(a.concurrency),
+    sign: Number(a.sign),
+    opensslSeconds: Number(a["openssl-seconds"]),
+    ...(a["cpu-prof"] ? { cpuProf: a["cpu-prof"] } : {}),
+  });
   console.log(JSON.stringify(figures, null, 2));
   if (figures.failed > 0 || figures.enrolled === 0) Deno.exit(1);
 }
