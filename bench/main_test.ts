@@ -54,6 +54,8 @@ Deno.test({
       posternRow("data plane", "one bulk tunnel");
       peerRow("data plane +", "stunnel");
       posternRow("data plane", "new tunneled connections");
+      posternRow("data plane", "8 bulk tunnels at once");
+      peerRow("data plane +", "stunnel, 8 connections");
       posternRow("control plane, 10 agents", "GET one connector");
       peerRow("control plane, 10 agents", "target");
       assert.match(stdout, /enrollments\/s end to end, concurrency 16 \(16 ok, 0 failed\)/);
