@@ -41,7 +41,7 @@ Deno.test({
       assert.equal(r.code, 0, stdout + new TextDecoder().decode(r.stderr));
       const text = await Deno.readTextFile(out);
       assert.match(text, /The analysis stays\./);
-      assert.match(text, /`deno task bench --smoke --out [^`]+` \(\d+ s; sizes/);
+      assert.match(text, /`deno task bench --smoke --out [^`]+`\s\(\d+ s; sizes/);
       // Each peer's figure stands in the row of Postern's figure (or right under it).
       const peerRow = (area: string, peer: string) =>
         assert.match(stdout, new RegExp(`\\| ${area}[^\\n]*\\| ${peer}[^|]*\\| +\\d`), `${area} / ${peer}`);
