@@ -4,19 +4,21 @@
  * written into `bench/RESULTS.md` (the block between the `bench:latest` markers; the analysis
  * below it stays).
  *
- *   deno task bench [--quick | --smoke] [--only enrollment,data,control] [--out FILE]
- *     [--enroll-n 600] [--mib 1024] [--conns 300] [--par-mib 256] [--cp-n 2000] [--cp-steady 30]
+ *   deno task bench [--quick | --smoke] [--only enrollment,data,control,status] [--out FILE]
+ *     [--enroll-n 600] [--mib 1024] [--conns 300] [--par-mib 256] [--cp-n 2000] [--cp-steady 30] [--status-rounds 3]
  *
  * Sizes: default about 3–4 minutes on 2 cores; `--quick` about a minute and a half; `--smoke`
  * (what the test suite runs, into a temporary file) seconds per part. The parts:
  * - enrollment: `bench/enrollment.ts` (end to end beside issuing alone, WebCrypto signing and
  *   `openssl speed ecdsap256`);
  * - data: `bench/stunnel-peer.sh` and `bench/postern-tunnel.ts` with the same load generator;
- * - control: `bench/control_plane.ts` (streams, RSS, admin API latency under heartbeats).
+ * - control: `bench/control_plane.ts` (streams, RSS, admin API latency under heartbeats);
+ * - status: `bench/status_latency.ts` (stop, crash and return of a connector to its status in the API).
  * @module
  */
 import { parseArgs } from "node:util";
 import { type EnrollmentFigures, runEnrollmentBench } from "./enrollment.ts";
+import { runStatusLatency } from "./status_latency.ts";
 
 const { values: a } = parseArgs({
   args: Deno.args,
@@ -31,13 +33,14 @@ const { values: a } = parseArgs({
     "par-mib": { type: "string" },
     "cp-n": { type: "string" },
     "cp-steady": { type: "string" },
+    "status-rounds": { type: "string" },
   },
 });
 
 const SIZES = {
-  default: { enrollN: 600, mib: 1024, conns: 300, parMib: 256, cpN: 2000, cpSteady: 30 },
-  quick: { enrollN: 300, mib: 256, conns: 100, parMib: 64, cpN: 500, cpSteady: 10 },
-  smoke: { enrollN: 16, mib: 4, conns: 10, parMib: 1, cpN: 10, cpSteady: 2 },
+  default: { enrollN: 600, mib: 1024, conns: 300, parMib: 256, cpN: 2000, cpSteady: 30, statusRounds: 3 },
+  quick: { enrollN: 300, mib: 256, conns: 100, parMib: 64, cpN: 500, cpSteady: 10, statusRounds: 2 },
+  smoke: { enrollN: 16, mib: 4, conns: 10, parMib: 1, cpN: 10, cpSteady: 2, statusRounds: 1 },
 };
 const base = a.smoke ? SIZES.smoke : a.quick ? SIZES.quick : SIZES.default;
 const num = (v: string | undefined, d: number) => (v === undefined ? d : Math.max(1, Number(v)));
@@ -48,13 +51,14 @@ const size = {
   parMib: num(a["par-mib"], base.parMib),
   cpN: num(a["cp-n"], base.cpN),
   cpSteady: num(a["cp-steady"], base.cpSteady),
+  statusRounds: num(a["status-rounds"], base.statusRounds),
 };
-const PARTS = ["enrollment", "data", "control"] as const;
+const PARTS = ["enrollment", "data", "control", "status"] as const;
 type Part = typeof PARTS[number];
 const only = (a.only ?? PARTS.join(",")).split(",").map((s) => s.trim());
 for (const p of only) {
   if (!(PARTS as readonly string[]).includes(p)) {
-    console.error(`invalid --only "${p}": use enrollment, data or control (comma-separated)`);
+    console.error(`invalid --only "${p}": use enrollment, data, control or status (comma-separated)`);
     Deno.exit(2);
   }
 }
@@ -294,6 +298,39 @@ async function controlPlane(rows: Row[], raw: Record<string, unknown>) {
   );
 }
 
+async function status(rows: Row[], raw: Record<string, unknown>) {
+  const f = await runStatusLatency({ rounds: size.statusRounds, heartbeatS: 1, offlineAfterS: 3 });
+  raw.status = f;
+  const area = `status, HEARTBEAT_INTERVAL ${f.heartbeat_interval_s}s, OFFLINE_AFTER ${f.offline_after_s}s`;
+  const list = (xs: number[]) => xs.join(", ");
+  rows.push(
+    {
+      area,
+      figure: "graceful stop (SIGTERM) to OFFLINE in the API, ms, each round",
+      postern: list(f.graceful_stop_to_offline_ms),
+      peer: "target",
+      peerValue: "< 1000",
+      ratio: "",
+    },
+    {
+      area,
+      figure: "crash (SIGKILL) to OFFLINE in the API, ms, each round",
+      postern: list(f.crash_to_offline_ms),
+      peer: "target: OFFLINE_AFTER + one interval",
+      peerValue: `≤ ${(f.offline_after_s + f.heartbeat_interval_s) * 1000}`,
+      ratio: "",
+    },
+    {
+      area,
+      figure: "process start (stored identity) to ONLINE, ms, each start",
+      postern: list(f.start_to_online_ms),
+      peer: "",
+      peerValue: "",
+      ratio: "",
+    },
+  );
+}
+
 /** The columns of figures, right-aligned. */
 const RIGHT = new Set([2, 4, 5]);
 
@@ -333,6 +370,7 @@ if (import.meta.main) {
     enrollment,
     data: dataPlane,
     control: controlPlane,
+    status,
   };
   for (const p of PARTS) {
     if (!only.includes(p)) continue;

@@ -58,6 +58,8 @@ Deno.test({
       peerRow("data plane +", "stunnel, 8 connections");
       posternRow("control plane, 10 agents", "GET one connector");
       peerRow("control plane, 10 agents", "target");
+      posternRow("status[^|]*", "graceful stop \\(SIGTERM\\) to OFFLINE");
+      posternRow("status[^|]*", "crash \\(SIGKILL\\) to OFFLINE");
       assert.match(stdout, /enrollments\/s end to end, concurrency 16 \(16 ok, 0 failed\)/);
       assert.match(stdout, /streams established \/ failed attempts +\| +10 \//);
     } finally {
