@@ -16,7 +16,10 @@ import { dnsNameProblem } from "./trust_domain.ts";
 export interface IssueRequest {
   /** PEM PKCS#10 request; only its public key is used, after its signature is checked. */
   csrPem?: string;
-  /** The same request already read by {@link readCsr} (then `csrPem` is not read again). */
+  /**
+   * The same request as {@link readCsr} returned it, signature verified (then `csrPem` is not read
+   * again). Only ever pass what `readCsr` returned: its key goes into the certificate as it is.
+   */
   csr?: VerifiedCsr;
   /** The SPIFFE ID to certify, the certificate's only URI SAN. */
   spiffeId: string;
