@@ -2,6 +2,8 @@
 //   node loadgen.mjs sink PORT              TCP sink: counts bytes until EOF, replies with the count;
 //                                           a connection that sends "PING\n" first is echoed instead.
 //   node loadgen.mjs bulk PORT MIB           one connection, MIB mebibytes up, prints JSON {MBps}
+//   node loadgen.mjs bulkpar PORT MIB PAR    PAR connections at once, MIB mebibytes up each, prints JSON
+//                                           {MBps (aggregate), complete (every count came back), slowest_MBps}
 //   node loadgen.mjs connrate PORT N [PAR]   N connections (PAR at a time), each PING round trip,
 //                                           prints JSON {conns_per_s, p50_ms, p99_ms, failed}; a time is
 //                                           connect() to the first reply byte
@@ -52,6 +54,40 @@ if (mode === "sink") {
     console.log(JSON.stringify({ bytes: Number(reply), complete: ok, MBps: Math.round(total / 1e6 / s) }));
     process.exit(ok ? 0 : 1);
   });
+} else if (mode === "bulkpar") {
+  const each = Number(nArg || 256) * 1024 * 1024, par = Number(parArg || 8);
+  const chunk = Buffer.alloc(256 * 1024, 7);
+  const one = () =>
+    new Promise((res) => {
+      const t0 = performance.now();
+      const c = net.connect(port, "127.0.0.1", () => {
+        let sent = 0;
+        const pump = () => {
+          while (sent < each) {
+            sent += chunk.length;
+            if (!c.write(chunk)) return void c.once("drain", pump);
+          }
+          c.end();
+        };
+        pump();
+      });
+      let reply = "";
+      c.on("data", (d) => (reply += d));
+      c.on("error", () => {});
+      c.on("close", () => res({ ok: Number(reply) === each, s: (performance.now() - t0) / 1000 }));
+    });
+  const t0 = performance.now();
+  const results = await Promise.all(Array.from({ length: par }, one));
+  const s = (performance.now() - t0) / 1000;
+  const complete = results.every((r) => r.ok);
+  const slowest = Math.max(...results.map((r) => r.s));
+  console.log(JSON.stringify({
+    streams: par,
+    complete,
+    MBps: Math.round((each * par) / 1e6 / s),
+    slowest_MBps: Math.round(each / 1e6 / slowest),
+  }));
+  process.exit(complete ? 0 : 1);
 } else if (mode === "connrate") {
   const n = Number(nArg || 500), par = Number(parArg || 8);
   const times = [];
@@ -94,6 +130,6 @@ if (mode === "sink") {
   );
   process.exit(failed ? 1 : 0);
 } else {
-  console.error("usage: loadgen.mjs sink|bulk|connrate PORT [...]");
+  console.error("usage: loadgen.mjs sink|bulk|bulkpar|connrate PORT [...]");
   process.exit(2);
 }

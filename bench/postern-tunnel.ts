@@ -2,7 +2,8 @@
  * Postern's side of the tunnel benchmark: the same path as stunnel-peer.sh (client agent → mTLS
  * → server agent → resource), here tunneler → connector → loadgen sink, with real processes
  * enrolled by a real controller. Prints one JSON line like stunnel-peer.sh.
- *   deno run -A bench/postern-tunnel.ts [MIB] [CONNS]
+ *   deno run -A bench/postern-tunnel.ts [MIB] [CONNS] [PAR_MIB]
+ * PAR_MIB > 0: also 8 bulk tunnels at once through the one connector, PAR_MIB MiB each ("bulk8").
  */
 import { startTopology } from "../shared/demo/topology.ts";
 import { pickPort } from "../shared/demo/ports.ts";
@@ -10,6 +11,7 @@ import { makeDevDir } from "../shared/config/roots.ts";
 
 const mib = Number(Deno.args[0] ?? 1024);
 const conns = Number(Deno.args[1] ?? 500);
+const parMib = Number(Deno.args[2] ?? 0);
 const here = decodeURIComponent(new URL("./", import.meta.url).pathname);
 const loadgen = `${here}loadgen.mjs`;
 
@@ -37,7 +39,8 @@ try {
   const port = String(topology.forwardPort);
   const bulk = await node(["bulk", port, String(mib)]);
   const connrate = await node(["connrate", port, String(conns), "8"]);
-  console.log(JSON.stringify({ peer: "postern", bulk, connrate }));
+  const bulk8 = parMib > 0 ? await node(["bulkpar", port, String(parMib), "8"]) : null;
+  console.log(JSON.stringify({ peer: "postern", bulk, connrate, bulk8 }));
 } finally {
   await topology.stop();
   sink.kill("SIGTERM");

@@ -19,6 +19,7 @@ import { runDoctor } from "./doctor.ts";
 import { parseDoctorFlags } from "../shared/cli/doctor.ts";
 import { initCa } from "./init_ca.ts";
 import { startController } from "./serve.ts";
+import { startEcdsaWorker, stopEcdsaWorker } from "../shared/pki/ecdsa_offload.ts";
 import { installHttp2Repairs } from "../shared/repairs/mod.ts";
 
 const HELP = `postern-controller ${VERSION}: the Postern controller (CA, enrollment, control plane, admin API)
@@ -95,6 +96,8 @@ function commandArgs(command: string): string[] {
 async function serve(env: Record<string, string | undefined>): Promise<number> {
   const config = await loadConfig(env);
   const log = createLogger(config.log, { program: "postern-controller" });
+  // The ECDSA of enrollments and renewals on a worker: the event loop serves the rest meanwhile.
+  startEcdsaWorker();
   const running = await startController(config, log);
   const done = Promise.withResolvers<void>();
   const onTerm = () => done.resolve();
@@ -105,6 +108,7 @@ async function serve(env: Record<string, string | undefined>): Promise<number> {
   await done.promise;
   log.info("shutting down");
   await running.stop();
+  stopEcdsaWorker();
   log.info("stopped");
   return 0;
 }

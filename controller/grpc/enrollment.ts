@@ -127,8 +127,9 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest, source?
     }
     privateIp = ip;
   }
+  let csr;
   try {
-    await readCsr(req.csrPem);
+    csr = await readCsr(req.csrPem);
   } catch (e) {
     return await refuse(status.INVALID_ARGUMENT, (e as Error).message, "bad_request");
   }
@@ -155,7 +156,7 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest, source?
   const signing = ctx.ca.signing;
   const issued = await issueSvid(signing, {
     now: new Date(ctx.now()),
-    csrPem: req.csrPem,
+    csr,
     spiffeId,
     ...(privateIp ? { ipSans: [privateIp] } : {}),
     ttlMs: ttlFor(ctx, role),

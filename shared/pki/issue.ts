@@ -2,18 +2,25 @@
  * The CA side of enrollment and renewal: a CSR in, an X.509 SVID out.
  * @module
  */
-import { randomSerial, SIGNING_ALG, x509 } from "./_crypto.ts";
+import { randomSerial } from "./_crypto.ts";
 import { canonicalIp } from "../net/ip.ts";
 import { ROLE_EKUS } from "./_svid_profile.ts";
+import { signLeaf } from "./_leaf_der.ts";
 import { CaError, type CertificateAuthority } from "./ca.ts";
-import { readCsr } from "./csr.ts";
+import { readCsr, type VerifiedCsr } from "./csr.ts";
+import { derToPem } from "./pem.ts";
 import { parseSpiffeId } from "./spiffe_id.ts";
 import { dnsNameProblem } from "./trust_domain.ts";
 
 /** What to issue. */
 export interface IssueRequest {
   /** PEM PKCS#10 request; only its public key is used, after its signature is checked. */
-  csrPem: string;
+  csrPem?: string;
+  /**
+   * The same request as {@link readCsr} returned it, signature verified (then `csrPem` is not read
+   * again). Only ever pass what `readCsr` returned: its key goes into the certificate as it is.
+   */
+  csr?: VerifiedCsr;
   /** The SPIFFE ID to certify, the certificate's only URI SAN. */
   spiffeId: string;
   /** IP SANs (IPv4 or IPv6), e.g. a connector's private IP. Default none. */
@@ -70,47 +77,28 @@ export async function issueSvid(ca: CertificateAuthority, req: IssueRequest): Pr
     if (problem !== undefined) throw new TypeError(`invalid DNS SAN "${name}": ${problem}`);
     return n;
   });
-  const { publicKey } = await readCsr(req.csrPem);
+  const csr = req.csr ?? await readCsr(req.csrPem ?? "");
 
   const now = req.now ?? new Date();
   if (now.getTime() >= ca.notAfter.getTime()) {
     throw new CaError(`invalid internal CA: certificate expired at ${ca.notAfter.toISOString()}`);
   }
-  const notBefore = new Date(now.getTime() - BACKDATE_MS);
-  const notAfter = new Date(Math.min(now.getTime() + req.ttlMs, ca.notAfter.getTime()));
+  // Whole seconds, as the certificate encodes them.
+  const notBefore = new Date(Math.floor((now.getTime() - BACKDATE_MS) / 1000) * 1000);
+  const notAfter = new Date(
+    Math.floor(Math.min(now.getTime() + req.ttlMs, ca.notAfter.getTime()) / 1000) * 1000,
+  );
   const serial = randomSerial();
-
-  const caSki = ca.certificate.getExtension(x509.SubjectKeyIdentifierExtension);
-  const aki = caSki !== null
-    ? new x509.AuthorityKeyIdentifierExtension(caSki.keyId)
-    : await x509.AuthorityKeyIdentifierExtension.create(ca.publicKey);
-
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serial,
-    subject: [{ CN: [`${id.role}/${id.id}`] }],
-    issuer: ca.certificate.subjectName,
+  const der = await signLeaf(ca, {
+    serial,
     notBefore,
     notAfter,
-    publicKey,
-    signingKey: ca.privateKey,
-    signingAlgorithm: SIGNING_ALG,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([...ROLE_EKUS[id.role]]),
-      new x509.SubjectAlternativeNameExtension([
-        { type: "url", value: id.uri },
-        ...ips.map((value) => ({ type: "ip" as const, value })),
-        ...dns.map((value) => ({ type: "dns" as const, value })),
-      ]),
-      await x509.SubjectKeyIdentifierExtension.create(publicKey),
-      aki,
-    ],
+    subjectCn: `${id.role}/${id.id}`,
+    spki: csr.spki,
+    ekus: ROLE_EKUS[id.role],
+    uri: id.uri,
+    ips,
+    dns,
   });
-  return {
-    certPem: cert.toString("pem") + "\n",
-    notBefore: cert.notBefore,
-    notAfter: cert.notAfter,
-    serial: cert.serialNumber.toLowerCase(),
-  };
+  return { certPem: derToPem(der, "CERTIFICATE"), notBefore, notAfter, serial };
 }

@@ -15,4 +15,5 @@ export * from "./refusal.ts";
 export * from "./verify.ts";
 export * from "./authorize.ts";
 export * from "./svid.ts";
+export * from "./ecdsa_offload.ts";
 export { x509 } from "./_crypto.ts";

@@ -5,7 +5,7 @@
 
 const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END ([A-Z0-9 ]+)-----/g;
 
-function decodeBase64(body: string, label: string): Uint8Array {
+function decodeBase64(body: string, label: string): Uint8Array<ArrayBuffer> {
   const b64 = body.replace(/\s+/g, "");
   if (b64.length === 0) throw new TypeError(`invalid PEM block "${label}": the block is empty`);
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) {
@@ -27,7 +27,7 @@ function encodeBase64(bytes: Uint8Array): string {
 
 interface Block {
   label: string;
-  der: Uint8Array;
+  der: Uint8Array<ArrayBuffer>;
 }
 
 function blocks(text: string): Block[] {
@@ -75,6 +75,15 @@ export function splitPem(text: string, label?: string): string[] {
   return blocks(text)
     .filter((b) => label === undefined || b.label === label)
     .map((b) => derToPem(b.der, b.label));
+}
+
+/**
+ * The DER of every PEM block of `text` labelled `label`, in order (no re-encoding).
+ *
+ * @throws {TypeError} when a block is broken, like {@link splitPem}
+ */
+export function pemBlocksDer(text: string, label: string): Uint8Array<ArrayBuffer>[] {
+  return blocks(text).filter((b) => b.label === label).map((b) => b.der);
 }
 
 /**

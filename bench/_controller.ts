@@ -1,0 +1,129 @@
+/**
+ * Bench helper: one real controller process on loopback (its own CA, Deno KV state in a fresh
+ * directory), ready when `/readyz` answers, stopped with SIGTERM (SIGKILL after 10 s).
+ * @module
+ */
+import { createCa } from "../shared/pki/ca.ts";
+import { pickPort } from "../shared/demo/ports.ts";
+import { makeDevDir } from "../shared/config/roots.ts";
+
+/** The admin token every bench controller accepts. */
+export const BENCH_ADMIN_TOKEN = "bench-admin-token-0123456789abcdef";
+/** The trust domain of every bench controller. */
+export const BENCH_TRUST_DOMAIN = "postern.internal";
+
+/** A running bench controller. */
+export interface BenchController {
+  /** Its process. */
+  process: Deno.ChildProcess;
+  /** `http://127.0.0.1:PORT` of the admin API. */
+  adminUrl: string;
+  /** `127.0.0.1:PORT` of the gRPC listener. */
+  grpcAddr: string;
+  /** The CA certificate, PEM. */
+  caPem: string;
+  /** The state directory (removed by `stop`). */
+  dir: string;
+  /** An admin API call with the bench token. */
+  admin(path: string, init?: RequestInit): Promise<Response>;
+  /** Stops the process and removes the directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a controller; `env` adds to (or overrides) the bench's settings, `denoArgs` go before
+ * the script (e.g. `--cpu-prof`).
+ */
+export async function startBenchController(
+  env: Record<string, string> = {},
+  denoArgs: string[] = [],
+): Promise<BenchController> {
+  const root = new URL("..", import.meta.url).pathname;
+  const dir = await makeDevDir("bench", "postern-bench-ctl-");
+  const { certPem: caPem, keyPem } = await createCa({ commonName: "Bench CA" });
+  const adminPort = pickPort();
+  const grpcAddr = `127.0.0.1:${pickPort()}`;
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  const process = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-q", "-P=controller", ...denoArgs, "controller/main.ts", "serve"],
+    cwd: root,
+    env: {
+      INTERNAL_CA_CERT: caPem,
+      INTERNAL_CA_KEY: keyPem,
+      ADMIN_AUTH_TOKEN: BENCH_ADMIN_TOKEN,
+      ADMIN_HTTP_ADDR: `127.0.0.1:${adminPort}`,
+      CONTROLLER_GRPC_ADDR: grpcAddr,
+      CONTROLLER_STATE_DIR: `${dir}/state`,
+      LOG_LEVEL: "warn",
+      ...env,
+    },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const log: string[] = [];
+  void (async () => {
+    for await (const chunk of process.stderr.pipeThrough(new TextDecoderStream())) {
+      if (log.length < 50) log.push(chunk.slice(0, 500));
+    }
+  })();
+  const admin = (path: string, init: RequestInit = {}) =>
+    fetch(adminUrl + path, {
+      ...init,
+      headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, "content-type": "application/json" },
+    });
+  const stop = async () => {
+    try {
+      process.kill("SIGTERM");
+    } catch { /* gone */ }
+    const t = setTimeout(() => {
+      try {
+        process.kill("SIGKILL");
+      } catch { /* gone */ }
+    }, 10_000);
+    await process.status;
+    clearTimeout(t);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  const readyBy = Date.now() + 30_000;
+  while (true) {
+    const ok = await fetch(`${adminUrl}/readyz`).then((r) => (r.body?.cancel(), r.ok), () => false);
+    if (ok) break;
+    if (Date.now() > readyBy) {
+      await stop();
+      throw new Error(`controller not ready within 30 s: ${log.join("")}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { process, adminUrl, grpcAddr, caPem, dir, admin, stop };
+}
+
+/** utime+stime of a process, seconds (Linux). */
+export function cpuSeconds(pid: number): number {
+  const f = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]!.split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** Resident set size of a process, MiB (Linux). */
+export function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+}
+
+/** CPU seconds of a process's main thread (its JavaScript event loop) and of all its other threads (Linux). */
+export function threadCpuSeconds(pid: number): { main: number; others: number } {
+  let main = 0;
+  let others = 0;
+  for (const e of Deno.readDirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = Deno.readTextFileSync(`/proc/${pid}/task/${e.name}/stat`);
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const f = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+    const s = (Number(f[11]) + Number(f[12])) / 100;
+    if (Number(e.name) === pid) main += s;
+    else others += s;
+  }
+  return { main, others };
+}

@@ -1,0 +1,69 @@
+/**
+ * The smoke version of `deno task bench`: every part at tiny sizes, into a temporary file, so
+ * that none of the benchmarks rots. It asserts that each part ran and reported its figures beside
+ * its peer, never how fast anything was.
+ */
+import assert from "node:assert/strict";
+import { replaceLatest, table } from "./main.ts";
+
+Deno.test("replaceLatest() replaces the latest block and keeps the analysis around it", () => {
+  const first = replaceLatest("# Benchmark results\n\nOld analysis.\n", "## Latest run: A");
+  assert.match(
+    first,
+    /^# Benchmark results\n\n<!-- bench:latest:start[^\n]*-->\n## Latest run: A\n<!-- bench:latest:end -->\n\nOld analysis\.\n$/,
+  );
+  const second = replaceLatest(first, "## Latest run: B");
+  assert.equal(second, first.replace("Latest run: A", "Latest run: B"));
+});
+
+Deno.test("table() pads the columns and right-aligns the figures", () => {
+  const t = table([{ area: "a", figure: "f", postern: "1", peer: "p", peerValue: "22", ratio: "0.05" }]);
+  const lines = t.split("\n");
+  assert.equal(lines.length, 3);
+  assert.match(lines[1]!, /^\| -+ \| -+ \| -+: \| -+ \| -+: \| -+: \|$/);
+  assert.ok(lines.every((l) => l.length === lines[0]!.length));
+});
+
+Deno.test({
+  name: "deno task bench --smoke runs every part and writes the table with the peer beside each figure",
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "postern-bench-smoke-" });
+    try {
+      const out = `${dir}/RESULTS.md`;
+      await Deno.writeTextFile(out, "# Benchmark results\n\nThe analysis stays.\n");
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", new URL("./main.ts", import.meta.url).pathname, "--smoke", "--out", out],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stdout = new TextDecoder().decode(r.stdout);
+      assert.equal(r.code, 0, stdout + new TextDecoder().decode(r.stderr));
+      const text = await Deno.readTextFile(out);
+      assert.match(text, /The analysis stays\./);
+      assert.match(text, /`deno task bench --smoke --out [^`]+`\s\(\d+ s; sizes/);
+      // Each peer's figure stands in the row of Postern's figure (or right under it).
+      const peerRow = (area: string, peer: string) =>
+        assert.match(stdout, new RegExp(`\\| ${area}[^\\n]*\\| ${peer}[^|]*\\| +\\d`), `${area} / ${peer}`);
+      const posternRow = (area: string, figure: string) =>
+        assert.match(stdout, new RegExp(`\\| ${area} +\\| ${figure}[^|]*\\| +\\d`), `${area} / ${figure}`);
+      posternRow("enrollment", "enrollments/s end to end");
+      peerRow("enrollment +", "issueSvid\\(\\) alone");
+      peerRow("enrollment +", "WebCrypto");
+      peerRow("enrollment +", "`openssl speed ecdsap256`");
+      posternRow("data plane", "one bulk tunnel");
+      peerRow("data plane +", "stunnel");
+      posternRow("data plane", "new tunneled connections");
+      posternRow("data plane", "8 bulk tunnels at once");
+      peerRow("data plane +", "stunnel, 8 connections");
+      posternRow("control plane, 10 agents", "GET one connector");
+      peerRow("control plane, 10 agents", "target");
+      posternRow("status[^|]*", "graceful stop \\(SIGTERM\\) to OFFLINE");
+      posternRow("status[^|]*", "crash \\(SIGKILL\\) to OFFLINE");
+      assert.match(stdout, /enrollments\/s end to end, concurrency 16 \(16 ok, 0 failed\)/);
+      assert.match(stdout, /streams established \/ failed attempts +\| +10 \//);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
