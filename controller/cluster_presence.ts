@@ -232,17 +232,20 @@ export class ClusterPresence {
 
   #controllerGone(controller: string): void {
     this.#controllers.delete(controller);
+    let orphaned = 0;
     for (const [k, set] of this.#owners) {
       if (!set.delete(controller)) continue;
-      this.#orphan(k);
+      if (this.#orphan(k)) orphaned++;
       if (set.size === 0) this.#owners.delete(k);
     }
+    this.#o.log.info("controller gone: its presence keys vanished", { controller, orphaned });
   }
 
   /** Starts the grace of an agent that lost its controller, unless someone still holds it. */
-  #orphan(k: AgentKey): void {
-    if ((this.#owners.get(k)?.size ?? 0) > 0 || this.#claimed.has(k)) return;
+  #orphan(k: AgentKey): boolean {
+    if ((this.#owners.get(k)?.size ?? 0) > 0 || this.#claimed.has(k)) return false;
     this.#orphans.set(k, this.#o.now() + this.#o.offlineAfterMs);
+    return true;
   }
 
   async #reload(): Promise<void> {
