@@ -42,9 +42,11 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
   const now = o.now ?? Date.now;
   const agents = new AgentStore(store);
   const policy = new PolicyStore(store);
-  const events = new EventLog(store, Date.now, settings.eventRetention ?? DEFAULT_EVENT_RETENTION);
-  void events.prepare();
   const metrics = new Metrics();
+  const events = new EventLog(store, Date.now, settings.eventRetention ?? DEFAULT_EVENT_RETENTION, {
+    onDrop: () => metrics.inc("postern_flow_events_dropped_total"),
+  });
+  void events.prepare();
   // Several controllers share an etcd store: presence is shared too (Deno KV has one controller).
   const cluster = store.kind === "etcd"
     ? await ClusterPresence.open({ store, log, offlineAfterMs: settings.offlineAfterMs })

@@ -104,6 +104,7 @@ export async function startController(
     ctx.presence.start();
     cleanups.push(() => ctx.presence.stop());
     cleanups.push(() => ctx.refusals.flush());
+    cleanups.push(() => ctx.events.flushFlow());
     log.info("controller serving", {
       grpc_port: grpcPort,
       admin_port: adminPort,
