@@ -41,7 +41,7 @@ export async function startController(
   const cleanups: Array<() => unknown> = [() => store.close()];
   try {
     // Before anything reads the state: a store of a newer layout is refused (exit 2).
-    await ensureSchema(store);
+    await ensureSchema(store, { log });
     const ctx = await openContext({
       settings: config,
       store,
