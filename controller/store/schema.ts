@@ -125,7 +125,17 @@ async function migrate(store: Store, log: Logger | undefined): Promise<void> {
     ...(counter.version !== null ? [{ type: "delete" as const, key: OBSOLETE_AGENTS_REV }] : []),
     { type: "set", key: SCHEMA_KEY, value: record },
   ]);
-  if (res.ok && previous) {
+  // Under the lock nobody else writes the record: a refusal means the lock was not held.
+  if (!res.ok) {
+    throw new Error(
+      `the store's schema record (${
+        SCHEMA_KEY.join("/")
+      }) was written during this migration: another controller migrated without holding ${
+        MIGRATION_KEY.join("/")
+      }`,
+    );
+  }
+  if (previous) {
     log?.info("store migrated", {
       from_schema: 0,
       to_schema: SCHEMA_VERSION,
