@@ -261,8 +261,9 @@ export class ClusterPresence {
       }
     }
     // Agents whose controller vanished while the watch was away are orphaned as by the watch.
+    const lost = new Set<AgentKey>();
     for (const [k, set] of this.#owners) {
-      for (const c of set) if (!controllers.has(c) && !owners.get(k)?.has(c)) this.#orphan(k);
+      for (const c of set) if (!controllers.has(c) && !owners.get(k)?.has(c)) lost.add(k);
     }
     this.#controllers.clear();
     for (const c of controllers) this.#controllers.add(c);
@@ -271,6 +272,7 @@ export class ClusterPresence {
       this.#owners.set(k, set);
       this.#orphans.delete(k);
     }
+    for (const k of lost) this.#orphan(k);
   }
 }
 

@@ -8,6 +8,7 @@ import { AgentStore } from "./registry/agents.ts";
 import { EventLog } from "./registry/events.ts";
 import { connectorRecord } from "./registry/testing.ts";
 import type { AgentRecord } from "./registry/types.ts";
+import { Etcd3 } from "etcd3";
 import { openEtcdStore } from "./store/etcd_store.ts";
 import type { Store } from "./store/store.ts";
 
@@ -22,8 +23,13 @@ interface Node {
   commits: () => number;
 }
 
-async function node(endpoints: string[], events: string[], controllerId: string): Promise<Node> {
-  const store = await openEtcdStore({ endpoints, prefix: "/presence-test/" });
+async function node(
+  endpoints: string[],
+  events: string[],
+  controllerId: string,
+  offlineAfterMs = OFFLINE_AFTER,
+): Promise<Node> {
+  const store = await openEtcdStore({ endpoints, prefix: "/presence-test/", log: () => {} });
   let commits = 0;
   const commit = store.commit.bind(store);
   store.commit = (c, m) => (commits++, commit(c, m));
@@ -149,5 +155,44 @@ etcdTest(
       assertEquals(b.presence.view(c1).status, "ONLINE");
       assertEquals(events, ["a:connector.online"]);
     });
+  },
+);
+
+etcdTest(
+  "ClusterPresence: a watch that missed a crash (member down, history compacted) re-reads and orphans",
+  async () => {
+    const etcd = await startEtcdCluster({ members: 3 });
+    const events: string[] = [];
+    // B talks to member 0 only, A to member 1 only.
+    const b = await node([etcd.endpoints[0]!], events, "b", 2_000);
+    const a = await node([etcd.endpoints[1]!], events, "a", 2_000);
+    const raw = new Etcd3({ hosts: [`http://${etcd.endpoints[1]}`] });
+    try {
+      a.presence.seen("connector", "c1");
+      await until("c1 ONLINE in B", () => b.presence.view(c1).status === "ONLINE");
+      await etcd.stop(0);
+      a.cluster.abandon();
+      await a.store.close();
+      await until(
+        "A's keys vanish with its lease",
+        async () => (await raw.get("/presence-test/presence/controllers/a").string()) === null,
+        10_000,
+      );
+      const head = (await raw.get("/presence-test/x").exec()).header.revision;
+      await raw.kv.compact({ revision: head, physical: true });
+      await etcd.restart(0);
+      await until("B re-reads and finds c1 orphaned", () => b.cluster.orphaned("connector", "c1"), 15_000);
+      await until(
+        "c1 OFFLINE in B",
+        async () => (await b.presence.sweep(), b.presence.view(c1).status === "OFFLINE"),
+      );
+      await until("the OFFLINE event", () => events.length === 2);
+      assertEquals(events, ["a:connector.online", "b:connector.offline"]);
+    } finally {
+      raw.close();
+      await b.presence.stop().catch(() => {});
+      await b.store.close();
+      await etcd.close();
+    }
   },
 );
