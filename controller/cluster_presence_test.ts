@@ -38,14 +38,14 @@ async function node(
   const cluster = await ClusterPresence.open({
     store,
     log: quiet,
-    offlineAfterMs: OFFLINE_AFTER,
+    offlineAfterMs,
     controllerId,
   });
   const presence = new Presence({
     agents: new AgentStore(store),
     events: log,
     log: quiet,
-    offlineAfterMs: OFFLINE_AFTER,
+    offlineAfterMs,
     cluster,
   });
   return { store, cluster, presence, commits: () => commits };
