@@ -1,7 +1,7 @@
 /**
  * `postern-controller doctor [--json] [--env-file PATH]`: checks the configuration and
  * environment for failure modes 1.3, 1.4, 1.5, 5.1 and 5.3, the state directory and the CA's
- * expiry. Ids come from typed data (CaError.failureMode via the error's cause), never from text.
+ * expiry; on etcd, the members, alarms and compaction (doctor_etcd.ts). Ids come from typed data (CaError.failureMode via the error's cause), never from text.
  * @module
  */
 import { ConfigError } from "../shared/config/config_error.ts";
@@ -14,6 +14,7 @@ import {
   parseBaseConfig,
   readAdminTls,
   stateDirFrom,
+  storeConfigFrom,
   trustDomainFrom,
 } from "./config.ts";
 import { secureStateDir } from "./state_dir.ts";
@@ -197,6 +198,20 @@ export async function diagnose(env: Env): Promise<Finding[]> {
           "set CONTROLLER_STATE_DIR (or systemd StateDirectory=) to a directory the controller can write",
       });
     }
+  }
+  try {
+    const store = storeConfigFrom(env);
+    if (store.kind === "etcd") {
+      const { etcdFindings } = await import("./doctor_etcd.ts");
+      out.push(...await etcdFindings(store));
+    }
+  } catch (e) {
+    out.push({
+      ok: false,
+      id: "etcd",
+      what: (e as Error).message,
+      remedy: "fix CONTROLLER_STORE and the ETCD_* files",
+    });
   }
   return out;
 }

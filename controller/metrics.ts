@@ -93,6 +93,12 @@ export class Metrics {
       this.inc("postern_enrollment_refusals_total", { reason }, 0);
     }
     this.inc("postern_refusals_suppressed_total", {}, 0);
+    this.#describe(
+      "postern_flow_events_dropped_total",
+      "counter",
+      "Flow events (tunnel.*) not stored because they came over the per-second cap.",
+    );
+    this.inc("postern_flow_events_dropped_total", {}, 0);
   }
 
   #describe(name: string, type: string, help: string): void {

@@ -10,6 +10,7 @@ import type { ControllerContext, ServiceSettings } from "./context.ts";
 import { StreamHub } from "./grpc/hub.ts";
 import { RevokedCertificateStore } from "./registry/revoked.ts";
 import { Metrics } from "./metrics.ts";
+import { ClusterPresence } from "./cluster_presence.ts";
 import { Presence } from "./presence.ts";
 import { RefusalRecorder, type RefusalRecorderOptions } from "./refusals.ts";
 import { AgentStore } from "./registry/agents.ts";
@@ -43,15 +44,22 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
   const agents = new AgentStore(store);
   const policy = new PolicyStore(store);
   const access = new AccessStore(store);
-  const events = new EventLog(store, Date.now, settings.eventRetention ?? DEFAULT_EVENT_RETENTION);
-  void events.prepare();
   const metrics = new Metrics();
+  const events = new EventLog(store, Date.now, settings.eventRetention ?? DEFAULT_EVENT_RETENTION, {
+    onDrop: () => metrics.inc("postern_flow_events_dropped_total"),
+  });
+  void events.prepare();
+  // Several controllers share an etcd store: presence is shared too (Deno KV has one controller).
+  const cluster = store.kind === "etcd"
+    ? await ClusterPresence.open({ store, log, offlineAfterMs: settings.offlineAfterMs })
+    : undefined;
   const presence = new Presence({
     agents,
     events,
     log,
     offlineAfterMs: settings.offlineAfterMs,
     failure: (mode) => metrics.failure(mode),
+    ...(cluster ? { cluster } : {}),
     ...(o.persistEveryMs === undefined ? {} : { persistEveryMs: o.persistEveryMs }),
   });
   const hub = new StreamHub(

@@ -6,11 +6,17 @@
  * ({@link AgentStore.updateMany}). Each agent's next write is due after a jittered interval
  * (between `1 - persistJitter` and 1 times `persistEveryMs`), so agents that connected together
  * spread out instead of coming due together. Each ONLINE/OFFLINE transition is an event.
+ *
+ * With several controllers on one store ({@link ClusterPresence}, etcd), an agent is ONLINE while
+ * any controller holds its stream: coming ONLINE here while another controller holds it (or lost
+ * it less than OFFLINE_AFTER ago) is a move, not an event; falling silent here while another holds
+ * it is a move too. Only the cluster's view makes the events, so a move is never a flap.
  * @module
  */
 import type { FailureModeId } from "../shared/failure_modes/catalogue.ts";
 import { withFailureMode } from "../shared/failure_modes/format.ts";
 import type { Logger } from "../shared/log/logger.ts";
+import type { ClusterPresence } from "./cluster_presence.ts";
 import { type AgentStore, type RecordChange, UPDATE_BATCH } from "./registry/agents.ts";
 import type { EventLog } from "./registry/events.ts";
 import type { AgentRecord, AgentRole } from "./registry/types.ts";
@@ -64,12 +70,15 @@ export interface PresenceOptions {
   random?: () => number;
   /** Counts a failure mode (3.2 when an agent goes OFFLINE); default: not counted. */
   failure?: (mode: FailureModeId) => void;
+  /** Presence shared with the other controllers of the store (etcd); default: this one alone. */
+  cluster?: ClusterPresence;
 }
 
 /** In-memory presence with a sweep timer and a background last_seen writer. */
 export class Presence {
   readonly #live = new Map<string, Live>();
-  readonly #o: Required<PresenceOptions>;
+  readonly #o: Required<Omit<PresenceOptions, "cluster">>;
+  readonly #cluster: ClusterPresence | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   /** Agents whose last_seen write is due, in order. */
   #queue = new Set<Live>();
@@ -85,6 +94,7 @@ export class Presence {
       failure: () => {},
       ...o,
     };
+    this.#cluster = o.cluster;
   }
 
   /** Records a heartbeat. The first one after OFFLINE is an ONLINE transition (an event). */
@@ -101,7 +111,10 @@ export class Presence {
     Object.assign(l, definedOnly(s), { lastSeen: now, dirty: true });
     if (!l.online) {
       l.online = true;
-      this.#transition(l, "ONLINE");
+      if (this.#cluster?.onlineElsewhere(role, id)) {
+        this.#o.log.info(`${role} moved here from another controller`, { agent: id, role });
+      } else this.#transition(l, "ONLINE");
+      this.#cluster?.claim(role, id);
     }
   }
 
@@ -115,6 +128,7 @@ export class Presence {
     l.online = false;
     l.persistAt = 0;
     l.dirty = true;
+    this.#cluster?.release(role, id);
     this.#o.log.info(`${role} offline: it said goodbye`, { agent: id, role });
     this.#o.events.append(`${role}.offline`, `${role} "${id}" is OFFLINE (stopped)`, {
       agent: id,
@@ -124,10 +138,20 @@ export class Presence {
     }).catch(() => {});
   }
 
-  /** The live status and last_seen of an agent, falling back to the KV record (another controller). */
+  /**
+   * The live status and last_seen of an agent: this controller's view, else the cluster's (etcd),
+   * else the stored record's last_seen (one controller on Deno KV, just restarted).
+   */
   view(r: AgentRecord): { status: Status; lastSeen: number | undefined; live: Sighting } {
     const l = this.#live.get(`${r.role}/${r.id}`);
-    if (l) return { status: l.online ? "ONLINE" : "OFFLINE", lastSeen: l.lastSeen, live: l };
+    if (l?.online) return { status: "ONLINE", lastSeen: l.lastSeen, live: l };
+    const cluster = this.#cluster;
+    if (cluster) {
+      const online = r.revokedAt === undefined && cluster.onlineElsewhere(r.role, r.id);
+      const lastSeen = Math.max(l?.lastSeen ?? 0, r.lastSeen ?? 0) || undefined;
+      return { status: online ? "ONLINE" : "OFFLINE", lastSeen, live: online ? {} : (l ?? {}) };
+    }
+    if (l) return { status: "OFFLINE", lastSeen: l.lastSeen, live: l };
     const recent = r.lastSeen !== undefined && this.#o.now() - r.lastSeen < this.#o.offlineAfterMs;
     return {
       status: recent && r.revokedAt === undefined ? "ONLINE" : "OFFLINE",
@@ -171,6 +195,7 @@ export class Presence {
     if (!l) return;
     this.#live.delete(`${role}/${id}`);
     this.#queue.delete(l);
+    this.#cluster?.release(role, id);
     if (l.online) {
       l.online = false;
       this.#transition(l, "OFFLINE");
@@ -191,13 +216,20 @@ export class Presence {
     for (const l of this.#live.values()) {
       if (l.online && now - l.lastSeen >= this.#o.offlineAfterMs) {
         l.online = false;
-        this.#transition(l, "OFFLINE");
+        this.#cluster?.release(l.role, l.id);
+        if (this.#cluster?.heldElsewhere(l.role, l.id)) {
+          this.#o.log.info(`${l.role} moved to another controller`, { agent: l.id, role: l.role });
+        } else this.#transition(l, "OFFLINE");
         l.persistAt = 0;
       }
       if (l.dirty && !l.queued && now >= l.persistAt) {
         l.queued = true;
         this.#queue.add(l);
       }
+    }
+    for (const o of this.#cluster?.sweep() ?? []) {
+      if (this.#live.get(`${o.role}/${o.id}`)?.online) continue;
+      this.#transition({ role: o.role, id: o.id }, "OFFLINE", "its controller is gone");
     }
     return this.#drain();
   }
@@ -239,14 +271,14 @@ export class Presence {
     }
   }
 
-  #transition(l: Live, status: Status): void {
+  #transition(l: Pick<Live, "role" | "id">, status: Status, why = "no heartbeat for OFFLINE_AFTER"): void {
     // Going OFFLINE is failure mode 3.2 (heartbeats stopped): logged, counted, on the event.
     const offline = status === "OFFLINE";
     const mode = offline ? { failure_mode: "3.2" } : {};
     if (offline) this.#o.failure("3.2");
     const what = `${l.role} ${offline ? "offline" : "online"}`;
     const fields = { agent: l.id, role: l.role, ...mode };
-    if (offline) this.#o.log.warn(withFailureMode("3.2", `${what}: no heartbeat for OFFLINE_AFTER`), fields);
+    if (offline) this.#o.log.warn(withFailureMode("3.2", `${what}: ${why}`), fields);
     else this.#o.log.info(what, fields);
     this.#o.events.append(`${l.role}.${status.toLowerCase()}`, `${l.role} "${l.id}" is ${status}`, {
       agent: l.id,
@@ -273,6 +305,7 @@ export class Presence {
       }
     }
     await this.#drain().catch(() => {});
+    await this.#cluster?.stop();
   }
 }
 

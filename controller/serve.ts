@@ -42,7 +42,7 @@ export async function startController(
   const cleanups: Array<() => unknown> = [() => store.close()];
   try {
     // Before anything reads the state: a store of a newer layout is refused (exit 2).
-    await ensureSchema(store);
+    await ensureSchema(store, { log });
     const ctx = await openContext({
       settings: config,
       store,
@@ -109,6 +109,7 @@ export async function startController(
     ctx.presence.start();
     cleanups.push(() => ctx.presence.stop());
     cleanups.push(() => ctx.refusals.flush());
+    cleanups.push(() => ctx.events.flushFlow());
     log.info("controller serving", {
       grpc_port: grpcPort,
       admin_port: adminPort,

@@ -2,16 +2,21 @@
  * `postern-controller backup`: one consistent snapshot of the controller's store (Deno KV or etcd)
  * into a file of mode 0600 that is never overwritten. Safe while the controller runs (Deno KV:
  * SQLite in WAL mode lets another process read; the snapshot is consistent, see snapshot.ts).
- * Keys under a lease of a running controller (presence, ownership) are not in it on Deno KV,
- * whose leases live in the controller's process.
+ * Keys that live under a lease of a running controller (presence and its ownership keys, the
+ * migration lock) are left out on both backends: they describe processes, not state. On etcd the
+ * CA keys are stored sealed with CA_KEY_ENCRYPTION_KEY_FILE; backup opens them (`caKeyCodec`) so
+ * that the file is the same whichever backend it came from and restores into either.
  * @module
  */
 import { join } from "node:path";
 import { ConfigError } from "../../shared/config/config_error.ts";
 import { VERSION } from "../../shared/version.ts";
 import { KV_FILE } from "../state_dir.ts";
-import { openStore, type StoreConfig } from "../store/open.ts";
-import type { Store } from "../store/store.ts";
+import { PRESENCE_PREFIX } from "../cluster_presence.ts";
+import { openStore, type StoreBackends, type StoreConfig } from "../store/open.ts";
+import { MIGRATION_KEY } from "../store/schema.ts";
+import { type CaKeyCodec, PLAIN_CA_KEYS } from "../store/sealed_key.ts";
+import type { Store, StoreKey } from "../store/store.ts";
 import { encodeKey, encodeValue } from "./codec.ts";
 import {
   BACKUP_FORMAT,
@@ -39,13 +44,25 @@ export interface BackupOptions {
   now?: () => number;
   /** PBKDF2 iterations (tests use fewer). */
   iterations?: number;
+  /** How to open etcd (default: Deno KV only). */
+  backends?: StoreBackends;
+  /** How the store keeps CA keys (sealed on etcd); default in clear. */
+  caKeyCodec?: CaKeyCodec;
+}
+
+/** Keys of running processes, never backed up: presence (lease per controller) and the migration lock. */
+export const EPHEMERAL_KEYS: readonly StoreKey[] = [PRESENCE_PREFIX, MIGRATION_KEY];
+
+/** Whether `key` is, or lies under, one of {@link EPHEMERAL_KEYS}. */
+export function isEphemeral(key: StoreKey): boolean {
+  return EPHEMERAL_KEYS.some((p) => p.length <= key.length && p.every((s, i) => key[i] === s));
 }
 
 /**
  * Opens the store that `config` names to back it up; for Deno KV, refuses (exit 2) a state
  * directory without a KV file instead of creating an empty one.
  */
-export async function openStoreToBackUp(config: StoreConfig): Promise<Store> {
+export async function openStoreToBackUp(config: StoreConfig, backends: StoreBackends = {}): Promise<Store> {
   if (config.kind === "kv") {
     try {
       await Deno.stat(join(config.stateDir, KV_FILE));
@@ -55,27 +72,32 @@ export async function openStoreToBackUp(config: StoreConfig): Promise<Store> {
       );
     }
   }
-  return await openStore(config);
+  return await openStore(config, backends);
 }
 
 /** Reads the store of `o.config` into a backup file's content. */
 export async function backupState(o: BackupOptions): Promise<BackupFile> {
-  const store = await openStoreToBackUp(o.config);
+  const store = await openStoreToBackUp(o.config, o.backends);
   const takenAt = (o.now ?? Date.now)();
   let entries;
   try {
-    entries = await snapshot(store);
+    entries = (await snapshot(store)).filter((e) => !isEphemeral(e.key));
   } finally {
     await store.close();
   }
   let caKeys: Record<string, string> = {};
-  const out: BackupEntry[] = entries.map((e) => {
-    let value = e.value;
-    if (sameKey(e.key, CA_STATE_KEY)) {
-      const split = splitCaKeys(value as { cas: StoredCaKey[] });
-      value = split.state;
-      caKeys = split.keys;
+  const codec = o.caKeyCodec ?? PLAIN_CA_KEYS;
+  for (const e of entries) {
+    if (!sameKey(e.key, CA_STATE_KEY)) continue;
+    const split = splitCaKeys(e.value as { cas: StoredCaKey[] });
+    for (const [fp, stored] of Object.entries(split.keys)) {
+      if (stored) split.keys[fp] = await codec.decode(stored, fp);
     }
+    e.value = split.state;
+    caKeys = split.keys;
+  }
+  const out: BackupEntry[] = entries.map((e) => {
+    const value = e.value;
     try {
       return { key: encodeKey(e.key as string[]), value: encodeValue(value) };
     } catch (err) {

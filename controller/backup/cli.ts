@@ -10,11 +10,27 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "../../shared/config/config_error.ts";
 import { caSourceFrom, loadCaFrom, storeConfigFrom } from "../config.ts";
-import { describeStore } from "../store/open.ts";
+import { createLogger } from "../../shared/log/logger.ts";
+import { describeStore, type StoreBackends, type StoreConfig } from "../store/open.ts";
+import { type CaKeyCodec, PLAIN_CA_KEYS, sealedCaKeys, sealingKeyFor } from "../store/sealed_key.ts";
 import { backupState, writeBackupFile } from "./backup.ts";
 import { parseBackupFile, restoreState } from "./restore.ts";
 
 type Env = Record<string, string | undefined>;
+
+/** etcd, loaded only when the store names it (etcd3 reads its protobuf files as it loads). */
+const BACKENDS: StoreBackends = {
+  etcd: async (c) => {
+    const { openEtcdStoreFromConfig, storeLog } = await import("../store/etcd_store_open.ts");
+    return await openEtcdStoreFromConfig(c, { log: storeLog(createLogger()) });
+  },
+};
+
+/** How `config`'s store keeps CA keys: sealed with CA_KEY_ENCRYPTION_KEY_FILE on etcd. */
+async function caKeyCodecFor(config: StoreConfig, env: Env): Promise<CaKeyCodec> {
+  const key = await sealingKeyFor(config, env);
+  return key ? sealedCaKeys(key) : PLAIN_CA_KEYS;
+}
 
 /** Shortest passphrase `backup` accepts. */
 export const MIN_PASSPHRASE = 12;
@@ -75,7 +91,9 @@ export async function backupCommand(args: string[], env: Env): Promise<number> {
   const caKeys = omit
     ? "omit" as const
     : { passphrase: await readPassphrase(pass as string, MIN_PASSPHRASE) };
-  const file = await backupState({ config: storeConfigFrom(env), caKeys });
+  const config = storeConfigFrom(env);
+  const caKeyCodec = await caKeyCodecFor(config, env);
+  const file = await backupState({ config, caKeys, backends: BACKENDS, caKeyCodec });
   await writeBackupFile(out, file);
   console.log(
     `wrote ${out}: ${file.entries.length} entries (${
@@ -115,7 +133,8 @@ export async function restoreCommand(args: string[], env: Env): Promise<number> 
     caKeys = { configured: await loadCaFrom(source), keyPem: source.keyPem };
   }
   const config = storeConfigFrom(env);
-  const res = await restoreState({ config, file, caKeys });
+  const caKeyCodec = await caKeyCodecFor(config, env);
+  const res = await restoreState({ config, file, caKeys, backends: BACKENDS, caKeyCodec });
   const into = config.kind === "kv" ? config.stateDir : describeStore(config);
   console.log(`restored ${res.entries} entries from ${path} (taken at ${file.taken_at}) into ${into}`);
   if (res.keylessCas.length > 0) {

@@ -14,7 +14,8 @@
  */
 import { ConfigError } from "../../shared/config/config_error.ts";
 import type { CertificateAuthority } from "../../shared/pki/ca.ts";
-import { openStore, type StoreConfig } from "../store/open.ts";
+import { openStore, type StoreBackends, type StoreConfig } from "../store/open.ts";
+import { type CaKeyCodec, PLAIN_CA_KEYS } from "../store/sealed_key.ts";
 import { commitSize, type Mutation, type Store } from "../store/store.ts";
 import { SCHEMA_KEY, schemaProblem } from "../store/schema.ts";
 import { REVOKED_PREFIX, revokedMutations } from "../registry/revoked.ts";
@@ -49,6 +50,10 @@ export interface RestoreOptions {
   file: BackupFile;
   caKeys: CaKeySource;
   now?: () => number;
+  /** How to open etcd (default: Deno KV only). */
+  backends?: StoreBackends;
+  /** How the store keeps CA keys (sealed on etcd); default in clear. */
+  caKeyCodec?: CaKeyCodec;
 }
 
 /** What a restore did. */
@@ -157,9 +162,11 @@ export async function restoreState(o: RestoreOptions): Promise<RestoreResult> {
     );
   }
   const keys = await caKeysOf(o);
+  const codec = o.caKeyCodec ?? PLAIN_CA_KEYS;
+  for (const [fp, pem] of Object.entries(keys)) if (pem) keys[fp] = await codec.encode(pem, fp);
   const now = (o.now ?? Date.now)();
   const { mutations, keyless } = mutationsOf(file, keys, now);
-  const store = await openStore(o.config);
+  const store = await openStore(o.config, o.backends);
   try {
     for await (const _ of store.list([], { limit: 1 })) {
       const t = target(o.config);

@@ -10,6 +10,7 @@
  * @module
  */
 import { type Entry, type ListOptions, put, type Store, type StoreKey } from "../store/store.ts";
+import { FlowWriter, type FlowWriterOptions } from "./flow_writer.ts";
 import type { EventRecord } from "./types.ts";
 
 let lastMs = 0;
@@ -100,18 +101,44 @@ export class EventLog {
     flow: { count: undefined, lastAgeSweep: -Infinity, chain: Promise.resolve() },
   };
 
+  readonly #flow: FlowWriter;
+
   /**
    * @param now clock, default Date.now
    * @param retention bounds of each space, default {@link DEFAULT_EVENT_RETENTION}
+   * @param flow the cap and batching of flow events (defaults in flow_writer.ts)
    */
   constructor(
     store: Store,
     now: () => number = Date.now,
     retention: EventRetention = DEFAULT_EVENT_RETENTION,
+    flow: Pick<FlowWriterOptions, "maxPerSecond" | "flushEveryMs" | "onDrop"> = {},
   ) {
     this.#store = store;
     this.#now = now;
     this.#retention = retention;
+    this.#flow = new FlowWriter({
+      store,
+      now,
+      keyOf: (e) => [PREFIX.flow, e.id],
+      onStored: (n) => this.#enforce("flow", n),
+      ...flow,
+    });
+  }
+
+  /** Flow events dropped over their per-second cap so far (`postern_flow_events_dropped_total`). */
+  get flowDropped(): number {
+    return this.#flow.dropped;
+  }
+
+  /** Commits that stored flow events so far (each carries a batch). */
+  get flowCommits(): number {
+    return this.#flow.commits;
+  }
+
+  /** Writes the flow events still waiting for their batch (shutdown, tests). */
+  flushFlow(): Promise<void> {
+    return this.#flow.flush();
   }
 
   /**
@@ -131,11 +158,24 @@ export class EventLog {
   /**
    * Records an event and tells subscribers. The kind picks the space: `tunnel.opened`,
    * `tunnel.closed` and `tunnel.refused` are flow events, every other kind a security event.
+   * Flow events are batched and capped (flow_writer.ts): one over the cap is dropped and counted,
+   * not stored and not told.
    */
   async append(kind: string, message: string, fields: Partial<EventRecord> = {}): Promise<EventRecord> {
     const ts = this.#now();
     const event: EventRecord = { ...fields, id: eventId(ts), ts, kind, message };
     const space = eventSpace(kind);
+    if (space === "flow") {
+      const { accepted, stored } = this.#flow.add(event);
+      if (!accepted) return event;
+      await stored;
+      for (const s of this.#subscribers) {
+        try {
+          s(event);
+        } catch { /* a subscriber's failure is its own */ }
+      }
+      return event;
+    }
     await put(this.#store, [PREFIX[space], event.id], event);
     for (const s of this.#subscribers) {
       try {
@@ -183,10 +223,10 @@ export class EventLog {
   }
 
   /** Deletes what is beyond the bounds of `space`; serialised per space, cheap when nothing is. */
-  #enforce(space: EventSpace): Promise<void> {
+  #enforce(space: EventSpace, added = 1): Promise<void> {
     const st = this.#state[space];
     const limits = this.#retention[space];
-    if (st.count !== undefined) st.count++;
+    if (st.count !== undefined) st.count += added;
     const overCount = st.count === undefined || st.count > limits.maxCount;
     const ageDue = this.#now() - st.lastAgeSweep >= Math.min(1000, limits.maxAgeMs);
     if (!overCount && !ageDue) return st.chain;

@@ -9,11 +9,14 @@ async function withLog(
   const kv = await openKvStore(":memory:");
   const clock = { now: 1_800_000_000_000 };
   try {
-    await fn(new EventLog(kv, () => clock.now, retention), clock);
+    await fn(new EventLog(kv, () => clock.now, retention, NO_WAIT), clock);
   } finally {
     await kv.close();
   }
 }
+
+/** Flow events written as they come (these tests await each one). */
+const NO_WAIT = { flushEveryMs: 0 };
 
 const SMALL: EventRetention = {
   security: { maxAgeMs: 86_400_000, maxCount: 5 },
@@ -50,7 +53,7 @@ Deno.test("EventLog keeps the newest EVENTS_MAX security and FLOW_EVENTS_MAX flo
 Deno.test("EventLog deletes the oldest events from storage, not only from the listing", async () => {
   const kv = await openKvStore(":memory:");
   try {
-    const log = new EventLog(kv, Date.now, SMALL);
+    const log = new EventLog(kv, Date.now, SMALL, NO_WAIT);
     for (let i = 0; i < 30; i++) await log.append("token.created", `security ${i}`);
     for (let i = 0; i < 30; i++) await log.append("tunnel.refused", `flow ${i}`, { reason: "no_grant" });
     let stored = 0;
@@ -95,7 +98,7 @@ Deno.test("EventLog counts the events a previous run left and applies a lower EV
   try {
     const before = new EventLog(kv);
     for (let i = 0; i < 12; i++) await before.append("token.created", `old ${i}`);
-    const after = new EventLog(kv, Date.now, SMALL);
+    const after = new EventLog(kv, Date.now, SMALL, NO_WAIT);
     await after.prepare();
     await after.append("token.created", "new");
     assert.deepEqual((await after.list()).map((e) => e.message), [
@@ -108,6 +111,28 @@ Deno.test("EventLog counts the events a previous run left and applies a lower EV
     let stored = 0;
     for await (const _ of kv.list(["events"])) stored++;
     assert.equal(stored, 5);
+  } finally {
+    await kv.close();
+  }
+});
+
+Deno.test("EventLog stores flow events in one commit per batch and drops those over the cap, counted", async () => {
+  const kv = await openKvStore(":memory:");
+  try {
+    let commits = 0;
+    const commit = kv.commit.bind(kv);
+    kv.commit = (c, m) => (commits++, commit(c, m));
+    const clock = { now: 1_700_000_000_000 };
+    const log = new EventLog(kv, () => clock.now, undefined, { maxPerSecond: 150, flushEveryMs: 50 });
+    const all = Array.from({ length: 200 }, (_, i) => log.append("tunnel.opened", `flow ${i}`));
+    await Promise.all(all);
+    assert.equal(log.flowDropped, 50, "200 in one second with a cap of 150");
+    assert.equal(log.flowCommits, 2, "150 events in batches of 100");
+    assert.equal(commits, 2);
+    assert.equal((await log.list({ kind: "tunnel.", limit: 1000 })).length, 150);
+    clock.now += 1000;
+    await log.append("tunnel.closed", "next second");
+    assert.equal(log.flowDropped, 50, "a new second, a new allowance");
   } finally {
     await kv.close();
   }

@@ -2,7 +2,8 @@ import { assertEquals, assertRejects } from "../../tests/support/assert.ts";
 import { ConfigError } from "../../shared/config/config_error.ts";
 import { VERSION } from "../../shared/version.ts";
 import { openKvStore } from "./kv_store.ts";
-import { ensureSchema, SCHEMA_KEY, SCHEMA_VERSION } from "./schema.ts";
+import { createLogger } from "../../shared/log/logger.ts";
+import { ensureSchema, MIGRATION_KEY, OBSOLETE_AGENTS_REV, SCHEMA_KEY, SCHEMA_VERSION } from "./schema.ts";
 import { put } from "./store.ts";
 
 Deno.test("ensureSchema() writes the schema record into a store without one, and accepts it again", async () => {
@@ -37,6 +38,44 @@ Deno.test("ensureSchema() refuses a store of a newer schema, or a foreign record
       `the store's schema record (meta/schema) holds {"version":"1"}, which Postern did not write`,
     );
     assertEquals((await store.get(SCHEMA_KEY)).value, { version: "1" }, "a refused record is left as it was");
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("ensureSchema() migrates a 0.2.0 Deno KV store (no schema record, the agents_rev u64 counter) once", async () => {
+  const dir = await Deno.makeTempDir();
+  // What 0.2.0 wrote: the counter as a Deno KV u64, beside the records.
+  const raw = await Deno.openKv(`${dir}/state.kv`);
+  await raw.atomic().sum([...OBSOLETE_AGENTS_REV], 7n).set(["agents", "connector", "c1"], { id: "c1" })
+    .commit();
+  raw.close();
+  const store = await openKvStore(`${dir}/state.kv`);
+  const lines: string[] = [];
+  const log = createLogger({ write: (l) => lines.push(l) });
+  try {
+    assertEquals(await ensureSchema(store, { log }), SCHEMA_VERSION);
+    assertEquals((await store.get(OBSOLETE_AGENTS_REV)).version, null, "the obsolete counter is gone");
+    assertEquals((await store.get(SCHEMA_KEY)).value, { version: SCHEMA_VERSION, written_by: VERSION });
+    assertEquals((await store.get(["agents", "connector", "c1"])).value, { id: "c1" }, "records kept");
+    assertEquals((await store.get(MIGRATION_KEY)).version, null, "the lock is released");
+    await ensureSchema(store, { log });
+    assertEquals(lines.filter((l) => l.includes("store migrated")).length, 1);
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ensureSchema() on a new store writes the schema record without a migration line", async () => {
+  const store = await openKvStore(":memory:");
+  const lines: string[] = [];
+  try {
+    assertEquals(
+      await ensureSchema(store, { log: createLogger({ write: (l) => lines.push(l) }) }),
+      SCHEMA_VERSION,
+    );
+    assertEquals(lines.filter((l) => l.includes("store migrated")), []);
   } finally {
     await store.close();
   }

@@ -47,8 +47,16 @@ export interface Ha extends AsyncDisposable {
 /** The private IP every HA test connector claims. */
 export const CONNECTOR_IP = "127.0.0.1";
 
+/** Options of {@link startHa}. */
+export interface HaOptions {
+  /** Start the controllers at the same time instead of one after the other. */
+  together?: boolean;
+  /** Writes into etcd before any controller starts (a store of an older layout). */
+  seed?: (etcd: EtcdCluster) => Promise<void>;
+}
+
 /** Starts etcd (three members) and `count` controllers on it (plus `env`), each ready. */
-export async function startHa(count = 2, env: Record<string, string> = {}): Promise<Ha> {
+export async function startHa(count = 2, env: Record<string, string> = {}, o: HaOptions = {}): Promise<Ha> {
   const dir = await makeTestDir({ prefix: "postern-ha-" });
   const etcd = await startEtcdCluster({ members: 3 });
   const controllers: HaController[] = [];
@@ -67,15 +75,28 @@ export async function startHa(count = 2, env: Record<string, string> = {}): Prom
         mode: 0o600,
       },
     );
+    await o.seed?.(etcd);
+    const prepared: TestController[] = [];
     for (let i = 0; i < count; i++) {
-      const tc = await prepareController(`${dir}/c${i}`, {
-        INTERNAL_CA_CERT_FILE: certPath,
-        INTERNAL_CA_KEY_FILE: keyPath,
-        CONTROLLER_STORE: etcd.storeUrl,
-        CA_KEY_ENCRYPTION_KEY_FILE: sealingKey,
-        ...env,
-      });
-      controllers.push({ ...tc, process: await tc.start() });
+      prepared.push(
+        await prepareController(`${dir}/c${i}`, {
+          INTERNAL_CA_CERT_FILE: certPath,
+          INTERNAL_CA_KEY_FILE: keyPath,
+          CONTROLLER_STORE: etcd.storeUrl,
+          CA_KEY_ENCRYPTION_KEY_FILE: sealingKey,
+          ...env,
+        }),
+      );
+    }
+    if (o.together) {
+      const started = await Promise.allSettled(prepared.map((tc) => tc.start()));
+      started.forEach((r, i) =>
+        r.status === "fulfilled" && controllers.push({ ...prepared[i]!, process: r.value })
+      );
+      const failed = started.find((r) => r.status === "rejected");
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+    } else {
+      for (const tc of prepared) controllers.push({ ...tc, process: await tc.start() });
     }
     const caCertPem = await Deno.readTextFile(certPath);
     const controllerCa = TrustBundle.fromPem(caCertPem);
