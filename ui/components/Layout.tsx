@@ -23,6 +23,9 @@ const NAV = [
   ["/", "Dashboard"],
   ["/connectors", "Connectors"],
   ["/tunnelers", "Tunnelers"],
+  ["/resources", "Resources"],
+  ["/groups", "Groups"],
+  ["/policies", "Policies"],
   ["/tokens", "Tokens"],
   ["/events", "Events"],
 ] as const;

@@ -1,5 +1,8 @@
 /** The route table, Fresh-style: URL pattern → route module (first match wins). */
 import type { RouteModule } from "../context.ts";
+import { deleteRoute } from "./access/delete.tsx";
+import { detailRoute } from "./access/detail.tsx";
+import { listRoute } from "./access/list.tsx";
 import * as adminProxy from "./api/admin/proxy.ts";
 import * as connectorAllowlist from "./connectors/allowlist.tsx";
 import * as connectorDetail from "./connectors/detail.tsx";
@@ -37,6 +40,15 @@ export const ROUTES: [string, RouteModule][] = [
   ["/tunnelers", tunnelers],
   ["/tunnelers/:id", tunnelerDetail],
   ["/tunnelers/:id/revoke", tunnelerRevoke],
+  ["/resources", listRoute("resources")],
+  ["/resources/:name", detailRoute("resources")],
+  ["/resources/:name/delete", deleteRoute("resources")],
+  ["/groups", listRoute("groups")],
+  ["/groups/:name", detailRoute("groups")],
+  ["/groups/:name/delete", deleteRoute("groups")],
+  ["/policies", listRoute("policies")],
+  ["/policies/:name", detailRoute("policies")],
+  ["/policies/:name/delete", deleteRoute("policies")],
   ["/tokens", tokens],
   ["/tokens/:id/revoke", tokenRevoke],
   ["/events", events],
