@@ -3,6 +3,7 @@ import type { RouteModule } from "../context.ts";
 import { deleteRoute } from "./access/delete.tsx";
 import { detailRoute } from "./access/detail.tsx";
 import { listRoute } from "./access/list.tsx";
+import { resourceSections } from "./access/resource_sections.tsx";
 import * as adminProxy from "./api/admin/proxy.ts";
 import * as connectorAllowlist from "./connectors/allowlist.tsx";
 import * as connectorDetail from "./connectors/detail.tsx";
@@ -41,7 +42,7 @@ export const ROUTES: [string, RouteModule][] = [
   ["/tunnelers/:id", tunnelerDetail],
   ["/tunnelers/:id/revoke", tunnelerRevoke],
   ["/resources", listRoute("resources")],
-  ["/resources/:name", detailRoute("resources")],
+  ["/resources/:name", detailRoute("resources", resourceSections)],
   ["/resources/:name/delete", deleteRoute("resources")],
   ["/groups", listRoute("groups")],
   ["/groups/:name", detailRoute("groups")],
