@@ -27,6 +27,7 @@ const NAV = [
   ["/groups", "Groups"],
   ["/policies", "Policies"],
   ["/tokens", "Tokens"],
+  ["/api-keys", "API keys"],
   ["/events", "Events"],
 ] as const;
 

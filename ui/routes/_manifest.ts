@@ -5,6 +5,8 @@ import { detailRoute } from "./access/detail.tsx";
 import { listRoute } from "./access/list.tsx";
 import { resourceSections } from "./access/resource_sections.tsx";
 import * as adminProxy from "./api/admin/proxy.ts";
+import * as apiKeys from "./api_keys/index.tsx";
+import * as apiKeyRevoke from "./api_keys/revoke.tsx";
 import * as connectorAllowlist from "./connectors/allowlist.tsx";
 import * as connectorDetail from "./connectors/detail.tsx";
 import * as connectors from "./connectors/index.tsx";
@@ -52,6 +54,8 @@ export const ROUTES: [string, RouteModule][] = [
   ["/policies/:name/delete", deleteRoute("policies")],
   ["/tokens", tokens],
   ["/tokens/:id/revoke", tokenRevoke],
+  ["/api-keys", apiKeys],
+  ["/api-keys/:id/revoke", apiKeyRevoke],
   ["/events", events],
   ["/docs/failure-modes", failureModes],
 ];
