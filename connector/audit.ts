@@ -6,8 +6,12 @@
  */
 import type { TunnelEventInfo } from "./listener.ts";
 
-/** Events per TunnelEvents message. */
-export const AUDIT_BATCH = 500;
+/**
+ * Events per TunnelEvents message: the controller takes at most 64 KiB per client message
+ * (`MAX_CLIENT_MESSAGE_BYTES`), and one event is at most about 700 bytes (destination and
+ * error are capped by the listener), so a batch stays near half of that.
+ */
+export const AUDIT_BATCH = 50;
 
 /** Bounded FIFO of tunnel events. */
 export class AuditQueue {

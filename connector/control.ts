@@ -180,7 +180,7 @@ export class ControlPlane {
           log.info("configuration applied", {
             allowed_tunnelers: c.allowedTunnelers.length,
             resources: c.resources.length,
-            granted_tunnelers: c.grants.length,
+            granted_tunnelers: new Set(c.grants.flatMap((g) => g.tunnelerIds)).size,
             heartbeat_interval_ms: policy.heartbeatIntervalMs,
           });
         } else if (body?.$case === "trustBundle") {

@@ -73,8 +73,8 @@ export interface TunnelEventInfo {
 interface TunnelerState {
   sockets: Set<tls.TLSSocket>;
   tunnels: Set<Splice>;
-  /** What allowed each live tunnel: re-decided on every policy change. */
-  decisions: Map<Splice, Allowed>;
+  /** What allowed each live tunnel, and its TLS socket: re-decided on every policy change. */
+  decisions: Map<Splice, { allowed: Allowed; socket: tls.TLSSocket }>;
   bytesIn: number;
   bytesOut: number;
 }
@@ -177,16 +177,20 @@ export class TunnelListener {
       >
       & Partial<TunnelEventInfo>,
   ): void {
-    this.#audit?.({
+    const event = {
       atUnixMs: Date.now(),
       resource: "",
       bytesIn: 0,
       bytesOut: 0,
       durationMs: 0,
-      reason: "",
+      reason: "" as const,
       error: "",
       ...e,
-    });
+    };
+    // Bounded, so that a batch of events stays far below the controller's message limit.
+    event.destination = event.destination.slice(0, MAX_DESTINATION);
+    event.error = event.error.slice(0, 256);
+    this.#audit?.(event);
   }
 
   /** A policy change: sessions it no longer admits are closed at once. */
@@ -200,11 +204,14 @@ export class TunnelListener {
     const access = this.policy.access;
     for (const [id, state] of this.#tunnelers) {
       if (this.policy.allows(id)) {
-        const gone = [...state.decisions].filter(([, d]) => !access.stillAllows(id, d));
+        const gone = [...state.decisions].filter(([, d]) => !access.stillAllows(id, d.allowed));
         if (gone.length > 0) {
           this.#opts.log.info("closing tunnels no longer allowed", { tunneler_id: id, tunnels: gone.length });
         }
-        for (const [t] of gone) t.close();
+        for (const [t, d] of gone) {
+          t.close();
+          d.socket.destroy();
+        }
         continue;
       }
       if (state.sockets.size > 0) {
@@ -446,7 +453,7 @@ export class TunnelListener {
     this.#event({ kind: "tunnel.opened", tunnelerId, resource, destination: dest });
     const tunnel = splice(socket, upstream, { idleTimeoutMs: this.#opts.idleTimeoutMs ?? 15 * 60_000 });
     st.tunnels.add(tunnel);
-    st.decisions.set(tunnel, check);
+    st.decisions.set(tunnel, { allowed: check, socket });
     void tunnel.closed.then(() => {
       st.tunnels.delete(tunnel);
       st.decisions.delete(tunnel);

@@ -21,8 +21,10 @@ export type PolicyChange = "allowlist" | "revoked";
 export interface PolicyConfig {
   allowedTunnelers: readonly string[];
   resources: readonly string[];
-  /** Per tunneler, the granted resources this connector serves (missing: none). */
-  grants?: readonly { tunnelerId: string; resources: readonly { name: string; address: string }[] }[];
+  /** The granted resources this connector serves (a table; missing: none). */
+  grantedResources?: readonly { name: string; address: string }[];
+  /** One grant per policy: its tunnelers and the resources (indices into `grantedResources`). */
+  grants?: readonly { tunnelerIds: readonly string[]; resources: readonly number[] }[];
   /** Ignored when 0 or missing (the interval stays as it was). */
   heartbeatIntervalMs?: number;
 }
@@ -45,7 +47,7 @@ export class ConnectorPolicy {
 
   constructor(opts: ConnectorPolicyOptions) {
     this.#opts = opts;
-    this.#access = new ConnectorAccess({ allowedTunnelers: [], resources: [], grants: [] }, opts.resolver);
+    this.#access = new ConnectorAccess({ allowedTunnelers: [], resources: [] }, opts.resolver);
   }
 
   /** Whether the tunneler with this id may hold a session: the allowlist names it or it holds a grant here. */
@@ -73,7 +75,13 @@ export class ConnectorPolicy {
     this.#access = new ConnectorAccess({
       allowedTunnelers: config.allowedTunnelers,
       resources: config.resources,
-      grants: (config.grants ?? []).map((g) => ({ tunneler: g.tunnelerId, resources: [...g.resources] })),
+      granted: {
+        resources: [...(config.grantedResources ?? [])],
+        grants: (config.grants ?? []).map((g) => ({
+          tunnelers: [...g.tunnelerIds],
+          resources: [...g.resources],
+        })),
+      },
     }, this.#opts.resolver);
     for (const bad of this.#access.invalid) this.#opts.log.warn("ignoring resource", { error: bad });
     if (config.heartbeatIntervalMs && config.heartbeatIntervalMs > 0) {

@@ -36,7 +36,8 @@ Deno.test("ConnectorPolicy admits a tunneler that only a grant names, for its gr
   p.apply({
     allowedTunnelers: [],
     resources: ["127.0.0.1:22"],
-    grants: [{ tunnelerId: "t3", resources: [{ name: "db", address: "127.0.0.1:5432" }] }],
+    grantedResources: [{ name: "db", address: "127.0.0.1:5432" }],
+    grants: [{ tunnelerIds: ["t3"], resources: [0] }],
   });
   assertEquals(p.allows("t3"), true);
   const db = await p.access.allow("t3", "db");

@@ -58,6 +58,8 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
     settings.heartbeatIntervalMs,
     () => access.model(),
   );
+  // Every change of resources, groups or policies, made through any controller, reaches the connectors.
+  access.onChange(() => void hub.pushConfig().catch(() => {}));
   const ca = await CaManager.open(kv, o.ca, o.caKeyPem);
   let serving = false;
   let ownExpiry: Date | undefined;

@@ -2,7 +2,7 @@
  * Admin routes of the access model: `/api/admin/resources`, `/groups`, `/policies` (list, get,
  * put, delete), and the effective access from either side, `/tunnelers/{id}/access` and
  * `/resources/{name}/access`, computed by `shared/access/views.ts` (the code that compiles what
- * connectors enforce). Every change is pushed to the connectors and recorded with its actor.
+ * connectors enforce). Every change reaches the connectors (the store's watch) and is recorded with its actor.
  * @module
  */
 import {
@@ -100,8 +100,8 @@ async function changed(
   actor: string,
   record?: object,
 ): Promise<void> {
-  // Every connector may serve a resource the change concerns: each gets its compiled grants again.
-  await ctx.hub.pushConfig();
+  // The connectors get their compiled grants again through the store's watch (registry/access.ts
+  // onChange, wired in open.ts), so a change made through another controller reaches them too.
   const what = SINGULAR[kind];
   ctx.log.info(`${what} ${how}`, { [what]: name, actor });
   await ctx.events.append(`${what}.${how}`, `${what} "${name}" ${how}`, {

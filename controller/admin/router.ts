@@ -8,7 +8,7 @@ import { RotationError } from "../ca_manager.ts";
 import { refuseWhileAgentsHoldCa, refuseWhileAgentsLag } from "./ca_guards.ts";
 import type { ControllerContext } from "../context.ts";
 import { validateResource } from "../registry/policy.ts";
-import { type AgentRecord, type AgentRole, type EventRecord, isAgentRole } from "../registry/types.ts";
+import { type AgentRecord, type AgentRole, isAgentRole } from "../registry/types.ts";
 import { ApiKeyStore } from "./api_keys.ts";
 import { apiKeyRoutes } from "./api_key_routes.ts";
 import { accessRoutes, isAccessKind, tunnelerAccess } from "./access_routes.ts";

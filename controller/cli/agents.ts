@@ -3,6 +3,7 @@
  * allowlist and resources; the environment a tunneler needs (`tunnelers show`).
  * @module
  */
+import type { ResourceGrant } from "../../shared/access/views.ts";
 import { tunnelerAccessCommand } from "./access.ts";
 import { AdminApiError, type AdminClient } from "../../shared/admin/client.ts";
 import {
@@ -138,20 +139,25 @@ function listEditCommand(what: "allowlist" | "resources"): Command {
 const DEFAULT_CONNECTOR_PORT = 9443;
 
 /** The connectors whose allowlist names `tunnelerId`, with their resources. */
+/** The connectors that admit `tunnelerId` (allowlist or grant), with what it may reach through each. */
 async function connectorsFor(client: AdminClient, tunnelerId: string) {
   const connectors = await client.request<AgentView[]>("GET", path("connectors"));
-  const out: { connector: AgentView; resources: string[] }[] = [];
+  const { resources: grants } = await client.request<{ resources: ResourceGrant[] }>(
+    "GET",
+    `/api/admin/tunnelers/${encodeURIComponent(tunnelerId)}/access`,
+  );
+  const out: { connector: AgentView; resources: string[]; granted: ResourceGrant[] }[] = [];
   for (const c of connectors) {
     const { tunnelers } = await client.request<{ tunnelers: string[] }>(
       "GET",
       path("connectors", c.id, "/allowlist"),
     );
-    if (!tunnelers.includes(tunnelerId)) continue;
-    const { resources } = await client.request<{ resources: string[] }>(
-      "GET",
-      path("connectors", c.id, "/resources"),
-    );
-    out.push({ connector: c, resources });
+    const granted = grants.filter((g) => g.connectors.includes(c.id));
+    if (!tunnelers.includes(tunnelerId) && granted.length === 0) continue;
+    const { resources } = tunnelers.includes(tunnelerId)
+      ? await client.request<{ resources: string[] }>("GET", path("connectors", c.id, "/resources"))
+      : { resources: [] };
+    out.push({ connector: c, resources, granted });
   }
   return out;
 }
@@ -188,7 +194,11 @@ const showTunneler: Command = {
     const connectorAddr = serving.filter((s) => s.connector.private_ip)
       .map((s) => `${s.connector.id}@${s.connector.private_ip}:${port}`).join(",");
     const dests = [...new Set(serving.flatMap((s) => s.resources))];
-    const forwards = dests.map(suggestedForward).filter((f) => f !== undefined).join(",");
+    const granted = [...new Map(serving.flatMap((s) => s.granted).map((g) => [g.name, g])).values()];
+    const forwards = [
+      ...dests.map((d) => suggestedForward(d)),
+      ...granted.map((g) => suggestedForward(g.address, g.name)),
+    ].filter((f) => f !== undefined).join(",");
     const env = { TUNNELER_ID: id, CONNECTOR_ADDR: connectorAddr, TUNNELER_FORWARDS: forwards };
     if (inv.json) return inv.print(jsonText({ ...(tunneler ?? { id, status: "NOT ENROLLED" }), env }));
     const lines = inv.values.env ? [] : [
@@ -209,6 +219,9 @@ const showTunneler: Command = {
     );
     for (const d of dests.filter((d) => suggestedForward(d) === undefined)) {
       lines.push(`# ${d} is a range: forward to one host:port inside it`);
+    }
+    for (const g of granted.filter((g) => suggestedForward(g.address, g.name) === undefined)) {
+      lines.push(`# resource ${g.name} (${g.address}) is a range: forward to one host:port inside it`);
     }
     inv.print(lines.join("\n"));
   },

@@ -93,39 +93,42 @@ export class StreamHub {
     return (await this.#build(connectorId)).config;
   }
 
-  async #build(connectorId: string): Promise<{ config: AgentConfig; listed: string[] }> {
+  async #build(
+    connectorId: string,
+    accessModel: Promise<AccessModel> | undefined = this.#accessModel?.(),
+  ): Promise<{ config: AgentConfig; listed: string[] }> {
     const [allow, resources, model] = await Promise.all([
       this.#policy.allowlist(connectorId),
       this.#policy.resources(connectorId),
-      this.#accessModel?.(),
+      accessModel,
     ]);
-    const compiled = model ? compileConnector(model, connectorId) : [];
-    const named = [...new Set([...allow, ...compiled.map((g) => g.tunneler)])];
+    const all = model ? compileConnector(model, connectorId) : { resources: [], grants: [] };
+    const named = [...new Set([...allow, ...all.grants.flatMap((g) => g.tunnelers)])];
     const revoked = new Set(
       (await Promise.all(named.map((id) => this.#agents.get("tunneler", id))))
         .filter((r) => r?.revokedAt !== undefined).map((r) => r!.id),
     );
-    const grants = compiled.filter((g) => !revoked.has(g.tunneler))
-      .map((g) => ({ tunnelerId: g.tunneler, resources: g.resources }));
+    const granted = revoked.size > 0 && model ? compileConnector(model, connectorId, revoked) : all;
     return {
       config: {
         heartbeatIntervalMs: this.#heartbeatIntervalMs,
         allowedTunnelers: allow.filter((id) => !revoked.has(id)),
         resources,
-        grants,
+        grantedResources: granted.resources,
+        grants: granted.grants.map((g) => ({ tunnelerIds: g.tunnelers, resources: g.resources })),
       },
       listed: named,
     };
   }
 
   /** Sends the current configuration to one stream (after the revoked certificates, the first time). */
-  async sendConfig(h: StreamHandle): Promise<void> {
+  async sendConfig(h: StreamHandle, accessModel?: Promise<AccessModel>): Promise<void> {
     await (h.revokedSent ??= this.#sendRevoked(h).catch((e) => {
       h.revokedSent = undefined; // the next configuration tries again; none goes out before it
       throw e;
     }));
-    const { config, listed } = await this.#build(h.connectorId);
-    h.allowed = new Set([...config.allowedTunnelers, ...config.grants.map((g) => g.tunnelerId)]);
+    const { config, listed } = await this.#build(h.connectorId, accessModel ?? this.#accessModel?.());
+    h.allowed = new Set([...config.allowedTunnelers, ...config.grants.flatMap((g) => g.tunnelerIds)]);
     h.listed = new Set(listed);
     h.send({ body: { $case: "config", value: config } });
   }
@@ -135,7 +138,10 @@ export class StreamHub {
     const targets = connectorId === undefined
       ? [...this.#streams.values()].flatMap((s) => [...s])
       : [...(this.#streams.get(connectorId) ?? [])];
-    await Promise.all(targets.map((h) => this.sendConfig(h).catch(() => {})));
+    // One read of resources, groups and policies serves every stream of this push.
+    const model = targets.length > 0 ? this.#accessModel?.() : undefined;
+    model?.catch(() => {});
+    await Promise.all(targets.map((h) => this.sendConfig(h, model).catch(() => {})));
   }
 
   /**

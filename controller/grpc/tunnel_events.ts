@@ -12,8 +12,8 @@ import { capText } from "../untrusted.ts";
 const KINDS = new Set(["tunnel.opened", "tunnel.closed", "tunnel.refused"]);
 const REASONS = new Set(["not_allowed", "no_grant", "resource_refused", "dial_failed"]);
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-/** Events taken from one batch (the connector sends at most 500). */
-const MAX_BATCH = 1000;
+/** Events taken from one batch (the connector sends at most 50). */
+const MAX_BATCH = 500;
 
 const id = (s: string): string | undefined => ID.test(s) && !s.includes("..") ? s : undefined;
 const count = (n: number): number => Number.isFinite(n) && n >= 0 ? Math.floor(n) : 0;

@@ -25,6 +25,24 @@ export class AccessStore {
     this.#store = store;
   }
 
+  /**
+   * Calls `fn` after resources, groups or policies changed, through any controller sharing the
+   * store (a burst of changes in one tick is one call); returns the function that stops it.
+   */
+  onChange(fn: () => void): () => void {
+    let pending = false;
+    const changed = () => {
+      if (pending) return;
+      pending = true;
+      queueMicrotask(() => {
+        pending = false;
+        fn();
+      });
+    };
+    const watch = this.#store.watch(["access"], { onEvents: changed, onResync: changed });
+    return () => watch.close();
+  }
+
   /** Every record of a kind, by name. */
   async list<K extends AccessKind>(kind: K): Promise<AccessRecords[K][]> {
     const out: AccessRecords[K][] = [];

@@ -30,6 +30,27 @@ Deno.test("AccessStore keeps, lists, deletes and restores resources, groups and 
   }
 });
 
+Deno.test("AccessStore.onChange() is called once per burst of changes", async () => {
+  const { store, close } = await open();
+  try {
+    let calls = 0;
+    const stop = store.onChange(() => calls++);
+    await Promise.all([
+      store.put("groups", { name: "a", tunnelers: [] }),
+      store.put("groups", { name: "b", tunnelers: [] }),
+    ]);
+    await new Promise((r) => setTimeout(r, 0));
+    assert.ok(calls >= 1 && calls <= 2, `${calls} calls`);
+    const seen = calls;
+    stop();
+    await store.put("groups", { name: "c", tunnelers: [] });
+    await new Promise((r) => setTimeout(r, 0));
+    assert.equal(calls, seen, "no call after stop");
+  } finally {
+    close();
+  }
+});
+
 Deno.test("backup and restore carry resources, groups and policies", async () => {
   const dir = await Deno.makeTempDir({ prefix: "postern-access-backup-" });
   try {

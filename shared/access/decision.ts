@@ -8,9 +8,9 @@
 import { lookup } from "node:dns/promises";
 import { formatIp } from "../net/ip.ts";
 import { type Address, destinationBytes, dialTarget, parseAddress, splitDestination } from "./address.ts";
-import { type Destination, RuleSet } from "./rules.ts";
+import { type Destination, probeOf, RuleSet } from "./rules.ts";
 import { namesResource } from "./model.ts";
-import type { ConnectorGrant } from "./views.ts";
+import type { ConnectorGrants } from "./views.ts";
 
 /** Why a tunnel was refused (the `reason` of a `tunnel.refused` event). */
 export type RefusalReason = "not_allowed" | "no_grant" | "resource_refused" | "dial_failed";
@@ -48,9 +48,11 @@ export interface AccessInput {
   allowedTunnelers: readonly string[];
   /** The connector's own resources list (`host:port`, `cidr:port`): for allowlisted tunnelers. */
   resources: readonly string[];
-  grants: readonly ConnectorGrant[];
+  /** The compiled grants (`compileConnector`); missing: none. */
+  granted?: ConnectorGrants;
 }
 
+/** One grant (a policy): its resources, indexed. Shared by every tunneler it names. */
 interface Held {
   rules: RuleSet<string>;
   /** Resources by name, for destinations that name one. */
@@ -61,7 +63,8 @@ interface Held {
 export class ConnectorAccess {
   readonly #allowed: ReadonlySet<string>;
   readonly #own = new RuleSet<undefined>();
-  readonly #granted = new Map<string, Held>();
+  /** Per tunneler, the grants that name it. */
+  readonly #granted = new Map<string, Held[]>();
   readonly #resolve: Resolver;
   /** Entries that could not be parsed (logged by the caller, never matched). */
   readonly invalid: string[] = [];
@@ -73,16 +76,23 @@ export class ConnectorAccess {
       const a = this.#parse(text);
       if (a) this.#own.add(a, undefined);
     }
-    const cache = new Map<string, Address | undefined>();
-    for (const g of input.grants) {
-      let held = this.#granted.get(g.tunneler);
-      if (!held) this.#granted.set(g.tunneler, held = { rules: new RuleSet(), byName: new Map() });
-      for (const r of g.resources) {
-        let a = cache.get(r.address);
-        if (!cache.has(r.address)) cache.set(r.address, a = this.#parse(r.address, r.name));
-        if (!a) continue;
-        held.rules.add(a, r.name);
-        held.byName.set(r.name, a);
+    const table = (input.granted?.resources ?? []).map((r) => ({
+      name: r.name,
+      address: this.#parse(r.address, r.name),
+    }));
+    for (const g of input.granted?.grants ?? []) {
+      const held: Held = { rules: new RuleSet(), byName: new Map() };
+      for (const i of g.resources) {
+        const r = table[i];
+        if (!r?.address) continue;
+        held.rules.add(r.address, r.name);
+        held.byName.set(r.name, r.address);
+      }
+      if (held.byName.size === 0) continue;
+      for (const t of g.tunnelers) {
+        const list = this.#granted.get(t);
+        if (list) list.push(held);
+        else this.#granted.set(t, [held]);
       }
     }
   }
@@ -121,10 +131,17 @@ export class ConnectorAccess {
     const held = this.#granted.get(tunnelerId);
     // Refused by everything that applies: no_grant when the tunneler holds grants here.
     const denied = () => refuse(held ? "no_grant" : "resource_refused");
+    const byName = (name: string) => {
+      for (const h of held ?? []) {
+        const a = h.byName.get(name);
+        if (a) return a;
+      }
+      return undefined;
+    };
     let target: { host: string; port: number } | undefined;
     let named: { name: string; address: string } | undefined;
     if (namesResource(destination)) {
-      const a = held?.byName.get(destination);
+      const a = byName(destination);
       if (!a) return denied();
       target = dialTarget(a);
       if (!target) {
@@ -136,7 +153,7 @@ export class ConnectorAccess {
       if (!target) return denied();
     }
     const own = this.#allowed.has(tunnelerId) && this.#own.hasPort(target.port);
-    if (!own && !held?.rules.hasPort(target.port)) return denied();
+    if (!own && !held?.some((h) => h.rules.hasPort(target.port))) return denied();
     const literal = destinationBytes(target.host);
     let dest: Destination;
     if (literal) dest = { port: target.port, addresses: [literal] };
@@ -176,15 +193,19 @@ export class ConnectorAccess {
   stillAllows(tunnelerId: string, allowed: Pick<Allowed, "destination" | "named">): boolean {
     if (!this.admit(tunnelerId)) return false;
     if (allowed.named) {
-      return this.#granted.get(tunnelerId)?.byName.get(allowed.named.name)?.text === allowed.named.address;
+      const { name, address } = allowed.named;
+      return this.#granted.get(tunnelerId)?.some((h) => h.byName.get(name)?.text === address) ?? false;
     }
     return this.#decide(tunnelerId, allowed.destination) !== undefined;
   }
 
   #decide(tunnelerId: string, dest: Destination): { resource?: string } | undefined {
-    const granted = this.#granted.get(tunnelerId)?.rules.match(dest);
-    if (granted) return { resource: granted.label };
-    if (this.#allowed.has(tunnelerId) && this.#own.match(dest)) return {};
+    const probe = probeOf(dest);
+    for (const h of this.#granted.get(tunnelerId) ?? []) {
+      const granted = h.rules.match(probe);
+      if (granted) return { resource: granted.label };
+    }
+    if (this.#allowed.has(tunnelerId) && this.#own.match(probe)) return {};
     return undefined;
   }
 }

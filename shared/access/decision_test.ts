@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { ConnectorAccess } from "./decision.ts";
+import { compileConnector } from "./views.ts";
+import type { AccessModel } from "./model.ts";
 
 /** Resolves only the names of this table; any other name fails like an unknown host. */
 const names: Record<string, string[]> = {
@@ -60,7 +62,7 @@ const cases: { name: string; rules: string[]; dest: string; dial?: string }[] = 
 for (const c of cases) {
   Deno.test(`ConnectorAccess.allow() by the own resources list: ${c.name}`, async () => {
     const access = new ConnectorAccess(
-      { allowedTunnelers: ["t1"], resources: c.rules, grants: [] },
+      { allowedTunnelers: ["t1"], resources: c.rules },
       resolver,
     );
     assert.deepEqual(access.invalid, []);
@@ -82,17 +84,27 @@ for (const c of cases) {
   });
 }
 
-const grants = [
-  {
-    tunneler: "alice",
-    resources: [
-      { name: "db", address: "db.internal:5432" },
-      { name: "lab", address: "10.0.0.0/8:22" },
-      { name: "web", address: "*.corp.test:443" },
-    ],
-  },
-  { tunneler: "bob", resources: [{ name: "db", address: "db.internal:5432" }] },
-];
+/** Grants compiled from a model, as the controller pushes them to connector c1. */
+function granted(
+  resources: { name: string; address: string }[],
+  policies: { tunnelers: string[]; resources: string[] }[],
+) {
+  const model: AccessModel = {
+    resources: resources.map((r) => ({ ...r, connectors: ["c1"] })),
+    groups: [],
+    policies: policies.map((p, i) => ({ name: `p${i}`, groups: [], ...p })),
+  };
+  return compileConnector(model, "c1");
+}
+
+const DB = { name: "db", address: "db.internal:5432" };
+const grants = granted([DB, { name: "lab", address: "10.0.0.0/8:22" }, {
+  name: "web",
+  address: "*.corp.test:443",
+}], [
+  { tunnelers: ["alice"], resources: ["db", "lab", "web"] },
+  { tunnelers: ["bob"], resources: ["db"] },
+]);
 const dns: Record<string, string[]> = {
   "db.internal": ["10.9.9.9"],
   "a.corp.test": ["192.0.2.1"],
@@ -147,7 +159,7 @@ const grantCases: {
 
 for (const c of grantCases) {
   Deno.test(`ConnectorAccess.allow() by grants: ${c.name}`, async () => {
-    const access = new ConnectorAccess({ allowedTunnelers: [], resources: [], grants }, resolve);
+    const access = new ConnectorAccess({ allowedTunnelers: [], resources: [], granted: grants }, resolve);
     const got = await access.allow(c.tunneler, c.dest);
     if (typeof c.want === "string") {
       assert.ok(!got.ok, JSON.stringify(got));
@@ -161,7 +173,7 @@ for (const c of grantCases) {
 
 Deno.test("ConnectorAccess: an allowlisted tunneler keeps its own resources and gains its grants", async () => {
   const access = new ConnectorAccess(
-    { allowedTunnelers: ["alice"], resources: ["127.0.0.1:80"], grants },
+    { allowedTunnelers: ["alice"], resources: ["127.0.0.1:80"], granted: grants },
     resolve,
   );
   const own = await access.allow("alice", "127.0.0.1:80");
@@ -174,14 +186,14 @@ Deno.test("ConnectorAccess: an allowlisted tunneler keeps its own resources and 
 });
 
 Deno.test("ConnectorAccess.stillAllows(): exactly the tunnels a new configuration no longer allows", async () => {
-  const before = new ConnectorAccess({ allowedTunnelers: [], resources: [], grants }, resolve);
+  const before = new ConnectorAccess({ allowedTunnelers: [], resources: [], granted: grants }, resolve);
   const db = await before.allow("alice", "db");
   const lab = await before.allow("alice", "10.1.2.3:22");
   assert.ok(db.ok && lab.ok);
   const withoutLab = new ConnectorAccess({
     allowedTunnelers: [],
     resources: [],
-    grants: [{ tunneler: "alice", resources: [{ name: "db", address: "db.internal:5432" }] }],
+    granted: granted([DB], [{ tunnelers: ["alice"], resources: ["db"] }]),
   }, resolve);
   assert.deepEqual([withoutLab.stillAllows("alice", db), withoutLab.stillAllows("alice", lab)], [
     true,
@@ -190,10 +202,13 @@ Deno.test("ConnectorAccess.stillAllows(): exactly the tunnels a new configuratio
   const moved = new ConnectorAccess({
     allowedTunnelers: [],
     resources: [],
-    grants: [{ tunneler: "alice", resources: [{ name: "db", address: "db2.internal:5432" }] }],
+    granted: granted([{ name: "db", address: "db2.internal:5432" }], [{
+      tunnelers: ["alice"],
+      resources: ["db"],
+    }]),
   }, resolve);
   assert.equal(moved.stillAllows("alice", db), false, "the resource's address changed");
-  const none = new ConnectorAccess({ allowedTunnelers: [], resources: [], grants: [] }, resolve);
+  const none = new ConnectorAccess({ allowedTunnelers: [], resources: [] }, resolve);
   assert.equal(none.admit("alice"), false);
 });
 
@@ -201,7 +216,10 @@ Deno.test("ConnectorAccess: unparsable entries are reported and never match", as
   const access = new ConnectorAccess({
     allowedTunnelers: ["t1"],
     resources: ["nonsense"],
-    grants: [{ tunneler: "t1", resources: [{ name: "bad", address: "10.0.0.0/99:1" }] }],
+    granted: {
+      resources: [{ name: "bad", address: "10.0.0.0/99:1" }],
+      grants: [{ tunnelers: ["t1"], resources: [0] }],
+    },
   }, resolve);
   assert.deepEqual(access.invalid, [
     'invalid address "nonsense": use host:port, cidr:port, dns-name:port or [ipv6]:port',

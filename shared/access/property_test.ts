@@ -54,7 +54,7 @@ Deno.test("property: the access views match the connector decision over 200 rand
     const access = new Map(CONNECTORS.map((c) => [
       c,
       new ConnectorAccess(
-        { allowedTunnelers: [], resources: [], grants: compileConnector(model, c) },
+        { allowedTunnelers: [], resources: [], granted: compileConnector(model, c) },
         resolve,
       ),
     ]));

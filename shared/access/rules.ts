@@ -17,6 +17,38 @@ export interface Destination {
   addresses: readonly Uint8Array[];
 }
 
+/**
+ * The index keys of a destination, computed once per decision and reused by every rule set it is
+ * matched against (a tunneler may hold many grants).
+ */
+export interface Probe {
+  port: number;
+  /** `port name`, when a name was given. */
+  exact?: string;
+  /** `port .suffix` for each suffix of the name, longest first. */
+  suffixes: string[];
+  /** `port ip` for each address. */
+  ips: string[];
+  addresses: readonly Uint8Array[];
+}
+
+/** The probe of `dest`. */
+export function probeOf(dest: Destination): Probe {
+  const suffixes: string[] = [];
+  if (dest.name !== undefined) {
+    for (let i = dest.name.indexOf("."); i >= 0; i = dest.name.indexOf(".", i + 1)) {
+      suffixes.push(`${dest.port} ${dest.name.slice(i)}`);
+    }
+  }
+  return {
+    port: dest.port,
+    ...(dest.name !== undefined ? { exact: `${dest.port} ${dest.name}` } : {}),
+    suffixes,
+    ips: dest.addresses.map((ip) => `${dest.port} ${formatIp(ip)}`),
+    addresses: dest.addresses,
+  };
+}
+
 interface Entry<L> {
   address: Address;
   label: L;
@@ -66,21 +98,23 @@ export class RuleSet<L> {
   }
 
   /** The label of the first rule that admits `dest`, as `{label}`, or undefined. */
-  match(dest: Destination): { label: L } | undefined {
-    if (dest.name !== undefined) {
-      const exact = this.#byName.get(`${dest.port} ${dest.name}`);
+  match(dest: Destination | Probe): { label: L } | undefined {
+    const p = "ips" in dest ? dest : probeOf(dest);
+    if (!this.#ports.has(p.port)) return undefined;
+    if (p.exact !== undefined) {
+      const exact = this.#byName.get(p.exact);
       if (exact) return { label: exact.label };
-      // `*.example.com` matches `a.example.com` and `a.b.example.com`: try each suffix, longest first.
-      for (let i = dest.name.indexOf("."); i >= 0; i = dest.name.indexOf(".", i + 1)) {
-        const w = this.#bySuffix.get(`${dest.port} ${dest.name.slice(i)}`);
-        if (w) return { label: w.label };
-      }
     }
-    if (dest.addresses.length === 0) return undefined;
+    // `*.example.com` matches `a.example.com` and `a.b.example.com`: each suffix, longest first.
+    for (const k of p.suffixes) {
+      const w = this.#bySuffix.get(k);
+      if (w) return { label: w.label };
+    }
+    if (p.addresses.length === 0) return undefined;
     // Every address must lie in rules of one label: intersect the labels each address matches.
     let common: Entry<L>[] | undefined;
-    for (const ip of dest.addresses) {
-      const hits = this.#entriesFor(ip, dest.port);
+    for (let i = 0; i < p.addresses.length; i++) {
+      const hits = this.#entriesFor(p.addresses[i]!, p.ips[i]!, p.port);
       common = common === undefined ? hits : common.filter((c) => hits.some((h) => h.label === c.label));
       if (common.length === 0) return undefined;
     }
@@ -88,9 +122,12 @@ export class RuleSet<L> {
     return { label: common![0]!.label };
   }
 
-  #entriesFor(ip: Uint8Array, port: number): Entry<L>[] {
-    const out = [...(this.#byIp.get(`${port} ${formatIp(ip)}`) ?? [])];
-    for (const e of this.#cidrsByPort.get(port) ?? []) if (inNet(ip, e.address.net!)) out.push(e);
+  #entriesFor(ip: Uint8Array, key: string, port: number): Entry<L>[] {
+    const exact = this.#byIp.get(key);
+    const cidrs = this.#cidrsByPort.get(port);
+    if (!cidrs) return exact ?? [];
+    const out = exact ? [...exact] : [];
+    for (const e of cidrs) if (inNet(ip, e.address.net!)) out.push(e);
     return out;
   }
 }

@@ -36,10 +36,17 @@ Deno.test("tunnelersOf(): who reaches a resource; a missing resource is reached 
 });
 
 Deno.test("compileConnector(): only the resources this connector serves, revoked tunnelers left out", () => {
-  assert.deepEqual(compileConnector(model, "c2"), [
-    { tunneler: "alice", resources: [{ name: "wiki", address: "10.0.0.5:80" }] },
-  ]);
-  assert.deepEqual(compileConnector(model, "c1", new Set(["alice"])), [
-    { tunneler: "bob", resources: [{ name: "db", address: "db.internal:5432" }] },
+  assert.deepEqual(compileConnector(model, "c2"), {
+    resources: [{ name: "wiki", address: "10.0.0.5:80" }],
+    grants: [{ tunnelers: ["alice"], resources: [0] }],
+  });
+  // One grant per policy (groups expanded); the table holds each resource once.
+  assert.deepEqual(compileConnector(model, "c1", new Set(["alice"])), {
+    resources: [{ name: "db", address: "db.internal:5432" }],
+    grants: [{ tunnelers: ["bob"], resources: [0] }],
+  });
+  assert.deepEqual(compileConnector(model, "c1").grants, [
+    { tunnelers: ["alice"], resources: [0, 1] },
+    { tunnelers: ["alice", "bob"], resources: [0] },
   ]);
 });

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { startCliFixture } from "./_cli.ts";
+import { ControllerCalls } from "../security/_controller_calls.ts";
 
 Deno.test("resources, groups, policies: set, list, the access views, delete", async () => {
   await using f = await startCliFixture();
@@ -63,6 +64,19 @@ Deno.test("resources, groups, policies: set, list, the access views, delete", as
       { id: "carol", granted_by: [{ policy: "p1" }] },
     ],
   });
+
+  // tunnelers show suggests a forward naming each granted resource, through the connector serving it.
+  const calls = new ControllerCalls(f.controller.grpcAddr, await Deno.readTextFile(f.controller.caCert));
+  try {
+    const token = (await f.ok(["tokens", "create", "--role", "connector", "--id", "c1"])).trim();
+    await calls.enroll({ token, role: "connector", id: "c1", privateIp: "127.0.0.1" });
+  } finally {
+    calls.close();
+  }
+  assert.equal(
+    await f.ok(["tunnelers", "show", "carol", "--env"]),
+    "TUNNELER_ID=carol\nCONNECTOR_ADDR=c1@127.0.0.1:9443\nTUNNELER_FORWARDS=127.0.0.1:15432=db\n",
+  );
 
   const bad = await f.cli(["resources", "set", "db2", "--address", "db.internal", "--connector", "c1"]);
   assert.equal(bad.code, 1);

@@ -95,16 +95,18 @@ export interface AgentConfig {
   /** Connectors: "host:port" or "cidr:port" destinations the allowed tunnelers may reach. Deny by default. */
   resources: string[];
   /**
-   * Connectors: per tunneler, the resources a policy grants it that this connector serves. A
-   * tunneler listed here is admitted too, and reaches exactly these (besides the above when it is
-   * also on allowed_tunnelers).
+   * Connectors: the resources that policies grant and this connector serves (a table), and one
+   * grant per policy: its tunnelers (groups expanded, revoked ones left out) and the resources it
+   * grants them (indices into granted_resources). A tunneler a grant names is admitted too, and
+   * reaches exactly its granted resources (besides the above when it is on allowed_tunnelers).
    */
-  grants: TunnelerGrants[];
+  grantedResources: GrantedResource[];
+  grants: Grant[];
 }
 
-export interface TunnelerGrants {
-  tunnelerId: string;
-  resources: GrantedResource[];
+export interface Grant {
+  tunnelerIds: string[];
+  resources: number[];
 }
 
 export interface GrantedResource {
@@ -1063,7 +1065,7 @@ export const ControllerMessage: MessageFns<ControllerMessage> = {
 };
 
 function createBaseAgentConfig(): AgentConfig {
-  return { heartbeatIntervalMs: 0, allowedTunnelers: [], resources: [], grants: [] };
+  return { heartbeatIntervalMs: 0, allowedTunnelers: [], resources: [], grantedResources: [], grants: [] };
 }
 
 export const AgentConfig: MessageFns<AgentConfig> = {
@@ -1077,8 +1079,11 @@ export const AgentConfig: MessageFns<AgentConfig> = {
     for (const v of message.resources) {
       writer.uint32(26).string(v!);
     }
+    for (const v of message.grantedResources) {
+      GrantedResource.encode(v!, writer.uint32(34).fork()).join();
+    }
     for (const v of message.grants) {
-      TunnelerGrants.encode(v!, writer.uint32(34).fork()).join();
+      Grant.encode(v!, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1119,7 +1124,15 @@ export const AgentConfig: MessageFns<AgentConfig> = {
             break;
           }
 
-          message.grants.push(TunnelerGrants.decode(reader, reader.uint32()));
+          message.grantedResources.push(GrantedResource.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.grants.push(Grant.decode(reader, reader.uint32()));
           continue;
         }
       }
@@ -1142,8 +1155,11 @@ export const AgentConfig: MessageFns<AgentConfig> = {
       resources: globalThis.Array.isArray(object?.resources)
         ? object.resources.map((e: any) => globalThis.String(e))
         : [],
+      grantedResources: globalThis.Array.isArray(object?.grantedResources)
+        ? object.grantedResources.map((e: any) => GrantedResource.fromJSON(e))
+        : [],
       grants: globalThis.Array.isArray(object?.grants)
-        ? object.grants.map((e: any) => TunnelerGrants.fromJSON(e))
+        ? object.grants.map((e: any) => Grant.fromJSON(e))
         : [],
     };
   },
@@ -1159,8 +1175,11 @@ export const AgentConfig: MessageFns<AgentConfig> = {
     if (message.resources?.length) {
       obj.resources = message.resources;
     }
+    if (message.grantedResources?.length) {
+      obj.grantedResources = message.grantedResources.map((e) => GrantedResource.toJSON(e));
+    }
     if (message.grants?.length) {
-      obj.grants = message.grants.map((e) => TunnelerGrants.toJSON(e));
+      obj.grants = message.grants.map((e) => Grant.toJSON(e));
     }
     return obj;
   },
@@ -1173,30 +1192,33 @@ export const AgentConfig: MessageFns<AgentConfig> = {
     message.heartbeatIntervalMs = object.heartbeatIntervalMs ?? 0;
     message.allowedTunnelers = object.allowedTunnelers?.map((e) => e) || [];
     message.resources = object.resources?.map((e) => e) || [];
-    message.grants = object.grants?.map((e) => TunnelerGrants.fromPartial(e)) || [];
+    message.grantedResources = object.grantedResources?.map((e) => GrantedResource.fromPartial(e)) || [];
+    message.grants = object.grants?.map((e) => Grant.fromPartial(e)) || [];
     return message;
   },
 };
 
-function createBaseTunnelerGrants(): TunnelerGrants {
-  return { tunnelerId: "", resources: [] };
+function createBaseGrant(): Grant {
+  return { tunnelerIds: [], resources: [] };
 }
 
-export const TunnelerGrants: MessageFns<TunnelerGrants> = {
-  encode(message: TunnelerGrants, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.tunnelerId !== "") {
-      writer.uint32(10).string(message.tunnelerId);
+export const Grant: MessageFns<Grant> = {
+  encode(message: Grant, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.tunnelerIds) {
+      writer.uint32(10).string(v!);
     }
+    writer.uint32(18).fork();
     for (const v of message.resources) {
-      GrantedResource.encode(v!, writer.uint32(18).fork()).join();
+      writer.uint32(v);
     }
+    writer.join();
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): TunnelerGrants {
+  decode(input: BinaryReader | Uint8Array, length?: number): Grant {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const end = length === undefined ? reader.len : reader.pos + length;
-    const message = createBaseTunnelerGrants();
+    const message = createBaseGrant();
     while (reader.pos < end) {
       const tag = reader.uint32();
       switch (tag >>> 3) {
@@ -1205,16 +1227,26 @@ export const TunnelerGrants: MessageFns<TunnelerGrants> = {
             break;
           }
 
-          message.tunnelerId = reader.string();
+          message.tunnelerIds.push(reader.string());
           continue;
         }
         case 2: {
-          if (tag !== 18) {
-            break;
+          if (tag === 16) {
+            message.resources.push(reader.uint32());
+
+            continue;
           }
 
-          message.resources.push(GrantedResource.decode(reader, reader.uint32()));
-          continue;
+          if (tag === 18) {
+            const end2 = reader.uint32() + reader.pos;
+            while (reader.pos < end2) {
+              message.resources.push(reader.uint32());
+            }
+
+            continue;
+          }
+
+          break;
         }
       }
       if ((tag & 7) === 4 || tag === 0) {
@@ -1225,33 +1257,35 @@ export const TunnelerGrants: MessageFns<TunnelerGrants> = {
     return message;
   },
 
-  fromJSON(object: any): TunnelerGrants {
+  fromJSON(object: any): Grant {
     return {
-      tunnelerId: isSet(object.tunnelerId) ? globalThis.String(object.tunnelerId) : "",
+      tunnelerIds: globalThis.Array.isArray(object?.tunnelerIds)
+        ? object.tunnelerIds.map((e: any) => globalThis.String(e))
+        : [],
       resources: globalThis.Array.isArray(object?.resources)
-        ? object.resources.map((e: any) => GrantedResource.fromJSON(e))
+        ? object.resources.map((e: any) => globalThis.Number(e))
         : [],
     };
   },
 
-  toJSON(message: TunnelerGrants): unknown {
+  toJSON(message: Grant): unknown {
     const obj: any = {};
-    if (message.tunnelerId !== "") {
-      obj.tunnelerId = message.tunnelerId;
+    if (message.tunnelerIds?.length) {
+      obj.tunnelerIds = message.tunnelerIds;
     }
     if (message.resources?.length) {
-      obj.resources = message.resources.map((e) => GrantedResource.toJSON(e));
+      obj.resources = message.resources.map((e) => Math.round(e));
     }
     return obj;
   },
 
-  create(base?: DeepPartial<TunnelerGrants>): TunnelerGrants {
-    return TunnelerGrants.fromPartial(base ?? {});
+  create(base?: DeepPartial<Grant>): Grant {
+    return Grant.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<TunnelerGrants>): TunnelerGrants {
-    const message = createBaseTunnelerGrants();
-    message.tunnelerId = object.tunnelerId ?? "";
-    message.resources = object.resources?.map((e) => GrantedResource.fromPartial(e)) || [];
+  fromPartial(object: DeepPartial<Grant>): Grant {
+    const message = createBaseGrant();
+    message.tunnelerIds = object.tunnelerIds?.map((e) => e) || [];
+    message.resources = object.resources?.map((e) => e) || [];
     return message;
   },
 };

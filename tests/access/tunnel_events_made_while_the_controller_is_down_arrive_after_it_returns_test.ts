@@ -1,0 +1,49 @@
+/**
+ * Real controller and connector processes: while the controller is down, the connector keeps
+ * enforcing what it was last told and keeps the tunnel events it cannot send; once the controller
+ * is back and the control stream reconnects, they arrive with their bytes.
+ */
+import assert from "node:assert/strict";
+import { freePort } from "../support/ports.ts";
+import { tempDir } from "../support/paths.ts";
+import { echoServer } from "../agents/_fixture.ts";
+import { startCluster } from "../agents/_cluster.ts";
+import { echoThrough, tunnelerCreds } from "./_access.ts";
+import { waitFor } from "../support/wait_for.ts";
+
+Deno.test("tunnel events made while the controller is down arrive after it returns", async () => {
+  await using dir = await tempDir();
+  await using db = await echoServer();
+  const c = await startCluster(dir.path);
+  try {
+    const port = freePort();
+    const connector = await c.runConnector("c1", port);
+    for (
+      const [path, body] of [
+        ["/api/admin/resources/db", { address: `127.0.0.1:${db.port}`, connectors: ["c1"] }],
+        ["/api/admin/policies/t1-db", { tunnelers: ["t1"], resources: ["db"] }],
+      ] as const
+    ) {
+      assert.equal((await c.admin("PUT", path, body)).status, 200);
+    }
+    await connector.waitForLine(/configuration applied.*granted_tunnelers=1/, 5_000);
+    await c.stopController();
+    await connector.waitForLine(/control-plane stream reconnecting/, 10_000);
+    const t1 = await tunnelerCreds(c, "t1");
+    assert.equal(await echoThrough(t1, port, "db", "while away"), "while awaybye");
+
+    await c.startController();
+    const closed = await waitFor("the tunnel.closed made while the controller was down", async () => {
+      const r = await c.admin("GET", "/api/admin/events?kind=tunnel.closed&resource=db");
+      return r.body.events[0];
+    }, 40_000);
+    assert.deepEqual([closed.tunneler, closed.connector, closed.bytes_in, closed.bytes_out], [
+      "t1",
+      "c1",
+      10,
+      13,
+    ]);
+  } finally {
+    await c.close();
+  }
+});
