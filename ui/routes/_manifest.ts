@@ -21,6 +21,7 @@ import * as login from "./login.tsx";
 import * as logout from "./logout.ts";
 import * as staticFiles from "./static.ts";
 import * as tokens from "./tokens/index.tsx";
+import * as traffic from "./traffic.ts";
 import * as tokenRevoke from "./tokens/revoke.tsx";
 import * as tunnelerDetail from "./tunnelers/detail.tsx";
 import * as tunnelers from "./tunnelers/index.tsx";
@@ -34,6 +35,7 @@ export const ROUTES: [string, RouteModule][] = [
   ["/login", login],
   ["/logout", logout],
   ["/api/admin/*", adminProxy],
+  ["/api/traffic", traffic],
   ["/", index],
   ["/connectors", connectors],
   ["/connectors/:id", connectorDetail],

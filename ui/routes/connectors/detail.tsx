@@ -4,6 +4,7 @@
  * plain forms, so they work without JavaScript.
  */
 import { Island } from "../../components/Island.tsx";
+import { TrafficPanel } from "../../components/TrafficPanel.tsx";
 import type { Connector, Tunneler } from "../../lib/admin_client.ts";
 import { asList } from "../../lib/admin_client.ts";
 import { type Ctx, describeError, type RouteModule } from "../../context.ts";
@@ -47,6 +48,10 @@ export async function renderConnector(ctx: Ctx, state: EditorState = {}, status 
       </p>
       <h1>Connector {id}</h1>
       <Island name="AgentStatus" props={{ kind: "connectors", agent: connector, now: Date.now() }} />
+      <section aria-labelledby="traffic-h">
+        <h2 id="traffic-h">Throughput</h2>
+        <TrafficPanel deps={ctx.deps} role="connectors" id={id} label={`Connector ${id}`} />
+      </section>
 
       <section aria-labelledby="allowlist-h">
         <h2 id="allowlist-h">Allowed tunnelers</h2>

@@ -6,6 +6,7 @@
 import type { ResourceGrant } from "../../../shared/access/views.ts";
 import { TunnelerAccessTable } from "../../components/Grants.tsx";
 import { Island } from "../../components/Island.tsx";
+import { TrafficPanel } from "../../components/TrafficPanel.tsx";
 import { TunnelEventsTable } from "../../components/TunnelEvents.tsx";
 import { StatusBadge } from "../../islands/_bits.tsx";
 import type { AuditEvent, Connector, Tunneler } from "../../lib/admin_client.ts";
@@ -104,6 +105,10 @@ export const handler: RouteModule["handler"] = {
         </p>
         <h1>Tunneler {id}</h1>
         <Island name="AgentStatus" props={{ kind: "tunnelers", agent: tunneler, now: Date.now() }} />
+        <section aria-labelledby="traffic-h">
+          <h2 id="traffic-h">Throughput</h2>
+          <TrafficPanel deps={ctx.deps} role="tunnelers" id={id} label={`Tunneler ${id}`} />
+        </section>
         <section aria-labelledby="access-h">
           <h2 id="access-h">Effective access</h2>
           <p class="muted">What the policies grant it, as the connectors enforce it.</p>
