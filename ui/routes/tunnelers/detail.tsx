@@ -62,9 +62,17 @@ export const handler: RouteModule["handler"] = {
     const id = ctx.params.id!;
     const path = `/api/admin/tunnelers/${encodeURIComponent(id)}`;
     const { client } = ctx.deps;
-    let tunneler: Tunneler, grants: ResourceGrant[], rows: TunnelerConnector[], recent: AuditEvent[];
+    let tunneler: Tunneler;
     try {
       tunneler = await client.one<Tunneler>(path, "tunneler");
+    } catch (e) {
+      const { status, message } = describeError(e);
+      return ctx.page(`Tunneler ${id}`, <h1>Tunneler {id}</h1>, { status, error: message });
+    }
+    // The sections below the facts: a failure shows in them, the facts stay.
+    let grants: ResourceGrant[] = [], rows: TunnelerConnector[] = [], recent: AuditEvent[] = [];
+    let sectionError: string | undefined;
+    try {
       const [access, connectors, events] = await Promise.all([
         client.json<{ resources?: ResourceGrant[] }>("GET", `${path}/access`),
         client.list<Connector>("/api/admin/connectors", "connectors"),
@@ -94,8 +102,7 @@ export const handler: RouteModule["handler"] = {
         relayedBy: tunneler.connector_id,
       });
     } catch (e) {
-      const { status, message } = describeError(e);
-      return ctx.page(`Tunneler ${id}`, <h1>Tunneler {id}</h1>, { status, error: message });
+      sectionError = describeError(e).message;
     }
     return ctx.page(
       `Tunneler ${id}`,
@@ -109,6 +116,7 @@ export const handler: RouteModule["handler"] = {
           <h2 id="traffic-h">Throughput</h2>
           <TrafficPanel deps={ctx.deps} role="tunnelers" id={id} label={`Tunneler ${id}`} />
         </section>
+        {sectionError && <p class="banner error" role="alert" id="sections-error">{sectionError}</p>}
         <section aria-labelledby="access-h">
           <h2 id="access-h">Effective access</h2>
           <p class="muted">What the policies grant it, as the connectors enforce it.</p>
