@@ -6,6 +6,7 @@ import { LoginRateLimiter } from "./auth/rate_limit.ts";
 import { SessionStore } from "./auth/sessions.ts";
 import { AdminClient } from "./lib/admin_client.ts";
 import type { Assets } from "./lib/assets.ts";
+import { TrafficHistory } from "./lib/traffic_history.ts";
 import type { ConnInfo } from "./context.ts";
 import { createApp } from "./server.tsx";
 
@@ -77,6 +78,7 @@ export function testApp(options: TestAppOptions = {}) {
     logger: createLogger({ write: (l) => lines.push(l) }),
     controllerAddr: "controllerAddr" in options ? options.controllerAddr : "controller.test:8443",
     sessionTtlMs: 3_600_000,
+    traffic: new TrafficHistory(),
   });
   const info = (hostname: string): ConnInfo => ({ remoteAddr: { transport: "tcp", hostname, port: 5555 } });
   /** Calls the UI as the TCP peer `from` (default 192.0.2.7). */

@@ -14,6 +14,7 @@ import type { LoginRateLimiter } from "./auth/rate_limit.ts";
 import type { Session, SessionStore } from "./auth/sessions.ts";
 import { AdminApiError, type AdminClient, ControllerUnreachableError } from "./lib/admin_client.ts";
 import type { Assets } from "./lib/assets.ts";
+import type { TrafficHistory } from "./lib/traffic_history.ts";
 
 /** Name of the session cookie. */
 export const SESSION_COOKIE = "postern_session";
@@ -32,6 +33,8 @@ export interface AppDeps {
   controllerAddr: string | undefined;
   /** Session lifetime (cookie Max-Age). */
   sessionTtlMs: number;
+  /** The agents' byte counters sampled over the last hour (the charts). */
+  traffic: TrafficHistory;
 }
 
 /** Options of Ctx.page(). */

@@ -10,6 +10,7 @@ import { loadConfig } from "./config.ts";
 import { helpOrVersion } from "./help.ts";
 import { AdminClient, adminFetch } from "./lib/admin_client.ts";
 import { loadAssets } from "./lib/assets.ts";
+import { startTrafficSampler, TrafficHistory } from "./lib/traffic_history.ts";
 import { createApp } from "./server.tsx";
 import { runUiDoctor } from "./doctor.ts";
 import { parseDoctorFlags } from "../shared/cli/doctor.ts";
@@ -28,8 +29,26 @@ async function main(): Promise<number> {
   if (!assets.scriptUrl) {
     logger.warn("islands bundle not built: pages work without live updates; run deno task bundle");
   }
+  const client = new AdminClient(config.apiUrl, config.adminToken, adminFetch(config.adminCaCerts));
+  const traffic = new TrafficHistory();
+  let sampleFailing = false;
+  const stopSampling = startTrafficSampler(
+    traffic,
+    async (role) => {
+      const agents = await client.list<{ id: string }>(`/api/admin/${role}`, role);
+      if (sampleFailing) logger.info("traffic sampling resumed");
+      sampleFailing = false;
+      return agents;
+    },
+    (error) => {
+      if (!sampleFailing) {
+        logger.warn("traffic sampling failed; the charts show a gap", { error: String(error) });
+      }
+      sampleFailing = true;
+    },
+  );
   const app = createApp({
-    client: new AdminClient(config.apiUrl, config.adminToken, adminFetch(config.adminCaCerts)),
+    client,
     sessions: new SessionStore(config.sessionTtlMs),
     limiter: new LoginRateLimiter(),
     trustedProxies: config.trustedProxies,
@@ -38,6 +57,7 @@ async function main(): Promise<number> {
     logger,
     controllerAddr: config.controllerAddr,
     sessionTtlMs: config.sessionTtlMs,
+    traffic,
   });
   // The shared HTTP server bounds what Deno.serve cannot: idle and slow connections, request heads.
   const server = await serveHttp(
@@ -56,6 +76,7 @@ async function main(): Promise<number> {
     });
   }
   await stopped.promise;
+  stopSampling();
   await server.shutdown();
   return 0;
 }

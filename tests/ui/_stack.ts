@@ -21,6 +21,11 @@ export interface Stack {
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** Enrolls and runs a real connector with `id`. */
   startConnector(id: string): Promise<RunningProgram>;
+  /**
+   * Enrolls and runs a real tunneler `id` (token bound to it) dialing connector `connectorId`
+   * (started by this stack) with `forwards` (TUNNELER_FORWARDS); resolves once it runs.
+   */
+  startTunneler(id: string, connectorId: string, forwards: string): Promise<RunningProgram>;
   stop(): Promise<void>;
 }
 
@@ -49,6 +54,7 @@ export async function startStack(dir: string): Promise<Stack> {
     running.push(ui);
     await ui.waitForLine("listening on");
     const admin = tc.admin;
+    const connectorPorts = new Map<string, number>();
     return {
       adminUrl,
       adminToken,
@@ -61,6 +67,8 @@ export async function startStack(dir: string): Promise<Stack> {
       admin,
       async startConnector(id) {
         const token = (await admin("POST", "/api/admin/tokens", { role: "connector", note: id })).body.token;
+        const port = freePort();
+        connectorPorts.set(id, port);
         const connector = startProgram("connector", {
           args: ["run"],
           env: {
@@ -69,12 +77,35 @@ export async function startStack(dir: string): Promise<Stack> {
             CONTROLLER_CA_PATH: certPath,
             ENROLLMENT_TOKEN: token,
             CONNECTOR_PRIVATE_IP: "127.0.0.1",
-            CONNECTOR_LISTEN_ADDR: `127.0.0.1:${freePort()}`,
+            CONNECTOR_LISTEN_ADDR: `127.0.0.1:${port}`,
             CONNECTOR_STATE_DIR: `${dir}/connector-${id}`,
           },
         });
         running.push(connector);
         return connector;
+      },
+      async startTunneler(id, connectorId, forwards) {
+        const port = connectorPorts.get(connectorId);
+        if (port === undefined) throw new Error(`connector "${connectorId}" was not started by this stack`);
+        const made = await admin("POST", "/api/admin/tokens", { role: "tunneler", id, note: id });
+        if (made.status !== 201) {
+          throw new Error(`token for ${id}: ${made.status} ${JSON.stringify(made.body)}`);
+        }
+        const tunneler = startProgram("tunneler", {
+          args: ["run"],
+          env: {
+            CONTROLLER_ADDR: grpcAddr,
+            TUNNELER_ID: id,
+            CONTROLLER_CA_PATH: certPath,
+            ENROLLMENT_TOKEN: made.body.token,
+            CONNECTOR_ADDR: `${connectorId}@127.0.0.1:${port}`,
+            TUNNELER_FORWARDS: forwards,
+            TUNNELER_STATE_DIR: `${dir}/tunneler-${id}`,
+          },
+        });
+        running.push(tunneler);
+        await tunneler.waitForLine("control-plane stream connected", 20_000);
+        return tunneler;
       },
       stop,
     };

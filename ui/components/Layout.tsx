@@ -23,7 +23,11 @@ const NAV = [
   ["/", "Dashboard"],
   ["/connectors", "Connectors"],
   ["/tunnelers", "Tunnelers"],
+  ["/resources", "Resources"],
+  ["/groups", "Groups"],
+  ["/policies", "Policies"],
   ["/tokens", "Tokens"],
+  ["/api-keys", "API keys"],
   ["/events", "Events"],
 ] as const;
 

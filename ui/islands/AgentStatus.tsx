@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import type { Connector, Tunneler } from "../lib/admin_client.ts";
-import { absoluteTime, expiresSoon } from "../lib/format.ts";
+import { absoluteTime, expiresSoon, formatBytes } from "../lib/format.ts";
 import { LiveError, RelTime, StatusBadge } from "./_bits.tsx";
 import { FailureModeLink } from "./_failure_mode.tsx";
 import { useLiveJson, useNow } from "./_live.ts";
@@ -65,6 +65,12 @@ export default function AgentStatus(props: AgentStatusProps) {
               </dd>
             </>
           )}
+        <dt>Sessions</dt>
+        <dd data-sessions>{a.active_sessions ?? "—"}</dd>
+        <dt>Bytes in / out</dt>
+        <dd data-bytes title="since the agent started, as it last reported">
+          {formatBytes(a.bytes_in)} / {formatBytes(a.bytes_out)}
+        </dd>
         <dt>Certificate expires</dt>
         <dd class={expiresSoon(a.cert_expires_at, now) ? "soon" : ""}>
           {absoluteTime(a.cert_expires_at)} (<RelTime iso={a.cert_expires_at} now={now} />)

@@ -30,7 +30,7 @@ export default function EventsTable(props: EventsTableProps) {
         : (
           <ScrollTable id="events" columns={["When", "Kind", "Agent", "Details"]}>
             {sorted.map((e, i) => (
-              <tr key={e.id ?? i}>
+              <tr key={e.id ?? i} data-kind={e.kind}>
                 <td title={absoluteTime(e.ts)}>
                   <RelTime iso={e.ts} now={now} />
                 </td>

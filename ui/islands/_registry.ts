@@ -4,9 +4,18 @@ import ConnectorsTable from "./ConnectorsTable.tsx";
 import CopyButton from "./CopyButton.tsx";
 import Dashboard from "./Dashboard.tsx";
 import EventsTable from "./EventsTable.tsx";
+import TrafficChart from "./TrafficChart.tsx";
 import TunnelersTable from "./TunnelersTable.tsx";
 
 /** Island components by name. */
-export const ISLANDS = { AgentStatus, ConnectorsTable, CopyButton, Dashboard, EventsTable, TunnelersTable };
+export const ISLANDS = {
+  AgentStatus,
+  ConnectorsTable,
+  CopyButton,
+  Dashboard,
+  EventsTable,
+  TrafficChart,
+  TunnelersTable,
+};
 /** An island's name. */
 export type IslandName = keyof typeof ISLANDS;

@@ -17,10 +17,16 @@ export const EVENT_KIND_GROUPS: { label: string; prefix?: string; kinds: string[
   {
     label: "Connectors",
     prefix: "connector.",
-    kinds: [...AGENT_KINDS, "allowlist_changed", "resources_changed"].map((k) => `connector.${k}`),
+    kinds: [...AGENT_KINDS, "allowlist_changed", "resources_changed", "tunnel_events_dropped"].map((k) =>
+      `connector.${k}`
+    ),
   },
   { label: "Tunnelers", prefix: "tunneler.", kinds: AGENT_KINDS.map((k) => `tunneler.${k}`) },
   { label: "Tunnels", prefix: "tunnel.", kinds: ["tunnel.opened", "tunnel.closed", "tunnel.refused"] },
+  {
+    label: "Access",
+    kinds: ["resource", "group", "policy"].flatMap((k) => [`${k}.changed`, `${k}.deleted`]),
+  },
   { label: "Enrollment tokens", prefix: "token.", kinds: ["token.created", "token.revoked"] },
   {
     label: "Refusals",

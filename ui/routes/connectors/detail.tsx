@@ -4,6 +4,7 @@
  * plain forms, so they work without JavaScript.
  */
 import { AgentHeading } from "../../components/AgentPages.tsx";
+import { TrafficPanel } from "../../components/TrafficPanel.tsx";
 import type { Connector, Tunneler } from "../../lib/admin_client.ts";
 import { asList } from "../../lib/admin_client.ts";
 import { type Ctx, describeError, type RouteModule } from "../../context.ts";
@@ -43,6 +44,10 @@ export async function renderConnector(ctx: Ctx, state: EditorState = {}, status 
     `Connector ${id}`,
     <>
       <AgentHeading kind="connector" id={id} agent={connector} />
+      <section aria-labelledby="traffic-h">
+        <h2 id="traffic-h">Throughput</h2>
+        <TrafficPanel deps={ctx.deps} role="connectors" id={id} label={`Connector ${id}`} />
+      </section>
 
       <section aria-labelledby="allowlist-h">
         <h2 id="allowlist-h">Allowed tunnelers</h2>

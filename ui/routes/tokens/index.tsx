@@ -6,7 +6,9 @@
 import { Island } from "../../components/Island.tsx";
 import { TokenList } from "../../components/TokenList.tsx";
 import { installCommands } from "../../components/InstallSnippet.tsx";
-import type { Connector, EnrollmentToken } from "../../lib/admin_client.ts";
+import type { ResourceGrant } from "../../../shared/access/views.ts";
+import { TunnelerAccessTable } from "../../components/Grants.tsx";
+import { AdminApiError, type Connector, type EnrollmentToken } from "../../lib/admin_client.ts";
 import { absoluteTime, relativeTime } from "../../lib/format.ts";
 import { type Ctx, describeError, type RouteModule } from "../../context.ts";
 
@@ -21,13 +23,30 @@ interface FormState {
   agentId?: string;
   ttl?: string;
   note?: string;
+  /** Tunnelers: the connector to dial (its id), and the group to add the new tunneler to. */
+  connector?: string;
+  group?: string;
   error?: string | undefined;
+}
+
+/** Connectors (ONLINE first, then by id) and group names for the tunneler part of the form. */
+async function tunnelerChoices(ctx: Ctx): Promise<{ connectors: Connector[]; groups: string[] }> {
+  const { client } = ctx.deps;
+  const [connectors, groups] = await Promise.all([
+    client.list<Connector>("/api/admin/connectors", "connectors").catch(() => []),
+    client.list<{ name: string }>("/api/admin/groups", "groups").catch(() => []),
+  ]);
+  connectors.sort((a, b) =>
+    Number(b.status === "ONLINE") - Number(a.status === "ONLINE") || a.id.localeCompare(b.id)
+  );
+  return { connectors, groups: groups.map((g) => g.name).filter((n) => typeof n === "string").sort() };
 }
 
 async function renderTokens(ctx: Ctx, state: FormState): Promise<Response> {
   let tokens: EnrollmentToken[] = [];
   let error: string | undefined;
   let status = 200;
+  const choices = await tunnelerChoices(ctx);
   try {
     tokens = await ctx.deps.client.list<EnrollmentToken>("/api/admin/tokens", "tokens");
   } catch (e) {
@@ -74,12 +93,83 @@ async function renderTokens(ctx: Ctx, state: FormState): Promise<Response> {
           </select>
           <label for="note">Note (optional)</label>
           <input id="note" name="note" maxLength={200} value={state.note ?? ""} />
+          <fieldset id="tunneler-options">
+            <legend>For a tunneler</legend>
+            <label for="connector">Connector it dials (goes into CONNECTOR_ADDR)</label>
+            <select id="connector" name="connector">
+              {choices.connectors.length === 0 && <option value="">no connector enrolled yet</option>}
+              {choices.connectors.map((c) => (
+                <option key={c.id} value={c.id} selected={state.connector === c.id}>
+                  {`${c.id} (${c.status ?? "UNKNOWN"}${c.private_ip ? `, ${c.private_ip}` : ""})`}
+                </option>
+              ))}
+            </select>
+            <label for="group">Grant access: add it to a group</label>
+            <select id="group" name="group">
+              <option value="" selected={!state.group}>no group (grant access later)</option>
+              {choices.groups.map((g) => <option key={g} value={g} selected={state.group === g}>{g}</option>)}
+            </select>
+            <p class="muted">
+              The group's policies grant it their resources as soon as it enrolls.{" "}
+              <a href="/groups">Groups</a> · <a href="/policies">Policies</a>
+            </p>
+          </fieldset>
           <button type="submit">Create token</button>
         </form>
       </section>
       <TokenList tokens={tokens} now={now} csrf={csrf} />
     </>,
     { status, error, notice: ctx.url.searchParams.get("revoked") ? "Token revoked" : undefined },
+  );
+}
+
+/** The new tunneler added to a group: what that grants it, or why it could not be added. */
+interface Granted {
+  group: string;
+  resources?: ResourceGrant[];
+  error?: string;
+}
+
+/** Adds `tunneler` to `group` (keeping its members) and reads what it is granted now. */
+async function joinGroup(ctx: Ctx, group: string, tunneler: string): Promise<Granted> {
+  const { client } = ctx.deps;
+  const path = `/api/admin/groups/${encodeURIComponent(group)}`;
+  try {
+    const g = await client.json<{ tunnelers?: string[] }>("GET", path);
+    await client.json("PUT", path, { tunnelers: [...new Set([...(g.tunnelers ?? []), tunneler])] });
+    const access = await client.json<{ resources?: ResourceGrant[] }>(
+      "GET",
+      `/api/admin/tunnelers/${encodeURIComponent(tunneler)}/access`,
+    );
+    ctx.deps.logger.info("tunneler added to a group with its token", { group, tunneler });
+    return { group, resources: access.resources ?? [] };
+  } catch (e) {
+    return { group, error: e instanceof AdminApiError ? e.message : describeError(e).message };
+  }
+}
+
+function GrantedAccess(props: { tunneler: string; granted: Granted }) {
+  const { group, resources, error } = props.granted;
+  if (error !== undefined) {
+    return (
+      <p class="banner error" role="alert" id="group-error">
+        The token was created, but {props.tunneler} could not be added to group {group}: {error}
+      </p>
+    );
+  }
+  return (
+    <section aria-labelledby="granted-h" id="granted-access">
+      <h2 id="granted-h">Access granted</h2>
+      <p>
+        <code>{props.tunneler}</code> is now a member of group{" "}
+        <a href={`/groups/${encodeURIComponent(group)}`}>{group}</a>. Once enrolled it may reach:
+      </p>
+      <TunnelerAccessTable grants={resources ?? []} />
+      <p>
+        <a href={`/tunnelers/${encodeURIComponent(props.tunneler)}`}>Its page</a>{" "}
+        shows this once it has enrolled.
+      </p>
+    </section>
   );
 }
 
@@ -92,7 +182,8 @@ function TunnelerAccess(props: { tunneler: string; connector: string | undefined
       <p>
         A connector admits only the tunnelers on its allowlist (deny by default). This token is bound to{" "}
         <code>{props.tunneler}</code>, as a token for an allowlisted id must be: an unbound token cannot
-        enroll an id a connector's allowlist names. On the controller, run:
+        enroll an id a connector's allowlist names. Grant it access with a policy (add it to a group above, or
+        on the <a href="/groups">groups</a> page), or allow it on the connector. On the controller, run:
       </p>
       <pre id="allowlist-command">{`postern-controller connectors allowlist ${target} --add ${props.tunneler}`}</pre>
       <p>
@@ -119,6 +210,8 @@ export const handler: RouteModule["handler"] = {
       agentId: String(form?.get("agent_id") ?? "").trim(),
       ttl: String(form?.get("ttl") ?? "3600"),
       note: String(form?.get("note") ?? "").trim(),
+      connector: String(form?.get("connector") ?? ""),
+      group: String(form?.get("group") ?? ""),
     };
     if (state.role !== "connector" && state.role !== "tunneler") {
       return renderTokens(ctx, {
@@ -152,9 +245,14 @@ export const handler: RouteModule["handler"] = {
       return renderTokens(ctx, { ...state, error: describeError(e).message });
     }
     const role = state.role;
-    // The tunneler pins the connector it dials: CONNECTOR_ADDR is connector-id@ip:port.
-    const online = connectors.find((c) => c.status === "ONLINE" && c.private_ip);
-    const connector = online?.private_ip ? { id: online.id, privateIp: online.private_ip } : undefined;
+    // The tunneler pins the connector it dials: CONNECTOR_ADDR is connector-id@ip:port; the one
+    // chosen, else the first ONLINE one.
+    const chosen = connectors.find((c) => c.id === state.connector && c.private_ip) ??
+      connectors.find((c) => c.status === "ONLINE" && c.private_ip);
+    const connector = chosen?.private_ip ? { id: chosen.id, privateIp: chosen.private_ip } : undefined;
+    const granted = role === "tunneler" && state.group
+      ? await joinGroup(ctx, state.group, state.agentId!)
+      : undefined;
     const snippet = installCommands({
       role,
       agentId: state.agentId!,
@@ -199,7 +297,10 @@ export const handler: RouteModule["handler"] = {
             CONTROLLER_ADDR above.
           </p>
         )}
-        {role === "tunneler" && <TunnelerAccess tunneler={state.agentId!} connector={connector?.id} />}
+        {role === "tunneler" && granted && <GrantedAccess tunneler={state.agentId!} granted={granted} />}
+        {role === "tunneler" && !granted?.resources && (
+          <TunnelerAccess tunneler={state.agentId!} connector={connector?.id} />
+        )}
         <p>
           <a href="/tokens">Back to tokens</a> ·{" "}
           <a href={`/${role}s`}>{role === "connector" ? "Connectors" : "Tunnelers"}</a>

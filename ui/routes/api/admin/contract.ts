@@ -1,7 +1,7 @@
 /**
  * The admin API routes (docs/admin-api.md) that the UI serves to a
  * logged-in operator through its proxy. Tests walk this list (failure mode 6.1); `{id}` stands for
- * an agent or token id.
+ * an agent or token id. The access routes create, read and delete their own records (`walk-*`).
  */
 export const ADMIN_ROUTES: ReadonlyArray<readonly [method: string, path: string, body?: unknown]> = [
   ["POST", "/api/admin/tokens", { role: "tunneler", ttl_seconds: 600, note: "route walk" }],
@@ -19,6 +19,23 @@ export const ADMIN_ROUTES: ReadonlyArray<readonly [method: string, path: string,
   ["GET", "/api/admin/events?kind=token.created&limit=5"],
   ["GET", "/api/admin/events/stream"],
   ["GET", "/api/admin/ca"],
+  ["PUT", "/api/admin/resources/walk-db", { address: "127.0.0.1:5432", connectors: ["office-1"] }],
+  ["GET", "/api/admin/resources"],
+  ["GET", "/api/admin/resources/walk-db"],
+  ["GET", "/api/admin/resources/walk-db/access"],
+  ["PUT", "/api/admin/groups/walk-staff", { tunnelers: ["laptop-1"] }],
+  ["GET", "/api/admin/groups"],
+  ["GET", "/api/admin/groups/walk-staff"],
+  ["PUT", "/api/admin/policies/walk-p", { groups: ["walk-staff"], resources: ["walk-db"] }],
+  ["GET", "/api/admin/policies"],
+  ["GET", "/api/admin/policies/walk-p"],
+  ["GET", "/api/admin/tunnelers/{tunneler}/access"],
+  ["DELETE", "/api/admin/policies/walk-p"],
+  ["DELETE", "/api/admin/groups/walk-staff"],
+  ["DELETE", "/api/admin/resources/walk-db"],
+  ["POST", "/api/admin/api-keys", { name: "route-walk", scope: "read" }],
+  ["GET", "/api/admin/api-keys"],
+  ["DELETE", "/api/admin/api-keys/0000000000000000"],
   ["PUT", "/api/admin/resources/route-walk", { address: "db.internal:5432", connectors: ["route-walk"] }],
   ["GET", "/api/admin/resources"],
   ["GET", "/api/admin/resources/route-walk"],

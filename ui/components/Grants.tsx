@@ -1,0 +1,121 @@
+/**
+ * Effective access, as the controller computes it (`shared/access/views.ts`): what a tunneler may
+ * reach and who may reach a resource, each with the policy (and group) that grants it.
+ */
+import { Fragment } from "preact";
+import type { GrantedBy, ResourceGrant, TunnelerGrant } from "../../shared/access/views.ts";
+import { StatusBadge } from "../islands/_bits.tsx";
+
+/** "policy staff-db via group staff; policy ops", each name linking to its page. */
+export function GrantedByList(props: { by: GrantedBy[] }) {
+  return (
+    <>
+      {props.by.map((b, i) => (
+        <Fragment key={`${b.policy}/${b.group ?? ""}`}>
+          {i > 0 && "; "}
+          policy <a href={`/policies/${encodeURIComponent(b.policy)}`}>{b.policy}</a>
+          {b.group !== undefined && (
+            <>
+              {" "}via group <a href={`/groups/${encodeURIComponent(b.group)}`}>{b.group}</a>
+            </>
+          )}
+        </Fragment>
+      ))}
+    </>
+  );
+}
+
+function Links(props: { base: string; names: string[] }) {
+  if (props.names.length === 0) return <span class="muted">none</span>;
+  return (
+    <>
+      {props.names.map((n, i) => (
+        <Fragment key={n}>
+          {i > 0 && ", "}
+          <a href={`/${props.base}/${encodeURIComponent(n)}`}>{n}</a>
+        </Fragment>
+      ))}
+    </>
+  );
+}
+
+/** The resources a tunneler may reach (`#tunneler-access`). */
+export function TunnelerAccessTable(props: { grants: ResourceGrant[] }) {
+  if (props.grants.length === 0) {
+    return (
+      <p class="empty" id="tunneler-access-none">
+        No policy grants this tunneler a resource: it reaches nothing through named resources.{" "}
+        <a href="/policies">Grant one on the policies page</a>.
+      </p>
+    );
+  }
+  return (
+    <div class="scroll">
+      <table id="tunneler-access">
+        <thead>
+          <tr>
+            <th scope="col">Resource</th>
+            <th scope="col">Address</th>
+            <th scope="col">Through connectors</th>
+            <th scope="col">Granted by</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.grants.map((g) => (
+            <tr key={g.name} data-name={g.name}>
+              <td>
+                <a href={`/resources/${encodeURIComponent(g.name)}`}>{g.name}</a>
+              </td>
+              <td>
+                <code>{g.address}</code>
+              </td>
+              <td data-field="connectors">
+                <Links base="connectors" names={g.connectors} />
+              </td>
+              <td data-field="granted-by">
+                <GrantedByList by={g.granted_by} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The tunnelers that may reach a resource (`#resource-access`), with their live status when enrolled. */
+export function ResourceReachTable(props: { tunnelers: TunnelerGrant[]; status: Map<string, string> }) {
+  if (props.tunnelers.length === 0) {
+    return <p class="empty" id="resource-access-none">No policy grants this resource to anyone yet.</p>;
+  }
+  return (
+    <div class="scroll">
+      <table id="resource-access">
+        <thead>
+          <tr>
+            <th scope="col">Tunneler</th>
+            <th scope="col">Status</th>
+            <th scope="col">Granted by</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.tunnelers.map((t) => (
+            <tr key={t.id} data-id={t.id}>
+              <td>
+                <a href={`/tunnelers/${encodeURIComponent(t.id)}`}>{t.id}</a>
+              </td>
+              <td>
+                {props.status.has(t.id)
+                  ? <StatusBadge status={props.status.get(t.id)} />
+                  : <span class="muted">not enrolled</span>}
+              </td>
+              <td data-field="granted-by">
+                <GrantedByList by={t.granted_by} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
