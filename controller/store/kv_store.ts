@@ -33,6 +33,7 @@ import {
   type StoreKey,
   StoreLimitError,
   type StoreLimits,
+  StoreUnavailableError,
   type Watch,
   type WatchEvent,
   type WatchHandler,
@@ -113,7 +114,18 @@ function translateKvError(error: unknown): unknown {
   if (error instanceof TypeError && /too (large|many)/i.test(error.message)) {
     return new StoreLimitError(`Deno KV refused the commit: ${error.message}`);
   }
+  // SQLite's own words (Deno KV gives no error codes): a full, read-only or failing disk.
+  if (
+    error instanceof Error && /disk is full|readonly database|read-only|disk I\/O error/i.test(error.message)
+  ) {
+    return new StoreUnavailableError(notWritable(error.message), { cause: error });
+  }
   return error;
+}
+
+/** What the operator reads when Deno KV refuses writes for its disk. */
+function notWritable(why: string): string {
+  return `Deno KV does not take writes: ${why}: free space on the disk of CONTROLLER_STATE_DIR or make it writable`;
 }
 
 class KvLease implements Lease {
@@ -283,7 +295,7 @@ export class KvStore implements Store {
       await this.kv.atomic().delete(HEALTH_KEY as string[]).commit();
       return { writable: true, problems: [] };
     } catch (error) {
-      return { writable: false, problems: [`Deno KV does not take writes: ${(error as Error).message}`] };
+      return { writable: false, problems: [notWritable((error as Error).message)] };
     }
   }
 

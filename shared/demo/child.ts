@@ -6,6 +6,8 @@ import { REPO_ROOT } from "../config/roots.ts";
 export interface Child {
   readonly name: string;
   readonly logPath: string;
+  /** The process id, for the operator's `kill`. */
+  readonly pid: number;
   readonly exited: Promise<number>;
   /** SIGTERM, then SIGKILL after `graceMs` (default 10 s, longer than any program's drain). */
   stop(graceMs?: number): Promise<number>;
@@ -17,16 +19,27 @@ export interface Child {
  * Starts `deno run -P=<program> <program>/main.ts ...args` with the real deno binary, the same
  * permission set that `deno task <program>` uses, and only the variables in `env`.
  */
-export async function startChild(
+export function startChild(
   name: string,
   program: string,
   args: string[],
   env: Record<string, string>,
   logDir: string,
 ): Promise<Child> {
+  return startCommandChild(name, Deno.execPath(), programArgs(program, args), env, logDir);
+}
+
+/** Starts any `command` (e.g. etcd) the way {@link startChild} starts a program of the repo. */
+export async function startCommandChild(
+  name: string,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  logDir: string,
+): Promise<Child> {
   const logPath = `${logDir}/${name}.log`;
   const log = await Deno.open(logPath, { create: true, append: true });
-  const child = spawnPiped(Deno.execPath(), programArgs(program, args), { cwd: REPO_ROOT, env });
+  const child = spawnPiped(command, args, { cwd: REPO_ROOT, env });
   const copy = (stream: ReadableStream<Uint8Array>) =>
     stream.pipeTo(
       new WritableStream({ write: (chunk) => void log.writeSync(chunk) }),
@@ -42,6 +55,7 @@ export async function startChild(
   return {
     name,
     logPath,
+    pid: child.pid,
     exited,
     stop(graceMs = 10_000) {
       return ended ? exited : terminate(child, exited, graceMs);

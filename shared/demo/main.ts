@@ -4,6 +4,7 @@
  * repository, a root of every program's permission set; a directory outside the roots makes the
  * programs exit 2 naming it), where each program's env file is left to reuse.
  * `--check` brings everything up, fetches through the tunnel once, stops and exits 0.
+ * `--ha` starts the highly available system instead (shared/demo/ha_main.ts).
  */
 import { parseArgs } from "node:util";
 import { makeDevDir } from "../config/roots.ts";
@@ -11,10 +12,19 @@ import { parseHostPort } from "../net/host_port.ts";
 import { suggestedForward } from "../../controller/cli/forwards.ts";
 import { operatorCommands } from "./operator_commands.ts";
 import { PRIVATE_GREETING, startTopology, type Topology } from "./topology.ts";
+import { runHaDemo } from "./ha_main.ts";
 
-const { values } = parseArgs({ args: Deno.args, options: { check: { type: "boolean", default: false } } });
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { check: { type: "boolean", default: false }, ha: { type: "boolean", default: false } },
+});
 const dir = Deno.env.get("POSTERN_DEMO_DIR") || await makeDevDir("demo", "postern-demo-");
 await Deno.mkdir(dir, { recursive: true });
+if (values.ha) {
+  await runHaDemo(dir, values.check);
+  // Interactive: the signal listeners keep the process until Ctrl-C.
+  await new Promise(() => {});
+}
 
 console.log(`Postern demo in ${dir}`);
 let topology: Topology;

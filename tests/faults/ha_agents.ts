@@ -1,0 +1,90 @@
+/**
+ * Real agent processes on a group of controllers ({@link startHa}): every agent's CONTROLLER_ADDR
+ * lists every controller, first controller 0, so they start on controller 0 and move on when it
+ * fails. One connector (allowing tunneler t1 to reach a resource) and that tunneler.
+ * @module
+ */
+import type { Ha } from "../ha/_ha.ts";
+import { freePort } from "../support/ports.ts";
+import { type RunningProgram, startProgram } from "../support/process.ts";
+import { reportedPort } from "../agents/_cluster.ts";
+
+/** The connector and tunneler of {@link haAgents}. */
+export interface HaAgents {
+  connector: RunningProgram;
+  tunneler: RunningProgram;
+  /** The tunneler's local forward port (to the resource). */
+  fwdPort: number;
+  /** CONTROLLER_ADDR of every agent. */
+  controllerAddr: string;
+  stop(): Promise<void>;
+}
+
+/** Lines of `p` that say its control-plane stream connected to `addr`. */
+export function streamsTo(p: RunningProgram, addr: string): number {
+  return p.lines.filter((l) =>
+    l.includes("control-plane stream connected") && l.includes(`controller=${addr}`)
+  )
+    .length;
+}
+
+/**
+ * Starts connector c1 and tunneler t1 (forwarding to `resource`) on `ha`, both enrolled through
+ * controller 0 with one token each and connected; allowlist and resources set through controller 0.
+ */
+export async function haAgents(ha: Ha, resource: string): Promise<HaAgents> {
+  const caPath = `${ha.dir}/controller-ca.pem`;
+  await Deno.writeTextFile(caPath, ha.caCertPem);
+  const controllerAddr = ha.controllers.map((c) => c.grpcAddr).join(",");
+  const running: RunningProgram[] = [];
+  const stop = async () => {
+    await Promise.all(running.map((p) => p.stop()));
+  };
+  try {
+    const connector = startProgram("connector", {
+      args: ["run"],
+      env: {
+        CONTROLLER_ADDR: controllerAddr,
+        CONTROLLER_CA_PATH: caPath,
+        CONNECTOR_ID: "c1",
+        CONNECTOR_PRIVATE_IP: "127.0.0.1",
+        CONNECTOR_LISTEN_ADDR: "127.0.0.1:0",
+        CONNECTOR_STATE_DIR: `${ha.dir}/connector-c1`,
+        ENROLLMENT_TOKEN: await ha.token(0, "connector"),
+      },
+    });
+    running.push(connector);
+    const listenPort = reportedPort(await connector.waitForLine("listening for tunnelers", 20_000));
+    await connector.waitForLine("control-plane stream connected", 20_000);
+    const c0 = ha.controllers[0]!;
+    for (
+      const [path, body] of [
+        ["/api/admin/connectors/c1/allowlist", { tunnelers: ["t1"] }],
+        ["/api/admin/connectors/c1/resources", { resources: [resource] }],
+      ] as const
+    ) {
+      const r = await c0.admin("PUT", path, body);
+      if (r.status !== 200) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
+    }
+    await connector.waitForLine(/configuration applied.*resources=1/, 20_000);
+    const fwdPort = freePort();
+    const tunneler = startProgram("tunneler", {
+      args: ["run"],
+      env: {
+        CONTROLLER_ADDR: controllerAddr,
+        CONTROLLER_CA_PATH: caPath,
+        TUNNELER_ID: "t1",
+        CONNECTOR_ADDR: `c1@127.0.0.1:${listenPort}`,
+        TUNNELER_FORWARDS: `127.0.0.1:${fwdPort}=${resource}`,
+        TUNNELER_STATE_DIR: `${ha.dir}/tunneler-t1`,
+        ENROLLMENT_TOKEN: await ha.token(0, "tunneler", "t1"),
+      },
+    });
+    running.push(tunneler);
+    await tunneler.waitForLine("control-plane stream connected", 20_000);
+    return { connector, tunneler, fwdPort, controllerAddr, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
