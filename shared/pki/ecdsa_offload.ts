@@ -71,7 +71,8 @@ interface Pending {
 interface Offload {
   worker: Worker;
   pending: Map<number, Pending>;
-  keyIds: WeakMap<CryptoKey, number>;
+  /** The id each key has on the worker, once its PKCS#8 was posted (concurrent first uses share one promise). */
+  keyIds: WeakMap<CryptoKey, Promise<number>>;
 }
 
 let offload: Offload | undefined;
@@ -159,13 +160,18 @@ export async function ecdsaSign(
   const here = async () => new Uint8Array(await crypto.subtle.sign(SIGN, key, data));
   const o = offload;
   if (o === undefined || !key.extractable) return await here();
-  let id = o.keyIds.get(key);
-  if (id === undefined) {
-    id = ++nextKeyId;
-    o.keyIds.set(key, id);
-    const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", key));
-    o.worker.postMessage({ op: "key", id, pkcs8 } satisfies EcdsaRequest, [pkcs8.buffer]);
+  let registered = o.keyIds.get(key);
+  if (registered === undefined) {
+    // Every caller awaits the same registration: a sign posted before the key would be refused.
+    const id = ++nextKeyId;
+    registered = crypto.subtle.exportKey("pkcs8", key).then((exported) => {
+      const pkcs8 = new Uint8Array(exported);
+      o.worker.postMessage({ op: "key", id, pkcs8 } satisfies EcdsaRequest, [pkcs8.buffer]);
+      return id;
+    });
+    o.keyIds.set(key, registered);
   }
+  const id = await registered;
   return await call(
     o,
     { op: "sign", seq: ++seq, key: id, data },
