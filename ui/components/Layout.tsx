@@ -1,5 +1,6 @@
 /** The page shell: header, navigation, banners, one stylesheet, and the islands bundle. */
 import type { ComponentChildren } from "preact";
+import type { OutageBanner } from "../lib/outage.ts";
 
 /** Props of Layout. */
 export interface LayoutProps {
@@ -10,6 +11,8 @@ export interface LayoutProps {
   csrf?: string | undefined;
   /** Error banner (e.g. controller unreachable). */
   error?: string | undefined;
+  /** Since when the controller is unreachable and the outage budget; shown only to a logged-in operator. */
+  outage?: OutageBanner | undefined;
   /** Success notice. */
   notice?: string | undefined;
   /** URL of the stylesheet (versioned). */
@@ -69,6 +72,18 @@ export function Layout(props: LayoutProps) {
           )}
         </header>
         <main id="main">
+          {props.outage && (
+            <p
+              class="banner warn"
+              role="alert"
+              id="outage-banner"
+              data-since={props.outage.since}
+              data-expires-at={props.outage.expiresAt}
+              data-agents={props.outage.agents.join(",")}
+            >
+              {props.outage.text}
+            </p>
+          )}
           {props.error && <p class="banner error" role="alert" id="error-banner">{props.error}</p>}
           {props.notice && <p class="banner ok" role="status" id="notice">{props.notice}</p>}
           {props.children}
