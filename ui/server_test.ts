@@ -548,4 +548,12 @@ Deno.test("every page shows the outage banner to a logged-in operator, never on 
   }
   const loginPage = await (await call("/login")).text();
   assert(!loginPage.includes("outage-banner"), "the login page names no agent");
+  const live = await (await call("/api/outage", { headers: { cookie } })).json();
+  assertEquals(live.banner.agents, ["c1"]);
+  assertEquals(live.banner.expiresAt, expires);
+  const anonymous = await call("/api/outage");
+  await anonymous.body?.cancel();
+  assert(anonymous.status !== 200, `/api/outage without a session answered ${anonymous.status}`);
+  outage.listed("connectors", []);
+  assertEquals(await (await call("/api/outage", { headers: { cookie } })).json(), { banner: null });
 });
