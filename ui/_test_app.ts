@@ -6,6 +6,7 @@ import { LoginRateLimiter } from "./auth/rate_limit.ts";
 import { SessionStore } from "./auth/sessions.ts";
 import { AdminClient } from "./lib/admin_client.ts";
 import type { Assets } from "./lib/assets.ts";
+import { OutageWatch } from "./lib/outage.ts";
 import { TrafficHistory } from "./lib/traffic_history.ts";
 import type { ConnInfo } from "./context.ts";
 import { createApp } from "./server.tsx";
@@ -65,6 +66,7 @@ export function testApp(options: TestAppOptions = {}) {
   /** `evaluations`: how many times the password verifier ran. */
   const counters = { evaluations: 0 };
   const sessions = new SessionStore(3_600_000, options.now);
+  const outage = new OutageWatch();
   const app = createApp({
     client: new AdminClient("http://controller.test:8080", ADMIN_TOKEN, fetchImpl),
     sessions,
@@ -79,6 +81,7 @@ export function testApp(options: TestAppOptions = {}) {
     controllerAddr: "controllerAddr" in options ? options.controllerAddr : "controller.test:8443",
     sessionTtlMs: 3_600_000,
     traffic: new TrafficHistory(),
+    outage,
   });
   const info = (hostname: string): ConnInfo => ({ remoteAddr: { transport: "tcp", hostname, port: 5555 } });
   /** Calls the UI as the TCP peer `from` (default 192.0.2.7). */
@@ -93,5 +96,5 @@ export function testApp(options: TestAppOptions = {}) {
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
     return { cookie, csrf };
   };
-  return { app, call, login, seen, lines, sessions, counters };
+  return { app, call, login, seen, lines, sessions, counters, outage };
 }

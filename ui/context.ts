@@ -14,6 +14,7 @@ import type { LoginRateLimiter } from "./auth/rate_limit.ts";
 import type { Session, SessionStore } from "./auth/sessions.ts";
 import { AdminApiError, type AdminClient, ControllerUnreachableError } from "./lib/admin_client.ts";
 import type { Assets } from "./lib/assets.ts";
+import type { OutageWatch } from "./lib/outage.ts";
 import type { TrafficHistory } from "./lib/traffic_history.ts";
 
 /** Name of the session cookie. */
@@ -35,6 +36,8 @@ export interface AppDeps {
   sessionTtlMs: number;
   /** The agents' byte counters sampled over the last hour (the charts). */
   traffic: TrafficHistory;
+  /** Whether the sampler's poll of the admin API fails, and the last listing it answered (the outage banner). */
+  outage: OutageWatch;
 }
 
 /** Options of Ctx.page(). */

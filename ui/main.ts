@@ -10,7 +10,8 @@ import { loadConfig } from "./config.ts";
 import { helpOrVersion } from "./help.ts";
 import { AdminClient, adminFetch } from "./lib/admin_client.ts";
 import { loadAssets } from "./lib/assets.ts";
-import { startTrafficSampler, TrafficHistory } from "./lib/traffic_history.ts";
+import { type ListedAgent, OutageWatch } from "./lib/outage.ts";
+import { type CounterReport, startTrafficSampler, TrafficHistory } from "./lib/traffic_history.ts";
 import { createApp } from "./server.tsx";
 import { runUiDoctor } from "./doctor.ts";
 import { parseDoctorFlags } from "../shared/cli/doctor.ts";
@@ -31,16 +32,20 @@ async function main(): Promise<number> {
   }
   const client = new AdminClient(config.apiUrl, config.adminToken, adminFetch(config.adminCaCerts));
   const traffic = new TrafficHistory();
+  // The one poll of the admin API feeds both the charts and the outage banner.
+  const outage = new OutageWatch();
   let sampleFailing = false;
   const stopSampling = startTrafficSampler(
     traffic,
     async (role) => {
-      const agents = await client.list<{ id: string }>(`/api/admin/${role}`, role);
+      const agents = await client.list<CounterReport & ListedAgent>(`/api/admin/${role}`, role);
+      outage.listed(role, agents);
       if (sampleFailing) logger.info("traffic sampling resumed");
       sampleFailing = false;
       return agents;
     },
     (error) => {
+      outage.failed(error);
       if (!sampleFailing) {
         logger.warn("traffic sampling failed; the charts show a gap", { error: String(error) });
       }
@@ -58,6 +63,7 @@ async function main(): Promise<number> {
     controllerAddr: config.controllerAddr,
     sessionTtlMs: config.sessionTtlMs,
     traffic,
+    outage,
   });
   // The shared HTTP server bounds what Deno.serve cannot: idle and slow connections, request heads.
   const server = await serveHttp(

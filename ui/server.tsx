@@ -171,6 +171,7 @@ function renderPage(
       csrf={session?.csrf}
       error={options.error}
       notice={options.notice}
+      outage={session ? deps.outage.banner() : undefined}
       styleUrl={deps.assets.styleUrl}
       scriptUrl={deps.assets.scriptUrl}
     >

@@ -1,4 +1,5 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../tests/support/assert.ts";
+import { ControllerUnreachableError } from "./lib/admin_client.ts";
 import { ADMIN_ROUTES } from "./routes/api/admin/contract.ts";
 import { ADMIN_TOKEN, PASSWORD, testApp } from "./_test_app.ts";
 
@@ -521,4 +522,38 @@ Deno.test("routes and components never import server.tsx (which imports the rout
   await walk(new URL("./routes/", import.meta.url));
   await walk(new URL("./components/", import.meta.url));
   assertEquals(offenders, []);
+});
+
+Deno.test("every page shows the outage banner to a logged-in operator, never on the login page", async () => {
+  const { call, login, outage } = testApp();
+  const { cookie } = await login();
+  const expires = new Date(Date.now() + 30 * 60_000).toISOString();
+  outage.listed("connectors", [{ id: "c1", status: "ONLINE", cert_expires_at: expires }]);
+  outage.listed("tunnelers", []);
+  for (const path of ["/", "/connectors", "/events"]) {
+    assert(!(await (await call(path, { headers: { cookie } })).text()).includes("outage-banner"), path);
+  }
+  outage.failed(
+    new ControllerUnreachableError("controller unreachable at http://controller.test:8080: refused"),
+  );
+  for (const path of ["/", "/connectors", "/tokens", "/events", "/no-such-page"]) {
+    const html = await (await call(path, { headers: { cookie } })).text();
+    assertStringIncludes(html, 'id="outage-banner"', path);
+    assertStringIncludes(html, `data-expires-at="${expires}"`, path);
+    assertStringIncludes(html, 'data-agents="c1"', path);
+    assertMatch(
+      html,
+      /Controller unreachable since \d\d:\d\d:\d\d UTC \(0 s\); the first certificates expire at/,
+    );
+  }
+  const loginPage = await (await call("/login")).text();
+  assert(!loginPage.includes("outage-banner"), "the login page names no agent");
+  const live = await (await call("/api/outage", { headers: { cookie } })).json();
+  assertEquals(live.banner.agents, ["c1"]);
+  assertEquals(live.banner.expiresAt, expires);
+  const anonymous = await call("/api/outage");
+  await anonymous.body?.cancel();
+  assert(anonymous.status !== 200, `/api/outage without a session answered ${anonymous.status}`);
+  outage.listed("connectors", []);
+  assertEquals(await (await call("/api/outage", { headers: { cookie } })).json(), { banner: null });
 });

@@ -26,6 +26,8 @@ export interface Stack {
    * (started by this stack) with `forwards` (TUNNELER_FORWARDS); resolves once it runs.
    */
   startTunneler(id: string, connectorId: string, forwards: string): Promise<RunningProgram>;
+  /** Starts the controller again on its state directory and ports (after `controller.stop()`); resolves once ready. */
+  startController(): Promise<RunningProgram>;
   stop(): Promise<void>;
 }
 
@@ -106,6 +108,11 @@ export async function startStack(dir: string): Promise<Stack> {
         running.push(tunneler);
         await tunneler.waitForLine("control-plane stream connected", 20_000);
         return tunneler;
+      },
+      async startController() {
+        const again = await tc.start();
+        running.push(again);
+        return again;
       },
       stop,
     };

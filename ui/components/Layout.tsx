@@ -1,5 +1,7 @@
 /** The page shell: header, navigation, banners, one stylesheet, and the islands bundle. */
 import type { ComponentChildren } from "preact";
+import type { OutageBanner } from "../lib/outage.ts";
+import { Island } from "./Island.tsx";
 
 /** Props of Layout. */
 export interface LayoutProps {
@@ -10,6 +12,8 @@ export interface LayoutProps {
   csrf?: string | undefined;
   /** Error banner (e.g. controller unreachable). */
   error?: string | undefined;
+  /** Since when the controller is unreachable and the outage budget (kept live by the OutageBanner island); shown only with `csrf` (a logged-in operator). */
+  outage?: OutageBanner | undefined;
   /** Success notice. */
   notice?: string | undefined;
   /** URL of the stylesheet (versioned). */
@@ -69,6 +73,7 @@ export function Layout(props: LayoutProps) {
           )}
         </header>
         <main id="main">
+          {props.csrf && <Island name="OutageBanner" props={{ banner: props.outage ?? null }} />}
           {props.error && <p class="banner error" role="alert" id="error-banner">{props.error}</p>}
           {props.notice && <p class="banner ok" role="status" id="notice">{props.notice}</p>}
           {props.children}

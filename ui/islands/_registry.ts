@@ -4,6 +4,7 @@ import ConnectorsTable from "./ConnectorsTable.tsx";
 import CopyButton from "./CopyButton.tsx";
 import Dashboard from "./Dashboard.tsx";
 import EventsTable from "./EventsTable.tsx";
+import OutageBanner from "./OutageBanner.tsx";
 import TrafficChart from "./TrafficChart.tsx";
 import TunnelersTable from "./TunnelersTable.tsx";
 
@@ -14,6 +15,7 @@ export const ISLANDS = {
   CopyButton,
   Dashboard,
   EventsTable,
+  OutageBanner,
   TrafficChart,
   TunnelersTable,
 };

@@ -19,6 +19,7 @@ import * as healthz from "./healthz.ts";
 import * as index from "./index.tsx";
 import * as login from "./login.tsx";
 import * as logout from "./logout.ts";
+import * as outage from "./outage.ts";
 import * as staticFiles from "./static.ts";
 import * as tokens from "./tokens/index.tsx";
 import * as traffic from "./traffic.ts";
@@ -36,6 +37,7 @@ export const ROUTES: [string, RouteModule][] = [
   ["/logout", logout],
   ["/api/admin/*", adminProxy],
   ["/api/traffic", traffic],
+  ["/api/outage", outage],
   ["/", index],
   ["/connectors", connectors],
   ["/connectors/:id", connectorDetail],
