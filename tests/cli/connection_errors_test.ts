@@ -48,15 +48,15 @@ Deno.test("unreachable API, missing token, bad ADMIN_API_URL or ADMIN_CA_PATH: e
     ],
     [
       {},
-      ["policies", "list"],
+      ["widgets", "list"],
       2,
-      /^postern-controller: unknown command "policies": use serve, init-ca, doctor, backup, restore, an admin command/m,
+      /^postern-controller: unknown command "widgets": use serve, init-ca, doctor, backup, restore, an admin command/m,
     ],
     [
       {},
-      ["tunnelers", "access", "t1"],
+      ["tunnelers", "frobnicate", "t1"],
       2,
-      /^postern-controller: unknown command "tunnelers access"\n\npostern-controller tunnelers: .*\n\nUsage:\n/m,
+      /^postern-controller: unknown command "tunnelers frobnicate"\n\npostern-controller tunnelers: .*\n\nUsage:\n/m,
     ],
   ];
   for (const [env, args, code, stderr] of cases) {
