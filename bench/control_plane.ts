@@ -314,6 +314,16 @@ try {
   const revEnd = await etcdRevision();
   const halfS = (Date.now() - halfStart) / 1000;
   const cpu = pids().map((pid, i) => Math.round(((cpuSeconds(pid) - cpu0[i]!) / steadyS) * 100));
+  // A quiet window: heartbeats only, no admin call and no PUT of the probe, so that the store's
+  // writes are those of the agents alone (the steady window's include the probe's PUTs and events).
+  const quietS = Math.max(2, Math.min(15, STEADY_S / 2));
+  const kvQ0 = kvVersion();
+  const revQ0 = await etcdRevision();
+  const quietStart = Date.now();
+  await sleep(quietS * 1000);
+  const quietCommits = kvCommitsSince(kvQ0);
+  const revQ1 = await etcdRevision();
+  const quietTook = (Date.now() - quietStart) / 1000;
   out.steady = {
     seconds: steadyS,
     streams_open_at_end: sum("open"),
@@ -330,12 +340,17 @@ try {
         kv_commits_per_second_min_second_half: halfCommits !== null
           ? Math.round((halfCommits / halfS) * 10) / 10
           : "unavailable",
+        kv_commits_per_second_min_heartbeats_only: quietCommits !== null
+          ? Math.round((quietCommits / quietTook) * 10) / 10
+          : "unavailable",
       }
       : {
         // Revision delta over the window: every etcd write (put, delete, txn with writes) is one.
         etcd_writes_per_second: perSecond(revS0, revEnd, steadyS) ?? "unavailable",
         etcd_writes_per_second_second_half: perSecond(revHalf, revEnd, halfS) ?? "unavailable",
+        etcd_writes_per_second_heartbeats_only: perSecond(revQ0, revQ1, quietTook) ?? "unavailable",
       }),
+    heartbeats_only_seconds: quietTook,
     admin_get_connector_ms: summary(one),
     admin_list_connectors_ms: summary(list),
     allowlist_put_to_stream_ms: summary(push),

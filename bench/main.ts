@@ -372,6 +372,8 @@ async function highAvailability(rows: Row[], raw: Record<string, unknown>) {
     etcd_writes_per_second_second_half?: number;
     kv_commits_per_second_min?: number;
     kv_commits_per_second_min_second_half?: number;
+    etcd_writes_per_second_heartbeats_only?: number;
+    kv_commits_per_second_min_heartbeats_only?: number;
   };
   const hs = (ha.steady ?? {}) as Steady, ks = (kv.steady ?? {}) as Steady;
   const lat = (l: Lat | undefined) => `${fmt(l?.p50)} / ${fmt(l?.p99)}`;
@@ -419,11 +421,20 @@ async function highAvailability(rows: Row[], raw: Record<string, unknown>) {
     },
     {
       area,
-      figure: "steady store writes/s: etcd revisions (second half) beside KV commits, at least",
+      figure:
+        "store writes/s with the probe's PUTs: etcd revisions (second half) beside KV commits, at least",
       postern: `${fmt(hs.etcd_writes_per_second)} (${fmt(hs.etcd_writes_per_second_second_half)})`,
       peer,
       peerValue: `${fmt(ks.kv_commits_per_second_min)} (${fmt(ks.kv_commits_per_second_min_second_half)})`,
       ratio: ratio(hs.etcd_writes_per_second, ks.kv_commits_per_second_min),
+    },
+    {
+      area,
+      figure: "store writes/s, heartbeats only (no admin call): etcd revisions beside KV commits, at least",
+      postern: fmt(hs.etcd_writes_per_second_heartbeats_only),
+      peer,
+      peerValue: fmt(ks.kv_commits_per_second_min_heartbeats_only),
+      ratio: ratio(hs.etcd_writes_per_second_heartbeats_only, ks.kv_commits_per_second_min_heartbeats_only),
     },
     {
       area,

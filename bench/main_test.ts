@@ -70,7 +70,8 @@ Deno.test({
         assert.match(stdout, /RSS per controller after ramp, MiB \(peak\) +\| +\d+ \+ \d+ \(/);
         posternRow("HA, 10 agents", "heartbeat to registry");
         posternRow("HA, 10 agents", "allowlist PUT \\(through the other controller\\)");
-        posternRow("HA, 10 agents", "steady store writes/s: etcd revisions");
+        posternRow("HA, 10 agents", "store writes/s with the probe's PUTs: etcd revisions");
+        posternRow("HA, 10 agents", "store writes/s, heartbeats only");
       }
       posternRow("status[^|]*", "graceful stop \\(SIGTERM\\) to OFFLINE");
       posternRow("status[^|]*", "crash \\(SIGKILL\\) to OFFLINE");
