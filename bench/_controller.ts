@@ -32,15 +32,17 @@ export interface BenchController {
 
 /**
  * Starts a controller; `env` adds to (or overrides) the bench's settings, `denoArgs` go before
- * the script (e.g. `--cpu-prof`).
+ * the script (e.g. `--cpu-prof`), `ca` is the internal CA to use (default: a fresh one; several
+ * controllers on one etcd store share one).
  */
 export async function startBenchController(
   env: Record<string, string> = {},
   denoArgs: string[] = [],
+  ca?: { certPem: string; keyPem: string },
 ): Promise<BenchController> {
   const root = new URL("..", import.meta.url).pathname;
   const dir = await makeDevDir("bench", "postern-bench-ctl-");
-  const { certPem: caPem, keyPem } = await createCa({ commonName: "Bench CA" });
+  const { certPem: caPem, keyPem } = ca ?? await createCa({ commonName: "Bench CA" });
   const adminPort = pickPort();
   const grpcAddr = `127.0.0.1:${pickPort()}`;
   const adminUrl = `http://127.0.0.1:${adminPort}`;

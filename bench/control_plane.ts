@@ -1,12 +1,20 @@
 /**
- * Control-plane scale benchmark: the real controller (its own process, loopback only) with N
+ * Control-plane scale benchmark: real controllers (their own processes, loopback only) with N
  * connectors enrolled through the admin API and the Enroll RPC, each holding one
- * ControlPlane.Connect stream and heartbeating every HEARTBEAT_INTERVAL, from 1-2 load processes.
- * Prints one JSON object: streams established, controller RSS and CPU, admin API latency under
- * load, time for an allowlist PUT to reach a connected stream, KV commits per second.
+ * ControlPlane.Connect stream and heartbeating every HEARTBEAT_INTERVAL, from 1-4 load processes.
+ * Prints one JSON object: streams established, RSS and CPU per controller, admin API latency under
+ * load, heartbeat-to-registry latency, time for an allowlist PUT to reach a connected stream, and
+ * the store's writes per second (Deno KV commits, or etcd revisions).
  *
  *   deno run -A bench/control_plane.ts [--n 2000] [--procs 2] [--rate 200] [--steady 60]
- *     [--heartbeat 10] [--settle 0]
+ *     [--heartbeat 10] [--settle 0] [--store kv|etcd] [--controllers 1]
+ *
+ * `--store etcd` starts a three-member etcd cluster on loopback and `--controllers` controllers on
+ * it (one CA, one sealing key); the load processes are spread over the controllers (load process i
+ * on controller i mod count, at least one per controller). The probe connector holds its stream on
+ * the first controller; its allowlist is PUT through the last one (on two controllers the push
+ * crosses the etcd watch), and heartbeat-to-registry is read through the first (GET of the probe
+ * until the heartbeat's `active_sessions` shows).
  *
  * Bounded: gives up on the ramp after `--ramp-timeout` seconds (default 120), stops every process
  * it started when done or on error.
@@ -27,8 +35,10 @@ import {
 } from "../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import { EnrollmentService, type Svid } from "../shared/proto/gen/postern/v1/enrollment_pb.ts";
 import type { LoadParams } from "./control_plane_load.ts";
-import { pickPort } from "../shared/demo/ports.ts";
 import { makeDevDir } from "../shared/config/roots.ts";
+import { type BenchController, cpuSeconds, rssMiB, startBenchController } from "./_controller.ts";
+import { etcdAvailable, type EtcdCluster, startEtcdCluster } from "../tests/support/etcd_cluster.ts";
+import { connectorHeartbeat } from "../tests/support/messages.ts";
 
 const { values: a } = parseArgs({
   args: Deno.args,
@@ -42,10 +52,27 @@ const { values: a } = parseArgs({
     // Seconds to wait after the ramp before the steady window, so that the ramp's own work
     // (ONLINE events, first last_seen writes) is not measured as steady state.
     settle: { type: "string", default: "0" },
+    store: { type: "string", default: "kv" },
+    controllers: { type: "string", default: "1" },
   },
 });
+const STORE = a.store;
+if (STORE !== "kv" && STORE !== "etcd") {
+  console.error(`invalid --store "${STORE}": use kv or etcd`);
+  Deno.exit(2);
+}
+const CONTROLLERS = Number(a.controllers);
+if (!Number.isInteger(CONTROLLERS) || CONTROLLERS < 1 || CONTROLLERS > 4) {
+  console.error(`invalid --controllers "${a.controllers}": use 1 to 4`);
+  Deno.exit(2);
+}
+if (STORE === "kv" && CONTROLLERS > 1) {
+  console.error(`invalid --controllers "${a.controllers}": controllers share state only on --store etcd`);
+  Deno.exit(2);
+}
+if (STORE === "etcd" && !etcdAvailable()) Deno.exit(3);
 const N = Math.min(10_000, Math.max(1, Number(a.n)));
-const PROCS = Math.min(4, Math.max(1, Number(a.procs)));
+const PROCS = Math.max(CONTROLLERS, Math.min(4, Math.max(1, Number(a.procs))));
 const RATE = Number(a.rate);
 const STEADY_S = Number(a.steady);
 const HEARTBEAT_S = Number(a.heartbeat);
@@ -56,7 +83,6 @@ const ADMIN_TOKEN = "bench-admin-token-0123456789abcdef";
 const root = new URL("..", import.meta.url).pathname;
 const deno = Deno.execPath();
 
-const freePort = () => pickPort();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[], q: number) => {
   const s = [...xs].sort((x, y) => x - y);
@@ -64,52 +90,15 @@ const pct = (xs: number[], q: number) => {
 };
 const summary = (xs: number[]) => ({ n: xs.length, p50: pct(xs, 0.5), p99: pct(xs, 0.99), max: pct(xs, 1) });
 
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
-}
-/** utime+stime of a process, seconds. */
-function cpuSeconds(pid: number): number {
-  const f = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]!.split(" ");
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-
-const dir = await makeDevDir("bench", "postern-bench-cp-");
 const { certPem: caPem, keyPem: caKeyPem } = await createCa({ commonName: "Bench CA" });
-const adminPort = freePort();
-const grpcPort = freePort();
-const adminUrl = `http://127.0.0.1:${adminPort}`;
-const grpcAddr = `127.0.0.1:${grpcPort}`;
 const children: Deno.ChildProcess[] = [];
+const controllers: BenchController[] = [];
+let etcd: EtcdCluster | undefined;
+let sealDir: string | undefined;
 
-const controller = new Deno.Command(deno, {
-  args: ["run", "-q", "-P=controller", "controller/main.ts", "serve"],
-  cwd: root,
-  env: {
-    INTERNAL_CA_CERT: caPem,
-    INTERNAL_CA_KEY: caKeyPem,
-    ADMIN_AUTH_TOKEN: ADMIN_TOKEN,
-    ADMIN_HTTP_ADDR: `127.0.0.1:${adminPort}`,
-    CONTROLLER_GRPC_ADDR: grpcAddr,
-    CONTROLLER_STATE_DIR: `${dir}/state`,
-    HEARTBEAT_INTERVAL: `${HEARTBEAT_S}s`,
-    OFFLINE_AFTER: `${HEARTBEAT_S * 3}s`,
-    CONNECTOR_CERT_TTL: "1h",
-    LOG_LEVEL: "warn",
-  },
-  stdout: "null",
-  stderr: "piped",
-}).spawn();
-children.push(controller);
-const controllerLog: string[] = [];
-void (async () => {
-  for await (const chunk of controller.stderr.pipeThrough(new TextDecoderStream())) {
-    if (controllerLog.length < 50) controllerLog.push(chunk.slice(0, 500));
-  }
-})();
-
-const admin = (path: string, init: RequestInit = {}) =>
-  fetch(adminUrl + path, {
+/** Admin API call through controller `i` (default the first). */
+const admin = (path: string, init: RequestInit = {}, i = 0) =>
+  fetch(controllers[i]!.adminUrl + path, {
     ...init,
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
   });
@@ -122,8 +111,9 @@ async function timed(path: string, init?: RequestInit): Promise<number> {
 }
 
 function kvQuery<T>(sql: string, ...args: number[]): T | null {
+  if (STORE !== "kv") return null;
   try {
-    const db = new DatabaseSync(`${dir}/state/controller.kv`, { readOnly: true });
+    const db = new DatabaseSync(`${controllers[0]!.dir}/state/controller.kv`, { readOnly: true });
     try {
       return db.prepare(sql).get(...args) as T;
     } finally {
@@ -146,32 +136,70 @@ function kvCommitsSince(v0: number | null): number | null {
   return kvQuery<{ n: number }>("SELECT count(DISTINCT version) AS n FROM kv WHERE version > ?", v0)?.n ??
     null;
 }
+/** etcd's current revision (every write is one), through the JSON gateway of the first member. */
+async function etcdRevision(): Promise<number | null> {
+  if (!etcd) return null;
+  for (const ep of etcd.endpoints) {
+    try {
+      const res = await fetch(`http://${ep}/v3/kv/range`, {
+        method: "POST",
+        body: JSON.stringify({ key: btoa("/postern-bench/none") }),
+        signal: AbortSignal.timeout(2_000),
+      });
+      const body = await res.json() as { header?: { revision?: string } };
+      if (body.header?.revision) return Number(body.header.revision);
+    } catch { /* the next member */ }
+  }
+  return null;
+}
+/** Writes per second between two readings of the store (`null`: not measured). */
+const perSecond = (a0: number | null, a1: number | null, s: number) =>
+  a0 !== null && a1 !== null ? Math.round(((a1 - a0) / s) * 10) / 10 : null;
 
 const out: Record<string, unknown> = {
   n: N,
+  store: STORE,
+  controllers: CONTROLLERS,
   load_processes: PROCS,
   heartbeat_interval_s: HEARTBEAT_S,
   cores: navigator.hardwareConcurrency,
 };
+const pids = () => controllers.map((c) => c.process.pid);
 try {
-  const readyBy = Date.now() + 30_000;
-  while (true) {
-    if (Date.now() > readyBy) throw new Error(`controller not ready: ${controllerLog.join("")}`);
-    const ok = await fetch(`${adminUrl}/readyz`).then((r) => (r.body?.cancel(), r.ok), () => false);
-    if (ok) break;
-    await sleep(200);
+  const env: Record<string, string> = {
+    HEARTBEAT_INTERVAL: `${HEARTBEAT_S}s`,
+    OFFLINE_AFTER: `${HEARTBEAT_S * 3}s`,
+    CONNECTOR_CERT_TTL: "1h",
+  };
+  if (STORE === "etcd") {
+    etcd = await startEtcdCluster({ members: 3 });
+    sealDir = await makeDevDir("bench", "postern-bench-seal-");
+    const sealingKey = `${sealDir}/ca-key-encryption.key`;
+    await Deno.writeTextFile(
+      sealingKey,
+      btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))),
+      { mode: 0o600 },
+    );
+    env.CONTROLLER_STORE = etcd.storeUrl;
+    env.CA_KEY_ENCRYPTION_KEY_FILE = sealingKey;
   }
-  out.controller_rss_mib_idle = rssMiB(controller.pid);
+  // One after the other: the first one writes the CA and the schema, the others find them.
+  for (let i = 0; i < CONTROLLERS; i++) {
+    controllers.push(await startBenchController(env, [], { certPem: caPem, keyPem: caKeyPem }));
+  }
+  out.controller_rss_mib_idle = pids().map(rssMiB);
 
-  // The probe: one connector of our own, for the push latency (config on its stream after a PUT).
+  // The probe: one connector of our own on the first controller, for the push latency (config on
+  // its stream after a PUT through the last controller) and heartbeat-to-registry.
   const probe = await openProbe();
 
   const reports: Array<Record<string, unknown>> = [];
   const per = Math.ceil(N / PROCS);
   for (let i = 0; i < PROCS; i++) {
+    const ctl = controllers[i % CONTROLLERS]!;
     const params: LoadParams = {
-      grpcAddr,
-      adminUrl,
+      grpcAddr: ctl.grpcAddr,
+      adminUrl: ctl.adminUrl,
       adminToken: ADMIN_TOKEN,
       caPem,
       trustDomain: TD,
@@ -215,6 +243,7 @@ try {
   // Enrollment, then the ramp.
   const t0 = Date.now();
   const kv0 = kvVersion();
+  const rev0 = await etcdRevision();
   while (reports.some((r) => r.enroll_ms === undefined)) {
     if (Date.now() - t0 > 300_000) throw new Error("enrollment did not finish within 300 s");
     await sleep(250);
@@ -225,12 +254,17 @@ try {
   if (enrollCommits !== null) {
     out.enroll_kv_commits_per_enrollment_min = Math.round((enrollCommits / N) * 10) / 10;
   }
+  const rev1 = await etcdRevision();
+  if (rev0 !== null && rev1 !== null) {
+    out.enroll_etcd_writes_per_enrollment = Math.round(((rev1 - rev0) / N) * 10) / 10;
+  }
 
   const rampStart = Date.now();
-  let peakRss = 0;
+  const peakRss = pids().map(() => 0);
+  const samplePeak = () => pids().forEach((pid, i) => peakRss[i] = Math.max(peakRss[i]!, rssMiB(pid)));
   while (sum("open") < N && Date.now() - rampStart < RAMP_TIMEOUT_S * 1000) {
     await sleep(500);
-    peakRss = Math.max(peakRss, rssMiB(controller.pid));
+    samplePeak();
   }
   out.streams_established = sum("open");
   // Attempts that did not come up; each was retried with backoff, as the agent loop does.
@@ -238,88 +272,116 @@ try {
   const failures = reports.flatMap((r) => (r?.first_failures as string[] | undefined) ?? []);
   out.stream_failures_first = failures.slice(0, 5);
   out.ramp_seconds = (Date.now() - rampStart) / 1000;
-  out.controller_rss_mib_after_ramp = rssMiB(controller.pid);
+  out.controller_rss_mib_after_ramp = pids().map(rssMiB);
   if (SETTLE_S > 0) {
     await sleep(SETTLE_S * 1000);
     out.settle_seconds = SETTLE_S;
   }
 
   // Steady state: heartbeats flow; measure the admin API and the push path under that load.
-  const cpu0 = cpuSeconds(controller.pid);
+  const cpu0 = pids().map(cpuSeconds);
   const kvS0 = kvVersion();
+  const revS0 = await etcdRevision();
   const hb0 = sum("heartbeats");
   const steadyStart = Date.now();
   const list: number[] = [];
   const one: number[] = [];
   const push: number[] = [];
+  const seen: number[] = [];
   let round = 0;
   // Second half of the steady window: after the ramp's ONLINE events and first last_seen writes.
   let kvHalf: number | null | undefined;
+  let revHalf: number | null = null;
   let halfStart = 0;
   while (Date.now() - steadyStart < STEADY_S * 1000) {
     if (kvHalf === undefined && Date.now() - steadyStart >= (STEADY_S * 1000) / 2) {
       kvHalf = kvVersion();
+      revHalf = await etcdRevision();
       halfStart = Date.now();
     }
     const id = `b${round % PROCS}-${(round % PROCS) * per + (round * 7) % Math.max(1, per)}`;
     one.push(await timed(`/api/admin/connectors/${id}`));
     if (round % 5 === 0) list.push(await timed("/api/admin/connectors"));
     push.push(await probe.pushLatency(round));
-    peakRss = Math.max(peakRss, rssMiB(controller.pid));
+    seen.push(await probe.heartbeatToRegistry(round));
+    samplePeak();
     round++;
     await sleep(500);
   }
   const steadyS = (Date.now() - steadyStart) / 1000;
   const steadyCommits = kvCommitsSince(kvS0);
   const halfCommits = kvCommitsSince(kvHalf ?? null);
+  const revEnd = await etcdRevision();
   const halfS = (Date.now() - halfStart) / 1000;
+  const cpu = pids().map((pid, i) => Math.round(((cpuSeconds(pid) - cpu0[i]!) / steadyS) * 100));
+  // A quiet window: heartbeats only, no admin call and no PUT of the probe, so that the store's
+  // writes are those of the agents alone (the steady window's include the probe's PUTs and events).
+  const quietS = Math.max(2, Math.min(15, STEADY_S / 2));
+  const kvQ0 = kvVersion();
+  const revQ0 = await etcdRevision();
+  const quietStart = Date.now();
+  await sleep(quietS * 1000);
+  const quietCommits = kvCommitsSince(kvQ0);
+  const revQ1 = await etcdRevision();
+  const quietTook = (Date.now() - quietStart) / 1000;
   out.steady = {
     seconds: steadyS,
     streams_open_at_end: sum("open"),
     streams_ended_during_run: sum("ended"),
     heartbeats_sent_per_second: Math.round((sum("heartbeats") - hb0) / steadyS),
-    controller_cpu_percent: Math.round(((cpuSeconds(controller.pid) - cpu0) / steadyS) * 100),
-    kv_commits_per_second_min: steadyCommits !== null
-      ? Math.round((steadyCommits / steadyS) * 10) / 10
-      : "unavailable",
-    kv_commits_per_second_min_second_half: halfCommits !== null
-      ? Math.round((halfCommits / halfS) * 10) / 10
-      : "unavailable",
+    // The sum over the controllers; per controller in controller_cpu_percent_each.
+    controller_cpu_percent: cpu.reduce((s, x) => s + x, 0),
+    controller_cpu_percent_each: cpu,
+    ...(STORE === "kv"
+      ? {
+        kv_commits_per_second_min: steadyCommits !== null
+          ? Math.round((steadyCommits / steadyS) * 10) / 10
+          : "unavailable",
+        kv_commits_per_second_min_second_half: halfCommits !== null
+          ? Math.round((halfCommits / halfS) * 10) / 10
+          : "unavailable",
+        kv_commits_per_second_min_heartbeats_only: quietCommits !== null
+          ? Math.round((quietCommits / quietTook) * 10) / 10
+          : "unavailable",
+      }
+      : {
+        // Revision delta over the window: every etcd write (put, delete, txn with writes) is one.
+        etcd_writes_per_second: perSecond(revS0, revEnd, steadyS) ?? "unavailable",
+        etcd_writes_per_second_second_half: perSecond(revHalf, revEnd, halfS) ?? "unavailable",
+        etcd_writes_per_second_heartbeats_only: perSecond(revQ0, revQ1, quietTook) ?? "unavailable",
+      }),
+    heartbeats_only_seconds: quietTook,
     admin_get_connector_ms: summary(one),
     admin_list_connectors_ms: summary(list),
     allowlist_put_to_stream_ms: summary(push),
+    heartbeat_to_registry_ms: summary(seen),
   };
   out.controller_rss_mib_peak = peakRss;
-  const metrics = await (await admin("/metrics")).text();
-  out.metrics_control_streams = Number(
-    /^postern_control_streams(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1] ?? NaN,
-  );
+  out.metrics_control_streams = [];
+  for (let i = 0; i < CONTROLLERS; i++) {
+    const metrics = await (await admin("/metrics", {}, i)).text();
+    (out.metrics_control_streams as number[]).push(
+      Number(/^postern_control_streams(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1] ?? NaN),
+    );
+  }
   const online = await (await admin("/api/admin/connectors")).json() as Array<{ status: string }>;
   out.connectors_online = online.filter((c) => c.status === "ONLINE").length;
   probe.close();
 } catch (e) {
   out.error = (e as Error).message;
 } finally {
-  for (const c of children.slice(1)) {
+  for (const c of children) {
     await c.stdin.close().catch(() => {});
   }
   await sleep(500);
-  for (const c of children.slice(1)) {
+  for (const c of children) {
     try {
       c.kill("SIGKILL");
     } catch { /* gone */ }
   }
-  try {
-    controller.kill("SIGTERM");
-  } catch { /* gone */ }
-  const timeout = setTimeout(() => {
-    try {
-      controller.kill("SIGKILL");
-    } catch { /* gone */ }
-  }, 10_000);
-  await controller.status;
-  clearTimeout(timeout);
-  await Deno.remove(dir, { recursive: true }).catch(() => {});
+  await Promise.all(controllers.map((c) => c.stop()));
+  await etcd?.close();
+  if (sealDir) await Deno.remove(sealDir, { recursive: true }).catch(() => {});
   console.log(JSON.stringify(out, null, 2));
   Deno.exit(out.error ? 1 : 0);
 }
@@ -335,7 +397,7 @@ async function openProbe() {
   const keyPem = await exportPrivateKeyPem(keys.privateKey);
   const E = grpc.makeGenericClientConstructor(EnrollmentService, "Enrollment");
   const ec = new E(
-    grpcAddr,
+    controllers[0]!.grpcAddr,
     channelCredentials(new SvidSource(caPem), { trustDomain: TD }),
     channelOptions(),
   );
@@ -358,7 +420,7 @@ async function openProbe() {
   ec.close();
   const C = grpc.makeGenericClientConstructor(ControlPlaneService, "ControlPlane");
   const client = new C(
-    grpcAddr,
+    controllers[0]!.grpcAddr,
     channelCredentials(new SvidSource(caPem, { certPem: svid.certificatePem, keyPem }), { trustDomain: TD }),
     channelOptions(),
   );
@@ -391,9 +453,28 @@ async function openProbe() {
       const res = await admin("/api/admin/connectors/probe/allowlist", {
         method: "PUT",
         body: JSON.stringify({ tunnelers: [want] }),
-      });
+      }, controllers.length - 1);
       await res.arrayBuffer();
       return (await got) - t;
+    },
+    /**
+     * A heartbeat whose `activeSessions` is new, then GET of the probe through its controller
+     * until the registry reports that count: ms from the write to the first answer showing it.
+     */
+    async heartbeatToRegistry(round: number): Promise<number> {
+      const sessions = round + 1;
+      const hb = connectorHeartbeat("bench", "10.255.255.254");
+      hb.body.value.activeSessions = sessions;
+      const t = performance.now();
+      call.write(hb);
+      const deadline = t + 5_000;
+      while (performance.now() < deadline) {
+        const res = await admin("/api/admin/connectors/probe");
+        const body = await res.json() as { active_sessions?: number | null };
+        if (body.active_sessions === sessions) return performance.now() - t;
+        await sleep(5);
+      }
+      throw new Error(`heartbeat (active_sessions ${sessions}) not in the registry within 5 s`);
     },
     close() {
       call.cancel();

@@ -4,8 +4,9 @@
  * written into `bench/RESULTS.md` (the block between the `bench:latest` markers; the analysis
  * below it stays).
  *
- *   deno task bench [--quick | --smoke] [--only enrollment,data,control,status] [--out FILE]
- *     [--enroll-n 600] [--mib 1024] [--conns 300] [--par-mib 256] [--cp-n 2000] [--cp-steady 30] [--status-rounds 3]
+ *   deno task bench [--quick | --smoke] [--only enrollment,data,control,ha,status] [--out FILE]
+ *     [--enroll-n 600] [--mib 1024] [--conns 300] [--par-mib 256] [--cp-n 2000] [--cp-steady 30]
+ *     [--ha-n 1000] [--status-rounds 3]
  *
  * Sizes: default about 3–4 minutes on 2 cores; `--quick` about a minute and a half; `--smoke`
  * (what the test suite runs, into a temporary file) seconds per part. The parts:
@@ -13,12 +14,16 @@
  *   `openssl speed ecdsap256`);
  * - data: `bench/stunnel-peer.sh` and `bench/postern-tunnel.ts` with the same load generator;
  * - control: `bench/control_plane.ts` (streams, RSS, admin API latency under heartbeats);
+ * - ha: `bench/control_plane.ts --store etcd --controllers 2` (`--ha-n` agents spread over two
+ *   controllers on a three-member etcd cluster) beside `--store kv` (one controller on Deno KV, the
+ *   same agents), both in this run; skipped with the reason when etcd is not installed;
  * - status: `bench/status_latency.ts` (stop, crash and return of a connector to its status in the API).
  * @module
  */
 import { parseArgs } from "node:util";
 import { type EnrollmentFigures, runEnrollmentBench } from "./enrollment.ts";
 import { runStatusLatency } from "./status_latency.ts";
+import { ETCD_BINARY, etcdAvailable } from "../tests/support/etcd_cluster.ts";
 
 const { values: a } = parseArgs({
   args: Deno.args,
@@ -33,14 +38,33 @@ const { values: a } = parseArgs({
     "par-mib": { type: "string" },
     "cp-n": { type: "string" },
     "cp-steady": { type: "string" },
+    "ha-n": { type: "string" },
     "status-rounds": { type: "string" },
   },
 });
 
 const SIZES = {
-  default: { enrollN: 600, mib: 1024, conns: 300, parMib: 256, cpN: 2000, cpSteady: 30, statusRounds: 3 },
-  quick: { enrollN: 300, mib: 256, conns: 100, parMib: 64, cpN: 500, cpSteady: 10, statusRounds: 2 },
-  smoke: { enrollN: 16, mib: 4, conns: 10, parMib: 1, cpN: 10, cpSteady: 2, statusRounds: 1 },
+  default: {
+    enrollN: 600,
+    mib: 1024,
+    conns: 300,
+    parMib: 256,
+    cpN: 2000,
+    cpSteady: 30,
+    haN: 1000,
+    statusRounds: 3,
+  },
+  quick: {
+    enrollN: 300,
+    mib: 256,
+    conns: 100,
+    parMib: 64,
+    cpN: 500,
+    cpSteady: 10,
+    haN: 300,
+    statusRounds: 2,
+  },
+  smoke: { enrollN: 16, mib: 4, conns: 10, parMib: 1, cpN: 10, cpSteady: 2, haN: 10, statusRounds: 1 },
 };
 const base = a.smoke ? SIZES.smoke : a.quick ? SIZES.quick : SIZES.default;
 const num = (v: string | undefined, d: number) => (v === undefined ? d : Math.max(1, Number(v)));
@@ -51,14 +75,15 @@ const size = {
   parMib: num(a["par-mib"], base.parMib),
   cpN: num(a["cp-n"], base.cpN),
   cpSteady: num(a["cp-steady"], base.cpSteady),
+  haN: num(a["ha-n"], base.haN),
   statusRounds: num(a["status-rounds"], base.statusRounds),
 };
-const PARTS = ["enrollment", "data", "control", "status"] as const;
+const PARTS = ["enrollment", "data", "control", "ha", "status"] as const;
 type Part = typeof PARTS[number];
 const only = (a.only ?? PARTS.join(",")).split(",").map((s) => s.trim());
 for (const p of only) {
   if (!(PARTS as readonly string[]).includes(p)) {
-    console.error(`invalid --only "${p}": use enrollment, data, control or status (comma-separated)`);
+    console.error(`invalid --only "${p}": use enrollment, data, control, ha or status (comma-separated)`);
     Deno.exit(2);
   }
 }
@@ -76,7 +101,10 @@ interface Row {
   ratio: string;
 }
 
-const fmt = (v: unknown) => (v === undefined || v === null || Number.isNaN(v) ? "-" : String(v));
+const fmt = (v: unknown): string =>
+  Array.isArray(v)
+    ? (v.length ? v.map(fmt).join(" + ") : "-")
+    : (v === undefined || v === null || Number.isNaN(v) ? "-" : String(v));
 const ratio = (x: unknown, y: unknown) =>
   typeof x === "number" && typeof y === "number" && y > 0
     ? (x / y < 0.1 ? (x / y).toPrecision(2) : (x / y).toFixed(2))
@@ -298,6 +326,127 @@ async function controlPlane(rows: Row[], raw: Record<string, unknown>) {
   );
 }
 
+/** One run of `bench/control_plane.ts` at the HA size. */
+async function controlPlaneRun(extra: string[]): Promise<Record<string, unknown>> {
+  return lastJson(
+    await run(Deno.execPath(), [
+      "run",
+      "-A",
+      `${here}control_plane.ts`,
+      "--n",
+      String(size.haN),
+      "--procs",
+      String(size.haN >= 1000 ? 2 : 1),
+      "--steady",
+      String(size.cpSteady),
+      "--heartbeat",
+      a.smoke ? "1" : "10",
+      ...extra,
+    ]),
+  );
+}
+
+async function highAvailability(rows: Row[], raw: Record<string, unknown>) {
+  const area = `HA, ${size.haN} agents`;
+  if (!etcdAvailable()) {
+    const why =
+      `skipped: etcd not found at "${ETCD_BINARY}" (install it with apt-get install etcd-server, or set POSTERN_TEST_ETCD)`;
+    raw.ha = { skipped: why };
+    rows.push({ area, figure: why, postern: "", peer: "", peerValue: "", ratio: "" });
+    return;
+  }
+  // One after the other, never at once: they share the cores.
+  const ha = await controlPlaneRun(["--store", "etcd", "--controllers", "2"]);
+  const kv = await controlPlaneRun(["--store", "kv"]);
+  raw.ha = { etcd_2_controllers: ha, kv_1_controller: kv };
+  for (const [name, o] of [["etcd", ha], ["kv", kv]] as const) {
+    if (o.error) throw new Error(`control_plane.ts --store ${name}: ${o.error}`);
+  }
+  type Lat = { p50?: number; p99?: number; max?: number };
+  type Steady = {
+    heartbeat_to_registry_ms?: Lat;
+    allowlist_put_to_stream_ms?: Lat;
+    admin_get_connector_ms?: Lat;
+    controller_cpu_percent_each?: number[];
+    etcd_writes_per_second?: number;
+    etcd_writes_per_second_second_half?: number;
+    kv_commits_per_second_min?: number;
+    kv_commits_per_second_min_second_half?: number;
+    etcd_writes_per_second_heartbeats_only?: number;
+    kv_commits_per_second_min_heartbeats_only?: number;
+  };
+  const hs = (ha.steady ?? {}) as Steady, ks = (kv.steady ?? {}) as Steady;
+  const lat = (l: Lat | undefined) => `${fmt(l?.p50)} / ${fmt(l?.p99)}`;
+  const peer = "1 controller on Deno KV";
+  rows.push(
+    {
+      area,
+      figure: "2 controllers on 3 etcd members: streams established / failed attempts",
+      postern: `${fmt(ha.streams_established)} / ${fmt(ha.stream_attempts_failed)}`,
+      peer,
+      peerValue: `${fmt(kv.streams_established)} / ${fmt(kv.stream_attempts_failed)}`,
+      ratio: ratio(ha.streams_established, kv.streams_established),
+    },
+    {
+      area,
+      figure: "RSS per controller after ramp, MiB (peak)",
+      postern: `${fmt(ha.controller_rss_mib_after_ramp)} (${fmt(ha.controller_rss_mib_peak)})`,
+      peer,
+      peerValue: `${fmt(kv.controller_rss_mib_after_ramp)} (${fmt(kv.controller_rss_mib_peak)})`,
+      ratio: "",
+    },
+    {
+      area,
+      figure: "heartbeat to registry (GET shows it) p50 / p99 ms",
+      postern: lat(hs.heartbeat_to_registry_ms),
+      peer,
+      peerValue: lat(ks.heartbeat_to_registry_ms),
+      ratio: ratio(hs.heartbeat_to_registry_ms?.p99, ks.heartbeat_to_registry_ms?.p99),
+    },
+    {
+      area,
+      figure: "allowlist PUT (through the other controller) reaches the stream p50 / p99 ms",
+      postern: lat(hs.allowlist_put_to_stream_ms),
+      peer,
+      peerValue: lat(ks.allowlist_put_to_stream_ms),
+      ratio: ratio(hs.allowlist_put_to_stream_ms?.p99, ks.allowlist_put_to_stream_ms?.p99),
+    },
+    {
+      area,
+      figure: "GET one connector p50 / p99 ms",
+      postern: lat(hs.admin_get_connector_ms),
+      peer,
+      peerValue: lat(ks.admin_get_connector_ms),
+      ratio: ratio(hs.admin_get_connector_ms?.p99, ks.admin_get_connector_ms?.p99),
+    },
+    {
+      area,
+      figure:
+        "store writes/s with the probe's PUTs: etcd revisions (second half) beside KV commits, at least",
+      postern: `${fmt(hs.etcd_writes_per_second)} (${fmt(hs.etcd_writes_per_second_second_half)})`,
+      peer,
+      peerValue: `${fmt(ks.kv_commits_per_second_min)} (${fmt(ks.kv_commits_per_second_min_second_half)})`,
+      ratio: ratio(hs.etcd_writes_per_second, ks.kv_commits_per_second_min),
+    },
+    {
+      area,
+      figure: "store writes/s, heartbeats only (no admin call): etcd revisions beside KV commits, at least",
+      postern: fmt(hs.etcd_writes_per_second_heartbeats_only),
+      peer,
+      peerValue: fmt(ks.kv_commits_per_second_min_heartbeats_only),
+      ratio: ratio(hs.etcd_writes_per_second_heartbeats_only, ks.kv_commits_per_second_min_heartbeats_only),
+    },
+    {
+      area,
+      figure: "steady CPU % per controller",
+      postern: fmt(hs.controller_cpu_percent_each),
+      peer,
+      peerValue: fmt(ks.controller_cpu_percent_each),
+      ratio: "",
+    },
+  );
+}
+
 async function status(rows: Row[], raw: Record<string, unknown>) {
   const f = await runStatusLatency({ rounds: size.statusRounds, heartbeatS: 1, offlineAfterS: 3 });
   raw.status = f;
@@ -370,6 +519,7 @@ if (import.meta.main) {
     enrollment,
     data: dataPlane,
     control: controlPlane,
+    ha: highAvailability,
     status,
   };
   for (const p of PARTS) {

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { replaceLatest, table } from "./main.ts";
+import { etcdAvailable } from "../tests/support/etcd_cluster.ts";
 
 Deno.test("replaceLatest() replaces the latest block and keeps the analysis around it", () => {
   const first = replaceLatest("# Benchmark results\n\nOld analysis.\n", "## Latest run: A");
@@ -58,10 +59,59 @@ Deno.test({
       peerRow("data plane +", "stunnel, 8 connections");
       posternRow("control plane, 10 agents", "GET one connector");
       peerRow("control plane, 10 agents", "target");
+      if (etcdAvailable()) {
+        posternRow("HA, 10 agents", "2 controllers on 3 etcd members: streams established");
+        peerRow("HA, 10 agents", "1 controller on Deno KV");
+        assert.match(
+          stdout,
+          /streams established \/ failed attempts +\| +10 \/ \d+ +\| 1 controller on Deno KV +\| +10 \//,
+        );
+        posternRow("HA, 10 agents", "RSS per controller after ramp, MiB");
+        assert.match(stdout, /RSS per controller after ramp, MiB \(peak\) +\| +\d+ \+ \d+ \(/);
+        posternRow("HA, 10 agents", "heartbeat to registry");
+        posternRow("HA, 10 agents", "allowlist PUT \\(through the other controller\\)");
+        posternRow("HA, 10 agents", "store writes/s with the probe's PUTs: etcd revisions");
+        posternRow("HA, 10 agents", "store writes/s, heartbeats only");
+      }
       posternRow("status[^|]*", "graceful stop \\(SIGTERM\\) to OFFLINE");
       posternRow("status[^|]*", "crash \\(SIGKILL\\) to OFFLINE");
       assert.match(stdout, /enrollments\/s end to end, concurrency 16 \(16 ok, 0 failed\)/);
       assert.match(stdout, /streams established \/ failed attempts +\| +10 \//);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "deno task bench --only ha without etcd skips the HA part and names the missing binary",
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "postern-bench-noetcd-" });
+    try {
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          new URL("./main.ts", import.meta.url).pathname,
+          "--smoke",
+          "--only",
+          "ha",
+          "--out",
+          `${dir}/R.md`,
+        ],
+        env: { POSTERN_TEST_ETCD: `${dir}/no-etcd` },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stdout = new TextDecoder().decode(r.stdout);
+      assert.equal(r.code, 0, stdout + new TextDecoder().decode(r.stderr));
+      assert.match(
+        stdout,
+        new RegExp(
+          `\\| HA, 10 agents +\\| skipped: etcd not found at "${dir}/no-etcd" \\(install it with apt-get install etcd-server, or set POSTERN_TEST_ETCD\\)`,
+        ),
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
