@@ -196,3 +196,35 @@ etcdTest(
     }
   },
 );
+
+etcdTest(
+  "ClusterPresence: the ownership key carries the trusted CAs, rewritten only when they change",
+  async () => {
+    await withTwo(async (a, b) => {
+      const [fp1, fp2] = ["1".repeat(64), "2".repeat(64)];
+      a.presence.seen("connector", "c1", { trustedCaFingerprints: [fp1] });
+      await until(
+        "B sees c1 trust fp1",
+        () => b.presence.lagging(fp1).length === 0 && b.cluster.heldElsewhere("connector", "c1"),
+      );
+      assertEquals(b.presence.lagging(fp2), [{ role: "connector", id: "c1" }]);
+      assertEquals(b.presence.onlineCount("connector"), 1, "the agent on A counts in B's gauge");
+      assertEquals(b.presence.onlineCount("tunneler"), 0);
+      for (let i = 0; i < 50; i++) {
+        a.presence.seen("connector", "c1", { trustedCaFingerprints: [fp1] });
+      }
+      assertEquals(a.cluster.writes, 2, "the liveness key and one ownership key: heartbeats wrote nothing");
+      a.presence.seen("connector", "c1", { trustedCaFingerprints: [fp2, fp1] });
+      await until("B sees c1 trust fp2", () => b.presence.lagging(fp2).length === 0);
+      for (let i = 0; i < 50; i++) a.presence.seen("connector", "c1", { trustedCaFingerprints: [fp1, fp2] });
+      assertEquals(a.cluster.writes, 3, "one more write for the changed set, none for its reordering");
+      // A crashes: in its grace the orphaned agent keeps its last trusted set in B's view.
+      a.cluster.abandon();
+      await a.store.close();
+      await until("c1 orphaned in B", () => b.cluster.orphaned("connector", "c1"));
+      assertEquals(b.presence.lagging(fp2), []);
+      assertEquals(b.presence.lagging("3".repeat(64)), [{ role: "connector", id: "c1" }]);
+      assertEquals(b.presence.onlineCount("connector"), 1);
+    });
+  },
+);
