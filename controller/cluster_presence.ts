@@ -5,6 +5,12 @@
  * lease. An ownership key is written when an agent comes ONLINE here and deleted when it leaves
  * here, never per heartbeat. The other controllers learn by watch.
  *
+ * The ownership key carries the CA fingerprints the agent reports trusting (its heartbeat's
+ * trusted_ca_fingerprints), so that the CA-activation guard of any controller sees the agents the
+ * others hold. It is rewritten only when the reported set changes: once per CA rotation step that
+ * reaches the agent (its renewal after prepare, after retire), not per heartbeat. The write cost of
+ * a rotation is thus at most two extra writes per ONLINE agent, spread over one renewal interval.
+ *
  * A deleted ownership key whose controller is still alive was released on purpose (the agent
  * moved, or its controller already announced it OFFLINE): nothing to do. Keys that vanish with
  * their controller's lease (a crash, a stop) leave their agents orphaned: they stay ONLINE for
@@ -36,6 +42,15 @@ export interface ClusterPresenceOptions {
 /** An agent, as `role/id`. */
 type AgentKey = `${AgentRole}/${string}`;
 
+/** The trusted CA fingerprints an ownership key carries: sorted, lower-case hex, no repeats. */
+type Trusted = readonly string[];
+
+/** What an ownership key holds. */
+interface Ownership {
+  since: number;
+  trusted: Trusted;
+}
+
 /** Which agents other controllers hold, learned by watch; and the keys this controller owns. */
 export class ClusterPresence {
   readonly controllerId: string;
@@ -45,12 +60,12 @@ export class ClusterPresence {
   #stopped = false;
   /** Controllers alive (their liveness key exists), this one included. */
   readonly #controllers = new Set<string>();
-  /** Other controllers holding each agent. */
-  readonly #owners = new Map<AgentKey, Set<string>>();
-  /** Agents orphaned by a vanished controller: when they go OFFLINE unless they reappear. */
-  readonly #orphans = new Map<AgentKey, number>();
-  /** Agents this controller owns a key for (written or being written). */
-  readonly #claimed = new Set<AgentKey>();
+  /** Other controllers holding each agent, with the trusted CAs each one's key carries. */
+  readonly #owners = new Map<AgentKey, Map<string, Trusted>>();
+  /** Agents orphaned by a vanished controller: when they go OFFLINE unless they reappear, and their last trusted CAs. */
+  readonly #orphans = new Map<AgentKey, { at: number; trusted: Trusted }>();
+  /** Agents this controller owns a key for (written or being written), with the trusted CAs it carries. */
+  readonly #claimed = new Map<AgentKey, Trusted>();
   /** Ownership writes that failed, retried at the next sweep. */
   readonly #retry = new Set<AgentKey>();
   #writes = 0;
@@ -95,13 +110,43 @@ export class ClusterPresence {
     return this.heldElsewhere(role, id) || this.orphaned(role, id);
   }
 
-  /** The agent came ONLINE here: writes its ownership key (once, not per heartbeat). */
-  claim(role: AgentRole, id: string): void {
+  /**
+   * The agent is ONLINE here, trusting the CAs `trusted`: writes its ownership key when it came
+   * ONLINE here or when the trusted set changed, not per heartbeat.
+   */
+  claim(role: AgentRole, id: string, trusted: readonly string[] = []): void {
     const k: AgentKey = `${role}/${id}`;
     this.#orphans.delete(k);
-    if (this.#claimed.has(k)) return;
-    this.#claimed.add(k);
+    const set = trustedSet(trusted);
+    const written = this.#claimed.get(k);
+    if (written && sameSet(written, set)) return;
+    this.#claimed.set(k, set);
     void this.#writeClaim(k);
+  }
+
+  /**
+   * Agents ONLINE through another controller (held there, or orphaned less than OFFLINE_AFTER ago)
+   * whose ownership key does not carry the CA `fingerprint` (lower-case hex); with several holders,
+   * one key without it is enough. Not in a particular order.
+   */
+  laggingElsewhere(fingerprint: string): { role: AgentRole; id: string }[] {
+    const out: { role: AgentRole; id: string }[] = [];
+    for (const [k, holders] of this.#owners) {
+      if ([...holders.values()].some((t) => !t.includes(fingerprint))) out.push(agentOf(k));
+    }
+    for (const [k, o] of this.#orphans) {
+      if (!this.#owners.has(k) && !o.trusted.includes(fingerprint)) out.push(agentOf(k));
+    }
+    return out;
+  }
+
+  /** How many agents of `role` are ONLINE through another controller and not claimed here. */
+  onlineElsewhereCount(role: AgentRole): number {
+    let n = 0;
+    for (const k of new Set([...this.#owners.keys(), ...this.#orphans.keys()])) {
+      if (k.startsWith(`${role}/`) && !this.#claimed.has(k)) n++;
+    }
+    return n;
   }
 
   /** The agent left here (moved, OFFLINE, revoked): deletes its ownership key. */
@@ -126,11 +171,10 @@ export class ClusterPresence {
     }
     const now = this.#o.now();
     const due: { role: AgentRole; id: string }[] = [];
-    for (const [k, at] of this.#orphans) {
-      if (now < at) continue;
+    for (const [k, o] of this.#orphans) {
+      if (now < o.at) continue;
       this.#orphans.delete(k);
-      const [role, id] = split(k);
-      due.push({ role, id });
+      due.push(agentOf(k));
     }
     return this.#announcer() ? due : [];
   }
@@ -162,7 +206,7 @@ export class ClusterPresence {
       await this.#o.store.commit([], [{
         type: "set",
         key: this.#agentKey(k, this.controllerId),
-        value: { since: this.#o.now() },
+        value: { since: this.#o.now(), trusted: this.#claimed.get(k) ?? [] } satisfies Ownership,
         lease: this.#lease,
       }]);
     } catch (e) {
@@ -189,7 +233,7 @@ export class ClusterPresence {
         try {
           this.#lease = await this.#o.store.grantLease(leaseTtl(this.#o.offlineAfterMs));
           await this.#announce();
-          for (const k of this.#claimed) void this.#writeClaim(k);
+          for (const k of this.#claimed.keys()) void this.#writeClaim(k);
           this.#o.log.info("presence lease renewed", { controller: this.controllerId });
           this.#keepLease();
           return;
@@ -221,11 +265,17 @@ export class ClusterPresence {
       if (controller === this.controllerId) continue;
       const k: AgentKey = `${role}/${id}`;
       if (e.type === "put") {
-        this.#owners.get(k)?.add(controller) ?? this.#owners.set(k, new Set([controller]));
+        const trusted = trustedOf(e.value);
+        this.#owners.get(k)?.set(controller, trusted) ??
+          this.#owners.set(k, new Map([[controller, trusted]]));
         this.#orphans.delete(k);
-      } else if (this.#owners.get(k)?.delete(controller)) {
-        if (!this.#controllers.has(controller)) this.#orphan(k);
-        if (this.#owners.get(k)?.size === 0) this.#owners.delete(k);
+      } else {
+        const holders = this.#owners.get(k);
+        const trusted = holders?.get(controller);
+        if (!holders || trusted === undefined) continue;
+        holders.delete(controller);
+        if (!this.#controllers.has(controller)) this.#orphan(k, trusted);
+        if (holders.size === 0) this.#owners.delete(k);
       }
     }
   }
@@ -233,37 +283,42 @@ export class ClusterPresence {
   #controllerGone(controller: string): void {
     this.#controllers.delete(controller);
     let orphaned = 0;
-    for (const [k, set] of this.#owners) {
-      if (!set.delete(controller)) continue;
-      if (this.#orphan(k)) orphaned++;
-      if (set.size === 0) this.#owners.delete(k);
+    for (const [k, holders] of this.#owners) {
+      const trusted = holders.get(controller);
+      if (trusted === undefined) continue;
+      holders.delete(controller);
+      if (this.#orphan(k, trusted)) orphaned++;
+      if (holders.size === 0) this.#owners.delete(k);
     }
     this.#o.log.info("controller gone: its presence keys vanished", { controller, orphaned });
   }
 
   /** Starts the grace of an agent that lost its controller, unless someone still holds it. */
-  #orphan(k: AgentKey): boolean {
+  #orphan(k: AgentKey, trusted: Trusted): boolean {
     if ((this.#owners.get(k)?.size ?? 0) > 0 || this.#claimed.has(k)) return false;
-    this.#orphans.set(k, this.#o.now() + this.#o.offlineAfterMs);
+    this.#orphans.set(k, { at: this.#o.now() + this.#o.offlineAfterMs, trusted });
     return true;
   }
 
   async #reload(): Promise<void> {
     const entries = await listAll(this.#o.store, PRESENCE_PREFIX);
     const controllers = new Set<string>([this.controllerId]);
-    const owners = new Map<AgentKey, Set<string>>();
-    for (const { key } of entries) {
+    const owners = new Map<AgentKey, Map<string, Trusted>>();
+    for (const { key, value } of entries) {
       const [, kind, a, b, c] = key;
       if (kind === CONTROLLERS && a !== undefined) controllers.add(a);
       if (kind === AGENTS && isRole(a) && b !== undefined && c !== undefined && c !== this.controllerId) {
         const k: AgentKey = `${a}/${b}`;
-        owners.get(k)?.add(c) ?? owners.set(k, new Set([c]));
+        const trusted = trustedOf(value);
+        owners.get(k)?.set(c, trusted) ?? owners.set(k, new Map([[c, trusted]]));
       }
     }
     // Agents whose controller vanished while the watch was away are orphaned as by the watch.
-    const lost = new Set<AgentKey>();
-    for (const [k, set] of this.#owners) {
-      for (const c of set) if (!controllers.has(c) && !owners.get(k)?.has(c)) lost.add(k);
+    const lost = new Map<AgentKey, Trusted>();
+    for (const [k, holders] of this.#owners) {
+      for (const [c, trusted] of holders) {
+        if (!controllers.has(c) && !owners.get(k)?.has(c)) lost.set(k, trusted);
+      }
     }
     this.#controllers.clear();
     for (const c of controllers) this.#controllers.add(c);
@@ -272,7 +327,7 @@ export class ClusterPresence {
       this.#owners.set(k, set);
       this.#orphans.delete(k);
     }
-    for (const k of lost) this.#orphan(k);
+    for (const [k, trusted] of lost) this.#orphan(k, trusted);
   }
 }
 
@@ -288,4 +343,31 @@ function isRole(v: string | undefined): v is AgentRole {
 function split(k: AgentKey): [AgentRole, string] {
   const i = k.indexOf("/");
   return [k.slice(0, i) as AgentRole, k.slice(i + 1)];
+}
+
+function agentOf(k: AgentKey): { role: AgentRole; id: string } {
+  const [role, id] = split(k);
+  return { role, id };
+}
+
+const FINGERPRINT = /^[0-9a-f]{64}$/;
+
+function trustedSet(fingerprints: readonly string[]): Trusted {
+  return [...new Set(fingerprints)].sort();
+}
+
+function sameSet(a: Trusted, b: Trusted): boolean {
+  return a.length === b.length && a.every((f, i) => f === b[i]);
+}
+
+/**
+ * The trusted CAs of another controller's ownership key; anything but a list of fingerprints (a
+ * key of an older version, a damaged value) is an empty set, which the CA guard counts as lagging.
+ */
+function trustedOf(value: unknown): Trusted {
+  const t = (value as Partial<Ownership> | null)?.trusted;
+  if (!Array.isArray(t) || t.length > 64 || !t.every((f) => typeof f === "string" && FINGERPRINT.test(f))) {
+    return [];
+  }
+  return trustedSet(t);
 }

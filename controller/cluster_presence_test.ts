@@ -72,6 +72,13 @@ function until(what: string, pred: () => boolean | Promise<boolean>, ms = 5_000)
   return waitFor(what, async () => (await pred()) || undefined, ms, 50);
 }
 
+/** A crashes (no lease revoke, its client gone): waits until B finds c1 orphaned. */
+async function crash(a: Node, b: Node): Promise<void> {
+  a.cluster.abandon();
+  await a.store.close();
+  await until("A's lease vanishes", () => b.cluster.orphaned("connector", "c1"));
+}
+
 const c1: AgentRecord = connectorRecord("c1", {
   enrolledAt: Date.now(),
   certExpiresAt: Date.now() + 3_600_000,
@@ -119,9 +126,7 @@ etcdTest(
     await withTwo(async (a, b, events) => {
       a.presence.seen("connector", "c1");
       await until("c1 ONLINE in B", () => b.presence.view(c1).status === "ONLINE");
-      a.cluster.abandon();
-      await a.store.close();
-      await until("A's lease vanishes", () => b.cluster.orphaned("connector", "c1"));
+      await crash(a, b);
       const orphanedAt = Date.now();
       assertEquals(b.presence.view(c1).status, "ONLINE");
       await until(
@@ -142,9 +147,7 @@ etcdTest(
     await withTwo(async (a, b, events) => {
       a.presence.seen("connector", "c1");
       await until("c1 ONLINE in B", () => b.presence.view(c1).status === "ONLINE");
-      a.cluster.abandon();
-      await a.store.close();
-      await until("A's lease vanishes", () => b.cluster.orphaned("connector", "c1"));
+      await crash(a, b);
       b.presence.seen("connector", "c1");
       const end = Date.now() + OFFLINE_AFTER + 200;
       while (Date.now() < end) {
@@ -194,5 +197,35 @@ etcdTest(
       await b.store.close();
       await etcd.close();
     }
+  },
+);
+
+etcdTest(
+  "ClusterPresence: the ownership key carries the trusted CAs, rewritten only when they change",
+  async () => {
+    await withTwo(async (a, b) => {
+      const [fp1, fp2] = ["1".repeat(64), "2".repeat(64)];
+      a.presence.seen("connector", "c1", { trustedCaFingerprints: [fp1] });
+      await until(
+        "B sees c1 trust fp1",
+        () => b.presence.lagging(fp1).length === 0 && b.cluster.heldElsewhere("connector", "c1"),
+      );
+      assertEquals(b.presence.lagging(fp2), [{ role: "connector", id: "c1" }]);
+      assertEquals(b.presence.onlineCount("connector"), 1, "the agent on A counts in B's gauge");
+      assertEquals(b.presence.onlineCount("tunneler"), 0);
+      for (let i = 0; i < 50; i++) {
+        a.presence.seen("connector", "c1", { trustedCaFingerprints: [fp1] });
+      }
+      assertEquals(a.cluster.writes, 2, "the liveness key and one ownership key: heartbeats wrote nothing");
+      a.presence.seen("connector", "c1", { trustedCaFingerprints: [fp2, fp1] });
+      await until("B sees c1 trust fp2", () => b.presence.lagging(fp2).length === 0);
+      for (let i = 0; i < 50; i++) a.presence.seen("connector", "c1", { trustedCaFingerprints: [fp1, fp2] });
+      assertEquals(a.cluster.writes, 3, "one more write for the changed set, none for its reordering");
+      // A crashes: in its grace the orphaned agent keeps its last trusted set in B's view.
+      await crash(a, b);
+      assertEquals(b.presence.lagging(fp2), []);
+      assertEquals(b.presence.lagging("3".repeat(64)), [{ role: "connector", id: "c1" }]);
+      assertEquals(b.presence.onlineCount("connector"), 1);
+    });
   },
 );

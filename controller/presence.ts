@@ -114,8 +114,9 @@ export class Presence {
       if (this.#cluster?.onlineElsewhere(role, id)) {
         this.#o.log.info(`${role} moved here from another controller`, { agent: id, role });
       } else this.#transition(l, "ONLINE");
-      this.#cluster?.claim(role, id);
     }
+    // Writes only when the agent came ONLINE here or reports another trusted set.
+    this.#cluster?.claim(role, id, l.trustedCaFingerprints);
   }
 
   /**
@@ -160,23 +161,30 @@ export class Presence {
     };
   }
 
-  /** How many agents of `role` are ONLINE here. */
+  /**
+   * How many agents of `role` are ONLINE: here, plus (etcd) those ONLINE through another
+   * controller only, so every controller of the store reports the same count.
+   */
   onlineCount(role: AgentRole): number {
-    let n = 0;
+    let n = this.#cluster?.onlineElsewhereCount(role) ?? 0;
     for (const l of this.#live.values()) if (l.role === role && l.online) n++;
     return n;
   }
 
   /**
-   * ONLINE agents here that do not report trusting the CA `fingerprint` (lower-case hex), in a
-   * stable order; an agent that reports no fingerprints at all (an older version) counts as lagging.
+   * ONLINE agents that do not report trusting the CA `fingerprint` (lower-case hex), in a stable
+   * order: those here, and (etcd) those ONLINE through another controller, as its ownership key
+   * reports them. An agent that reports no fingerprints at all (an older version) counts as lagging.
    */
   lagging(fingerprint: string): { role: AgentRole; id: string }[] {
-    const out: { role: AgentRole; id: string }[] = [];
+    const out = new Map<string, { role: AgentRole; id: string }>();
     for (const l of this.#live.values()) {
-      if (l.online && !l.trustedCaFingerprints?.includes(fingerprint)) out.push({ role: l.role, id: l.id });
+      if (l.online && !l.trustedCaFingerprints?.includes(fingerprint)) {
+        out.set(`${l.role}/${l.id}`, { role: l.role, id: l.id });
+      }
     }
-    return out.sort((a, b) => a.role.localeCompare(b.role) || a.id.localeCompare(b.id));
+    for (const a of this.#cluster?.laggingElsewhere(fingerprint) ?? []) out.set(`${a.role}/${a.id}`, a);
+    return [...out.values()].sort((a, b) => a.role.localeCompare(b.role) || a.id.localeCompare(b.id));
   }
 
   /** Last_seen writes waiting for the background writer. */

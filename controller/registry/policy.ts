@@ -2,15 +2,14 @@
  * Connector policy in the store: allowlists (["allowlists", connector]) and resources (["resources", connector]).
  * @module
  */
+import { type Address, AddressError, parseAddress, splitDestination } from "../../shared/access/address.ts";
 import { validateAgentId } from "../../shared/pki/spiffe_id.ts";
-import { dnsNameProblem } from "../../shared/pki/trust_domain.ts";
 import { put, type Store } from "../store/store.ts";
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
 /**
- * Checks one resource entry: `host:port`, `ipv4:port`, `ipv4/len:port` or `[ipv6]:port`
- * (`[ipv6/len]:port`). Returns the entry (host lower-cased).
+ * Checks one entry of a connector's resources list with the one address parser
+ * (shared/access/address.ts): `host:port`, `*.dns-name:port`, `ip:port`, `cidr:port` or
+ * `[ipv6]:port` (`[ipv6/len]:port`). Returns the entry with its host in lower case.
  *
  * @throws {TypeError} `invalid resource "<entry>": <why>`
  */
@@ -18,35 +17,15 @@ export function validateResource(entry: unknown): string {
   if (typeof entry !== "string") {
     throw new TypeError(`invalid resource ${JSON.stringify(entry)}: must be a string`);
   }
-  const fail = (why: string): never => {
-    throw new TypeError(`invalid resource "${entry}": ${why}`);
-  };
-  const m = /^(?:\[([^\]]+)\]|([^:\[\]]+)):(\d{1,5})$/.exec(entry);
-  if (!m) return fail("use host:port, cidr:port or [ipv6]:port");
-  const port = Number(m[3]);
-  if (port < 1 || port > 65535) return fail("port must be 1-65535");
-  const host = (m[1] ?? m[2]!).toLowerCase();
-  if (m[1] !== undefined) {
-    const [addr, len, extra] = host.split("/");
-    if (extra !== undefined || !addr || !/^[0-9a-f:.]+$/.test(addr) || !addr.includes(":")) {
-      return fail("not an IPv6 address");
-    }
-    if (len !== undefined && (!/^\d{1,3}$/.test(len) || Number(len) > 128)) {
-      return fail("prefix length must be 0-128");
-    }
-    return `[${host}]:${port}`;
+  let address: Address;
+  try {
+    address = parseAddress(entry);
+  } catch (e) {
+    if (e instanceof AddressError) throw new TypeError(`invalid resource "${entry}": ${e.why}`);
+    throw e;
   }
-  if (host.includes("/")) {
-    const [addr, len, extra] = host.split("/");
-    if (extra !== undefined || !IPV4.test(addr!)) return fail("CIDR must be an IPv4 address/prefix");
-    if (!/^\d{1,2}$/.test(len!) || Number(len) > 32) return fail("prefix length must be 0-32");
-    return `${host}:${port}`;
-  }
-  if (IPV4.test(host)) return `${host}:${port}`;
-  if (/^[\d.]+$/.test(host)) return fail("not a valid IPv4 address");
-  const problem = dnsNameProblem(host.replace(/\.$/, ""));
-  if (problem) return fail(problem.replace("trust domain", "host"));
-  return `${host}:${port}`;
+  const host = splitDestination(entry)!.host;
+  return address.net?.bytes.length === 16 ? `[${host}]:${address.port}` : `${host}:${address.port}`;
 }
 
 /** Allowlists and resources of connectors. */

@@ -25,6 +25,11 @@ export interface Address {
 /** An address that cannot be parsed; the message names it and the fix. */
 export class AddressError extends TypeError {
   override name = "AddressError";
+
+  /** `text`: the address as given; `why`: what is wrong with it and the fix. */
+  constructor(readonly text: string, readonly why: string) {
+    super(`invalid address "${text}": ${why}`);
+  }
 }
 
 /** Splits `host:port` / `[v6]:port` / `[v6 cidr]:port`: a host (lower case) and a port above 0. */
@@ -40,7 +45,7 @@ export function splitDestination(dest: string): { host: string; port: number } |
  */
 export function parseAddress(text: string): Address {
   const fail = (why: string): never => {
-    throw new AddressError(`invalid address "${text}": ${why}`);
+    throw new AddressError(text, why);
   };
   const split = splitHostPort(text);
   if (!split?.hostname) return fail("use host:port, cidr:port, dns-name:port or [ipv6]:port");

@@ -105,6 +105,15 @@ export async function startHa(count = 2, env: Record<string, string> = {}, o: Ha
       if (!c) throw new RangeError(`no controller ${i}: the group has ${controllers.length}`);
       return c;
     };
+    /** What enroll and renew through controller `i` share. */
+    const agentCall = (i: number, o: { id: string; role: "connector" | "tunneler" }) => ({
+      controllerAddr: at(i).grpcAddr,
+      trustDomain: TD,
+      role: o.role,
+      id: o.id,
+      ...(o.role === "connector" ? { privateIp: CONNECTOR_IP } : {}),
+      timeoutMs: 10_000,
+    });
     return {
       dir,
       etcd,
@@ -118,27 +127,11 @@ export async function startHa(count = 2, env: Record<string, string> = {}, o: Ha
         return res.body.token;
       },
       async enroll(i, o) {
-        const { svid, bundle } = await enroll({
-          controllerAddr: at(i).grpcAddr,
-          controllerCa,
-          token: o.token,
-          trustDomain: TD,
-          role: o.role,
-          id: o.id,
-          ...(o.role === "connector" ? { privateIp: CONNECTOR_IP } : {}),
-          timeoutMs: 10_000,
-        });
+        const { svid, bundle } = await enroll({ ...agentCall(i, o), controllerCa, token: o.token });
         return new AgentCredentials(svid, bundle);
       },
       async renew(i, creds, o) {
-        const { svid, bundle } = await renew(creds, {
-          controllerAddr: at(i).grpcAddr,
-          trustDomain: TD,
-          role: o.role,
-          id: o.id,
-          ...(o.role === "connector" ? { privateIp: CONNECTOR_IP } : {}),
-          timeoutMs: 10_000,
-        });
+        const { svid, bundle } = await renew(creds, agentCall(i, o));
         return new AgentCredentials(svid, bundle);
       },
       close,

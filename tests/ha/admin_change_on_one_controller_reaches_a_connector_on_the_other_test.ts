@@ -5,26 +5,15 @@
  */
 import { assert } from "../support/assert.ts";
 import { etcdTest } from "../support/etcd_cluster.ts";
-import { startProgram } from "../support/process.ts";
-import { CONNECTOR_IP, startHa } from "./_ha.ts";
+import { startHa } from "./_ha.ts";
+import { startConnector } from "./_presence.ts";
 
 etcdTest(
   "an allowlist change through one controller reaches a connector on the other within a second",
   async () => {
     await using ha = await startHa(2);
     const [c0, c1] = [ha.controllers[0]!, ha.controllers[1]!];
-    const connector = startProgram("connector", {
-      args: ["run"],
-      env: {
-        CONTROLLER_ADDR: c1.grpcAddr,
-        CONTROLLER_CA_PATH: `${ha.dir}/shared-ca/ca.crt`,
-        CONNECTOR_ID: "c1",
-        CONNECTOR_PRIVATE_IP: CONNECTOR_IP,
-        CONNECTOR_LISTEN_ADDR: `${CONNECTOR_IP}:0`,
-        CONNECTOR_STATE_DIR: `${ha.dir}/connector-c1`,
-        ENROLLMENT_TOKEN: await ha.token(1, "connector", "c1"),
-      },
-    });
+    const connector = await startConnector(ha, "c1", [c1.grpcAddr]);
     try {
       await connector.waitForLine("configuration applied", 20_000);
       const from = connector.lines.length;

@@ -5,27 +5,16 @@
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { etcdTest } from "../support/etcd_cluster.ts";
-import { startProgram } from "../support/process.ts";
 import { within } from "../support/within.ts";
-import { CONNECTOR_IP, startHa } from "./_ha.ts";
+import { startHa } from "./_ha.ts";
+import { startConnector } from "./_presence.ts";
 
 etcdTest(
   "a connector revoked through one controller is ended by the controller it streams from",
   async () => {
     await using ha = await startHa(2);
     const [c0, c1] = [ha.controllers[0]!, ha.controllers[1]!];
-    const connector = startProgram("connector", {
-      args: ["run"],
-      env: {
-        CONTROLLER_ADDR: c1.grpcAddr,
-        CONTROLLER_CA_PATH: `${ha.dir}/shared-ca/ca.crt`,
-        CONNECTOR_ID: "c1",
-        CONNECTOR_PRIVATE_IP: CONNECTOR_IP,
-        CONNECTOR_LISTEN_ADDR: `${CONNECTOR_IP}:0`,
-        CONNECTOR_STATE_DIR: `${ha.dir}/connector-c1`,
-        ENROLLMENT_TOKEN: await ha.token(1, "connector", "c1"),
-      },
-    });
+    const connector = await startConnector(ha, "c1", [c1.grpcAddr]);
     try {
       await connector.waitForLine("configuration applied", 20_000);
       const started = Date.now();
