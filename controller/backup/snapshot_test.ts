@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
 import { openKvStore } from "../store/kv_store.ts";
-import { put } from "../store/store.ts";
+import { type ListOptions, put, type StoreKey } from "../store/store.ts";
 import { snapshot } from "./snapshot.ts";
 
 const key = (j: number) => ["p", String(j).padStart(4, "0")];
@@ -13,33 +13,40 @@ Deno.test("a snapshot over several pages never mixes states while a writer commi
       Array.from({ length: 400 }, (_, j) => ({ type: "set" as const, key: key(i + j), value: 0 })),
     );
   }
-  let stop = false;
+  // The writer commits one pair (first and last key) in the middle of a listing, after its first
+  // page: the pass that saw it holds the old first key and the new last key.
   let n = 0;
-  const writer = (async () => {
-    while (!stop) {
-      n++;
-      await store.commit([], [{ type: "set", key: key(0), value: n }, {
-        type: "set",
-        key: key(1199),
-        value: n,
-      }]);
-      // About as often as a busy controller commits; a pass of 24 pages spans several commits.
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  })();
+  let midPassCommits = 0;
+  const mixedPasses: number[] = [];
+  const real = store.list.bind(store);
+  (store as { list: typeof store.list }).list = <T>(prefix: StoreKey, options?: ListOptions) =>
+    (async function* () {
+      let i = 0;
+      let first: unknown;
+      for await (const e of real<T>(prefix, options)) {
+        if (i === 0) first = e.value;
+        if (i === 1199 && e.value !== first) mixedPasses.push(n);
+        yield e;
+        if (++i === 600 && midPassCommits > 0) {
+          midPassCommits--;
+          n++;
+          await store.commit([], [
+            { type: "set", key: key(0), value: n },
+            { type: "set", key: key(1199), value: n },
+          ]);
+        }
+      }
+    })();
   try {
-    for (let round = 0; round < 10; round++) {
-      const entries = await snapshot(store, 50);
+    for (let round = 0; round < 5; round++) {
+      midPassCommits = 2; // the first two passes of this snapshot each see a commit
+      const entries = await snapshot(store);
       assertEquals(entries.length, 1200);
-      assertEquals(
-        entries[0]!.value,
-        entries[1199]!.value,
-        `round ${round}: the first and last page disagree`,
-      );
+      assertEquals(entries[0]!.value, n, `round ${round}: the snapshot holds the last commit`);
+      assertEquals(entries[1199]!.value, n, `round ${round}: the first and last page disagree`);
     }
+    assertEquals(mixedPasses.length, 10, "every pass that saw a commit mixed two states");
   } finally {
-    stop = true;
-    await writer;
     await store.close();
   }
 });
