@@ -105,6 +105,7 @@ Deno.test("a connector restarted mid-transfer: its tunnelers say so and carry on
       10_000,
     );
 
+    const t2BeforeStop = transfers.get("t2")!.received();
     assertEquals(await c1.p.stop(), 0);
     for (const id of ["t1", "t3"]) {
       const line = await t(id).p.waitForLine(/tunnel ended/, 10_000);
@@ -139,7 +140,16 @@ Deno.test("a connector restarted mid-transfer: its tunnelers say so and carry on
     );
     assertEquals(viaC1, "backbye");
 
-    // t2's transfer ran all along through c2: every byte back, in order, and no line about it.
+    // t2's transfer ran all along through c2: it kept flowing after c1 stopped, every byte came
+    // back in order, and t2 logged nothing about it.
+    await waitFor(
+      "t2's transfer still flowing after c1's restart",
+      () => {
+        const n = transfers.get("t2")!.received();
+        return Promise.resolve(n > 100 && n > t2BeforeStop + 20 || undefined);
+      },
+      10_000,
+    );
     const t2 = await transfers.get("t2")!.finish();
     assertEquals(t2.error, undefined);
     ok(t2.sent.length > 100, `sent ${t2.sent.length} bytes`);
