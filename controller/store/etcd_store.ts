@@ -129,6 +129,9 @@ export class EtcdStore implements Store {
     const etcdOptions: IOptions = {
       hosts,
       dialTimeout: timeoutMs,
+      // grpc-js backs off reconnects up to 120 s by default: a member back after an outage would
+      // wait that long for this controller (and its watches). Retry at most every 2 s instead.
+      grpcOptions: { "grpc.initial_reconnect_backoff_ms": 200, "grpc.max_reconnect_backoff_ms": 2_000 },
       defaultCallOptions: (context) => context.isStream ? {} : { deadline: Date.now() + timeoutMs },
       faultHandling: {
         // No circuit breaker: a member that comes back is used at once.
