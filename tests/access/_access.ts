@@ -3,6 +3,7 @@
  * connector process admits or refuses them exactly as it would an enrolled tunneler), and one
  * tunnel opened through a real connector, answered with the bytes that came back or the refusal.
  */
+import assert from "node:assert/strict";
 import type { TLSSocket } from "node:tls";
 import { concatBytes } from "../../shared/bytes.ts";
 import { AgentCredentials } from "../../shared/agent/credentials.ts";
@@ -68,4 +69,15 @@ export async function echoThrough(
   await within(ended, 10_000, `the echo through ${destination}`);
   socket.destroy();
   return new TextDecoder().decode(concatBytes(chunks));
+}
+
+/** `PUT path body` on the cluster's admin API; fails the test unless the answer is 200. */
+export async function put(c: Cluster, path: string, body: unknown): Promise<void> {
+  const r = await c.admin("PUT", path, body);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+}
+
+/** {@link put} of each `[path, body]` in order. */
+export async function putAll(c: Cluster, entries: readonly (readonly [string, unknown])[]): Promise<void> {
+  for (const [path, body] of entries) await put(c, path, body);
 }
