@@ -3,7 +3,6 @@
  * connector process admits or refuses them exactly as it would an enrolled tunneler), and one
  * tunnel opened through a real connector, answered with the bytes that came back or the refusal.
  */
-import assert from "node:assert/strict";
 import type { TLSSocket } from "node:tls";
 import { concatBytes } from "../../shared/bytes.ts";
 import { AgentCredentials } from "../../shared/agent/credentials.ts";
@@ -15,7 +14,7 @@ import { exportPrivateKeyPem, generateKeyPair } from "../../shared/pki/keys.ts";
 import { formatSpiffeId } from "../../shared/pki/spiffe_id.ts";
 import { svidFromPem } from "../../shared/pki/svid.ts";
 import { dialConnector } from "../../tunneler/dialer.ts";
-import type { Cluster } from "../agents/_cluster.ts";
+import { type Cluster, put } from "../agents/_cluster.ts";
 import { openFrame, TD } from "../agents/_fixture.ts";
 import { within } from "../support/within.ts";
 
@@ -71,13 +70,7 @@ export async function echoThrough(
   return new TextDecoder().decode(concatBytes(chunks));
 }
 
-/** `PUT path body` on the cluster's admin API; fails the test unless the answer is 200. */
-export async function put(c: Cluster, path: string, body: unknown): Promise<void> {
-  const r = await c.admin("PUT", path, body);
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-}
-
-/** {@link put} of each `[path, body]` in order. */
+/** {@link put} of each `[path, body]` in order: fails unless each answers 200. */
 export async function putAll(c: Cluster, entries: readonly (readonly [string, unknown])[]): Promise<void> {
   for (const [path, body] of entries) await put(c, path, body);
 }

@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { freePort } from "../support/ports.ts";
 import { tempDir } from "../support/paths.ts";
 import { echoServer } from "../agents/_fixture.ts";
-import { startCluster } from "../agents/_cluster.ts";
-import { echoThrough, put, tunnelerCreds } from "./_access.ts";
+import { put, startCluster } from "../agents/_cluster.ts";
+import { echoThrough, tunnelerCreds } from "./_access.ts";
 
 Deno.test("a grant by group lets exactly its resources through and nothing else", async () => {
   await using dir = await tempDir();
