@@ -9,6 +9,19 @@
 //                                           connect() to the first reply byte
 import net from "node:net";
 
+/** Writes `chunk` to socket `c` until `total` bytes are sent, waiting for "drain" when it is full; then half-closes. */
+function upload(c, chunk, total) {
+  let sent = 0;
+  const pump = () => {
+    while (sent < total) {
+      sent += chunk.length;
+      if (!c.write(chunk)) return void c.once("drain", pump);
+    }
+    c.end();
+  };
+  pump();
+}
+
 const [mode, portArg, nArg, parArg] = process.argv.slice(2);
 const port = Number(portArg);
 
@@ -31,16 +44,7 @@ if (mode === "sink") {
   const total = Number(nArg || 1024) * 1024 * 1024;
   const t0 = performance.now();
   const c = net.connect(port, "127.0.0.1", () => {
-    const chunk = Buffer.alloc(256 * 1024, 7);
-    let sent = 0;
-    const pump = () => {
-      while (sent < total) {
-        sent += chunk.length;
-        if (!c.write(chunk)) return void c.once("drain", pump);
-      }
-      c.end();
-    };
-    pump();
+    upload(c, Buffer.alloc(256 * 1024, 7), total);
   });
   let reply = "";
   c.on("data", (d) => (reply += d));
@@ -61,15 +65,7 @@ if (mode === "sink") {
     new Promise((res) => {
       const t0 = performance.now();
       const c = net.connect(port, "127.0.0.1", () => {
-        let sent = 0;
-        const pump = () => {
-          while (sent < each) {
-            sent += chunk.length;
-            if (!c.write(chunk)) return void c.once("drain", pump);
-          }
-          c.end();
-        };
-        pump();
+        upload(c, chunk, each);
       });
       let reply = "";
       c.on("data", (d) => (reply += d));

@@ -80,3 +80,15 @@ export function waitFor<T>(
     context: async () => child ? `\n--- ${child.logPath} ---\n${await child.tail()}` : "",
   });
 }
+
+/** On SIGINT or SIGTERM: says so, runs `stop` (which stops every process of the demo), and exits 0. */
+export function stopOnSignal(stop: () => Promise<void>): void {
+  const shutdown = async () => {
+    console.log("\nstopping every process …");
+    await stop();
+    console.log("stopped.");
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", shutdown);
+  Deno.addSignalListener("SIGTERM", shutdown);
+}

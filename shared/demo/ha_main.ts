@@ -5,6 +5,7 @@
  * @module
  */
 import { poll } from "../process/poll.ts";
+import { stopOnSignal } from "./child.ts";
 import { ETCD_MISSING, etcdInstalled, haInstructions, startHaTopology } from "./ha_topology.ts";
 import { PRIVATE_GREETING } from "./topology.ts";
 
@@ -42,12 +43,5 @@ export async function runHaDemo(dir: string, check: boolean): Promise<void> {
     Deno.exit(ok ? 0 : 1);
   }
   console.log(`\n${haInstructions(t)}`);
-  const shutdown = async () => {
-    console.log("\nstopping every process …");
-    await t.stop();
-    console.log("stopped.");
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGINT", shutdown);
-  Deno.addSignalListener("SIGTERM", shutdown);
+  stopOnSignal(() => t.stop());
 }

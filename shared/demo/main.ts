@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { makeDevDir } from "../config/roots.ts";
 import { parseHostPort } from "../net/host_port.ts";
 import { suggestedForward } from "../../controller/cli/forwards.ts";
+import { stopOnSignal } from "./child.ts";
 import { operatorCommands } from "./operator_commands.ts";
 import { PRIVATE_GREETING, startTopology, type Topology } from "./topology.ts";
 import { runHaDemo } from "./ha_main.ts";
@@ -72,11 +73,4 @@ ${operatorCommands(t)}
 
 Ctrl-C stops everything.`);
 
-const shutdown = async () => {
-  console.log("\nstopping every process …");
-  await t.stop();
-  console.log("stopped.");
-  Deno.exit(0);
-};
-Deno.addSignalListener("SIGINT", shutdown);
-Deno.addSignalListener("SIGTERM", shutdown);
+stopOnSignal(() => t.stop());

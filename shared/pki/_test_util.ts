@@ -1,7 +1,12 @@
 /**
- * Internal test helpers: run openssl, temporary directories.
+ * Internal test helpers: run openssl, temporary directories, a forged CSR.
  * @module
  */
+import { generateKeyPair } from "./keys.ts";
+import { SIGNING_ALG, x509 } from "./_crypto.ts";
+
+/** openssl `req` arguments that make a new unencrypted P-256 key. */
+export const OPENSSL_NEW_P256_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
 
 /** Runs openssl with `args`; returns exit code and combined output. */
 export async function openssl(args: string[], cwd?: string): Promise<{ code: number; out: string }> {
@@ -20,11 +25,7 @@ export async function opensslCa(dir: string, addext: string[]): Promise<{ certPe
   const r = await openssl([
     "req",
     "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
+    ...OPENSSL_NEW_P256_KEY,
     "-keyout",
     `${dir}/ca.key`,
     "-out",
@@ -40,4 +41,15 @@ export async function opensslCa(dir: string, addext: string[]): Promise<{ certPe
     certPem: await Deno.readTextFile(`${dir}/ca.crt`),
     keyPem: await Deno.readTextFile(`${dir}/ca.key`),
   };
+}
+
+/** PEM of a CSR that carries one key's public half but is signed by another key: its signature does not verify. */
+export async function forgedCsrPem(): Promise<string> {
+  const a = await generateKeyPair();
+  const b = await generateKeyPair();
+  const forged = await x509.Pkcs10CertificateRequestGenerator.create({
+    keys: { publicKey: a.publicKey, privateKey: b.privateKey },
+    signingAlgorithm: SIGNING_ALG,
+  });
+  return forged.toString("pem");
 }

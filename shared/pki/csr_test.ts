@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { createCsr, readCsr } from "./csr.ts";
 import { generateKeyPair, publicKeyFingerprint } from "./keys.ts";
-import { SIGNING_ALG, x509 } from "./_crypto.ts";
+import { x509 } from "./_crypto.ts";
 import { pemToDer } from "./pem.ts";
-import { openssl } from "./_test_util.ts";
+import { forgedCsrPem, openssl, OPENSSL_NEW_P256_KEY } from "./_test_util.ts";
 
 Deno.test("readCsr() returns the public key of a CSR made by createCsr()", async () => {
   const keys = await generateKeyPair();
@@ -12,13 +12,8 @@ Deno.test("readCsr() returns the public key of a CSR made by createCsr()", async
 });
 
 Deno.test("readCsr() refuses a CSR whose signature does not verify", async () => {
-  const a = await generateKeyPair();
-  const b = await generateKeyPair();
-  const forged = await x509.Pkcs10CertificateRequestGenerator.create({
-    keys: { publicKey: a.publicKey, privateKey: b.privateKey },
-    signingAlgorithm: SIGNING_ALG,
-  });
-  await assert.rejects(() => readCsr(forged.toString("pem")), {
+  const forged = await forgedCsrPem();
+  await assert.rejects(() => readCsr(forged), {
     name: "TypeError",
     message: "invalid certificate request: signature does not verify",
   });
@@ -64,11 +59,7 @@ Deno.test("readCsr() returns the key @peculiar/x509 reads, as SPKI, for CSRs fro
     const r = await openssl([
       "req",
       "-new",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
+      ...OPENSSL_NEW_P256_KEY,
       "-keyout",
       `${dir}/k.pem`,
       "-out",

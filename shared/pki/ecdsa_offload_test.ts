@@ -12,7 +12,8 @@ import {
   startEcdsaWorker,
   stopEcdsaWorker,
 } from "./ecdsa_offload.ts";
-import { SIGNING_ALG, x509 } from "./_crypto.ts";
+import { SIGNING_ALG } from "./_crypto.ts";
+import { forgedCsrPem } from "./_test_util.ts";
 
 const { ca, certPem: caPem } = await createCa();
 
@@ -32,13 +33,8 @@ Deno.test("issueSvid() and readCsr() with the ECDSA worker issue what verifies a
       });
       assert.equal(peer.spiffeId.uri, `spiffe://postern.internal/tunneler/w${i}`);
     }
-    const a = await generateKeyPair();
-    const b = await generateKeyPair();
-    const forged = await x509.Pkcs10CertificateRequestGenerator.create({
-      keys: { publicKey: a.publicKey, privateKey: b.privateKey },
-      signingAlgorithm: SIGNING_ALG,
-    });
-    await assert.rejects(() => readCsr(forged.toString("pem")), {
+    const forged = await forgedCsrPem();
+    await assert.rejects(() => readCsr(forged), {
       name: "TypeError",
       message: "invalid certificate request: signature does not verify",
     });

@@ -14,7 +14,9 @@ import { exportPrivateKeyPem, generateKeyPair } from "../../shared/pki/keys.ts";
 import { formatSpiffeId } from "../../shared/pki/spiffe_id.ts";
 import { svidFromPem } from "../../shared/pki/svid.ts";
 import { dialConnector } from "../../tunneler/dialer.ts";
-import type { Cluster } from "../agents/_cluster.ts";
+import { type Cluster, put } from "../agents/_cluster.ts";
+import type { RunningProgram } from "../support/process.ts";
+import { freePort } from "../support/ports.ts";
 import { openFrame, TD } from "../agents/_fixture.ts";
 import { within } from "../support/within.ts";
 
@@ -68,4 +70,27 @@ export async function echoThrough(
   await within(ended, 10_000, `the echo through ${destination}`);
   socket.destroy();
   return new TextDecoder().decode(concatBytes(chunks));
+}
+
+/** {@link put} of each `[path, body]` in order: fails unless each answers 200. */
+export async function putAll(c: Cluster, entries: readonly (readonly [string, unknown])[]): Promise<void> {
+  for (const [path, body] of entries) await put(c, path, body);
+}
+
+/**
+ * Connector c1 on a free port, serving resource "db" at `dbAddress` that policy "t1-db" grants
+ * tunneler t1; resolves once the connector applied that grant, with the process and its port.
+ */
+export async function connectorGrantingDb(
+  c: Cluster,
+  dbAddress: string,
+): Promise<{ connector: RunningProgram; port: number }> {
+  const port = freePort();
+  const connector = await c.runConnector("c1", port);
+  await putAll(c, [
+    ["/api/admin/resources/db", { address: dbAddress, connectors: ["c1"] }],
+    ["/api/admin/policies/t1-db", { tunnelers: ["t1"], resources: ["db"] }],
+  ]);
+  await connector.waitForLine(/configuration applied.*granted_tunnelers=1/, 5_000);
+  return { connector, port };
 }

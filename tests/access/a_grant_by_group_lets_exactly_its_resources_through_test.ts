@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { freePort } from "../support/ports.ts";
 import { tempDir } from "../support/paths.ts";
 import { echoServer } from "../agents/_fixture.ts";
-import { startCluster } from "../agents/_cluster.ts";
+import { put, startCluster } from "../agents/_cluster.ts";
 import { echoThrough, tunnelerCreds } from "./_access.ts";
 
 Deno.test("a grant by group lets exactly its resources through and nothing else", async () => {
@@ -20,15 +20,11 @@ Deno.test("a grant by group lets exactly its resources through and nothing else"
   try {
     const port = freePort();
     const connector = await c.runConnector("c1", port);
-    const put = async (path: string, body: unknown) => {
-      const r = await c.admin("PUT", path, body);
-      assert.equal(r.status, 200, JSON.stringify(r.body));
-    };
-    await put("/api/admin/resources/a", { address: `127.0.0.1:${a.port}`, connectors: ["c1"] });
-    await put("/api/admin/resources/b", { address: `127.0.0.1:${b.port}`, connectors: ["c1"] });
-    await put("/api/admin/groups/eng", { tunnelers: ["alice"] });
-    await put("/api/admin/policies/eng-a", { groups: ["eng"], resources: ["a"] });
-    await put("/api/admin/policies/bob-b", { tunnelers: ["bob"], resources: ["b"] });
+    await put(c, "/api/admin/resources/a", { address: `127.0.0.1:${a.port}`, connectors: ["c1"] });
+    await put(c, "/api/admin/resources/b", { address: `127.0.0.1:${b.port}`, connectors: ["c1"] });
+    await put(c, "/api/admin/groups/eng", { tunnelers: ["alice"] });
+    await put(c, "/api/admin/policies/eng-a", { groups: ["eng"], resources: ["a"] });
+    await put(c, "/api/admin/policies/bob-b", { tunnelers: ["bob"], resources: ["b"] });
     await connector.waitForLine(/configuration applied.*granted_tunnelers=2/, 5_000);
 
     const alice = await tunnelerCreds(c, "alice");

@@ -8,24 +8,14 @@ import { freePort } from "../support/ports.ts";
 import { tempDir } from "../support/paths.ts";
 import { echoServer, roundTrip } from "../agents/_fixture.ts";
 import { startCluster } from "../agents/_cluster.ts";
+import { connectorGrantingDb } from "./_access.ts";
 
 Deno.test("a tunnel naming a resource works through a real tunneler forward", async () => {
   await using dir = await tempDir();
   await using db = await echoServer();
   const c = await startCluster(dir.path);
   try {
-    const port = freePort();
-    const connector = await c.runConnector("c1", port);
-    for (
-      const [path, body] of [
-        ["/api/admin/resources/db", { address: `localhost:${db.port}`, connectors: ["c1"] }],
-        ["/api/admin/policies/t1-db", { tunnelers: ["t1"], resources: ["db"] }],
-      ] as const
-    ) {
-      const r = await c.admin("PUT", path, body);
-      assert.equal(r.status, 200, JSON.stringify(r.body));
-    }
-    await connector.waitForLine(/configuration applied.*granted_tunnelers=1/, 5_000);
+    const { port } = await connectorGrantingDb(c, `localhost:${db.port}`);
     const fwd = freePort();
     await c.runTunneler("t1", port, `127.0.0.1:${fwd}=db`);
     const got = await roundTrip(fwd, new TextEncoder().encode("select 1"));

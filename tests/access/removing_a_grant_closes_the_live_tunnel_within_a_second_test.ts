@@ -9,7 +9,7 @@ import { freePort } from "../support/ports.ts";
 import { tempDir } from "../support/paths.ts";
 import { echoServer } from "../agents/_fixture.ts";
 import { startCluster } from "../agents/_cluster.ts";
-import { openTunnel, tunnelerCreds } from "./_access.ts";
+import { openTunnel, putAll, tunnelerCreds } from "./_access.ts";
 import { within } from "../support/within.ts";
 
 /** Resolves with the next bytes the socket receives (within 5 s). */
@@ -29,17 +29,12 @@ Deno.test("removing a grant closes the live tunnel within a second, and only tha
   try {
     const port = freePort();
     const connector = await c.runConnector("c1", port);
-    for (
-      const [path, body] of [
-        ["/api/admin/resources/a", { address: `127.0.0.1:${a.port}`, connectors: ["c1"] }],
-        ["/api/admin/resources/b", { address: `127.0.0.1:${b.port}`, connectors: ["c1"] }],
-        ["/api/admin/policies/pa", { tunnelers: ["t1"], resources: ["a"] }],
-        ["/api/admin/policies/pb", { tunnelers: ["t1"], resources: ["b"] }],
-      ] as const
-    ) {
-      const r = await c.admin("PUT", path, body);
-      assert.equal(r.status, 200, JSON.stringify(r.body));
-    }
+    await putAll(c, [
+      ["/api/admin/resources/a", { address: `127.0.0.1:${a.port}`, connectors: ["c1"] }],
+      ["/api/admin/resources/b", { address: `127.0.0.1:${b.port}`, connectors: ["c1"] }],
+      ["/api/admin/policies/pa", { tunnelers: ["t1"], resources: ["a"] }],
+      ["/api/admin/policies/pb", { tunnelers: ["t1"], resources: ["b"] }],
+    ]);
     await connector.waitForLine(/configuration applied.*granted_tunnelers=1/, 5_000);
     const t1 = await tunnelerCreds(c, "t1");
     const { socket: toA } = await openTunnel(t1, port, "a");

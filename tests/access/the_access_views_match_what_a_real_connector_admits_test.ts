@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { freePort } from "../support/ports.ts";
 import { tempDir } from "../support/paths.ts";
 import { echoServer } from "../agents/_fixture.ts";
-import { startCluster } from "../agents/_cluster.ts";
+import { put, startCluster } from "../agents/_cluster.ts";
 import { echoThrough, tunnelerCreds } from "./_access.ts";
 import { waitFor } from "../support/wait_for.ts";
 
@@ -27,13 +27,9 @@ Deno.test("the access views match what a real connector admits, over random poli
   try {
     const port = freePort();
     await c.runConnector("c1", port);
-    const put = async (path: string, body: unknown) => {
-      const r = await c.admin("PUT", path, body);
-      assert.equal(r.status, 200, JSON.stringify(r.body));
-    };
     // r2 is served by another connector: granting it must not open it here.
     for (const [i, name] of RESOURCES.entries()) {
-      await put(`/api/admin/resources/${name}`, {
+      await put(c, `/api/admin/resources/${name}`, {
         address: `127.0.0.1:${echoes[i]!.port}`,
         connectors: [name === "r2" ? "c2" : "c1"],
       });
@@ -46,10 +42,10 @@ Deno.test("the access views match what a real connector admits, over random poli
     for (let round = 1; round <= 4; round++) {
       const r = rng(round * 7919);
       const some = <T>(from: readonly T[]) => from.filter(() => r() < 0.4);
-      await put("/api/admin/groups/g0", { tunnelers: some(TUNNELERS) });
-      await put("/api/admin/groups/g1", { tunnelers: some(TUNNELERS) });
+      await put(c, "/api/admin/groups/g0", { tunnelers: some(TUNNELERS) });
+      await put(c, "/api/admin/groups/g1", { tunnelers: some(TUNNELERS) });
       for (const p of ["p0", "p1", "p2"]) {
-        await put(`/api/admin/policies/${p}`, {
+        await put(c, `/api/admin/policies/${p}`, {
           groups: some(["g0", "g1", "g-missing"]),
           tunnelers: some(TUNNELERS),
           resources: some([...RESOURCES, "r-missing"]),
@@ -58,8 +54,8 @@ Deno.test("the access views match what a real connector admits, over random poli
       // A sentinel last: once the connector has it, it has every change of this round (each
       // configuration is whole). Its address listens nowhere, so granted means "dial failed".
       const sentinel = freePort();
-      await put(`/api/admin/resources/sentinel`, { address: `127.0.0.1:${sentinel}`, connectors: ["c1"] });
-      await put("/api/admin/policies/probe", { tunnelers: ["probe"], resources: ["sentinel"] });
+      await put(c, `/api/admin/resources/sentinel`, { address: `127.0.0.1:${sentinel}`, connectors: ["c1"] });
+      await put(c, "/api/admin/policies/probe", { tunnelers: ["probe"], resources: ["sentinel"] });
       await waitFor(`round ${round} on the connector`, async () => {
         const got = await echoThrough(probe, port, "sentinel", "");
         return got.startsWith("refused: dial ") ? true : undefined;

@@ -6,11 +6,10 @@
  * EVENTS_SINK receives each one as a JSON line.
  */
 import assert from "node:assert/strict";
-import { freePort } from "../support/ports.ts";
 import { tempDir } from "../support/paths.ts";
 import { echoServer } from "../agents/_fixture.ts";
 import { startCluster } from "../agents/_cluster.ts";
-import { echoThrough, tunnelerCreds } from "./_access.ts";
+import { connectorGrantingDb, echoThrough, tunnelerCreds } from "./_access.ts";
 import { waitFor } from "../support/wait_for.ts";
 
 interface Event {
@@ -33,17 +32,7 @@ Deno.test("tunnel events carry their bytes, filter by resource and time, and rea
   const sink = `${dir.path}/events.jsonl`;
   const c = await startCluster(dir.path, { EVENTS_SINK: sink });
   try {
-    const port = freePort();
-    const connector = await c.runConnector("c1", port);
-    for (
-      const [path, body] of [
-        ["/api/admin/resources/db", { address: `127.0.0.1:${db.port}`, connectors: ["c1"] }],
-        ["/api/admin/policies/t1-db", { tunnelers: ["t1"], resources: ["db"] }],
-      ] as const
-    ) {
-      assert.equal((await c.admin("PUT", path, body)).status, 200);
-    }
-    await connector.waitForLine(/configuration applied.*granted_tunnelers=1/, 5_000);
+    const { port } = await connectorGrantingDb(c, `127.0.0.1:${db.port}`);
     const since = new Date().toISOString();
     const t1 = await tunnelerCreds(c, "t1");
     assert.equal(await echoThrough(t1, port, "db", "hello"), "hellobye");

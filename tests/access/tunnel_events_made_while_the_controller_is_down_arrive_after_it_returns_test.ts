@@ -4,11 +4,10 @@
  * is back and the control stream reconnects, they arrive with their bytes.
  */
 import assert from "node:assert/strict";
-import { freePort } from "../support/ports.ts";
 import { tempDir } from "../support/paths.ts";
 import { echoServer } from "../agents/_fixture.ts";
 import { startCluster } from "../agents/_cluster.ts";
-import { echoThrough, tunnelerCreds } from "./_access.ts";
+import { connectorGrantingDb, echoThrough, tunnelerCreds } from "./_access.ts";
 import { waitFor } from "../support/wait_for.ts";
 
 Deno.test("tunnel events made while the controller is down arrive after it returns", async () => {
@@ -16,17 +15,7 @@ Deno.test("tunnel events made while the controller is down arrive after it retur
   await using db = await echoServer();
   const c = await startCluster(dir.path);
   try {
-    const port = freePort();
-    const connector = await c.runConnector("c1", port);
-    for (
-      const [path, body] of [
-        ["/api/admin/resources/db", { address: `127.0.0.1:${db.port}`, connectors: ["c1"] }],
-        ["/api/admin/policies/t1-db", { tunnelers: ["t1"], resources: ["db"] }],
-      ] as const
-    ) {
-      assert.equal((await c.admin("PUT", path, body)).status, 200);
-    }
-    await connector.waitForLine(/configuration applied.*granted_tunnelers=1/, 5_000);
+    const { connector, port } = await connectorGrantingDb(c, `127.0.0.1:${db.port}`);
     await c.stopController();
     await connector.waitForLine(/control-plane stream reconnecting/, 10_000);
     const t1 = await tunnelerCreds(c, "t1");

@@ -157,6 +157,39 @@ export async function startCluster(dir: string, env: Record<string, string> = {}
   return cluster;
 }
 
+/** `PUT path body` on the cluster's admin API; throws (naming the path, status and body) unless 200. */
+export async function put(c: Cluster, path: string, body: unknown): Promise<void> {
+  const r = await c.admin("PUT", path, body);
+  if (r.status !== 200) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
+/**
+ * Starts connector `id` and waits until it listens for tunnelers and its control stream is
+ * connected. By default it enrolls and is told to let `tunnelers` (default ["t1"]) reach
+ * `resource`; with `enroll: false` it runs on its stored identity and is told nothing.
+ * Listens on `port` (default 0: it binds a free port and logs it, no bind-close-reuse race).
+ * Resolves with the process and the port it listens on.
+ */
+export async function servingConnector(
+  c: Cluster,
+  id: string,
+  resource: string,
+  opts: { tunnelers?: readonly string[]; port?: number; enroll?: boolean; env?: Record<string, string> } = {},
+): Promise<{ p: RunningProgram; port: number }> {
+  const enroll = opts.enroll ?? true;
+  const p = c.start("connector", ["run"], {
+    ...c.connectorEnv(id, opts.port ?? 0, opts.env),
+    ...(enroll ? { ENROLLMENT_TOKEN: await c.token("connector") } : {}),
+  });
+  const port = reportedPort(await p.waitForLine("listening for tunnelers", 20_000));
+  await p.waitForLine("control-plane stream connected", 20_000);
+  if (enroll) {
+    await put(c, `/api/admin/connectors/${id}/allowlist`, { tunnelers: opts.tunnelers ?? ["t1"] });
+    await put(c, `/api/admin/connectors/${id}/resources`, { resources: [resource] });
+  }
+  return { p, port };
+}
+
 /**
  * A connector (allowing `tunnelerId` to reach `resource`) and a tunneler forwarding a local
  * port to `resource`, both enrolled and connected. Returns the processes and the forward port.
@@ -168,19 +201,10 @@ export async function connectorAndTunneler(
 ): Promise<{ connector: RunningProgram; tunneler: RunningProgram; fwdPort: number; listenPort: number }> {
   const cid = opts.connectorId ?? "c1";
   const tid = opts.tunnelerId ?? "t1";
-  // Port 0: the connector binds a free port and logs it (no bind-close-reuse race).
-  const connector = c.start("connector", ["run"], {
-    ...c.connectorEnv(cid, 0, opts.connectorEnv),
-    ENROLLMENT_TOKEN: await c.token("connector"),
+  const { p: connector, port: listenPort } = await servingConnector(c, cid, resource, {
+    tunnelers: [tid],
+    ...(opts.connectorEnv ? { env: opts.connectorEnv } : {}),
   });
-  const listenPort = reportedPort(await connector.waitForLine("listening for tunnelers", 20_000));
-  await connector.waitForLine("control-plane stream connected", 20_000);
-  const put = async (path: string, body: unknown) => {
-    const r = await c.admin("PUT", path, body);
-    if (r.status !== 200) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
-  };
-  await put(`/api/admin/connectors/${cid}/allowlist`, { tunnelers: [tid] });
-  await put(`/api/admin/connectors/${cid}/resources`, { resources: [resource] });
   const fwdPort = freePort();
   const tunneler = await c.runTunneler(tid, listenPort, `127.0.0.1:${fwdPort}=${resource}`, {}, cid);
   return { connector, tunneler, fwdPort, listenPort };

@@ -10,27 +10,10 @@ import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { echoServer, roundTrip } from "./_fixture.ts";
-import { type Cluster, reportedPort, startCluster } from "./_cluster.ts";
+import { servingConnector, startCluster } from "./_cluster.ts";
 
 const dec = new TextDecoder();
 const enc = new TextEncoder();
-
-/** Starts connector `id` serving `resource` to t1; resolves with the process and its port. */
-async function connector(c: Cluster, id: string, resource: string) {
-  const p = c.start("connector", ["run"], {
-    ...c.connectorEnv(id, 0),
-    ENROLLMENT_TOKEN: await c.token("connector"),
-  });
-  const port = reportedPort(await p.waitForLine("listening for tunnelers", 20_000));
-  await p.waitForLine("control-plane stream connected", 20_000);
-  for (
-    const [path, body] of [["allowlist", { tunnelers: ["t1"] }], ["resources", { resources: [resource] }]]
-  ) {
-    const r = await c.admin("PUT", `/api/admin/connectors/${id}/${path}`, body);
-    assertEquals(r.status, 200, JSON.stringify(r.body));
-  }
-  return { p, port };
-}
 
 Deno.test("a tunneler moves its tunnels and heartbeat session to c2 when c1 is killed", async () => {
   await using dir = await tempDir();
@@ -38,8 +21,8 @@ Deno.test("a tunneler moves its tunnels and heartbeat session to c2 when c1 is k
   const c = await startCluster(dir.path);
   try {
     const resource = `127.0.0.1:${echo.port}`;
-    const c1 = await connector(c, "c1", resource);
-    const c2 = await connector(c, "c2", resource);
+    const c1 = await servingConnector(c, "c1", resource);
+    const c2 = await servingConnector(c, "c2", resource);
     const fwdPort = freePort();
     const tunneler = c.start("tunneler", ["run"], {
       ...c.tunnelerEnv("t1", c1.port, `127.0.0.1:${fwdPort}=${resource}`),

@@ -12,32 +12,20 @@ import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { echoServer, roundTrip } from "../agents/_fixture.ts";
-import { type Cluster, reportedPort, startCluster } from "../agents/_cluster.ts";
+import { type Cluster, servingConnector, startCluster } from "../agents/_cluster.ts";
 
 const dec = new TextDecoder();
 const enc = new TextEncoder();
 const TUNNELERS = ["t1", "t2", "t3"];
 
-/** Starts connector `id` serving `resource` to every tunneler; resolves with the process and its port. */
-async function connector(c: Cluster, id: string, resource: string, port = 0, token = true) {
-  const p = c.start("connector", ["run"], {
-    ...c.connectorEnv(id, port),
-    ...(token ? { ENROLLMENT_TOKEN: await c.token("connector") } : {}),
-  });
-  const listening = reportedPort(await p.waitForLine("listening for tunnelers", 20_000));
-  await p.waitForLine("control-plane stream connected", 20_000);
-  if (token) {
-    for (
-      const [path, body] of [["allowlist", { tunnelers: TUNNELERS }], ["resources", {
-        resources: [resource],
-      }]]
-    ) {
-      const r = await c.admin("PUT", `/api/admin/connectors/${id}/${path}`, body);
-      assertEquals(r.status, 200, JSON.stringify(r.body));
-    }
-  }
-  await p.waitForLine(/configuration applied.*resources=1/);
-  return { p, port: listening };
+/**
+ * Starts connector `id` serving `resource` to every tunneler (or, with `enroll: false`, on its
+ * stored identity at `port`); resolves once it has applied that resource.
+ */
+async function connector(c: Cluster, id: string, resource: string, port = 0, enroll = true) {
+  const served = await servingConnector(c, id, resource, { tunnelers: TUNNELERS, port, enroll });
+  await served.p.waitForLine(/configuration applied.*resources=1/);
+  return served;
 }
 
 /**

@@ -4,7 +4,8 @@
  * fails. One connector (allowing tunneler t1 to reach a resource) and that tunneler.
  * @module
  */
-import type { Ha } from "../ha/_ha.ts";
+import type { Ha, HaController } from "../ha/_ha.ts";
+import { waitFor } from "../support/wait_for.ts";
 import { freePort } from "../support/ports.ts";
 import { type RunningProgram, startProgram } from "../support/process.ts";
 import { reportedPort } from "../agents/_cluster.ts";
@@ -26,6 +27,33 @@ export function streamsTo(p: RunningProgram, addr: string): number {
     l.includes("control-plane stream connected") && l.includes(`controller=${addr}`)
   )
     .length;
+}
+
+/** The status of agent `id` (`role` "connectors" or "tunnelers") in controller `c`'s admin API; undefined unless it answers. */
+async function statusIn(c: HaController, role: string, id: string): Promise<string | undefined> {
+  return (await c.admin("GET", `/api/admin/${role}/${id}`)).body?.status as string | undefined;
+}
+
+/**
+ * Waits up to `timeoutMs` (polling every 200 ms) until controller `c` shows connector c1 and
+ * tunneler t1 ONLINE; on a timeout the error (titled `what`) carries the connector's output.
+ */
+export async function waitForAgentsOnline(
+  agents: HaAgents,
+  c: HaController,
+  what: string,
+  timeoutMs: number,
+): Promise<void> {
+  await waitFor(
+    what,
+    async () =>
+      (await statusIn(c, "connectors", "c1")) === "ONLINE" &&
+        (await statusIn(c, "tunnelers", "t1")) === "ONLINE" ||
+      undefined,
+    timeoutMs,
+    200,
+    agents.connector,
+  );
 }
 
 /**

@@ -12,7 +12,7 @@ import { waitFor } from "../support/wait_for.ts";
 import { within } from "../support/within.ts";
 import { echoServer, roundTrip } from "../agents/_fixture.ts";
 import { startHa } from "../ha/_ha.ts";
-import { haAgents } from "./ha_agents.ts";
+import { haAgents, waitForAgentsOnline } from "./ha_agents.ts";
 
 const dec = new TextDecoder();
 const enc = new TextEncoder();
@@ -30,17 +30,7 @@ etcdTest(
         const r = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(10_000) });
         return { status: r.status, body: await r.text() };
       };
-      const status = async (role: string, id: string) =>
-        (await c0.admin("GET", `/api/admin/${role}/${id}`)).body?.status as string | undefined;
-      await waitFor(
-        "c1 and t1 ONLINE",
-        async () =>
-          (await status("connectors", "c1")) === "ONLINE" && (await status("tunnelers", "t1")) === "ONLINE" ||
-          undefined,
-        15_000,
-        200,
-        agents.connector,
-      );
+      await waitForAgentsOnline(agents, c0, "c1 and t1 ONLINE", 15_000);
       const events = (await c0.admin("GET", "/api/admin/events?limit=1000")).body.events.map(
         (e: { id: string }) => e.id,
       ) as string[];
@@ -90,15 +80,7 @@ etcdTest(
           30_000,
         );
       }
-      await waitFor(
-        "c1 and t1 ONLINE again",
-        async () =>
-          (await status("connectors", "c1")) === "ONLINE" && (await status("tunnelers", "t1")) === "ONLINE" ||
-          undefined,
-        30_000,
-        200,
-        agents.connector,
-      );
+      await waitForAgentsOnline(agents, c0, "c1 and t1 ONLINE again", 30_000);
       const kept = new Set(
         (await c1.admin("GET", "/api/admin/events?limit=1000")).body.events.map((e: { id: string }) => e.id),
       );

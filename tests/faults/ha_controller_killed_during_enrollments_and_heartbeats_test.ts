@@ -12,7 +12,7 @@ import { etcdTest } from "../support/etcd_cluster.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { echoServer, roundTrip } from "../agents/_fixture.ts";
 import { startHa } from "../ha/_ha.ts";
-import { haAgents, streamsTo } from "./ha_agents.ts";
+import { haAgents, streamsTo, waitForAgentsOnline } from "./ha_agents.ts";
 
 const dec = new TextDecoder();
 const enc = new TextEncoder();
@@ -28,8 +28,6 @@ etcdTest(
     const agents = await haAgents(ha, `127.0.0.1:${echo.port}`);
     try {
       const [c0, c1] = [ha.controllers[0]!, ha.controllers[1]!];
-      const status = async (role: string, id: string) =>
-        (await c1.admin("GET", `/api/admin/${role}/${id}`)).body?.status as string | undefined;
       assertEquals(dec.decode(await roundTrip(agents.fwdPort, enc.encode("before"))), "beforebye");
       const eventsBefore = new Set(
         (await c1.admin("GET", "/api/admin/events?limit=1000")).body.events.map((e: { id: string }) => e.id),
@@ -75,15 +73,7 @@ etcdTest(
       }
       assert(movedMs < TWO_BACKOFF_CAPS_MS, `moved after ${movedMs} ms`);
       console.error(`agents streaming to the other controller ${movedMs} ms after the kill`);
-      await waitFor(
-        "c1 and t1 ONLINE on the survivor",
-        async () =>
-          (await status("connectors", "c1")) === "ONLINE" && (await status("tunnelers", "t1")) === "ONLINE" ||
-          undefined,
-        30_000,
-        200,
-        agents.connector,
-      );
+      await waitForAgentsOnline(agents, c1, "c1 and t1 ONLINE on the survivor", 30_000);
 
       // The enrollments that failed with the kill go to the survivor with the same token: each
       // succeeds, unless controller 0 committed it before dying (then its token is spent, once).

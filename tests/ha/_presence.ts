@@ -51,3 +51,15 @@ export async function statusTrail(c: HaController, id: string): Promise<string[]
     .sort((a, b) => a.id.localeCompare(b.id))
     .map((e) => e.reason ? `${e.kind}(${e.reason})` : e.kind);
 }
+
+/**
+ * Connector c1 enrolled through controller 0 of `ha` (two or more controllers) and streaming
+ * from controller 1: the start of the scenarios where a change through one controller must reach
+ * an agent held by the other.
+ */
+export async function connectorOnTheOther(
+  ha: Ha,
+): Promise<{ c0: HaController; c1: HaController; connector: RunningProgram }> {
+  const [c0, c1] = [ha.controllers[0]!, ha.controllers[1]!];
+  return { c0, c1, connector: await startConnector(ha, "c1", [c1.grpcAddr]) };
+}

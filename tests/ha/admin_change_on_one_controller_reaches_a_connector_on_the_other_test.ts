@@ -6,14 +6,13 @@
 import { assert } from "../support/assert.ts";
 import { etcdTest } from "../support/etcd_cluster.ts";
 import { startHa } from "./_ha.ts";
-import { startConnector } from "./_presence.ts";
+import { connectorOnTheOther } from "./_presence.ts";
 
 etcdTest(
   "an allowlist change through one controller reaches a connector on the other within a second",
   async () => {
     await using ha = await startHa(2);
-    const [c0, c1] = [ha.controllers[0]!, ha.controllers[1]!];
-    const connector = await startConnector(ha, "c1", [c1.grpcAddr]);
+    const { c0, connector } = await connectorOnTheOther(ha);
     try {
       await connector.waitForLine("configuration applied", 20_000);
       const from = connector.lines.length;

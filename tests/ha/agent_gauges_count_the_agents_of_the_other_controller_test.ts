@@ -7,12 +7,11 @@ import { assertStringIncludes } from "../support/assert.ts";
 import { etcdTest } from "../support/etcd_cluster.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { startHa } from "./_ha.ts";
-import { startConnector, waitForStatus } from "./_presence.ts";
+import { connectorOnTheOther, waitForStatus } from "./_presence.ts";
 
 etcdTest("the agent gauges of one controller count the agents held by the other", async () => {
   await using ha = await startHa(2);
-  const [c0, c1] = [ha.controllers[0]!, ha.controllers[1]!];
-  const connector = await startConnector(ha, "c1", [c1.grpcAddr]);
+  const { c0, c1, connector } = await connectorOnTheOther(ha);
   try {
     await waitForStatus(c0, "c1", "ONLINE");
     const metrics = (url: string) => fetch(`${url}/metrics`).then((r) => r.text());

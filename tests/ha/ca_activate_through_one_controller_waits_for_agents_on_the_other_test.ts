@@ -10,14 +10,13 @@ import { assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { etcdTest } from "../support/etcd_cluster.ts";
 import { createCa } from "../../shared/pki/ca.ts";
 import { startHa } from "./_ha.ts";
-import { startConnector, waitForStatus } from "./_presence.ts";
+import { connectorOnTheOther, waitForStatus } from "./_presence.ts";
 
 etcdTest(
   "ca activate through one controller answers 409 while an agent on the other lacks the CA",
   async () => {
     await using ha = await startHa(2);
-    const [c0, c1] = [ha.controllers[0]!, ha.controllers[1]!];
-    const connector = await startConnector(ha, "c1", [c1.grpcAddr]);
+    const { c0, connector } = await connectorOnTheOther(ha);
     try {
       await waitForStatus(c0, "c1", "ONLINE");
       const next = await createCa({ commonName: "Next CA" });

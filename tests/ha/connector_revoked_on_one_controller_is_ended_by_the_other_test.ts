@@ -7,14 +7,13 @@ import { assert, assertEquals } from "../support/assert.ts";
 import { etcdTest } from "../support/etcd_cluster.ts";
 import { within } from "../support/within.ts";
 import { startHa } from "./_ha.ts";
-import { startConnector } from "./_presence.ts";
+import { connectorOnTheOther } from "./_presence.ts";
 
 etcdTest(
   "a connector revoked through one controller is ended by the controller it streams from",
   async () => {
     await using ha = await startHa(2);
-    const [c0, c1] = [ha.controllers[0]!, ha.controllers[1]!];
-    const connector = await startConnector(ha, "c1", [c1.grpcAddr]);
+    const { c0, c1, connector } = await connectorOnTheOther(ha);
     try {
       await connector.waitForLine("configuration applied", 20_000);
       const started = Date.now();
