@@ -6,7 +6,7 @@
  *
  *   deno task bench [--quick | --smoke] [--only enrollment,data,control,ha,status] [--out FILE]
  *     [--enroll-n 600] [--mib 1024] [--conns 300] [--par-mib 256] [--cp-n 2000] [--cp-steady 30]
- *     [--ha-n 1000] [--status-rounds 3]
+ *     [--ha-n 1000] [--status-rounds 3] [--chromium /usr/bin/chromium]
  *
  * Sizes: default about 3–4 minutes on 2 cores; `--quick` about a minute and a half; `--smoke`
  * (what the test suite runs, into a temporary file) seconds per part. The parts:
@@ -17,13 +17,16 @@
  * - ha: `bench/control_plane.ts --store etcd --controllers 2` (`--ha-n` agents spread over two
  *   controllers on a three-member etcd cluster) beside `--store kv` (one controller on Deno KV, the
  *   same agents), both in this run; skipped with the reason when etcd is not installed;
- * - status: `bench/status_latency.ts` (stop, crash and return of a connector to its status in the API).
+ * - status: `bench/status_latency.ts` (stop, crash and return of a connector to its status in the API,
+ *   and on the connectors page open in Chromium at `--chromium`; those rows are skipped with the
+ *   reason when it is not installed).
  * @module
  */
 import { parseArgs } from "node:util";
 import { type EnrollmentFigures, runEnrollmentBench } from "./enrollment.ts";
 import { runStatusLatency } from "./status_latency.ts";
 import { ETCD_BINARY, etcdAvailable } from "../tests/support/etcd_cluster.ts";
+import { CHROMIUM } from "../tests/support/chromium.ts";
 
 const { values: a } = parseArgs({
   args: Deno.args,
@@ -40,6 +43,7 @@ const { values: a } = parseArgs({
     "cp-steady": { type: "string" },
     "ha-n": { type: "string" },
     "status-rounds": { type: "string" },
+    chromium: { type: "string", default: CHROMIUM },
   },
 });
 
@@ -448,7 +452,12 @@ async function highAvailability(rows: Row[], raw: Record<string, unknown>) {
 }
 
 async function status(rows: Row[], raw: Record<string, unknown>) {
-  const f = await runStatusLatency({ rounds: size.statusRounds, heartbeatS: 1, offlineAfterS: 3 });
+  const f = await runStatusLatency({
+    rounds: size.statusRounds,
+    heartbeatS: 1,
+    offlineAfterS: 3,
+    chromium: a.chromium,
+  });
   raw.status = f;
   const area = `status, HEARTBEAT_INTERVAL ${f.heartbeat_interval_s}s, OFFLINE_AFTER ${f.offline_after_s}s`;
   const list = (xs: number[]) => xs.join(", ");
@@ -473,6 +482,37 @@ async function status(rows: Row[], raw: Record<string, unknown>) {
       area,
       figure: "process start (stored identity) to ONLINE, ms, each start",
       postern: list(f.start_to_online_ms),
+      peer: "",
+      peerValue: "",
+      ratio: "",
+    },
+  );
+  if (f.page_skipped !== undefined) {
+    const why = `on the connectors page in Chromium: skipped: ${f.page_skipped}`;
+    rows.push({ area, figure: why, postern: "", peer: "", peerValue: "", ratio: "" });
+    return;
+  }
+  rows.push(
+    {
+      area,
+      figure: "graceful stop (SIGTERM) to OFFLINE on the connectors page in Chromium, ms, each round",
+      postern: list(f.page_graceful_stop_to_offline_ms),
+      peer: "target",
+      peerValue: "< 1000",
+      ratio: "",
+    },
+    {
+      area,
+      figure: "crash (SIGKILL) to OFFLINE on the connectors page in Chromium, ms, each round",
+      postern: list(f.page_crash_to_offline_ms),
+      peer: "target: OFFLINE_AFTER + one interval",
+      peerValue: `≤ ${(f.offline_after_s + f.heartbeat_interval_s) * 1000}`,
+      ratio: "",
+    },
+    {
+      area,
+      figure: "process start to ONLINE on the connectors page in Chromium, ms, each start",
+      postern: list(f.page_start_to_online_ms),
       peer: "",
       peerValue: "",
       ratio: "",

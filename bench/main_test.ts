@@ -6,6 +6,9 @@
 import assert from "node:assert/strict";
 import { replaceLatest, table } from "./main.ts";
 import { etcdAvailable } from "../tests/support/etcd_cluster.ts";
+import { chromiumMissing } from "../tests/support/chromium.ts";
+
+const haveChromium = await chromiumMissing() === undefined;
 
 Deno.test("replaceLatest() replaces the latest block and keeps the analysis around it", () => {
   const first = replaceLatest("# Benchmark results\n\nOld analysis.\n", "## Latest run: A");
@@ -75,6 +78,14 @@ Deno.test({
       }
       posternRow("status[^|]*", "graceful stop \\(SIGTERM\\) to OFFLINE");
       posternRow("status[^|]*", "crash \\(SIGKILL\\) to OFFLINE");
+      if (haveChromium) {
+        posternRow(
+          "status[^|]*",
+          "graceful stop \\(SIGTERM\\) to OFFLINE on the connectors page in Chromium",
+        );
+        posternRow("status[^|]*", "crash \\(SIGKILL\\) to OFFLINE on the connectors page in Chromium");
+        posternRow("status[^|]*", "process start to ONLINE on the connectors page in Chromium");
+      }
       assert.match(stdout, /enrollments\/s end to end, concurrency 16 \(16 ok, 0 failed\)/);
       assert.match(stdout, /streams established \/ failed attempts +\| +10 \//);
     } finally {
@@ -112,6 +123,44 @@ Deno.test({
           `\\| HA, 10 agents +\\| skipped: etcd not found at "${dir}/no-etcd" \\(install it with apt-get install etcd-server, or set POSTERN_TEST_ETCD\\)`,
         ),
       );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "deno task bench --only status without Chromium keeps the API rows and names the missing browser",
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "postern-bench-nochromium-" });
+    try {
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          new URL("./main.ts", import.meta.url).pathname,
+          "--smoke",
+          "--only",
+          "status",
+          "--chromium",
+          `${dir}/no-chromium`,
+          "--out",
+          `${dir}/R.md`,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stdout = new TextDecoder().decode(r.stdout);
+      assert.equal(r.code, 0, stdout + new TextDecoder().decode(r.stderr));
+      assert.match(stdout, /\| status[^|]*\| graceful stop \(SIGTERM\) to OFFLINE in the API[^|]*\| +\d/);
+      assert.match(
+        stdout,
+        new RegExp(
+          `\\| status[^|]*\\| on the connectors page in Chromium: skipped: chromium not found at "${dir}/no-chromium" \\(install it with apt-get install chromium\\)`,
+        ),
+      );
+      assert.doesNotMatch(stdout, /error:/);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

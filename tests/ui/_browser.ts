@@ -2,25 +2,18 @@
  * The admin UI in Debian's Chromium (playwright-core) against the real controller, UI and
  * connector processes: one browser scenario per test file. Screenshots go to tests/artifacts/.
  */
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
+import { chromiumMissing, launchChromium, logInPage } from "../support/chromium.ts";
 import { tempDir } from "../support/paths.ts";
 import { REPO_ROOT } from "../support/process.ts";
 import { type Stack, startStack } from "./_stack.ts";
 
 /** Where the browser scenarios save screenshots. */
 export const ARTIFACTS = `${REPO_ROOT}tests/artifacts`;
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
-const haveChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
-if (!haveChromium) console.warn(`SKIP browser tests: ${CHROMIUM} not installed (apt-get install chromium)`);
+const missing = await chromiumMissing();
+const haveChromium = missing === undefined;
+if (!haveChromium) console.warn(`SKIP browser tests: ${missing}`);
 
 /** What a browser scenario drives: the stack, the browser, one context and one page in it. */
 export interface BrowserRun {
@@ -43,7 +36,7 @@ export function browserTest(name: string, fn: (run: BrowserRun) => Promise<void>
       await Deno.mkdir(ARTIFACTS, { recursive: true });
       await using dir = await tempDir("postern-ui-browser-");
       const stack = await startStack(dir.path);
-      const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      const browser = await launchChromium();
       try {
         const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
         const page = await context.newPage();
@@ -61,10 +54,7 @@ export function browserTest(name: string, fn: (run: BrowserRun) => Promise<void>
 
 /** Logs the page in with the stack's password from `path` (via the login redirect); lands on `path`. */
 export async function logIn(run: BrowserRun, path = "/connectors"): Promise<void> {
-  const { page, stack } = run;
-  await page.goto(`${stack.uiUrl}${path}`);
-  await page.fill("#password", stack.password);
-  await Promise.all([page.waitForURL(`${stack.uiUrl}${path}`), page.press("#password", "Enter")]);
+  await logInPage(run.page, run.stack.uiUrl, run.stack.password, path);
 }
 
 /** Starts connector `id` and waits until the connectors page lists it ONLINE. */

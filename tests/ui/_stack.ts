@@ -31,6 +31,32 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** A `postern-ui` process started by {@link startUi}: its URL and login password. */
+export interface RunningUi {
+  ui: RunningProgram;
+  uiUrl: string;
+  password: string;
+}
+
+/**
+ * Starts `postern-ui` on a free loopback port in front of the controller's admin API, with a
+ * fresh password; the caller waits for its `listening on` line and stops it.
+ */
+export function startUi(c: { adminUrl: string; adminToken: string; grpcAddr: string }): RunningUi {
+  const uiPort = freePort();
+  const password = `pw-${crypto.randomUUID()}`;
+  const ui = startProgram("ui", {
+    env: {
+      ADMIN_API_URL: c.adminUrl,
+      ADMIN_AUTH_TOKEN: c.adminToken,
+      UI_ADDR: `127.0.0.1:${uiPort}`,
+      UI_ADMIN_PASSWORD: password,
+      UI_CONTROLLER_ADDR: c.grpcAddr,
+    },
+  });
+  return { ui, uiUrl: `http://127.0.0.1:${uiPort}`, password };
+}
+
 /** Starts controller and UI in `dir`. */
 export async function startStack(dir: string): Promise<Stack> {
   const tc = await prepareController(dir);
@@ -42,17 +68,7 @@ export async function startStack(dir: string): Promise<Stack> {
   try {
     const controller = await tc.start();
     running.push(controller);
-    const uiPort = freePort();
-    const password = `pw-${crypto.randomUUID()}`;
-    const ui = startProgram("ui", {
-      env: {
-        ADMIN_API_URL: adminUrl,
-        ADMIN_AUTH_TOKEN: adminToken,
-        UI_ADDR: `127.0.0.1:${uiPort}`,
-        UI_ADMIN_PASSWORD: password,
-        UI_CONTROLLER_ADDR: grpcAddr,
-      },
-    });
+    const { ui, uiUrl, password } = startUi({ adminUrl, adminToken, grpcAddr });
     running.push(ui);
     await ui.waitForLine("listening on");
     const admin = tc.admin;
@@ -62,7 +78,7 @@ export async function startStack(dir: string): Promise<Stack> {
       adminToken,
       grpcAddr,
       caPath: certPath,
-      uiUrl: `http://127.0.0.1:${uiPort}`,
+      uiUrl,
       password,
       controller,
       ui,
