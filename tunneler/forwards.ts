@@ -1,7 +1,8 @@
 /**
  * TUNNELER_FORWARDS: a local listener per entry; each accepted connection becomes one
  * tunneled TLS connection (OpenTunnel) to that resource through the connector in use; when that
- * dial fails, the next connector of CONNECTOR_ADDR is tried at once (each connector once).
+ * dial fails, the next connector of CONNECTOR_ADDR is tried at once (each connector once). Every
+ * tunnel's end is one `tunnel ended` line: its bytes each way and the error, or who closed it.
  * @module
  */
 import { closeQuietly, type Splice, splice } from "../shared/dataplane/splice.ts";
@@ -119,6 +120,24 @@ export class Forwarder {
     throw last;
   }
 
+  /**
+   * The one line of a tunnel's end: WARN with the error, else INFO naming who closed it (`client`
+   * the local app, `connector` the far side, `tunneler` this process, closing it), with its bytes.
+   */
+  #logEnd(tunnel: Splice, error: Error | undefined, fields: { resource: string; connector: string }) {
+    const bytes = { bytes_to_connector: tunnel.bytesFromConn, bytes_from_connector: tunnel.bytesToConn };
+    if (error) {
+      this.log.warn("tunnel ended", { ...fields, error: error.message, ...bytes });
+      return;
+    }
+    const by = tunnel.endedFirst === "conn"
+      ? "client"
+      : tunnel.endedFirst === "tls"
+      ? "connector"
+      : "tunneler";
+    this.log.info("tunnel ended", { ...fields, closed_by: by, ...bytes });
+  }
+
   async #acceptLoop(listener: Deno.TcpListener, f: Forward): Promise<void> {
     try {
       for await (const local of listener) void this.#accept(local, f);
@@ -143,9 +162,7 @@ export class Forwarder {
       this.#via.set(tunnel, connectorId);
       const error = await tunnel.closed;
       this.#via.delete(tunnel);
-      if (error) {
-        this.log.warn("tunnel ended", { resource: f.resource, connector: connectorId, error: error.message });
-      }
+      this.#logEnd(tunnel, error, { resource: f.resource, connector: connectorId });
       this.#closedBytesIn += tunnel.bytesFromConn;
       this.#closedBytesOut += tunnel.bytesToConn;
     } catch (e) {

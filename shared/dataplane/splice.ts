@@ -14,6 +14,9 @@ export interface SpliceOptions {
   idleTimeoutMs?: number;
 }
 
+/** The side whose end-of-stream came first: `tls` the tunnel's far end, `conn` the plain side. */
+export type SpliceSide = "tls" | "conn";
+
 /** A running splice. */
 export interface Splice {
   /** Bytes written to the plain side so far (they came through the tunnel). */
@@ -22,6 +25,11 @@ export interface Splice {
   readonly bytesFromConn: number;
   /** Resolves once both sides are closed, with the first error if there was one. */
   readonly closed: Promise<Error | undefined>;
+  /**
+   * The side that ended first (its end-of-stream), once one did: who closed a tunnel that closed
+   * cleanly. Undefined when neither ended (an error, or {@link Splice.close} from outside).
+   */
+  readonly endedFirst: SpliceSide | undefined;
   /** Closes both sides now. */
   close(error?: Error): void;
 }
@@ -53,6 +61,7 @@ export function splice(tls: TLSSocket, conn: Deno.Conn, opts: SpliceOptions = {}
   let firstError: Error | undefined;
   let closing = false;
   let toConnDone = false, fromConnDone = false;
+  let endedFirst: SpliceSide | undefined;
   let resolveClosed!: (e: Error | undefined) => void;
   const closed = new Promise<Error | undefined>((r) => resolveClosed = r);
 
@@ -100,6 +109,7 @@ export function splice(tls: TLSSocket, conn: Deno.Conn, opts: SpliceOptions = {}
     if (!writing) void writeQueue();
   });
   tls.once("end", () => {
+    if (!closing) endedFirst ??= "tls";
     tlsEnded = true;
     if (!writing) void writeQueue();
   });
@@ -145,6 +155,7 @@ export function splice(tls: TLSSocket, conn: Deno.Conn, opts: SpliceOptions = {}
       }
       const n = await conn.read(buffer);
       if (n === null) {
+        if (!closing) endedFirst ??= "conn";
         // Done once the TLS side has sent everything and its close_notify.
         tls.end(() => {
           fromConnDone = true;
@@ -180,6 +191,9 @@ export function splice(tls: TLSSocket, conn: Deno.Conn, opts: SpliceOptions = {}
     },
     get bytesFromConn() {
       return bytesFromConn;
+    },
+    get endedFirst() {
+      return endedFirst;
     },
     closed,
     close,

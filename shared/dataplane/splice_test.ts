@@ -130,3 +130,32 @@ Deno.test("close() stops a splice at once", async () => {
   assert.match(String(await t.s.closed), /removed from the allowlist/);
   await farEnded;
 });
+
+Deno.test("endedFirst names the side whose end came first, and neither when closed from outside", async () => {
+  {
+    using t = await splicedTunnel();
+    t.far.on("data", () => {});
+    t.far.end();
+    assert.equal(await t.app.read(new Uint8Array(1)), null);
+    await t.app.closeWrite();
+    assert.equal(await t.s.closed, undefined);
+    assert.equal(t.s.endedFirst, "tls");
+  }
+  {
+    using t = await splicedTunnel();
+    const farEnded = new Promise((r) => t.far.once("end", r));
+    t.far.on("data", () => {});
+    await t.app.closeWrite();
+    await farEnded;
+    t.far.end();
+    assert.equal(await t.s.closed, undefined);
+    assert.equal(t.s.endedFirst, "conn");
+  }
+  {
+    using t = await splicedTunnel();
+    t.far.on("data", () => {});
+    t.s.close();
+    assert.equal(await t.s.closed, undefined);
+    assert.equal(t.s.endedFirst, undefined);
+  }
+});

@@ -1,0 +1,103 @@
+/**
+ * A tunneler (its Forwarder beside a real connector listener, real TLS on loopback) logs every
+ * tunnel's end once: `tunnel ended` with the bytes each way and who closed it (the local client,
+ * the connector) or the error; when the connector side closes, the local client's connection is
+ * closed too. A killed connector's clean FIN must end its tunnels with a line as well as a reset.
+ */
+import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
+import net from "node:net";
+import { concatBytes } from "../../shared/bytes.ts";
+import { waitFor } from "../support/wait_for.ts";
+import { echoServer, forwardTo, rig, roundTrip } from "./_fixture.ts";
+
+const dec = new TextDecoder();
+
+/** The `tunnel ended` lines of `log`, once there are `n` (fails after 5 s naming the log). */
+function ended(log: string[], n = 1): Promise<string[]> {
+  return waitFor(
+    `${n} "tunnel ended" line(s) in\n${log.join("\n")}`,
+    () => {
+      const lines = log.filter((l) => l.includes("tunnel ended"));
+      return Promise.resolve(lines.length >= n ? lines : undefined);
+    },
+    5_000,
+    20,
+  );
+}
+
+/** A resource that sends `text` to each connection and closes it at once. */
+async function speaksAndHangsUp(text: string): Promise<{ port: number } & AsyncDisposable> {
+  const server = net.createServer((s) => {
+    s.on("error", () => {});
+    s.end(text);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    [Symbol.asyncDispose]: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** Connects to the forward: what it received so far, and once closed, all of it and whether it saw the end. */
+function readUntilClosed(port: number): {
+  socket: net.Socket;
+  received(): string;
+  done: Promise<{ data: string; ended: boolean }>;
+} {
+  const socket = net.connect(port, "127.0.0.1");
+  const parts: Uint8Array[] = [];
+  let ended = false;
+  socket.on("data", (c: Uint8Array) => parts.push(c));
+  socket.on("end", () => ended = true);
+  socket.on("error", () => {});
+  const done = new Promise<{ data: string; ended: boolean }>((r) =>
+    socket.once("close", () => r({ data: dec.decode(concatBytes(parts)), ended }))
+  );
+  return { socket, received: () => dec.decode(concatBytes(parts)), done };
+}
+
+Deno.test("a tunnel the local client closes first is logged once with its bytes, closed_by=client", async () => {
+  await using echo = await echoServer();
+  await using r = await rig(forwardTo(echo.port));
+  assertEquals(dec.decode(await roundTrip(r.forwarder.ports[0]!, new TextEncoder().encode("one"))), "onebye");
+  const [line] = await ended(r.tunnelerLog);
+  match(line!, /INFO/);
+  match(line!, /connector=c1/);
+  match(line!, /closed_by=client/);
+  match(line!, /bytes_to_connector=3\b/);
+  match(line!, /bytes_from_connector=6\b/);
+  assertEquals(r.tunnelerLog.filter((l) => l.includes("tunnel ended")).length, 1, r.tunnelerLog.join("\n"));
+});
+
+Deno.test("a tunnel the connector side closes first closes the local client and is logged once, closed_by=connector", async () => {
+  await using resource = await speaksAndHangsUp("hello");
+  await using r = await rig(forwardTo(resource.port));
+  const client = readUntilClosed(r.forwarder.ports[0]!);
+  assertEquals(await client.done, { data: "hello", ended: true });
+  const [line] = await ended(r.tunnelerLog);
+  match(line!, /closed_by=connector/);
+  match(line!, /bytes_to_connector=0\b/);
+  match(line!, /bytes_from_connector=5\b/);
+  assertEquals(r.tunnelerLog.filter((l) => l.includes("tunnel ended")).length, 1, r.tunnelerLog.join("\n"));
+});
+
+Deno.test("a connector going away ends its live tunnel with one line naming it and closes the local client", async () => {
+  await using echo = await echoServer();
+  await using r = await rig(forwardTo(echo.port));
+  const client = readUntilClosed(r.forwarder.ports[0]!);
+  client.socket.write("hold");
+  await waitFor(
+    "the echo through the live tunnel",
+    () => {
+      return Promise.resolve(client.received() === "hold" || undefined);
+    },
+    5_000,
+    20,
+  );
+  // The connector's sockets go away as a killed process's do: the kernel's FIN, no close_notify.
+  await r.listener.close(0);
+  assertEquals(await client.done, { data: "hold", ended: true });
+  const [line] = await ended(r.tunnelerLog);
+  match(line!, /tunnel ended.*connector=c1.*(closed_by=connector|error=)/);
+  assertEquals(r.tunnelerLog.filter((l) => l.includes("tunnel ended")).length, 1, r.tunnelerLog.join("\n"));
+});
