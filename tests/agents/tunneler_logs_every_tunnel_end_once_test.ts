@@ -4,7 +4,7 @@
  * the connector) or the error; when the connector side closes, the local client's connection is
  * closed too. A killed connector's clean FIN must end its tunnels with a line as well as a reset.
  */
-import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, match } from "node:assert/strict";
 import net from "node:net";
 import { concatBytes } from "../../shared/bytes.ts";
 import { waitFor } from "../support/wait_for.ts";
