@@ -59,7 +59,7 @@ export async function withKvOnTmpfs(fn: (k: KvOnTmpfs) => Promise<void>): Promis
 }
 
 /**
- * Whether a loop-mounted ext4 can be made here (root, `losetup` and `mkfs.ext4`, a loop device):
+ * Whether a loop-mounted ext4 can be made here (root, `losetup`, `mkfs.ext4`, `e2fsck`, a loop device):
  * the read-only fault needs it, since the kernel refuses to remount a file system read-only while
  * a file on it is open for writing (Deno KV's database always is), and only ext4's own
  * `errors=remount-ro` turns a mounted file system read-only underneath its writers.
@@ -67,11 +67,18 @@ export async function withKvOnTmpfs(fn: (k: KvOnTmpfs) => Promise<void>): Promis
 export const CAN_LOOP = CAN_MOUNT &&
   await new Deno.Command("losetup", { args: ["-f"], stdout: "null", stderr: "null" })
     .output().then((o) => o.success, () => false) &&
-  await Deno.stat("/usr/sbin/mkfs.ext4").then(() => true, () => false);
+  (await Promise.all(
+    ["mkfs.ext4", "e2fsck"].map((tool) =>
+      new Deno.Command(tool, { args: ["-V"], stdout: "null", stderr: "null" }).output().then(
+        () => true,
+        () => false,
+      )
+    ),
+  )).every(Boolean);
 
 /** Printed when the read-only fault cannot run. */
 export const KV_READ_ONLY_SKIP =
-  "kv read-only disk fault: skipped, it needs root, losetup, mkfs.ext4 and a free loop device";
+  "kv read-only disk fault: skipped, it needs root, losetup, mkfs.ext4, e2fsck and a loop device";
 
 /** A controller on Deno KV whose state directory is a loop-mounted ext4 (`errors=remount-ro`). */
 export interface KvOnExt4 extends KvOnTmpfs {
