@@ -101,3 +101,23 @@ Deno.test("a connector going away ends its live tunnel with one line naming it a
   match(line!, /tunnel ended.*connector=c1.*(closed_by=connector|error=)/);
   assertEquals(r.tunnelerLog.filter((l) => l.includes("tunnel ended")).length, 1, r.tunnelerLog.join("\n"));
 });
+
+Deno.test("a live tunnel the stopping tunneler closes is logged once, closed_by=tunneler, and its client closed", async () => {
+  await using echo = await echoServer();
+  await using r = await rig(forwardTo(echo.port));
+  const client = readUntilClosed(r.forwarder.ports[0]!);
+  client.socket.write("hold");
+  await waitFor(
+    "the echo through the live tunnel",
+    () => {
+      return Promise.resolve(client.received() === "hold" || undefined);
+    },
+    5_000,
+    20,
+  );
+  await r.forwarder.close(0);
+  assertEquals(await client.done, { data: "hold", ended: true });
+  const [line] = await ended(r.tunnelerLog);
+  match(line!, /closed_by=tunneler bytes_to_connector=4 bytes_from_connector=4$/);
+  assertEquals(r.tunnelerLog.filter((l) => l.includes("tunnel ended")).length, 1, r.tunnelerLog.join("\n"));
+});
