@@ -20,7 +20,13 @@ import { generateKeyPair } from "../shared/pki/keys.ts";
 import { channelCredentials, channelOptions } from "../shared/grpc/credentials.ts";
 import { SvidSource } from "../shared/grpc/svid_source.ts";
 import { EnrollmentService } from "../shared/proto/gen/postern/v1/enrollment_pb.ts";
-import { BENCH_TRUST_DOMAIN, cpuSeconds, startBenchController, threadCpuSeconds } from "./_controller.ts";
+import {
+  BENCH_TRUST_DOMAIN,
+  cpuSeconds,
+  startBenchController,
+  threadCpuSeconds,
+  threadMsPer,
+} from "./_controller.ts";
 
 /** Sizes of one run. */
 export interface EnrollmentBenchOptions {
@@ -56,6 +62,8 @@ export interface EnrollmentFigures {
   controller_cpu_ms_per_enrollment: number;
   /** Of that, its main thread (the event loop), ms; the ECDSA runs on the controller's worker. */
   controller_main_thread_ms_per_enrollment: number;
+  /** Controller CPU ms per enrollment by thread name (`main` is the event loop), largest first. */
+  controller_threads_ms_per_enrollment: Record<string, number>;
   /** This process (the gRPC client) during the enrollments, percent of one core. */
   client_cpu_percent: number;
   /** issueSvid() alone in this process, per second (CSR read and verified, certificate signed). */
@@ -130,7 +138,8 @@ async function enrollEndToEnd(N: number, C: number, prof: string | undefined): P
     }));
     const seconds = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds(ctl.process.pid) - cpu0;
-    const mainThread = threadCpuSeconds(ctl.process.pid).main - threads0.main;
+    const threads1 = threadCpuSeconds(ctl.process.pid);
+    const mainThread = threads1.main - threads0.main;
     const own = cpuSeconds(Deno.pid) - own0;
     client.close();
     return {
@@ -144,6 +153,7 @@ async function enrollEndToEnd(N: number, C: number, prof: string | undefined): P
       controller_main_thread_ms_per_enrollment:
         Math.round((mainThread * 1000 / Math.max(1, lat.length)) * 100) /
         100,
+      controller_threads_ms_per_enrollment: threadMsPer(threads0.byName, threads1.byName, lat.length),
       client_cpu_percent: Math.round((own / seconds) * 100),
       ...(firstError === undefined ? {} : { first_error: firstError }),
     };
