@@ -127,13 +127,15 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest, source?
     }
     privateIp = ip;
   }
-  let csr;
-  try {
-    csr = await readCsr(req.csrPem);
-  } catch (e) {
-    return await refuse(status.INVALID_ARGUMENT, (e as Error).message, "bad_request");
-  }
-  const token = await ctx.tokens.usable(req.token.trim(), role);
+  // The CSR's signature is checked (on the ECDSA worker) while the token and the agent's record
+  // are read; the refusals keep their order: a bad request first, then the token, then the id.
+  const [csrRead, token, existing] = await Promise.all([
+    readCsr(req.csrPem).then((csr) => ({ csr }), (e: Error) => ({ error: e })),
+    ctx.tokens.usable(req.token.trim(), role),
+    ctx.agents.entry(role, req.id),
+  ]);
+  if ("error" in csrRead) return await refuse(status.INVALID_ARGUMENT, csrRead.error.message, "bad_request");
+  const csr = csrRead.csr;
   if (!token) return await refuse(status.PERMISSION_DENIED, INVALID_TOKEN, "invalid_token");
   // Refused here, before the commit that consumes the token: its rightful holder can still use it.
   const bound = token.value.agentId;
@@ -141,15 +143,17 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest, source?
     return await refuse(status.PERMISSION_DENIED, INVALID_TOKEN, "token_bound_elsewhere");
   }
   if (bound === undefined && role === "tunneler") {
-    if (await ctx.policy.connectorNaming(req.id) !== undefined) {
-      return await refuse(status.PERMISSION_DENIED, namedId(req.id), "id_named");
-    }
-    if (await ctx.access.names(req.id)) {
+    const [byAllowlist, byAccess] = await Promise.all([
+      ctx.policy.connectorNaming(req.id),
+      ctx.access.names(req.id),
+    ]);
+    if (byAllowlist !== undefined) return await refuse(status.PERMISSION_DENIED, namedId(req.id), "id_named");
+    if (byAccess) {
       return await refuse(status.PERMISSION_DENIED, namedId(req.id, "a group or a policy"), "id_named");
     }
   }
-  const existing = await ctx.agents.get(role, req.id);
-  if (existing && existing.revokedAt === undefined) {
+  const previous = existing.value ?? undefined;
+  if (previous && previous.revokedAt === undefined) {
     return await refuse(status.ALREADY_EXISTS, alreadyEnrolled(role, req.id), "already_enrolled");
   }
   const spiffeId = formatSpiffeId(ctx.settings.trustDomain, role, req.id);
@@ -176,7 +180,14 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest, source?
       issuer: signing.fingerprint,
     }],
   };
-  const done = await ctx.agents.enroll(token, record);
+  // Token spent, agent written and its event stored in one commit: all of them or none.
+  const event = ctx.events.draft(`${role}.enrolled`, `${role} "${req.id}" enrolled`, {
+    agent: req.id,
+    role,
+    spiffe_id: spiffeId,
+    token_id: token.value.id,
+  });
+  const done = await ctx.agents.enroll(token, record, { existing, also: [event.mutation] });
   if (!done.ok && done.conflict === "token") {
     return await refuse(status.PERMISSION_DENIED, INVALID_TOKEN, "invalid_token");
   }
@@ -185,16 +196,11 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest, source?
   if (done.superseded.length > 0) ctx.hub.pushRevoked(done.superseded);
   ctx.metrics.inc("postern_enrollments_total", { role, result: "ok" });
   ctx.log.info("agent enrolled", { role, agent: req.id, spiffe_id: spiffeId, token_id: token.value.id });
-  await ctx.events.append(`${role}.enrolled`, `${role} "${req.id}" enrolled`, {
-    agent: req.id,
-    role,
-    spiffe_id: spiffeId,
-    token_id: token.value.id,
-  });
+  await ctx.events.published(event);
   // A connector's configuration lists the allowlisted tunnelers that are not revoked, and an id
   // that was never enrolled counts as not revoked: enrolling a new tunneler changes no
   // configuration. Only enrolling again after a revocation does, for the connectors listing it.
-  if (role === "tunneler" && existing?.revokedAt !== undefined) void ctx.hub.pushConfigForTunneler(req.id);
+  if (role === "tunneler" && previous?.revokedAt !== undefined) void ctx.hub.pushConfigForTunneler(req.id);
   return svidMessage(ctx, spiffeId, issued.certPem, issued.notAfter);
 }
 
