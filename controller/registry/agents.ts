@@ -191,7 +191,7 @@ export class AgentStore {
     const key = ["agents", record.role, record.id];
     if (options.existing && options.existing.key.join("/") !== key.join("/")) {
       throw new RangeError(
-        `enroll: the existing entry is "${options.existing.key.join("/")}", not "${key.join("/")}"`,
+        `Existing entry "${options.existing.key.join("/")}" is not the enrolled agent's "${key.join("/")}"`,
       );
     }
     const existing = options.existing ?? await this.#store.get<AgentRecord>(key);
