@@ -290,8 +290,16 @@ export async function renew(
     if (e instanceof TypeError) return await refuse(status.INVALID_ARGUMENT, e.message, "bad_request", id);
     throw e;
   }
-  // Recorded atomically with the check that the agent was not revoked meanwhile: a certificate
-  // that is not on the live list could not be revoked later, so it is never handed out.
+  const grace = peer.notAfter.getTime() < Date.now();
+  const event = ctx.events.draft(`${role}.renewed`, `${role} "${id}" renewed its certificate`, {
+    agent: id,
+    role,
+    not_after: issued.notAfter.toISOString(),
+    ...(grace ? { within_grace: true } : {}),
+  });
+  // Recorded atomically with the check that the agent was not revoked meanwhile (a certificate
+  // that is not on the live list could not be revoked later, so it is never handed out), and
+  // with its event.
   let recorded;
   try {
     recorded = await ctx.agents.renewed(
@@ -301,6 +309,7 @@ export async function renew(
       { serial: issued.serial, notAfter: issued.notAfter.getTime(), issuer: signing.fingerprint },
       req.version.slice(0, 64),
       ctx.settings.renewGraceMs,
+      [event.mutation],
     );
   } catch (e) {
     ctx.log.error("cannot record a renewal", { agent: id, error: e });
@@ -309,15 +318,9 @@ export async function renew(
   }
   if (!recorded.ok) return await refuse(status.PERMISSION_DENIED, REVOKED, "revoked", id);
   if (recorded.revoked.length > 0) ctx.hub.pushRevoked(recorded.revoked);
-  const grace = peer.notAfter.getTime() < Date.now();
   ctx.metrics.inc("postern_renewals_total", { role, result: "ok" });
   ctx.log.info("certificate renewed", { role, agent: id, not_after: issued.notAfter.toISOString(), grace });
-  await ctx.events.append(`${role}.renewed`, `${role} "${id}" renewed its certificate`, {
-    agent: id,
-    role,
-    not_after: issued.notAfter.toISOString(),
-    ...(grace ? { within_grace: true } : {}),
-  });
+  await ctx.events.published(event);
   return svidMessage(ctx, record.spiffeId, issued.certPem, issued.notAfter);
 }
 

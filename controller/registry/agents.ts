@@ -226,7 +226,7 @@ export class AgentStore {
    * that the agent is not revoked and `presented` is still one of its live certificates (a
    * revocation racing the renewal wins: the new certificate must not be handed out). Drops live
    * certificates past notAfter + `graceMs`; beyond {@link MAX_LIVE_CERTIFICATES} the oldest move
-   * to the revoked list.
+   * to the revoked list. `also` goes into the same commit (the renewal's event).
    *
    * @throws {Error} when concurrent writes kept it from committing (nothing was recorded)
    */
@@ -237,6 +237,7 @@ export class AgentStore {
     issued: IssuedCertificate,
     version: string,
     graceMs: number,
+    also: readonly Mutation[] = [],
   ): Promise<RenewedResult> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const entry = await this.#store.get<AgentRecord>(["agents", role, id]);
@@ -263,6 +264,7 @@ export class AgentStore {
         await this.#commit([entry], [
           { type: "set", key: entry.key, value: next },
           ...revokedMutations(revoked, now),
+          ...also,
         ], [next])
       ) {
         return { ok: true, revoked };

@@ -4,19 +4,12 @@
  * per enrollment (the figure of `bench/enrollment.ts` depends on it).
  */
 import { assertEquals } from "../support/assert.ts";
-import type { Check, CommitResult, Mutation } from "../../controller/store/store.ts";
+import { recordCommits } from "../support/commits.ts";
 import { enroll, startHarness } from "./harness.ts";
 
 Deno.test("Enroll commits the spent token, the agent and its event at once; a refused racer stores no event", async () => {
   await using h = await startHarness();
-  const store = h.controller.ctx.store;
-  const commits: string[][] = [];
-  const commit = store.commit.bind(store);
-  store.commit = async (checks: readonly Check[], mutations: readonly Mutation[]): Promise<CommitResult> => {
-    const res = await commit(checks, mutations);
-    if (res.ok) commits.push(mutations.map((m) => m.key.join("/")));
-    return res;
-  };
+  const commits = recordCommits(h.controller.ctx.store);
   const token = await h.token("tunneler");
   const tokenKey = `tokens/${token.split("_")[1]}`;
   commits.length = 0;
