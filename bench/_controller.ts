@@ -111,10 +111,17 @@ export function rssMiB(pid: number): number {
   return m ? Math.round(Number(m[1]) / 1024) : NaN;
 }
 
-/** CPU seconds of a process's main thread (its JavaScript event loop) and of all its other threads (Linux). */
-export function threadCpuSeconds(pid: number): { main: number; others: number } {
+/**
+ * CPU seconds of a process's main thread (its JavaScript event loop) and of all its other threads
+ * (Linux); `byName` sums them by thread name (`main` for the main thread; e.g. `tokio-runtime-w`,
+ * `V8 DefaultWorke`, a Deno worker's name), so a profile can say which thread spent what.
+ */
+export function threadCpuSeconds(
+  pid: number,
+): { main: number; others: number; byName: Record<string, number> } {
   let main = 0;
   let others = 0;
+  const byName: Record<string, number> = {};
   for (const e of Deno.readDirSync(`/proc/${pid}/task`)) {
     let stat: string;
     try {
@@ -122,10 +129,26 @@ export function threadCpuSeconds(pid: number): { main: number; others: number } 
     } catch {
       continue; // the thread ended meanwhile
     }
+    const name = Number(e.name) === pid ? "main" : stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
     const f = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
     const s = (Number(f[11]) + Number(f[12])) / 100;
     if (Number(e.name) === pid) main += s;
     else others += s;
+    byName[name] = (byName[name] ?? 0) + s;
   }
-  return { main, others };
+  return { main, others, byName };
+}
+
+/** CPU ms per unit of work by thread name between two {@link threadCpuSeconds} readings, largest first. */
+export function threadMsPer(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  units: number,
+): Record<string, number> {
+  const out: [string, number][] = [];
+  for (const [name, s] of Object.entries(after)) {
+    const ms = Math.round(((s - (before[name] ?? 0)) * 1000 / Math.max(1, units)) * 100) / 100;
+    if (ms > 0) out.push([name, ms]);
+  }
+  return Object.fromEntries(out.sort((a, b) => b[1] - a[1]));
 }

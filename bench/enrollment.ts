@@ -1,12 +1,15 @@
 /**
  * Enrollment benchmark: a real controller process, N tunneler tokens created through the admin
  * API beforehand, then N Enroll RPCs (token consumed, CSR verified, SVID signed, state stored,
- * event written) from C concurrent callers on one gRPC channel, timed end to end. Beside it, in
+ * event written) from C concurrent callers on one gRPC channel, timed end to end. The load comes
+ * from gRPC's C core (`bench/enrollment_client.py`, python3-grpcio) when it is installed, else
+ * from grpc-js in this process (`--client deno`), which costs the shared cores about four times
+ * as much CPU per call; either way the client's own CPU is measured and reported. Beside it, in
  * the same run: the issuing alone in this process (`issueSvid`, CSR check and signing, no
  * transport, no storage), WebCrypto's ECDSA P-256 sign alone, and `openssl speed ecdsap256`
  * (the limit of the machine's fastest signer). Prints one JSON object.
  *
- *   deno run -A bench/enrollment.ts [--n 600] [--concurrency 16] [--sign 300] [--openssl-seconds 2]
+ *   deno run -A bench/enrollment.ts [--n 600] [--concurrency 16] [--sign 300] [--openssl-seconds 2] [--client c-core|deno]
  *
  * `--cpu-prof DIR` runs the controller with `--cpu-prof` into DIR.
  * @module
@@ -20,7 +23,16 @@ import { generateKeyPair } from "../shared/pki/keys.ts";
 import { channelCredentials, channelOptions } from "../shared/grpc/credentials.ts";
 import { SvidSource } from "../shared/grpc/svid_source.ts";
 import { EnrollmentService } from "../shared/proto/gen/postern/v1/enrollment_pb.ts";
-import { BENCH_TRUST_DOMAIN, cpuSeconds, startBenchController, threadCpuSeconds } from "./_controller.ts";
+import {
+  BENCH_TRUST_DOMAIN,
+  cpuSeconds,
+  startBenchController,
+  threadCpuSeconds,
+  threadMsPer,
+} from "./_controller.ts";
+
+/** The load client: `c-core` (bench/enrollment_client.py) or `deno` (grpc-js in the bench process). */
+export type EnrollmentClient = "c-core" | "deno";
 
 /** Sizes of one run. */
 export interface EnrollmentBenchOptions {
@@ -34,6 +46,8 @@ export interface EnrollmentBenchOptions {
   opensslSeconds?: number;
   /** Directory for the controller's `--cpu-prof`; default none. */
   cpuProf?: string;
+  /** The load client; default `c-core` when python3-grpcio is installed, else `deno`. */
+  client?: EnrollmentClient;
 }
 
 const pct = (xs: number[], q: number) => {
@@ -56,8 +70,15 @@ export interface EnrollmentFigures {
   controller_cpu_ms_per_enrollment: number;
   /** Of that, its main thread (the event loop), ms; the ECDSA runs on the controller's worker. */
   controller_main_thread_ms_per_enrollment: number;
-  /** This process (the gRPC client) during the enrollments, percent of one core. */
+  /** Controller CPU ms per enrollment by thread name (`main` is the event loop), largest first. */
+  controller_threads_ms_per_enrollment: Record<string, number>;
+  /** Which load client ran: gRPC's C core (python3-grpcio, when installed) or grpc-js in this process. */
+  client: EnrollmentClient;
+  /** The load client's own CPU during the enrollments, percent of one core, and ms per enrollment. */
   client_cpu_percent: number;
+  client_cpu_ms_per_enrollment: number;
+  /** The 1-minute load average when the enrollments started (the machine may be shared). */
+  load_average_at_start: number;
   /** issueSvid() alone in this process, per second (CSR read and verified, certificate signed). */
   issue_alone_per_second: number;
   /** WebCrypto ECDSA P-256 sign alone, per second. */
@@ -68,7 +89,167 @@ export interface EnrollmentFigures {
   first_error?: string;
 }
 
-async function enrollEndToEnd(N: number, C: number, prof: string | undefined): Promise<
+/** One Enroll call to make. */
+interface EnrollCall {
+  token: string;
+  id: string;
+  role: "tunneler";
+  csrPem: string;
+}
+
+/** What a load client measured over its run (its clock starts once its channel is up). */
+interface LoadResult {
+  latencies: number[];
+  failed: number;
+  firstError?: string;
+  seconds: number;
+  /** The client's own CPU over the run, seconds. */
+  cpuSeconds: number;
+}
+
+/** A Python with grpcio (gRPC's C core) to run bench/enrollment_client.py: `python3`, else the system's. */
+async function cCorePython(): Promise<string | undefined> {
+  for (const python of ["python3", "/usr/bin/python3"]) {
+    try {
+      const out = await new Deno.Command(python, {
+        args: ["-c", "import grpc"],
+        stdout: "null",
+        stderr: "null",
+      })
+        .output();
+      if (out.success) return python;
+    } catch { /* not this one */ }
+  }
+  return undefined;
+}
+
+/**
+ * The load on gRPC's C core (bench/enrollment_client.py). `onStart` runs when the client's
+ * channel is up, just before its first call.
+ */
+async function cCoreLoad(
+  python: string,
+  addr: string,
+  caPem: string,
+  calls: EnrollCall[],
+  C: number,
+  onStart: () => void,
+): Promise<LoadResult> {
+  const child = new Deno.Command(python, {
+    args: [new URL("./enrollment_client.py", import.meta.url).pathname],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const job = {
+    addr,
+    ca_pem: caPem,
+    concurrency: C,
+    requests: calls.map((c) => ({ token: c.token, id: c.id, role: c.role, csr_pem: c.csrPem })),
+  };
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(JSON.stringify(job) + "\n"));
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(new LineSplit());
+  const reader = lines.getReader();
+  const stderr = new Response(child.stderr).text();
+  const next = async () => {
+    const r = await reader.read();
+    if (r.done) throw new Error(`enrollment_client.py ended early: ${(await stderr).slice(-500)}`);
+    return r.value;
+  };
+  if ((await next()) !== "ready") throw new Error("enrollment_client.py: expected ready");
+  onStart();
+  await writer.write(new TextEncoder().encode("go\n"));
+  await writer.close();
+  const out = JSON.parse(await next());
+  await child.status;
+  return {
+    latencies: out.latencies_ms,
+    failed: out.failed,
+    ...(out.first_error ? { firstError: out.first_error } : {}),
+    seconds: out.seconds,
+    cpuSeconds: out.cpu_seconds,
+  };
+}
+
+/** Splits a text stream into lines. */
+class LineSplit extends TransformStream<string, string> {
+  constructor() {
+    let rest = "";
+    super({
+      transform(chunk, out) {
+        const parts = (rest + chunk).split("\n");
+        rest = parts.pop()!;
+        for (const p of parts) out.enqueue(p);
+      },
+      flush(out) {
+        if (rest) out.enqueue(rest);
+      },
+    });
+  }
+}
+
+/** The load on grpc-js in this process, one channel. */
+async function denoLoad(
+  addr: string,
+  caPem: string,
+  calls: EnrollCall[],
+  C: number,
+  onStart: () => void,
+): Promise<LoadResult> {
+  const Client = grpc.makeGenericClientConstructor(EnrollmentService, "Enrollment");
+  const client = new Client(
+    addr,
+    channelCredentials(new SvidSource(caPem), { trustDomain: BENCH_TRUST_DOMAIN }),
+    channelOptions(),
+  );
+  const enroll = (client as unknown as {
+    enroll(r: unknown, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null) => void): void;
+  }).enroll.bind(client);
+  const call = (c: EnrollCall) =>
+    new Promise<void>((resolve, reject) =>
+      enroll(
+        { ...c, privateIp: "", version: "bench" },
+        { deadline: Date.now() + 30_000 },
+        (e) => e ? reject(e) : resolve(),
+      )
+    );
+  // The channel's TLS handshake before the clock starts.
+  await new Promise<void>((resolve, reject) =>
+    client.waitForReady(Date.now() + 10_000, (e) => e ? reject(e) : resolve())
+  );
+  const latencies: number[] = [];
+  let failed = 0;
+  let firstError: string | undefined;
+  let next = 0;
+  onStart();
+  const own0 = cpuSeconds(Deno.pid);
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: C }, async () => {
+    while (next < calls.length) {
+      const c = calls[next++]!;
+      const t = performance.now();
+      try {
+        await call(c);
+        latencies.push(performance.now() - t);
+      } catch (e) {
+        failed++;
+        firstError ??= (e as Error).message;
+      }
+    }
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(Deno.pid) - own0;
+  client.close();
+  return { latencies, failed, ...(firstError === undefined ? {} : { firstError }), seconds, cpuSeconds: cpu };
+}
+
+async function enrollEndToEnd(
+  N: number,
+  C: number,
+  prof: string | undefined,
+  python: string | undefined,
+): Promise<
   Omit<EnrollmentFigures, `${"issue" | "webcrypto" | "openssl"}_${string}`>
 > {
   const env: Record<string, string> = { TUNNELER_CERT_TTL: "1h" };
@@ -84,59 +265,33 @@ async function enrollEndToEnd(N: number, C: number, prof: string | undefined): P
       if (res.status !== 201) throw new Error(`token: ${res.status} ${JSON.stringify(body)}`);
       tokens.push(body.token);
     }
-    // One key per caller: the controller verifies and signs every request anyway.
+    // One key per caller slot: the controller verifies and signs every request anyway.
     const csrs = await Promise.all(Array.from({ length: C }, async () => createCsr(await generateKeyPair())));
-    const Client = grpc.makeGenericClientConstructor(EnrollmentService, "Enrollment");
-    const client = new Client(
-      ctl.grpcAddr,
-      channelCredentials(new SvidSource(ctl.caPem), { trustDomain: BENCH_TRUST_DOMAIN }),
-      channelOptions(),
-    );
-    const enroll = (client as unknown as {
-      enroll(r: unknown, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null) => void): void;
-    }).enroll.bind(client);
-    const call = (i: number, csrPem: string) =>
-      new Promise<void>((resolve, reject) =>
-        enroll(
-          { token: tokens[i], id: `t${i}`, role: "tunneler", csrPem, privateIp: "", version: "bench" },
-          { deadline: Date.now() + 30_000 },
-          (e) => e ? reject(e) : resolve(),
-        )
-      );
-    // The channel's TLS handshake before the clock starts.
-    await new Promise<void>((resolve, reject) =>
-      client.waitForReady(Date.now() + 10_000, (e) => e ? reject(e) : resolve())
-    );
-    const lat: number[] = [];
-    let failed = 0;
-    let firstError: string | undefined;
-    let next = 0;
-    const cpu0 = cpuSeconds(ctl.process.pid);
-    const threads0 = threadCpuSeconds(ctl.process.pid);
-    const own0 = cpuSeconds(Deno.pid);
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: C }, async (_, w) => {
-      while (next < N) {
-        const i = next++;
-        const t = performance.now();
-        try {
-          await call(i, csrs[w]!);
-          lat.push(performance.now() - t);
-        } catch (e) {
-          failed++;
-          firstError ??= (e as Error).message;
-        }
-      }
+    const calls: EnrollCall[] = tokens.map((token, i) => ({
+      token,
+      id: `t${i}`,
+      role: "tunneler",
+      csrPem: csrs[i % C]!,
     }));
-    const seconds = (performance.now() - t0) / 1000;
+    let cpu0 = 0;
+    let threads0 = threadCpuSeconds(ctl.process.pid);
+    const onStart = () => {
+      cpu0 = cpuSeconds(ctl.process.pid);
+      threads0 = threadCpuSeconds(ctl.process.pid);
+    };
+    const load = python !== undefined
+      ? await cCoreLoad(python, ctl.grpcAddr, ctl.caPem, calls, C, onStart)
+      : await denoLoad(ctl.grpcAddr, ctl.caPem, calls, C, onStart);
     const cpu = cpuSeconds(ctl.process.pid) - cpu0;
-    const mainThread = threadCpuSeconds(ctl.process.pid).main - threads0.main;
-    const own = cpuSeconds(Deno.pid) - own0;
-    client.close();
+    const threads1 = threadCpuSeconds(ctl.process.pid);
+    const mainThread = threads1.main - threads0.main;
+    const lat = load.latencies;
+    const seconds = load.seconds;
     return {
       enrolled: lat.length,
-      failed,
+      failed: load.failed,
       concurrency: C,
+      client: python !== undefined ? "c-core" : "deno",
       per_second: Math.round(lat.length / seconds),
       latency_ms: { p50: pct(lat, 0.5), p99: pct(lat, 0.99) },
       controller_cpu_percent: Math.round((cpu / seconds) * 100),
@@ -144,8 +299,12 @@ async function enrollEndToEnd(N: number, C: number, prof: string | undefined): P
       controller_main_thread_ms_per_enrollment:
         Math.round((mainThread * 1000 / Math.max(1, lat.length)) * 100) /
         100,
-      client_cpu_percent: Math.round((own / seconds) * 100),
-      ...(firstError === undefined ? {} : { first_error: firstError }),
+      controller_threads_ms_per_enrollment: threadMsPer(threads0.byName, threads1.byName, lat.length),
+      client_cpu_percent: Math.round((load.cpuSeconds / seconds) * 100),
+      client_cpu_ms_per_enrollment: Math.round((load.cpuSeconds * 1000 / Math.max(1, lat.length)) * 100) /
+        100,
+      load_average_at_start: Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]),
+      ...(load.firstError === undefined ? {} : { first_error: load.firstError }),
     };
   } finally {
     await ctl.stop();
@@ -194,7 +353,14 @@ async function opensslSpeed(seconds: number): Promise<{ sign: number | null; ver
 
 /** Runs the three in sequence (never at once: they would share the cores). */
 export async function runEnrollmentBench(o: EnrollmentBenchOptions = {}): Promise<EnrollmentFigures> {
-  const e2e = await enrollEndToEnd(Math.max(1, o.n ?? 600), Math.max(1, o.concurrency ?? 16), o.cpuProf);
+  const python = o.client === "deno" ? undefined : await cCorePython();
+  if (o.client === "c-core" && python === undefined) throw new Error("--client c-core needs python3-grpcio");
+  const e2e = await enrollEndToEnd(
+    Math.max(1, o.n ?? 600),
+    Math.max(1, o.concurrency ?? 16),
+    o.cpuProf,
+    python,
+  );
   const alone = await signingAlone(Math.max(1, o.sign ?? 300));
   const ossl = await opensslSpeed(o.opensslSeconds ?? 2);
   return {
@@ -215,6 +381,7 @@ if (import.meta.main) {
       sign: { type: "string", default: "300" },
       "openssl-seconds": { type: "string", default: "2" },
       "cpu-prof": { type: "string" },
+      client: { type: "string" },
     },
   });
   const figures = await runEnrollmentBench({
@@ -223,6 +390,7 @@ if (import.meta.main) {
     sign: Number(a.sign),
     opensslSeconds: Number(a["openssl-seconds"]),
     ...(a["cpu-prof"] ? { cpuProf: a["cpu-prof"] } : {}),
+    ...(a.client === "deno" || a.client === "c-core" ? { client: a.client } : {}),
   });
   console.log(JSON.stringify(figures, null, 2));
   if (figures.failed > 0 || figures.enrolled === 0) Deno.exit(1);

@@ -186,6 +186,16 @@ async function enrollment(rows: Row[], raw: Record<string, unknown>) {
       peerValue: "",
       ratio: "",
     },
+    {
+      area,
+      figure: `load client (${
+        e.client === "c-core" ? "gRPC C core" : "grpc-js"
+      }) CPU ms per enrollment, same cores`,
+      postern: fmt(e.client_cpu_ms_per_enrollment),
+      peer: "",
+      peerValue: "",
+      ratio: "",
+    },
   );
 }
 

@@ -127,13 +127,15 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest, source?
     }
     privateIp = ip;
   }
-  let csr;
-  try {
-    csr = await readCsr(req.csrPem);
-  } catch (e) {
-    return await refuse(status.INVALID_ARGUMENT, (e as Error).message, "bad_request");
-  }
-  const token = await ctx.tokens.usable(req.token.trim(), role);
+  // The CSR's signature is checked (on the ECDSA worker) while the token and the agent's record
+  // are read; the refusals keep their order: a bad request first, then the token, then the id.
+  const [csrRead, token, existing] = await Promise.all([
+    readCsr(req.csrPem).then((csr) => ({ csr }), (e: Error) => ({ error: e })),
+    ctx.tokens.usable(req.token.trim(), role),
+    ctx.agents.entry(role, req.id),
+  ]);
+  if ("error" in csrRead) return await refuse(status.INVALID_ARGUMENT, csrRead.error.message, "bad_request");
+  const csr = csrRead.csr;
   if (!token) return await refuse(status.PERMISSION_DENIED, INVALID_TOKEN, "invalid_token");
   // Refused here, before the commit that consumes the token: its rightful holder can still use it.
   const bound = token.value.agentId;
@@ -141,15 +143,17 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest, source?
     return await refuse(status.PERMISSION_DENIED, INVALID_TOKEN, "token_bound_elsewhere");
   }
   if (bound === undefined && role === "tunneler") {
-    if (await ctx.policy.connectorNaming(req.id) !== undefined) {
-      return await refuse(status.PERMISSION_DENIED, namedId(req.id), "id_named");
-    }
-    if (await ctx.access.names(req.id)) {
+    const [byAllowlist, byAccess] = await Promise.all([
+      ctx.policy.connectorNaming(req.id),
+      ctx.access.names(req.id),
+    ]);
+    if (byAllowlist !== undefined) return await refuse(status.PERMISSION_DENIED, namedId(req.id), "id_named");
+    if (byAccess) {
       return await refuse(status.PERMISSION_DENIED, namedId(req.id, "a group or a policy"), "id_named");
     }
   }
-  const existing = await ctx.agents.get(role, req.id);
-  if (existing && existing.revokedAt === undefined) {
+  const previous = existing.value ?? undefined;
+  if (previous && previous.revokedAt === undefined) {
     return await refuse(status.ALREADY_EXISTS, alreadyEnrolled(role, req.id), "already_enrolled");
   }
   const spiffeId = formatSpiffeId(ctx.settings.trustDomain, role, req.id);
@@ -176,7 +180,14 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest, source?
       issuer: signing.fingerprint,
     }],
   };
-  const done = await ctx.agents.enroll(token, record);
+  // Token spent, agent written and its event stored in one commit: all of them or none.
+  const event = ctx.events.draft(`${role}.enrolled`, `${role} "${req.id}" enrolled`, {
+    agent: req.id,
+    role,
+    spiffe_id: spiffeId,
+    token_id: token.value.id,
+  });
+  const done = await ctx.agents.enroll(token, record, { existing, also: [event.mutation] });
   if (!done.ok && done.conflict === "token") {
     return await refuse(status.PERMISSION_DENIED, INVALID_TOKEN, "invalid_token");
   }
@@ -185,16 +196,11 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest, source?
   if (done.superseded.length > 0) ctx.hub.pushRevoked(done.superseded);
   ctx.metrics.inc("postern_enrollments_total", { role, result: "ok" });
   ctx.log.info("agent enrolled", { role, agent: req.id, spiffe_id: spiffeId, token_id: token.value.id });
-  await ctx.events.append(`${role}.enrolled`, `${role} "${req.id}" enrolled`, {
-    agent: req.id,
-    role,
-    spiffe_id: spiffeId,
-    token_id: token.value.id,
-  });
+  await ctx.events.published(event);
   // A connector's configuration lists the allowlisted tunnelers that are not revoked, and an id
   // that was never enrolled counts as not revoked: enrolling a new tunneler changes no
   // configuration. Only enrolling again after a revocation does, for the connectors listing it.
-  if (role === "tunneler" && existing?.revokedAt !== undefined) void ctx.hub.pushConfigForTunneler(req.id);
+  if (role === "tunneler" && previous?.revokedAt !== undefined) void ctx.hub.pushConfigForTunneler(req.id);
   return svidMessage(ctx, spiffeId, issued.certPem, issued.notAfter);
 }
 
@@ -284,8 +290,16 @@ export async function renew(
     if (e instanceof TypeError) return await refuse(status.INVALID_ARGUMENT, e.message, "bad_request", id);
     throw e;
   }
-  // Recorded atomically with the check that the agent was not revoked meanwhile: a certificate
-  // that is not on the live list could not be revoked later, so it is never handed out.
+  const grace = peer.notAfter.getTime() < Date.now();
+  const event = ctx.events.draft(`${role}.renewed`, `${role} "${id}" renewed its certificate`, {
+    agent: id,
+    role,
+    not_after: issued.notAfter.toISOString(),
+    ...(grace ? { within_grace: true } : {}),
+  });
+  // Recorded atomically with the check that the agent was not revoked meanwhile (a certificate
+  // that is not on the live list could not be revoked later, so it is never handed out), and
+  // with its event.
   let recorded;
   try {
     recorded = await ctx.agents.renewed(
@@ -295,6 +309,7 @@ export async function renew(
       { serial: issued.serial, notAfter: issued.notAfter.getTime(), issuer: signing.fingerprint },
       req.version.slice(0, 64),
       ctx.settings.renewGraceMs,
+      [event.mutation],
     );
   } catch (e) {
     ctx.log.error("cannot record a renewal", { agent: id, error: e });
@@ -303,15 +318,9 @@ export async function renew(
   }
   if (!recorded.ok) return await refuse(status.PERMISSION_DENIED, REVOKED, "revoked", id);
   if (recorded.revoked.length > 0) ctx.hub.pushRevoked(recorded.revoked);
-  const grace = peer.notAfter.getTime() < Date.now();
   ctx.metrics.inc("postern_renewals_total", { role, result: "ok" });
   ctx.log.info("certificate renewed", { role, agent: id, not_after: issued.notAfter.toISOString(), grace });
-  await ctx.events.append(`${role}.renewed`, `${role} "${id}" renewed its certificate`, {
-    agent: id,
-    role,
-    not_after: issued.notAfter.toISOString(),
-    ...(grace ? { within_grace: true } : {}),
-  });
+  await ctx.events.published(event);
   return svidMessage(ctx, record.spiffeId, issued.certPem, issued.notAfter);
 }
 

@@ -86,9 +86,10 @@ export class AccessStore {
 
   /** Whether a group or a policy names this tunneler (an unbound token cannot enroll such an id). */
   async names(tunnelerId: string): Promise<boolean> {
-    const m = await this.model();
-    return m.groups.some((g) => g.tunnelers.includes(tunnelerId)) ||
-      m.policies.some((p) => p.tunnelers.includes(tunnelerId));
+    // Groups and policies only: resources name no tunneler (one read fewer per enrollment).
+    const [groups, policies] = await Promise.all([this.list("groups"), this.list("policies")]);
+    return groups.some((g) => g.tunnelers.includes(tunnelerId)) ||
+      policies.some((p) => p.tunnelers.includes(tunnelerId));
   }
 
   /** Replaces everything (restore from a backup). */

@@ -140,7 +140,12 @@ export class AgentStore {
 
   /** One agent, revoked or not. */
   async get(role: AgentRole, id: string): Promise<AgentRecord | undefined> {
-    return (await this.#store.get<AgentRecord>(["agents", role, id])).value ?? undefined;
+    return (await this.entry(role, id)).value ?? undefined;
+  }
+
+  /** The store entry of an agent (value null when unknown), to pass to {@link enroll} as `existing`. */
+  entry(role: AgentRole, id: string): Promise<MaybeEntry<AgentRecord>> {
+    return this.#store.get<AgentRecord>(["agents", role, id]);
   }
 
   /** All agents of a role, revoked ones included. */
@@ -174,11 +179,22 @@ export class AgentStore {
   /**
    * Commits an enrollment: marks the token used, writes the agent and moves any certificate left
    * from a previous enrollment of the id to the revoked list, in one atomic commit that fails
-   * when the token or the record changed since read.
+   * when the token or the record changed since read. `options.existing` is the agent's entry as
+   * the caller read it ({@link entry}; read here when absent): the commit checks that version.
+   * `options.also` goes into the same commit (the enrollment's event: both or neither are stored).
    */
-  async enroll(token: Entry<TokenRecord>, record: AgentRecord): Promise<EnrollResult> {
+  async enroll(
+    token: Entry<TokenRecord>,
+    record: AgentRecord,
+    options: { existing?: MaybeEntry<AgentRecord>; also?: readonly Mutation[] } = {},
+  ): Promise<EnrollResult> {
     const key = ["agents", record.role, record.id];
-    const existing = await this.#store.get<AgentRecord>(key);
+    if (options.existing && options.existing.key.join("/") !== key.join("/")) {
+      throw new RangeError(
+        `Existing entry "${options.existing.key.join("/")}" is not the enrolled agent's "${key.join("/")}"`,
+      );
+    }
+    const existing = options.existing ?? await this.#store.get<AgentRecord>(key);
     if (existing.value && existing.value.revokedAt === undefined) return { ok: false, conflict: "exists" };
     const now = this.#now();
     const superseded = existing.value
@@ -191,6 +207,7 @@ export class AgentStore {
         { type: "set", key: ["tokens", token.value.id], value: used },
         { type: "set", key, value: record },
         ...revokedMutations(superseded, now),
+        ...(options.also ?? []),
       ],
       [record],
     );
@@ -209,7 +226,7 @@ export class AgentStore {
    * that the agent is not revoked and `presented` is still one of its live certificates (a
    * revocation racing the renewal wins: the new certificate must not be handed out). Drops live
    * certificates past notAfter + `graceMs`; beyond {@link MAX_LIVE_CERTIFICATES} the oldest move
-   * to the revoked list.
+   * to the revoked list. `also` goes into the same commit (the renewal's event).
    *
    * @throws {Error} when concurrent writes kept it from committing (nothing was recorded)
    */
@@ -220,6 +237,7 @@ export class AgentStore {
     issued: IssuedCertificate,
     version: string,
     graceMs: number,
+    also: readonly Mutation[] = [],
   ): Promise<RenewedResult> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const entry = await this.#store.get<AgentRecord>(["agents", role, id]);
@@ -246,6 +264,7 @@ export class AgentStore {
         await this.#commit([entry], [
           { type: "set", key: entry.key, value: next },
           ...revokedMutations(revoked, now),
+          ...also,
         ], [next])
       ) {
         return { ok: true, revoked };

@@ -204,3 +204,35 @@ Deno.test("AgentStore.renewed() keeps every live certificate up to the cap, revo
     await kv.close();
   }
 });
+
+Deno.test("AgentStore.enroll() with the entry its caller read: a write to the record since then is a conflict, the token stays unspent", async () => {
+  const kv = await openKvStore(":memory:");
+  try {
+    const store = new AgentStore(kv, () => 100);
+    await put(kv, ["tokens", "k1"], { ...TOKEN, id: "k1" });
+    const token = await kv.get<typeof TOKEN>(["tokens", "k1"]) as Entry<typeof TOKEN & { role: "tunneler" }>;
+    const record = {
+      ...connectorRecord("t9"),
+      role: "tunneler" as const,
+      spiffeId: "spiffe://postern.internal/tunneler/t9",
+    };
+    const read = await store.entry("tunneler", "t9");
+    assertEquals(read.value, null);
+    // Another enrollment of t9 lands between the caller's read and its commit.
+    await put(kv, ["agents", "tunneler", "t9"], record);
+    assertEquals(await store.enroll(token, record, { existing: read }), { ok: false, conflict: "exists" });
+    assertEquals((await kv.get<{ usedAt?: number }>(["tokens", "k1"])).value?.usedAt, undefined);
+    let refused = "";
+    try {
+      await store.enroll(token, record, { existing: await store.entry("tunneler", "t8") });
+    } catch (e) {
+      refused = e instanceof RangeError ? e.message : "";
+    }
+    assertEquals(
+      refused,
+      `Existing entry "agents/tunneler/t8" is not the enrolled agent's "agents/tunneler/t9"`,
+    );
+  } finally {
+    await kv.close();
+  }
+});

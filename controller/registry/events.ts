@@ -9,7 +9,7 @@
  * those past their age at most once a second.
  * @module
  */
-import { type Entry, type ListOptions, put, type Store, type StoreKey } from "../store/store.ts";
+import { type Entry, type ListOptions, type Mutation, type Store, type StoreKey } from "../store/store.ts";
 import { FlowWriter, type FlowWriterOptions } from "./flow_writer.ts";
 import type { EventRecord } from "./types.ts";
 
@@ -30,6 +30,17 @@ export function eventId(now = Date.now()): string {
 
 function msPrefix(ms: number): string {
   return Math.max(0, Math.floor(ms)).toString(16).padStart(13, "0");
+}
+
+/**
+ * A security event made ready to be stored in the caller's own commit ({@link EventLog.draft}):
+ * the fact and its audit record are written together or not at all.
+ */
+export interface DraftEvent {
+  /** The event as it is stored. */
+  readonly event: EventRecord;
+  /** The set that stores it: one more mutation of the commit that makes the event true. */
+  readonly mutation: Mutation;
 }
 
 /** Which bounds an event falls under. */
@@ -162,28 +173,51 @@ export class EventLog {
    * not stored and not told.
    */
   async append(kind: string, message: string, fields: Partial<EventRecord> = {}): Promise<EventRecord> {
-    const ts = this.#now();
-    const event: EventRecord = { ...fields, id: eventId(ts), ts, kind, message };
-    const space = eventSpace(kind);
-    if (space === "flow") {
+    if (eventSpace(kind) === "flow") {
+      const ts = this.#now();
+      const event: EventRecord = { ...fields, id: eventId(ts), ts, kind, message };
       const { accepted, stored } = this.#flow.add(event);
       if (!accepted) return event;
       await stored;
-      for (const s of this.#subscribers) {
-        try {
-          s(event);
-        } catch { /* a subscriber's failure is its own */ }
-      }
+      this.#tell(event);
       return event;
     }
-    await put(this.#store, [PREFIX[space], event.id], event);
+    const draft = this.draft(kind, message, fields);
+    const res = await this.#store.commit([], [draft.mutation]);
+    if (!res.ok) throw new Error(`could not write ${draft.mutation.key.join("/")}`);
+    await this.published(draft);
+    return draft.event;
+  }
+
+  /**
+   * A security event for the caller to store in its own commit, with {@link DraftEvent.mutation}
+   * among that commit's mutations (an enrollment consumes its token, writes the agent and its
+   * `*.enrolled` event in one commit); once the commit succeeded, {@link published} tells the
+   * subscribers. A draft whose commit failed is simply dropped.
+   *
+   * @throws {RangeError} for a flow kind (`tunnel.*`): those go through {@link append}, batched
+   */
+  draft(kind: string, message: string, fields: Partial<EventRecord> = {}): DraftEvent {
+    if (eventSpace(kind) !== "security") {
+      throw new RangeError(`event kind "${kind}" is a flow event: record it with append()`);
+    }
+    const ts = this.#now();
+    const event: EventRecord = { ...fields, id: eventId(ts), ts, kind, message };
+    return { event, mutation: { type: "set", key: [PREFIX.security, event.id], value: event } };
+  }
+
+  /** After the commit that stored a {@link draft}: tells subscribers and enforces the space's bounds. */
+  async published(draft: DraftEvent): Promise<void> {
+    this.#tell(draft.event);
+    await this.#enforce("security");
+  }
+
+  #tell(event: EventRecord): void {
     for (const s of this.#subscribers) {
       try {
         s(event);
       } catch { /* a subscriber's failure is its own */ }
     }
-    await this.#enforce(space);
-    return event;
   }
 
   /** Newest first across both spaces, filtered; never an event past its space's age. */

@@ -1,15 +1,16 @@
 import { openKvStore } from "../store/kv_store.ts";
 import assert from "node:assert/strict";
+import type { Store } from "../store/store.ts";
 import { EventLog, type EventRetention } from "./events.ts";
 
 async function withLog(
   retention: EventRetention,
-  fn: (log: EventLog, clock: { now: number }) => Promise<void>,
+  fn: (log: EventLog, clock: { now: number }, store: Store) => Promise<void>,
 ): Promise<void> {
   const kv = await openKvStore(":memory:");
   const clock = { now: 1_800_000_000_000 };
   try {
-    await fn(new EventLog(kv, () => clock.now, retention, NO_WAIT), clock);
+    await fn(new EventLog(kv, () => clock.now, retention, NO_WAIT), clock, kv);
   } finally {
     await kv.close();
   }
@@ -136,4 +137,24 @@ Deno.test("EventLog stores flow events in one commit per batch and drops those o
   } finally {
     await kv.close();
   }
+});
+
+Deno.test("EventLog.draft(): stored by the caller's commit, told to subscribers only once published, counted in the bounds", async () => {
+  await withLog(SMALL, async (log, clock, store) => {
+    const told: string[] = [];
+    log.subscribe((e) => told.push(e.message));
+    assert.throws(() => log.draft("tunnel.opened", "flow"), RangeError);
+    log.draft("tunneler.enrolled", "never committed");
+    for (let i = 0; i < 7; i++) {
+      clock.now++;
+      const d = log.draft("tunneler.enrolled", `enrolled ${i}`, { agent: `t${i}` });
+      assert.deepEqual(d.mutation.key, ["events", d.event.id]);
+      assert.equal((await store.commit([], [d.mutation])).ok, true);
+      assert.equal(told.length, i);
+      await log.published(d);
+    }
+    assert.deepEqual(told, [0, 1, 2, 3, 4, 5, 6].map((i) => `enrolled ${i}`));
+    // SMALL keeps 5: the drafts count like appended events; the uncommitted one is nowhere.
+    assert.deepEqual((await log.list()).map((e) => e.message), [6, 5, 4, 3, 2].map((i) => `enrolled ${i}`));
+  });
 });
