@@ -2,7 +2,9 @@
  * Data-path probe: the tunneler's Forwarder and the connector's TunnelListener, each in its own
  * process (no controller), loadgen.mjs as app and sink. For iterating on the data path and
  * profiling each side (`PROF=1` adds --cpu-prof to both, profiles in ./prof/).
- *   deno run -A bench/datapath_probe.ts [MIB] [CONNS]
+ *   deno run -A bench/datapath_probe.ts [MIB] [CONNS] [PAR_MIB]
+ * PAR_MIB > 0: also 8 bulk tunnels at once, PAR_MIB MiB each; the JSON then carries each
+ * process's CPU per thread during that run (/proc/PID/task/TID/stat: which thread is the limit).
  */
 import { makeTestPki } from "../shared/pki/testing.ts";
 import { pickPort } from "../shared/demo/ports.ts";
@@ -10,11 +12,35 @@ import { pickPort } from "../shared/demo/ports.ts";
 const here = decodeURIComponent(new URL("./", import.meta.url).pathname);
 const TD = "postern.internal";
 
-if (Deno.args[0] === "connector" || Deno.args[0] === "tunneler") {
+// deno-lint-ignore no-explicit-any
+const workerArgs: string[] | undefined = (globalThis as any).name === "probe-worker"
+  ? await new Promise((r) =>
+    self.addEventListener("message", (e) => r((e as MessageEvent).data), { once: true })
+  )
+  : undefined;
+const args = workerArgs ?? Deno.args;
+const workers = Number(Deno.env.get("WORKERS") ?? 0);
+if (args[0] === "connector" && workers > 0 && !workerArgs) {
+  // WORKERS=N: N listeners on the same port (SO_REUSEPORT), each on its own thread.
+  for (let i = 0; i < workers; i++) {
+    const w = new Worker(import.meta.url, { type: "module", name: "probe-worker" });
+    const ready = new Promise((r) => w.addEventListener("message", r, { once: true }));
+    w.postMessage([...Deno.args]);
+    await ready;
+  }
+  console.log("ready");
+  Deno.addSignalListener("SIGTERM", () => {
+    const f = Deno.readTextFileSync("/proc/self/stat").split(") ")[1]!.split(" ");
+    console.error(
+      `connector cpu ${((Number(f[11]) + Number(f[12])) / 100).toFixed(2)} s (${workers} workers)`,
+    );
+    Deno.exit(0);
+  });
+} else if (args[0] === "connector" || args[0] === "tunneler") {
   const { svidFromPem } = await import("../shared/pki/svid.ts");
   const { TrustBundle } = await import("../shared/pki/bundle.ts");
   const { AgentCredentials } = await import("../shared/agent/credentials.ts");
-  const [role, cert, key, ca, a, b] = Deno.args;
+  const [role, cert, key, ca, a, b] = args;
   const creds = new AgentCredentials(
     await svidFromPem(Deno.readTextFileSync(cert!), Deno.readTextFileSync(key!)),
     TrustBundle.fromPem(Deno.readTextFileSync(ca!)),
@@ -31,7 +57,7 @@ if (Deno.args[0] === "connector" || Deno.args[0] === "tunneler") {
     const { TunnelListener } = await import("../connector/listener.ts");
     const l = new TunnelListener({ creds, trustDomain: TD, log: logger });
     l.policy.apply({ allowedTunnelers: ["t1"], resources: [`127.0.0.1:${b}`] });
-    await l.listen("127.0.0.1", Number(a));
+    await l.listen("127.0.0.1", Number(a), { reusePort: workerArgs !== undefined });
   } else {
     const { Forwarder } = await import("../tunneler/forwards.ts");
     const { parseForwards } = await import("../tunneler/config.ts");
@@ -39,21 +65,25 @@ if (Deno.args[0] === "connector" || Deno.args[0] === "tunneler") {
       () => ({ creds, trustDomain: TD, connectorId: "c1", host: "127.0.0.1", port: Number(a) }),
       logger,
     );
-    await f.start(parseForwards(`127.0.0.1:${b}=127.0.0.1:${Deno.args[6]}`));
+    await f.start(parseForwards(`127.0.0.1:${b}=127.0.0.1:${args[6]}`));
   }
-  console.log("ready");
-  Deno.addSignalListener("SIGTERM", () => {
-    // CPU seconds of this process (utime + stime), for comparing data-path variants.
-    const f = Deno.readTextFileSync("/proc/self/stat").split(") ")[1]!.split(" ");
-    console.error(
-      `${role} cpu ${((Number(f[11]) + Number(f[12])) / 100).toFixed(2)} s (user ${
-        Number(f[11]) / 100
-      }, sys ${Number(f[12]) / 100})`,
-    );
-    Deno.exit(0);
-  });
-} else {
+  if (workerArgs) self.postMessage("ready");
+  else console.log("ready");
+  if (!workerArgs) {
+    Deno.addSignalListener("SIGTERM", () => {
+      // CPU seconds of this process (utime + stime), for comparing data-path variants.
+      const f = Deno.readTextFileSync("/proc/self/stat").split(") ")[1]!.split(" ");
+      console.error(
+        `${role} cpu ${((Number(f[11]) + Number(f[12])) / 100).toFixed(2)} s (user ${
+          Number(f[11]) / 100
+        }, sys ${Number(f[12]) / 100})`,
+      );
+      Deno.exit(0);
+    });
+  }
+} else if (!workerArgs) {
   const mib = Number(Deno.args[0] ?? 1024), conns = Number(Deno.args[1] ?? 300);
+  const parMib = Number(Deno.args[2] ?? 0), par = Number(Deno.env.get("PAR") ?? 8);
   const dir = await Deno.makeTempDir({ prefix: "postern-dp-" });
   const pki = await makeTestPki({ trustDomain: TD });
   const c = await pki.issue("connector", "c1", { ipSans: ["127.0.0.1"] });
@@ -112,7 +142,36 @@ if (Deno.args[0] === "connector" || Deno.args[0] === "tunneler") {
   };
   const bulk = mib > 0 ? await node(["bulk", String(fPort), String(mib)]) : null;
   const connrate = conns > 0 ? await node(["connrate", String(fPort), String(conns), "8"]) : null;
-  console.log(JSON.stringify({ peer: "postern-probe", bulk, connrate }));
+  let bulk8 = null, threads = null;
+  if (parMib > 0) {
+    const gen = new Deno.Command("node", {
+      args: [`${here}loadgen.mjs`, "bulkpar", String(fPort), String(parMib), String(par)],
+      stdout: "piped",
+    }).spawn();
+    const pids = { connector: conn.pid, tunneler: tun.pid, loadgen: gen.pid, sink: sink.pid };
+    const before = threadTimes(pids), t0 = performance.now();
+    // Sampled every 200 ms, so that the load generator's threads count too (gone once it exits).
+    let after = before, s = 0;
+    const idle0 = machineIdle();
+    const trace: number[] = [];
+    const sampler = setInterval(() => {
+      const prev = after.get([...after.keys()].find((k) => k.startsWith("connector/"))!) ?? 0;
+      after = new Map([...after, ...threadTimes(pids)]);
+      trace.push(((after.get([...after.keys()].find((k) => k.startsWith("connector/"))!) ?? 0) - prev) * 5);
+      s = (performance.now() - t0) / 1000;
+    }, 200);
+    const out = await gen.output();
+    clearInterval(sampler);
+    bulk8 = JSON.parse(new TextDecoder().decode(out.stdout));
+    threads = busyThreads(before, after, s);
+    const idle = machineIdle();
+    // deno-lint-ignore no-explicit-any
+    (threads as any).machine_idle_percent = Math.round(
+      (idle.idle - idle0.idle) / (idle.total - idle0.total) * 100,
+    );
+    if (Deno.env.get("TRACE")) console.error("connector main % per 200 ms:", trace.join(" "));
+  }
+  console.log(JSON.stringify({ peer: "postern-probe", bulk, connrate, bulk8, threads }));
   for (const p of [conn, tun]) {
     p.kill("SIGTERM");
     await p.status;
@@ -120,4 +179,39 @@ if (Deno.args[0] === "connector" || Deno.args[0] === "tunneler") {
   sink.kill("SIGTERM");
   await sink.status;
   await Deno.remove(dir, { recursive: true });
+}
+
+type Times = Map<string, number>;
+
+/** CPU ticks (utime + stime) of every thread of each process, keyed "process/tid name". */
+function threadTimes(pids: Record<string, number>): Times {
+  const times: Times = new Map();
+  for (const [name, pid] of Object.entries(pids)) {
+    try {
+      for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
+        try {
+          const stat = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/stat`);
+          const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+          const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+          times.set(`${name}/${t.name} ${comm}`, Number(f[11]) + Number(f[12]));
+        } catch { /* thread gone */ }
+      }
+    } catch { /* process gone */ }
+  }
+  return times;
+}
+
+/** Each process's threads busier than 3 % during `seconds`, as percent of one core, busiest first. */
+function busyThreads(before: Times, after: Times, seconds: number): Record<string, number> {
+  const hz = 100;
+  const rows = [...after].map(([k, v]) =>
+    [k, Math.round((v - (before.get(k) ?? 0)) / hz / seconds * 100)] as const
+  );
+  return Object.fromEntries(rows.filter(([, p]) => p >= 3).sort((a, b) => b[1] - a[1]));
+}
+
+/** Idle and total CPU ticks of the whole machine (/proc/stat). */
+function machineIdle(): { idle: number; total: number } {
+  const f = Deno.readTextFileSync("/proc/stat").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return { idle: f[3]! + f[4]!, total: f.reduce((a, b) => a + b, 0) };
 }

@@ -145,11 +145,14 @@ export class TunnelListener {
     this.#stopCreds = opts.creds.onChange((s, b) => this.#server.setSecureContext(secureContextOf(s, b)));
   }
 
-  /** Starts listening; resolves with the bound port. */
-  listen(hostname: string, port: number): Promise<number> {
+  /**
+   * Starts listening; resolves with the bound port. `reusePort`: SO_REUSEPORT, so that several
+   * listeners (the data-plane workers) share the port and the kernel spreads connections over them.
+   */
+  listen(hostname: string, port: number, opts: { reusePort?: boolean } = {}): Promise<number> {
     return new Promise((resolve, reject) => {
       this.#server.once("error", reject);
-      this.#server.listen(port, hostname || "0.0.0.0", () => {
+      this.#server.listen({ port, host: hostname || "0.0.0.0", reusePort: opts.reusePort ?? false }, () => {
         this.#server.off("error", reject);
         resolve((this.#server.address() as AddressInfo).port);
       });
