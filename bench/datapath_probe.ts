@@ -12,11 +12,14 @@ import { pickPort } from "../shared/demo/ports.ts";
 const here = decodeURIComponent(new URL("./", import.meta.url).pathname);
 const TD = "postern.internal";
 
-// deno-lint-ignore no-explicit-any
-const workerArgs: string[] | undefined = (globalThis as any).name === "probe-worker"
-  ? await new Promise((r) =>
-    self.addEventListener("message", (e) => r((e as MessageEvent).data), { once: true })
-  )
+/** A data-plane worker of the WORKERS=N prototype: its scope, and the arguments it was sent. */
+const scope = globalThis as unknown as {
+  name?: string;
+  postMessage(m: unknown): void;
+  addEventListener(t: "message", f: (e: MessageEvent) => void, o: { once: boolean }): void;
+};
+const workerArgs: string[] | undefined = scope.name === "probe-worker"
+  ? await new Promise((r) => scope.addEventListener("message", (e) => r(e.data), { once: true }))
   : undefined;
 const args = workerArgs ?? Deno.args;
 const workers = Number(Deno.env.get("WORKERS") ?? 0);
@@ -67,7 +70,7 @@ if (args[0] === "connector" && workers > 0 && !workerArgs) {
     );
     await f.start(parseForwards(`127.0.0.1:${b}=127.0.0.1:${args[6]}`));
   }
-  if (workerArgs) self.postMessage("ready");
+  if (workerArgs) scope.postMessage("ready");
   else console.log("ready");
   if (!workerArgs) {
     Deno.addSignalListener("SIGTERM", () => {
