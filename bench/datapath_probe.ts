@@ -8,6 +8,7 @@
  */
 import { makeTestPki } from "../shared/pki/testing.ts";
 import { pickPort } from "../shared/demo/ports.ts";
+import { sampleThreads } from "./_threads.ts";
 
 const here = decodeURIComponent(new URL("./", import.meta.url).pathname);
 const TD = "postern.internal";
@@ -152,27 +153,9 @@ if (args[0] === "connector" && workers > 0 && !workerArgs) {
       stdout: "piped",
     }).spawn();
     const pids = { connector: conn.pid, tunneler: tun.pid, loadgen: gen.pid, sink: sink.pid };
-    const before = threadTimes(pids), t0 = performance.now();
-    // Sampled every 200 ms, so that the load generator's threads count too (gone once it exits).
-    let after = before, s = 0;
-    const idle0 = machineIdle();
-    const trace: number[] = [];
-    const sampler = setInterval(() => {
-      const prev = after.get([...after.keys()].find((k) => k.startsWith("connector/"))!) ?? 0;
-      after = new Map([...after, ...threadTimes(pids)]);
-      trace.push(((after.get([...after.keys()].find((k) => k.startsWith("connector/"))!) ?? 0) - prev) * 5);
-      s = (performance.now() - t0) / 1000;
-    }, 200);
-    const out = await gen.output();
-    clearInterval(sampler);
+    const { value: out, load } = await sampleThreads(pids, gen.output());
     bulk8 = JSON.parse(new TextDecoder().decode(out.stdout));
-    threads = busyThreads(before, after, s);
-    const idle = machineIdle();
-    // deno-lint-ignore no-explicit-any
-    (threads as any).machine_idle_percent = Math.round(
-      (idle.idle - idle0.idle) / (idle.total - idle0.total) * 100,
-    );
-    if (Deno.env.get("TRACE")) console.error("connector main % per 200 ms:", trace.join(" "));
+    threads = load;
   }
   console.log(JSON.stringify({ peer: "postern-probe", bulk, connrate, bulk8, threads }));
   for (const p of [conn, tun]) {
@@ -182,39 +165,4 @@ if (args[0] === "connector" && workers > 0 && !workerArgs) {
   sink.kill("SIGTERM");
   await sink.status;
   await Deno.remove(dir, { recursive: true });
-}
-
-type Times = Map<string, number>;
-
-/** CPU ticks (utime + stime) of every thread of each process, keyed "process/tid name". */
-function threadTimes(pids: Record<string, number>): Times {
-  const times: Times = new Map();
-  for (const [name, pid] of Object.entries(pids)) {
-    try {
-      for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
-        try {
-          const stat = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/stat`);
-          const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-          const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-          times.set(`${name}/${t.name} ${comm}`, Number(f[11]) + Number(f[12]));
-        } catch { /* thread gone */ }
-      }
-    } catch { /* process gone */ }
-  }
-  return times;
-}
-
-/** Each process's threads busier than 3 % during `seconds`, as percent of one core, busiest first. */
-function busyThreads(before: Times, after: Times, seconds: number): Record<string, number> {
-  const hz = 100;
-  const rows = [...after].map(([k, v]) =>
-    [k, Math.round((v - (before.get(k) ?? 0)) / hz / seconds * 100)] as const
-  );
-  return Object.fromEntries(rows.filter(([, p]) => p >= 3).sort((a, b) => b[1] - a[1]));
-}
-
-/** Idle and total CPU ticks of the whole machine (/proc/stat). */
-function machineIdle(): { idle: number; total: number } {
-  const f = Deno.readTextFileSync("/proc/stat").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
-  return { idle: f[3]! + f[4]!, total: f.reduce((a, b) => a + b, 0) };
 }
