@@ -3,8 +3,12 @@
  * process (no controller), loadgen.mjs as app and sink. For iterating on the data path and
  * profiling each side (`PROF=1` adds --cpu-prof to both, profiles in ./prof/).
  *   deno run -A bench/datapath_probe.ts [MIB] [CONNS] [PAR_MIB]
- * PAR_MIB > 0: also 8 bulk tunnels at once, PAR_MIB MiB each; the JSON then carries each
- * process's CPU per thread during that run (/proc/PID/task/TID/stat: which thread is the limit).
+ * PAR_MIB > 0: also PAR (default 8) bulk tunnels at once, PAR_MIB MiB each; the JSON then
+ * carries each process's CPU per thread during that run and the machine's idle share
+ * (bench/_threads.ts: which thread, if any, is the limit).
+ * WORKERS=N > 0: the connector runs N Workers, each with its own TunnelListener on the same port
+ * (SO_REUSEPORT), the prototype of data-plane workers measured in bench/RESULTS.md. It applies
+ * the fixed policy below in each worker and has no control plane: a measuring tool only.
  */
 import { makeTestPki } from "../shared/pki/testing.ts";
 import { pickPort } from "../shared/demo/ports.ts";
