@@ -146,8 +146,10 @@ export class TunnelListener {
   }
 
   /**
-   * Starts listening; resolves with the bound port. `reusePort`: SO_REUSEPORT, so that several
-   * listeners (the data-plane workers) share the port and the kernel spreads connections over them.
+   * Starts listening; resolves with the bound port. `reusePort` (default false, which the
+   * connector uses): SO_REUSEPORT, so that several listeners share the port and the kernel spreads
+   * connections over them, as the data-plane worker prototype of bench/datapath_probe.ts does.
+   * Linux admits only sockets of the same user to such a group; without it, a second bind fails.
    */
   listen(hostname: string, port: number, opts: { reusePort?: boolean } = {}): Promise<number> {
     return new Promise((resolve, reject) => {
