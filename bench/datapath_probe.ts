@@ -150,7 +150,7 @@ if (args[0] === "connector" && workers > 0 && !workerArgs) {
   };
   const bulk = mib > 0 ? await node(["bulk", String(fPort), String(mib)]) : null;
   const connrate = conns > 0 ? await node(["connrate", String(fPort), String(conns), "8"]) : null;
-  let bulk8 = null, threads = null;
+  let bulk8 = null, bulk8_load = null;
   if (parMib > 0) {
     const gen = new Deno.Command("node", {
       args: [`${here}loadgen.mjs`, "bulkpar", String(fPort), String(parMib), String(par)],
@@ -159,9 +159,9 @@ if (args[0] === "connector" && workers > 0 && !workerArgs) {
     const pids = { connector: conn.pid, tunneler: tun.pid, loadgen: gen.pid, sink: sink.pid };
     const { value: out, load } = await sampleThreads(pids, gen.output());
     bulk8 = JSON.parse(new TextDecoder().decode(out.stdout));
-    threads = load;
+    bulk8_load = load;
   }
-  console.log(JSON.stringify({ peer: "postern-probe", bulk, connrate, bulk8, threads }));
+  console.log(JSON.stringify({ peer: "postern-probe", bulk, connrate, bulk8, bulk8_load }));
   for (const p of [conn, tun]) {
     p.kill("SIGTERM");
     await p.status;

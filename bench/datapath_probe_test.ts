@@ -21,7 +21,7 @@ Deno.test({
     assert.deepEqual(out.bulk, { bytes: 2 * 1024 * 1024, complete: true, MBps: out.bulk.MBps });
     assert.equal(out.bulk8.streams, 8);
     assert.equal(out.bulk8.complete, true);
-    assert.equal(typeof out.threads.machine_idle_percent, "number");
+    assert.equal(typeof out.bulk8_load.machine_idle_percent, "number");
     assert.match(stderr, /connector cpu [\d.]+ s \(2 workers\)/);
   },
 });
