@@ -27,6 +27,7 @@ import { type EnrollmentFigures, runEnrollmentBench } from "./enrollment.ts";
 import { runStatusLatency } from "./status_latency.ts";
 import { ETCD_BINARY, etcdAvailable } from "../tests/support/etcd_cluster.ts";
 import { CHROMIUM } from "../tests/support/chromium.ts";
+import type { ThreadLoad } from "./_threads.ts";
 
 const { values: a } = parseArgs({
   args: Deno.args,
@@ -240,6 +241,14 @@ async function dataPlane(rows: Row[], raw: Record<string, unknown>) {
     },
     {
       area,
+      figure: "meanwhile: connector / tunneler event loop, % of a core; machine idle %",
+      postern: busiest(postern.bulk8_load as ThreadLoad | null | undefined),
+      peer: "",
+      peerValue: "",
+      ratio: "",
+    },
+    {
+      area,
       figure: `new tunneled connections/s (${size.conns}, 8 at a time)`,
       postern: fmt(pr.conns_per_s),
       peer: "stunnel",
@@ -255,6 +264,14 @@ async function dataPlane(rows: Row[], raw: Record<string, unknown>) {
       ratio: ratio(pr.p99_ms, sr.p99_ms),
     },
   );
+}
+
+/** "52 / 41; 0": each agent's main thread (the one named after the program), then the machine's idle share. */
+function busiest(load: ThreadLoad | null | undefined): string {
+  if (!load) return "";
+  const main = (name: string) =>
+    Object.entries(load.threads).find(([k]) => k.startsWith(`${name}/`) && k.endsWith(" deno"))?.[1] ?? 0;
+  return `${main("connector")} / ${main("tunneler")}; ${load.machine_idle_percent}`;
 }
 
 async function controlPlane(rows: Row[], raw: Record<string, unknown>) {

@@ -60,6 +60,7 @@ Deno.test({
       posternRow("data plane", "new tunneled connections");
       posternRow("data plane", "8 bulk tunnels at once");
       peerRow("data plane +", "stunnel, 8 connections");
+      posternRow("data plane", "meanwhile: connector / tunneler event loop, % of a core; machine idle %");
       posternRow("control plane, 10 agents", "GET one connector");
       peerRow("control plane, 10 agents", "target");
       if (etcdAvailable()) {

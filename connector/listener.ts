@@ -145,11 +145,16 @@ export class TunnelListener {
     this.#stopCreds = opts.creds.onChange((s, b) => this.#server.setSecureContext(secureContextOf(s, b)));
   }
 
-  /** Starts listening; resolves with the bound port. */
-  listen(hostname: string, port: number): Promise<number> {
+  /**
+   * Starts listening; resolves with the bound port. `reusePort` (default false, which the
+   * connector uses): SO_REUSEPORT, so that several listeners share the port and the kernel spreads
+   * connections over them, as the data-plane worker prototype of bench/datapath_probe.ts does.
+   * Linux admits only sockets of the same user to such a group; without it, a second bind fails.
+   */
+  listen(hostname: string, port: number, opts: { reusePort?: boolean } = {}): Promise<number> {
     return new Promise((resolve, reject) => {
       this.#server.once("error", reject);
-      this.#server.listen(port, hostname || "0.0.0.0", () => {
+      this.#server.listen({ port, host: hostname || "0.0.0.0", reusePort: opts.reusePort ?? false }, () => {
         this.#server.off("error", reject);
         resolve((this.#server.address() as AddressInfo).port);
       });
