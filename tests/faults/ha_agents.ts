@@ -4,11 +4,12 @@
  * fails. One connector (allowing tunneler t1 to reach a resource) and that tunneler.
  * @module
  */
-import type { Ha, HaController } from "../ha/_ha.ts";
+import { type Ha, type HaController, startHa } from "../ha/_ha.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { freePort } from "../support/ports.ts";
 import { type RunningProgram, startProgram } from "../support/process.ts";
 import { reportedPort } from "../agents/_cluster.ts";
+import { echoServer } from "../agents/_fixture.ts";
 
 /** The connector and tunneler of {@link haAgents}. */
 export interface HaAgents {
@@ -113,6 +114,37 @@ export async function haAgents(ha: Ha, resource: string): Promise<HaAgents> {
     return { connector, tunneler, fwdPort, controllerAddr, stop };
   } catch (e) {
     await stop();
+    throw e;
+  }
+}
+
+/** What {@link startHaAgents} starts; disposing it stops the agents, the echo resource and the group. */
+export interface HaAgentsRig extends AsyncDisposable {
+  ha: Ha;
+  /** The resource the tunneler forwards to (an echo server answering `bye` on end). */
+  echo: { port: number };
+  agents: HaAgents;
+}
+
+/**
+ * Two controllers on three etcd members ({@link startHa}), an echo resource and {@link haAgents}
+ * forwarding to it: the start of every HA fault with agents.
+ */
+export async function startHaAgents(): Promise<HaAgentsRig> {
+  const ha = await startHa(2);
+  let echo: Awaited<ReturnType<typeof echoServer>> | undefined;
+  try {
+    echo = await echoServer();
+    const agents = await haAgents(ha, `127.0.0.1:${echo.port}`);
+    const close = async () => {
+      await agents.stop();
+      await echo!.close();
+      await ha.close();
+    };
+    return { ha, echo, agents, [Symbol.asyncDispose]: close };
+  } catch (e) {
+    await echo?.close();
+    await ha.close();
     throw e;
   }
 }
