@@ -7,6 +7,8 @@ import { freePort } from "../support/ports.ts";
 import { type RunningProgram, startProgram } from "../support/process.ts";
 import { prepareController } from "../support/controller.ts";
 import { createCa } from "../../shared/pki/ca.ts";
+import { tempDir } from "../support/paths.ts";
+import { echoServer } from "./_fixture.ts";
 
 /** A running controller and what a test needs to drive it. */
 export interface Cluster {
@@ -155,6 +157,38 @@ export async function startCluster(dir: string, env: Record<string, string> = {}
     },
   };
   return cluster;
+}
+
+/** What {@link clusterWithEcho} starts; disposing it stops the cluster and the echo resource and removes the directory. */
+export interface EchoCluster extends AsyncDisposable {
+  c: Cluster;
+  /** The cluster's temporary directory. */
+  dir: string;
+  /** A TCP echo resource on loopback (answers `bye` on end). */
+  echo: { port: number };
+}
+
+/**
+ * The start of most agent scenarios in one line: a controller ({@link startCluster} with `env`) in
+ * a new temporary directory and an echo resource for the agents to reach.
+ */
+export async function clusterWithEcho(env: Record<string, string> = {}): Promise<EchoCluster> {
+  const dir = await tempDir();
+  const echo = await echoServer();
+  let c: Cluster;
+  try {
+    c = await startCluster(dir.path, env);
+  } catch (e) {
+    await echo.close();
+    await dir[Symbol.asyncDispose]();
+    throw e;
+  }
+  const close = async () => {
+    await c.close();
+    await echo.close();
+    await dir[Symbol.asyncDispose]();
+  };
+  return { c, dir: dir.path, echo, [Symbol.asyncDispose]: close };
 }
 
 /** `PUT path body` on the cluster's admin API; throws (naming the path, status and body) unless 200. */

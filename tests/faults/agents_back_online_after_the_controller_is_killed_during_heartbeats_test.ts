@@ -5,11 +5,10 @@
  * still there, and the tunneler's forward works throughout.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { waitFor } from "../support/wait_for.ts";
-import { echoServer, roundTrip } from "../agents/_fixture.ts";
-import { type Cluster, connectorAndTunneler, startCluster } from "../agents/_cluster.ts";
+import { roundTrip } from "../agents/_fixture.ts";
+import { type Cluster, clusterWithEcho, connectorAndTunneler } from "../agents/_cluster.ts";
 
 const dec = new TextDecoder();
 const enc = new TextEncoder();
@@ -39,56 +38,50 @@ async function heartbeats(c: Cluster): Promise<number> {
 }
 
 Deno.test("kill -9 the controller during heartbeats, restart it on its state: every agent back ONLINE without a new token, registry and events intact", async () => {
-  await using dir = await tempDir();
-  const echo = await echoServer();
-  const c = await startCluster(dir.path);
-  try {
-    const { connector: c1, tunneler, fwdPort } = await connectorAndTunneler(c, `127.0.0.1:${echo.port}`);
-    const c2 = await c.runConnector("c2", freePort());
-    await c1.waitForLine(/configuration applied.*resources=1/);
-    const online = async () =>
-      (await c.status("connectors", "c1")) === "ONLINE" &&
-        (await c.status("connectors", "c2")) === "ONLINE" &&
-        (await c.status("tunnelers", "t1")) === "ONLINE" || undefined;
-    await waitFor("c1, c2 and t1 ONLINE", online, 15_000);
-    assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("before"))), "beforebye");
-    const before = await registry(c);
-    assertEquals(before.length, 3, before.join("\n"));
-    const events = await eventIds(c);
-    ok(events.size >= 5, `events before the kill: ${events.size}`);
+  await using rig = await clusterWithEcho();
+  const { c, echo } = rig;
+  const { connector: c1, tunneler, fwdPort } = await connectorAndTunneler(c, `127.0.0.1:${echo.port}`);
+  const c2 = await c.runConnector("c2", freePort());
+  await c1.waitForLine(/configuration applied.*resources=1/);
+  const online = async () =>
+    (await c.status("connectors", "c1")) === "ONLINE" &&
+      (await c.status("connectors", "c2")) === "ONLINE" &&
+      (await c.status("tunnelers", "t1")) === "ONLINE" || undefined;
+  await waitFor("c1, c2 and t1 ONLINE", online, 15_000);
+  assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("before"))), "beforebye");
+  const before = await registry(c);
+  assertEquals(before.length, 3, before.join("\n"));
+  const events = await eventIds(c);
+  ok(events.size >= 5, `events before the kill: ${events.size}`);
 
-    // Kill it while heartbeats arrive: right after the count moved.
-    const count = await heartbeats(c);
-    await waitFor("another heartbeat", async () => (await heartbeats(c)) > count || undefined, 10_000);
-    assertEquals(await c.controller.stop("SIGKILL"), 137);
-    assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("while dead"))), "while deadbye");
+  // Kill it while heartbeats arrive: right after the count moved.
+  const count = await heartbeats(c);
+  await waitFor("another heartbeat", async () => (await heartbeats(c)) > count || undefined, 10_000);
+  assertEquals(await c.controller.stop("SIGKILL"), 137);
+  assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("while dead"))), "while deadbye");
 
-    await c.startController();
-    // The restarted controller may still list them ONLINE from their stored last_seen: wait for each
-    // connector's second stream first, then for the status.
-    for (const p of [c1, c2]) {
-      const reconnected = () =>
-        p.lines.filter((l) => l.includes("control-plane stream connected")).length >= 2 || undefined;
-      await waitFor(
-        `${p === c1 ? "c1" : "c2"} reconnected`,
-        () => Promise.resolve(reconnected()),
-        30_000,
-        100,
-        p,
-      );
-    }
-    await waitFor("c1, c2 and t1 ONLINE again", online, 30_000, 200, c1);
-    for (const p of [c1, c2, tunneler]) {
-      assertEquals(p.lines.filter((l) => l.includes("enrolling")).length, 1, "enrolled once, at the start");
-      assertEquals(await Promise.race([p.exited, Promise.resolve("running")]), "running");
-    }
-    assertEquals(await registry(c), before);
-    const kept = await eventIds(c);
-    const lost = [...events].filter((id) => !kept.has(id));
-    assertEquals(lost, [], "every event written before the kill is still listed");
-    assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("after"))), "afterbye");
-  } finally {
-    await c.close();
-    await echo.close();
+  await c.startController();
+  // The restarted controller may still list them ONLINE from their stored last_seen: wait for each
+  // connector's second stream first, then for the status.
+  for (const p of [c1, c2]) {
+    const reconnected = () =>
+      p.lines.filter((l) => l.includes("control-plane stream connected")).length >= 2 || undefined;
+    await waitFor(
+      `${p === c1 ? "c1" : "c2"} reconnected`,
+      () => Promise.resolve(reconnected()),
+      30_000,
+      100,
+      p,
+    );
   }
+  await waitFor("c1, c2 and t1 ONLINE again", online, 30_000, 200, c1);
+  for (const p of [c1, c2, tunneler]) {
+    assertEquals(p.lines.filter((l) => l.includes("enrolling")).length, 1, "enrolled once, at the start");
+    assertEquals(await Promise.race([p.exited, Promise.resolve("running")]), "running");
+  }
+  assertEquals(await registry(c), before);
+  const kept = await eventIds(c);
+  const lost = [...events].filter((id) => !kept.has(id));
+  assertEquals(lost, [], "every event written before the kill is still listed");
+  assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("after"))), "afterbye");
 });
