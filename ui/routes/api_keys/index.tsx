@@ -69,7 +69,7 @@ async function renderKeys(
         {keys.length === 0 ? <p class="empty">No API keys.</p> : (
           <ScrollTable
             id="api-keys"
-            columns={["Name", "Id", "Scope", "Created", <span class="sr-only">Actions</span>]}
+            columns={["Name", "Id", "Scope", "Created", <span key="actions" class="sr-only">Actions</span>]}
           >
             {keys.map((k) => (
               <tr key={k.id} data-id={k.id} data-name={k.name}>
