@@ -1,4 +1,4 @@
-import { assertEquals } from "../../tests/support/assert.ts";
+import assert from "node:assert/strict";
 import { parseResources, resourceError } from "./resources.ts";
 
 Deno.test("resourceError() accepts host:port and cidr:port and explains anything else", () => {
@@ -10,7 +10,7 @@ Deno.test("resourceError() accepts host:port and cidr:port and explains anything
     "fd00::/64:443",
     "localhost:1",
   ];
-  for (const entry of valid) assertEquals(resourceError(entry), undefined, entry);
+  for (const entry of valid) assert.deepEqual(resourceError(entry), undefined, entry);
   const invalid: [string, string][] = [
     ["db.internal", "use host:port or cidr:port"],
     ["db.internal:0", "port must be 1-65535"],
@@ -22,14 +22,14 @@ Deno.test("resourceError() accepts host:port and cidr:port and explains anything
   ];
   for (const [entry, reason] of invalid) {
     const error = resourceError(entry) ?? "";
-    assertEquals(error.includes(reason) && error.includes(`"${entry}"`), true, `${entry}: ${error}`);
+    assert.deepEqual(error.includes(reason) && error.includes(`"${entry}"`), true, `${entry}: ${error}`);
   }
 });
 
 Deno.test("parseResources() splits lines and commas, drops blanks and duplicates", () => {
-  assertEquals(parseResources("a.internal:1\n\n b.internal:2, a.internal:1 "), {
+  assert.deepEqual(parseResources("a.internal:1\n\n b.internal:2, a.internal:1 "), {
     resources: ["a.internal:1", "b.internal:2"],
     errors: [],
   });
-  assertEquals(parseResources("x").errors.length, 1);
+  assert.deepEqual(parseResources("x").errors.length, 1);
 });
