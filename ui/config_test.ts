@@ -13,7 +13,7 @@ function configError(env: Record<string, string>): string {
     assert.ok(error instanceof ConfigError, `expected ConfigError, got ${error}`);
     return error.message;
   }
-  throw new Error("loadConfig() accepted the environment");
+  assert.fail("loadConfig() accepted the environment");
 }
 
 Deno.test("loadConfig() refuses a missing ADMIN_API_URL or ADMIN_AUTH_TOKEN with the 6.2 message", () => {

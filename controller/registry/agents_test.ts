@@ -182,7 +182,7 @@ Deno.test("AgentStore.renewed() keeps every live certificate up to the cap, revo
         "",
         0,
       );
-      if (!r.ok) throw new Error("renewal refused");
+      assert.ok(r.ok, "renewal refused");
       revokedNow.push(...r.revoked.map((c) => c.serial));
     }
     // Any live certificate renews, not only the latest few.
