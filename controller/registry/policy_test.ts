@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { validateResource } from "./policy.ts";
+import { validateResource } from "../../shared/access/address.ts";
 
 Deno.test("validateResource() accepts host:port, ipv4:port, cidr:port and [ipv6]:port", () => {
   assert.deepEqual(validateResource("DB.internal:5432"), "db.internal:5432");
