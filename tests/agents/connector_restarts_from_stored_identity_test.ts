@@ -2,7 +2,7 @@
  * Real processes: a connector restarted without ENROLLMENT_TOKEN runs on the identity it stored,
  * and the tunneler's forward works through it again.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { roundTrip } from "./_fixture.ts";
 import { clusterWithEcho, connectorAndTunneler } from "./_cluster.ts";
 
@@ -15,13 +15,13 @@ Deno.test("a connector restarted without a token runs on its stored identity and
   const resource = `127.0.0.1:${echo.port}`;
   const { connector, fwdPort, listenPort } = await connectorAndTunneler(c, resource);
   await connector.waitForLine(/configuration applied.*resources=1/);
-  assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("ping"))), "pingbye");
+  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("ping"))), "pingbye");
 
-  assertEquals(await connector.stop(), 0);
+  assert.deepEqual(await connector.stop(), 0);
   const again = c.start("connector", ["run"], c.connectorEnv("c1", listenPort));
   await again.waitForLine("control-plane stream connected", 20_000);
-  ok(!again.lines.some((l) => l.includes("enrolling")), again.lines.join("\n"));
+  assert.ok(!again.lines.some((l) => l.includes("enrolling")), again.lines.join("\n"));
   // The allowlist and resources arrive over the new stream: then the forward is admitted.
   await again.waitForLine(/configuration applied.*resources=1/);
-  assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("again"))), "againbye");
+  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("again"))), "againbye");
 });

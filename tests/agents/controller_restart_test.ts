@@ -4,7 +4,7 @@
  * the control plane is disconnected; afterwards the connector logs `control-plane stream
  * connected` again, both agents are ONLINE again, and the tunneler's forward never stopped working.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { freePort } from "../support/ports.ts";
 import { roundTrip } from "./_fixture.ts";
 import { clusterWithEcho, connectorAndTunneler } from "./_cluster.ts";
@@ -30,13 +30,13 @@ Deno.test("connector reconnects after a controller restart (3.1); /readyz is 503
     "the health listener",
     async () => (await get("/healthz").catch(() => undefined))?.status === 200 || undefined,
   );
-  assertEquals((await get("/readyz")).status, 200);
+  assert.deepEqual((await get("/readyz")).status, 200);
   const metrics = await get("/metrics");
-  assertEquals(metrics.status, 200);
-  ok(metrics.type?.startsWith("text/plain; version=0.0.4"), String(metrics.type));
-  ok(metrics.text.includes("# TYPE postern_connector_control_plane_connected gauge"), metrics.text);
-  ok(metrics.text.includes("\npostern_connector_control_plane_connected 1\n"), metrics.text);
-  assertEquals((await get("/nope")).status, 404);
+  assert.deepEqual(metrics.status, 200);
+  assert.ok(metrics.type?.startsWith("text/plain; version=0.0.4"), String(metrics.type));
+  assert.ok(metrics.text.includes("# TYPE postern_connector_control_plane_connected gauge"), metrics.text);
+  assert.ok(metrics.text.includes("\npostern_connector_control_plane_connected 1\n"), metrics.text);
+  assert.deepEqual((await get("/nope")).status, 404);
   await waitFor(
     "c1 and t1 ONLINE",
     async () =>
@@ -45,7 +45,7 @@ Deno.test("connector reconnects after a controller restart (3.1); /readyz is 503
         : undefined,
   );
 
-  assertEquals(await c.stopController(), 0);
+  assert.deepEqual(await c.stopController(), 0);
   const notReady = await waitFor(
     "/readyz to answer 503",
     async () => {
@@ -57,11 +57,11 @@ Deno.test("connector reconnects after a controller restart (3.1); /readyz is 503
     100,
     connector,
   );
-  ok(notReady.startsWith("not ready:"), notReady);
-  assertEquals((await get("/healthz")).status, 200, "liveness does not depend on the controller");
-  ok((await get("/metrics")).text.includes("\npostern_connector_control_plane_connected 0\n"));
+  assert.ok(notReady.startsWith("not ready:"), notReady);
+  assert.deepEqual((await get("/healthz")).status, 200, "liveness does not depend on the controller");
+  assert.ok((await get("/metrics")).text.includes("\npostern_connector_control_plane_connected 0\n"));
   // The data path does not depend on the controller.
-  assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("while down"))), "while downbye");
+  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("while down"))), "while downbye");
 
   await c.startController();
   await waitFor(
@@ -84,9 +84,9 @@ Deno.test("connector reconnects after a controller restart (3.1); /readyz is 503
     "t1 ONLINE after the restart",
     async () => (await c.status("tunnelers", "t1")) === "ONLINE" || undefined,
   );
-  ok((await get("/metrics")).text.includes("\npostern_connector_reconnects_total 1\n"));
-  assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("after"))), "afterbye");
+  assert.ok((await get("/metrics")).text.includes("\npostern_connector_reconnects_total 1\n"));
+  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("after"))), "afterbye");
   // Neither agent exited.
-  assertEquals(await Promise.race([connector.exited, Promise.resolve("running")]), "running");
-  assertEquals(await Promise.race([tunneler.exited, Promise.resolve("running")]), "running");
+  assert.deepEqual(await Promise.race([connector.exited, Promise.resolve("running")]), "running");
+  assert.deepEqual(await Promise.race([tunneler.exited, Promise.resolve("running")]), "running");
 });

@@ -3,7 +3,7 @@
  * yet is refused ("resource not allowed"); once the admin API lists it, the same forward carries
  * bytes both ways. With POSTERN_MEASURE=1 it also times a bulk echo (POSTERN_MEASURE_MIB, 256).
  */
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { freePort } from "../support/ports.ts";
 import { bulk, roundTrip } from "./_fixture.ts";
 import { clusterWithEcho } from "./_cluster.ts";
@@ -16,7 +16,7 @@ Deno.test("a forward is refused until its resource is listed, then carries bytes
   const { c, echo } = rig;
   const listenPort = freePort();
   const connector = await c.runConnector("c1", listenPort);
-  assertEquals(
+  assert.deepEqual(
     (await c.admin("PUT", "/api/admin/connectors/c1/allowlist", { tunnelers: ["t1"] })).status,
     200,
   );
@@ -28,15 +28,15 @@ Deno.test("a forward is refused until its resource is listed, then carries bytes
   await tunneler.waitForLine("control-plane stream connected", 40_000);
 
   // Resource not allowed yet.
-  assertEquals((await roundTrip(fwdPort, enc.encode("x")).catch(() => new Uint8Array())).length, 0);
+  assert.deepEqual((await roundTrip(fwdPort, enc.encode("x")).catch(() => new Uint8Array())).length, 0);
   await tunneler.waitForLine("resource not allowed");
-  assertEquals(
+  assert.deepEqual(
     (await c.admin("PUT", "/api/admin/connectors/c1/resources", { resources: [`127.0.0.1:${echo.port}`] }))
       .status,
     200,
   );
   await connector.waitForLine(/configuration applied.*resources=1/);
-  assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("ping"))), "pingbye");
+  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("ping"))), "pingbye");
 
   if (Deno.env.get("POSTERN_MEASURE") === "1") {
     // POSTERN_MEASURE_MIB (default 256) echoed through the real tunneler and connector processes (echo server drains it back).
@@ -48,6 +48,6 @@ Deno.test("a forward is refused until its resource is listed, then carries bytes
         (mib / (ms / 1000)).toFixed(0)
       } MiB/s each way`,
     );
-    assertEquals(received, total + 3);
+    assert.deepEqual(received, total + 3);
   }
 });

@@ -3,7 +3,7 @@
  * or another agent's identity is refused with a log line and the current identity kept (the
  * forward keeps working); the repaired file loads on the next SIGHUP.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { roundTrip } from "./_fixture.ts";
 import { clusterWithEcho, connectorAndTunneler } from "./_cluster.ts";
 
@@ -28,9 +28,9 @@ Deno.test("SIGHUP keeps the identity when credentials.json is corrupt or another
     "identity reload failed; keeping the current identity",
     10_000,
   );
-  ok(failed.includes("connector-c1"), failed);
-  assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("kept"))), "keptbye");
-  assertEquals(await c.status("connectors", "c1"), "ONLINE");
+  assert.ok(failed.includes("connector-c1"), failed);
+  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("kept"))), "keptbye");
+  assert.deepEqual(await c.status("connectors", "c1"), "ONLINE");
   // Another agent's identity file: refused too (it must stay the same SPIFFE ID).
   await Deno.copyFile(`${dir}/tunneler-t1/credentials.json`, credsPath);
   Deno.kill(connector.pid, "SIGHUP");
@@ -41,5 +41,5 @@ Deno.test("SIGHUP keeps the identity when credentials.json is corrupt or another
   await connector.waitForLine("identity reloaded from disk", 10_000);
   Deno.kill(tunneler.pid, "SIGHUP");
   await tunneler.waitForLine("identity reloaded from disk", 10_000);
-  assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("reloaded"))), "reloadedbye");
+  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("reloaded"))), "reloadedbye");
 });

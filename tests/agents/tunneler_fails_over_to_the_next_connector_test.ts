@@ -4,7 +4,7 @@
  * c1 ends with a line naming c1, new connections through the forward succeed via c2 within a few
  * seconds, the heartbeat session moves to c2, `status --json` names c2 and t1 is ONLINE.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import net from "node:net";
 import { freePort } from "../support/ports.ts";
 import { waitFor } from "../support/wait_for.ts";
@@ -27,7 +27,7 @@ Deno.test("a tunneler moves its tunnels and heartbeat session to c2 when c1 is k
     ENROLLMENT_TOKEN: await c.token("tunneler", "t1"),
   });
   await tunneler.waitForLine(/control-plane stream connected.*c1/, 20_000);
-  assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("one"))), "onebye");
+  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("one"))), "onebye");
 
   // A live tunnel through c1 (the echo answers once the client half-closes; it stays open).
   const live = net.connect(fwdPort, "127.0.0.1");
@@ -52,7 +52,7 @@ Deno.test("a tunneler moves its tunnels and heartbeat session to c2 when c1 is k
 
   c1.p.stop("SIGKILL");
   const killedAt = Date.now();
-  assertEquals(await c1.p.exited, 137);
+  assert.deepEqual(await c1.p.exited, 137);
   await tunneler.waitForLine(/tunnel ended.*c1/, 10_000);
   await liveClosed;
 
@@ -69,8 +69,8 @@ Deno.test("a tunneler moves its tunnels and heartbeat session to c2 when c1 is k
     5_000,
     100,
   );
-  assertEquals(viaC2, "twobye");
-  ok(Date.now() - killedAt < 5_000, `via c2 after ${Date.now() - killedAt} ms`);
+  assert.deepEqual(viaC2, "twobye");
+  assert.ok(Date.now() - killedAt < 5_000, `via c2 after ${Date.now() - killedAt} ms`);
 
   await tunneler.waitForLine(/control-plane stream connected.*c2/, 10_000);
   await waitFor(
@@ -91,6 +91,6 @@ Deno.test("a tunneler moves its tunnels and heartbeat session to c2 when c1 is k
     10_000,
     300,
   );
-  assertEquals(report.runtime.control_plane, "connected");
+  assert.deepEqual(report.runtime.control_plane, "connected");
   live.destroy();
 });

@@ -2,7 +2,7 @@
  * Real processes: a tunneler stopped with SIGTERM says goodbye through its connector and is
  * OFFLINE in the admin API at once: OFFLINE_AFTER is 60 s here and the test waits at most 5 s.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 
 import { clusterWithEcho, connectorAndTunneler } from "./_cluster.ts";
 import { waitFor } from "../support/wait_for.ts";
@@ -17,13 +17,13 @@ Deno.test("a tunneler stopped with SIGTERM is OFFLINE at once, well before OFFLI
     20_000,
   );
   const stoppedAt = Date.now();
-  assertEquals(await tunneler.stop(), 0);
+  assert.deepEqual(await tunneler.stop(), 0);
   await waitFor(
     "t1 OFFLINE",
     async () => (await c.status("tunnelers", "t1")) === "OFFLINE" || undefined,
     5_000,
   );
-  ok(Date.now() - stoppedAt < 5_000, `OFFLINE after ${Date.now() - stoppedAt} ms`);
+  assert.ok(Date.now() - stoppedAt < 5_000, `OFFLINE after ${Date.now() - stoppedAt} ms`);
   const events = (await c.admin("GET", "/api/admin/events?kind=tunneler.offline")).body.events;
-  assertEquals(events.length, 1, JSON.stringify(events));
+  assert.deepEqual(events.length, 1, JSON.stringify(events));
 });

@@ -5,7 +5,7 @@
  * by our CA for an enrolled id after the backup was taken), both agents renew again without new
  * tokens and are ONLINE, and the backup file is 0600. Without adopt.ts, Renew refuses them.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { clusterWithEcho, connectorAndTunneler } from "../agents/_cluster.ts";
 
 import { startProgram } from "../support/process.ts";
@@ -31,8 +31,8 @@ Deno.test("agents that renewed after a backup renew again and stay ONLINE after 
     args: ["backup", "--out", backupFile, "--key-passphrase-file", passFile],
     env: { CONTROLLER_STATE_DIR: `${dir}/controller`, ...caEnv },
   });
-  assertEquals(await backup.exited, 0, backup.lines.join("\n"));
-  assertEquals((await Deno.stat(backupFile)).mode! & 0o777, 0o600);
+  assert.deepEqual(await backup.exited, 0, backup.lines.join("\n"));
+  assert.deepEqual((await Deno.stat(backupFile)).mode! & 0o777, 0o600);
 
   const renewals = (p: typeof connector) => p.lines.filter((l) => l.includes("certificate renewed")).length;
   const before = { c: renewals(connector), t: renewals(tunneler) };
@@ -41,14 +41,14 @@ Deno.test("agents that renewed after a backup renew again and stay ONLINE after 
     () => Promise.resolve(renewals(connector) > before.c && renewals(tunneler) > before.t || undefined),
     20_000,
   );
-  assertEquals(await c.stopController(), 0);
+  assert.deepEqual(await c.stopController(), 0);
 
   const restore = startProgram("controller", {
     args: ["restore", "--in", backupFile, "--key-passphrase-file", passFile],
     env: { CONTROLLER_STATE_DIR: `${dir}/restored` },
   });
-  assertEquals(await restore.exited, 0, restore.lines.join("\n"));
-  ok(restore.lines.some((l) => l.startsWith("restored ")), restore.lines.join("\n"));
+  assert.deepEqual(await restore.exited, 0, restore.lines.join("\n"));
+  assert.ok(restore.lines.some((l) => l.startsWith("restored ")), restore.lines.join("\n"));
 
   const after = { c: renewals(connector), t: renewals(tunneler) };
   await c.startController({ CONTROLLER_STATE_DIR: `${dir}/restored` });
@@ -68,9 +68,9 @@ Deno.test("agents that renewed after a backup renew again and stay ONLINE after 
   );
   const events = await c.admin("GET", "/api/admin/events?limit=500");
   const kinds: string[] = (events.body.events ?? events.body).map((e: { kind: string }) => e.kind);
-  ok(kinds.includes("tunneler.certificate_adopted"), kinds.join(","));
-  ok(kinds.includes("connector.certificate_adopted"), kinds.join(","));
-  ok(kinds.includes("tunneler.enrolled"), "events of before the backup survive: " + kinds.join(","));
-  assertEquals(await Promise.race([tunneler.exited, Promise.resolve("running")]), "running");
-  assertEquals(await Promise.race([connector.exited, Promise.resolve("running")]), "running");
+  assert.ok(kinds.includes("tunneler.certificate_adopted"), kinds.join(","));
+  assert.ok(kinds.includes("connector.certificate_adopted"), kinds.join(","));
+  assert.ok(kinds.includes("tunneler.enrolled"), "events of before the backup survive: " + kinds.join(","));
+  assert.deepEqual(await Promise.race([tunneler.exited, Promise.resolve("running")]), "running");
+  assert.deepEqual(await Promise.race([connector.exited, Promise.resolve("running")]), "running");
 });

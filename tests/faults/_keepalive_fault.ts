@@ -5,7 +5,7 @@
  * jitter and reconnect through the relay once it relays again, ONLINE again, its tunneler's
  * forward working all along.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { CLIENT_KEEPALIVE } from "../../shared/grpc/credentials.ts";
 import { tempDir } from "../support/paths.ts";
 import { type ProxyFault, tcpProxy } from "../support/tcp_proxy.ts";
@@ -47,9 +47,9 @@ export async function keepaliveFaultScenario(fault: Exclude<ProxyFault, "pass">)
       connector,
     );
     const detectedMs = Date.now() - faultAt;
-    ok(detectedMs <= DETECT_WITHIN_MS, `noticed after ${detectedMs} ms, bound ${DETECT_WITHIN_MS} ms`);
+    assert.ok(detectedMs <= DETECT_WITHIN_MS, `noticed after ${detectedMs} ms, bound ${DETECT_WITHIN_MS} ms`);
     // The data path does not depend on the controller.
-    assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("during"))), "duringbye");
+    assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("during"))), "duringbye");
 
     const acceptedBefore = proxy.accepted();
     const connectedBefore = connector.lines.filter((l) =>
@@ -68,13 +68,13 @@ export async function keepaliveFaultScenario(fault: Exclude<ProxyFault, "pass">)
       100,
       connector,
     );
-    ok(proxy.accepted() > acceptedBefore || fault === "stall", "a new connection after the fault");
+    assert.ok(proxy.accepted() > acceptedBefore || fault === "stall", "a new connection after the fault");
     const delays = connector.lines.filter((l) => l.includes("control-plane stream reconnecting"))
       .map((l) => Number(/delay_ms=(\d+)/.exec(l)?.[1]));
-    ok(delays.length >= 1 && delays.every((d) => d >= 0 && d < 30_000), `backoff delays ${delays}`);
+    assert.ok(delays.length >= 1 && delays.every((d) => d >= 0 && d < 30_000), `backoff delays ${delays}`);
     await waitFor("c1 ONLINE again", async () =>
       (await c.status("connectors", "c1")) === "ONLINE" || undefined);
-    assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("after"))), "afterbye");
+    assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("after"))), "afterbye");
     return detectedMs;
   } finally {
     await c.close();

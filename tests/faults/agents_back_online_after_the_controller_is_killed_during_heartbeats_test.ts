@@ -4,7 +4,7 @@
  * without a new token, the registry lists the same agents, every event written before the kill is
  * still there, and the tunneler's forward works throughout.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { freePort } from "../support/ports.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { roundTrip } from "../agents/_fixture.ts";
@@ -18,7 +18,7 @@ async function registry(c: Cluster): Promise<string[]> {
   const out: string[] = [];
   for (const role of ["connectors", "tunnelers"] as const) {
     const r = await c.admin("GET", `/api/admin/${role}`);
-    assertEquals(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(r.status, 200, JSON.stringify(r.body));
     for (const a of r.body) out.push(`${role}/${a.id} ${a.spiffe_id} ${a.private_ip ?? ""}`);
   }
   return out.sort();
@@ -27,7 +27,7 @@ async function registry(c: Cluster): Promise<string[]> {
 /** Ids of the newest 1000 events. */
 async function eventIds(c: Cluster): Promise<Set<string>> {
   const r = await c.admin("GET", "/api/admin/events?limit=1000");
-  assertEquals(r.status, 200, JSON.stringify(r.body));
+  assert.deepEqual(r.status, 200, JSON.stringify(r.body));
   return new Set(r.body.events.map((e: { id: string }) => e.id));
 }
 
@@ -48,17 +48,17 @@ Deno.test("kill -9 the controller during heartbeats, restart it on its state: ev
       (await c.status("connectors", "c2")) === "ONLINE" &&
       (await c.status("tunnelers", "t1")) === "ONLINE" || undefined;
   await waitFor("c1, c2 and t1 ONLINE", online, 15_000);
-  assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("before"))), "beforebye");
+  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("before"))), "beforebye");
   const before = await registry(c);
-  assertEquals(before.length, 3, before.join("\n"));
+  assert.deepEqual(before.length, 3, before.join("\n"));
   const events = await eventIds(c);
-  ok(events.size >= 5, `events before the kill: ${events.size}`);
+  assert.ok(events.size >= 5, `events before the kill: ${events.size}`);
 
   // Kill it while heartbeats arrive: right after the count moved.
   const count = await heartbeats(c);
   await waitFor("another heartbeat", async () => (await heartbeats(c)) > count || undefined, 10_000);
-  assertEquals(await c.controller.stop("SIGKILL"), 137);
-  assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("while dead"))), "while deadbye");
+  assert.deepEqual(await c.controller.stop("SIGKILL"), 137);
+  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("while dead"))), "while deadbye");
 
   await c.startController();
   // The restarted controller may still list them ONLINE from their stored last_seen: wait for each
@@ -76,12 +76,12 @@ Deno.test("kill -9 the controller during heartbeats, restart it on its state: ev
   }
   await waitFor("c1, c2 and t1 ONLINE again", online, 30_000, 200, c1);
   for (const p of [c1, c2, tunneler]) {
-    assertEquals(p.lines.filter((l) => l.includes("enrolling")).length, 1, "enrolled once, at the start");
-    assertEquals(await Promise.race([p.exited, Promise.resolve("running")]), "running");
+    assert.deepEqual(p.lines.filter((l) => l.includes("enrolling")).length, 1, "enrolled once, at the start");
+    assert.deepEqual(await Promise.race([p.exited, Promise.resolve("running")]), "running");
   }
-  assertEquals(await registry(c), before);
+  assert.deepEqual(await registry(c), before);
   const kept = await eventIds(c);
   const lost = [...events].filter((id) => !kept.has(id));
-  assertEquals(lost, [], "every event written before the kill is still listed");
-  assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("after"))), "afterbye");
+  assert.deepEqual(lost, [], "every event written before the kill is still listed");
+  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("after"))), "afterbye");
 });

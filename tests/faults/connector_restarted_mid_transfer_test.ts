@@ -6,7 +6,7 @@
  * - t3 lists only c1: its live tunnel ends with the same line, and once c1 is back its forward works again;
  * - t2 lists only c2: its transfer, running all along, arrives whole and in order, and it logs nothing.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import net from "node:net";
 import { freePort } from "../support/ports.ts";
 import { waitFor } from "../support/wait_for.ts";
@@ -78,7 +78,7 @@ Deno.test("a connector restarted mid-transfer: its tunnelers say so and carry on
       ENROLLMENT_TOKEN: await c.token("tunneler", id),
     });
     await p.waitForLine("control-plane stream connected", 20_000);
-    assertEquals(dec.decode(await roundTrip(fwd, enc.encode(id))), `${id}bye`);
+    assert.deepEqual(dec.decode(await roundTrip(fwd, enc.encode(id))), `${id}bye`);
     tunnelers.set(id, { fwd, p });
   }
   const t = (id: string) => tunnelers.get(id)!;
@@ -91,10 +91,10 @@ Deno.test("a connector restarted mid-transfer: its tunnelers say so and carry on
   );
 
   const t2BeforeStop = transfers.get("t2")!.received();
-  assertEquals(await c1.p.stop(), 0);
+  assert.deepEqual(await c1.p.stop(), 0);
   for (const id of ["t1", "t3"]) {
     const line = await t(id).p.waitForLine(/tunnel ended/, 10_000);
-    ok(line.includes("WARN") && line.includes("connector=c1"), `${id}: ${line}`);
+    assert.ok(line.includes("WARN") && line.includes("connector=c1"), `${id}: ${line}`);
     await transfers.get(id)!.ended;
   }
   // t1 carries on through c2 while c1 is away.
@@ -105,11 +105,11 @@ Deno.test("a connector restarted mid-transfer: its tunnelers say so and carry on
       return undefined;
     }
   }, 5_000);
-  assertEquals(viaC2, "awaybye");
+  assert.deepEqual(viaC2, "awaybye");
 
   // c1 returns on its stored identity and port; t3's forward works again.
   const back = await connector(c, "c1", resource, c1.port, false);
-  ok(!back.p.lines.some((l) => l.includes("enrolling")), back.p.lines.join("\n"));
+  assert.ok(!back.p.lines.some((l) => l.includes("enrolling")), back.p.lines.join("\n"));
   const viaC1 = await waitFor(
     "a round trip of t3 via the returned c1",
     async () => {
@@ -123,7 +123,7 @@ Deno.test("a connector restarted mid-transfer: its tunnelers say so and carry on
     200,
     t("t3").p,
   );
-  assertEquals(viaC1, "backbye");
+  assert.deepEqual(viaC1, "backbye");
 
   // t2's transfer ran all along through c2: it kept flowing after c1 stopped, every byte came
   // back in order, and t2 logged nothing about it.
@@ -136,10 +136,10 @@ Deno.test("a connector restarted mid-transfer: its tunnelers say so and carry on
     10_000,
   );
   const t2 = await transfers.get("t2")!.finish();
-  assertEquals(t2.error, undefined);
-  ok(t2.sent.length > 100, `sent ${t2.sent.length} bytes`);
-  assertEquals(t2.received, t2.sent + "bye");
-  assertEquals(t("t2").p.lines.filter((l) => l.includes("tunnel ended") || l.includes("WARN")), []);
+  assert.deepEqual(t2.error, undefined);
+  assert.ok(t2.sent.length > 100, `sent ${t2.sent.length} bytes`);
+  assert.deepEqual(t2.received, t2.sent + "bye");
+  assert.deepEqual(t("t2").p.lines.filter((l) => l.includes("tunnel ended") || l.includes("WARN")), []);
   for (const id of ["t1", "t3"]) await transfers.get(id)!.finish();
   await waitFor(
     "t1, t2, t3 ONLINE",

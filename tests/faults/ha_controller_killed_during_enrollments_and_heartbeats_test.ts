@@ -7,7 +7,7 @@
  * heartbeats it carries) are ONLINE there,
  * the tunnel carries bytes throughout, and controller 0 started again serves the same registry.
  */
-import { assert, assertEquals } from "../support/assert.ts";
+import assert from "node:assert/strict";
 import { etcdTest } from "../support/etcd_cluster.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { roundTrip } from "../agents/_fixture.ts";
@@ -25,11 +25,11 @@ etcdTest(
     await using rig = await startHaAgents();
     const { ha, agents } = rig;
     const [c0, c1] = [ha.controllers[0]!, ha.controllers[1]!];
-    assertEquals(dec.decode(await roundTrip(agents.fwdPort, enc.encode("before"))), "beforebye");
+    assert.deepEqual(dec.decode(await roundTrip(agents.fwdPort, enc.encode("before"))), "beforebye");
     const eventsBefore = new Set(
       (await c1.admin("GET", "/api/admin/events?limit=1000")).body.events.map((e: { id: string }) => e.id),
     );
-    assert(eventsBefore.size >= 3, `events before the kill: ${eventsBefore.size}`);
+    assert.ok(eventsBefore.size >= 3, `events before the kill: ${eventsBefore.size}`);
 
     // Tokens made through the survivor; enrollments through controller 0 until it dies.
     const tokens: string[] = [];
@@ -51,9 +51,9 @@ etcdTest(
       20,
     );
     killedAt = Date.now();
-    assertEquals(await c0.process.stop("SIGKILL"), 137);
+    assert.deepEqual(await c0.process.stop("SIGKILL"), 137);
     await enrolling;
-    assertEquals(dec.decode(await roundTrip(agents.fwdPort, enc.encode("while dead"))), "while deadbye");
+    assert.deepEqual(dec.decode(await roundTrip(agents.fwdPort, enc.encode("while dead"))), "while deadbye");
 
     // The connector streams to controller 1 within two backoff caps (the tunneler's heartbeats go
     // through the connector), each on its first token.
@@ -66,20 +66,24 @@ etcdTest(
     );
     const movedMs = Date.now() - killedAt;
     for (const p of [agents.connector, agents.tunneler]) {
-      assertEquals(p.lines.filter((l) => l.includes("enrolling")).length, 1, "enrolled once, at the start");
+      assert.deepEqual(
+        p.lines.filter((l) => l.includes("enrolling")).length,
+        1,
+        "enrolled once, at the start",
+      );
     }
-    assert(movedMs < TWO_BACKOFF_CAPS_MS, `moved after ${movedMs} ms`);
+    assert.ok(movedMs < TWO_BACKOFF_CAPS_MS, `moved after ${movedMs} ms`);
     console.error(`agents streaming to the other controller ${movedMs} ms after the kill`);
     await waitForAgentsOnline(agents, c1, "c1 and t1 ONLINE on the survivor", 30_000);
 
     // The enrollments that failed with the kill go to the survivor with the same token: each
     // succeeds, unless controller 0 committed it before dying (then its token is spent, once).
     const failed = outcome.flatMap((o, i) => o === "ok" ? [] : [i]);
-    assert(failed.length > 0, "the kill came after every enrollment: nothing was interrupted");
+    assert.ok(failed.length > 0, "the kill came after every enrollment: nothing was interrupted");
     for (const i of failed) {
       await ha.enroll(1, { token: tokens[i]!, id: `e${i}`, role: "tunneler" }).catch(async (e: Error) => {
         const r = await c1.admin("GET", `/api/admin/tunnelers/e${i}`);
-        assertEquals(r.status, 200, `e${i} refused again (${e.message}) yet not enrolled`);
+        assert.deepEqual(r.status, 200, `e${i} refused again (${e.message}) yet not enrolled`);
       });
     }
     const events = (await c1.admin("GET", "/api/admin/events?limit=1000")).body.events as {
@@ -89,7 +93,7 @@ etcdTest(
       agent?: string;
     }[];
     const lost = [...eventsBefore].filter((id) => !events.some((e) => e.id === id));
-    assertEquals(lost, [], "every event written before the kill is still listed");
+    assert.deepEqual(lost, [], "every event written before the kill is still listed");
     const perAgent = new Map<string, number>();
     for (const e of events) {
       if (e.kind === "tunneler.enrolled" && e.agent?.startsWith("e")) {
@@ -97,26 +101,26 @@ etcdTest(
       }
     }
     const tokenIds = events.filter((e) => e.kind === "tunneler.enrolled").map((e) => e.token_id);
-    assertEquals(new Set(tokenIds).size, tokenIds.length, "a token spent twice");
+    assert.deepEqual(new Set(tokenIds).size, tokenIds.length, "a token spent twice");
     for (let i = 0; i < ENROLLMENTS; i++) {
-      assertEquals((await c1.admin("GET", `/api/admin/tunnelers/e${i}`)).status, 200, `e${i} lost`);
-      assert((perAgent.get(`e${i}`) ?? 0) <= 1, `e${i} enrolled ${perAgent.get(`e${i}`)} times`);
+      assert.deepEqual((await c1.admin("GET", `/api/admin/tunnelers/e${i}`)).status, 200, `e${i} lost`);
+      assert.ok((perAgent.get(`e${i}`) ?? 0) <= 1, `e${i} enrolled ${perAgent.get(`e${i}`)} times`);
     }
 
     // Controller 0 started again on the same store serves the same registry and takes writes.
     c0.process = await c0.start();
     const ids = async (c: typeof c0) =>
       ((await c.admin("GET", "/api/admin/tunnelers")).body as { id: string }[]).map((a) => a.id).sort();
-    assertEquals(await ids(c0), await ids(c1));
+    assert.deepEqual(await ids(c0), await ids(c1));
     const again = await ha.enroll(0, {
       token: await ha.token(0, "tunneler", "after"),
       id: "after",
       role: "tunneler",
     });
-    assertEquals(again.svid.spiffeId.uri, "spiffe://postern.internal/tunneler/after");
+    assert.deepEqual(again.svid.spiffeId.uri, "spiffe://postern.internal/tunneler/after");
     for (const p of [agents.connector, agents.tunneler]) {
-      assertEquals(await Promise.race([p.exited, Promise.resolve("running")]), "running");
+      assert.deepEqual(await Promise.race([p.exited, Promise.resolve("running")]), "running");
     }
-    assertEquals(dec.decode(await roundTrip(agents.fwdPort, enc.encode("after"))), "afterbye");
+    assert.deepEqual(dec.decode(await roundTrip(agents.fwdPort, enc.encode("after"))), "afterbye");
   },
 );

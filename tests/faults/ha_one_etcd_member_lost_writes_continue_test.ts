@@ -4,7 +4,7 @@
  * agents enroll and admin writes reach the connector; the tunnel carries bytes; and the member
  * started again catches up.
  */
-import { assertEquals } from "../support/assert.ts";
+import assert from "node:assert/strict";
 import { etcdTest } from "../support/etcd_cluster.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { roundTrip } from "../agents/_fixture.ts";
@@ -35,17 +35,17 @@ etcdTest("one etcd member lost: both controllers stay ready and writes continue"
       id: `m${i}`,
       role: "tunneler",
     });
-    assertEquals(enrolled.svid.spiffeId.uri, `spiffe://postern.internal/tunneler/m${i}`);
+    assert.deepEqual(enrolled.svid.spiffeId.uri, `spiffe://postern.internal/tunneler/m${i}`);
   }
   const put = await ha.controllers[1]!.admin("PUT", "/api/admin/connectors/c1/resources", {
     resources: [`127.0.0.1:${echo.port}`, "127.0.0.1:1"],
   });
-  assertEquals(put.status, 200, JSON.stringify(put.body));
+  assert.deepEqual(put.status, 200, JSON.stringify(put.body));
   await agents.connector.waitForLine(/configuration applied.*resources=2/, 15_000);
-  assertEquals(dec.decode(await roundTrip(agents.fwdPort, enc.encode("one down"))), "one downbye");
+  assert.deepEqual(dec.decode(await roundTrip(agents.fwdPort, enc.encode("one down"))), "one downbye");
 
   await ha.etcd.restart(0);
   await ha.etcd.waitHealthy(20_000);
   const listed = await ha.controllers[0]!.admin("GET", "/api/admin/tunnelers");
-  assertEquals(listed.body.map((a: { id: string }) => a.id).sort(), ["m0", "m1", "t1"]);
+  assert.deepEqual(listed.body.map((a: { id: string }) => a.id).sort(), ["m0", "m1", "t1"]);
 });
