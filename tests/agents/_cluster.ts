@@ -4,6 +4,7 @@
  */
 import net from "node:net";
 import { freePort } from "../support/ports.ts";
+import { waitFor } from "../support/wait_for.ts";
 import { type RunningProgram, startProgram } from "../support/process.ts";
 import { prepareController } from "../support/controller.ts";
 import { createCa } from "../../shared/pki/ca.ts";
@@ -66,6 +67,13 @@ export interface Cluster {
   startController(extra?: Record<string, string>): Promise<void>;
   /** Status of an agent in the registry (undefined when 404). */
   status(role: "connectors" | "tunnelers", id: string): Promise<string | undefined>;
+  /** Waits up to `timeoutMs` (default 15 s, as {@link waitFor}) until the registry lists the agent as `status`. */
+  waitForStatus(
+    role: "connectors" | "tunnelers",
+    id: string,
+    status: string,
+    timeoutMs?: number,
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -151,6 +159,13 @@ export async function startCluster(dir: string, env: Record<string, string> = {}
     async status(role, id) {
       const r = await cluster.admin("GET", `/api/admin/${role}/${id}`);
       return r.status === 200 ? r.body.status as string : undefined;
+    },
+    async waitForStatus(role, id, status, timeoutMs) {
+      await waitFor(
+        `${id} ${status}`,
+        async () => (await cluster.status(role, id)) === status || undefined,
+        timeoutMs,
+      );
     },
     async close() {
       await Promise.all([...running].reverse().map((p) => p.stop()));

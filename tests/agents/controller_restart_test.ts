@@ -76,14 +76,8 @@ Deno.test("connector reconnects after a controller restart (3.1); /readyz is 503
     connector,
   );
   await waitFor("/readyz 200 again", async () => (await get("/readyz")).status === 200 || undefined);
-  await waitFor(
-    "c1 ONLINE after the restart",
-    async () => (await c.status("connectors", "c1")) === "ONLINE" || undefined,
-  );
-  await waitFor(
-    "t1 ONLINE after the restart",
-    async () => (await c.status("tunnelers", "t1")) === "ONLINE" || undefined,
-  );
+  await c.waitForStatus("connectors", "c1", "ONLINE");
+  await c.waitForStatus("tunnelers", "t1", "ONLINE");
   assert.ok((await get("/metrics")).text.includes("\npostern_connector_reconnects_total 1\n"));
   assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("after"))), "afterbye");
   // Neither agent exited.

@@ -73,11 +73,7 @@ Deno.test("a tunneler moves its tunnels and heartbeat session to c2 when c1 is k
   assert.ok(Date.now() - killedAt < 5_000, `via c2 after ${Date.now() - killedAt} ms`);
 
   await tunneler.waitForLine(/control-plane stream connected.*c2/, 10_000);
-  await waitFor(
-    "t1 ONLINE",
-    async () => (await c.status("tunnelers", "t1")) === "ONLINE" || undefined,
-    10_000,
-  );
+  await c.waitForStatus("tunnelers", "t1", "ONLINE", 10_000);
   const report = await waitFor(
     "status --json naming c2",
     async () => {

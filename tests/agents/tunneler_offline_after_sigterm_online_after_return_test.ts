@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import { roundTrip } from "./_fixture.ts";
 import { clusterWithEcho, connectorAndTunneler } from "./_cluster.ts";
-import { waitFor } from "../support/wait_for.ts";
 
 const dec = new TextDecoder();
 const enc = new TextEncoder();
@@ -18,15 +17,11 @@ Deno.test("a tunneler is OFFLINE after SIGTERM and ONLINE again when it returns 
   const { tunneler, fwdPort, listenPort } = await connectorAndTunneler(c, `127.0.0.1:${echo.port}`);
   const tunnelerEnv = c.tunnelerEnv("t1", listenPort, `127.0.0.1:${fwdPort}=127.0.0.1:${echo.port}`);
 
-  await waitFor("t1 ONLINE", async () => (await c.status("tunnelers", "t1")) === "ONLINE" || undefined);
+  await c.waitForStatus("tunnelers", "t1", "ONLINE");
   assert.deepEqual(await tunneler.stop(), 0);
   assert.ok(tunneler.lines.some((l) => l.includes("stopping: draining open connections")));
   const stoppedAt = Date.now();
-  await waitFor(
-    "t1 OFFLINE",
-    async () => (await c.status("tunnelers", "t1")) === "OFFLINE" || undefined,
-    10_000,
-  );
+  await c.waitForStatus("tunnelers", "t1", "OFFLINE", 10_000);
   assert.ok(Date.now() - stoppedAt < 8_000, `OFFLINE after ${Date.now() - stoppedAt} ms`);
   const events = (await c.admin("GET", "/api/admin/events?kind=tunneler.offline")).body.events;
   assert.deepEqual(events.length, 1, JSON.stringify(events));
@@ -34,10 +29,7 @@ Deno.test("a tunneler is OFFLINE after SIGTERM and ONLINE again when it returns 
   const back = c.start("tunneler", ["run"], tunnelerEnv);
   await back.waitForLine("control-plane stream connected", 20_000);
   assert.ok(!back.lines.some((l) => l.includes("enrolling")), back.lines.join("\n"));
-  await waitFor(
-    "t1 ONLINE again",
-    async () => (await c.status("tunnelers", "t1")) === "ONLINE" || undefined,
-  );
+  await c.waitForStatus("tunnelers", "t1", "ONLINE");
   assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("back"))), "backbye");
   assert.deepEqual((await c.admin("GET", "/api/admin/events?kind=tunneler.online")).body.events.length, 2);
 });

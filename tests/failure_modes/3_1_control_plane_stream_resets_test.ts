@@ -97,7 +97,7 @@ Deno.test("3.1 forced: cutting the connector's network to the controller twice g
         100,
         connector,
       );
-      await waitFor("c1 ONLINE", async () => (await c.status("connectors", "c1")) === "ONLINE" || undefined);
+      await c.waitForStatus("connectors", "c1", "ONLINE");
     }
     assert.deepEqual(connects(connector), 3);
     assert.ok(

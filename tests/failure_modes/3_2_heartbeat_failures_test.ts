@@ -18,7 +18,7 @@ Deno.test("3.2 a connector whose heartbeats stop shows OFFLINE in the admin API 
   const ui = await startUi({ ADMIN_API_URL: c.adminUrl, ADMIN_AUTH_TOKEN: c.adminToken });
   try {
     const { connector, listenPort } = await connectorAndTunneler(c, "127.0.0.1:9");
-    await waitFor("c1 ONLINE", async () => (await c.status("connectors", "c1")) === "ONLINE" || undefined);
+    await c.waitForStatus("connectors", "c1", "ONLINE");
     await connector.stop("SIGKILL");
     const offlineAt = Date.now();
     await waitFor(
@@ -29,7 +29,7 @@ Deno.test("3.2 a connector whose heartbeats stop shows OFFLINE in the admin API 
     );
     // OFFLINE_AFTER=3s with HEARTBEAT_INTERVAL=1s: the flip comes after the heartbeats stop, not at once.
     assert.ok(Date.now() - offlineAt < 15_000);
-    await waitFor("t1 OFFLINE", async () => (await c.status("tunnelers", "t1")) === "OFFLINE" || undefined);
+    await c.waitForStatus("tunnelers", "t1", "OFFLINE");
     const events = await c.admin("GET", "/api/admin/events?limit=50");
     assert.ok(JSON.stringify(events.body).includes("OFFLINE"), JSON.stringify(events.body));
 
@@ -45,10 +45,7 @@ Deno.test("3.2 a connector whose heartbeats stop shows OFFLINE in the admin API 
     const again = c.start("connector", ["run"], c.connectorEnv("c1", listenPort));
     await again.waitForLine("control-plane stream connected", 20_000);
     assert.ok(!again.lines.some((l) => l.includes("enrolling")), again.lines.join("\n"));
-    await waitFor(
-      "c1 ONLINE again",
-      async () => (await c.status("connectors", "c1")) === "ONLINE" || undefined,
-    );
+    await c.waitForStatus("connectors", "c1", "ONLINE");
     await waitFor(
       "t1 ONLINE again",
       async () => (await c.status("tunnelers", "t1")) === "ONLINE" || undefined,

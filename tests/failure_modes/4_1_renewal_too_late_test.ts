@@ -28,7 +28,7 @@ Deno.test(`4.1 prevented: ${TTL} certificates for ${SECONDS} s renew on schedule
     const { connector, tunneler, fwdPort } = await connectorAndTunneler(c, `127.0.0.1:${echo.port}`);
     // The window starts once both are ONLINE (the tunneler's first heartbeat comes through its connector).
     for (const [role, id] of [["connectors", "c1"], ["tunnelers", "t1"]] as const) {
-      await waitFor(`${id} ONLINE`, async () => (await c.status(role, id)) === "ONLINE" || undefined, 20_000);
+      await c.waitForStatus(role, id, "ONLINE", 20_000);
     }
     const flaps: string[] = [];
     const deadline = Date.now() + SECONDS * 1000;

@@ -30,7 +30,7 @@ export async function keepaliveFaultScenario(fault: Exclude<ProxyFault, "pass">)
       connectorEnv: { CONTROLLER_ADDR: `127.0.0.1:${proxy.port}` },
     });
     await connector.waitForLine(/configuration applied.*resources=1/);
-    await waitFor("c1 ONLINE", async () => (await c.status("connectors", "c1")) === "ONLINE" || undefined);
+    await c.waitForStatus("connectors", "c1", "ONLINE");
     const failedBefore = connector.lines.filter((l) => l.includes("control-plane stream failed")).length;
 
     const faultAt = Date.now();

@@ -70,7 +70,7 @@ Deno.test("a connector moves to the next controller of CONTROLLER_ADDR when the 
       String(moved),
     );
     await inUse(c, connector, listenPort, addrB);
-    await waitFor("c1 ONLINE", async () => (await c.status("connectors", "c1")) === "ONLINE" || undefined);
+    await c.waitForStatus("connectors", "c1", "ONLINE");
 
     // And back: the second is cut, the first heals.
     await a.resume();
