@@ -77,6 +77,45 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
+/** Where test agents find their controller and keep their state. */
+export interface AgentBase {
+  /** CONTROLLER_ADDR. */
+  grpcAddr: string;
+  /** CONTROLLER_CA_PATH. */
+  caPath: string;
+  /** The folder holding each agent's state directory (`connector-<id>`, `tunneler-<id>`). */
+  dir: string;
+}
+
+/** The environment of test connector `id` on loopback, listening on 127.0.0.1:`listenPort`. */
+export function connectorEnv(base: AgentBase, id: string, listenPort: number): Record<string, string> {
+  return {
+    CONTROLLER_ADDR: base.grpcAddr,
+    CONNECTOR_ID: id,
+    CONTROLLER_CA_PATH: base.caPath,
+    CONNECTOR_PRIVATE_IP: "127.0.0.1",
+    CONNECTOR_LISTEN_ADDR: `127.0.0.1:${listenPort}`,
+    CONNECTOR_STATE_DIR: `${base.dir}/connector-${id}`,
+  };
+}
+
+/** The environment of test tunneler `id` dialing `connectorAddr` (`id@ip:port[,…]`) with `forwards`. */
+export function tunnelerEnv(
+  base: AgentBase,
+  id: string,
+  connectorAddr: string,
+  forwards: string,
+): Record<string, string> {
+  return {
+    CONTROLLER_ADDR: base.grpcAddr,
+    TUNNELER_ID: id,
+    CONTROLLER_CA_PATH: base.caPath,
+    CONNECTOR_ADDR: connectorAddr,
+    TUNNELER_FORWARDS: forwards,
+    TUNNELER_STATE_DIR: `${base.dir}/tunneler-${id}`,
+  };
+}
+
 /** Starts a controller in `dir` (HEARTBEAT_INTERVAL=1s, OFFLINE_AFTER=3s unless `env` overrides). */
 export async function startCluster(dir: string, env: Record<string, string> = {}): Promise<Cluster> {
   const tc = await prepareController(dir, env);
@@ -108,24 +147,16 @@ export async function startCluster(dir: string, env: Record<string, string> = {}
       return r.body.token as string;
     },
     connectorEnv(id, listenPort, extra = {}) {
-      return {
-        CONTROLLER_ADDR: grpcAddr,
-        CONNECTOR_ID: id,
-        CONTROLLER_CA_PATH: certPath,
-        CONNECTOR_PRIVATE_IP: "127.0.0.1",
-        CONNECTOR_LISTEN_ADDR: `127.0.0.1:${listenPort}`,
-        CONNECTOR_STATE_DIR: `${dir}/connector-${id}`,
-        ...extra,
-      };
+      return { ...connectorEnv({ grpcAddr, caPath: certPath, dir }, id, listenPort), ...extra };
     },
     tunnelerEnv(id, connectorPort, forwards, extra = {}, connectorId = "c1") {
       return {
-        CONTROLLER_ADDR: grpcAddr,
-        TUNNELER_ID: id,
-        CONTROLLER_CA_PATH: certPath,
-        CONNECTOR_ADDR: `${connectorId}@127.0.0.1:${connectorPort}`,
-        TUNNELER_FORWARDS: forwards,
-        TUNNELER_STATE_DIR: `${dir}/tunneler-${id}`,
+        ...tunnelerEnv(
+          { grpcAddr, caPath: certPath, dir },
+          id,
+          `${connectorId}@127.0.0.1:${connectorPort}`,
+          forwards,
+        ),
         ...extra,
       };
     },

@@ -8,7 +8,7 @@ import { type Ha, type HaController, startHa } from "../ha/_ha.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { freePort } from "../support/ports.ts";
 import { type RunningProgram, startProgram } from "../support/process.ts";
-import { reportedPort } from "../agents/_cluster.ts";
+import { connectorEnv, reportedPort, tunnelerEnv } from "../agents/_cluster.ts";
 import { echoServer } from "../agents/_fixture.ts";
 
 /** The connector and tunneler of {@link haAgents}. */
@@ -65,6 +65,7 @@ export async function haAgents(ha: Ha, resource: string): Promise<HaAgents> {
   const caPath = `${ha.dir}/controller-ca.pem`;
   await Deno.writeTextFile(caPath, ha.caCertPem);
   const controllerAddr = ha.controllers.map((c) => c.grpcAddr).join(",");
+  const base = { grpcAddr: controllerAddr, caPath, dir: ha.dir };
   const running: RunningProgram[] = [];
   const stop = async () => {
     await Promise.all(running.map((p) => p.stop()));
@@ -72,15 +73,7 @@ export async function haAgents(ha: Ha, resource: string): Promise<HaAgents> {
   try {
     const connector = startProgram("connector", {
       args: ["run"],
-      env: {
-        CONTROLLER_ADDR: controllerAddr,
-        CONTROLLER_CA_PATH: caPath,
-        CONNECTOR_ID: "c1",
-        CONNECTOR_PRIVATE_IP: "127.0.0.1",
-        CONNECTOR_LISTEN_ADDR: "127.0.0.1:0",
-        CONNECTOR_STATE_DIR: `${ha.dir}/connector-c1`,
-        ENROLLMENT_TOKEN: await ha.token(0, "connector"),
-      },
+      env: { ...connectorEnv(base, "c1", 0), ENROLLMENT_TOKEN: await ha.token(0, "connector") },
     });
     running.push(connector);
     const listenPort = reportedPort(await connector.waitForLine("listening for tunnelers", 20_000));
@@ -100,12 +93,7 @@ export async function haAgents(ha: Ha, resource: string): Promise<HaAgents> {
     const tunneler = startProgram("tunneler", {
       args: ["run"],
       env: {
-        CONTROLLER_ADDR: controllerAddr,
-        CONTROLLER_CA_PATH: caPath,
-        TUNNELER_ID: "t1",
-        CONNECTOR_ADDR: `c1@127.0.0.1:${listenPort}`,
-        TUNNELER_FORWARDS: `127.0.0.1:${fwdPort}=${resource}`,
-        TUNNELER_STATE_DIR: `${ha.dir}/tunneler-t1`,
+        ...tunnelerEnv(base, "t1", `c1@127.0.0.1:${listenPort}`, `127.0.0.1:${fwdPort}=${resource}`),
         ENROLLMENT_TOKEN: await ha.token(0, "tunneler", "t1"),
       },
     });
