@@ -15,7 +15,7 @@ import net from "node:net";
 import { startHa } from "../ha/_ha.ts";
 import { freePort } from "../support/ports.ts";
 import { type RunningProgram, startProgram } from "../support/process.ts";
-import { countingSink, reportedPort } from "../agents/_cluster.ts";
+import { connectorEnv, countingSink, reportedPort, tunnelerEnv } from "../agents/_cluster.ts";
 import { echoServer, roundTrip } from "../agents/_fixture.ts";
 
 /** What one soak run measured. */
@@ -102,12 +102,7 @@ export async function runSoak(minutes: number, say: (line: string) => void = () 
       const p = startProgram("connector", {
         args: ["run"],
         env: {
-          CONTROLLER_ADDR: order.map((c) => c.grpcAddr).join(","),
-          CONTROLLER_CA_PATH: caPath,
-          CONNECTOR_ID: id,
-          CONNECTOR_PRIVATE_IP: "127.0.0.1",
-          CONNECTOR_LISTEN_ADDR: "127.0.0.1:0",
-          CONNECTOR_STATE_DIR: `${ha.dir}/connector-${id}`,
+          ...connectorEnv({ grpcAddr: order.map((c) => c.grpcAddr).join(","), caPath, dir: ha.dir }, id, 0),
           ENROLLMENT_TOKEN: await ha.token(0, "connector"),
         },
       });
@@ -133,12 +128,12 @@ export async function runSoak(minutes: number, say: (line: string) => void = () 
       const p = startProgram("tunneler", {
         args: ["run"],
         env: {
-          CONTROLLER_ADDR: `${ctl0.grpcAddr},${ctl1.grpcAddr}`,
-          CONTROLLER_CA_PATH: caPath,
-          TUNNELER_ID: id,
-          CONNECTOR_ADDR: (i === 0 ? listen : [...listen].reverse()).join(","),
-          TUNNELER_FORWARDS: `127.0.0.1:${fwd.sink}=${resources[0]},127.0.0.1:${fwd.echo}=${resources[1]}`,
-          TUNNELER_STATE_DIR: `${ha.dir}/tunneler-${id}`,
+          ...tunnelerEnv(
+            { grpcAddr: `${ctl0.grpcAddr},${ctl1.grpcAddr}`, caPath, dir: ha.dir },
+            id,
+            (i === 0 ? listen : [...listen].reverse()).join(","),
+            `127.0.0.1:${fwd.sink}=${resources[0]},127.0.0.1:${fwd.echo}=${resources[1]}`,
+          ),
           ENROLLMENT_TOKEN: await ha.token(1, "tunneler", id),
         },
       });
