@@ -237,10 +237,24 @@ export async function clusterWithEcho(env: Record<string, string> = {}): Promise
   return { c, dir: dir.path, echo, [Symbol.asyncDispose]: close };
 }
 
-/** `PUT path body` on the cluster's admin API; throws (naming the path, status and body) unless 200. */
-export async function put(c: Cluster, path: string, body: unknown): Promise<void> {
+/** Anything with an admin API client: a {@link Cluster}, a controller of `tests/ha/_ha.ts`. */
+export type AdminCaller = Pick<Cluster, "admin">;
+
+/** `PUT path body` on the admin API; throws (naming the path, status and body) unless 200. */
+export async function put(c: AdminCaller, path: string, body: unknown): Promise<void> {
   const r = await c.admin("PUT", path, body);
   if (r.status !== 200) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
+/** Lets `tunnelers` reach `resources` through connector `id`: its allowlist and resources lists. */
+export async function allowThrough(
+  c: AdminCaller,
+  id: string,
+  tunnelers: readonly string[],
+  resources: readonly string[],
+): Promise<void> {
+  await put(c, `/api/admin/connectors/${id}/allowlist`, { tunnelers });
+  await put(c, `/api/admin/connectors/${id}/resources`, { resources });
 }
 
 /**
@@ -264,8 +278,7 @@ export async function servingConnector(
   const port = reportedPort(await p.waitForLine("listening for tunnelers", 20_000));
   await p.waitForLine("control-plane stream connected", 20_000);
   if (enroll) {
-    await put(c, `/api/admin/connectors/${id}/allowlist`, { tunnelers: opts.tunnelers ?? ["t1"] });
-    await put(c, `/api/admin/connectors/${id}/resources`, { resources: [resource] });
+    await allowThrough(c, id, opts.tunnelers ?? ["t1"], [resource]);
   }
   return { p, port };
 }

@@ -8,7 +8,7 @@ import { type Ha, type HaController, startHa } from "../ha/_ha.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { freePort } from "../support/ports.ts";
 import { type RunningProgram, startProgram } from "../support/process.ts";
-import { connectorEnv, reportedPort, tunnelerEnv } from "../agents/_cluster.ts";
+import { allowThrough, connectorEnv, reportedPort, tunnelerEnv } from "../agents/_cluster.ts";
 import { echoServer } from "../agents/_fixture.ts";
 
 /** The connector and tunneler of {@link haAgents}. */
@@ -78,16 +78,7 @@ export async function haAgents(ha: Ha, resource: string): Promise<HaAgents> {
     running.push(connector);
     const listenPort = reportedPort(await connector.waitForLine("listening for tunnelers", 20_000));
     await connector.waitForLine("control-plane stream connected", 20_000);
-    const c0 = ha.controllers[0]!;
-    for (
-      const [path, body] of [
-        ["/api/admin/connectors/c1/allowlist", { tunnelers: ["t1"] }],
-        ["/api/admin/connectors/c1/resources", { resources: [resource] }],
-      ] as const
-    ) {
-      const r = await c0.admin("PUT", path, body);
-      if (r.status !== 200) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
-    }
+    await allowThrough(ha.controllers[0]!, "c1", ["t1"], [resource]);
     await connector.waitForLine(/configuration applied.*resources=1/, 20_000);
     const fwdPort = freePort();
     const tunneler = startProgram("tunneler", {

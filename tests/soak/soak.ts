@@ -15,7 +15,7 @@ import net from "node:net";
 import { startHa } from "../ha/_ha.ts";
 import { freePort } from "../support/ports.ts";
 import { type RunningProgram, startProgram } from "../support/process.ts";
-import { connectorEnv, countingSink, reportedPort, tunnelerEnv } from "../agents/_cluster.ts";
+import { allowThrough, connectorEnv, countingSink, reportedPort, tunnelerEnv } from "../agents/_cluster.ts";
 import { echoServer, roundTrip } from "../agents/_fixture.ts";
 
 /** What one soak run measured. */
@@ -109,15 +109,7 @@ export async function runSoak(minutes: number, say: (line: string) => void = () 
       running.push(p);
       listen.push(`${id}@127.0.0.1:${reportedPort(await p.waitForLine("listening for tunnelers", 20_000))}`);
       await p.waitForLine("control-plane stream connected", 20_000);
-      for (
-        const [path, body] of [
-          [`/api/admin/connectors/${id}/allowlist`, { tunnelers: ["t1", "t2"] }],
-          [`/api/admin/connectors/${id}/resources`, { resources }],
-        ] as const
-      ) {
-        const r = await ctl0.admin("PUT", path, body);
-        if (r.status !== 200) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
-      }
+      await allowThrough(ctl0, id, ["t1", "t2"], resources);
       await p.waitForLine(/configuration applied.*resources=2/, 20_000);
     }
     const forwards: { sink: number; echo: number }[] = [];
