@@ -1,4 +1,5 @@
 /** Test helpers: an in-process connector listener and tunneler forwarder on loopback. */
+import assert from "node:assert/strict";
 import net from "node:net";
 import { concatBytes } from "../../shared/bytes.ts";
 import { flood } from "../../shared/dataplane/testing_sockets.ts";
@@ -178,5 +179,5 @@ export async function refusal(dial: DialOptions, destination: string): Promise<s
   } catch (e) {
     return (e as Error).message;
   }
-  throw new Error(`expected the tunnel to ${destination} to be refused`);
+  assert.fail(`expected the tunnel to ${destination} to be refused`);
 }
