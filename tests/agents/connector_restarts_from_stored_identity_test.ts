@@ -3,11 +3,8 @@
  * and the tunneler's forward works through it again.
  */
 import assert from "node:assert/strict";
-import { roundTrip } from "./_fixture.ts";
+import { roundTripText } from "./_fixture.ts";
 import { clusterWithEcho, connectorAndTunneler } from "./_cluster.ts";
-
-const dec = new TextDecoder();
-const enc = new TextEncoder();
 
 Deno.test("a connector restarted without a token runs on its stored identity and forwards again", async () => {
   await using rig = await clusterWithEcho();
@@ -15,7 +12,7 @@ Deno.test("a connector restarted without a token runs on its stored identity and
   const resource = `127.0.0.1:${echo.port}`;
   const { connector, fwdPort, listenPort } = await connectorAndTunneler(c, resource);
   await connector.waitForLine(/configuration applied.*resources=1/);
-  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("ping"))), "pingbye");
+  assert.deepEqual(await roundTripText(fwdPort, "ping"), "pingbye");
 
   assert.deepEqual(await connector.stop(), 0);
   const again = c.start("connector", ["run"], c.connectorEnv("c1", listenPort));
@@ -23,5 +20,5 @@ Deno.test("a connector restarted without a token runs on its stored identity and
   assert.ok(!again.lines.some((l) => l.includes("enrolling")), again.lines.join("\n"));
   // The allowlist and resources arrive over the new stream: then the forward is admitted.
   await again.waitForLine(/configuration applied.*resources=1/);
-  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("again"))), "againbye");
+  assert.deepEqual(await roundTripText(fwdPort, "again"), "againbye");
 });

@@ -6,12 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { freePort } from "../support/ports.ts";
-import { roundTrip } from "./_fixture.ts";
+import { roundTripText } from "./_fixture.ts";
 import { clusterWithEcho, connectorAndTunneler } from "./_cluster.ts";
 import { waitFor } from "../support/wait_for.ts";
-
-const dec = new TextDecoder();
-const enc = new TextEncoder();
 
 Deno.test("connector reconnects after a controller restart (3.1); /readyz is 503 while the control stream is down", async () => {
   await using rig = await clusterWithEcho();
@@ -61,7 +58,7 @@ Deno.test("connector reconnects after a controller restart (3.1); /readyz is 503
   assert.deepEqual((await get("/healthz")).status, 200, "liveness does not depend on the controller");
   assert.ok((await get("/metrics")).text.includes("\npostern_connector_control_plane_connected 0\n"));
   // The data path does not depend on the controller.
-  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("while down"))), "while downbye");
+  assert.deepEqual(await roundTripText(fwdPort, "while down"), "while downbye");
 
   await c.startController();
   await waitFor(
@@ -79,7 +76,7 @@ Deno.test("connector reconnects after a controller restart (3.1); /readyz is 503
   await c.waitForStatus("connectors", "c1", "ONLINE");
   await c.waitForStatus("tunnelers", "t1", "ONLINE");
   assert.ok((await get("/metrics")).text.includes("\npostern_connector_reconnects_total 1\n"));
-  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("after"))), "afterbye");
+  assert.deepEqual(await roundTripText(fwdPort, "after"), "afterbye");
   // Neither agent exited.
   assert.deepEqual(await Promise.race([connector.exited, Promise.resolve("running")]), "running");
   assert.deepEqual(await Promise.race([tunneler.exited, Promise.resolve("running")]), "running");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { bulk, echoServer, forwardTo, rig, roundTrip } from "./_fixture.ts";
+import { bulk, echoServer, forwardTo, rig, roundTrip, roundTripText } from "./_fixture.ts";
 
 const dec = new TextDecoder();
 
@@ -40,7 +40,7 @@ Deno.test("forward carries 1,000 short connections intact", async () => {
   let done = 0;
   const one = async (i: number) => {
     const msg = `message ${i}`;
-    const got = dec.decode(await roundTrip(r.forwarder.ports[0]!, new TextEncoder().encode(msg)));
+    const got = await roundTripText(r.forwarder.ports[0]!, msg);
     assert.deepEqual(got, msg + "bye");
     done++;
   };

@@ -5,10 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { freePort } from "../support/ports.ts";
-import { bulk, roundTrip } from "./_fixture.ts";
+import { bulk, roundTrip, roundTripText } from "./_fixture.ts";
 import { clusterWithEcho } from "./_cluster.ts";
 
-const dec = new TextDecoder();
 const enc = new TextEncoder();
 
 Deno.test("a forward is refused until its resource is listed, then carries bytes", async () => {
@@ -36,7 +35,7 @@ Deno.test("a forward is refused until its resource is listed, then carries bytes
     200,
   );
   await connector.waitForLine(/configuration applied.*resources=1/);
-  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("ping"))), "pingbye");
+  assert.deepEqual(await roundTripText(fwdPort, "ping"), "pingbye");
 
   if (Deno.env.get("POSTERN_MEASURE") === "1") {
     // POSTERN_MEASURE_MIB (default 256) echoed through the real tunneler and connector processes (echo server drains it back).

@@ -2,10 +2,9 @@ import assert from "node:assert/strict";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { AgentCredentials } from "../../shared/agent/credentials.ts";
 import { dialConnector } from "../../tunneler/dialer.ts";
-import { echoServer, forwardTo, openFrame, refusal, rig, roundTrip } from "./_fixture.ts";
+import { echoServer, forwardTo, openFrame, refusal, rig, roundTrip, roundTripText } from "./_fixture.ts";
 import { waitFor } from "../support/wait_for.ts";
 
-const dec = new TextDecoder();
 const enc = new TextEncoder();
 
 Deno.test("connector refuses a resource outside its resources and the local connection closes", async () => {
@@ -33,7 +32,7 @@ Deno.test("tunneler outside the allowlist is refused (3.3), then admitted after 
   );
   assert.ok(r.connectorLog.some((l) => l.includes("tunneler not allowed")));
   r.listener.policy.apply({ allowedTunnelers: ["t1"], resources: [`127.0.0.1:${echo.port}`] });
-  assert.deepEqual(dec.decode(await roundTrip(r.forwarder.ports[0]!, enc.encode("hi"))), "hibye");
+  assert.deepEqual(await roundTripText(r.forwarder.ports[0]!, "hi"), "hibye");
 });
 
 Deno.test("refused tunnelers leave no session behind on the connector", async () => {

@@ -4,10 +4,9 @@
  * ends with `identity revoked` (exit 1, a runtime failure) and stays refused when restarted.
  */
 import assert from "node:assert/strict";
-import { roundTrip } from "./_fixture.ts";
+import { roundTrip, roundTripText } from "./_fixture.ts";
 import { clusterWithEcho, connectorAndTunneler } from "./_cluster.ts";
 
-const dec = new TextDecoder();
 const enc = new TextEncoder();
 
 Deno.test("DELETE of a tunneler gets it refused by its connector; DELETE of a connector ends it with identity revoked, exit 1", async () => {
@@ -17,7 +16,7 @@ Deno.test("DELETE of a tunneler gets it refused by its connector; DELETE of a co
     c,
     `127.0.0.1:${echo.port}`,
   );
-  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("hi"))), "hibye");
+  assert.deepEqual(await roundTripText(fwdPort, "hi"), "hibye");
 
   // Tunneler revoked: the connector refuses its certificates and ends its session.
   assert.deepEqual((await c.admin("DELETE", "/api/admin/tunnelers/t1")).status, 200);

@@ -4,11 +4,8 @@
  * forward keeps working); the repaired file loads on the next SIGHUP.
  */
 import assert from "node:assert/strict";
-import { roundTrip } from "./_fixture.ts";
+import { roundTripText } from "./_fixture.ts";
 import { clusterWithEcho, connectorAndTunneler } from "./_cluster.ts";
-
-const dec = new TextDecoder();
-const enc = new TextEncoder();
 
 Deno.test("SIGHUP keeps the identity when credentials.json is corrupt or another agent's, loads it when repaired", async () => {
   await using rig = await clusterWithEcho();
@@ -29,7 +26,7 @@ Deno.test("SIGHUP keeps the identity when credentials.json is corrupt or another
     10_000,
   );
   assert.ok(failed.includes("connector-c1"), failed);
-  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("kept"))), "keptbye");
+  assert.deepEqual(await roundTripText(fwdPort, "kept"), "keptbye");
   assert.deepEqual(await c.status("connectors", "c1"), "ONLINE");
   // Another agent's identity file: refused too (it must stay the same SPIFFE ID).
   await Deno.copyFile(`${dir}/tunneler-t1/credentials.json`, credsPath);
@@ -41,5 +38,5 @@ Deno.test("SIGHUP keeps the identity when credentials.json is corrupt or another
   await connector.waitForLine("identity reloaded from disk", 10_000);
   Deno.kill(tunneler.pid, "SIGHUP");
   await tunneler.waitForLine("identity reloaded from disk", 10_000);
-  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("reloaded"))), "reloadedbye");
+  assert.deepEqual(await roundTripText(fwdPort, "reloaded"), "reloadedbye");
 });

@@ -8,11 +8,8 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { freePort } from "../support/ports.ts";
 import { waitFor } from "../support/wait_for.ts";
-import { roundTrip } from "./_fixture.ts";
+import { roundTripText } from "./_fixture.ts";
 import { clusterWithEcho, servingConnector } from "./_cluster.ts";
-
-const dec = new TextDecoder();
-const enc = new TextEncoder();
 
 Deno.test("a tunneler moves its tunnels and heartbeat session to c2 when c1 is killed", async () => {
   await using rig = await clusterWithEcho();
@@ -27,7 +24,7 @@ Deno.test("a tunneler moves its tunnels and heartbeat session to c2 when c1 is k
     ENROLLMENT_TOKEN: await c.token("tunneler", "t1"),
   });
   await tunneler.waitForLine(/control-plane stream connected.*c1/, 20_000);
-  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("one"))), "onebye");
+  assert.deepEqual(await roundTripText(fwdPort, "one"), "onebye");
 
   // A live tunnel through c1 (the echo answers once the client half-closes; it stays open).
   const live = net.connect(fwdPort, "127.0.0.1");
@@ -61,7 +58,7 @@ Deno.test("a tunneler moves its tunnels and heartbeat session to c2 when c1 is k
     "a round trip via c2",
     async () => {
       try {
-        return dec.decode(await roundTrip(fwdPort, enc.encode("two")));
+        return await roundTripText(fwdPort, "two");
       } catch {
         return undefined;
       }

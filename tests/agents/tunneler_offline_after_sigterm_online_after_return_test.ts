@@ -5,11 +5,8 @@
  * OFFLINE/ONLINE is covered by tests/e2e/demo_topology_test.ts).
  */
 import assert from "node:assert/strict";
-import { roundTrip } from "./_fixture.ts";
+import { roundTripText } from "./_fixture.ts";
 import { clusterWithEcho, connectorAndTunneler } from "./_cluster.ts";
-
-const dec = new TextDecoder();
-const enc = new TextEncoder();
 
 Deno.test("a tunneler is OFFLINE after SIGTERM and ONLINE again when it returns without a token", async () => {
   await using rig = await clusterWithEcho();
@@ -30,6 +27,6 @@ Deno.test("a tunneler is OFFLINE after SIGTERM and ONLINE again when it returns 
   await back.waitForLine("control-plane stream connected", 20_000);
   assert.ok(!back.lines.some((l) => l.includes("enrolling")), back.lines.join("\n"));
   await c.waitForStatus("tunnelers", "t1", "ONLINE");
-  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("back"))), "backbye");
+  assert.deepEqual(await roundTripText(fwdPort, "back"), "backbye");
   assert.deepEqual((await c.admin("GET", "/api/admin/events?kind=tunneler.online")).body.events.length, 2);
 });

@@ -12,7 +12,7 @@ import { tcpProxy } from "../support/tcp_proxy.ts";
 import { waitFor } from "../support/wait_for.ts";
 import type { RunningProgram } from "../support/process.ts";
 import { connectorAndTunneler, startCluster } from "../agents/_cluster.ts";
-import { echoServer, roundTrip } from "../agents/_fixture.ts";
+import { echoServer, roundTripText } from "../agents/_fixture.ts";
 
 const CONNECTED = "control-plane stream connected";
 const connects = (p: RunningProgram) => p.lines.filter((l) => l.includes(CONNECTED)).length;
@@ -68,7 +68,7 @@ Deno.test(`3.1 a controller restart gives one "${CONNECTED}" per stream that the
     );
     assert.deepEqual(await both(), true);
     assert.deepEqual(
-      new TextDecoder().decode(await roundTrip(fwdPort, new TextEncoder().encode("x"))),
+      await roundTripText(fwdPort, "x"),
       "xbye",
     );
   } finally {

@@ -13,7 +13,7 @@ import { tempDir } from "../support/paths.ts";
 import { waitFor } from "../support/wait_for.ts";
 import type { RunningProgram } from "../support/process.ts";
 import { connectorAndTunneler, startCluster } from "../agents/_cluster.ts";
-import { echoServer, roundTrip } from "../agents/_fixture.ts";
+import { echoServer, roundTripText } from "../agents/_fixture.ts";
 import { assertSymptom, doctorJson, passed } from "./_symptom.ts";
 
 const SECONDS = 120;
@@ -41,7 +41,7 @@ Deno.test(`4.1 prevented: ${TTL} certificates for ${SECONDS} s renew on schedule
       // A fresh tunneled connection every round: new handshakes with the renewed certificates.
       const msg = `r${round++}`;
       assert.deepEqual(
-        new TextDecoder().decode(await roundTrip(fwdPort, new TextEncoder().encode(msg))),
+        await roundTripText(fwdPort, msg),
         `${msg}bye`,
       );
       await new Promise((r) => setTimeout(r, 1_000));

@@ -19,7 +19,7 @@ import { startProgram } from "../support/process.ts";
 import { prepareTunneler, startRenewalStub } from "../support/stub_controller.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { connectorAndTunneler, startCluster } from "../agents/_cluster.ts";
-import { echoServer, roundTrip } from "../agents/_fixture.ts";
+import { echoServer, roundTripText } from "../agents/_fixture.ts";
 import { assertSymptom, doctorJson, failed, passed } from "./_symptom.ts";
 
 const SYMPTOM = "internal CA mismatch during renewal";
@@ -89,7 +89,7 @@ Deno.test("4.2 prevented: a CA rotation by the runbook causes no mismatch; agent
       assert.deepEqual(p.lines.filter((l) => l.includes("enrolling")).length, 1);
     }
     assert.deepEqual(
-      new TextDecoder().decode(await roundTrip(fwdPort, new TextEncoder().encode("x"))),
+      await roundTripText(fwdPort, "x"),
       "xbye",
     );
     // The agent's ca.crt is the old CA now: doctor says so (the stored bundle holds only the new one).

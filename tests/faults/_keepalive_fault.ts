@@ -10,11 +10,8 @@ import { CLIENT_KEEPALIVE } from "../../shared/grpc/credentials.ts";
 import { tempDir } from "../support/paths.ts";
 import { type ProxyFault, tcpProxy } from "../support/tcp_proxy.ts";
 import { waitFor } from "../support/wait_for.ts";
-import { echoServer, roundTrip } from "../agents/_fixture.ts";
+import { echoServer, roundTripText } from "../agents/_fixture.ts";
 import { connectorAndTunneler, startCluster } from "../agents/_cluster.ts";
-
-const dec = new TextDecoder();
-const enc = new TextEncoder();
 
 /** Detection bound: one keepalive period plus its timeout, plus 5 s for a loaded machine. */
 export const DETECT_WITHIN_MS = CLIENT_KEEPALIVE.timeMs + CLIENT_KEEPALIVE.timeoutMs + 5_000;
@@ -49,7 +46,7 @@ export async function keepaliveFaultScenario(fault: Exclude<ProxyFault, "pass">)
     const detectedMs = Date.now() - faultAt;
     assert.ok(detectedMs <= DETECT_WITHIN_MS, `noticed after ${detectedMs} ms, bound ${DETECT_WITHIN_MS} ms`);
     // The data path does not depend on the controller.
-    assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("during"))), "duringbye");
+    assert.deepEqual(await roundTripText(fwdPort, "during"), "duringbye");
 
     const acceptedBefore = proxy.accepted();
     const connectedBefore = connector.lines.filter((l) =>
@@ -74,7 +71,7 @@ export async function keepaliveFaultScenario(fault: Exclude<ProxyFault, "pass">)
     assert.ok(delays.length >= 1 && delays.every((d) => d >= 0 && d < 30_000), `backoff delays ${delays}`);
     await waitFor("c1 ONLINE again", async () =>
       (await c.status("connectors", "c1")) === "ONLINE" || undefined);
-    assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("after"))), "afterbye");
+    assert.deepEqual(await roundTripText(fwdPort, "after"), "afterbye");
     return detectedMs;
   } finally {
     await c.close();

@@ -7,11 +7,8 @@
 import assert from "node:assert/strict";
 import { freePort } from "../support/ports.ts";
 import { waitFor } from "../support/wait_for.ts";
-import { roundTrip } from "../agents/_fixture.ts";
+import { roundTripText } from "../agents/_fixture.ts";
 import { type Cluster, clusterWithEcho, connectorAndTunneler } from "../agents/_cluster.ts";
-
-const dec = new TextDecoder();
-const enc = new TextEncoder();
 
 /** The registry as a comparable list: who is enrolled, under which identity and address. */
 async function registry(c: Cluster): Promise<string[]> {
@@ -48,7 +45,7 @@ Deno.test("kill -9 the controller during heartbeats, restart it on its state: ev
       (await c.status("connectors", "c2")) === "ONLINE" &&
       (await c.status("tunnelers", "t1")) === "ONLINE" || undefined;
   await waitFor("c1, c2 and t1 ONLINE", online, 15_000);
-  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("before"))), "beforebye");
+  assert.deepEqual(await roundTripText(fwdPort, "before"), "beforebye");
   const before = await registry(c);
   assert.deepEqual(before.length, 3, before.join("\n"));
   const events = await eventIds(c);
@@ -58,7 +55,7 @@ Deno.test("kill -9 the controller during heartbeats, restart it on its state: ev
   const count = await heartbeats(c);
   await waitFor("another heartbeat", async () => (await heartbeats(c)) > count || undefined, 10_000);
   assert.deepEqual(await c.controller.stop("SIGKILL"), 137);
-  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("while dead"))), "while deadbye");
+  assert.deepEqual(await roundTripText(fwdPort, "while dead"), "while deadbye");
 
   await c.startController();
   // The restarted controller may still list them ONLINE from their stored last_seen: wait for each
@@ -83,5 +80,5 @@ Deno.test("kill -9 the controller during heartbeats, restart it on its state: ev
   const kept = await eventIds(c);
   const lost = [...events].filter((id) => !kept.has(id));
   assert.deepEqual(lost, [], "every event written before the kill is still listed");
-  assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("after"))), "afterbye");
+  assert.deepEqual(await roundTripText(fwdPort, "after"), "afterbye");
 });

@@ -7,11 +7,8 @@
 import assert from "node:assert/strict";
 import { freePort } from "../support/ports.ts";
 import { waitFor } from "../support/wait_for.ts";
-import { roundTrip } from "../agents/_fixture.ts";
+import { roundTripText } from "../agents/_fixture.ts";
 import { clusterWithEcho, connectorAndTunneler } from "../agents/_cluster.ts";
-
-const dec = new TextDecoder();
-const enc = new TextEncoder();
 
 Deno.test("with no controller reachable the connector admits tunnelers and reports since when and the budget left", async () => {
   await using rig = await clusterWithEcho();
@@ -52,7 +49,7 @@ Deno.test("with no controller reachable the connector admits tunnelers and repor
 
   // New tunnels are admitted while no controller answers.
   for (const word of ["one", "two", "three"]) {
-    assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode(word))), `${word}bye`);
+    assert.deepEqual(await roundTripText(fwdPort, word), `${word}bye`);
   }
 
   await waitFor(

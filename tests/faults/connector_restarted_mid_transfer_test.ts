@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { freePort } from "../support/ports.ts";
 import { waitFor } from "../support/wait_for.ts";
-import { roundTrip } from "../agents/_fixture.ts";
+import { roundTrip, roundTripText } from "../agents/_fixture.ts";
 import { type Cluster, clusterWithEcho, servingConnector } from "../agents/_cluster.ts";
 
 const dec = new TextDecoder();
@@ -78,7 +78,7 @@ Deno.test("a connector restarted mid-transfer: its tunnelers say so and carry on
       ENROLLMENT_TOKEN: await c.token("tunneler", id),
     });
     await p.waitForLine("control-plane stream connected", 20_000);
-    assert.deepEqual(dec.decode(await roundTrip(fwd, enc.encode(id))), `${id}bye`);
+    assert.deepEqual(await roundTripText(fwd, id), `${id}bye`);
     tunnelers.set(id, { fwd, p });
   }
   const t = (id: string) => tunnelers.get(id)!;

@@ -10,11 +10,9 @@ import assert from "node:assert/strict";
 import { etcdTest } from "../support/etcd_cluster.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { within } from "../support/within.ts";
-import { roundTrip } from "../agents/_fixture.ts";
+import { roundTripText } from "../agents/_fixture.ts";
 import { startHaAgents, waitForAgentsOnline } from "./ha_agents.ts";
 
-const dec = new TextDecoder();
-const enc = new TextEncoder();
 const NO_QUORUM = "etcd has no quorum or is unreachable";
 
 etcdTest(
@@ -54,7 +52,7 @@ etcdTest(
     let trips = 0;
     while (Date.now() - lostAt < 6_000) {
       assert.deepEqual(
-        dec.decode(await roundTrip(agents.fwdPort, enc.encode(`trip ${trips}`))),
+        await roundTripText(agents.fwdPort, `trip ${trips}`),
         `trip ${trips}bye`,
       );
       trips++;
@@ -97,6 +95,6 @@ etcdTest(
       );
     }
     assert.ok(trips > 5, `round trips without quorum: ${trips}`);
-    assert.deepEqual(dec.decode(await roundTrip(agents.fwdPort, enc.encode("after"))), "afterbye");
+    assert.deepEqual(await roundTripText(agents.fwdPort, "after"), "afterbye");
   },
 );

@@ -10,11 +10,9 @@
 import assert from "node:assert/strict";
 import { etcdTest } from "../support/etcd_cluster.ts";
 import { waitFor } from "../support/wait_for.ts";
-import { roundTrip } from "../agents/_fixture.ts";
+import { roundTripText } from "../agents/_fixture.ts";
 import { startHaAgents, streamsTo, waitForAgentsOnline } from "./ha_agents.ts";
 
-const dec = new TextDecoder();
-const enc = new TextEncoder();
 /** Two caps of the agents' reconnect backoff (shared/agent/backoff.ts: 30 s). */
 const TWO_BACKOFF_CAPS_MS = 60_000;
 const ENROLLMENTS = 12;
@@ -25,7 +23,7 @@ etcdTest(
     await using rig = await startHaAgents();
     const { ha, agents } = rig;
     const [c0, c1] = [ha.controllers[0]!, ha.controllers[1]!];
-    assert.deepEqual(dec.decode(await roundTrip(agents.fwdPort, enc.encode("before"))), "beforebye");
+    assert.deepEqual(await roundTripText(agents.fwdPort, "before"), "beforebye");
     const eventsBefore = new Set(
       (await c1.admin("GET", "/api/admin/events?limit=1000")).body.events.map((e: { id: string }) => e.id),
     );
@@ -53,7 +51,7 @@ etcdTest(
     killedAt = Date.now();
     assert.deepEqual(await c0.process.stop("SIGKILL"), 137);
     await enrolling;
-    assert.deepEqual(dec.decode(await roundTrip(agents.fwdPort, enc.encode("while dead"))), "while deadbye");
+    assert.deepEqual(await roundTripText(agents.fwdPort, "while dead"), "while deadbye");
 
     // The connector streams to controller 1 within two backoff caps (the tunneler's heartbeats go
     // through the connector), each on its first token.
@@ -121,6 +119,6 @@ etcdTest(
     for (const p of [agents.connector, agents.tunneler]) {
       assert.deepEqual(await Promise.race([p.exited, Promise.resolve("running")]), "running");
     }
-    assert.deepEqual(dec.decode(await roundTrip(agents.fwdPort, enc.encode("after"))), "afterbye");
+    assert.deepEqual(await roundTripText(agents.fwdPort, "after"), "afterbye");
   },
 );

@@ -7,11 +7,8 @@
 import assert from "node:assert/strict";
 import { etcdTest } from "../support/etcd_cluster.ts";
 import { waitFor } from "../support/wait_for.ts";
-import { roundTrip } from "../agents/_fixture.ts";
+import { roundTripText } from "../agents/_fixture.ts";
 import { startHaAgents } from "./ha_agents.ts";
-
-const dec = new TextDecoder();
-const enc = new TextEncoder();
 
 etcdTest("one etcd member lost: both controllers stay ready and writes continue", async () => {
   await using rig = await startHaAgents();
@@ -42,7 +39,7 @@ etcdTest("one etcd member lost: both controllers stay ready and writes continue"
   });
   assert.deepEqual(put.status, 200, JSON.stringify(put.body));
   await agents.connector.waitForLine(/configuration applied.*resources=2/, 15_000);
-  assert.deepEqual(dec.decode(await roundTrip(agents.fwdPort, enc.encode("one down"))), "one downbye");
+  assert.deepEqual(await roundTripText(agents.fwdPort, "one down"), "one downbye");
 
   await ha.etcd.restart(0);
   await ha.etcd.waitHealthy(20_000);

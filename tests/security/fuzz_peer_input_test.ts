@@ -26,7 +26,7 @@ import {
   EnrollRequest,
   RenewRequest,
 } from "../../shared/proto/gen/postern/v1/enrollment_pb.ts";
-import { echoServer, roundTrip } from "../agents/_fixture.ts";
+import { echoServer, roundTripText } from "../agents/_fixture.ts";
 import { connectorAndTunneler, startCluster } from "../agents/_cluster.ts";
 import {
   closed,
@@ -39,8 +39,6 @@ import {
 } from "./_hostile_peer.ts";
 
 const FUZZ_MS = 4_000;
-const dec = new TextDecoder();
-const enc = new TextEncoder();
 
 /** mulberry32: small, fast, and the same sequence for the same seed. */
 function prng(seed: number) {
@@ -180,7 +178,7 @@ Deno.test("fuzzed frames, hellos, heartbeats and gRPC messages fail only their o
       c,
       `127.0.0.1:${echo.port}`,
     );
-    assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("before"))), "beforebye");
+    assert.deepEqual(await roundTripText(fwdPort, "before"), "beforebye");
     const t1 = await storedIdentity(`${dir.path}/tunneler-t1`);
     const c1 = await storedIdentity(`${dir.path}/connector-c1`);
     const caPem = await Deno.readTextFile(c.caCert);
@@ -270,7 +268,7 @@ Deno.test("fuzzed frames, hellos, heartbeats and gRPC messages fail only their o
     assert.deepEqual(connected(tunneler).length, 1, tunneler.lines.join("\n"));
     assert.deepEqual(await c.status("connectors", "c1"), "ONLINE");
     assert.deepEqual(await c.status("tunnelers", "t1"), "ONLINE");
-    assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("after"))), "afterbye");
+    assert.deepEqual(await roundTripText(fwdPort, "after"), "afterbye");
   } finally {
     for (const client of clients) client.close();
     await c.close();

@@ -7,11 +7,8 @@ import assert from "node:assert/strict";
 import { encodeFrame } from "../../shared/dataplane/framing.ts";
 import { TunnelerHeartbeat } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import { dialConnector } from "../../tunneler/dialer.ts";
-import { echoServer, forwardTo, rig, roundTrip } from "../agents/_fixture.ts";
+import { echoServer, forwardTo, rig, roundTripText } from "../agents/_fixture.ts";
 import { closed } from "./_hostile_peer.ts";
-
-const dec = new TextDecoder();
-const enc = new TextEncoder();
 
 Deno.test("a heartbeat flood closes that session with a warn; tunnels keep working", async () => {
   await using echo = await echoServer();
@@ -37,7 +34,7 @@ Deno.test("a heartbeat flood closes that session with a warn; tunnels keep worki
     ),
     r.connectorLog.join("\n"),
   );
-  assert.deepEqual(dec.decode(await roundTrip(r.forwarder.ports[0]!, enc.encode("hi"))), "hibye");
+  assert.deepEqual(await roundTripText(r.forwarder.ports[0]!, "hi"), "hibye");
 });
 
 Deno.test("a hello with a destination longer than any resource is refused", async () => {

@@ -7,12 +7,9 @@
 import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { encodeFrame } from "../../shared/dataplane/framing.ts";
-import { echoServer, roundTrip } from "../agents/_fixture.ts";
+import { echoServer, roundTripText } from "../agents/_fixture.ts";
 import { connectorAndTunneler, startCluster } from "../agents/_cluster.ts";
 import { closed, heartbeatSessionAs, storedIdentity } from "./_hostile_peer.ts";
-
-const dec = new TextDecoder();
-const enc = new TextEncoder();
 
 Deno.test("a malformed heartbeat frame from an allowlisted tunneler ends its session, not the connector", async () => {
   await using dir = await tempDir();
@@ -20,7 +17,7 @@ Deno.test("a malformed heartbeat frame from an allowlisted tunneler ends its ses
   const c = await startCluster(dir.path);
   try {
     const { connector, fwdPort, listenPort } = await connectorAndTunneler(c, `127.0.0.1:${echo.port}`);
-    assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("before"))), "beforebye");
+    assert.deepEqual(await roundTripText(fwdPort, "before"), "beforebye");
 
     // The tunneler's own enrolled identity, used by a hostile process on its host.
     const stolen = await storedIdentity(`${dir.path}/tunneler-t1`);
@@ -32,7 +29,7 @@ Deno.test("a malformed heartbeat frame from an allowlisted tunneler ends its ses
     assert.deepEqual(warn.includes("t1") && warn.includes("premature EOF"), true, warn);
     await gone;
     // The process lives on, and the real tunneler's tunnels still carry bytes.
-    assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("after"))), "afterbye");
+    assert.deepEqual(await roundTripText(fwdPort, "after"), "afterbye");
     const exited = await Promise.race([connector.exited, Promise.resolve("running")]);
     assert.deepEqual(exited, "running");
     // Repeatable: the report saw the connector die again after each restart.
@@ -40,7 +37,7 @@ Deno.test("a malformed heartbeat frame from an allowlisted tunneler ends its ses
     const goneAgain = closed(again);
     again.write(encodeFrame(Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x41])));
     await goneAgain;
-    assert.deepEqual(dec.decode(await roundTrip(fwdPort, enc.encode("still"))), "stillbye");
+    assert.deepEqual(await roundTripText(fwdPort, "still"), "stillbye");
     assert.deepEqual(await Promise.race([connector.exited, Promise.resolve("running")]), "running");
     hostile.destroy();
     again.destroy();

@@ -7,13 +7,10 @@
  */
 import assert from "node:assert/strict";
 import tls from "node:tls";
-import { echoServer, forwardTo, rig, roundTrip } from "../agents/_fixture.ts";
+import { echoServer, forwardTo, rig, roundTripText } from "../agents/_fixture.ts";
 import { closed, silentPeers } from "./_hostile_peer.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { within } from "../support/within.ts";
-
-const dec = new TextDecoder();
-const enc = new TextEncoder();
 
 type Rig = Awaited<ReturnType<typeof rig>>;
 
@@ -41,11 +38,11 @@ Deno.test("silent TCP connections are closed after the handshake timeout while a
     const started = Date.now();
     const allClosed = Promise.all(sockets.map((s) => closed(s, 10_000)));
     // Meanwhile the real tunneler opens a tunnel and carries bytes.
-    assert.deepEqual(dec.decode(await roundTrip(r.forwarder.ports[0]!, enc.encode("hi"))), "hibye");
+    assert.deepEqual(await roundTripText(r.forwarder.ports[0]!, "hi"), "hibye");
     await allClosed;
     const took = Date.now() - started;
     assert.ok(took >= 1_000, `closed after ${took} ms, before the timeout`);
-    assert.deepEqual(dec.decode(await roundTrip(r.forwarder.ports[0]!, enc.encode("again"))), "againbye");
+    assert.deepEqual(await roundTripText(r.forwarder.ports[0]!, "again"), "againbye");
   });
 });
 
@@ -81,7 +78,7 @@ Deno.test("connections over the unfinished handshake bound are closed at once an
       5_000,
       20,
     );
-    assert.deepEqual(dec.decode(await roundTrip(r.forwarder.ports[0]!, enc.encode("hi"))), "hibye");
+    assert.deepEqual(await roundTripText(r.forwarder.ports[0]!, "hi"), "hibye");
   });
 });
 
@@ -112,5 +109,5 @@ Deno.test("a verified tunneler that never sends its hello is closed after the he
     r.connectorLog.some((l) => l.includes("bad tunnel hello") && l.includes("no frame within 500 ms")),
     r.connectorLog.join("\n"),
   );
-  assert.deepEqual(dec.decode(await roundTrip(r.forwarder.ports[0]!, enc.encode("hi"))), "hibye");
+  assert.deepEqual(await roundTripText(r.forwarder.ports[0]!, "hi"), "hibye");
 });

@@ -16,7 +16,7 @@ import { startHa } from "../ha/_ha.ts";
 import { freePort } from "../support/ports.ts";
 import { type RunningProgram, startProgram } from "../support/process.ts";
 import { allowThrough, connectorEnv, countingSink, reportedPort, tunnelerEnv } from "../agents/_cluster.ts";
-import { echoServer, roundTrip } from "../agents/_fixture.ts";
+import { echoServer, roundTripText } from "../agents/_fixture.ts";
 
 /** What one soak run measured. */
 export interface SoakResult {
@@ -166,7 +166,7 @@ export async function runSoak(minutes: number, say: (line: string) => void = () 
         result.shortConnections++;
         const text = `t${i + 1} short ${n}`;
         try {
-          const back = new TextDecoder().decode(await roundTrip(f.echo, new TextEncoder().encode(text)));
+          const back = await roundTripText(f.echo, text);
           if (back !== `${text}bye`) result.brokenShort.push(`${text}: got ${JSON.stringify(back)}`);
         } catch (e) {
           result.brokenShort.push(`${text}: ${(e as Error).message}`);

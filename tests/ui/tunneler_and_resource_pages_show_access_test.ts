@@ -3,7 +3,7 @@
  * policy and group) on its page, and the resource page shows who may reach it and, after bytes went
  * through a real tunnel, who did.
  */
-import { echoServer, roundTrip } from "../agents/_fixture.ts";
+import { echoServer, roundTripText } from "../agents/_fixture.ts";
 import { freePort } from "../support/ports.ts";
 import { ARTIFACTS, browserTest, logIn, onlineConnector } from "./_browser.ts";
 import assert from "node:assert/strict";
@@ -22,7 +22,7 @@ browserTest(
     await put("/api/admin/policies/staff-db", { groups: ["staff"], resources: ["db"] });
     const fwd = freePort();
     await stack.startTunneler("laptop-1", "office-1", `127.0.0.1:${fwd}=db`);
-    const echoed = new TextDecoder().decode(await roundTrip(fwd, new TextEncoder().encode("hello")));
+    const echoed = await roundTripText(fwd, "hello");
     assert.deepEqual(echoed, "hellobye");
 
     await page.goto(`${stack.uiUrl}/tunnelers/laptop-1`);
