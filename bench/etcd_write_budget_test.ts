@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { etcdTest } from "../tests/support/etcd_cluster.ts";
 import { formatBudget, measureWriteBudget } from "./etcd_write_budget.ts";
 
@@ -7,7 +7,7 @@ etcdTest(
   "bench/etcd_write_budget.ts: connecting writes about two keys per agent, heartbeats write nothing",
   async () => {
     const r = await measureWriteBudget({ agents: 20, seconds: 3, heartbeatMs: 500 });
-    ok(r.connectRevisions >= 40 && r.connectRevisions <= 60, formatBudget(r));
-    assertEquals(r.steadyRevisions, 0, formatBudget(r));
+    assert.ok(r.connectRevisions >= 40 && r.connectRevisions <= 60, formatBudget(r));
+    assert.deepEqual(r.steadyRevisions, 0, formatBudget(r));
   },
 );

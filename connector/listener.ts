@@ -29,7 +29,7 @@ import { createTlsServer } from "../shared/repairs/mod.ts";
 import type { FailureModeId } from "../shared/failure_modes/catalogue.ts";
 import type { AgentCredentials } from "../shared/agent/credentials.ts";
 import { HeartbeatAck, TunnelHello, TunnelReply } from "../shared/proto/gen/postern/v1/tunnel_pb.ts";
-import { TunnelerHeartbeat } from "../shared/proto/gen/postern/v1/control_plane_pb.ts";
+import { TunnelerHeartbeat, type TunnelEvent } from "../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import { ConnectorPolicy, type PolicyChange } from "./policy.ts";
 import type { Allowed, RefusalReason } from "../shared/access/decision.ts";
 import { HandshakeGuard } from "../shared/tls/handshake_guard.ts";
@@ -54,21 +54,15 @@ export interface TunnelListenerOptions {
   helloTimeoutMs?: number;
 }
 
-/** One tunnel as the connection audit reports it (`tunnel.opened`, `tunnel.closed`, `tunnel.refused`). */
-export interface TunnelEventInfo {
+/**
+ * One tunnel as the connection audit reports it: the wire's `TunnelEvent` (control_plane.proto),
+ * with its kind and refusal reason narrowed to the values the listener produces.
+ */
+export type TunnelEventInfo = Omit<TunnelEvent, "kind" | "reason"> & {
   kind: "tunnel.opened" | "tunnel.closed" | "tunnel.refused";
-  atUnixMs: number;
-  /** Empty for a peer refused before its id was known. */
-  tunnelerId: string;
-  /** The granted resource; empty when the connector's own resources list allowed it. */
-  resource: string;
-  destination: string;
-  bytesIn: number;
-  bytesOut: number;
-  durationMs: number;
+  /** Empty unless the tunnel was refused. */
   reason: RefusalReason | "";
-  error: string;
-}
+};
 
 interface TunnelerState {
   sockets: Set<tls.TLSSocket>;

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../tests/support/assert.ts";
+import assert from "node:assert/strict";
 import { etcdTest, startEtcdCluster } from "../tests/support/etcd_cluster.ts";
 import { waitFor } from "../tests/support/wait_for.ts";
 import { createLogger } from "../shared/log/logger.ts";
@@ -93,10 +93,10 @@ etcdTest("ClusterPresence: heartbeats write nothing; the agent on A is ONLINE in
     await until("the connect writes", () => a.commits() - before === 2);
     for (let i = 0; i < 200; i++) a.presence.seen("connector", "c1");
     await new Promise((r) => setTimeout(r, 0));
-    assertEquals(a.commits() - before, 2, "200 heartbeats wrote nothing more");
-    assertEquals(b.commits(), 1, "B wrote only its own liveness key");
-    assertEquals(a.cluster.writes, 2, "the liveness key and one ownership key");
-    assertEquals(events, ["a:connector.online"]);
+    assert.deepEqual(a.commits() - before, 2, "200 heartbeats wrote nothing more");
+    assert.deepEqual(b.commits(), 1, "B wrote only its own liveness key");
+    assert.deepEqual(a.cluster.writes, 2, "the liveness key and one ownership key");
+    assert.deepEqual(events, ["a:connector.online"]);
   });
 });
 
@@ -115,8 +115,8 @@ etcdTest("ClusterPresence: moving from A to B is not a flap (no OFFLINE, no seco
       await new Promise((r) => setTimeout(r, 100));
     }
     await until("A lets go of c1", () => !b.cluster.heldElsewhere("connector", "c1"));
-    assertEquals(a.presence.view(c1).status, "ONLINE");
-    assertEquals(events, ["a:connector.online"]);
+    assert.deepEqual(a.presence.view(c1).status, "ONLINE");
+    assert.deepEqual(events, ["a:connector.online"]);
   });
 });
 
@@ -128,15 +128,15 @@ etcdTest(
       await until("c1 ONLINE in B", () => b.presence.view(c1).status === "ONLINE");
       await crash(a, b);
       const orphanedAt = Date.now();
-      assertEquals(b.presence.view(c1).status, "ONLINE");
+      assert.deepEqual(b.presence.view(c1).status, "ONLINE");
       await until(
         "c1 OFFLINE in B",
         async () => (await b.presence.sweep(), b.presence.view(c1).status === "OFFLINE"),
       );
       const after = Date.now() - orphanedAt;
-      assert(after >= OFFLINE_AFTER - 50, `OFFLINE ${after} ms after the lease vanished`);
+      assert.ok(after >= OFFLINE_AFTER - 50, `OFFLINE ${after} ms after the lease vanished`);
       await until("the OFFLINE event", () => events.length === 2);
-      assertEquals(events, ["a:connector.online", "b:connector.offline"]);
+      assert.deepEqual(events, ["a:connector.online", "b:connector.offline"]);
     });
   },
 );
@@ -155,8 +155,8 @@ etcdTest(
         await b.presence.sweep();
         await new Promise((r) => setTimeout(r, 100));
       }
-      assertEquals(b.presence.view(c1).status, "ONLINE");
-      assertEquals(events, ["a:connector.online"]);
+      assert.deepEqual(b.presence.view(c1).status, "ONLINE");
+      assert.deepEqual(events, ["a:connector.online"]);
     });
   },
 );
@@ -190,7 +190,7 @@ etcdTest(
         async () => (await b.presence.sweep(), b.presence.view(c1).status === "OFFLINE"),
       );
       await until("the OFFLINE event", () => events.length === 2);
-      assertEquals(events, ["a:connector.online", "b:connector.offline"]);
+      assert.deepEqual(events, ["a:connector.online", "b:connector.offline"]);
     } finally {
       raw.close();
       await b.presence.stop().catch(() => {});
@@ -210,22 +210,26 @@ etcdTest(
         "B sees c1 trust fp1",
         () => b.presence.lagging(fp1).length === 0 && b.cluster.heldElsewhere("connector", "c1"),
       );
-      assertEquals(b.presence.lagging(fp2), [{ role: "connector", id: "c1" }]);
-      assertEquals(b.presence.onlineCount("connector"), 1, "the agent on A counts in B's gauge");
-      assertEquals(b.presence.onlineCount("tunneler"), 0);
+      assert.deepEqual(b.presence.lagging(fp2), [{ role: "connector", id: "c1" }]);
+      assert.deepEqual(b.presence.onlineCount("connector"), 1, "the agent on A counts in B's gauge");
+      assert.deepEqual(b.presence.onlineCount("tunneler"), 0);
       for (let i = 0; i < 50; i++) {
         a.presence.seen("connector", "c1", { trustedCaFingerprints: [fp1] });
       }
-      assertEquals(a.cluster.writes, 2, "the liveness key and one ownership key: heartbeats wrote nothing");
+      assert.deepEqual(
+        a.cluster.writes,
+        2,
+        "the liveness key and one ownership key: heartbeats wrote nothing",
+      );
       a.presence.seen("connector", "c1", { trustedCaFingerprints: [fp2, fp1] });
       await until("B sees c1 trust fp2", () => b.presence.lagging(fp2).length === 0);
       for (let i = 0; i < 50; i++) a.presence.seen("connector", "c1", { trustedCaFingerprints: [fp1, fp2] });
-      assertEquals(a.cluster.writes, 3, "one more write for the changed set, none for its reordering");
+      assert.deepEqual(a.cluster.writes, 3, "one more write for the changed set, none for its reordering");
       // A crashes: in its grace the orphaned agent keeps its last trusted set in B's view.
       await crash(a, b);
-      assertEquals(b.presence.lagging(fp2), []);
-      assertEquals(b.presence.lagging("3".repeat(64)), [{ role: "connector", id: "c1" }]);
-      assertEquals(b.presence.onlineCount("connector"), 1);
+      assert.deepEqual(b.presence.lagging(fp2), []);
+      assert.deepEqual(b.presence.lagging("3".repeat(64)), [{ role: "connector", id: "c1" }]);
+      assert.deepEqual(b.presence.onlineCount("connector"), 1);
     });
   },
 );

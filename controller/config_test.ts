@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects, assertThrows } from "../tests/support/assert.ts";
+import assert from "node:assert/strict";
 import { ConfigError } from "../shared/config/config_error.ts";
 import { makeTestPki } from "../shared/pki/testing.ts";
 import {
@@ -13,58 +13,59 @@ const TOKEN = "0123456789abcdef0123";
 
 Deno.test("parseBaseConfig() applies the contract's defaults", () => {
   const c = parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN });
-  assertEquals(c.trustDomain, "postern.internal");
-  assertEquals(c.adminAddr, { hostname: "127.0.0.1", port: 8080 });
-  assertEquals(c.grpcAddr, { hostname: "", port: 8443 });
-  assertEquals(c.stateDir, "./.postern/controller");
-  assertEquals(c.connectorCertTtlMs, 3_600_000);
-  assertEquals(c.heartbeatIntervalMs, 10_000);
-  assertEquals(c.offlineAfterMs, 30_000);
-  assertEquals(c.renewGraceMs, 7 * 86_400_000);
-  assertEquals(
+  assert.deepEqual(c.trustDomain, "postern.internal");
+  assert.deepEqual(c.adminAddr, { hostname: "127.0.0.1", port: 8080 });
+  assert.deepEqual(c.grpcAddr, { hostname: "", port: 8443 });
+  assert.deepEqual(c.stateDir, "./.postern/controller");
+  assert.deepEqual(c.connectorCertTtlMs, 3_600_000);
+  assert.deepEqual(c.heartbeatIntervalMs, 10_000);
+  assert.deepEqual(c.offlineAfterMs, 30_000);
+  assert.deepEqual(c.renewGraceMs, 7 * 86_400_000);
+  assert.deepEqual(
     parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, STATE_DIRECTORY: "/var/lib/postern-controller" }).stateDir,
     "/var/lib/postern-controller",
   );
-  assertEquals(
+  assert.deepEqual(
     parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, TRUST_DOMAIN: "Example.COM." }).trustDomain,
     "example.com",
   );
 });
 
 Deno.test("parseBaseConfig() names the variable on a bad value", () => {
-  assertThrows(() => parseBaseConfig({}), ConfigError, "ADMIN_AUTH_TOKEN is required");
-  assertThrows(
-    () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, TRUST_DOMAIN: "bad_domain" }),
-    ConfigError,
-    "invalid domain",
+  assert.throws(
+    () => parseBaseConfig({}),
+    (e) => e instanceof ConfigError && e.message.includes("ADMIN_AUTH_TOKEN is required"),
   );
-  assertThrows(
+  assert.throws(
     () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, TRUST_DOMAIN: "bad_domain" }),
-    ConfigError,
-    "bad_domain",
+    (e) => e instanceof ConfigError && e.message.includes("invalid domain"),
   );
-  assertThrows(
+  assert.throws(
+    () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, TRUST_DOMAIN: "bad_domain" }),
+    (e) => e instanceof ConfigError && e.message.includes("bad_domain"),
+  );
+  assert.throws(
     () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, OFFLINE_AFTER: "ten" }),
-    ConfigError,
-    "OFFLINE_AFTER",
+    (e) => e instanceof ConfigError && e.message.includes("OFFLINE_AFTER"),
   );
-  assertThrows(
+  assert.throws(
     () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, ADMIN_HTTP_ADDR: "x" }),
-    ConfigError,
-    "ADMIN_HTTP_ADDR",
+    (e) => e instanceof ConfigError && e.message.includes("ADMIN_HTTP_ADDR"),
   );
-  assertThrows(
+  assert.throws(
     () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, OFFLINE_AFTER: "5s", HEARTBEAT_INTERVAL: "10s" }),
-    ConfigError,
-    "OFFLINE_AFTER",
+    (e) => e instanceof ConfigError && e.message.includes("OFFLINE_AFTER"),
   );
 });
 
 Deno.test("parseLongDuration() accepts days for RENEW_GRACE", () => {
-  assertEquals(parseLongDuration("7d"), 604_800_000);
-  assertEquals(parseLongDuration("168h"), 604_800_000);
-  assertThrows(() => parseLongDuration("0d"), RangeError);
-  assertThrows(() => parseLongDuration("1w"), RangeError, "invalid duration");
+  assert.deepEqual(parseLongDuration("7d"), 604_800_000);
+  assert.deepEqual(parseLongDuration("168h"), 604_800_000);
+  assert.throws(() => parseLongDuration("0d"), RangeError);
+  assert.throws(
+    () => parseLongDuration("1w"),
+    (e) => e instanceof RangeError && e.message.includes("invalid duration"),
+  );
 });
 
 Deno.test("loadConfig() loads the CA from PEM text and refuses a missing file (1.3)", async () => {
@@ -74,31 +75,29 @@ Deno.test("loadConfig() loads the CA from PEM text and refuses a missing file (1
     INTERNAL_CA_CERT: pki.caPem,
     INTERNAL_CA_KEY: pki.caKeyPem,
   });
-  assertEquals(c.ca.fingerprint, pki.ca.fingerprint);
-  await assertRejects(
-    () =>
-      loadConfig({
-        ADMIN_AUTH_TOKEN: TOKEN,
-        INTERNAL_CA_CERT_FILE: "/nonexistent/ca.crt",
-        INTERNAL_CA_KEY: pki.caKeyPem,
-      }),
-    ConfigError,
-    "invalid internal CA",
-  );
-  await assertRejects(
+  assert.deepEqual(c.ca.fingerprint, pki.ca.fingerprint);
+  await assert.rejects(() =>
+    loadConfig({
+      ADMIN_AUTH_TOKEN: TOKEN,
+      INTERNAL_CA_CERT_FILE: "/nonexistent/ca.crt",
+      INTERNAL_CA_KEY: pki.caKeyPem,
+    }), (e) => e instanceof ConfigError && e.message.includes("invalid internal CA"));
+  await assert.rejects(
     () => loadConfig({ ADMIN_AUTH_TOKEN: TOKEN, INTERNAL_CA_CERT: "garbage", INTERNAL_CA_KEY: pki.caKeyPem }),
-    ConfigError,
-    "invalid internal CA",
+    (e) => e instanceof ConfigError && e.message.includes("invalid internal CA"),
   );
-  await assertRejects(() => loadConfig({ ADMIN_AUTH_TOKEN: TOKEN }), ConfigError, "invalid internal CA");
+  await assert.rejects(
+    () => loadConfig({ ADMIN_AUTH_TOKEN: TOKEN }),
+    (e) => e instanceof ConfigError && e.message.includes("invalid internal CA"),
+  );
 });
 
 Deno.test("parseBaseConfig() reads the event retention, with the contract's defaults and named errors", () => {
-  assertEquals(parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN }).eventRetention, {
+  assert.deepEqual(parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN }).eventRetention, {
     security: { maxAgeMs: 30 * 86_400_000, maxCount: 100_000 },
     flow: { maxAgeMs: 7 * 86_400_000, maxCount: 100_000 },
   });
-  assertEquals(
+  assert.deepEqual(
     parseBaseConfig({
       ADMIN_AUTH_TOKEN: TOKEN,
       EVENTS_RETENTION: "1s",
@@ -108,83 +107,96 @@ Deno.test("parseBaseConfig() reads the event retention, with the contract's defa
     }).eventRetention,
     { security: { maxAgeMs: 1000, maxCount: 5 }, flow: { maxAgeMs: 7_200_000, maxCount: 7 } },
   );
-  assertThrows(
+  assert.throws(
     () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, EVENTS_MAX: "0" }),
-    ConfigError,
-    'EVENTS_MAX: invalid count "0": use a whole number from 1 to 10000000',
+    (e) =>
+      e instanceof ConfigError &&
+      e.message.includes('EVENTS_MAX: invalid count "0": use a whole number from 1 to 10000000'),
   );
-  assertThrows(
+  assert.throws(
     () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, FLOW_EVENTS_MAX: "1e3" }),
-    ConfigError,
-    'FLOW_EVENTS_MAX: invalid count "1e3"',
+    (e) => e instanceof ConfigError && e.message.includes('FLOW_EVENTS_MAX: invalid count "1e3"'),
   );
-  assertThrows(
+  assert.throws(
     () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, FLOW_EVENTS_RETENTION: "1w" }),
-    ConfigError,
-    'FLOW_EVENTS_RETENTION: invalid duration "1w"',
+    (e) => e instanceof ConfigError && e.message.includes('FLOW_EVENTS_RETENTION: invalid duration "1w"'),
   );
 });
 
 Deno.test("adminTlsPathsFrom() wants both ADMIN_TLS_CERT_FILE and ADMIN_TLS_KEY_FILE or neither", () => {
-  assertEquals(adminTlsPathsFrom({}), undefined);
-  assertEquals(adminTlsPathsFrom({ ADMIN_TLS_CERT_FILE: "/c", ADMIN_TLS_KEY_FILE: "/k" }), {
+  assert.deepEqual(adminTlsPathsFrom({}), undefined);
+  assert.deepEqual(adminTlsPathsFrom({ ADMIN_TLS_CERT_FILE: "/c", ADMIN_TLS_KEY_FILE: "/k" }), {
     certPath: "/c",
     keyPath: "/k",
   });
-  assertThrows(
+  assert.throws(
     () => adminTlsPathsFrom({ ADMIN_TLS_CERT_FILE: "/c" }),
-    ConfigError,
-    "ADMIN_TLS_CERT_FILE and ADMIN_TLS_KEY_FILE go together: ADMIN_TLS_CERT_FILE is set but ADMIN_TLS_KEY_FILE is not",
+    (e) =>
+      e instanceof ConfigError &&
+      e.message.includes(
+        "ADMIN_TLS_CERT_FILE and ADMIN_TLS_KEY_FILE go together: ADMIN_TLS_CERT_FILE is set but ADMIN_TLS_KEY_FILE is not",
+      ),
   );
-  assertThrows(
+  assert.throws(
     () => adminTlsPathsFrom({ ADMIN_TLS_KEY_FILE: "/k" }),
-    ConfigError,
-    "ADMIN_TLS_KEY_FILE is set but ADMIN_TLS_CERT_FILE is not",
+    (e) =>
+      e instanceof ConfigError &&
+      e.message.includes("ADMIN_TLS_KEY_FILE is set but ADMIN_TLS_CERT_FILE is not"),
   );
 });
 
 Deno.test("parseBaseConfig() refuses a state directory or CA file outside the roots, naming the variable", () => {
-  assertThrows(
+  assert.throws(
     () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, CONTROLLER_STATE_DIR: "/var/lib/postern-connector" }),
-    ConfigError,
-    'CONTROLLER_STATE_DIR "/var/lib/postern-connector" is outside the writable roots of postern-controller',
+    (e) =>
+      e instanceof ConfigError &&
+      e.message.includes(
+        'CONTROLLER_STATE_DIR "/var/lib/postern-connector" is outside the writable roots of postern-controller',
+      ),
   );
-  assertThrows(
+  assert.throws(
     () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, INTERNAL_CA_KEY_FILE: "/root/ca.key" }),
-    ConfigError,
-    'invalid internal CA: INTERNAL_CA_KEY_FILE "/root/ca.key" is outside the roots of postern-controller',
+    (e) =>
+      e instanceof ConfigError &&
+      e.message.includes(
+        'invalid internal CA: INTERNAL_CA_KEY_FILE "/root/ca.key" is outside the roots of postern-controller',
+      ),
   );
-  assertThrows(
+  assert.throws(
     () =>
       parseBaseConfig({
         ADMIN_AUTH_TOKEN: TOKEN,
         ADMIN_TLS_CERT_FILE: "/tmp/a.crt",
         ADMIN_TLS_KEY_FILE: "/etc/postern/a.key",
       }),
-    ConfigError,
-    'ADMIN_TLS_CERT_FILE "/tmp/a.crt" is outside the roots of postern-controller',
+    (e) =>
+      e instanceof ConfigError &&
+      e.message.includes('ADMIN_TLS_CERT_FILE "/tmp/a.crt" is outside the roots of postern-controller'),
   );
 });
 
 Deno.test("storeConfigFrom() defaults to Deno KV in the state directory and parses etcd:// and etcds://", () => {
-  assertEquals(storeConfigFrom({ CONTROLLER_STATE_DIR: "/var/lib/x" }), {
+  assert.deepEqual(storeConfigFrom({ CONTROLLER_STATE_DIR: "/var/lib/x" }), {
     kind: "kv",
     stateDir: "/var/lib/x",
   });
-  assertEquals(parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN }).store, {
+  assert.deepEqual(parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN }).store, {
     kind: "kv",
     stateDir: "./.postern/controller",
   });
-  assertEquals(storeConfigFrom({ CONTROLLER_STORE: "etcd://127.0.0.1:2379, 127.0.0.2:2379,[::1]:2380" }), {
-    kind: "etcd",
-    endpoints: [
-      { hostname: "127.0.0.1", port: 2379 },
-      { hostname: "127.0.0.2", port: 2379 },
-      { hostname: "::1", port: 2380 },
-    ],
-    prefix: "/postern/",
-  });
-  assertEquals(
+  assert.deepEqual(
+    storeConfigFrom({ CONTROLLER_STORE: "etcd://127.0.0.1:2379, 127.0.0.2:2379,[::1]:2380" }),
+    {
+      kind: "etcd",
+      endpoints: [
+        { hostname: "127.0.0.1", port: 2379 },
+        { hostname: "127.0.0.2", port: 2379 },
+        { hostname: "::1", port: 2380 },
+      ],
+      prefix: "/postern/",
+    },
+  );
+  assert.deepEqual(
     storeConfigFrom({
       CONTROLLER_STORE: "etcds://etcd-1.internal:2379",
       ETCD_PREFIX: "/team-a/postern/",
@@ -203,7 +215,7 @@ Deno.test("storeConfigFrom() defaults to Deno KV in the state directory and pars
       prefix: "/team-a/postern/",
     },
   );
-  assertEquals(
+  assert.deepEqual(
     storeConfigFrom({ CONTROLLER_STORE: "etcds://127.0.0.1:2379", ETCD_CA_PATH: "/etc/postern/ca.crt" }).kind,
     "etcd",
   );
@@ -211,7 +223,7 @@ Deno.test("storeConfigFrom() defaults to Deno KV in the state directory and pars
 
 Deno.test("storeConfigFrom() refuses a bad CONTROLLER_STORE or ETCD_* value naming the variable and the fix", () => {
   const refuse = (env: Record<string, string>, message: string) =>
-    assertThrows(() => storeConfigFrom(env), ConfigError, message);
+    assert.throws(() => storeConfigFrom(env), (e) => e instanceof ConfigError && e.message.includes(message));
   const usage =
     "use etcd://host:port[,host:port…] or etcds://host:port[,host:port…], or leave it unset for Deno KV in CONTROLLER_STATE_DIR";
   refuse(
@@ -260,16 +272,19 @@ Deno.test("storeConfigFrom() refuses a bad CONTROLLER_STORE or ETCD_* value nami
 });
 
 Deno.test("parseBaseConfig() reads EVENTS_SINK: - for stdout, a path under the writable roots", () => {
-  assertEquals(parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN }).eventsSink, undefined);
-  assertEquals(parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, EVENTS_SINK: "-" }).eventsSink, "-");
-  assertEquals(
+  assert.deepEqual(parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN }).eventsSink, undefined);
+  assert.deepEqual(parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, EVENTS_SINK: "-" }).eventsSink, "-");
+  assert.deepEqual(
     parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, EVENTS_SINK: "/var/lib/postern-controller/events.jsonl" })
       .eventsSink,
     "/var/lib/postern-controller/events.jsonl",
   );
-  assertThrows(
+  assert.throws(
     () => parseBaseConfig({ ADMIN_AUTH_TOKEN: TOKEN, EVENTS_SINK: "/tmp/events.jsonl" }),
-    ConfigError,
-    `EVENTS_SINK "/tmp/events.jsonl" is outside the writable roots of postern-controller`,
+    (e) =>
+      e instanceof ConfigError &&
+      e.message.includes(
+        `EVENTS_SINK "/tmp/events.jsonl" is outside the writable roots of postern-controller`,
+      ),
   );
 });

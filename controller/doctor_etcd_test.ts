@@ -1,5 +1,5 @@
 import { Etcd3 } from "etcd3";
-import { assert, assertEquals } from "../tests/support/assert.ts";
+import assert from "node:assert/strict";
 import { etcdTest, startEtcdCluster } from "../tests/support/etcd_cluster.ts";
 import { waitFor } from "../tests/support/wait_for.ts";
 import { parseHostPort } from "../shared/net/host_port.ts";
@@ -22,15 +22,15 @@ etcdTest(
       const head = BigInt((await raw.get(`${PREFIX}k0`).exec()).header.revision);
       await raw.kv.compact({ revision: String(head - 10n), physical: true });
       const found = await etcdFindings(configOf(etcd.endpoints));
-      assert(found.every((f) => f.ok), JSON.stringify(found, null, 1));
-      assertEquals(found.filter((f) => f.what.startsWith("etcd member ")).length, 3);
-      assert(
+      assert.ok(found.every((f) => f.ok), JSON.stringify(found, null, 1));
+      assert.deepEqual(found.filter((f) => f.what.startsWith("etcd member ")).length, 3);
+      assert.ok(
         found.some((f) => f.what === "3 of 3 etcd members of CONTROLLER_STORE answer"),
         JSON.stringify(found),
       );
-      assert(found.some((f) => f.what === "no etcd alarm is raised"));
+      assert.ok(found.some((f) => f.what === "no etcd alarm is raised"));
       const compaction = found.find((f) => f.what.startsWith("etcd keeps "))!;
-      assertEquals(
+      assert.deepEqual(
         compaction.what,
         `etcd keeps 10 revisions of history (compacted up to ${head - 10n}, now at ${head})`,
       );
@@ -38,9 +38,12 @@ etcdTest(
       await etcd.stop(2);
       const after = await etcdFindings(configOf(etcd.endpoints));
       const down = after.filter((f) => !f.ok);
-      assertEquals(down.length, 1, JSON.stringify(after, null, 1));
-      assert(down[0]!.what.startsWith(`etcd member ${etcd.endpoints[2]} does not answer: `), down[0]!.what);
-      assert(after.some((f) => f.ok && f.what === "2 of 3 etcd members of CONTROLLER_STORE answer"));
+      assert.deepEqual(down.length, 1, JSON.stringify(after, null, 1));
+      assert.ok(
+        down[0]!.what.startsWith(`etcd member ${etcd.endpoints[2]} does not answer: `),
+        down[0]!.what,
+      );
+      assert.ok(after.some((f) => f.ok && f.what === "2 of 3 etcd members of CONTROLLER_STORE answer"));
     } finally {
       raw.close();
       await etcd.close();
@@ -69,8 +72,8 @@ etcdTest("doctor on etcd: a NOSPACE alarm fails with the remedy", async () => {
     );
     const found = await etcdFindings(configOf(etcd.endpoints));
     const alarm = found.find((f) => f.what.startsWith("etcd alarm raised: "));
-    assert(alarm && !alarm.ok && alarm.what.includes("NOSPACE"), JSON.stringify(found, null, 1));
-    assert(alarm.remedy.includes("etcdctl alarm disarm"), alarm.remedy);
+    assert.ok(alarm && !alarm.ok && alarm.what.includes("NOSPACE"), JSON.stringify(found, null, 1));
+    assert.ok(alarm.remedy.includes("etcdctl alarm disarm"), alarm.remedy);
   } finally {
     raw.close();
     await etcd.close();

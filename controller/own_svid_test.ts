@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { makeTestPki } from "../shared/pki/testing.ts";
 import { SvidSource } from "../shared/grpc/svid_source.ts";
 import { createLogger } from "../shared/log/logger.ts";
@@ -51,28 +51,28 @@ Deno.test("the controller's own SVID renews on the shared schedule and a CA chan
   });
   await sleeping;
   // Two thirds of the lifetime counted from issuance, not from the back-dated notBefore.
-  assertEquals(
+  assert.deepEqual(
     Math.round(waits[0]! / 1000),
     Math.round((first.notAfter.getTime() - issuedAt) * 2 / 3 / 1000),
   );
-  assertEquals(Math.abs(waits[0]! - OWN_TTL_MS * 2 / 3) < 2_000, true);
+  assert.deepEqual(Math.abs(waits[0]! - OWN_TTL_MS * 2 / 3) < 2_000, true);
 
   // Ten hours later the CA changes: reissued at once, and the next renewal counts from the new one.
   clock += 10 * HOUR;
   const rescheduled = nextSleep();
   own.reissue();
   await rescheduled;
-  assertEquals(source.svid?.certPem !== firstCert, true);
-  assertEquals(expiries.length, 2);
-  assertEquals(
+  assert.deepEqual(source.svid?.certPem !== firstCert, true);
+  assert.deepEqual(expiries.length, 2);
+  assert.deepEqual(
     lines.filter((l) => l.includes("reissuing the controller certificate: the CA changed")).length,
     1,
   );
-  assertEquals(lines.filter((l) => l.includes("controller certificate renewed")).length, 1);
+  assert.deepEqual(lines.filter((l) => l.includes("controller certificate renewed")).length, 1);
   // The new certificate was issued at the real time, the clock says ten hours later: the wait
   // counts from the later of the two, so it is two thirds of what remains from the clock.
   const second = expiries[1]!.getTime();
-  assertEquals(Math.round(waits[1]! / 1000), Math.round((second - clock) * 2 / 3 / 1000));
+  assert.deepEqual(Math.round(waits[1]! / 1000), Math.round((second - clock) * 2 / 3 / 1000));
   own.stop();
   await own.done;
 });

@@ -1,7 +1,7 @@
 import { openKvStore } from "./store/kv_store.ts";
 import { put, type Store } from "./store/store.ts";
 import { createLogger } from "../shared/log/logger.ts";
-import { assertEquals, assertOk } from "../tests/support/assert.ts";
+import assert from "node:assert/strict";
 import { Presence, type PresenceOptions } from "./presence.ts";
 import { AgentStore, type RecordChange, UPDATE_BATCH } from "./registry/agents.ts";
 import { EventLog } from "./registry/events.ts";
@@ -79,15 +79,15 @@ Deno.test("Presence goes ONLINE on a heartbeat, OFFLINE after offlineAfterMs, an
       t.now += 100;
       await p.sweep();
     }
-    assertEquals(p.view(r).status, "ONLINE");
+    assert.deepEqual(p.view(r).status, "ONLINE");
     // 20 heartbeats over 2 s: one write (first sweep); the next is due after 3.75-5 s (jitter)
-    assertEquals(agents.records, 1);
+    assert.deepEqual(agents.records, 1);
     t.now += 1000;
     await p.sweep();
-    assertEquals(p.view(r).status, "OFFLINE");
-    assertEquals(agents.records, 2); // transition persisted
+    assert.deepEqual(p.view(r).status, "OFFLINE");
+    assert.deepEqual(agents.records, 2); // transition persisted
     p.seen("connector", "c1");
-    assertEquals(p.view(r).status, "ONLINE");
+    assert.deepEqual(p.view(r).status, "ONLINE");
     // The transitions' events are appended in the background: wait for the third.
     const kinds = await waitFor(
       "three status events",
@@ -98,10 +98,10 @@ Deno.test("Presence goes ONLINE on a heartbeat, OFFLINE after offlineAfterMs, an
       2_000,
       5,
     );
-    assertEquals(kinds, ["connector.online", "connector.offline", "connector.online"]);
+    assert.deepEqual(kinds, ["connector.online", "connector.offline", "connector.online"]);
     const stored = await agents.get("connector", "c1");
-    assertEquals(stored?.version, "2");
-    assertEquals(stored?.lastSeen, 1_000_000 + 1900);
+    assert.deepEqual(stored?.version, "2");
+    assert.deepEqual(stored?.lastSeen, 1_000_000 + 1900);
   });
 });
 
@@ -130,14 +130,14 @@ Deno.test("Presence: a slow KV does not delay OFFLINE detection", async () => {
       2_000,
       5,
     );
-    assertEquals(agents.records, 0, "no write got through the gate");
+    assert.deepEqual(agents.records, 0, "no write got through the gate");
     const deadline = Date.now() + 2000;
     while (offline.length < 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    assertEquals(offline.length, 200, "every agent goes OFFLINE while its last_seen write hangs");
+    assert.deepEqual(offline.length, 200, "every agent goes OFFLINE while its last_seen write hangs");
     const late = Math.max(...offline.map((o) => o.at)) - silentSince;
-    assertOk(late < 300 + 2 * 75 + 200, `OFFLINE detected ${late} ms after the last heartbeat`);
-    assertEquals(p.view(record("c0", 0)).status, "OFFLINE");
-    assertEquals(agents.commits, 0);
+    assert.ok(late < 300 + 2 * 75 + 200, `OFFLINE detected ${late} ms after the last heartbeat`);
+    assert.deepEqual(p.view(record("c0", 0)).status, "OFFLINE");
+    assert.deepEqual(agents.commits, 0);
   } finally {
     release();
     await p.stop();
@@ -145,7 +145,7 @@ Deno.test("Presence: a slow KV does not delay OFFLINE detection", async () => {
     await kv.close();
   }
   // once KV answers, last_seen of everyone is written, in batches
-  assertEquals(agents.records, 200);
+  assert.deepEqual(agents.records, 200);
 });
 
 Deno.test("Presence writes last_seen in batches, and jitter spreads agents that connected together", async () => {
@@ -166,10 +166,10 @@ Deno.test("Presence writes last_seen in batches, and jitter spreads agents that 
     const p = t.presence({ offlineAfterMs: 30_000, persistEveryMs: 60_000 });
     for (let i = 0; i < n; i++) p.seen("connector", `c${i}`, { version: "9" });
     await p.sweep();
-    assertEquals(agents.records, n);
-    assertOk(agents.commits <= Math.ceil(n / UPDATE_BATCH), `${agents.commits} commits for ${n} agents`);
+    assert.deepEqual(agents.records, n);
+    assert.ok(agents.commits <= Math.ceil(n / UPDATE_BATCH), `${agents.commits} commits for ${n} agents`);
     const all = await agents.list("connector");
-    assertOk(all.every((r) => r.lastSeen === 1_000_000 && r.version === "9"), "every record written");
+    assert.ok(all.every((r) => r.lastSeen === 1_000_000 && r.version === "9"), "every record written");
     // Everyone heartbeats every 10 s for two persist intervals; count the writes per 1 s sweep.
     const perSweep: number[] = [];
     for (let sec = 1; sec <= 120; sec++) {
@@ -180,9 +180,9 @@ Deno.test("Presence writes last_seen in batches, and jitter spreads agents that 
       perSweep.push(agents.records - before);
     }
     const total = perSweep.reduce((a, b) => a + b, 0);
-    assertOk(total >= n && total <= 3 * n, `${total} writes in 120 s (bounded: about 2 per agent)`);
-    assertOk(Math.max(...perSweep) < n / 3, `writes bunch up: ${Math.max(...perSweep)} in one sweep`);
-    assertEquals(p.pendingWrites, 0);
+    assert.ok(total >= n && total <= 3 * n, `${total} writes in 120 s (bounded: about 2 per agent)`);
+    assert.ok(Math.max(...perSweep) < n / 3, `writes bunch up: ${Math.max(...perSweep)} in one sweep`);
+    assert.deepEqual(p.pendingWrites, 0);
   });
 });
 
@@ -191,15 +191,19 @@ Deno.test("Presence keeps the traffic an agent last reported, a report of 0 incl
     const p = t.presence({ offlineAfterMs: 1000 });
     const r = record("c1", t.now);
     p.seen("connector", "c1", { activeSessions: 2, bytesIn: 300, bytesOut: 200 });
-    assertEquals([p.view(r).live.activeSessions, p.view(r).live.bytesIn, p.view(r).live.bytesOut], [
+    assert.deepEqual([p.view(r).live.activeSessions, p.view(r).live.bytesIn, p.view(r).live.bytesOut], [
       2,
       300,
       200,
     ]);
     p.seen("connector", "c1", { activeSessions: 0, bytesIn: 0, bytesOut: 0 }); // e.g. the agent restarted
-    assertEquals([p.view(r).live.activeSessions, p.view(r).live.bytesIn, p.view(r).live.bytesOut], [0, 0, 0]);
+    assert.deepEqual([p.view(r).live.activeSessions, p.view(r).live.bytesIn, p.view(r).live.bytesOut], [
+      0,
+      0,
+      0,
+    ]);
     p.seen("connector", "c1", {}); // a heartbeat without counts keeps the last ones
-    assertEquals(p.view(r).live.activeSessions, 0);
+    assert.deepEqual(p.view(r).live.activeSessions, 0);
   });
 });
 
@@ -212,12 +216,12 @@ Deno.test("Presence.lagging() names the ONLINE agents that do not report trustin
     p.seen("tunneler", "t1", {}); // an older agent: reports nothing
     p.seen("tunneler", "t2", { trustedCaFingerprints: [a, b] });
     p.seen("tunneler", "t2", { trustedCaFingerprints: [] }); // an empty report keeps the last one
-    assertEquals(p.lagging(b), [{ role: "connector", id: "c1" }, { role: "tunneler", id: "t1" }]);
-    assertEquals(p.lagging(a), [{ role: "tunneler", id: "t1" }]);
+    assert.deepEqual(p.lagging(b), [{ role: "connector", id: "c1" }, { role: "tunneler", id: "t1" }]);
+    assert.deepEqual(p.lagging(a), [{ role: "tunneler", id: "t1" }]);
     t.now += 1000;
     p.seen("tunneler", "t2", { trustedCaFingerprints: [a, b] });
     await p.sweep(); // c1, c2 and t1 go OFFLINE: only ONLINE agents can block an activation
-    assertEquals(p.lagging(b), []);
+    assert.deepEqual(p.lagging(b), []);
   });
 });
 
@@ -236,14 +240,14 @@ Deno.test("Presence logs going OFFLINE as [3.2] with failure_mode, counts it and
     t.now += 1500;
     await p.sweep();
     await new Promise((r) => setTimeout(r, 10));
-    assertEquals(counted, ["3.2"]);
+    assert.deepEqual(counted, ["3.2"]);
     const offline = lines.map((l) => JSON.parse(l)).find((l) => l.level === "warn");
-    assertEquals([offline?.msg, offline?.failure_mode], [
+    assert.deepEqual([offline?.msg, offline?.failure_mode], [
       "[3.2] connector offline: no heartbeat for OFFLINE_AFTER",
       "3.2",
     ]);
     const byKind = Object.fromEntries((await t.events.list()).map((e) => [e.kind, e.failure_mode]));
-    assertEquals(byKind, { "connector.online": undefined, "connector.offline": "3.2" });
+    assert.deepEqual(byKind, { "connector.online": undefined, "connector.offline": "3.2" });
   });
 });
 
@@ -253,10 +257,10 @@ Deno.test("Presence.left: an agent that says goodbye is OFFLINE at once; its nex
     await put(t.kv, ["agents", "connector", "c1"], r);
     const p = t.presence({ offlineAfterMs: 60_000, persistEveryMs: 5000 });
     p.seen("connector", "c1");
-    assertEquals(p.view(r).status, "ONLINE");
+    assert.deepEqual(p.view(r).status, "ONLINE");
     p.left("connector", "c1");
-    assertEquals(p.view(r).status, "OFFLINE"); // no time passed: not OFFLINE_AFTER
+    assert.deepEqual(p.view(r).status, "OFFLINE"); // no time passed: not OFFLINE_AFTER
     p.seen("connector", "c1");
-    assertEquals(p.view(r).status, "ONLINE");
+    assert.deepEqual(p.view(r).status, "ONLINE");
   });
 });

@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { ConnectorChoice } from "./connectors.ts";
 import { parseConnectorAddrs } from "./config.ts";
 
@@ -7,21 +7,21 @@ const ids = (c: ConnectorChoice) => c.order().map((t) => t.id);
 
 Deno.test("the first connector is in use until it fails; then the next, wrapping around", () => {
   const c = new ConnectorChoice(targets);
-  assertEquals(c.current.id, "c1");
-  assertEquals(ids(c), ["c1", "c2", "c3"]);
+  assert.deepEqual(c.current.id, "c1");
+  assert.deepEqual(ids(c), ["c1", "c2", "c3"]);
   c.failed(targets[0]!);
-  assertEquals(c.current.id, "c2");
-  assertEquals(ids(c), ["c2", "c3", "c1"]);
+  assert.deepEqual(c.current.id, "c2");
+  assert.deepEqual(ids(c), ["c2", "c3", "c1"]);
   c.failed(targets[1]!);
   c.failed(targets[2]!);
-  assertEquals(c.current.id, "c1");
+  assert.deepEqual(c.current.id, "c1");
 });
 
 Deno.test("a failure of a connector not in use changes nothing; the last one that worked is preferred", () => {
   const c = new ConnectorChoice(targets);
   c.failed(targets[0]!);
   c.failed(targets[0]!); // a second report of the same failure (tunnel and heartbeat)
-  assertEquals(c.current.id, "c2");
+  assert.deepEqual(c.current.id, "c2");
   c.worked(targets[2]!);
-  assertEquals(c.current.id, "c3");
+  assert.deepEqual(c.current.id, "c3");
 });

@@ -5,7 +5,7 @@
  * @module
  */
 import { validateAgentId } from "../../shared/pki/spiffe_id.ts";
-import { sha256, tokenMatches } from "../registry/tokens.ts";
+import { newSecret, secretIdOf, sha256, tokenMatches } from "../registry/tokens.ts";
 import type { Store } from "../store/store.ts";
 
 /** What a key may do: `admin` everything, `read` GET only. */
@@ -23,16 +23,6 @@ export interface ApiKeyRecord {
   scope: ApiKeyScope;
   hash: string;
   createdAt: number;
-}
-
-const KEY = /^pak_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
 /** A name already in use by a live key. */
@@ -57,8 +47,7 @@ export class ApiKeyStore {
    */
   async create(name: string, scope: ApiKeyScope): Promise<{ key: string; record: ApiKeyRecord }> {
     validateAgentId(name);
-    const id = hex(crypto.getRandomValues(new Uint8Array(8)));
-    const key = `pak_${id}_${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
+    const { id, text: key } = newSecret("pak");
     const record: ApiKeyRecord = { id, name, scope, hash: sha256(key), createdAt: this.#now() };
     const nameKey = ["api_key_names", name];
     const result = await this.#store.commit([{ key: nameKey, version: null }], [
@@ -91,9 +80,9 @@ export class ApiKeyStore {
 
   /** The live key whose text is `key`, compared by hash in constant time; undefined otherwise. */
   async verify(key: string): Promise<ApiKeyRecord | undefined> {
-    const m = KEY.exec(key);
-    if (!m) return undefined;
-    const entry = await this.#store.get<ApiKeyRecord>(["api_keys", m[1]!]);
+    const id = secretIdOf("pak", key);
+    if (id === undefined) return undefined;
+    const entry = await this.#store.get<ApiKeyRecord>(["api_keys", id]);
     if (entry.value === null) return undefined;
     return tokenMatches(key, entry.value.hash) ? entry.value : undefined;
   }

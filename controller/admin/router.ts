@@ -7,7 +7,7 @@ import { validateAgentId } from "../../shared/pki/spiffe_id.ts";
 import { RotationError } from "../ca_manager.ts";
 import { refuseWhileAgentsHoldCa, refuseWhileAgentsLag } from "./ca_guards.ts";
 import type { ControllerContext } from "../context.ts";
-import { validateResource } from "../registry/policy.ts";
+import { validateResource } from "../../shared/access/address.ts";
 import { type AgentRecord, type AgentRole, isAgentRole } from "../registry/types.ts";
 import { type StoreHealth, StoreUnavailableError } from "../store/store.ts";
 import { ApiKeyStore } from "./api_keys.ts";

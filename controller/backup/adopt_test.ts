@@ -1,6 +1,6 @@
 import { openKvStore } from "../store/kv_store.ts";
 import { put } from "../store/store.ts";
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { createLogger } from "../../shared/log/logger.ts";
 import { BACKDATE_MS } from "../../shared/pki/issue.ts";
 import type { ControllerContext } from "../context.ts";
@@ -38,33 +38,44 @@ const cert = (serial: string, issuedAt: number) => ({
 Deno.test("a certificate issued between backup and restore is adopted onto the live list, once, with an event", async () => {
   const { kv, ctx, record, lines } = await context();
   const adopted = await adoptAfterRestore(ctx, record, cert("bb", TAKEN + 10));
-  assertEquals(adopted?.certificates.map((c) => c.serial), ["bb", "aa"]);
-  assertEquals((await ctx.agents.get("connector", "c1"))?.certificates.map((c) => c.serial), ["bb", "aa"]);
-  assertEquals((await ctx.events.list({ limit: 10 })).map((e) => e.kind), ["connector.certificate_adopted"]);
-  assertEquals(lines.some((l) => l.includes("adopted a certificate issued after the restored backup")), true);
+  assert.deepEqual(adopted?.certificates.map((c) => c.serial), ["bb", "aa"]);
+  assert.deepEqual((await ctx.agents.get("connector", "c1"))?.certificates.map((c) => c.serial), [
+    "bb",
+    "aa",
+  ]);
+  assert.deepEqual((await ctx.events.list({ limit: 10 })).map((e) => e.kind), [
+    "connector.certificate_adopted",
+  ]);
+  assert.deepEqual(
+    lines.some((l) => l.includes("adopted a certificate issued after the restored backup")),
+    true,
+  );
   await kv.close();
 });
 
 Deno.test("no adoption: no restore marker, issued before the backup or after the restore, revoked serial, revoked id", async () => {
   {
     const { kv, ctx, record } = await context(false);
-    assertEquals(await adoptAfterRestore(ctx, record, cert("bb", TAKEN + 10)), undefined);
+    assert.deepEqual(await adoptAfterRestore(ctx, record, cert("bb", TAKEN + 10)), undefined);
     await kv.close();
   }
   const { kv, ctx, record } = await context();
   // Issued before the backup and not in it: superseded or revoked then, never adopted.
-  assertEquals(await adoptAfterRestore(ctx, record, cert("bb", TAKEN - 1)), undefined);
+  assert.deepEqual(await adoptAfterRestore(ctx, record, cert("bb", TAKEN - 1)), undefined);
   // Issued after the restore: this controller issued it and recorded it; an unknown one is forged or stale.
-  assertEquals(await adoptAfterRestore(ctx, record, cert("cc", RESTORED + 1)), undefined);
+  assert.deepEqual(await adoptAfterRestore(ctx, record, cert("cc", RESTORED + 1)), undefined);
   await put(kv, revokedKey("dd"), { serial: "dd", notAfter: 9e12 });
-  assertEquals(await adoptAfterRestore(ctx, record, cert("dd", TAKEN + 10)), undefined);
-  assertEquals(await adoptAfterRestore(ctx, { ...record, revokedAt: 5 }, cert("ee", TAKEN + 10)), undefined);
+  assert.deepEqual(await adoptAfterRestore(ctx, record, cert("dd", TAKEN + 10)), undefined);
+  assert.deepEqual(
+    await adoptAfterRestore(ctx, { ...record, revokedAt: 5 }, cert("ee", TAKEN + 10)),
+    undefined,
+  );
   await put(kv, ["agents", "connector", "c1"], { ...record, revokedAt: 5 });
-  assertEquals(
+  assert.deepEqual(
     await adoptAfterRestore(ctx, record, cert("ff", TAKEN + 10)),
     undefined,
     "revoked in the store",
   );
-  assertEquals((await ctx.agents.get("connector", "c1"))?.certificates.map((c) => c.serial), ["aa"]);
+  assert.deepEqual((await ctx.agents.get("connector", "c1"))?.certificates.map((c) => c.serial), ["aa"]);
   await kv.close();
 });

@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { ConfigError } from "../../shared/config/config_error.ts";
 import { openStateKv, secureStateDir } from "../state_dir.ts";
 import { RESTORE_MARKER } from "./adopt.ts";
@@ -62,11 +62,11 @@ Deno.test("backup and restore carry every key space, in batches, skipping the ol
       caKeys: { passphrase: "p".repeat(12) },
       iterations: 1000,
     });
-    assertEquals(file.prefixes, ["agents", "ca", "events", "registry", "some_future_key_space"]);
-    ok(!JSON.stringify(file).includes("secret-key-material"), "the CA key is not in clear");
+    assert.deepEqual(file.prefixes, ["agents", "ca", "events", "registry", "some_future_key_space"]);
+    assert.ok(!JSON.stringify(file).includes("secret-key-material"), "the CA key is not in clear");
     await writeBackupFile(`${dir}/b.json`, file);
-    assertEquals((await Deno.stat(`${dir}/b.json`)).mode! & 0o777, 0o600);
-    await rejects(writeBackupFile(`${dir}/b.json`, file), /already exists: choose another --out/);
+    assert.deepEqual((await Deno.stat(`${dir}/b.json`)).mode! & 0o777, 0o600);
+    await assert.rejects(writeBackupFile(`${dir}/b.json`, file), /already exists: choose another --out/);
 
     const parsed = parseBackupFile(await Deno.readTextFile(`${dir}/b.json`), "b.json");
     const res = await restoreState({
@@ -75,13 +75,13 @@ Deno.test("backup and restore carry every key space, in batches, skipping the ol
       caKeys: { passphrase: "p".repeat(12) },
       now: () => 99,
     });
-    assertEquals(res, { entries: 253, keylessCas: [] });
+    assert.deepEqual(res, { entries: 253, keylessCas: [] });
     const original = (await dump(`${dir}/state`)).filter(([k]) => String(k) !== "registry,agents_rev");
     const restored = await dump(`${dir}/fresh`);
     const marker = restored.find(([k]) => String(k) === String(RESTORE_MARKER));
-    assertEquals(marker?.[1], { takenAt: Date.parse(file.taken_at), restoredAt: 99 });
-    assertEquals(restored.filter(([k]) => String(k) !== String(RESTORE_MARKER)), original);
-    ok(
+    assert.deepEqual(marker?.[1], { takenAt: Date.parse(file.taken_at), restoredAt: 99 });
+    assert.deepEqual(restored.filter(([k]) => String(k) !== String(RESTORE_MARKER)), original);
+    assert.ok(
       (await Deno.stat(`${dir}/fresh`)).mode! & 0o077 ? false : true,
       "the restored state directory is 0700",
     );
@@ -98,7 +98,7 @@ Deno.test("restore refuses a wrong passphrase, an altered file and a store that 
       caKeys: { passphrase: "right-passphrase" },
       iterations: 1000,
     });
-    await rejects(
+    await assert.rejects(
       restoreState({ config: kv(`${dir}/a`), file, caKeys: { passphrase: "wrong-passphrase" } }),
       (e) => e instanceof ConfigError && /the passphrase does not open the CA keys/.test(e.message),
     );
@@ -107,16 +107,16 @@ Deno.test("restore refuses a wrong passphrase, an altered file and a store that 
       type: "json",
       value: { id: "t1", certificates: [{ serial: "ff", notAfter: 9e12 }] },
     };
-    await rejects(
+    await assert.rejects(
       restoreState({ config: kv(`${dir}/b`), file: altered, caKeys: { passphrase: "right-passphrase" } }),
       (e) => e instanceof ConfigError && /do not match its entries_sha256/.test(e.message),
     );
     const moved = { ...structuredClone(file), taken_at: new Date(0).toISOString() };
-    await rejects(
+    await assert.rejects(
       restoreState({ config: kv(`${dir}/c`), file: moved, caKeys: { passphrase: "right-passphrase" } }),
       /the passphrase does not open the CA keys of this backup \(or the file was altered\)/,
     );
-    await rejects(
+    await assert.rejects(
       restoreState({ config: kv(`${dir}/state`), file, caKeys: { passphrase: "right-passphrase" } }),
       (e) =>
         e instanceof ConfigError &&
@@ -131,14 +131,14 @@ Deno.test("a backup without the CA key restores only with the configured signing
   const dir = await seeded();
   try {
     const file = await backupState({ config: kv(`${dir}/state`), caKeys: "omit" });
-    assertEquals(file.ca_keys, "omitted");
-    assertEquals(file.sealed_ca_keys, undefined);
-    ok(!JSON.stringify(file).includes("secret-key-material"));
-    await rejects(
+    assert.deepEqual(file.ca_keys, "omitted");
+    assert.deepEqual(file.sealed_ca_keys, undefined);
+    assert.ok(!JSON.stringify(file).includes("secret-key-material"));
+    await assert.rejects(
       restoreState({ config: kv(`${dir}/a`), file, caKeys: { passphrase: "x" } }),
       /taken --without-ca-key: restore it without --key-passphrase-file/,
     );
-    await rejects(
+    await assert.rejects(
       restoreState({
         config: kv(`${dir}/b`),
         file,
@@ -152,7 +152,7 @@ Deno.test("a backup without the CA key restores only with the configured signing
       caKeys: { configured: { fingerprint: "ab" } as never, keyPem: SECRET_KEY },
     });
     const ca = (await dump(`${dir}/c`)).find(([k]) => String(k) === String(CA_STATE_KEY));
-    assertEquals(ca?.[1], caState);
+    assert.deepEqual(ca?.[1], caState);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -161,22 +161,22 @@ Deno.test("a backup without the CA key restores only with the configured signing
 Deno.test("backup refuses to run until told what to do with the CA key (exit 2)", async () => {
   const choice =
     /backup must be told what to do with the CA private key: backup --out FILE with --key-passphrase-file FILE .* or --without-ca-key/;
-  await rejects(
+  await assert.rejects(
     backupCommand(["--out", "/nonexistent/x"], {}),
     (e) => e instanceof ConfigError && choice.test(e.message),
   );
-  await rejects(
+  await assert.rejects(
     backupCommand(["--out", "x", "--without-ca-key", "--key-passphrase-file", "p"], {}),
     /--key-passphrase-file and --without-ca-key exclude each other/,
   );
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/short`, "short\n");
-    await rejects(
+    await assert.rejects(
       backupCommand(["--out", `${dir}/o`, "--key-passphrase-file", `${dir}/short`], {}),
       /holds 5 characters: use at least 12/,
     );
-    await rejects(
+    await assert.rejects(
       backupCommand(["--out", `${dir}/o`, "--without-ca-key"], { CONTROLLER_STATE_DIR: `${dir}/none` }),
       (e) =>
         e instanceof ConfigError && /no controller state in ".*none" \(no controller.kv\)/.test(e.message),
@@ -188,7 +188,7 @@ Deno.test("backup refuses to run until told what to do with the CA key (exit 2)"
 
 Deno.test("restore names the file and the fix for a file that is not a backup or of another format version", () => {
   const refuse = (text: string, re: RegExp) =>
-    rejects(
+    assert.rejects(
       () => Promise.resolve().then(() => parseBackupFile(text, "x.json")),
       (e) => e instanceof ConfigError && re.test(e.message),
     );
@@ -211,7 +211,7 @@ Deno.test("restore refuses, by key, an entry the store cannot keep (a non-text k
       return { ...base, entries, entries_sha256: await entriesDigest(entries) };
     };
     const caKeys = { configured: { fingerprint: "ab" } as never, keyPem: SECRET_KEY };
-    await rejects(
+    await assert.rejects(
       restoreState({
         config: kv(`${dir}/a`),
         file: await withEntry({ key: [["s", "events"], ["n", "17"]], value: { type: "json", value: 1 } }),
@@ -221,7 +221,7 @@ Deno.test("restore refuses, by key, an entry the store cannot keep (a non-text k
         e instanceof ConfigError &&
         e.message.includes('the backup holds key ["events","17"], which the store cannot keep'),
     );
-    await rejects(
+    await assert.rejects(
       restoreState({
         config: kv(`${dir}/b`),
         file: await withEntry({ key: [["s", "blob"]], value: { type: "bytes", value: "AQID" } }),
@@ -231,7 +231,7 @@ Deno.test("restore refuses, by key, an entry the store cannot keep (a non-text k
         e instanceof ConfigError &&
         e.message.includes('the backup holds a "bytes" value at key ["blob"], which the store cannot keep'),
     );
-    await rejects(Deno.stat(`${dir}/b`), Deno.errors.NotFound, "the refused restore created nothing");
+    await assert.rejects(Deno.stat(`${dir}/b`), Deno.errors.NotFound, "the refused restore created nothing");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -246,7 +246,7 @@ Deno.test("restore refuses a backup of a newer schema version and writes nothing
       value: { type: "json", value: { version: SCHEMA_VERSION + 1, written_by: "9.0.0" } },
     }] as BackupEntry[];
     const file = { ...base, entries, entries_sha256: await entriesDigest(entries) };
-    await rejects(
+    await assert.rejects(
       restoreState({
         config: kv(`${dir}/a`),
         file,
@@ -258,7 +258,7 @@ Deno.test("restore refuses a backup of a newer schema version and writes nothing
           `cannot restore this backup: the backup holds schema version ${SCHEMA_VERSION + 1}`,
         ),
     );
-    await rejects(Deno.stat(`${dir}/a`), Deno.errors.NotFound);
+    await assert.rejects(Deno.stat(`${dir}/a`), Deno.errors.NotFound);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -280,20 +280,20 @@ Deno.test("restore gives revoked certificates their expiry again and leaves out 
       caKeys: { configured: { fingerprint: "ab" } as never, keyPem: SECRET_KEY },
       now: () => 1000,
     });
-    assertEquals(res.entries, 254);
+    assert.deepEqual(res.entries, 254);
     const store = await openKvStore(`${dir}/fresh/controller.kv`);
     try {
       const [past, valid] = await store.getMany([["revoked_certificates", "0a"], [
         "revoked_certificates",
         "0b",
       ]]);
-      assertEquals(past?.value, null);
-      assertEquals((valid?.value as { notAfter: number }).notAfter, 9e12);
+      assert.deepEqual(past?.value, null);
+      assert.deepEqual((valid?.value as { notAfter: number }).notAfter, 9e12);
     } finally {
       await store.close();
     }
     const raw = (await dump(`${dir}/fresh`)).find(([k]) => String(k) === "revoked_certificates,0b");
-    ok(raw?.[1] instanceof Map, "the restored entry expires (it carries its deadline)");
+    assert.ok(raw?.[1] instanceof Map, "the restored entry expires (it carries its deadline)");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

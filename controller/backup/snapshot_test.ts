@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { openKvStore } from "../store/kv_store.ts";
 import { type ListOptions, put, type StoreKey } from "../store/store.ts";
 import { snapshot } from "./snapshot.ts";
@@ -41,11 +41,11 @@ Deno.test("a snapshot over several pages never mixes states while a writer commi
     for (let round = 0; round < 5; round++) {
       midPassCommits = 2; // the first two passes of this snapshot each see a commit
       const entries = await snapshot(store);
-      assertEquals(entries.length, 1200);
-      assertEquals(entries[0]!.value, n, `round ${round}: the snapshot holds the last commit`);
-      assertEquals(entries[1199]!.value, n, `round ${round}: the first and last page disagree`);
+      assert.deepEqual(entries.length, 1200);
+      assert.deepEqual(entries[0]!.value, n, `round ${round}: the snapshot holds the last commit`);
+      assert.deepEqual(entries[1199]!.value, n, `round ${round}: the first and last page disagree`);
     }
-    assertEquals(mixedPasses.length, 10, "every pass that saw a commit mixed two states");
+    assert.deepEqual(mixedPasses.length, 10, "every pass that saw a commit mixed two states");
   } finally {
     await store.close();
   }
@@ -61,6 +61,9 @@ Deno.test("a store that changes between every read makes the snapshot give up na
     return real(prefix, options);
   };
   await put(store, ["k"], -1);
-  await rejects(snapshot(store, 3), /the controller state kept changing over 3 reads: run backup again/);
+  await assert.rejects(
+    snapshot(store, 3),
+    /the controller state kept changing over 3 reads: run backup again/,
+  );
   await store.close();
 });

@@ -2,7 +2,7 @@ import { status } from "@grpc/grpc-js";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { parseCertificate } from "../../shared/pki/verify.ts";
 import { enroll, startHarness } from "../../tests/controller/harness.ts";
-import { assertEquals } from "../../tests/support/assert.ts";
+import assert from "node:assert/strict";
 import { type AgentRefusalReason, authenticateAgent, refusalStatus } from "./authenticate_agent.ts";
 
 const der = (pem: string) => new Uint8Array(parseCertificate(pem).rawData);
@@ -33,19 +33,19 @@ Deno.test("authenticateAgent() answers the agent or a typed refusal for each way
     return a.ok ? `ok ${a.agent.role}/${a.agent.id} ${a.agent.serial}` : a.refusal.reason;
   };
   const serial = parseCertificate(c1.certPem).serialNumber.toLowerCase();
-  assertEquals(await reason(c1.certPem, ["connector"]), `ok connector/c1 ${serial}`);
-  assertEquals(await reason(undefined, ["connector"]), "no_cert");
-  assertEquals(await reason(foreign.certPem, ["connector"]), "untrusted");
-  assertEquals(await reason(foreignExpired.certPem, ["tunneler"], 10), "untrusted");
+  assert.deepEqual(await reason(c1.certPem, ["connector"]), `ok connector/c1 ${serial}`);
+  assert.deepEqual(await reason(undefined, ["connector"]), "no_cert");
+  assert.deepEqual(await reason(foreign.certPem, ["connector"]), "untrusted");
+  assert.deepEqual(await reason(foreignExpired.certPem, ["tunneler"], 10), "untrusted");
   const named = await authenticateAgent(ctx, der(foreignExpired.certPem), { roles: ["tunneler"] });
-  assertEquals(named.ok ? "ok" : named.refusal.agent, undefined);
-  assertEquals(await reason(t1.certPem, ["connector"]), "role");
-  assertEquals(await reason(t2.certPem, ["connector"], 10), "role");
-  assertEquals(await reason(t2.certPem, ["tunneler"]), "expired");
-  assertEquals(await reason(t2.certPem, ["tunneler"], 10), "expired_beyond_grace");
-  assertEquals((await reason(t2.certPem, ["tunneler"], 60_000)).startsWith("ok tunneler/t2"), true);
-  assertEquals((await h.admin("/api/admin/connectors/c1", { method: "DELETE" })).status, 200);
-  assertEquals(await reason(c1.certPem, ["connector"]), "revoked");
+  assert.deepEqual(named.ok ? "ok" : named.refusal.agent, undefined);
+  assert.deepEqual(await reason(t1.certPem, ["connector"]), "role");
+  assert.deepEqual(await reason(t2.certPem, ["connector"], 10), "role");
+  assert.deepEqual(await reason(t2.certPem, ["tunneler"]), "expired");
+  assert.deepEqual(await reason(t2.certPem, ["tunneler"], 10), "expired_beyond_grace");
+  assert.deepEqual((await reason(t2.certPem, ["tunneler"], 60_000)).startsWith("ok tunneler/t2"), true);
+  assert.deepEqual((await h.admin("/api/admin/connectors/c1", { method: "DELETE" })).status, 200);
+  assert.deepEqual(await reason(c1.certPem, ["connector"]), "revoked");
 });
 
 Deno.test("refusalStatus() maps each reason to its gRPC status", () => {
@@ -57,5 +57,7 @@ Deno.test("refusalStatus() maps each reason to its gRPC status", () => {
     role: status.PERMISSION_DENIED,
     revoked: status.PERMISSION_DENIED,
   };
-  for (const [r, code] of Object.entries(table)) assertEquals(refusalStatus(r as AgentRefusalReason), code);
+  for (const [r, code] of Object.entries(table)) {
+    assert.deepEqual(refusalStatus(r as AgentRefusalReason), code);
+  }
 });

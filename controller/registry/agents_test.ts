@@ -1,6 +1,6 @@
 import { openKvStore } from "../store/kv_store.ts";
 import { type Entry, put, type Store } from "../store/store.ts";
-import { assertEquals } from "../../tests/support/assert.ts";
+import assert from "node:assert/strict";
 import { AgentStore, UPDATE_BATCH } from "./agents.ts";
 import { connectorRecord } from "./testing.ts";
 import { RevokedCertificateStore } from "./revoked.ts";
@@ -15,30 +15,30 @@ Deno.test("AgentStore.listCached: writes through the store at once (watch), anot
     let now = 0;
     const store = new AgentStore(kv, () => now, 2000);
     await put(kv, ["agents", "connector", "c1"], connectorRecord("c1"));
-    assertEquals((await store.listCached("connector")).map((r) => r.id), ["c1"]);
+    assert.deepEqual((await store.listCached("connector")).map((r) => r.id), ["c1"]);
     // a write through the same Store, not through this AgentStore: seen at once by the watch
     await put(kv, ["agents", "connector", "c3"], connectorRecord("c3"));
-    assertEquals((await store.listCached("connector")).map((r) => r.id), ["c1", "c3"]);
+    assert.deepEqual((await store.listCached("connector")).map((r) => r.id), ["c1", "c3"]);
     // a write the watch cannot see: not listed until the copy is too old
     await put(elsewhere, ["agents", "connector", "c2"], connectorRecord("c2"));
     now += 1999;
-    assertEquals((await store.listCached("connector")).map((r) => r.id), ["c1", "c3"]);
+    assert.deepEqual((await store.listCached("connector")).map((r) => r.id), ["c1", "c3"]);
     // this store's own writes are seen at once
     await store.update("connector", "c1", (r) => ({ ...r, version: "2" }));
     await store.revoke("connector", "c1");
     const [c1] = await store.listCached("connector");
-    assertEquals([c1?.version, c1?.revokedAt], ["2", 1999]);
+    assert.deepEqual([c1?.version, c1?.revokedAt], ["2", 1999]);
     now += 1;
-    assertEquals((await store.listCached("connector")).map((r) => r.id).sort(), ["c1", "c2", "c3"]);
+    assert.deepEqual((await store.listCached("connector")).map((r) => r.id).sort(), ["c1", "c2", "c3"]);
     // a reload never replaces a newer write-through value with an older one
-    assertEquals((await store.listCached("connector")).find((r) => r.id === "c1")?.revokedAt, 1999);
+    assert.deepEqual((await store.listCached("connector")).find((r) => r.id === "c1")?.revokedAt, 1999);
     // another controller revoking through its own AgentStore on the same Store: seen at once
     const other = new AgentStore(kv, () => now);
     await other.revoke("connector", "c2");
-    assertEquals((await store.listCached("connector")).find((r) => r.id === "c2")?.revokedAt, 2000);
+    assert.deepEqual((await store.listCached("connector")).find((r) => r.id === "c2")?.revokedAt, 2000);
     // a deleted record leaves the listing at once
     await kv.commit([], [{ type: "delete", key: ["agents", "connector", "c3"] }]);
-    assertEquals((await store.listCached("connector")).map((r) => r.id).sort(), ["c1", "c2"]);
+    assert.deepEqual((await store.listCached("connector")).map((r) => r.id).sort(), ["c1", "c2"]);
     store.close();
   } finally {
     await elsewhere.close();
@@ -61,9 +61,9 @@ Deno.test("AgentStore.updateMany: batches per commit, never overwrites a concurr
       })),
       { role: "connector", id: "unknown", change: (r) => r },
     ]);
-    assertEquals(commits, 3);
-    assertEquals((await store.list("connector")).every((r) => r.lastSeen === 42), true);
-    assertEquals(await store.get("connector", "unknown"), undefined);
+    assert.deepEqual(commits, 3);
+    assert.deepEqual((await store.list("connector")).every((r) => r.lastSeen === 42), true);
+    assert.deepEqual(await store.get("connector", "unknown"), undefined);
     // a revocation lands between the read and the commit of a batch: the batch is retried per record
     let raced = false;
     const change = (r: AgentRecord) => {
@@ -80,8 +80,8 @@ Deno.test("AgentStore.updateMany: batches per commit, never overwrites a concurr
       change,
     }]);
     const c0 = await store.get("connector", "c0");
-    assertEquals([c0?.revokedAt, c0?.lastSeen], [7, 43]);
-    assertEquals((await store.get("connector", "c1"))?.lastSeen, 43);
+    assert.deepEqual([c0?.revokedAt, c0?.lastSeen], [7, 43]);
+    assert.deepEqual((await store.get("connector", "c1"))?.lastSeen, 43);
   } finally {
     await kv.close();
   }
@@ -115,17 +115,17 @@ Deno.test("AgentStore.revoke() moves every live certificate to the revoked list;
     const store = new AgentStore(kv, () => now);
     const revoked = new RevokedCertificateStore(kv, () => now);
     await tunneler(kv, store, "t1", "aa", 10_000);
-    assertEquals(
+    assert.deepEqual(
       (await store.renewed("tunneler", "t1", "aa", { serial: "bb", notAfter: 20_000 }, "", 0)).ok,
       true,
     );
     const done = await store.revoke("tunneler", "t1");
-    assertEquals(done?.revoked.map((c) => [c.serial, c.notAfter, c.cause]), [
+    assert.deepEqual(done?.revoked.map((c) => [c.serial, c.notAfter, c.cause]), [
       ["bb", 20_000, "revoked"],
       ["aa", 10_000, "revoked"],
     ]);
-    assertEquals(done?.record.certificates, []);
-    assertEquals((await revoked.list()).map((c) => c.serial).sort(), ["aa", "bb"]);
+    assert.deepEqual(done?.record.certificates, []);
+    assert.deepEqual((await revoked.list()).map((c) => c.serial).sort(), ["aa", "bb"]);
     // A record left with live certificates (written before this code) is superseded by a new enrollment.
     await put(kv, ["agents", "tunneler", "t2"], {
       ...connectorRecord("t2"),
@@ -136,11 +136,11 @@ Deno.test("AgentStore.revoke() moves every live certificate to the revoked list;
       certExpiresAt: 30_000,
     });
     const again = await tunneler(kv, store, "t2", "dd", 40_000);
-    assertEquals(again.ok && again.superseded.map((c) => [c.serial, c.cause]), [["cc", "superseded"]]);
-    assertEquals(await revoked.has("cc"), true);
+    assert.deepEqual(again.ok && again.superseded.map((c) => [c.serial, c.cause]), [["cc", "superseded"]]);
+    assert.deepEqual(await revoked.has("cc"), true);
     // Entries are ignored from their notAfter on.
     now = 10_000;
-    assertEquals((await revoked.list()).map((c) => c.serial).sort(), ["bb", "cc"]);
+    assert.deepEqual((await revoked.list()).map((c) => c.serial).sort(), ["bb", "cc"]);
   } finally {
     await kv.close();
   }
@@ -151,16 +151,16 @@ Deno.test("AgentStore.renewed() refuses once the agent was revoked or the presen
   try {
     const store = new AgentStore(kv, () => 100);
     await tunneler(kv, store, "t1", "aa", 10_000);
-    assertEquals(
+    assert.deepEqual(
       (await store.renewed("tunneler", "t1", "zz", { serial: "bb", notAfter: 20_000 }, "", 0)).ok,
       false,
     );
     await store.revoke("tunneler", "t1");
-    assertEquals(
+    assert.deepEqual(
       (await store.renewed("tunneler", "t1", "aa", { serial: "bb", notAfter: 20_000 }, "", 0)).ok,
       false,
     );
-    assertEquals((await store.get("tunneler", "t1"))?.certificates, []);
+    assert.deepEqual((await store.get("tunneler", "t1"))?.certificates, []);
   } finally {
     await kv.close();
   }
@@ -182,24 +182,24 @@ Deno.test("AgentStore.renewed() keeps every live certificate up to the cap, revo
         "",
         0,
       );
-      if (!r.ok) throw new Error("renewal refused");
+      assert.ok(r.ok, "renewal refused");
       revokedNow.push(...r.revoked.map((c) => c.serial));
     }
     // Any live certificate renews, not only the latest few.
     const live = (await store.get("tunneler", "t1"))!.certificates.map((c) => c.serial);
-    assertEquals(live.length, MAX_LIVE_CERTIFICATES);
-    assertEquals(revokedNow, ["s0", "s1", "s2"]);
-    assertEquals(
+    assert.deepEqual(live.length, MAX_LIVE_CERTIFICATES);
+    assert.deepEqual(revokedNow, ["s0", "s1", "s2"]);
+    assert.deepEqual(
       (await store.renewed("tunneler", "t1", "s3", { serial: "x", notAfter: 5000 }, "", 0)).ok,
       true,
     );
     // Past notAfter + grace a certificate leaves the live list without a revocation entry.
     now = 1010;
     const r = await store.renewed("tunneler", "t1", "x", { serial: "y", notAfter: 6000 }, "", 5);
-    assertEquals(r.ok && r.revoked, []);
+    assert.deepEqual(r.ok && r.revoked, []);
     // s4 (notAfter 1004) is gone; s5 (1005) is within the grace.
     const kept = (await store.get("tunneler", "t1"))!.certificates.map((c) => c.serial);
-    assertEquals(kept, ["y", "x", ...Array.from({ length: 14 }, (_, i) => `s${18 - i}`)]);
+    assert.deepEqual(kept, ["y", "x", ...Array.from({ length: 14 }, (_, i) => `s${18 - i}`)]);
   } finally {
     await kv.close();
   }
@@ -217,18 +217,21 @@ Deno.test("AgentStore.enroll() with the entry its caller read: a write to the re
       spiffeId: "spiffe://postern.internal/tunneler/t9",
     };
     const read = await store.entry("tunneler", "t9");
-    assertEquals(read.value, null);
+    assert.deepEqual(read.value, null);
     // Another enrollment of t9 lands between the caller's read and its commit.
     await put(kv, ["agents", "tunneler", "t9"], record);
-    assertEquals(await store.enroll(token, record, { existing: read }), { ok: false, conflict: "exists" });
-    assertEquals((await kv.get<{ usedAt?: number }>(["tokens", "k1"])).value?.usedAt, undefined);
+    assert.deepEqual(await store.enroll(token, record, { existing: read }), {
+      ok: false,
+      conflict: "exists",
+    });
+    assert.deepEqual((await kv.get<{ usedAt?: number }>(["tokens", "k1"])).value?.usedAt, undefined);
     let refused = "";
     try {
       await store.enroll(token, record, { existing: await store.entry("tunneler", "t8") });
     } catch (e) {
       refused = e instanceof RangeError ? e.message : "";
     }
-    assertEquals(
+    assert.deepEqual(
       refused,
       `Existing entry "agents/tunneler/t8" is not the enrolled agent's "agents/tunneler/t9"`,
     );

@@ -2,31 +2,9 @@
  * Connector policy in the store: allowlists (["allowlists", connector]) and resources (["resources", connector]).
  * @module
  */
-import { type Address, AddressError, parseAddress, splitDestination } from "../../shared/access/address.ts";
+import { validateResource } from "../../shared/access/address.ts";
 import { validateAgentId } from "../../shared/pki/spiffe_id.ts";
 import { put, type Store } from "../store/store.ts";
-
-/**
- * Checks one entry of a connector's resources list with the one address parser
- * (shared/access/address.ts): `host:port`, `*.dns-name:port`, `ip:port`, `cidr:port` or
- * `[ipv6]:port` (`[ipv6/len]:port`). Returns the entry with its host in lower case.
- *
- * @throws {TypeError} `invalid resource "<entry>": <why>`
- */
-export function validateResource(entry: unknown): string {
-  if (typeof entry !== "string") {
-    throw new TypeError(`invalid resource ${JSON.stringify(entry)}: must be a string`);
-  }
-  let address: Address;
-  try {
-    address = parseAddress(entry);
-  } catch (e) {
-    if (e instanceof AddressError) throw new TypeError(`invalid resource "${entry}": ${e.why}`);
-    throw e;
-  }
-  const host = splitDestination(entry)!.host;
-  return address.net?.bytes.length === 16 ? `[${host}]:${address.port}` : `${host}:${address.port}`;
-}
 
 /** Allowlists and resources of connectors. */
 export class PolicyStore {

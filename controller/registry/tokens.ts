@@ -19,11 +19,25 @@ function base64url(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-const TOKEN = /^pt_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+/**
+ * A new secret `<prefix>_<id>_<secret>`: a 64-bit id (16 hex digits, what the record is stored
+ * under) and 256 random bits (43 base64url characters). Enrollment tokens (`pt`) and admin API
+ * keys (`pak`) are made alike.
+ */
+export function newSecret(prefix: string): { id: string; text: string } {
+  const id = hex(crypto.getRandomValues(new Uint8Array(8)));
+  return { id, text: `${prefix}_${id}_${base64url(crypto.getRandomValues(new Uint8Array(32)))}` };
+}
+
+/** The id inside a secret `<prefix>_<id>_<secret>` made by {@link newSecret}, or undefined. */
+export function secretIdOf(prefix: string, text: string): string | undefined {
+  const m = /^([a-z]+)_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/.exec(text);
+  return m?.[1] === prefix ? m[2] : undefined;
+}
 
 /** The token id inside a token text, or undefined when the text is not a Postern token. */
 export function tokenIdOf(token: string): string | undefined {
-  return TOKEN.exec(token)?.[1];
+  return secretIdOf("pt", token);
 }
 
 /** Whether `token` hashes to `hash`, compared in constant time. */
@@ -53,8 +67,7 @@ export class TokenStore {
     note: string,
     agentId?: string,
   ): Promise<{ token: string; record: TokenRecord }> {
-    const id = hex(crypto.getRandomValues(new Uint8Array(8)));
-    const token = `pt_${id}_${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
+    const { id, text: token } = newSecret("pt");
     const now = this.#now();
     const record: TokenRecord = {
       id,

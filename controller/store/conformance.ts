@@ -4,7 +4,7 @@
  * same cases, limits included (each case reads the limits the backend declares).
  * @module
  */
-import strict from "node:assert/strict";
+import assert from "node:assert/strict";
 import { poll } from "../../shared/process/poll.ts";
 import {
   commitSize,
@@ -108,13 +108,13 @@ const CASES: [string, Case][] = [
   ["get answers a present key with its value and version, a missing key with nulls", async (store) => {
     const version = await put(store, ["g", "present"], { n: 1, s: "ü" });
     const present = await store.get<{ n: number }>(["g", "present"]);
-    strict.deepEqual(present, { key: ["g", "present"], value: { n: 1, s: "ü" }, version });
-    strict.deepEqual(await store.get(["g", "missing"]), {
+    assert.deepEqual(present, { key: ["g", "present"], value: { n: 1, s: "ü" }, version });
+    assert.deepEqual(await store.get(["g", "missing"]), {
       key: ["g", "missing"],
       value: null,
       version: null,
     });
-    strict.deepEqual(await store.get(["g"]), { key: ["g"], value: null, version: null });
+    assert.deepEqual(await store.get(["g"]), { key: ["g"], value: null, version: null });
   }],
 
   ["getMany answers every key in the order asked, missing ones included", async (store) => {
@@ -125,13 +125,13 @@ const CASES: [string, Case][] = [
       if (i % 3 !== 0) await put(store, key, i);
     }
     const got = await store.getMany<number>(asked);
-    strict.equal(got.length, 25);
+    assert.equal(got.length, 25);
     got.forEach((entry, i) => {
-      strict.deepEqual(entry.key, asked[i]);
-      strict.equal(entry.value, i % 3 === 0 ? null : i);
-      strict.equal(entry.version === null, i % 3 === 0);
+      assert.deepEqual(entry.key, asked[i]);
+      assert.equal(entry.value, i % 3 === 0 ? null : i);
+      assert.equal(entry.version === null, i % 3 === 0);
     });
-    strict.deepEqual(await store.getMany([]), []);
+    assert.deepEqual(await store.getMany([]), []);
   }],
 
   ["list answers the keys under a prefix in key order, without the prefix itself", async (store) => {
@@ -142,37 +142,37 @@ const CASES: [string, Case][] = [
       "m",
       "x",
     ]]);
-    strict.deepEqual(keys(await listAll(store, ["l"])), ["l/B", "l/a", "l/b", "l/c/deep", "l/é"]);
-    strict.deepEqual(keys(await listAll(store, ["l"], { reverse: true })), [
+    assert.deepEqual(keys(await listAll(store, ["l"])), ["l/B", "l/a", "l/b", "l/c/deep", "l/é"]);
+    assert.deepEqual(keys(await listAll(store, ["l"], { reverse: true })), [
       "l/é",
       "l/c/deep",
       "l/b",
       "l/a",
       "l/B",
     ]);
-    strict.deepEqual(keys(await listAll(store, ["l", "c"])), ["l/c/deep"]);
-    strict.deepEqual(keys(await listAll(store, ["nothing"])), []);
+    assert.deepEqual(keys(await listAll(store, ["l", "c"])), ["l/c/deep"]);
+    assert.deepEqual(keys(await listAll(store, ["nothing"])), []);
     const [first] = await listAll<string>(store, ["l"]);
-    strict.equal(first?.value, "l/B");
-    strict.equal(typeof first?.version, "string");
+    assert.equal(first?.value, "l/B");
+    assert.equal(typeof first?.version, "string");
   }],
 
   ['list of ["a"] never answers keys of ["ab"] (a sibling prefix), nor the reverse', async (store) => {
     await putAll(store, [["a", "1"], ["ab", "2"], ["a", "b", "3"], ["ab", "c"], ["a-", "4"], ["a0", "5"]]);
-    strict.deepEqual(keys(await listAll(store, ["a"])), ["a/1", "a/b/3"]);
-    strict.deepEqual(keys(await listAll(store, ["ab"])), ["ab/2", "ab/c"]);
-    strict.deepEqual(keys(await listAll(store, ["a", "b"])), ["a/b/3"]);
-    strict.deepEqual(keys(await listAll(store, ["a"], { reverse: true })), ["a/b/3", "a/1"]);
+    assert.deepEqual(keys(await listAll(store, ["a"])), ["a/1", "a/b/3"]);
+    assert.deepEqual(keys(await listAll(store, ["ab"])), ["ab/2", "ab/c"]);
+    assert.deepEqual(keys(await listAll(store, ["a", "b"])), ["a/b/3"]);
+    assert.deepEqual(keys(await listAll(store, ["a"], { reverse: true })), ["a/b/3", "a/1"]);
   }],
 
   [
     "list of the empty prefix answers every key of the store, in key order (backup reads it so)",
     async (store) => {
       await putAll(store, [["b", "2"], ["a"], ["a", "1"], ["c", "x", "y"]]);
-      strict.deepEqual(keys(await listAll(store, [])), ["a", "a/1", "b/2", "c/x/y"]);
-      strict.deepEqual(keys(await listAll(store, [], { limit: 1 })), ["a"]);
-      strict.deepEqual(keys(await listAll(store, [], { reverse: true, limit: 2 })), ["c/x/y", "b/2"]);
-      strict.deepEqual(keys(await listAll(store, [], { after: ["a", "1"], limit: 1 })), ["b/2"]);
+      assert.deepEqual(keys(await listAll(store, [])), ["a", "a/1", "b/2", "c/x/y"]);
+      assert.deepEqual(keys(await listAll(store, [], { limit: 1 })), ["a"]);
+      assert.deepEqual(keys(await listAll(store, [], { reverse: true, limit: 2 })), ["c/x/y", "b/2"]);
+      assert.deepEqual(keys(await listAll(store, [], { after: ["a", "1"], limit: 1 })), ["b/2"]);
     },
   ],
 
@@ -193,41 +193,41 @@ const CASES: [string, Case][] = [
           ["p"],
           after ? { limit: 10, reverse, after } : { limit: 10, reverse },
         );
-        strict.ok(got.length <= 10, `page of ${got.length}`);
+        assert.ok(got.length <= 10, `page of ${got.length}`);
         if (got.length === 0) break;
         seen.push(...keys(got));
         after = got[got.length - 1]!.key;
       }
-      strict.deepEqual(seen, reverse ? [...all].reverse() : all, `reverse: ${reverse}`);
+      assert.deepEqual(seen, reverse ? [...all].reverse() : all, `reverse: ${reverse}`);
     }
-    strict.deepEqual(keys(await listAll(store, ["p"], { before: ["p", "e03"] })), [
+    assert.deepEqual(keys(await listAll(store, ["p"], { before: ["p", "e03"] })), [
       "p/e00",
       "p/e01",
       "p/e02",
     ]);
-    strict.deepEqual(keys(await listAll(store, ["p"], { after: ["p", "e20"], before: ["p", "e23"] })), [
+    assert.deepEqual(keys(await listAll(store, ["p"], { after: ["p", "e20"], before: ["p", "e23"] })), [
       "p/e21",
       "p/e22",
     ]);
-    strict.deepEqual(keys(await listAll(store, ["p"], { reverse: true, limit: 2, before: ["p", "e10"] })), [
+    assert.deepEqual(keys(await listAll(store, ["p"], { reverse: true, limit: 2, before: ["p", "e10"] })), [
       "p/e09",
       "p/e08",
     ]);
-    strict.deepEqual(keys(await listAll(store, ["p"], { after: ["p", "e24"] })), []);
+    assert.deepEqual(keys(await listAll(store, ["p"], { after: ["p", "e24"] })), []);
   }],
 
   ["commit with a null version check creates a key once, and refuses the second time", async (store) => {
     const first = await store.commit([{ key: ["c", "once"], version: null }], [
       { type: "set", key: ["c", "once"], value: "first" },
     ]);
-    strict.equal(first.ok, true);
+    assert.equal(first.ok, true);
     const second = await store.commit([{ key: ["c", "once"], version: null }], [
       { type: "set", key: ["c", "once"], value: "second" },
     ]);
-    strict.deepEqual(second, { ok: false });
+    assert.deepEqual(second, { ok: false });
     const now = await store.get(["c", "once"]);
-    strict.equal(now.value, "first");
-    strict.equal(first.ok && now.version === first.version, true);
+    assert.equal(now.value, "first");
+    assert.equal(first.ok && now.version === first.version, true);
   }],
 
   ["commit with the current version applies; with a stale version applies nothing", async (store) => {
@@ -237,20 +237,20 @@ const CASES: [string, Case][] = [
       key: ["c", "k"],
       value: 2,
     }]);
-    strict.equal(v2.ok, true);
+    assert.equal(v2.ok, true);
     const stale = await store.commit([{ key: ["c", "k"], version: v1 }], [
       { type: "set", key: ["c", "k"], value: 3 },
       { type: "set", key: ["c", "other"], value: 3 },
       { type: "delete", key: ["c", "k"] },
     ]);
-    strict.deepEqual(stale, { ok: false });
-    strict.equal((await store.get(["c", "k"])).value, 2);
-    strict.equal((await store.get(["c", "other"])).version, null);
+    assert.deepEqual(stale, { ok: false });
+    assert.equal((await store.get(["c", "k"])).value, 2);
+    assert.equal((await store.get(["c", "other"])).version, null);
     const deleted = await store.commit([{ key: ["c", "k"], version: v2.ok ? v2.version : "" }], [
       { type: "delete", key: ["c", "k"] },
     ]);
-    strict.equal(deleted.ok, true);
-    strict.deepEqual(await store.get(["c", "k"]), { key: ["c", "k"], value: null, version: null });
+    assert.equal(deleted.ok, true);
+    assert.deepEqual(await store.get(["c", "k"]), { key: ["c", "k"], value: null, version: null });
   }],
 
   ["a commit whose last check fails leaves every key as it was", async (store) => {
@@ -266,30 +266,30 @@ const CASES: [string, Case][] = [
         { type: "set", key: ["t", "new"], value: "n" },
       ],
     );
-    strict.deepEqual(result, { ok: false });
+    assert.deepEqual(result, { ok: false });
     const after = await listAll(store, ["t"]);
-    strict.deepEqual(after.map((e) => [e.key.join("/"), e.value]), [["t/a", "a0"], ["t/b", "b1"], [
+    assert.deepEqual(after.map((e) => [e.key.join("/"), e.value]), [["t/a", "a0"], ["t/b", "b1"], [
       "t/c",
       "c0",
     ]]);
-    strict.equal(after[0]!.version, va);
+    assert.equal(after[0]!.version, va);
   }],
 
   ["versions grow in write order, across keys and for one key", async (store) => {
     const versions: string[] = [];
     for (let i = 0; i < 12; i++) versions.push(await put(store, ["v", i % 2 === 0 ? "same" : `k${i}`], i));
     for (let i = 1; i < versions.length; i++) {
-      strict.ok(versions[i]! > versions[i - 1]!, `version ${versions[i]} after ${versions[i - 1]}`);
+      assert.ok(versions[i]! > versions[i - 1]!, `version ${versions[i]} after ${versions[i - 1]}`);
     }
     const multi = await store.commit([], [
       { type: "set", key: ["v", "x"], value: 1 },
       { type: "set", key: ["v", "y"], value: 2 },
     ]);
-    strict.ok(multi.ok && multi.version > versions[versions.length - 1]!);
+    assert.ok(multi.ok && multi.version > versions[versions.length - 1]!);
     const [x, y] = await store.getMany([["v", "x"], ["v", "y"]]);
-    strict.equal(x?.version, multi.ok ? multi.version : "");
-    strict.equal(y?.version, multi.ok ? multi.version : "");
-    strict.equal((await store.get(["v", "same"])).version, versions[10]);
+    assert.equal(x?.version, multi.ok ? multi.version : "");
+    assert.equal(y?.version, multi.ok ? multi.version : "");
+    assert.equal((await store.get(["v", "same"])).version, versions[10]);
   }],
 
   ["a key set with expireInMs is gone after it expires, and can be created again", async (store) => {
@@ -297,26 +297,26 @@ const CASES: [string, Case][] = [
       { type: "set", key: ["x", "short"], value: "s", expireInMs: 300 },
       { type: "set", key: ["x", "long"], value: "l", expireInMs: 600_000 },
     ]);
-    strict.equal((await store.get(["x", "short"])).value, "s");
+    assert.equal((await store.get(["x", "short"])).value, "s");
     await poll("the expired key to disappear", async () => {
       const e = await store.get(["x", "short"]);
       return e.version === null ? true : undefined;
     }, { timeoutMs: WAIT_MS, everyMs: 50 });
-    strict.deepEqual(keys(await listAll(store, ["x"])), ["x/long"]);
-    strict.equal((await store.getMany([["x", "short"]]))[0]?.version, null);
+    assert.deepEqual(keys(await listAll(store, ["x"])), ["x/long"]);
+    assert.equal((await store.getMany([["x", "short"]]))[0]?.version, null);
     const again = await store.commit([{ key: ["x", "short"], version: null }], [
       { type: "set", key: ["x", "short"], value: "again" },
     ]);
-    strict.equal(again.ok, true);
-    strict.equal((await store.get(["x", "short"])).value, "again");
+    assert.equal(again.ok, true);
+    assert.equal((await store.get(["x", "short"])).value, "again");
   }],
 
   [
     "keys under a lease vanish on revoke, lost resolves, a key rewritten without the lease stays",
     async (store) => {
       const lease = await store.grantLease(10_000);
-      strict.equal(lease.ttlMs, 10_000);
-      strict.equal(typeof lease.id, "string");
+      assert.equal(lease.ttlMs, 10_000);
+      assert.equal(typeof lease.id, "string");
       const other = await store.grantLease(10_000);
       await store.commit([], [
         { type: "set", key: ["ls", "a"], value: 1, lease },
@@ -326,7 +326,7 @@ const CASES: [string, Case][] = [
         { type: "set", key: ["ls", "plain"], value: 5 },
       ]);
       await put(store, ["ls", "kept"], "rewritten");
-      strict.deepEqual(keys(await listAll(store, ["ls"])), [
+      assert.deepEqual(keys(await listAll(store, ["ls"])), [
         "ls/a",
         "ls/b",
         "ls/kept",
@@ -340,14 +340,14 @@ const CASES: [string, Case][] = [
         const left = keys(await listAll(store, ["ls"]));
         return left.length === 3 ? left : undefined;
       }, { timeoutMs: WAIT_MS, everyMs: 20 });
-      strict.deepEqual(keys(await listAll(store, ["ls"])), ["ls/kept", "ls/other", "ls/plain"]);
-      strict.equal((await store.get(["ls", "kept"])).value, "rewritten");
+      assert.deepEqual(keys(await listAll(store, ["ls"])), ["ls/kept", "ls/other", "ls/plain"]);
+      assert.equal((await store.get(["ls", "kept"])).value, "rewritten");
       await poll("lease.lost to resolve", () => Promise.resolve(lost ? true : undefined), {
         timeoutMs: WAIT_MS,
         everyMs: 10,
       });
       await other.revoke();
-      strict.deepEqual(keys(await listAll(store, ["ls"])), ["ls/kept", "ls/plain"]);
+      assert.deepEqual(keys(await listAll(store, ["ls"])), ["ls/kept", "ls/plain"]);
     },
   ],
 
@@ -363,11 +363,11 @@ const CASES: [string, Case][] = [
         { type: "delete", key: ["w", "a"] },
       ]);
       await w.until("the delete of w/a", (events) => events.some((e) => e.type === "delete"));
-      strict.deepEqual(w.events.map(brief), ["put w/a", "put w/b/deep", "delete w/a"]);
-      strict.deepEqual(w.events[0], { type: "put", key: ["w", "a"], value: { n: 1 }, version: v1 });
-      strict.equal(w.events[2]!.value, null);
-      strict.equal(v2.ok && w.events[2]!.version === v2.version, true);
-      strict.equal(w.resyncs, 0);
+      assert.deepEqual(w.events.map(brief), ["put w/a", "put w/b/deep", "delete w/a"]);
+      assert.deepEqual(w.events[0], { type: "put", key: ["w", "a"], value: { n: 1 }, version: v1 });
+      assert.equal(w.events[2]!.value, null);
+      assert.equal(v2.ok && w.events[2]!.version === v2.version, true);
+      assert.equal(w.resyncs, 0);
     } finally {
       w.close();
     }
@@ -382,7 +382,7 @@ const CASES: [string, Case][] = [
       closed.close();
       await put(store, ["wc", "2"], 2);
       await open.until("the second event on the open watch", (e) => e.length === 2);
-      strict.deepEqual(closed.events.map(brief), ["put wc/1"]);
+      assert.deepEqual(closed.events.map(brief), ["put wc/1"]);
     } finally {
       open.close();
     }
@@ -392,19 +392,19 @@ const CASES: [string, Case][] = [
     "a commit over maxOperationsPerCommit throws StoreLimitError and writes nothing; one at the limit works",
     async (store) => {
       const max = store.limits.maxOperationsPerCommit;
-      strict.ok(max >= 64, `maxOperationsPerCommit ${max}`);
+      assert.ok(max >= 64, `maxOperationsPerCommit ${max}`);
       const sets = (n: number, prefix: string) =>
         Array.from({ length: n }, (_, i) => ({ type: "set" as const, key: [prefix, `k${i}`], value: i }));
       await strictRejects(() => store.commit([], sets(max + 1, "over")), StoreLimitError);
-      strict.deepEqual(await listAll(store, ["over"]), []);
+      assert.deepEqual(await listAll(store, ["over"]), []);
       await strictRejects(
         () => store.commit([{ key: ["over", "check"], version: null }], sets(max, "over")),
         StoreLimitError,
       );
-      strict.deepEqual(await listAll(store, ["over"]), []);
+      assert.deepEqual(await listAll(store, ["over"]), []);
       const at = await store.commit([{ key: ["at", "check"], version: null }], sets(max - 1, "at"));
-      strict.equal(at.ok, true);
-      strict.equal((await listAll(store, ["at"])).length, max - 1);
+      assert.equal(at.ok, true);
+      assert.equal((await listAll(store, ["at"])).length, max - 1);
     },
   ],
 
@@ -419,25 +419,25 @@ const CASES: [string, Case][] = [
           const key = [prefix, `k${String(i).padStart(3, "0")}`];
           const overhead = keySize(key) + 2; // the key and the JSON string's quotes
           let length = left - overhead;
-          strict.ok(length >= 0, "the last chunk fits");
+          assert.ok(length >= 0, "the last chunk fits");
           if (length > 60_000) length = Math.min(60_000, length - 64); // leaves room for the next key
           mutations.push({ type: "set", key, value: "x".repeat(length) });
           left -= overhead + length;
         }
-        strict.equal(commitSize([], mutations), total);
-        strict.ok(
+        assert.equal(commitSize([], mutations), total);
+        assert.ok(
           mutations.length < store.limits.maxOperationsPerCommit,
           "the bytes case stays under the op limit",
         );
         return mutations;
       };
       await strictRejects(() => store.commit([], build("big", max + 1)), StoreLimitError);
-      strict.deepEqual(await listAll(store, ["big"]), []);
+      assert.deepEqual(await listAll(store, ["big"]), []);
       const at = build("fits", max);
-      strict.equal((await store.commit([], at)).ok, true);
+      assert.equal((await store.commit([], at)).ok, true);
       const stored = await listAll<string>(store, ["fits"]);
-      strict.equal(stored.length, at.length);
-      strict.equal(
+      assert.equal(stored.length, at.length);
+      assert.equal(
         stored.reduce((n, e) => n + e.value.length, 0),
         at.reduce((n, m) => n + m.value.length, 0),
       );
@@ -445,7 +445,7 @@ const CASES: [string, Case][] = [
   ],
 
   ["health answers writable with no problems", async (store) => {
-    strict.deepEqual(await store.health(), { writable: true, problems: [] });
+    assert.deepEqual(await store.health(), { writable: true, problems: [] });
   }],
 
   ["keys and list bounds with an empty segment or a slash are refused with a TypeError", async (store) => {
@@ -455,22 +455,22 @@ const CASES: [string, Case][] = [
     await strictRejects(() => store.commit([{ key: ["a", ""], version: null }], []), TypeError);
     await strictRejects(() => listAll(store, ["a"], { before: ["a", "b/c"] }), TypeError);
     await strictRejects(() => listAll(store, ["a/b"]), TypeError);
-    strict.deepEqual(await listAll(store, ["a"]), []);
+    assert.deepEqual(await listAll(store, ["a"]), []);
   }],
 ];
 
 const SHARED_CASES: [string, Case][] = [
   ["a watch sees the commits of another Store instance on the same backend", async (store, opened) => {
-    strict.ok(opened.another, "sharedAcrossInstances needs OpenedStore.another");
+    assert.ok(opened.another, "sharedAcrossInstances needs OpenedStore.another");
     const second = await opened.another();
     const w = collect(second, ["sh"]);
     try {
       const version = await put(store, ["sh", "k"], "from the first");
       await store.commit([], [{ type: "delete", key: ["sh", "k"] }]);
       await w.until("both events on the second instance", (e) => e.length === 2);
-      strict.deepEqual(w.events.map(brief), ["put sh/k", "delete sh/k"]);
-      strict.equal(w.events[0]!.version, version);
-      strict.equal((await second.get(["sh", "k"])).version, null);
+      assert.deepEqual(w.events.map(brief), ["put sh/k", "delete sh/k"]);
+      assert.equal(w.events[0]!.version, version);
+      assert.equal((await second.get(["sh", "k"])).version, null);
     } finally {
       w.close();
       await second.close();
@@ -478,21 +478,21 @@ const SHARED_CASES: [string, Case][] = [
   }],
 
   ["a check by another Store instance sees this instance's version", async (store, opened) => {
-    strict.ok(opened.another, "sharedAcrossInstances needs OpenedStore.another");
+    assert.ok(opened.another, "sharedAcrossInstances needs OpenedStore.another");
     const second = await opened.another();
     try {
       const version = await put(store, ["cx", "k"], 1);
-      strict.equal((await second.get(["cx", "k"])).version, version);
-      strict.equal(
+      assert.equal((await second.get(["cx", "k"])).version, version);
+      assert.equal(
         (await second.commit([{ key: ["cx", "k"], version }], [{ type: "set", key: ["cx", "k"], value: 2 }]))
           .ok,
         true,
       );
-      strict.deepEqual(
+      assert.deepEqual(
         await store.commit([{ key: ["cx", "k"], version }], [{ type: "set", key: ["cx", "k"], value: 3 }]),
         { ok: false },
       );
-      strict.equal((await store.get(["cx", "k"])).value, 2);
+      assert.equal((await store.get(["cx", "k"])).value, 2);
     } finally {
       await second.close();
     }
@@ -500,8 +500,8 @@ const SHARED_CASES: [string, Case][] = [
 ];
 
 async function strictRejects(fn: () => Promise<unknown>, cls: new (...a: never[]) => Error): Promise<void> {
-  await strict.rejects(fn, (e: unknown) => {
-    strict.ok(e instanceof cls, `expected ${cls.name}, got ${e}`);
+  await assert.rejects(fn, (e: unknown) => {
+    assert.ok(e instanceof cls, `expected ${cls.name}, got ${e}`);
     return true;
   });
 }

@@ -1,15 +1,20 @@
-import { assertEquals } from "../../tests/support/assert.ts";
+import assert from "node:assert/strict";
 import { bucketEnd, bucketWidthMs, ExpiryLeases } from "./etcd_store_expiry.ts";
 
 Deno.test("bucketWidthMs() is a tenth of the expiry, from 1 s to 1 h", () => {
-  assertEquals([300, 30_000, 600_000, 86_400_000 * 30].map(bucketWidthMs), [1_000, 3_000, 60_000, 3_600_000]);
+  assert.deepEqual([300, 30_000, 600_000, 86_400_000 * 30].map(bucketWidthMs), [
+    1_000,
+    3_000,
+    60_000,
+    3_600_000,
+  ]);
 });
 
 Deno.test("bucketEnd() is never before the expiry and at most one bucket after it", () => {
   for (const [now, ttl] of [[1_234, 600_000], [999_999, 300], [5, 86_400_000]] as const) {
     const end = bucketEnd(now, ttl);
     const width = bucketWidthMs(ttl);
-    assertEquals(end >= now + ttl && end < now + ttl + width, true, `${now} ${ttl} -> ${end}`);
+    assert.deepEqual(end >= now + ttl && end < now + ttl + width, true, `${now} ${ttl} -> ${end}`);
   }
 });
 
@@ -25,10 +30,10 @@ Deno.test("ExpiryLeases grants one lease per bucket, for longer than the bucket 
     ids.push(await leases.leaseFor(600_000));
     now += 100;
   }
-  assertEquals(new Set(ids).size, 1);
-  assertEquals(granted, [Math.ceil((bucketEnd(1_000_000, 600_000) - 1_000_000) / 1_000) + 1]);
+  assert.deepEqual(new Set(ids).size, 1);
+  assert.deepEqual(granted, [Math.ceil((bucketEnd(1_000_000, 600_000) - 1_000_000) / 1_000) + 1]);
   now += 120_000; // a later bucket
-  assertEquals(await leases.leaseFor(600_000), "lease-2");
+  assert.deepEqual(await leases.leaseFor(600_000), "lease-2");
 });
 
 Deno.test("ExpiryLeases grants another lease after one was forgotten or failed", async () => {
@@ -42,8 +47,8 @@ Deno.test("ExpiryLeases grants another lease after one was forgotten or failed",
   await leases.leaseFor(60_000).catch(() => {});
   fail = false;
   await new Promise((r) => setTimeout(r, 0));
-  assertEquals(await leases.leaseFor(60_000), "lease-2");
+  assert.deepEqual(await leases.leaseFor(60_000), "lease-2");
   leases.forget("lease-2");
   await new Promise((r) => setTimeout(r, 0));
-  assertEquals(await leases.leaseFor(60_000), "lease-3");
+  assert.deepEqual(await leases.leaseFor(60_000), "lease-3");
 });

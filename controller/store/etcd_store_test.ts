@@ -1,5 +1,5 @@
 import { Etcd3 } from "etcd3";
-import { assert, assertEquals, assertStringIncludes } from "../../tests/support/assert.ts";
+import assert from "node:assert/strict";
 import {
   etcdAvailable,
   type EtcdCluster,
@@ -52,9 +52,9 @@ etcdTest(
         const version = await put(store, ["agents", "connector", "c1"], { n: 1 });
         const kv = await raw.get(`${PREFIX}agents/connector/c1`).exec();
         const stored = kv.kvs[0]!;
-        assertEquals(JSON.parse(stored.value.toString()), { n: 1 });
-        assertEquals(version, stored.mod_revision.padStart(20, "0"));
-        assertEquals(version.length, 20);
+        assert.deepEqual(JSON.parse(stored.value.toString()), { n: 1 });
+        assert.deepEqual(version, stored.mod_revision.padStart(20, "0"));
+        assert.deepEqual(version.length, 20);
       } finally {
         raw.close();
         await store.close();
@@ -74,10 +74,10 @@ etcdTest(
           await store.commit([], [{ type: "set", key: ["revoked", `s${i}`], value: i, expireInMs: 600_000 }]);
         }
         const kvs = (await raw.getAll().prefix(`${PREFIX}revoked/`).exec()).kvs;
-        assertEquals(kvs.length, 20);
+        assert.deepEqual(kvs.length, 20);
         const leases = new Set(kvs.map((kv) => kv.lease));
-        assert(leases.size <= 2, `expected at most 2 bucket leases, got ${leases.size}`);
-        assert(!leases.has("0"), "every key has a lease");
+        assert.ok(leases.size <= 2, `expected at most 2 bucket leases, got ${leases.size}`);
+        assert.ok(!leases.has("0"), "every key has a lease");
       } finally {
         raw.close();
         await store.close();
@@ -113,8 +113,12 @@ etcdTest(
             () => Promise.resolve(events.length > 0 ? true : undefined),
             10_000,
           );
-          assertEquals(events.map((e) => [e.type, e.key.join("/"), e.value]), [["put", "w/after", "new"]]);
-          assertEquals(resyncs, 1);
+          assert.deepEqual(events.map((e) => [e.type, e.key.join("/"), e.value]), [[
+            "put",
+            "w/after",
+            "new",
+          ]]);
+          assert.deepEqual(resyncs, 1);
         } finally {
           watch.close();
         }
@@ -147,11 +151,11 @@ etcdTest(
           60_000,
           0,
         );
-        assert(error instanceof StoreUnavailableError, `expected StoreUnavailableError, got ${error}`);
-        assert(String(error.message).startsWith("etcd is out of space (NOSPACE alarm)"), error.message);
+        assert.ok(error instanceof StoreUnavailableError, `expected StoreUnavailableError, got ${error}`);
+        assert.ok(String(error.message).startsWith("etcd is out of space (NOSPACE alarm)"), error.message);
         const health = await store.health();
-        assertEquals(health.writable, false);
-        assert(health.problems.some((p) => p.includes("NOSPACE")), health.problems.join("; "));
+        assert.deepEqual(health.writable, false);
+        assert.ok(health.problems.some((p) => p.includes("NOSPACE")), health.problems.join("; "));
       } finally {
         await store.close();
       }
@@ -170,7 +174,7 @@ etcdTest(
       });
       try {
         await put(store, ["q", "before"], 1);
-        assertEquals((await store.health()).writable, true);
+        assert.deepEqual((await store.health()).writable, true);
         await cluster.kill(1);
         await cluster.kill(2);
         const started = Date.now();
@@ -179,17 +183,17 @@ etcdTest(
           10_000,
           "a write without quorum",
         );
-        assert(error instanceof StoreUnavailableError, `expected StoreUnavailableError, got ${error}`);
+        assert.ok(error instanceof StoreUnavailableError, `expected StoreUnavailableError, got ${error}`);
         const took = Date.now() - started;
-        assert(took <= 4_500, `the refusal took ${took} ms, over twice the 2000 ms deadline`);
-        assert(error.message.startsWith("etcd has no quorum or is unreachable at"), error.message);
+        assert.ok(took <= 4_500, `the refusal took ${took} ms, over twice the 2000 ms deadline`);
+        assert.ok(error.message.startsWith("etcd has no quorum or is unreachable at"), error.message);
         const health = await within(store.health(), 10_000, "health without quorum");
-        assertEquals(health.writable, false);
-        assert(health.problems.some((p) => p.includes("no quorum")), health.problems.join("; "));
-        assertEquals(EtcdStore.isOutage(error.cause), true);
+        assert.deepEqual(health.writable, false);
+        assert.ok(health.problems.some((p) => p.includes("no quorum")), health.problems.join("; "));
+        assert.deepEqual(EtcdStore.isOutage(error.cause), true);
         // Reads fall back to the surviving member's copy (possibly stale), within the same bound.
         const read = await within(store.get(["q", "before"]), 10_000, "a read without quorum");
-        assertEquals(read.value, 1);
+        assert.deepEqual(read.value, 1);
 
         await cluster.restart(1);
         await cluster.restart(2);
@@ -202,8 +206,8 @@ etcdTest(
             throw e;
           }
         }, 20_000);
-        assertEquals((await store.get(["q", "after"])).value, 3);
-        assertEquals((await store.health()).writable, true);
+        assert.deepEqual((await store.get(["q", "after"])).value, 3);
+        assert.deepEqual((await store.health()).writable, true);
       } finally {
         await store.close();
       }
@@ -244,7 +248,7 @@ etcdTest(
           "the event after the reconnect",
           () => Promise.resolve(events.length === 2 ? true : undefined),
         );
-        assertEquals(
+        assert.deepEqual(
           events.map((e) => e.key.join("/")),
           ["r/while-away", "r/after"],
         );
@@ -271,7 +275,7 @@ etcdTest(
     const cluster = await startEtcdCluster({ tls: files });
     const pem = (text: string) => new TextEncoder().encode(text);
     try {
-      assert(cluster.storeUrl.startsWith("etcds://"), cluster.storeUrl);
+      assert.ok(cluster.storeUrl.startsWith("etcds://"), cluster.storeUrl);
       const store = await openEtcdStore({
         endpoints: cluster.endpoints,
         prefix: PREFIX,
@@ -279,8 +283,8 @@ etcdTest(
       });
       try {
         const version = await put(store, ["tls", "k"], "over TLS");
-        assertEquals(await store.get(["tls", "k"]), { key: ["tls", "k"], value: "over TLS", version });
-        assertEquals((await store.health()).writable, true);
+        assert.deepEqual(await store.get(["tls", "k"]), { key: ["tls", "k"], value: "over TLS", version });
+        assert.deepEqual((await store.health()).writable, true);
       } finally {
         await store.close();
       }
@@ -296,8 +300,8 @@ etcdTest(
           10_000,
           "a write without a client certificate",
         );
-        assert(error instanceof StoreUnavailableError, `expected StoreUnavailableError, got ${error}`);
-        assert(error.message.startsWith("etcd has no quorum or is unreachable at"), error.message);
+        assert.ok(error instanceof StoreUnavailableError, `expected StoreUnavailableError, got ${error}`);
+        assert.ok(error.message.startsWith("etcd has no quorum or is unreachable at"), error.message);
       } finally {
         await anonymous.close();
       }
@@ -332,9 +336,9 @@ etcdTest(
       });
       try {
         const error = await put(store, ["tls", "k"], 1).then(() => null, (e: unknown) => e);
-        assert(error instanceof StoreUnavailableError, `expected StoreUnavailableError, got ${error}`);
-        assertStringIncludes(error.message, 'etcd has no quorum or is unreachable at "127.0.0.1:');
-        assertStringIncludes(error.message, "IP: 127.0.0.1 is not in the cert's list: 127.0.0.2");
+        assert.ok(error instanceof StoreUnavailableError, `expected StoreUnavailableError, got ${error}`);
+        assert.match(error.message, /etcd has no quorum or is unreachable at "127\.0\.0\.1:/);
+        assert.match(error.message, /IP: 127\.0\.0\.1 is not in the cert's list: 127\.0\.0\.2/);
       } finally {
         await store.close();
       }
@@ -360,13 +364,13 @@ etcdTest(
           "the lease to be seen alive at twice its TTL",
           async () => {
             const ttl = Number((await raw.leaseClient.leaseTimeToLive({ ID: lease.id })).TTL);
-            assert(ttl > 0, `the lease ended ${Date.now() - grantedAt} ms after its grant`);
+            assert.ok(ttl > 0, `the lease ended ${Date.now() - grantedAt} ms after its grant`);
             return Date.now() - grantedAt > 4_000 ? true : undefined;
           },
           10_000,
           250,
         );
-        assertEquals((await store.get(["presence", "me"])).value, 1);
+        assert.deepEqual((await store.get(["presence", "me"])).value, 1);
         await store.close(); // no revoke: keep-alives just stop, as when the controller dies
         await waitFor("the lease's key to vanish", async () => {
           const kvs = (await raw.get(`${PREFIX}presence/me`).exec()).kvs;
@@ -391,7 +395,7 @@ etcdTest("EtcdStore resolves a lease's lost when keep-alives fail for its TTL (n
       await cluster.kill(2);
       const killedAt = Date.now();
       await within(lease.lost, 10_000, "lease.lost without quorum");
-      assert(lostAt - killedAt <= 4_000, `lost resolved ${lostAt - killedAt} ms after quorum went`);
+      assert.ok(lostAt - killedAt <= 4_000, `lost resolved ${lostAt - killedAt} ms after quorum went`);
     } finally {
       await store.close();
     }

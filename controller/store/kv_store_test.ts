@@ -1,4 +1,4 @@
-import { assertEquals } from "../../tests/support/assert.ts";
+import assert from "node:assert/strict";
 import { storeConformance } from "./conformance.ts";
 import { openKvStore } from "./kv_store.ts";
 
@@ -20,11 +20,11 @@ Deno.test("KvStore: keys of a lease that ended with its process are invisible to
     const first = await openKvStore(`${dir}/controller.kv`);
     const lease = await first.grantLease(60_000);
     await first.commit([], [{ type: "set", key: ["presence", "c1"], value: "held", lease }]);
-    assertEquals((await first.get(["presence", "c1"])).value, "held");
+    assert.deepEqual((await first.get(["presence", "c1"])).value, "held");
     await first.close();
     const second = await openKvStore(`${dir}/controller.kv`);
     try {
-      assertEquals(await second.get(["presence", "c1"]), {
+      assert.deepEqual(await second.get(["presence", "c1"]), {
         key: ["presence", "c1"],
         value: null,
         version: null,
@@ -32,7 +32,7 @@ Deno.test("KvStore: keys of a lease that ended with its process are invisible to
       const created = await second.commit([{ key: ["presence", "c1"], version: null }], [
         { type: "set", key: ["presence", "c1"], value: "again" },
       ]);
-      assertEquals(created.ok, true);
+      assert.deepEqual(created.ok, true);
     } finally {
       await second.close();
     }

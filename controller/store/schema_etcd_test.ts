@@ -1,4 +1,4 @@
-import { assertEquals } from "../../tests/support/assert.ts";
+import assert from "node:assert/strict";
 import { etcdTest, startEtcdCluster } from "../../tests/support/etcd_cluster.ts";
 import { createLogger } from "../../shared/log/logger.ts";
 import { openEtcdStore } from "./etcd_store.ts";
@@ -22,10 +22,10 @@ etcdTest(
           await put(a, OBSOLETE_AGENTS_REV, "7");
           await put(a, ["agents", "connector", "c1"], { id: "c1" });
           const versions = await Promise.all([ensureSchema(a, { log }), ensureSchema(b, { log })]);
-          assertEquals(versions, [SCHEMA_VERSION, SCHEMA_VERSION]);
-          assertEquals(lines.filter((l) => l.includes("store migrated")).length, 1, `round ${round}`);
-          assertEquals((await b.get(OBSOLETE_AGENTS_REV)).version, null);
-          assertEquals((await b.get<{ version: number }>(SCHEMA_KEY)).value?.version, SCHEMA_VERSION);
+          assert.deepEqual(versions, [SCHEMA_VERSION, SCHEMA_VERSION]);
+          assert.deepEqual(lines.filter((l) => l.includes("store migrated")).length, 1, `round ${round}`);
+          assert.deepEqual((await b.get(OBSOLETE_AGENTS_REV)).version, null);
+          assert.deepEqual((await b.get<{ version: number }>(SCHEMA_KEY)).value?.version, SCHEMA_VERSION);
         } finally {
           await a.close();
           await b.close();

@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "../../tests/support/assert.ts";
+import assert from "node:assert/strict";
 import { ConfigError } from "../../shared/config/config_error.ts";
 import { VERSION } from "../../shared/version.ts";
 import { openKvStore } from "./kv_store.ts";
@@ -10,11 +10,15 @@ Deno.test("ensureSchema() writes the schema record into a store without one, and
   const store = await openKvStore(":memory:");
   try {
     await put(store, ["agents", "connector", "c1"], { id: "c1" }); // a store written before the record existed
-    assertEquals(await ensureSchema(store), SCHEMA_VERSION);
-    assertEquals((await store.get(SCHEMA_KEY)).value, { version: SCHEMA_VERSION, written_by: VERSION });
+    assert.deepEqual(await ensureSchema(store), SCHEMA_VERSION);
+    assert.deepEqual((await store.get(SCHEMA_KEY)).value, { version: SCHEMA_VERSION, written_by: VERSION });
     const version = (await store.get(SCHEMA_KEY)).version;
-    assertEquals(await ensureSchema(store), SCHEMA_VERSION);
-    assertEquals((await store.get(SCHEMA_KEY)).version, version, "an accepted record is not written again");
+    assert.deepEqual(await ensureSchema(store), SCHEMA_VERSION);
+    assert.deepEqual(
+      (await store.get(SCHEMA_KEY)).version,
+      version,
+      "an accepted record is not written again",
+    );
   } finally {
     await store.close();
   }
@@ -24,20 +28,30 @@ Deno.test("ensureSchema() refuses a store of a newer schema, or a foreign record
   const store = await openKvStore(":memory:");
   try {
     await put(store, SCHEMA_KEY, { version: SCHEMA_VERSION + 1, written_by: "9.0.0" });
-    await assertRejects(
+    await assert.rejects(
       () => ensureSchema(store),
-      ConfigError,
-      `the store holds schema version ${
-        SCHEMA_VERSION + 1
-      } (written by Postern "9.0.0"); this controller (Postern ${VERSION}) understands schema version ${SCHEMA_VERSION} at most: run a release at least as new as the one that wrote it`,
+      (e) =>
+        e instanceof ConfigError &&
+        e.message.includes(
+          `the store holds schema version ${
+            SCHEMA_VERSION + 1
+          } (written by Postern "9.0.0"); this controller (Postern ${VERSION}) understands schema version ${SCHEMA_VERSION} at most: run a release at least as new as the one that wrote it`,
+        ),
     );
     await put(store, SCHEMA_KEY, { version: "1" });
-    await assertRejects(
+    await assert.rejects(
       () => ensureSchema(store),
-      ConfigError,
-      `the store's schema record (meta/schema) holds {"version":"1"}, which Postern did not write`,
+      (e) =>
+        e instanceof ConfigError &&
+        e.message.includes(
+          `the store's schema record (meta/schema) holds {"version":"1"}, which Postern did not write`,
+        ),
     );
-    assertEquals((await store.get(SCHEMA_KEY)).value, { version: "1" }, "a refused record is left as it was");
+    assert.deepEqual(
+      (await store.get(SCHEMA_KEY)).value,
+      { version: "1" },
+      "a refused record is left as it was",
+    );
   } finally {
     await store.close();
   }
@@ -54,13 +68,13 @@ Deno.test("ensureSchema() migrates a 0.2.0 Deno KV store (no schema record, the 
   const lines: string[] = [];
   const log = createLogger({ write: (l) => lines.push(l) });
   try {
-    assertEquals(await ensureSchema(store, { log }), SCHEMA_VERSION);
-    assertEquals((await store.get(OBSOLETE_AGENTS_REV)).version, null, "the obsolete counter is gone");
-    assertEquals((await store.get(SCHEMA_KEY)).value, { version: SCHEMA_VERSION, written_by: VERSION });
-    assertEquals((await store.get(["agents", "connector", "c1"])).value, { id: "c1" }, "records kept");
-    assertEquals((await store.get(MIGRATION_KEY)).version, null, "the lock is released");
+    assert.deepEqual(await ensureSchema(store, { log }), SCHEMA_VERSION);
+    assert.deepEqual((await store.get(OBSOLETE_AGENTS_REV)).version, null, "the obsolete counter is gone");
+    assert.deepEqual((await store.get(SCHEMA_KEY)).value, { version: SCHEMA_VERSION, written_by: VERSION });
+    assert.deepEqual((await store.get(["agents", "connector", "c1"])).value, { id: "c1" }, "records kept");
+    assert.deepEqual((await store.get(MIGRATION_KEY)).version, null, "the lock is released");
     await ensureSchema(store, { log });
-    assertEquals(lines.filter((l) => l.includes("store migrated")).length, 1);
+    assert.deepEqual(lines.filter((l) => l.includes("store migrated")).length, 1);
   } finally {
     await store.close();
     await Deno.remove(dir, { recursive: true });
@@ -71,11 +85,11 @@ Deno.test("ensureSchema() on a new store writes the schema record without a migr
   const store = await openKvStore(":memory:");
   const lines: string[] = [];
   try {
-    assertEquals(
+    assert.deepEqual(
       await ensureSchema(store, { log: createLogger({ write: (l) => lines.push(l) }) }),
       SCHEMA_VERSION,
     );
-    assertEquals(lines.filter((l) => l.includes("store migrated")), []);
+    assert.deepEqual(lines.filter((l) => l.includes("store migrated")), []);
   } finally {
     await store.close();
   }

@@ -5,7 +5,7 @@
  */
 import { CA_STATE_KEY, CaManager } from "../ca_manager.ts";
 import { createCa } from "../../shared/pki/ca.ts";
-import { assert, assertEquals } from "../../tests/support/assert.ts";
+import assert from "node:assert/strict";
 import { openKvStore } from "./kv_store.ts";
 import { isSealed, sealedCaKeys, SealingKey } from "./sealed_key.ts";
 import { put, type Store } from "./store.ts";
@@ -36,20 +36,20 @@ Deno.test("CaManager with sealed CA keys stores no clear key, and another sealin
     const first = await CaManager.open(store, ca, keyPem, sealedCaKeys(key));
     first.close();
     const state = (await store.get<State>(CA_STATE_KEY)).value!;
-    assertEquals(state.cas.length, 1);
-    assert(isSealed(state.cas[0]!.keyPem), "the stored CA key is not sealed");
-    assert(!JSON.stringify(state).includes("PRIVATE KEY"), "a private key shows in the stored state");
+    assert.deepEqual(state.cas.length, 1);
+    assert.ok(isSealed(state.cas[0]!.keyPem), "the stored CA key is not sealed");
+    assert.ok(!JSON.stringify(state).includes("PRIVATE KEY"), "a private key shows in the stored state");
 
     const again = await CaManager.open(store, ca, keyPem, sealedCaKeys(key));
-    assertEquals(again.describe().map((c) => c.fingerprint), [ca.fingerprint]);
+    assert.deepEqual(again.describe().map((c) => c.fingerprint), [ca.fingerprint]);
     again.close();
 
     const wrong = await CaManager.open(store, ca, keyPem, sealedCaKeys(await sealing())).then(
       (m) => (m.close(), null),
       (e: unknown) => e,
     );
-    assert(wrong instanceof Error, "a manager with another sealing key loaded the CA");
-    assert(
+    assert.ok(wrong instanceof Error, "a manager with another sealing key loaded the CA");
+    assert.ok(
       wrong.message.includes("the signing CA") && wrong.message.includes("cannot be loaded"),
       wrong.message,
     );
@@ -73,8 +73,8 @@ Deno.test("CaManager with sealed CA keys never trusts a CA written to the store 
     await put(store, CA_STATE_KEY, state);
     const m = await CaManager.open(store, ca, keyPem, sealedCaKeys(key));
     try {
-      assertEquals(m.describe().map((c) => c.fingerprint), [ca.fingerprint]);
-      assertEquals(m.bundle.fingerprints(), [ca.fingerprint]);
+      assert.deepEqual(m.describe().map((c) => c.fingerprint), [ca.fingerprint]);
+      assert.deepEqual(m.bundle.fingerprints(), [ca.fingerprint]);
     } finally {
       m.close();
     }

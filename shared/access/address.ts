@@ -78,6 +78,42 @@ export function parseAddress(text: string): Address {
   return wildcard ? { text, port: split.port, suffix: `.${name}` } : { text, port: split.port, host: name };
 }
 
+/**
+ * Checks one entry of a connector's resources list with the one address parser
+ * (this module): `host:port`, `*.dns-name:port`, `ip:port`, `cidr:port` or
+ * `[ipv6]:port` (`[ipv6/len]:port`). Returns the entry with its host in lower case.
+ *
+ * @throws {TypeError} `invalid resource "<entry>": <why>`
+ */
+export function validateResource(entry: unknown): string {
+  if (typeof entry !== "string") {
+    throw new TypeError(`invalid resource ${JSON.stringify(entry)}: must be a string`);
+  }
+  let address: Address;
+  try {
+    address = parseAddress(entry);
+  } catch (e) {
+    if (e instanceof AddressError) throw new TypeError(`invalid resource "${entry}": ${e.why}`);
+    throw e;
+  }
+  const host = splitDestination(entry)!.host;
+  return address.net?.bytes.length === 16 ? `[${host}]:${address.port}` : `${host}:${address.port}`;
+}
+
+/**
+ * What is wrong with one entry of a connector's resources list, in the words the admin API answers
+ * with (`invalid resource "<entry>": <why>`); undefined when {@link validateResource} takes it.
+ */
+export function resourceError(entry: string): string | undefined {
+  try {
+    validateResource(entry);
+    return undefined;
+  } catch (e) {
+    if (e instanceof TypeError) return e.message;
+    throw e;
+  }
+}
+
 /** Whether an address names one destination (`host:port`, `ip:port`): one a tunnel may name a resource by. */
 export function isSingle(a: Address): boolean {
   return a.host !== undefined || (a.net !== undefined && a.net.prefix === a.net.bytes.length * 8);

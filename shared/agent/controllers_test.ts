@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { makeTestPki } from "../pki/testing.ts";
 import { createLogger } from "../log/logger.ts";
 import { startRenewalStub } from "../../tests/support/stub_controller.ts";
@@ -22,17 +22,17 @@ Deno.test("renewAtAnyController() renews at the second controller when the first
     state.controllerLost(); // an earlier outage ends with the renewal
     const creds = new AgentCredentials(await pki.issue("tunneler", "t1"), pki.bundle);
     const { svid } = await renewAtAnyController(state, creds, expected, log);
-    assertEquals(svid.spiffeId.uri, "spiffe://postern.internal/tunneler/t1");
-    assertEquals(stub.renewals(), 1);
-    assertEquals(state.controllers.current, live);
-    assertEquals(state.controllerUnreachableSince, undefined);
+    assert.deepEqual(svid.spiffeId.uri, "spiffe://postern.internal/tunneler/t1");
+    assert.deepEqual(stub.renewals(), 1);
+    assert.deepEqual(state.controllers.current, live);
+    assert.deepEqual(state.controllerUnreachableSince, undefined);
     const moved = lines.filter((l) => l.includes("renewal failed at one controller; trying the next"));
-    assertEquals(moved.length, 1, lines.join("\n"));
-    ok(moved[0]!.includes(`controller=${dead}`), moved[0]!);
+    assert.deepEqual(moved.length, 1, lines.join("\n"));
+    assert.ok(moved[0]!.includes(`controller=${dead}`), moved[0]!);
     // The next renewal goes to the one that answered first: no second failed attempt at the dead one.
     await renewAtAnyController(state, creds, expected, log);
-    assertEquals(stub.renewals(), 2);
-    assertEquals(lines.filter((l) => l.includes("trying the next")).length, 1);
+    assert.deepEqual(stub.renewals(), 2);
+    assert.deepEqual(lines.filter((l) => l.includes("trying the next")).length, 1);
   } finally {
     await stub.close();
   }
@@ -44,15 +44,15 @@ Deno.test("renewAtAnyController() with no controller answering throws Controller
   const state = new AgentState([`127.0.0.1:${freePort()}`, `127.0.0.1:${freePort()}`], () => clock);
   const creds = new AgentCredentials(await pki.issue("tunneler", "t1"), pki.bundle);
   const log = createLogger({ write: () => {}, now: () => 0 });
-  await rejects(renewAtAnyController(state, creds, expected, log), (e) => {
-    ok(e instanceof ControllerUnreachableError, String(e));
-    ok(e.message.startsWith("renewal failed: "), e.message);
+  await assert.rejects(renewAtAnyController(state, creds, expected, log), (e) => {
+    assert.ok(e instanceof ControllerUnreachableError, String(e));
+    assert.ok(e.message.startsWith("renewal failed: "), e.message);
     return true;
   });
-  assertEquals(state.controllerUnreachableSince, "2026-01-01T00:00:00.000Z");
+  assert.deepEqual(state.controllerUnreachableSince, "2026-01-01T00:00:00.000Z");
   clock += 60_000;
-  await rejects(renewAtAnyController(state, creds, expected, log), ControllerUnreachableError);
-  assertEquals(
+  await assert.rejects(renewAtAnyController(state, creds, expected, log), ControllerUnreachableError);
+  assert.deepEqual(
     state.controllerUnreachableSince,
     "2026-01-01T00:00:00.000Z",
     "the outage began at the first failure",

@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ConfigError } from "../config/config_error.ts";
 import { makeTestPki, type TestPki } from "../pki/testing.ts";
@@ -38,9 +38,9 @@ Deno.test("IdentityStore.save() creates the state directory 0700 and credentials
   try {
     const store = new IdentityStore(join(root, "a", "state"));
     await store.save(await identity(await makeTestPki()));
-    assertEquals(await modeOf(store.dir), 0o700);
-    assertEquals(await modeOf(store.path), 0o600);
-    assertEquals([...Deno.readDirSync(store.dir)].map((e) => e.name), ["credentials.json"]);
+    assert.deepEqual(await modeOf(store.dir), 0o700);
+    assert.deepEqual(await modeOf(store.path), 0o600);
+    assert.deepEqual([...Deno.readDirSync(store.dir)].map((e) => e.name), ["credentials.json"]);
   } finally {
     Deno.umask(old);
     await Deno.remove(root, { recursive: true });
@@ -55,10 +55,10 @@ Deno.test("IdentityStore.save() narrows a state directory others can enter to 07
     await Deno.chmod(store.dir, 0o755);
     const pki = await makeTestPki();
     await store.save(await identity(pki));
-    assertEquals(await modeOf(store.dir), 0o700);
+    assert.deepEqual(await modeOf(store.dir), 0o700);
     await Deno.chmod(store.path, 0o644);
     await store.save(await identity(pki));
-    assertEquals(await modeOf(store.path), 0o600);
+    assert.deepEqual(await modeOf(store.path), 0o600);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -70,9 +70,9 @@ Deno.test("IdentityStore.load() refuses a key file others can read, naming the f
     const store = new IdentityStore(join(root, "state"));
     await store.save(await identity(await makeTestPki()));
     await Deno.chmod(store.path, 0o640);
-    await rejects(store.load(), (e: Error) => {
-      ok(e instanceof ConfigError, String(e));
-      assertEquals(
+    await assert.rejects(store.load(), (e: Error) => {
+      assert.ok(e instanceof ConfigError, String(e));
+      assert.deepEqual(
         e.message,
         `private key file ${store.path} has mode 640: other users may read it; run chmod 600 ${store.path} (and enroll again with a new token if it may have been copied)`,
       );
@@ -82,7 +82,7 @@ Deno.test("IdentityStore.load() refuses a key file others can read, naming the f
     const legacy = new IdentityStore(join(root, "legacy"));
     await writeLegacy(legacy.dir, await identity(await makeTestPki()));
     await Deno.chmod(join(legacy.dir, "key.pem"), 0o644);
-    await rejects(legacy.load(), /private key file .*key\.pem has mode 644: other users may read it/);
+    await assert.rejects(legacy.load(), /private key file .*key\.pem has mode 644: other users may read it/);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -95,20 +95,20 @@ Deno.test("IdentityStore reads the four files of earlier versions and the next s
     const a = await identity(pki);
     const store = new IdentityStore(join(root, "state"));
     await writeLegacy(store.dir, a);
-    ok(await store.exists());
-    assertEquals(await store.keyFile(), join(store.dir, "key.pem"));
+    assert.ok(await store.exists());
+    assert.deepEqual(await store.keyFile(), join(store.dir, "key.pem"));
     const loaded = await store.load();
-    assertEquals(loaded.svid.certPem, a.svid.certPem);
-    assertEquals(loaded.meta, a.meta);
+    assert.deepEqual(loaded.svid.certPem, a.svid.certPem);
+    assert.deepEqual(loaded.meta, a.meta);
     // A trust-bundle push is the first save after an upgrade: it migrates.
     const next = await makeTestPki();
     const both = TrustBundle.fromPem(pki.caPem + next.caPem);
     await store.saveBundle(both);
-    assertEquals([...Deno.readDirSync(store.dir)].map((e) => e.name), ["credentials.json"]);
-    assertEquals(await store.keyFile(), store.path);
+    assert.deepEqual([...Deno.readDirSync(store.dir)].map((e) => e.name), ["credentials.json"]);
+    assert.deepEqual(await store.keyFile(), store.path);
     const migrated = await store.load();
-    assertEquals(migrated.svid.keyPem, a.svid.keyPem);
-    assertEquals(migrated.bundle.fingerprints(), both.fingerprints());
+    assert.deepEqual(migrated.svid.keyPem, a.svid.keyPem);
+    assert.deepEqual(migrated.bundle.fingerprints(), both.fingerprints());
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -127,10 +127,10 @@ Deno.test("IdentityStore.save() and saveBundle() called together apply in order 
     const twin = new IdentityStore(store.dir);
     await Promise.all([store.save(b), twin.saveBundle(both), store.save(a), twin.saveBundle(pki.bundle)]);
     const last = await store.load();
-    assertEquals(last.svid.keyPem, a.svid.keyPem);
-    assertEquals(last.bundle.fingerprints(), pki.bundle.fingerprints());
+    assert.deepEqual(last.svid.keyPem, a.svid.keyPem);
+    assert.deepEqual(last.bundle.fingerprints(), pki.bundle.fingerprints());
     await Promise.all([store.save(a), twin.saveBundle(both)]);
-    assertEquals((await store.load()).bundle.fingerprints(), both.fingerprints());
+    assert.deepEqual((await store.load()).bundle.fingerprints(), both.fingerprints());
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -144,7 +144,7 @@ Deno.test("IdentityStore.save() removes the temporary files an interrupted save 
     await store.save(a);
     await Deno.writeTextFile(`${store.path}.tmp-deadbeef`, a.svid.keyPem, { mode: 0o600 });
     await store.save(a);
-    assertEquals([...Deno.readDirSync(store.dir)].map((e) => e.name), ["credentials.json"]);
+    assert.deepEqual([...Deno.readDirSync(store.dir)].map((e) => e.name), ["credentials.json"]);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -156,7 +156,7 @@ Deno.test("IdentityStore.load() names the file when credentials.json is not an i
     const store = new IdentityStore(join(root, "state"));
     await Deno.mkdir(store.dir, { mode: 0o700 });
     await Deno.writeTextFile(store.path, `{"format":"postern-agent-identity/1","meta":{}}`, { mode: 0o600 });
-    await rejects(
+    await assert.rejects(
       store.load(),
       { message: `stored identity in ${store.dir} is unusable: ${store.path} has no "key_pem"` },
     );

@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { IdentityStore } from "./identity_store.ts";
 import { formatStatus, type RuntimeStatus, statusReport, writeStatus } from "./status.ts";
 
@@ -22,21 +22,21 @@ Deno.test("status reports since when no controller answers and the outage budget
     const now = Date.parse("2026-01-01T00:10:01Z");
     await writeStatus(dir, runtime({ controller_unreachable_since: "2026-01-01T00:05:01.000Z" }));
     const down = await statusReport(store, now);
-    assertEquals(down.outage, {
+    assert.deepEqual(down.outage, {
       controller_unreachable_since: "2026-01-01T00:05:01.000Z",
       unreachable_for_s: 300,
       certificate_not_after: "2026-01-01T01:00:00.000Z",
       budget_left_s: 2999,
     });
     const line = formatStatus(down).split("\n").find((l) => l.startsWith("controller:"));
-    assertEquals(
+    assert.deepEqual(
       line,
       "controller:      unreachable since 2026-01-01T00:05:01.000Z (300 s); outage budget 2999 s left (the certificate expires at 2026-01-01T01:00:00.000Z)",
     );
     await writeStatus(dir, runtime({}));
     const up = await statusReport(store, now);
-    assertEquals(up.outage, undefined);
-    ok(formatStatus(up).includes("controller:      c1.internal:8443 (in use)"), formatStatus(up));
+    assert.deepEqual(up.outage, undefined);
+    assert.ok(formatStatus(up).includes("controller:      c1.internal:8443 (in use)"), formatStatus(up));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { writeEnvFiles } from "./env_files.ts";
 
 Deno.test("demo env files are 0600, leave out the spent enrollment token, and sh reads back every value", async () => {
@@ -11,8 +11,8 @@ Deno.test("demo env files are 0600, leave out the spent enrollment token, and sh
       ENROLLMENT_TOKEN: "spent",
     };
     const { controller } = await writeEnvFiles(dir, { controller: env });
-    assertEquals(controller, `${dir}/controller.env`);
-    assertEquals((await Deno.stat(controller!)).mode! & 0o777, 0o600);
+    assert.deepEqual(controller, `${dir}/controller.env`);
+    assert.deepEqual((await Deno.stat(controller!)).mode! & 0o777, 0o600);
     const sh = await new Deno.Command("sh", {
       args: [
         "-c",
@@ -22,7 +22,7 @@ Deno.test("demo env files are 0600, leave out the spent enrollment token, and sh
       ],
       clearEnv: true,
     }).output();
-    assertEquals(new TextDecoder().decode(sh.stdout).split("\n").slice(0, 4), [
+    assert.deepEqual(new TextDecoder().decode(sh.stdout).split("\n").slice(0, 4), [
       "abc-_123",
       "127.0.0.1:8080",
       env.ODD,

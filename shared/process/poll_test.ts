@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { poll } from "./poll.ts";
 
 Deno.test("poll returns the first answer other than undefined", async () => {
@@ -7,11 +7,11 @@ Deno.test("poll returns the first answer other than undefined", async () => {
     timeoutMs: 5_000,
     everyMs: 1,
   });
-  assertEquals([value, asked], ["yes", 3]);
+  assert.deepEqual([value, asked], ["yes", 3]);
 });
 
 Deno.test("poll names what it waited for, the last error and the context when it times out", async () => {
-  await rejects(
+  await assert.rejects(
     poll("the sky to fall", () => Promise.reject(new Error("not yet")), {
       timeoutMs: 20,
       everyMs: 5,
@@ -24,12 +24,12 @@ Deno.test("poll names what it waited for, the last error and the context when it
 
 Deno.test("poll passes a probe's error on at once unless told to retry", async () => {
   let asked = 0;
-  await rejects(
+  await assert.rejects(
     poll("anything", () => {
       asked++;
       return Promise.reject(new Error("broken probe"));
     }, { timeoutMs: 5_000 }),
     { message: "broken probe" },
   );
-  assertEquals(asked, 1);
+  assert.deepEqual(asked, 1);
 });

@@ -4,9 +4,12 @@
  */
 import net from "node:net";
 import { freePort } from "../support/ports.ts";
+import { waitFor } from "../support/wait_for.ts";
 import { type RunningProgram, startProgram } from "../support/process.ts";
 import { prepareController } from "../support/controller.ts";
 import { createCa } from "../../shared/pki/ca.ts";
+import { tempDir } from "../support/paths.ts";
+import { echoServer } from "./_fixture.ts";
 
 /** A running controller and what a test needs to drive it. */
 export interface Cluster {
@@ -64,7 +67,53 @@ export interface Cluster {
   startController(extra?: Record<string, string>): Promise<void>;
   /** Status of an agent in the registry (undefined when 404). */
   status(role: "connectors" | "tunnelers", id: string): Promise<string | undefined>;
+  /** Waits up to `timeoutMs` (default 15 s, as {@link waitFor}) until the registry lists the agent as `status`. */
+  waitForStatus(
+    role: "connectors" | "tunnelers",
+    id: string,
+    status: string,
+    timeoutMs?: number,
+  ): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Where test agents find their controller and keep their state. */
+export interface AgentBase {
+  /** CONTROLLER_ADDR. */
+  grpcAddr: string;
+  /** CONTROLLER_CA_PATH. */
+  caPath: string;
+  /** The folder holding each agent's state directory (`connector-<id>`, `tunneler-<id>`). */
+  dir: string;
+}
+
+/** The environment of test connector `id` on loopback, listening on 127.0.0.1:`listenPort`. */
+export function connectorEnv(base: AgentBase, id: string, listenPort: number): Record<string, string> {
+  return {
+    CONTROLLER_ADDR: base.grpcAddr,
+    CONNECTOR_ID: id,
+    CONTROLLER_CA_PATH: base.caPath,
+    CONNECTOR_PRIVATE_IP: "127.0.0.1",
+    CONNECTOR_LISTEN_ADDR: `127.0.0.1:${listenPort}`,
+    CONNECTOR_STATE_DIR: `${base.dir}/connector-${id}`,
+  };
+}
+
+/** The environment of test tunneler `id` dialing `connectorAddr` (`id@ip:port[,…]`) with `forwards`. */
+export function tunnelerEnv(
+  base: AgentBase,
+  id: string,
+  connectorAddr: string,
+  forwards: string,
+): Record<string, string> {
+  return {
+    CONTROLLER_ADDR: base.grpcAddr,
+    TUNNELER_ID: id,
+    CONTROLLER_CA_PATH: base.caPath,
+    CONNECTOR_ADDR: connectorAddr,
+    TUNNELER_FORWARDS: forwards,
+    TUNNELER_STATE_DIR: `${base.dir}/tunneler-${id}`,
+  };
 }
 
 /** Starts a controller in `dir` (HEARTBEAT_INTERVAL=1s, OFFLINE_AFTER=3s unless `env` overrides). */
@@ -98,24 +147,16 @@ export async function startCluster(dir: string, env: Record<string, string> = {}
       return r.body.token as string;
     },
     connectorEnv(id, listenPort, extra = {}) {
-      return {
-        CONTROLLER_ADDR: grpcAddr,
-        CONNECTOR_ID: id,
-        CONTROLLER_CA_PATH: certPath,
-        CONNECTOR_PRIVATE_IP: "127.0.0.1",
-        CONNECTOR_LISTEN_ADDR: `127.0.0.1:${listenPort}`,
-        CONNECTOR_STATE_DIR: `${dir}/connector-${id}`,
-        ...extra,
-      };
+      return { ...connectorEnv({ grpcAddr, caPath: certPath, dir }, id, listenPort), ...extra };
     },
     tunnelerEnv(id, connectorPort, forwards, extra = {}, connectorId = "c1") {
       return {
-        CONTROLLER_ADDR: grpcAddr,
-        TUNNELER_ID: id,
-        CONTROLLER_CA_PATH: certPath,
-        CONNECTOR_ADDR: `${connectorId}@127.0.0.1:${connectorPort}`,
-        TUNNELER_FORWARDS: forwards,
-        TUNNELER_STATE_DIR: `${dir}/tunneler-${id}`,
+        ...tunnelerEnv(
+          { grpcAddr, caPath: certPath, dir },
+          id,
+          `${connectorId}@127.0.0.1:${connectorPort}`,
+          forwards,
+        ),
         ...extra,
       };
     },
@@ -150,6 +191,13 @@ export async function startCluster(dir: string, env: Record<string, string> = {}
       const r = await cluster.admin("GET", `/api/admin/${role}/${id}`);
       return r.status === 200 ? r.body.status as string : undefined;
     },
+    async waitForStatus(role, id, status, timeoutMs) {
+      await waitFor(
+        `${id} ${status}`,
+        async () => (await cluster.status(role, id)) === status || undefined,
+        timeoutMs,
+      );
+    },
     async close() {
       await Promise.all([...running].reverse().map((p) => p.stop()));
     },
@@ -157,10 +205,56 @@ export async function startCluster(dir: string, env: Record<string, string> = {}
   return cluster;
 }
 
-/** `PUT path body` on the cluster's admin API; throws (naming the path, status and body) unless 200. */
-export async function put(c: Cluster, path: string, body: unknown): Promise<void> {
+/** What {@link clusterWithEcho} starts; disposing it stops the cluster and the echo resource and removes the directory. */
+export interface EchoCluster extends AsyncDisposable {
+  c: Cluster;
+  /** The cluster's temporary directory. */
+  dir: string;
+  /** A TCP echo resource on loopback (answers `bye` on end). */
+  echo: { port: number };
+}
+
+/**
+ * The start of most agent scenarios in one line: a controller ({@link startCluster} with `env`) in
+ * a new temporary directory and an echo resource for the agents to reach.
+ */
+export async function clusterWithEcho(env: Record<string, string> = {}): Promise<EchoCluster> {
+  const dir = await tempDir();
+  const echo = await echoServer();
+  let c: Cluster;
+  try {
+    c = await startCluster(dir.path, env);
+  } catch (e) {
+    await echo.close();
+    await dir[Symbol.asyncDispose]();
+    throw e;
+  }
+  const close = async () => {
+    await c.close();
+    await echo.close();
+    await dir[Symbol.asyncDispose]();
+  };
+  return { c, dir: dir.path, echo, [Symbol.asyncDispose]: close };
+}
+
+/** Anything with an admin API client: a {@link Cluster}, a controller of `tests/ha/_ha.ts`. */
+export type AdminCaller = Pick<Cluster, "admin">;
+
+/** `PUT path body` on the admin API; throws (naming the path, status and body) unless 200. */
+export async function put(c: AdminCaller, path: string, body: unknown): Promise<void> {
   const r = await c.admin("PUT", path, body);
   if (r.status !== 200) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
+/** Lets `tunnelers` reach `resources` through connector `id`: its allowlist and resources lists. */
+export async function allowThrough(
+  c: AdminCaller,
+  id: string,
+  tunnelers: readonly string[],
+  resources: readonly string[],
+): Promise<void> {
+  await put(c, `/api/admin/connectors/${id}/allowlist`, { tunnelers });
+  await put(c, `/api/admin/connectors/${id}/resources`, { resources });
 }
 
 /**
@@ -184,8 +278,7 @@ export async function servingConnector(
   const port = reportedPort(await p.waitForLine("listening for tunnelers", 20_000));
   await p.waitForLine("control-plane stream connected", 20_000);
   if (enroll) {
-    await put(c, `/api/admin/connectors/${id}/allowlist`, { tunnelers: opts.tunnelers ?? ["t1"] });
-    await put(c, `/api/admin/connectors/${id}/resources`, { resources: [resource] });
+    await allowThrough(c, id, opts.tunnelers ?? ["t1"], [resource]);
   }
   return { p, port };
 }

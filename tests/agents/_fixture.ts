@@ -1,4 +1,5 @@
 /** Test helpers: an in-process connector listener and tunneler forwarder on loopback. */
+import assert from "node:assert/strict";
 import net from "node:net";
 import { concatBytes } from "../../shared/bytes.ts";
 import { flood } from "../../shared/dataplane/testing_sockets.ts";
@@ -135,6 +136,11 @@ export function roundTrip(port: number, data: Uint8Array): Promise<Uint8Array> {
   });
 }
 
+/** {@link roundTrip} of a text: sends `text` (UTF-8) to `port` and resolves with what came back, as text. */
+export async function roundTripText(port: number, text: string): Promise<string> {
+  return new TextDecoder().decode(await roundTrip(port, new TextEncoder().encode(text)));
+}
+
 /**
  * Sends `total` bytes of a fixed pattern to 127.0.0.1:port and half-closes; counts what comes
  * back until the end and checks it against the pattern (an echo returns it offset-aligned).
@@ -178,5 +184,5 @@ export async function refusal(dial: DialOptions, destination: string): Promise<s
   } catch (e) {
     return (e as Error).message;
   }
-  throw new Error(`expected the tunnel to ${destination} to be refused`);
+  assert.fail(`expected the tunnel to ${destination} to be refused`);
 }

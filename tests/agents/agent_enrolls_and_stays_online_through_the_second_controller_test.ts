@@ -3,7 +3,7 @@
  * is dead (a port nobody listens on), then the live one. Both enroll through the second, the
  * connector's control stream runs there, and both stay ONLINE past OFFLINE_AFTER.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { waitFor } from "../support/wait_for.ts";
@@ -21,18 +21,18 @@ Deno.test("an agent whose first CONTROLLER_ADDR entry is dead enrolls and stays 
     });
     const listenPort = reportedPort(await connector.waitForLine("listening for tunnelers", 20_000));
     const connected = await connector.waitForLine("control-plane stream connected", 20_000);
-    ok(connected.includes(`controller=${c.grpcAddr}`), connected);
+    assert.ok(connected.includes(`controller=${c.grpcAddr}`), connected);
     const tried = connector.lines.find((l) =>
       l.includes("enrollment failed at one controller; trying the next")
     );
-    ok(tried?.includes(`controller=${dead}`), connector.lines.join("\n"));
+    assert.ok(tried?.includes(`controller=${dead}`), connector.lines.join("\n"));
     await c.admin("PUT", "/api/admin/connectors/c1/allowlist", { tunnelers: ["t1"] });
     const tunneler = c.start("tunneler", ["run"], {
       ...c.tunnelerEnv("t1", listenPort, "", controllers),
       ENROLLMENT_TOKEN: await c.token("tunneler", "t1"),
     });
     await tunneler.waitForLine("control-plane stream connected", 20_000);
-    ok(tunneler.lines.some((l) => l.includes("enrolled")), tunneler.lines.join("\n"));
+    assert.ok(tunneler.lines.some((l) => l.includes("enrolled")), tunneler.lines.join("\n"));
 
     const seen = async (role: "connectors" | "tunnelers", id: string) => {
       const body = (await c.admin("GET", `/api/admin/${role}/${id}`)).body;
@@ -52,12 +52,12 @@ Deno.test("an agent whose first CONTROLLER_ADDR entry is dead enrolls and stays 
       200,
       connector,
     );
-    assertEquals(await c.status("connectors", "c1"), "ONLINE");
+    assert.deepEqual(await c.status("connectors", "c1"), "ONLINE");
     const st = c.start("connector", ["status", "--json"], c.connectorEnv("c1", listenPort, controllers));
-    assertEquals(await st.exited, 0, st.lines.join("\n"));
+    assert.deepEqual(await st.exited, 0, st.lines.join("\n"));
     const report = JSON.parse(st.lines.find((l) => l.startsWith("{"))!);
-    assertEquals(report.runtime.controller, c.grpcAddr);
-    assertEquals(report.outage, undefined, "a controller answers: no outage");
+    assert.deepEqual(report.runtime.controller, c.grpcAddr);
+    assert.deepEqual(report.outage, undefined, "a controller answers: no outage");
   } finally {
     await c.close();
   }

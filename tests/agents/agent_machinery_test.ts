@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { Backoff } from "../../shared/agent/backoff.ts";
 import { NonRetryableError, runAgentLoop } from "../../shared/agent/agent_loop.ts";
 import { renewalTime } from "../../shared/renewal/schedule.ts";
@@ -10,17 +10,17 @@ import { memLog } from "./_fixture.ts";
 Deno.test("Backoff.next() doubles its ceiling up to 30 s and reset() starts over", () => {
   const b = new Backoff({ random: () => 0.999999 });
   const seen = Array.from({ length: 10 }, () => b.next());
-  assertEquals(seen.slice(0, 3), [499, 999, 1999]);
-  assertEquals(Math.max(...seen), 29999);
+  assert.deepEqual(seen.slice(0, 3), [499, 999, 1999]);
+  assert.deepEqual(Math.max(...seen), 29999);
   b.reset();
-  assertEquals(b.next(), 499);
+  assert.deepEqual(b.next(), 499);
 });
 
 Deno.test("runAgentLoop() resets the backoff on a received message and stops on a non-retryable error", async () => {
   const sleeps: number[] = [];
   let n = 0;
   const { log, lines } = memLog();
-  await rejects(
+  await assert.rejects(
     runAgentLoop({
       name: "test stream",
       signal: new AbortController().signal,
@@ -36,24 +36,24 @@ Deno.test("runAgentLoop() resets the backoff on a received message and stops on 
     }),
     /identity revoked/,
   );
-  assertEquals(sleeps, [499, 999, 499, 999]);
-  ok(lines.some((l) => l.includes("test stream failed")));
+  assert.deepEqual(sleeps, [499, 999, 499, 999]);
+  assert.ok(lines.some((l) => l.includes("test stream failed")));
 });
 
 Deno.test("renewalTime() is once less than a third of the lifetime remains, minus at most 5 % jitter", () => {
   const svid = { notBefore: new Date(0), notAfter: new Date(3_000_000) };
-  assertEquals(renewalTime(svid, () => 0), 2_000_000);
-  assertEquals(renewalTime(svid, () => 1), 2_000_000 - 150_000);
+  assert.deepEqual(renewalTime(svid, () => 0), 2_000_000);
+  assert.deepEqual(renewalTime(svid, () => 1), 2_000_000 - 150_000);
 });
 
 Deno.test("renewalTime() counts a short certificate's lifetime from issuance, not from its back-dated notBefore (4.1)", () => {
   // Issued at 60 s for 6 s, notBefore back-dated to 0 by the controller's clock-skew allowance.
   const svid = { notBefore: new Date(0), notAfter: new Date(66_000) };
-  assertEquals(renewalTime(svid, () => 0, 60_000), 64_000);
+  assert.deepEqual(renewalTime(svid, () => 0, 60_000), 64_000);
   // Without the issuance time, the back-dated start would put renewal 16 s before issuance.
-  assertEquals(renewalTime(svid, () => 0), 44_000);
+  assert.deepEqual(renewalTime(svid, () => 0), 44_000);
   // An issuance time outside the validity is clamped.
-  assertEquals(renewalTime(svid, () => 0, -5), 44_000);
+  assert.deepEqual(renewalTime(svid, () => 0, -5), 44_000);
 });
 
 Deno.test("IdentityStore save() then load() round-trips with the key at mode 0600", async () => {
@@ -61,7 +61,7 @@ Deno.test("IdentityStore save() then load() round-trips with the key at mode 060
   const pki = await makeTestPki();
   const svid = await pki.issue("connector", "c1", { ipSans: ["10.0.0.5"] });
   const store = new IdentityStore(`${dir.path}/state`);
-  assertEquals(await store.exists(), false);
+  assert.deepEqual(await store.exists(), false);
   await store.save({
     svid,
     bundle: pki.bundle,
@@ -73,13 +73,13 @@ Deno.test("IdentityStore save() then load() round-trips with the key at mode 060
       enrolled_at: "x",
     },
   });
-  assertEquals((await Deno.stat(store.path)).mode! & 0o777, 0o600);
+  assert.deepEqual((await Deno.stat(store.path)).mode! & 0o777, 0o600);
   const back = await store.load();
-  assertEquals(back.svid.spiffeId.uri, svid.spiffeId.uri);
-  assertEquals(back.bundle.fingerprints(), pki.bundle.fingerprints());
+  assert.deepEqual(back.svid.spiffeId.uri, svid.spiffeId.uri);
+  assert.deepEqual(back.bundle.fingerprints(), pki.bundle.fingerprints());
   // A key that does not match the certificate is refused.
   const other = await pki.issue("connector", "c1");
   const stored = JSON.parse(await Deno.readTextFile(store.path));
   await Deno.writeTextFile(store.path, JSON.stringify({ ...stored, key_pem: other.keyPem }));
-  await rejects(store.load(), /do not match/);
+  await assert.rejects(store.load(), /do not match/);
 });

@@ -1,5 +1,5 @@
 /** Real processes: `postern-connector enroll` with a token the controller never issued exits 3 (1.2). */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { freePort } from "../support/ports.ts";
 import { tempDir } from "../support/paths.ts";
 import { startCluster } from "./_cluster.ts";
@@ -12,8 +12,8 @@ Deno.test("connector enroll with a bogus token exits 3 with invalid enrollment t
       ...c.connectorEnv("c1", freePort()),
       ENROLLMENT_TOKEN: "not-a-token",
     });
-    assertEquals(await refused.exited, 3, refused.lines.join("\n"));
-    ok(refused.lines.some((l) => l.includes("invalid enrollment token")), refused.lines.join("\n"));
+    assert.deepEqual(await refused.exited, 3, refused.lines.join("\n"));
+    assert.ok(refused.lines.some((l) => l.includes("invalid enrollment token")), refused.lines.join("\n"));
   } finally {
     await c.close();
   }

@@ -1,5 +1,5 @@
 /** Real processes: `postern-connector status --json` beside a running connector reports its identity. */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { connectorAndTunneler, startCluster } from "./_cluster.ts";
 
@@ -9,10 +9,10 @@ Deno.test("connector status --json reports the SPIFFE ID and trusted CA fingerpr
   try {
     const { listenPort } = await connectorAndTunneler(c, "127.0.0.1:9");
     const st = c.start("connector", ["status", "--json"], c.connectorEnv("c1", listenPort));
-    assertEquals(await st.exited, 0, st.lines.join("\n"));
+    assert.deepEqual(await st.exited, 0, st.lines.join("\n"));
     const report = JSON.parse(st.lines.find((l) => l.startsWith("{"))!);
-    assertEquals(report.identity.spiffe_id, "spiffe://postern.internal/connector/c1");
-    ok(report.identity.trusted_ca_fingerprints.length >= 1);
+    assert.deepEqual(report.identity.spiffe_id, "spiffe://postern.internal/connector/c1");
+    assert.ok(report.identity.trusted_ca_fingerprints.length >= 1);
   } finally {
     await c.close();
   }

@@ -4,96 +4,80 @@
  * the control plane is disconnected; afterwards the connector logs `control-plane stream
  * connected` again, both agents are ONLINE again, and the tunneler's forward never stopped working.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { tempDir } from "../support/paths.ts";
+import assert from "node:assert/strict";
 import { freePort } from "../support/ports.ts";
-import { echoServer, roundTrip } from "./_fixture.ts";
-import { connectorAndTunneler, startCluster } from "./_cluster.ts";
+import { roundTripText } from "./_fixture.ts";
+import { clusterWithEcho, connectorAndTunneler } from "./_cluster.ts";
 import { waitFor } from "../support/wait_for.ts";
 
-const dec = new TextDecoder();
-const enc = new TextEncoder();
-
 Deno.test("connector reconnects after a controller restart (3.1); /readyz is 503 while the control stream is down", async () => {
-  await using dir = await tempDir();
-  const echo = await echoServer();
-  const c = await startCluster(dir.path);
-  try {
-    const healthPort = freePort();
-    const health = `http://127.0.0.1:${healthPort}`;
-    const { connector, tunneler, fwdPort } = await connectorAndTunneler(c, `127.0.0.1:${echo.port}`, {
-      connectorEnv: { CONNECTOR_HEALTH_ADDR: `127.0.0.1:${healthPort}` },
-    });
-    const get = async (path: string) => {
-      const r = await fetch(health + path);
-      return { status: r.status, text: await r.text(), type: r.headers.get("content-type") };
-    };
-    // The health listener starts beside the control-plane loop: wait until it answers.
-    await waitFor(
-      "the health listener",
-      async () => (await get("/healthz").catch(() => undefined))?.status === 200 || undefined,
-    );
-    assertEquals((await get("/readyz")).status, 200);
-    const metrics = await get("/metrics");
-    assertEquals(metrics.status, 200);
-    ok(metrics.type?.startsWith("text/plain; version=0.0.4"), String(metrics.type));
-    ok(metrics.text.includes("# TYPE postern_connector_control_plane_connected gauge"), metrics.text);
-    ok(metrics.text.includes("\npostern_connector_control_plane_connected 1\n"), metrics.text);
-    assertEquals((await get("/nope")).status, 404);
-    await waitFor(
-      "c1 and t1 ONLINE",
-      async () =>
-        (await c.status("connectors", "c1")) === "ONLINE" && (await c.status("tunnelers", "t1")) === "ONLINE"
-          ? true
-          : undefined,
-    );
+  await using rig = await clusterWithEcho();
+  const { c, echo } = rig;
+  const healthPort = freePort();
+  const health = `http://127.0.0.1:${healthPort}`;
+  const { connector, tunneler, fwdPort } = await connectorAndTunneler(c, `127.0.0.1:${echo.port}`, {
+    connectorEnv: { CONNECTOR_HEALTH_ADDR: `127.0.0.1:${healthPort}` },
+  });
+  const get = async (path: string) => {
+    const r = await fetch(health + path);
+    return { status: r.status, text: await r.text(), type: r.headers.get("content-type") };
+  };
+  // The health listener starts beside the control-plane loop: wait until it answers.
+  await waitFor(
+    "the health listener",
+    async () => (await get("/healthz").catch(() => undefined))?.status === 200 || undefined,
+  );
+  assert.deepEqual((await get("/readyz")).status, 200);
+  const metrics = await get("/metrics");
+  assert.deepEqual(metrics.status, 200);
+  assert.ok(metrics.type?.startsWith("text/plain; version=0.0.4"), String(metrics.type));
+  assert.ok(metrics.text.includes("# TYPE postern_connector_control_plane_connected gauge"), metrics.text);
+  assert.ok(metrics.text.includes("\npostern_connector_control_plane_connected 1\n"), metrics.text);
+  assert.deepEqual((await get("/nope")).status, 404);
+  await waitFor(
+    "c1 and t1 ONLINE",
+    async () =>
+      (await c.status("connectors", "c1")) === "ONLINE" && (await c.status("tunnelers", "t1")) === "ONLINE"
+        ? true
+        : undefined,
+  );
 
-    assertEquals(await c.stopController(), 0);
-    const notReady = await waitFor(
-      "/readyz to answer 503",
-      async () => {
-        // A refused connection counts as "not yet" (seen once in CI while the controller stopped).
-        const r = await get("/readyz").catch(() => undefined);
-        return r?.status === 503 ? r.text : undefined;
-      },
-      10_000,
-      100,
-      connector,
-    );
-    ok(notReady.startsWith("not ready:"), notReady);
-    assertEquals((await get("/healthz")).status, 200, "liveness does not depend on the controller");
-    ok((await get("/metrics")).text.includes("\npostern_connector_control_plane_connected 0\n"));
-    // The data path does not depend on the controller.
-    assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("while down"))), "while downbye");
+  assert.deepEqual(await c.stopController(), 0);
+  const notReady = await waitFor(
+    "/readyz to answer 503",
+    async () => {
+      // A refused connection counts as "not yet" (seen once in CI while the controller stopped).
+      const r = await get("/readyz").catch(() => undefined);
+      return r?.status === 503 ? r.text : undefined;
+    },
+    10_000,
+    100,
+    connector,
+  );
+  assert.ok(notReady.startsWith("not ready:"), notReady);
+  assert.deepEqual((await get("/healthz")).status, 200, "liveness does not depend on the controller");
+  assert.ok((await get("/metrics")).text.includes("\npostern_connector_control_plane_connected 0\n"));
+  // The data path does not depend on the controller.
+  assert.deepEqual(await roundTripText(fwdPort, "while down"), "while downbye");
 
-    await c.startController();
-    await waitFor(
-      "a second `control-plane stream connected`",
-      () =>
-        Promise.resolve(
-          connector.lines.filter((l) => l.includes("control-plane stream connected")).length >= 2 ||
-            undefined,
-        ),
-      20_000,
-      100,
-      connector,
-    );
-    await waitFor("/readyz 200 again", async () => (await get("/readyz")).status === 200 || undefined);
-    await waitFor(
-      "c1 ONLINE after the restart",
-      async () => (await c.status("connectors", "c1")) === "ONLINE" || undefined,
-    );
-    await waitFor(
-      "t1 ONLINE after the restart",
-      async () => (await c.status("tunnelers", "t1")) === "ONLINE" || undefined,
-    );
-    ok((await get("/metrics")).text.includes("\npostern_connector_reconnects_total 1\n"));
-    assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("after"))), "afterbye");
-    // Neither agent exited.
-    assertEquals(await Promise.race([connector.exited, Promise.resolve("running")]), "running");
-    assertEquals(await Promise.race([tunneler.exited, Promise.resolve("running")]), "running");
-  } finally {
-    await c.close();
-    await echo.close();
-  }
+  await c.startController();
+  await waitFor(
+    "a second `control-plane stream connected`",
+    () =>
+      Promise.resolve(
+        connector.lines.filter((l) => l.includes("control-plane stream connected")).length >= 2 ||
+          undefined,
+      ),
+    20_000,
+    100,
+    connector,
+  );
+  await waitFor("/readyz 200 again", async () => (await get("/readyz")).status === 200 || undefined);
+  await c.waitForStatus("connectors", "c1", "ONLINE");
+  await c.waitForStatus("tunnelers", "t1", "ONLINE");
+  assert.ok((await get("/metrics")).text.includes("\npostern_connector_reconnects_total 1\n"));
+  assert.deepEqual(await roundTripText(fwdPort, "after"), "afterbye");
+  // Neither agent exited.
+  assert.deepEqual(await Promise.race([connector.exited, Promise.resolve("running")]), "running");
+  assert.deepEqual(await Promise.race([tunneler.exited, Promise.resolve("running")]), "running");
 });

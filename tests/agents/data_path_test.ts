@@ -1,5 +1,5 @@
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { bulk, echoServer, forwardTo, rig, roundTrip } from "./_fixture.ts";
+import assert from "node:assert/strict";
+import { bulk, echoServer, forwardTo, rig, roundTrip, roundTripText } from "./_fixture.ts";
 
 const dec = new TextDecoder();
 
@@ -9,7 +9,7 @@ Deno.test("forward carries bytes both ways and the half-close reply arrives", as
     ...forwardTo(echo.port),
   });
   const got = await roundTrip(r.forwarder.ports[0]!, new TextEncoder().encode("hello"));
-  assertEquals(dec.decode(got), "hellobye");
+  assert.deepEqual(dec.decode(got), "hellobye");
 });
 
 Deno.test("forward moves 256 MiB both ways intact", async () => {
@@ -20,15 +20,15 @@ Deno.test("forward moves 256 MiB both ways intact", async () => {
   });
   const total = 256 * 1024 * 1024;
   const res = await bulk(r.forwarder.ports[0]!, total);
-  assertEquals(res.received, total + 3); // echo + "bye"
-  assertEquals(res.ok, true);
+  assert.deepEqual(res.received, total + 3); // echo + "bye"
+  assert.deepEqual(res.ok, true);
   console.log(
     `256 MiB echoed through the tunnel in ${res.ms.toFixed(0)} ms: ${
       (2 * 256 / (res.ms / 1000)).toFixed(0)
     } MiB/s (both directions)`,
   );
   const s = r.listener.stats();
-  assertEquals(s.bytesIn >= total, true);
+  assert.deepEqual(s.bytesIn >= total, true);
 });
 
 Deno.test("forward carries 1,000 short connections intact", async () => {
@@ -40,14 +40,14 @@ Deno.test("forward carries 1,000 short connections intact", async () => {
   let done = 0;
   const one = async (i: number) => {
     const msg = `message ${i}`;
-    const got = dec.decode(await roundTrip(r.forwarder.ports[0]!, new TextEncoder().encode(msg)));
-    assertEquals(got, msg + "bye");
+    const got = await roundTripText(r.forwarder.ports[0]!, msg);
+    assert.deepEqual(got, msg + "bye");
     done++;
   };
   for (let batch = 0; batch < 1000; batch += 50) {
     await Promise.all(Array.from({ length: 50 }, (_, k) => one(batch + k)));
   }
-  assertEquals(done, 1000);
+  assert.deepEqual(done, 1000);
   console.log(`1,000 tunneled connections in ${(performance.now() - start).toFixed(0)} ms`);
 });
 
@@ -77,6 +77,6 @@ Deno.test("a resource that speaks first (an SSH banner): the banner reaches the 
   };
   for (let batch = 0; batch < 10; batch++) {
     const got = await Promise.all(Array.from({ length: 20 }, one));
-    assertEquals(got, Array(20).fill(banner));
+    assert.deepEqual(got, Array(20).fill(banner));
   }
 });

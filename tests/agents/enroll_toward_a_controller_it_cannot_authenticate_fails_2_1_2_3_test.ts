@@ -4,7 +4,7 @@
  * controller is in another trust domain). The renewal side (4.2) is
  * renewal_by_an_untrusted_ca_fails_4_2_and_keeps_the_old_certificate_test.ts.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { initCa } from "../../controller/init_ca.ts";
 import { IdentityStore } from "../../shared/agent/identity_store.ts";
 import { tempDir } from "../support/paths.ts";
@@ -29,12 +29,15 @@ Deno.test("enrollment toward a controller the agent cannot authenticate fails wi
           ? c.connectorEnv("c1", freePort(), extra)
           : c.tunnelerEnv("t1", freePort(), "", extra);
         const p = c.start(program, ["enroll"], { ...env, ENROLLMENT_TOKEN: await c.token(program) });
-        assertEquals(await p.exited, 1, p.lines.join("\n"));
+        assert.deepEqual(await p.exited, 1, p.lines.join("\n"));
         const last = p.lines.at(-1)!;
-        ok(last.startsWith(`postern-${program}: ${want}`), `${program} ${JSON.stringify(extra)}: ${last}`);
-        ok(last.endsWith("(enrollment failed)"), last);
+        assert.ok(
+          last.startsWith(`postern-${program}: ${want}`),
+          `${program} ${JSON.stringify(extra)}: ${last}`,
+        );
+        assert.ok(last.endsWith("(enrollment failed)"), last);
         // Nothing was stored.
-        assertEquals(
+        assert.deepEqual(
           await new IdentityStore(env.CONNECTOR_STATE_DIR ?? env.TUNNELER_STATE_DIR!).exists(),
           false,
         );

@@ -2,7 +2,7 @@
  * Real processes: `enroll` on an agent that already stored an identity says so with its SPIFFE ID
  * and expiry and exits 0 without using the token.
  */
-import { deepStrictEqual as assertEquals, match } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { connectorAndTunneler, startCluster } from "./_cluster.ts";
 
@@ -18,8 +18,8 @@ Deno.test("enroll when already enrolled names the identity and exits 0", async (
       ] as const
     ) {
       const again = c.start(program, ["enroll"], { ...env, ENROLLMENT_TOKEN: "unused-token" });
-      assertEquals(await again.exited, 0, again.lines.join("\n"));
-      match(
+      assert.deepEqual(await again.exited, 0, again.lines.join("\n"));
+      assert.match(
         again.lines.join("\n"),
         new RegExp(
           `^already enrolled as spiffe://postern\\.internal/${id}; certificate valid until \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z; identity stored in `,

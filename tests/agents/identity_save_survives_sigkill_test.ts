@@ -6,7 +6,7 @@
  * killed after a seeded random delay; half the rounds start from the four-file layout of earlier
  * versions, so the migration is interrupted too.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import { IdentityStore, type StoredIdentity } from "../../shared/agent/identity_store.ts";
 import { makeTestPki, type TestPki } from "../../shared/pki/testing.ts";
@@ -71,16 +71,20 @@ Deno.test("an agent killed at any point of saving its identity leaves one comple
     await loop.waitForLine(round % 4 < 2 ? "looping" : "saved 0", 30_000);
     const delay = Math.floor(random() * MAX_DELAY_MS);
     await new Promise((r) => setTimeout(r, delay));
-    assertEquals(await loop.stop("SIGKILL"), 137, loop.lines.join("\n"));
+    assert.deepEqual(await loop.stop("SIGKILL"), 137, loop.lines.join("\n"));
 
     const loaded = await new IdentityStore(dir).load().catch((e: Error) => {
       throw new Error(`round ${round} (killed after ${delay} ms): ${e.message}`);
     });
     const which = ids.findIndex((i) => i.svid.certPem === loaded.svid.certPem);
-    ok(which >= 0, `round ${round}: a certificate that was never saved`);
-    assertEquals(loaded.svid.keyPem, ids[which]!.svid.keyPem, `round ${round}: key of the other identity`);
-    assertEquals(loaded.meta, ids[which]!.meta);
-    ok(
+    assert.ok(which >= 0, `round ${round}: a certificate that was never saved`);
+    assert.deepEqual(
+      loaded.svid.keyPem,
+      ids[which]!.svid.keyPem,
+      `round ${round}: key of the other identity`,
+    );
+    assert.deepEqual(loaded.meta, ids[which]!.meta);
+    assert.ok(
       ids.some((i) => i.bundle.toPem() === loaded.bundle.toPem()),
       `round ${round}: a trust bundle that was never saved`,
     );

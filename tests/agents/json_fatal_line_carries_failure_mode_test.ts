@@ -2,7 +2,7 @@
  * With LOG_FORMAT=json a program's fatal line is a JSON log line: its msg is the text line
  * (`postern-connector: [1.1] ENROLLMENT_TOKEN is required: ...`) and it has the field failure_mode.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { startProgram } from "../support/process.ts";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
@@ -20,8 +20,8 @@ Deno.test("connector enroll without a token under LOG_FORMAT=json ends with a JS
       CONTROLLER_CA_PATH: `${dir.path}/missing-ca.crt`,
     },
   });
-  assertEquals(await p.exited, 2);
+  assert.deepEqual(await p.exited, 2);
   const last = JSON.parse(p.lines.at(-1)!);
-  assertEquals([last.level, last.failure_mode], ["error", "1.1"]);
-  ok(String(last.msg).startsWith("postern-connector: [1.1] ENROLLMENT_TOKEN is required: "), last.msg);
+  assert.deepEqual([last.level, last.failure_mode], ["error", "1.1"]);
+  assert.ok(String(last.msg).startsWith("postern-connector: [1.1] ENROLLMENT_TOKEN is required: "), last.msg);
 });

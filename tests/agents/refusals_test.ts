@@ -1,23 +1,22 @@
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { AgentCredentials } from "../../shared/agent/credentials.ts";
 import { dialConnector } from "../../tunneler/dialer.ts";
-import { echoServer, forwardTo, openFrame, refusal, rig, roundTrip } from "./_fixture.ts";
+import { echoServer, forwardTo, openFrame, refusal, rig, roundTrip, roundTripText } from "./_fixture.ts";
 import { waitFor } from "../support/wait_for.ts";
 
-const dec = new TextDecoder();
 const enc = new TextEncoder();
 
 Deno.test("connector refuses a resource outside its resources and the local connection closes", async () => {
   await using echo = await echoServer();
   await using r = await rig({ forwards: `127.0.0.1:0=127.0.0.1:${echo.port}`, resources: ["127.0.0.1:1"] });
   const got = await roundTrip(r.forwarder.ports[0]!, enc.encode("x")).catch(() => new Uint8Array());
-  assertEquals(got.length, 0);
-  ok(
+  assert.deepEqual(got.length, 0);
+  assert.ok(
     r.tunnelerLog.some((l) => l.includes(`resource not allowed: \\"127.0.0.1:${echo.port}\\"`)),
     r.tunnelerLog.join("\n"),
   );
-  ok(r.connectorLog.some((l) => l.includes("resource not allowed")));
+  assert.ok(r.connectorLog.some((l) => l.includes("resource not allowed")));
 });
 
 Deno.test("tunneler outside the allowlist is refused (3.3), then admitted after the allowlist changes", async () => {
@@ -27,13 +26,13 @@ Deno.test("tunneler outside the allowlist is refused (3.3), then admitted after 
     allow: false,
   });
   const dial = r.dial();
-  assertEquals(
+  assert.deepEqual(
     await refusal(dial, `127.0.0.1:${echo.port}`),
     "tunneler not allowed",
   );
-  ok(r.connectorLog.some((l) => l.includes("tunneler not allowed")));
+  assert.ok(r.connectorLog.some((l) => l.includes("tunneler not allowed")));
   r.listener.policy.apply({ allowedTunnelers: ["t1"], resources: [`127.0.0.1:${echo.port}`] });
-  assertEquals(dec.decode(await roundTrip(r.forwarder.ports[0]!, enc.encode("hi"))), "hibye");
+  assert.deepEqual(await roundTripText(r.forwarder.ports[0]!, "hi"), "hibye");
 });
 
 Deno.test("refused tunnelers leave no session behind on the connector", async () => {
@@ -44,7 +43,7 @@ Deno.test("refused tunnelers leave no session behind on the connector", async ()
   });
   const dial = r.dial();
   for (let i = 0; i < 5; i++) {
-    assertEquals(
+    assert.deepEqual(
       await refusal(dial, `127.0.0.1:${echo.port}`),
       "tunneler not allowed",
     );
@@ -55,7 +54,7 @@ Deno.test("refused tunnelers leave no session behind on the connector", async ()
     3_000,
     50,
   );
-  assertEquals(r.listener.stats().sessions, 0);
+  assert.deepEqual(r.listener.stats().sessions, 0);
 });
 
 Deno.test("allowlist removal ends a live session", async () => {
@@ -72,13 +71,13 @@ Deno.test("allowlist removal ends a live session", async () => {
   socket.resume();
   r.listener.policy.apply({ allowedTunnelers: [], resources: [`127.0.0.1:${echo.port}`] });
   await closed;
-  ok(r.connectorLog.some((l) => l.includes("removed from the allowlist")));
+  assert.ok(r.connectorLog.some((l) => l.includes("removed from the allowlist")));
 });
 
 Deno.test("tunneler refuses a connector certificate without the dialed IP (2.2)", async () => {
   await using r = await rig({ forwards: "", resources: [], connectorIps: [] });
   const dial = r.dial();
-  assertEquals(
+  assert.deepEqual(
     await refusal(dial, "127.0.0.1:1"),
     "x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs",
   );
@@ -89,7 +88,7 @@ Deno.test("a peer from another CA is refused with unknown authority on both side
   const other = await makeTestPki();
   const stranger = new AgentCredentials(await other.issue("tunneler", "t1"), r.pki.bundle);
   const dial = r.dial(stranger);
-  ok(
+  assert.ok(
     (await refusal(dial, "127.0.0.1:1")).includes(
       "connector closed the connection",
     ),
@@ -105,7 +104,7 @@ Deno.test("a peer from another CA is refused with unknown authority on both side
   );
   const fooled = new AgentCredentials(r.tunnelerCreds.svid, other.bundle);
   const dial2 = r.dial(fooled);
-  assertEquals(
+  assert.deepEqual(
     await refusal(dial2, "127.0.0.1:1"),
     "x509: certificate signed by unknown authority",
   );
@@ -122,5 +121,5 @@ Deno.test("wrong role and wrong trust domain are refused (2.3)", async () => {
     10,
   );
   const msg = await refusal({ ...r.dial(), trustDomain: "other.example" }, "x:1");
-  ok(msg.includes("SPIFFE trust domain mismatch"), msg);
+  assert.ok(msg.includes("SPIFFE trust domain mismatch"), msg);
 });

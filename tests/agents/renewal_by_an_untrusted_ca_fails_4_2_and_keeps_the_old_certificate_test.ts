@@ -10,7 +10,7 @@
  * failure line whose own timestamp is at or after the certificate's notAfter (waiting a fixed time
  * after expiry raced the scheduler on a loaded machine).
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { tempDir } from "../support/paths.ts";
 import { startProgram } from "../support/process.ts";
@@ -68,21 +68,21 @@ Deno.test("a renewal signed by a CA the agent does not trust fails with internal
       tunneler,
     );
     const all = failures(tunneler.lines);
-    ok(all.length >= 2, `retried: ${all.length} failures (${stub.renewals()} reached the controller)`);
+    assert.ok(all.length >= 2, `retried: ${all.length} failures (${stub.renewals()} reached the controller)`);
     for (const f of all) {
       // The CA mismatch keeps its own id after expiry too: it is not reported as 4.1.
-      assertEquals(f.failureMode, "4.2", f.msg);
-      ok(f.msg.startsWith("[4.2] internal CA mismatch during renewal: "), f.msg);
-      assertEquals(f.expiresAt, svid.notAfter.toISOString(), "the log says when the certificate expires");
+      assert.deepEqual(f.failureMode, "4.2", f.msg);
+      assert.ok(f.msg.startsWith("[4.2] internal CA mismatch during renewal: "), f.msg);
+      assert.deepEqual(f.expiresAt, svid.notAfter.toISOString(), "the log says when the certificate expires");
       // Never a hot loop: 50 ms at least before expiry, the capped backoff from 1 s after it.
-      ok(f.retryInMs >= 50, `retry_in_ms ${f.retryInMs}`);
+      assert.ok(f.retryInMs >= 50, `retry_in_ms ${f.retryInMs}`);
     }
-    ok(all.some((f) => f.at < expiry), "an attempt before expiry failed too");
-    ok(late.retryInMs <= 30_000, `backoff capped at 30 s: ${late.retryInMs}`);
-    assertEquals((await store.load()).svid.certPem, certBefore);
-    assertEquals(await store.load().then((s) => s.bundle.fingerprints()), a.bundle.fingerprints());
-    assertEquals(await Promise.race([tunneler.exited, Promise.resolve("running")]), "running");
-    ok(!tunneler.lines.some((l) => l.includes("certificate renewed")), tunneler.lines.join("\n"));
+    assert.ok(all.some((f) => f.at < expiry), "an attempt before expiry failed too");
+    assert.ok(late.retryInMs <= 30_000, `backoff capped at 30 s: ${late.retryInMs}`);
+    assert.deepEqual((await store.load()).svid.certPem, certBefore);
+    assert.deepEqual(await store.load().then((s) => s.bundle.fingerprints()), a.bundle.fingerprints());
+    assert.deepEqual(await Promise.race([tunneler.exited, Promise.resolve("running")]), "running");
+    assert.ok(!tunneler.lines.some((l) => l.includes("certificate renewed")), tunneler.lines.join("\n"));
   } finally {
     await tunneler.stop();
     await stub.close();

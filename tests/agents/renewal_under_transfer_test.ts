@@ -3,7 +3,7 @@
  * seconds for a minute while a tunneled transfer runs. Nothing breaks, every byte arrives, the
  * registry's cert_expires_at moves forward, and neither agent flaps OFFLINE.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import net from "node:net";
 import { tempDir } from "../support/paths.ts";
 import { connectorAndTunneler, countingSink, startCluster } from "./_cluster.ts";
@@ -78,10 +78,10 @@ Deno.test("agents renew 6-second certificates during a one-minute tunneled trans
     polling = false;
     await poller;
 
-    assertEquals(reply, String(sent), "the long tunneled connection lost bytes or broke");
-    assertEquals(sent, writes * 64 * 1024);
-    assertEquals(shorts, shorts.map((_s, k) => String(`short ${k * 10 + 5}`.length)));
-    assertEquals(flaps, [], "an agent flapped OFFLINE during renewals");
+    assert.deepEqual(reply, String(sent), "the long tunneled connection lost bytes or broke");
+    assert.deepEqual(sent, writes * 64 * 1024);
+    assert.deepEqual(shorts, shorts.map((_s, k) => String(`short ${k * 10 + 5}`.length)));
+    assert.deepEqual(flaps, [], "an agent flapped OFFLINE during renewals");
 
     // Certificates were renewed several times, and not in a hot loop (~every 4 s of a 6 s life).
     const seconds = (performance.now() - started) / 1000;
@@ -97,25 +97,25 @@ Deno.test("agents renew 6-second certificates during a one-minute tunneled trans
           seconds.toFixed(1)
         } s`,
       );
-      ok(n >= MIN_RENEWALS && n <= MAX_RENEWALS, `${id} renewed ${n} times in ~${TRANSFER_SECONDS} s`);
-      ok(expiries[id].size >= MIN_RENEWALS, `${id} cert_expires_at took ${expiries[id].size} values`);
+      assert.ok(n >= MIN_RENEWALS && n <= MAX_RENEWALS, `${id} renewed ${n} times in ~${TRANSFER_SECONDS} s`);
+      assert.ok(expiries[id].size >= MIN_RENEWALS, `${id} cert_expires_at took ${expiries[id].size} values`);
       const latest = [...expiries[id]].sort().at(-1)!;
-      ok(Date.parse(latest) > Date.parse(first[id]) + 45_000, `${id}: ${first[id]} -> ${latest}`);
+      assert.ok(Date.parse(latest) > Date.parse(first[id]) + 45_000, `${id}: ${first[id]} -> ${latest}`);
     }
     // status --json of the running tunneler shows the renewed certificate and a connected session.
     const st = c.start("tunneler", ["status", "--json"], { TUNNELER_STATE_DIR: `${dir.path}/tunneler-t1` });
-    assertEquals(await st.exited, 0);
+    assert.deepEqual(await st.exited, 0);
     const report = JSON.parse(st.lines.find((l) => l.startsWith("{"))!);
-    ok(Date.parse(report.identity.not_after) > Date.parse(first.t1) + 45_000, JSON.stringify(report));
-    assertEquals(report.runtime.control_plane, "connected");
+    assert.ok(Date.parse(report.identity.not_after) > Date.parse(first.t1) + 45_000, JSON.stringify(report));
+    assert.deepEqual(report.runtime.control_plane, "connected");
     const offline = await c.admin("GET", "/api/admin/events?limit=1000");
     const kinds = (offline.body.events as { kind: string }[]).map((e) => e.kind);
-    ok(!kinds.includes("connector.offline") && !kinds.includes("tunneler.offline"), kinds.join(","));
-    ok(kinds.filter((k) => k === "connector.renewed").length >= MIN_RENEWALS, kinds.join(","));
+    assert.ok(!kinds.includes("connector.offline") && !kinds.includes("tunneler.offline"), kinds.join(","));
+    assert.ok(kinds.filter((k) => k === "connector.renewed").length >= MIN_RENEWALS, kinds.join(","));
     // The control-plane stream was never reset by a renewal (3.1 would show a second line).
-    assertEquals(connector.lines.filter((l) => l.includes("control-plane stream connected")).length, 1);
-    assertEquals(tunneler.lines.filter((l) => l.includes("control-plane stream connected")).length, 1);
-    ok(!tunneler.lines.some((l) => l.includes("tunnel refused")), tunneler.lines.join("\n"));
+    assert.deepEqual(connector.lines.filter((l) => l.includes("control-plane stream connected")).length, 1);
+    assert.deepEqual(tunneler.lines.filter((l) => l.includes("control-plane stream connected")).length, 1);
+    assert.ok(!tunneler.lines.some((l) => l.includes("tunnel refused")), tunneler.lines.join("\n"));
   } finally {
     await c.close();
     await sink.close();

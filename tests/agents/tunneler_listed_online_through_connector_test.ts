@@ -1,5 +1,5 @@
 /** Real processes: the controller lists a connected tunneler ONLINE, reported through its connector. */
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { connectorAndTunneler, startCluster } from "./_cluster.ts";
@@ -13,7 +13,7 @@ Deno.test("the controller lists a connected tunneler ONLINE with its connector",
       const body = (await c.admin("GET", "/api/admin/tunnelers/t1")).body;
       return body?.status === "ONLINE" ? body : undefined;
     }, 10_000);
-    assertEquals(t1.connector_id, "c1", JSON.stringify(t1));
+    assert.deepEqual(t1.connector_id, "c1", JSON.stringify(t1));
   } finally {
     await c.close();
   }

@@ -4,7 +4,7 @@
  * the connector) or the error; when the connector side closes, the local client's connection is
  * closed too. A killed connector's clean FIN must end its tunnels with a line as well as a reset.
  */
-import { deepStrictEqual as assertEquals, match } from "node:assert/strict";
+import assert from "node:assert/strict";
 import net from "node:net";
 import { concatBytes } from "../../shared/bytes.ts";
 import { waitFor } from "../support/wait_for.ts";
@@ -59,26 +59,37 @@ function readUntilClosed(port: number): {
 Deno.test("a tunnel the local client closes first is logged once with its bytes, closed_by=client", async () => {
   await using echo = await echoServer();
   await using r = await rig(forwardTo(echo.port));
-  assertEquals(dec.decode(await roundTrip(r.forwarder.ports[0]!, new TextEncoder().encode("one"))), "onebye");
+  assert.deepEqual(
+    dec.decode(await roundTrip(r.forwarder.ports[0]!, new TextEncoder().encode("one"))),
+    "onebye",
+  );
   const [line] = await ended(r.tunnelerLog);
-  match(line!, /INFO/);
-  match(line!, /connector=c1/);
-  match(line!, /closed_by=client/);
-  match(line!, /bytes_to_connector=3\b/);
-  match(line!, /bytes_from_connector=6\b/);
-  assertEquals(r.tunnelerLog.filter((l) => l.includes("tunnel ended")).length, 1, r.tunnelerLog.join("\n"));
+  assert.match(line!, /INFO/);
+  assert.match(line!, /connector=c1/);
+  assert.match(line!, /closed_by=client/);
+  assert.match(line!, /bytes_to_connector=3\b/);
+  assert.match(line!, /bytes_from_connector=6\b/);
+  assert.deepEqual(
+    r.tunnelerLog.filter((l) => l.includes("tunnel ended")).length,
+    1,
+    r.tunnelerLog.join("\n"),
+  );
 });
 
 Deno.test("a tunnel the connector side closes first closes the local client and is logged once, closed_by=connector", async () => {
   await using resource = await speaksAndHangsUp("hello");
   await using r = await rig(forwardTo(resource.port));
   const client = readUntilClosed(r.forwarder.ports[0]!);
-  assertEquals(await client.done, { data: "hello", ended: true });
+  assert.deepEqual(await client.done, { data: "hello", ended: true });
   const [line] = await ended(r.tunnelerLog);
-  match(line!, /closed_by=connector/);
-  match(line!, /bytes_to_connector=0\b/);
-  match(line!, /bytes_from_connector=5\b/);
-  assertEquals(r.tunnelerLog.filter((l) => l.includes("tunnel ended")).length, 1, r.tunnelerLog.join("\n"));
+  assert.match(line!, /closed_by=connector/);
+  assert.match(line!, /bytes_to_connector=0\b/);
+  assert.match(line!, /bytes_from_connector=5\b/);
+  assert.deepEqual(
+    r.tunnelerLog.filter((l) => l.includes("tunnel ended")).length,
+    1,
+    r.tunnelerLog.join("\n"),
+  );
 });
 
 Deno.test("a connector going away ends its live tunnel with one line naming it and closes the local client", async () => {
@@ -96,10 +107,14 @@ Deno.test("a connector going away ends its live tunnel with one line naming it a
   );
   // The connector's sockets go away as a killed process's do: the kernel's FIN, no close_notify.
   await r.listener.close(0);
-  assertEquals(await client.done, { data: "hold", ended: true });
+  assert.deepEqual(await client.done, { data: "hold", ended: true });
   const [line] = await ended(r.tunnelerLog);
-  match(line!, /tunnel ended.*connector=c1.*(closed_by=connector|error=)/);
-  assertEquals(r.tunnelerLog.filter((l) => l.includes("tunnel ended")).length, 1, r.tunnelerLog.join("\n"));
+  assert.match(line!, /tunnel ended.*connector=c1.*(closed_by=connector|error=)/);
+  assert.deepEqual(
+    r.tunnelerLog.filter((l) => l.includes("tunnel ended")).length,
+    1,
+    r.tunnelerLog.join("\n"),
+  );
 });
 
 Deno.test("a live tunnel the stopping tunneler closes is logged once, closed_by=tunneler, and its client closed", async () => {
@@ -116,8 +131,12 @@ Deno.test("a live tunnel the stopping tunneler closes is logged once, closed_by=
     20,
   );
   await r.forwarder.close(0);
-  assertEquals(await client.done, { data: "hold", ended: true });
+  assert.deepEqual(await client.done, { data: "hold", ended: true });
   const [line] = await ended(r.tunnelerLog);
-  match(line!, /closed_by=tunneler bytes_to_connector=4 bytes_from_connector=4$/);
-  assertEquals(r.tunnelerLog.filter((l) => l.includes("tunnel ended")).length, 1, r.tunnelerLog.join("\n"));
+  assert.match(line!, /closed_by=tunneler bytes_to_connector=4 bytes_from_connector=4$/);
+  assert.deepEqual(
+    r.tunnelerLog.filter((l) => l.includes("tunnel ended")).length,
+    1,
+    r.tunnelerLog.join("\n"),
+  );
 });

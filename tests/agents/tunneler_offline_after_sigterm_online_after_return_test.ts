@@ -4,47 +4,29 @@
  * identity, is ONLINE again and its forward works (3.2 from its side; the connector's
  * OFFLINE/ONLINE is covered by tests/e2e/demo_topology_test.ts).
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { tempDir } from "../support/paths.ts";
-import { echoServer, roundTrip } from "./_fixture.ts";
-import { connectorAndTunneler, startCluster } from "./_cluster.ts";
-import { waitFor } from "../support/wait_for.ts";
-
-const dec = new TextDecoder();
-const enc = new TextEncoder();
+import assert from "node:assert/strict";
+import { roundTripText } from "./_fixture.ts";
+import { clusterWithEcho, connectorAndTunneler } from "./_cluster.ts";
 
 Deno.test("a tunneler is OFFLINE after SIGTERM and ONLINE again when it returns without a token", async () => {
-  await using dir = await tempDir();
-  const echo = await echoServer();
-  const c = await startCluster(dir.path);
-  try {
-    const { tunneler, fwdPort, listenPort } = await connectorAndTunneler(c, `127.0.0.1:${echo.port}`);
-    const tunnelerEnv = c.tunnelerEnv("t1", listenPort, `127.0.0.1:${fwdPort}=127.0.0.1:${echo.port}`);
+  await using rig = await clusterWithEcho();
+  const { c, echo } = rig;
+  const { tunneler, fwdPort, listenPort } = await connectorAndTunneler(c, `127.0.0.1:${echo.port}`);
+  const tunnelerEnv = c.tunnelerEnv("t1", listenPort, `127.0.0.1:${fwdPort}=127.0.0.1:${echo.port}`);
 
-    await waitFor("t1 ONLINE", async () => (await c.status("tunnelers", "t1")) === "ONLINE" || undefined);
-    assertEquals(await tunneler.stop(), 0);
-    ok(tunneler.lines.some((l) => l.includes("stopping: draining open connections")));
-    const stoppedAt = Date.now();
-    await waitFor(
-      "t1 OFFLINE",
-      async () => (await c.status("tunnelers", "t1")) === "OFFLINE" || undefined,
-      10_000,
-    );
-    ok(Date.now() - stoppedAt < 8_000, `OFFLINE after ${Date.now() - stoppedAt} ms`);
-    const events = (await c.admin("GET", "/api/admin/events?kind=tunneler.offline")).body.events;
-    assertEquals(events.length, 1, JSON.stringify(events));
+  await c.waitForStatus("tunnelers", "t1", "ONLINE");
+  assert.deepEqual(await tunneler.stop(), 0);
+  assert.ok(tunneler.lines.some((l) => l.includes("stopping: draining open connections")));
+  const stoppedAt = Date.now();
+  await c.waitForStatus("tunnelers", "t1", "OFFLINE", 10_000);
+  assert.ok(Date.now() - stoppedAt < 8_000, `OFFLINE after ${Date.now() - stoppedAt} ms`);
+  const events = (await c.admin("GET", "/api/admin/events?kind=tunneler.offline")).body.events;
+  assert.deepEqual(events.length, 1, JSON.stringify(events));
 
-    const back = c.start("tunneler", ["run"], tunnelerEnv);
-    await back.waitForLine("control-plane stream connected", 20_000);
-    ok(!back.lines.some((l) => l.includes("enrolling")), back.lines.join("\n"));
-    await waitFor(
-      "t1 ONLINE again",
-      async () => (await c.status("tunnelers", "t1")) === "ONLINE" || undefined,
-    );
-    assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("back"))), "backbye");
-    assertEquals((await c.admin("GET", "/api/admin/events?kind=tunneler.online")).body.events.length, 2);
-  } finally {
-    await c.close();
-    await echo.close();
-  }
+  const back = c.start("tunneler", ["run"], tunnelerEnv);
+  await back.waitForLine("control-plane stream connected", 20_000);
+  assert.ok(!back.lines.some((l) => l.includes("enrolling")), back.lines.join("\n"));
+  await c.waitForStatus("tunnelers", "t1", "ONLINE");
+  assert.deepEqual(await roundTripText(fwdPort, "back"), "backbye");
+  assert.deepEqual((await c.admin("GET", "/api/admin/events?kind=tunneler.online")).body.events.length, 2);
 });

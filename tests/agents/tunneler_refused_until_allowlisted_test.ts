@@ -2,7 +2,7 @@
  * Real processes: a tunneler that is not on the connector's allowlist is refused as such (3.3)
  * and keeps retrying; once the admin API allowlists it, its control-plane stream connects.
  */
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { freePort } from "../support/ports.ts";
 import { tempDir } from "../support/paths.ts";
 import { startCluster } from "./_cluster.ts";
@@ -18,7 +18,7 @@ Deno.test("a tunneler is refused with tunneler not allowed until it is allowlist
       ENROLLMENT_TOKEN: await c.token("tunneler"),
     });
     await tunneler.waitForLine("tunneler not allowed", 20_000);
-    assertEquals(
+    assert.deepEqual(
       (await c.admin("PUT", "/api/admin/connectors/c1/allowlist", { tunnelers: ["t1"] })).status,
       200,
     );

@@ -2,7 +2,7 @@
  * Real processes: the one version of shared/version.ts is what every program's `--version` prints
  * and what the admin API lists for a connector (sent at enrollment and in its heartbeats).
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { VERSION } from "../../shared/version.ts";
 import { startProgram } from "../support/process.ts";
 import { tempDir } from "../support/paths.ts";
@@ -12,8 +12,8 @@ import { connectorAndTunneler, startCluster } from "./_cluster.ts";
 Deno.test("--version of every program and the admin API's connector version are shared/version.ts", async () => {
   for (const program of ["controller", "connector", "tunneler"]) {
     const p = startProgram(program, { args: ["--version"] });
-    assertEquals(await p.exited, 0, p.lines.join("\n"));
-    ok(p.lines.includes(`postern-${program} ${VERSION}`), p.lines.join("\n"));
+    assert.deepEqual(await p.exited, 0, p.lines.join("\n"));
+    assert.ok(p.lines.includes(`postern-${program} ${VERSION}`), p.lines.join("\n"));
   }
   await using dir = await tempDir();
   const c = await startCluster(dir.path);
@@ -23,7 +23,7 @@ Deno.test("--version of every program and the admin API's connector version are 
       const body = (await c.admin("GET", "/api/admin/connectors/c1")).body;
       return body?.status === "ONLINE" ? body : undefined;
     });
-    assertEquals(c1.version, VERSION);
+    assert.deepEqual(c1.version, VERSION);
   } finally {
     await c.close();
   }

@@ -2,7 +2,7 @@
  * The real `postern-controller` exits 2 with one line naming the fix when `backup` is not told what
  * to do with the CA key, and when `restore` is pointed at a state directory that holds anything.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { backupState, writeBackupFile } from "../../controller/backup/backup.ts";
 import { openStateKv, secureStateDir } from "../../controller/state_dir.ts";
 import { tempDir } from "../support/paths.ts";
@@ -17,14 +17,14 @@ Deno.test("backup without --key-passphrase-file or --without-ca-key exits 2 expl
     args: ["backup", "--out", `${dir.path}/b.json`],
     env: { CONTROLLER_STATE_DIR: `${dir.path}/state` },
   });
-  assertEquals(await p.exited, 2);
-  ok(
+  assert.deepEqual(await p.exited, 2);
+  assert.ok(
     failure(p.lines).includes(
       "backup must be told what to do with the CA private key: backup --out FILE with --key-passphrase-file FILE",
     ),
     p.lines.join("\n"),
   );
-  await Deno.stat(`${dir.path}/b.json`).then(() => ok(false, "no file is written"), () => {});
+  await Deno.stat(`${dir.path}/b.json`).then(() => assert.ok(false, "no file is written"), () => {});
 });
 
 Deno.test("restore into a state directory that holds controller state exits 2 and changes nothing", async () => {
@@ -43,12 +43,12 @@ Deno.test("restore into a state directory that holds controller state exits 2 an
     args: ["restore", "--in", `${dir.path}/b.json`, "--key-passphrase-file", `${dir.path}/pass`],
     env: { CONTROLLER_STATE_DIR: state },
   });
-  assertEquals(await p.exited, 2);
-  ok(failure(p.lines).includes("this backup was taken --without-ca-key"), p.lines.join("\n"));
+  assert.deepEqual(await p.exited, 2);
+  assert.ok(failure(p.lines).includes("this backup was taken --without-ca-key"), p.lines.join("\n"));
 
   await using caDir = await tempDir();
   const init = startProgram("controller", { args: ["init-ca", "--out", caDir.path] });
-  assertEquals(await init.exited, 0);
+  assert.deepEqual(await init.exited, 0);
   const q = startProgram("controller", {
     args: ["restore", "--in", `${dir.path}/b.json`],
     env: {
@@ -57,13 +57,13 @@ Deno.test("restore into a state directory that holds controller state exits 2 an
       INTERNAL_CA_KEY_FILE: `${caDir.path}/ca.key`,
     },
   });
-  assertEquals(await q.exited, 2);
-  ok(
+  assert.deepEqual(await q.exited, 2);
+  assert.ok(
     failure(q.lines).includes(`CONTROLLER_STATE_DIR "${state}" already holds controller state`),
     q.lines.join("\n"),
   );
   const after = await openStateKv(state);
   const keys = (await Array.fromAsync(after.list({ prefix: [] }))).map((e) => e.key);
   after.close();
-  assertEquals(keys, [["agents", "tunneler", "t1"]]);
+  assert.deepEqual(keys, [["agents", "tunneler", "t1"]]);
 });

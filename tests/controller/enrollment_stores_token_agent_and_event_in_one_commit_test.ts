@@ -3,7 +3,7 @@
  * commit: the audit record exists exactly when the enrollment does, and the store sees one write
  * per enrollment (the figure of `bench/enrollment.ts` depends on it).
  */
-import { assertEquals } from "../support/assert.ts";
+import assert from "node:assert/strict";
 import { recordCommits } from "../support/commits.ts";
 import { enroll, startHarness } from "./harness.ts";
 
@@ -17,14 +17,14 @@ Deno.test("Enroll commits the spent token, the agent and its event at once; a re
   const results = await Promise.allSettled(
     Array.from({ length: 10 }, (_, i) => enroll(h, { token, id: `t${i}`, role: "tunneler" })),
   );
-  assertEquals(results.filter((r) => r.status === "fulfilled").length, 1);
+  assert.deepEqual(results.filter((r) => r.status === "fulfilled").length, 1);
   const winner = `t${results.findIndex((r) => r.status === "fulfilled")}`;
 
   const events = (await (await h.admin("/api/admin/events?kind=tunneler.enrolled")).json()).events;
-  assertEquals(events.map((e: { agent: string }) => e.agent), [winner]);
+  assert.deepEqual(events.map((e: { agent: string }) => e.agent), [winner]);
   // Every commit that touched the token, the agent or the event: one, holding all three.
   const touching = commits.filter((keys) =>
     keys.some((k) => k === tokenKey || k.startsWith("agents/tunneler/") || k === `events/${events[0].id}`)
   );
-  assertEquals(touching, [[tokenKey, `agents/tunneler/${winner}`, `events/${events[0].id}`]]);
+  assert.deepEqual(touching, [[tokenKey, `agents/tunneler/${winner}`, `events/${events[0].id}`]]);
 });

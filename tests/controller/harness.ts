@@ -4,6 +4,7 @@
  * @module
  */
 export { connectorHeartbeat } from "../support/messages.ts";
+import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { channelCredentials, channelOptions } from "../../shared/grpc/credentials.ts";
 import { SvidSource } from "../../shared/grpc/svid_source.ts";
@@ -220,13 +221,13 @@ export async function expectGrpcError(p: Promise<unknown>, code: grpc.status, te
   } catch (e) {
     const err = e as grpc.ServiceError;
     if (err.code !== code || !err.details?.includes(text)) {
-      throw new Error(
+      assert.fail(
         `expected ${grpc.status[code]} "${text}", got ${grpc.status[err.code]} "${err.details}"`,
       );
     }
     return;
   }
-  throw new Error(`expected ${grpc.status[code]} "${text}", but the call succeeded`);
+  assert.fail(`expected ${grpc.status[code]} "${text}", but the call succeeded`);
 }
 
 /** Polls `fn` until it returns true (waitFor() of tests/support, with a boolean condition). */

@@ -3,7 +3,7 @@
  * commit; a renewal refused as revoked stores neither.
  */
 import { status } from "@grpc/grpc-js";
-import { assertEquals } from "../support/assert.ts";
+import assert from "node:assert/strict";
 import { recordCommits } from "../support/commits.ts";
 import { enroll, expectGrpcError, renew, startHarness } from "./harness.ts";
 
@@ -13,14 +13,14 @@ Deno.test("Renew commits the agent's new certificate and its event at once; a re
   const commits = recordCommits(h.controller.ctx.store);
   await renew(h, t1);
   const renewed = (await (await h.admin("/api/admin/events?kind=tunneler.renewed")).json()).events;
-  assertEquals(renewed.map((e: { agent: string }) => e.agent), ["t1"]);
+  assert.deepEqual(renewed.map((e: { agent: string }) => e.agent), ["t1"]);
   const touching = commits.filter((keys) =>
     keys.some((k) => k === "agents/tunneler/t1" || k === `events/${renewed[0].id}`)
   );
-  assertEquals(touching, [["agents/tunneler/t1", `events/${renewed[0].id}`]]);
+  assert.deepEqual(touching, [["agents/tunneler/t1", `events/${renewed[0].id}`]]);
 
-  assertEquals((await h.admin("/api/admin/tunnelers/t1", { method: "DELETE" })).status, 200);
+  assert.deepEqual((await h.admin("/api/admin/tunnelers/t1", { method: "DELETE" })).status, 200);
   await expectGrpcError(renew(h, t1), status.PERMISSION_DENIED, "identity revoked");
   const after = (await (await h.admin("/api/admin/events?kind=tunneler.renewed")).json()).events;
-  assertEquals(after.length, 1);
+  assert.deepEqual(after.length, 1);
 });

@@ -3,9 +3,9 @@
  * point there, never at the documents the project was specified with outside it (CONTRACT.md,
  * STYLE.md).
  */
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { sourceLinesMatching } from "../support/sources.ts";
 
 Deno.test("program code cites no document outside the repository", async () => {
-  assertEquals(await sourceLinesMatching(/CONTRACT\.md|STYLE\.md/, []), []);
+  assert.deepEqual(await sourceLinesMatching(/CONTRACT\.md|STYLE\.md/, []), []);
 });

@@ -7,7 +7,7 @@
  * ExecStart=, Environment=, LoadCredential=, StateDirectory=) as plain processes. The private web
  * app is a real HTTP server; its answer must arrive through the tunnel.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { freePort } from "../support/ports.ts";
 import { REPO_ROOT } from "../support/process.ts";
 
@@ -104,7 +104,7 @@ Deno.test({
       };
       const rewrite = rewriter(root, ports);
       const blocks = runnableBlocks(await Deno.readTextFile(RUNBOOK));
-      ok(blocks.length >= 10, `only ${blocks.length} runnable blocks`);
+      assert.ok(blocks.length >= 10, `only ${blocks.length} runnable blocks`);
 
       await Deno.mkdir(`${root}/usr/local/bin`, { recursive: true });
       await Deno.mkdir(`${root}/units`);
@@ -139,13 +139,13 @@ Deno.test({
         Promise.all(es.map(async (e) => `== ${e.name}\n${await Deno.readTextFile(`${root}/log/${e.name}`)}`))
       ).catch(() => []);
       const why = `${text}\n${logs.join("\n").slice(-6000)}`;
-      assertEquals(out.code, 0, why);
-      ok(text.includes("--- runbook complete"), why);
-      ok(text.includes(GREETING), `the web app's answer through the tunnel: ${why}`);
-      ok(/restored \d+ entries/.test(text), why);
-      ok(/^postern_connectors\{status="ONLINE"\} 1$/m.test(text), why);
-      ok(text.includes("spiffe://postern.internal/tunneler/laptop-1"), `tunneler status: ${why}`);
-      ok(text.includes('tunneler "laptop-1" revoked'), `the revocation event: ${why}`);
+      assert.deepEqual(out.code, 0, why);
+      assert.ok(text.includes("--- runbook complete"), why);
+      assert.ok(text.includes(GREETING), `the web app's answer through the tunnel: ${why}`);
+      assert.ok(/restored \d+ entries/.test(text), why);
+      assert.ok(/^postern_connectors\{status="ONLINE"\} 1$/m.test(text), why);
+      assert.ok(text.includes("spiffe://postern.internal/tunneler/laptop-1"), `tunneler status: ${why}`);
+      assert.ok(text.includes('tunneler "laptop-1" revoked'), `the revocation event: ${why}`);
     } finally {
       await web.shutdown();
       await Deno.remove(root, { recursive: true }).catch(() => {});

@@ -4,7 +4,7 @@
  * default admin address. `promtool check metrics` (and `check config`) pass when promtool is
  * installed; without it that part is skipped with a message.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { startCluster } from "../agents/_cluster.ts";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
@@ -68,18 +68,18 @@ Deno.test("every Grafana query names a metric of a real controller or connector;
     const exprs: string[] = dashboard.panels.flatMap((p: { targets: { expr: string }[] }) =>
       p.targets.map((t) => t.expr)
     );
-    ok(exprs.length >= 10, `only ${exprs.length} queries`);
+    assert.ok(exprs.length >= 10, `only ${exprs.length} queries`);
     const named = new Set(exprs.flatMap((e) => [...e.matchAll(/\bpostern_[a-z0-9_]+/g)].map((m) => m[0])));
     const missing = [...named].filter((n) => !served.has(n));
-    assertEquals(missing, [], `queries name metrics no program serves: ${missing.join(", ")}`);
+    assert.deepEqual(missing, [], `queries name metrics no program serves: ${missing.join(", ")}`);
     for (const must of ["postern_connectors", "postern_renewals_total", "postern_connector_sessions"]) {
-      ok(named.has(must), `the dashboard shows ${must}`);
+      assert.ok(named.has(must), `the dashboard shows ${must}`);
     }
 
     const scrape = await Deno.readTextFile(`${DOCS}/prometheus.yml`);
-    ok(scrape.includes("job_name: postern-controller"), scrape);
-    ok(scrape.includes('targets: ["127.0.0.1:8080"]'), "the controller's default ADMIN_HTTP_ADDR");
-    ok(scrape.includes("metrics_path: /metrics"), scrape);
+    assert.ok(scrape.includes("job_name: postern-controller"), scrape);
+    assert.ok(scrape.includes('targets: ["127.0.0.1:8080"]'), "the controller's default ADMIN_HTTP_ADDR");
+    assert.ok(scrape.includes("metrics_path: /metrics"), scrape);
 
     const checks = [
       await promtool(["check", "metrics"], controllerText),
@@ -91,7 +91,7 @@ Deno.test("every Grafana query names a metric of a real controller or connector;
         "promtool is not installed (apt-get install prometheus): skipping promtool check metrics/config",
       );
     } else {
-      for (const r of checks) assertEquals(r?.code, 0, r?.out ?? "");
+      for (const r of checks) assert.deepEqual(r?.code, 0, r?.out ?? "");
     }
   } finally {
     await c.close();

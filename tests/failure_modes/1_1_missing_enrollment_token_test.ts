@@ -4,7 +4,7 @@
  * behind; `doctor` fails 1.1 with the remedy, also when it reads the same variables through
  * `--env-file`.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
@@ -30,23 +30,23 @@ for (const role of ["connector", "tunneler"] as const) {
         : { TUNNELER_ID: "t1", CONNECTOR_ADDR: `c1@127.0.0.1:${freePort()}`, TUNNELER_STATE_DIR: stateDir }),
     };
     const run = await runToExit(role, ["run"], env);
-    assertEquals(run.code, 2, run.lines.join("\n"));
+    assert.deepEqual(run.code, 2, run.lines.join("\n"));
     assertLine(run.lines, "ENROLLMENT_TOKEN is required");
-    ok(!run.lines.some((l) => l.includes("enrolling")), run.lines.join("\n"));
+    assert.ok(!run.lines.some((l) => l.includes("enrolling")), run.lines.join("\n"));
     // Nothing was written: the next start with a token enrolls from scratch.
-    ok(!(await Deno.stat(`${stateDir}/credentials.json`).then(() => true, () => false)));
+    assert.ok(!(await Deno.stat(`${stateDir}/credentials.json`).then(() => true, () => false)));
 
     const doctor = await doctorJson(role, env);
-    assertEquals(doctor.code, 1);
+    assert.deepEqual(doctor.code, 1);
     const f = failed(doctor.findings, "1.1");
-    ok(f.what.startsWith("ENROLLMENT_TOKEN is required"), f.what);
-    ok(f.remedy.includes("ENROLLMENT_TOKEN"), f.remedy);
+    assert.ok(f.what.startsWith("ENROLLMENT_TOKEN is required"), f.what);
+    assert.ok(f.remedy.includes("ENROLLMENT_TOKEN"), f.remedy);
 
     // The same variables from the unit's EnvironmentFile: still 1.1.
     const conf = `${dir.path}/${role}.conf`;
     await Deno.writeTextFile(conf, Object.entries(env).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
     const fromFile = await doctorJson(role, {}, ["--env-file", conf]);
-    assertEquals(fromFile.code, 1);
+    assert.deepEqual(fromFile.code, 1);
     failed(fromFile.findings, "1.1");
 
     assertFatal(run.lines, role, "1.1", "ENROLLMENT_TOKEN is required");

@@ -4,7 +4,7 @@
  * identity. Nothing is lost: a refused attempt does not consume a valid token (a connector token
  * tried by a tunneler still enrolls its connector), and an enrolled agent stays connected.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { startCluster } from "../agents/_cluster.ts";
@@ -26,21 +26,21 @@ Deno.test('1.2 a reused, unknown or wrong-role token exits 3 with "[1.2] invalid
     ] as const;
     for (const [name, env, role] of attempts) {
       const run = await runToExit(role, ["enroll"], env as Record<string, string>);
-      assertEquals(run.code, 3, `${name}: ${run.lines.join("\n")}`);
+      assert.deepEqual(run.code, 3, `${name}: ${run.lines.join("\n")}`);
       const line = assertLine(run.lines, "invalid enrollment token");
-      ok(line.startsWith(`postern-${role}: `), line);
+      assert.ok(line.startsWith(`postern-${role}: `), line);
       const stateDir = (env as Record<string, string>)[`${role.toUpperCase()}_STATE_DIR`]!;
-      ok(!(await Deno.stat(`${stateDir}/credentials.json`).then(() => true, () => false)), name);
+      assert.ok(!(await Deno.stat(`${stateDir}/credentials.json`).then(() => true, () => false)), name);
     }
     // The enrolled connector was not disturbed by the refusals.
-    assertEquals(await c.status("connectors", "c1"), "ONLINE");
+    assert.deepEqual(await c.status("connectors", "c1"), "ONLINE");
     // The token the tunneler tried still enrolls the connector it was made for.
     const later = await runToExit(
       "connector",
       ["enroll"],
       c.connectorEnv("c4", freePort(), { ENROLLMENT_TOKEN: unused }),
     );
-    assertEquals(later.code, 0, later.lines.join("\n"));
+    assert.deepEqual(later.code, 0, later.lines.join("\n"));
     assertLine(later.lines, "enrolled as spiffe://postern.internal/connector/c4");
 
     const reused = await runToExit(

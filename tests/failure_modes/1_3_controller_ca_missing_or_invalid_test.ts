@@ -4,7 +4,7 @@
  * exits 2 before it serves or dials; the agent's token is not consumed (it never reached the
  * controller) and enrolls once the file is fixed; doctor fails 1.3.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { prepareController } from "../support/controller.ts";
@@ -33,11 +33,11 @@ Deno.test('1.3 a connector whose CONTROLLER_CA_PATH is missing or not PEM exits 
     for (const [name, path] of cases) {
       const env = { ...c.connectorEnv("c1", listenPort), CONTROLLER_CA_PATH: path, ENROLLMENT_TOKEN: token };
       const run = await runToExit("connector", ["run"], env);
-      assertEquals(run.code, 2, `${name}: ${run.lines.join("\n")}`);
+      assert.deepEqual(run.code, 2, `${name}: ${run.lines.join("\n")}`);
       assertLine(run.lines, `failed to read controller CA: ${path}`);
       const doctor = await doctorJson("connector", env);
-      assertEquals(doctor.code, 1);
-      ok(failed(doctor.findings, "1.3").what.includes(path));
+      assert.deepEqual(doctor.code, 1);
+      assert.ok(failed(doctor.findings, "1.3").what.includes(path));
       fatal.push([run.lines, path]);
     }
     // The token was never sent: with the right CA it enrolls now.
@@ -65,7 +65,7 @@ Deno.test('1.3 a controller whose INTERNAL_CA_CERT_FILE is missing or not PEM ex
       text: "invalid internal CA",
       id: "1.3",
     });
-    ok(finding.what.startsWith("invalid internal CA"), finding.what);
+    assert.ok(finding.what.startsWith("invalid internal CA"), finding.what);
     fatal.push(lines);
   }
   for (const lines of fatal) assertFatal(lines, "controller", "1.3", "invalid internal CA");

@@ -4,7 +4,7 @@
  * works. Anything else is refused before anything starts, exit 2, with `invalid domain` and the
  * value; doctor fails 1.4 on every program.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { prepareController, serveExpectingExit } from "../support/controller.ts";
@@ -18,14 +18,14 @@ Deno.test(`1.4 TRUST_DOMAIN="${BAD}" stops controller and agents (exit 2, "[1.4]
   await using dir = await tempDir();
   const tc = await prepareController(dir.path);
   const ctl = await serveExpectingExit({ ...tc.env, TRUST_DOMAIN: BAD });
-  assertEquals(ctl.code, 2, ctl.out);
+  assert.deepEqual(ctl.code, 2, ctl.out);
   const ctlLines = ctl.out.split("\n");
   assertLine(ctlLines, SYMPTOM);
   const ctlDoctor = await doctorJson("controller", { ...tc.env, TRUST_DOMAIN: BAD });
-  assertEquals(ctlDoctor.code, 1);
-  ok(failed(ctlDoctor.findings, "1.4").what.includes(SYMPTOM));
+  assert.deepEqual(ctlDoctor.code, 1);
+  assert.ok(failed(ctlDoctor.findings, "1.4").what.includes(SYMPTOM));
   // The bad value is one finding, not also a generic configuration failure.
-  ok(!ctlDoctor.findings.some((f) => f.id === "config" && !f.ok), JSON.stringify(ctlDoctor.findings));
+  assert.ok(!ctlDoctor.findings.some((f) => f.id === "config" && !f.ok), JSON.stringify(ctlDoctor.findings));
 
   const agentEnv = {
     CONTROLLER_ADDR: `127.0.0.1:${freePort()}`,
@@ -37,11 +37,11 @@ Deno.test(`1.4 TRUST_DOMAIN="${BAD}" stops controller and agents (exit 2, "[1.4]
     TRUST_DOMAIN: BAD,
   };
   const run = await runToExit("tunneler", ["run"], agentEnv);
-  assertEquals(run.code, 2, run.lines.join("\n"));
+  assert.deepEqual(run.code, 2, run.lines.join("\n"));
   assertLine(run.lines, SYMPTOM);
   const agentDoctor = await doctorJson("tunneler", agentEnv);
-  assertEquals(agentDoctor.code, 1);
-  ok(failed(agentDoctor.findings, "1.4").what.includes(SYMPTOM));
+  assert.deepEqual(agentDoctor.code, 1);
+  assert.ok(failed(agentDoctor.findings, "1.4").what.includes(SYMPTOM));
 
   assertFatalWith(ctlLines, "controller", "1.4", SYMPTOM);
   assertFatalWith(run.lines, "tunneler", "1.4", SYMPTOM);
@@ -59,7 +59,7 @@ Deno.test("1.4 prevented: TRUST_DOMAIN with a trailing dot and upper case is nor
     const connector = c.start("connector", ["run"], env);
     await connector.waitForLine("control-plane stream connected", 20_000);
     const doctor = await doctorJson("connector", env);
-    ok(passed(doctor.findings, "1.4").what.includes('"postern.internal"'));
+    assert.ok(passed(doctor.findings, "1.4").what.includes('"postern.internal"'));
   } finally {
     await c.close();
   }

@@ -4,7 +4,7 @@
  * certificates that strict verifiers reject; doctor names 1.5, chosen from the error's typed
  * reason: a missing file whose path happens to contain the same words is still 1.3.
  */
-import { ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { caWithoutKeyCertSign } from "../../shared/pki/testing.ts";
 import { tempDir } from "../support/paths.ts";
 import { prepareController } from "../support/controller.ts";
@@ -27,14 +27,14 @@ Deno.test('1.5 a controller CA without keyCertSign exits 2 with "[1.5] CA certif
     text: "CA certificate missing key usage",
     id: "1.5",
   });
-  ok(finding.what.includes("CA certificate missing key usage"), finding.what);
-  ok(!findings.some((f) => f.id === "1.3" && !f.ok), JSON.stringify(findings));
+  assert.ok(finding.what.includes("CA certificate missing key usage"), finding.what);
+  assert.ok(!findings.some((f) => f.id === "1.3" && !f.ok), JSON.stringify(findings));
 
   // A missing file named with the same words is failure mode 1.3: the id is not read from text.
   const misleading = `${dir.path}/CA certificate missing key usage.crt`;
   const d2 = await doctorJson("controller", { ...tc.env, INTERNAL_CA_CERT_FILE: misleading });
   failed(d2.findings, "1.3");
-  ok(!d2.findings.some((f) => f.id === "1.5"), JSON.stringify(d2.findings));
+  assert.ok(!d2.findings.some((f) => f.id === "1.5"), JSON.stringify(d2.findings));
 
   assertFatal(lines, "controller", "1.5", "CA certificate missing key usage");
 });

@@ -5,7 +5,7 @@
  * holds a foreign CA cannot enroll (the controller's certificate is of an unknown authority), its
  * token is not consumed, and doctor fails 2.1 on the controller dial.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { tempDir } from "../support/paths.ts";
 import { connectorAndTunneler, startCluster } from "../agents/_cluster.ts";
@@ -23,17 +23,17 @@ Deno.test(`2.1 a peer of another CA is refused with "[2.1] ${SYMPTOM}" at the co
     const resource = `127.0.0.1:${echo.port}`;
     const { connector, fwdPort, listenPort } = await connectorAndTunneler(c, resource);
     const bytes = new TextEncoder().encode("ping");
-    assertEquals(new TextDecoder().decode(await roundTrip(fwdPort, bytes)), "pingbye");
+    assert.deepEqual(new TextDecoder().decode(await roundTrip(fwdPort, bytes)), "pingbye");
 
     // A foreign CA's tunneler certificate for the allowed id t1: refused in the handshake.
     const foreignPki = await makeTestPki();
     const foreign = await foreignPki.issue("tunneler", "t1");
     const outcome = await tryTunnel(listenPort, { cert: foreign.certPem, key: foreign.keyPem }, resource);
-    assertEquals(outcome.received, 0);
+    assert.deepEqual(outcome.received, 0);
     const refusal = await connector.waitForLine("refused peer in the TLS handshake", 10_000);
-    ok(refusal.includes(SYMPTOM), refusal);
+    assert.ok(refusal.includes(SYMPTOM), refusal);
     // The enrolled tunneler's tunnel is not disturbed.
-    assertEquals(new TextDecoder().decode(await roundTrip(fwdPort, bytes)), "pingbye");
+    assert.deepEqual(new TextDecoder().decode(await roundTrip(fwdPort, bytes)), "pingbye");
 
     // An agent that trusts another CA: the controller is of an unknown authority to it.
     await Deno.writeTextFile(`${dir.path}/foreign-ca.crt`, foreignPki.caPem);
@@ -43,16 +43,16 @@ Deno.test(`2.1 a peer of another CA is refused with "[2.1] ${SYMPTOM}" at the co
       ...env,
       CONTROLLER_CA_PATH: `${dir.path}/foreign-ca.crt`,
     });
-    ok(refused.code !== 0, refused.lines.join("\n"));
+    assert.ok(refused.code !== 0, refused.lines.join("\n"));
     assertLine(refused.lines, SYMPTOM);
     const doctor = await doctorJson("tunneler", { ...env, CONTROLLER_CA_PATH: `${dir.path}/foreign-ca.crt` });
-    assertEquals(doctor.code, 1);
-    ok(failed(doctor.findings, "2.1").what.includes(SYMPTOM), JSON.stringify(doctor.findings));
+    assert.deepEqual(doctor.code, 1);
+    assert.ok(failed(doctor.findings, "2.1").what.includes(SYMPTOM), JSON.stringify(doctor.findings));
     // The token never reached the controller's enrollment: with the right CA it enrolls.
     const enrolled = await runToExit("tunneler", ["enroll"], env);
-    assertEquals(enrolled.code, 0, enrolled.lines.join("\n"));
+    assert.deepEqual(enrolled.code, 0, enrolled.lines.join("\n"));
 
-    ok(refusal.includes(`[2.1] ${SYMPTOM}`), refusal);
+    assert.ok(refusal.includes(`[2.1] ${SYMPTOM}`), refusal);
     assertSymptom(refused.lines, "2.1", SYMPTOM);
   } finally {
     await c.close();

@@ -6,7 +6,7 @@
  * because it doesn't contain any IP SANs`) and sends no byte; doctor fails 2.2 for the tunneler,
  * and for a connector whose CONNECTOR_PRIVATE_IP no longer matches its stored certificate.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { countingSink, startCluster } from "../agents/_cluster.ts";
@@ -42,25 +42,28 @@ Deno.test(`2.2 a connector certificate without the dialed IP is refused with "[2
       ENROLLMENT_TOKEN: await c.token("tunneler", "t1"),
     });
     const refused = await tunneler.waitForLine("doesn't contain any IP SANs", 30_000);
-    ok(refused.includes(SYMPTOM), refused);
+    assert.ok(refused.includes(SYMPTOM), refused);
     await tunneler.waitForLine("forward listening", 10_000);
     const got = await roundTrip(fwdPort, new TextEncoder().encode("secret")).catch(() => new Uint8Array());
-    assertEquals(got.length, 0);
-    assertEquals(sink.received(), 0);
-    assertEquals([...fake.bytesAfterHandshake.values()].reduce((a, b) => a + b, 0), 0);
+    assert.deepEqual(got.length, 0);
+    assert.deepEqual(sink.received(), 0);
+    assert.deepEqual([...fake.bytesAfterHandshake.values()].reduce((a, b) => a + b, 0), 0);
 
     const doctor = await doctorJson("tunneler", env);
-    assertEquals(doctor.code, 1);
-    ok(failed(doctor.findings, "2.2").what.includes(SYMPTOM), JSON.stringify(doctor.findings));
+    assert.deepEqual(doctor.code, 1);
+    assert.ok(failed(doctor.findings, "2.2").what.includes(SYMPTOM), JSON.stringify(doctor.findings));
     // The enrolled connector does carry its IP: doctor pointed at it passes 2.2.
     const real = await doctorJson("tunneler", { ...env, CONNECTOR_ADDR: `c1@127.0.0.1:${listenPort}` });
-    ok(passed(real.findings, "2.2").what.includes("with IP SAN 127.0.0.1"), JSON.stringify(real.findings));
+    assert.ok(
+      passed(real.findings, "2.2").what.includes("with IP SAN 127.0.0.1"),
+      JSON.stringify(real.findings),
+    );
     // A connector whose configured IP moved away from its stored certificate: doctor fails 2.2.
     const moved = await doctorJson("connector", {
       ...c.connectorEnv("c1", listenPort),
       CONNECTOR_PRIVATE_IP: "127.0.0.2",
     });
-    ok(failed(moved.findings, "2.2").what.includes("127.0.0.2"), JSON.stringify(moved.findings));
+    assert.ok(failed(moved.findings, "2.2").what.includes("127.0.0.2"), JSON.stringify(moved.findings));
     const same = await doctorJson("connector", c.connectorEnv("c1", listenPort));
     passed(same.findings, "2.2");
 

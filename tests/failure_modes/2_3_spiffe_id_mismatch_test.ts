@@ -7,7 +7,7 @@
  * than the controller's cannot enroll (the controller is of another trust domain to it), its
  * token survives, and doctor fails 2.3.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { connectorAndTunneler, countingSink, startCluster } from "../agents/_cluster.ts";
@@ -40,15 +40,15 @@ Deno.test('2.3 a peer of another trust domain or role is refused with "[2.3] SPI
         ENROLLMENT_TOKEN: await c.token("tunneler", id),
       });
       const line = await tunneler.waitForLine(symptom, 30_000);
-      ok(line.includes(uri.split("/").slice(0, 4).join("/")) || line.includes(symptom), line);
+      assert.ok(line.includes(uri.split("/").slice(0, 4).join("/")) || line.includes(symptom), line);
       const doctor = await doctorJson("tunneler", env);
-      assertEquals(doctor.code, 1);
-      ok(failed(doctor.findings, "2.3").what.includes(symptom), JSON.stringify(doctor.findings));
+      assert.deepEqual(doctor.code, 1);
+      assert.ok(failed(doctor.findings, "2.3").what.includes(symptom), JSON.stringify(doctor.findings));
       await tunneler.stop();
-      assertEquals([...fake.bytesAfterHandshake.values()].reduce((a, b) => a + b, 0), 0);
+      assert.deepEqual([...fake.bytesAfterHandshake.values()].reduce((a, b) => a + b, 0), 0);
       seen.push([tunneler.lines, symptom]);
     }
-    assertEquals(sink.received(), 0);
+    assert.deepEqual(sink.received(), 0);
 
     // A connector's SVID presented to a connector as its client: the wrong role, refused in the handshake.
     const { connector, fwdPort, listenPort } = await connectorAndTunneler(c, resource, { tunnelerId: "t5" });
@@ -56,9 +56,9 @@ Deno.test('2.3 a peer of another trust domain or role is refused with "[2.3] SPI
       "127.0.0.1",
     ]);
     const outcome = await tryTunnel(listenPort, { cert: other.certPem, key: other.keyPem }, resource);
-    assertEquals(outcome.received, 0);
+    assert.deepEqual(outcome.received, 0);
     const roleLine = await connector.waitForLine("unexpected SPIFFE role", 10_000);
-    ok(roleLine.includes('got \\"connector\\"') || roleLine.includes('got "connector"'), roleLine);
+    assert.ok(roleLine.includes('got \\"connector\\"') || roleLine.includes('got "connector"'), roleLine);
     const before = sink.received();
     await roundTrip(fwdPort, new TextEncoder().encode("ping"));
     await waitFor(
@@ -72,15 +72,15 @@ Deno.test('2.3 a peer of another trust domain or role is refused with "[2.3] SPI
     const token = await c.token("connector", "c9");
     const env = c.connectorEnv("c9", freePort(), { ENROLLMENT_TOKEN: token });
     const refused = await runToExit("connector", ["enroll"], { ...env, TRUST_DOMAIN: "other.internal" });
-    ok(refused.code !== 0, refused.lines.join("\n"));
+    assert.ok(refused.code !== 0, refused.lines.join("\n"));
     assertLine(refused.lines, "SPIFFE trust domain mismatch");
     const doctor = await doctorJson("connector", { ...env, TRUST_DOMAIN: "other.internal" });
-    ok(
+    assert.ok(
       failed(doctor.findings, "2.3").what.includes("SPIFFE trust domain mismatch"),
       JSON.stringify(doctor.findings),
     );
     const enrolled = await runToExit("connector", ["enroll"], env);
-    assertEquals(enrolled.code, 0, enrolled.lines.join("\n"));
+    assert.deepEqual(enrolled.code, 0, enrolled.lines.join("\n"));
 
     for (const [lines, symptom] of seen) assertSymptom(lines, "2.3", symptom);
     assertSymptom(refused.lines, "2.3", "SPIFFE trust domain mismatch");

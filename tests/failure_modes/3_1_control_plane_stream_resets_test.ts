@@ -6,13 +6,13 @@
  * Forced (the network between connector and controller cut twice), each cut is one reconnection,
  * logged with the id, and the agent is back ONLINE each time.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { tcpProxy } from "../support/tcp_proxy.ts";
 import { waitFor } from "../support/wait_for.ts";
 import type { RunningProgram } from "../support/process.ts";
 import { connectorAndTunneler, startCluster } from "../agents/_cluster.ts";
-import { echoServer, roundTrip } from "../agents/_fixture.ts";
+import { echoServer, roundTripText } from "../agents/_fixture.ts";
 
 const CONNECTED = "control-plane stream connected";
 const connects = (p: RunningProgram) => p.lines.filter((l) => l.includes(CONNECTED)).length;
@@ -34,9 +34,9 @@ Deno.test(`3.1 a controller restart gives one "${CONNECTED}" per stream that the
       return (JSON.stringify(r.body).match(/OFFLINE/g) ?? []).length;
     };
     const offlineBefore = await offlineEvents();
-    assertEquals([connects(connector), connects(tunneler)], [1, 1]);
+    assert.deepEqual([connects(connector), connects(tunneler)], [1, 1]);
 
-    assertEquals(await c.stopController(), 0);
+    assert.deepEqual(await c.stopController(), 0);
     await c.startController();
     await waitFor(
       "the connector's reconnection",
@@ -55,19 +55,22 @@ Deno.test(`3.1 a controller restart gives one "${CONNECTED}" per stream that the
       15_000,
       200,
     );
-    assertEquals(
+    assert.deepEqual(
       [connects(connector), connects(tunneler)],
       [2, 1],
       "one reconnection of the connector, no loop",
     );
     const ev = await c.admin("GET", "/api/admin/events?limit=500");
-    assertEquals(
+    assert.deepEqual(
       await offlineEvents(),
       offlineBefore,
       `no OFFLINE transition in the registry: ${JSON.stringify(ev.body)}`,
     );
-    assertEquals(await both(), true);
-    assertEquals(new TextDecoder().decode(await roundTrip(fwdPort, new TextEncoder().encode("x"))), "xbye");
+    assert.deepEqual(await both(), true);
+    assert.deepEqual(
+      await roundTripText(fwdPort, "x"),
+      "xbye",
+    );
   } finally {
     await c.close();
   }
@@ -94,16 +97,16 @@ Deno.test("3.1 forced: cutting the connector's network to the controller twice g
         100,
         connector,
       );
-      await waitFor("c1 ONLINE", async () => (await c.status("connectors", "c1")) === "ONLINE" || undefined);
+      await c.waitForStatus("connectors", "c1", "ONLINE");
     }
-    assertEquals(connects(connector), 3);
-    ok(
+    assert.deepEqual(connects(connector), 3);
+    assert.ok(
       connector.lines.some((l) => /stream (lost|ended|failed|closed)|reconnect/i.test(l)),
       connector.lines.join("\n"),
     );
     // 3.1 is informational: each reconnection carries the id as a field, not as an error bracket.
     const tagged = connector.lines.filter((l) => l.includes(CONNECTED) && l.includes("failure_mode=3.1"));
-    assertEquals(tagged.length, 3, connector.lines.join("\n"));
+    assert.deepEqual(tagged.length, 3, connector.lines.join("\n"));
   } finally {
     await c.close();
   }

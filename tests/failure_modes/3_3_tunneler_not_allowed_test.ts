@@ -4,7 +4,7 @@
  * resource, and the allowed tunneler's session is not disturbed. Nothing is lost: once the
  * operator allows it (PUT allowlist), the same tunneler gets through without re-enrolling.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { waitFor } from "../support/wait_for.ts";
@@ -31,17 +31,17 @@ Deno.test('3.3 a tunneler not on the allowlist is refused with "[3.3] tunneler n
     await t2.waitForLine("forward listening", 20_000);
     const before = sink.received();
     const got = await roundTrip(fwd2, new TextEncoder().encode("secret")).catch(() => new Uint8Array());
-    assertEquals(got.length, 0);
+    assert.deepEqual(got.length, 0);
     const tunnelerLine = await t2.waitForLine("tunneler not allowed", 10_000);
     await connector.waitForLine("tunneler not allowed", 10_000);
-    assertEquals(sink.received(), before, "no byte of t2 reached the resource");
+    assert.deepEqual(sink.received(), before, "no byte of t2 reached the resource");
     // doctor finds it before anyone tries: t2's stored identity is not admitted.
     const t2Env = c.tunnelerEnv("t2", listenPort, "");
     const refused = await doctorJson("tunneler", t2Env);
-    assertEquals(refused.code, 1);
+    assert.deepEqual(refused.code, 1);
     const f = failed(refused.findings, "3.3");
-    ok(f.what.includes('tunneler not allowed: "t2"'), f.what);
-    ok(f.remedy.includes("connectors allowlist c1 --add t2"), f.remedy);
+    assert.ok(f.what.includes('tunneler not allowed: "t2"'), f.what);
+    assert.ok(f.remedy.includes("connectors allowlist c1 --add t2"), f.remedy);
     // t1 is not disturbed.
     await roundTrip(fwdPort, ping);
     await waitFor(
@@ -52,7 +52,7 @@ Deno.test('3.3 a tunneler not on the allowlist is refused with "[3.3] tunneler n
 
     // Allowed now: the same enrolled t2 gets through.
     const r = await c.admin("PUT", "/api/admin/connectors/c1/allowlist", { tunnelers: ["t1", "t2"] });
-    assertEquals(r.status, 200);
+    assert.deepEqual(r.status, 200);
     const after = sink.received();
     await waitFor(
       "t2 to be admitted",
@@ -65,7 +65,7 @@ Deno.test('3.3 a tunneler not on the allowlist is refused with "[3.3] tunneler n
     );
 
     passed((await doctorJson("tunneler", t2Env)).findings, "3.3");
-    ok(tunnelerLine.includes("tunneler not allowed"), tunnelerLine);
+    assert.ok(tunnelerLine.includes("tunneler not allowed"), tunnelerLine);
     assertSymptom(connector.lines, "3.3", "tunneler not allowed");
     assertSymptom(t2.lines, "3.3", "tunneler not allowed");
   } finally {

@@ -8,12 +8,12 @@
  * past expiry): the agent cannot renew in time, and once the controller is back it renews within
  * RENEW_GRACE without a new enrollment and is ONLINE again.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { waitFor } from "../support/wait_for.ts";
 import type { RunningProgram } from "../support/process.ts";
 import { connectorAndTunneler, startCluster } from "../agents/_cluster.ts";
-import { echoServer, roundTrip } from "../agents/_fixture.ts";
+import { echoServer, roundTripText } from "../agents/_fixture.ts";
 import { assertSymptom, doctorJson, passed } from "./_symptom.ts";
 
 const SECONDS = 120;
@@ -28,7 +28,7 @@ Deno.test(`4.1 prevented: ${TTL} certificates for ${SECONDS} s renew on schedule
     const { connector, tunneler, fwdPort } = await connectorAndTunneler(c, `127.0.0.1:${echo.port}`);
     // The window starts once both are ONLINE (the tunneler's first heartbeat comes through its connector).
     for (const [role, id] of [["connectors", "c1"], ["tunnelers", "t1"]] as const) {
-      await waitFor(`${id} ONLINE`, async () => (await c.status(role, id)) === "ONLINE" || undefined, 20_000);
+      await c.waitForStatus(role, id, "ONLINE", 20_000);
     }
     const flaps: string[] = [];
     const deadline = Date.now() + SECONDS * 1000;
@@ -40,23 +40,23 @@ Deno.test(`4.1 prevented: ${TTL} certificates for ${SECONDS} s renew on schedule
       }
       // A fresh tunneled connection every round: new handshakes with the renewed certificates.
       const msg = `r${round++}`;
-      assertEquals(
-        new TextDecoder().decode(await roundTrip(fwdPort, new TextEncoder().encode(msg))),
+      assert.deepEqual(
+        await roundTripText(fwdPort, msg),
         `${msg}bye`,
       );
       await new Promise((r) => setTimeout(r, 1_000));
     }
-    assertEquals(flaps, [], "no OFFLINE observation");
+    assert.deepEqual(flaps, [], "no OFFLINE observation");
     for (const p of [connector, tunneler]) {
       const renewals = count(p, "certificate renewed");
       // ~6.7 s apart: 18 in two minutes; fewer than 12 is a stall, more than 30 a renewal loop.
-      ok(renewals >= 12 && renewals <= 30, `${renewals} renewals:\n${p.lines.join("\n")}`);
-      assertEquals(count(p, "control-plane stream connected"), 1, "no stream reset");
-      assertEquals(count(p, "enrolling"), 1, "no re-enrollment");
+      assert.ok(renewals >= 12 && renewals <= 30, `${renewals} renewals:\n${p.lines.join("\n")}`);
+      assert.deepEqual(count(p, "control-plane stream connected"), 1, "no stream reset");
+      assert.deepEqual(count(p, "enrolling"), 1, "no re-enrollment");
     }
     const doctor = await doctorJson("connector", c.connectorEnv("c1", 0));
-    ok(passed(doctor.findings, "4.1").what.includes("renewal due"), JSON.stringify(doctor.findings));
-    ok(passed(doctor.findings, "clock").what.includes("within the controller certificate's validity"));
+    assert.ok(passed(doctor.findings, "4.1").what.includes("renewal due"), JSON.stringify(doctor.findings));
+    assert.ok(passed(doctor.findings, "clock").what.includes("within the controller certificate's validity"));
   } finally {
     await c.close();
   }
@@ -72,7 +72,7 @@ Deno.test({
     const c = await startCluster(dir.path, { CONNECTOR_CERT_TTL: "5s", RENEW_GRACE: "5m" });
     try {
       const connector = await c.runConnector("c1", 0, {}, await c.token("connector", "c1"));
-      assertEquals(await c.stopController(), 0);
+      assert.deepEqual(await c.stopController(), 0);
       // Past expiry (and past its back-dating): the stored certificate is expired, as doctor shows.
       const env = c.connectorEnv("c1", 0);
       await waitFor(
@@ -100,8 +100,8 @@ Deno.test({
         200,
         connector,
       );
-      assertEquals(count(connector, "enrolling"), 1, "renewed, not enrolled again");
-      assertEquals(count(connector, "control-plane stream connected"), 2, "the stream reconnected once");
+      assert.deepEqual(count(connector, "enrolling"), 1, "renewed, not enrolled again");
+      assert.deepEqual(count(connector, "control-plane stream connected"), 2, "the stream reconnected once");
       assertSymptom(connector.lines, "4.1", "");
     } finally {
       await c.close();

@@ -8,7 +8,7 @@
  * certificate and bundle, and doctor fails 4.2 when CONTROLLER_CA_PATH shares no CA with the
  * stored bundle.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { createCa } from "../../shared/pki/ca.ts";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { IdentityStore } from "../../shared/agent/identity_store.ts";
@@ -19,7 +19,7 @@ import { startProgram } from "../support/process.ts";
 import { prepareTunneler, startRenewalStub } from "../support/stub_controller.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { connectorAndTunneler, startCluster } from "../agents/_cluster.ts";
-import { echoServer, roundTrip } from "../agents/_fixture.ts";
+import { echoServer, roundTripText } from "../agents/_fixture.ts";
 import { assertSymptom, doctorJson, failed, passed } from "./_symptom.ts";
 
 const SYMPTOM = "internal CA mismatch during renewal";
@@ -36,7 +36,7 @@ Deno.test("4.2 prevented: a CA rotation by the runbook causes no mismatch; agent
       cert_pem: next.certPem,
       key_pem: next.keyPem,
     });
-    assertEquals(prep.status, 200, JSON.stringify(prep.body));
+    assert.deepEqual(prep.status, 200, JSON.stringify(prep.body));
     // Activate is refused until every ONLINE agent trusts the new CA: retry as the runbook says.
     await waitFor(
       "activate to be accepted",
@@ -44,7 +44,7 @@ Deno.test("4.2 prevented: a CA rotation by the runbook causes no mismatch; agent
         const r = await c.admin("POST", "/api/admin/ca/rotate/activate", {
           fingerprint: next.ca.fingerprint,
         });
-        ok(r.status === 200 || r.status === 409, JSON.stringify(r.body));
+        assert.ok(r.status === 200 || r.status === 409, JSON.stringify(r.body));
         return r.status === 200 || undefined;
       },
       30_000,
@@ -79,19 +79,25 @@ Deno.test("4.2 prevented: a CA rotation by the runbook causes no mismatch; agent
         connector,
       );
     const retire = await c.admin("POST", "/api/admin/ca/rotate/retire", { fingerprint: oldFp });
-    assertEquals(retire.status, 200, JSON.stringify(retire.body));
+    assert.deepEqual(retire.status, 200, JSON.stringify(retire.body));
     await renewedSince(renewals(), "a renewal of each agent after the retirement");
     for (const [role, id] of [["connectors", "c1"], ["tunnelers", "t1"]] as const) {
-      assertEquals(await c.status(role, id), "ONLINE");
+      assert.deepEqual(await c.status(role, id), "ONLINE");
     }
     for (const p of [connector, tunneler]) {
-      ok(!p.lines.some((l) => l.includes(SYMPTOM)), p.lines.join("\n"));
-      assertEquals(p.lines.filter((l) => l.includes("enrolling")).length, 1);
+      assert.ok(!p.lines.some((l) => l.includes(SYMPTOM)), p.lines.join("\n"));
+      assert.deepEqual(p.lines.filter((l) => l.includes("enrolling")).length, 1);
     }
-    assertEquals(new TextDecoder().decode(await roundTrip(fwdPort, new TextEncoder().encode("x"))), "xbye");
+    assert.deepEqual(
+      await roundTripText(fwdPort, "x"),
+      "xbye",
+    );
     // The agent's ca.crt is the old CA now: doctor says so (the stored bundle holds only the new one).
     const doctor = await doctorJson("connector", c.connectorEnv("c1", 0));
-    ok(failed(doctor.findings, "4.2").remedy.includes("CONTROLLER_CA_PATH"), JSON.stringify(doctor.findings));
+    assert.ok(
+      failed(doctor.findings, "4.2").remedy.includes("CONTROLLER_CA_PATH"),
+      JSON.stringify(doctor.findings),
+    );
     await Deno.writeTextFile(`${dir.path}/next-ca.crt`, next.certPem);
     const fixed = await doctorJson("connector", {
       ...c.connectorEnv("c1", 0),
@@ -113,14 +119,20 @@ Deno.test(`4.2 forced: a renewal signed by a CA the agent does not trust fails w
   const tunneler = startProgram("tunneler", { args: ["run"], env });
   try {
     const line = await tunneler.waitForLine(SYMPTOM, 15_000);
-    ok(line.includes("certificate renewal failed") && line.includes("keeping the current certificate"), line);
-    ok(!tunneler.lines.some((l) => l.includes("certificate renewed")), tunneler.lines.join("\n"));
-    assertEquals((await store.load()).svid.certPem, svid.certPem);
-    assertEquals((await store.load()).bundle.fingerprints(), a.bundle.fingerprints());
+    assert.ok(
+      line.includes("certificate renewal failed") && line.includes("keeping the current certificate"),
+      line,
+    );
+    assert.ok(!tunneler.lines.some((l) => l.includes("certificate renewed")), tunneler.lines.join("\n"));
+    assert.deepEqual((await store.load()).svid.certPem, svid.certPem);
+    assert.deepEqual((await store.load()).bundle.fingerprints(), a.bundle.fingerprints());
     // doctor: the stored bundle against a CONTROLLER_CA_PATH of another CA.
     await Deno.writeTextFile(`${dir.path}/b.crt`, b.caPem);
     const doctor = await doctorJson("tunneler", { ...env, CONTROLLER_CA_PATH: `${dir.path}/b.crt` });
-    ok(failed(doctor.findings, "4.2").what.includes("internal CA mismatch"), JSON.stringify(doctor.findings));
+    assert.ok(
+      failed(doctor.findings, "4.2").what.includes("internal CA mismatch"),
+      JSON.stringify(doctor.findings),
+    );
     assertSymptom(tunneler.lines, "4.2", SYMPTOM);
   } finally {
     await tunneler.stop();

@@ -7,7 +7,7 @@
  * reports the missing file in systemd's words (exit 1) and passes once the file exists, and a
  * program started without its variables exits 2 naming the first one it lacks.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
@@ -23,7 +23,7 @@ Deno.test("5.1 every unit's EnvironmentFile= is mandatory and systemd-analyze ve
   for (const program of ["controller", "connector", "tunneler", "ui"]) {
     const text = await Deno.readTextFile(`${REPO_ROOT}systemd/postern-${program}.service`);
     const line = text.split("\n").find((l) => l.startsWith("EnvironmentFile="));
-    assertEquals(line, `EnvironmentFile=/etc/postern/${program}.conf`);
+    assert.deepEqual(line, `EnvironmentFile=/etc/postern/${program}.conf`);
     await t.step({
       name: `systemd-analyze verify postern-${program}.service`,
       ignore: !hasSystemdAnalyze,
@@ -37,7 +37,7 @@ Deno.test("5.1 every unit's EnvironmentFile= is mandatory and systemd-analyze ve
           stderr: "piped",
         }).output();
         const out = new TextDecoder().decode(o.stdout) + new TextDecoder().decode(o.stderr);
-        assertEquals(o.code, 0, out);
+        assert.deepEqual(o.code, 0, out);
       },
     });
   }
@@ -50,15 +50,15 @@ Deno.test(`5.1 doctor --env-file with a missing file fails 5.1 with "${SYSTEMD_T
   const missing = `${dir.path}/connector.conf`;
   for (const program of ["controller", "connector", "tunneler", "ui"]) {
     const { code, findings } = await doctorJson(program, {}, ["--env-file", missing]);
-    assertEquals(code, 1, program);
+    assert.deepEqual(code, 1, program);
     const f = failed(findings, "5.1");
-    assertEquals(f.what, `${missing}: ${SYSTEMD_TEXT}`);
-    ok(f.remedy.includes(missing), f.remedy);
+    assert.deepEqual(f.what, `${missing}: ${SYSTEMD_TEXT}`);
+    assert.ok(f.remedy.includes(missing), f.remedy);
   }
   // The text form: id and remedy on the line.
   const text = await runToExit("connector", ["doctor", "--env-file", missing], {});
-  assertEquals(text.code, 1);
-  ok(
+  assert.deepEqual(text.code, 1);
+  assert.ok(
     text.lines.some((l) =>
       l.startsWith(`[FAIL] 5.1 ${missing}: ${SYSTEMD_TEXT} — remedy: create ${missing}`)
     ),
@@ -86,9 +86,9 @@ Deno.test(`5.1 doctor --env-file with a missing file fails 5.1 with "${SYSTEMD_T
 Deno.test("5.1 a program started without the variables its file would give exits 2 naming the first one missing", async () => {
   const p = startProgram("connector", { args: ["run"], env: {} });
   try {
-    assertEquals(await within(p.exited, 20_000, "connector run"), 2, p.lines.join("\n"));
+    assert.deepEqual(await within(p.exited, 20_000, "connector run"), 2, p.lines.join("\n"));
   } finally {
     await p.stop();
   }
-  ok(p.lines.some((l) => l.startsWith("postern-connector: CONNECTOR_ID")), p.lines.join("\n"));
+  assert.ok(p.lines.some((l) => l.startsWith("postern-connector: CONNECTOR_ID")), p.lines.join("\n"));
 });

@@ -6,7 +6,7 @@
  * arranges), doctor passes 1.3. Not covered: systemd's LoadCredential= itself (no PID 1 systemd).
  * Skipped, with a message, when the test does not run as root or setpriv is missing.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
@@ -71,26 +71,26 @@ Deno.test({
       ENROLLMENT_TOKEN: "never-sent",
     };
     const run = await asNobody(["run"], env, denoDir);
-    assertEquals(run.code, 2, run.lines.join("\n"));
+    assert.deepEqual(run.code, 2, run.lines.join("\n"));
     const line = assertLine(run.lines, `[5.2] open ${ca}: permission denied`);
-    ok(line.includes("failed to read controller CA"), line);
-    ok(!run.lines.some((l) => l.includes("enrolling")), run.lines.join("\n"));
+    assert.ok(line.includes("failed to read controller CA"), line);
+    assert.ok(!run.lines.some((l) => l.includes("enrolling")), run.lines.join("\n"));
 
     const doctor = await asNobody(["doctor", "--json"], env, denoDir);
-    assertEquals(doctor.code, 1, doctor.lines.join("\n"));
+    assert.deepEqual(doctor.code, 1, doctor.lines.join("\n"));
     const findings = JSON.parse(doctor.lines.find((l) => l.startsWith("["))!) as DoctorFinding[];
     const f = findings.find((x) => x.id === "5.2" && !x.ok);
-    ok(f, JSON.stringify(findings));
-    ok(f.what.includes(ca) && /permission denied/i.test(f.what), f.what);
-    ok(f.remedy.includes("LoadCredential="), f.remedy);
-    ok(!findings.some((x) => x.id === "1.3" && !x.ok), JSON.stringify(findings));
+    assert.ok(f, JSON.stringify(findings));
+    assert.ok(f.what.includes(ca) && /permission denied/i.test(f.what), f.what);
+    assert.ok(f.remedy.includes("LoadCredential="), f.remedy);
+    assert.ok(!findings.some((x) => x.id === "1.3" && !x.ok), JSON.stringify(findings));
 
     // The fix the units use: the file readable by the service's user.
     await Deno.chmod(etc, 0o755);
     const fixed = await asNobody(["doctor", "--json"], env, denoDir);
     const after = JSON.parse(fixed.lines.find((l) => l.startsWith("["))!) as DoctorFinding[];
-    ok(after.some((x) => x.id === "1.3" && x.ok), JSON.stringify(after));
-    ok(!after.some((x) => x.id === "5.2" && !x.ok && x.what.includes(ca)), JSON.stringify(after));
+    assert.ok(after.some((x) => x.id === "1.3" && x.ok), JSON.stringify(after));
+    assert.ok(!after.some((x) => x.id === "5.2" && !x.ok && x.what.includes(ca)), JSON.stringify(after));
 
     assertFatalWith(run.lines, "tunneler", "5.2", ca);
   },

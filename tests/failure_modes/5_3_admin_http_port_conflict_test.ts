@@ -4,7 +4,7 @@
  * its state as it was; doctor fails 5.3 for a port another process holds, and does not count a
  * port held by this very controller (seen through its /readyz) as a conflict.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { prepareController } from "../support/controller.ts";
 import { assertFatalWith, controllerRefusesToStart, doctorJson } from "./_symptom.ts";
@@ -24,8 +24,8 @@ Deno.test('5.3 a controller whose ADMIN_HTTP_ADDR or CONTROLLER_GRPC_ADDR is tak
         id: "5.3",
       });
       fatal.push([lines, name]);
-      ok(f.what.includes(`${name} :${port}: bind: address already in use`), f.what);
-      ok(f.remedy.includes(`sport = :${port}`), f.remedy);
+      assert.ok(f.what.includes(`${name} :${port}: bind: address already in use`), f.what);
+      assert.ok(f.remedy.includes(`sport = :${port}`), f.remedy);
     } finally {
       busy.close();
     }
@@ -35,8 +35,8 @@ Deno.test('5.3 a controller whose ADMIN_HTTP_ADDR or CONTROLLER_GRPC_ADDR is tak
   try {
     const doctor = await doctorJson("controller", { ...tc.env });
     const ports = doctor.findings.filter((f) => f.id === "5.3");
-    assertEquals(ports.length, 2, JSON.stringify(doctor.findings));
-    ok(ports.every((f) => f.ok && f.what.includes("held by this controller")), JSON.stringify(ports));
+    assert.deepEqual(ports.length, 2, JSON.stringify(doctor.findings));
+    assert.ok(ports.every((f) => f.ok && f.what.includes("held by this controller")), JSON.stringify(ports));
   } finally {
     await controller.stop();
   }

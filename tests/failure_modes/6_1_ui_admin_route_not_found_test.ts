@@ -5,7 +5,7 @@
  * data reaches the page, and `postern-ui doctor` fails 6.1 naming the route; with the right URL
  * every read route answers and the data arrives.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { startCluster } from "../agents/_cluster.ts";
@@ -28,18 +28,18 @@ Deno.test('6.1 a UI whose admin API calls miss the routes answers 404, logs "[6.
       const cookie = sessionCookie(login)!;
       const res = await ui.request("/api/admin/connectors", { headers: { cookie } });
       const body = await res.text();
-      assertEquals(res.status, 404, body);
-      ok(!body.includes('"c1"'), body);
+      assert.deepEqual(res.status, 404, body);
+      assert.ok(!body.includes('"c1"'), body);
       const line = await ui.ui.waitForLine("404", 10_000);
-      ok(line.includes("/api/admin/connectors"), line);
+      assert.ok(line.includes("/api/admin/connectors"), line);
       const page = await ui.request("/connectors", { headers: { cookie } });
-      ok(!(await page.text()).includes(">c1<"), "the connectors page shows no connector");
+      assert.ok(!(await page.text()).includes(">c1<"), "the connectors page shows no connector");
 
       const doctor = await doctorJson("ui", wrong);
-      assertEquals(doctor.code, 1);
+      assert.deepEqual(doctor.code, 1);
       const f = failed(doctor.findings, "6.1");
-      assertEquals(f.what, `GET ${c.adminUrl}/wrong/api/admin/connectors: 404 Not Found`);
-      ok(f.remedy.includes("ADMIN_API_URL"), f.remedy);
+      assert.deepEqual(f.what, `GET ${c.adminUrl}/wrong/api/admin/connectors: 404 Not Found`);
+      assert.ok(f.remedy.includes("ADMIN_API_URL"), f.remedy);
     } finally {
       await ui.stop();
     }
@@ -47,8 +47,8 @@ Deno.test('6.1 a UI whose admin API calls miss the routes answers 404, logs "[6.
     // The right URL: every read route answers and the connector is there.
     const right = { ADMIN_API_URL: c.adminUrl, ADMIN_AUTH_TOKEN: c.adminToken };
     const doctor = await doctorJson("ui", right);
-    assertEquals(doctor.code, 0, JSON.stringify(doctor.findings));
-    assertEquals(doctor.findings.filter((f) => f.id === "6.1" && f.ok).length, 5);
+    assert.deepEqual(doctor.code, 0, JSON.stringify(doctor.findings));
+    assert.deepEqual(doctor.findings.filter((f) => f.id === "6.1" && f.ok).length, 5);
     passed(doctor.findings, "clock");
     const ui2 = await startUi(right);
     try {
@@ -56,7 +56,7 @@ Deno.test('6.1 a UI whose admin API calls miss the routes answers 404, logs "[6.
       await login.body?.cancel();
       const cookie = sessionCookie(login)!;
       const res = await ui2.request("/api/admin/connectors", { headers: { cookie } });
-      assertEquals(res.status, 200);
+      assert.deepEqual(res.status, 200);
       assertLine([await res.text()], '"c1"');
     } finally {
       await ui2.stop();

@@ -4,7 +4,7 @@
  * naming the missing variable; `postern-ui doctor` fails 6.2 the same way, also from an
  * EnvironmentFile that lacks the token.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { assertFatal, assertLine, doctorJson, failed, runToExit } from "./_symptom.ts";
@@ -22,19 +22,19 @@ Deno.test(`6.2 postern-ui without ADMIN_AUTH_TOKEN or ADMIN_API_URL exits 2 with
     ] as const
   ) {
     const run = await runToExit("ui", [], { ...env, UI_ADMIN_PASSWORD: "pw", UI_ADDR: `127.0.0.1:${port}` });
-    assertEquals(run.code, 2, run.lines.join("\n"));
-    ok(assertLine(run.lines, SYMPTOM).includes(`set ${missing}`), run.lines.join("\n"));
-    ok(!run.lines.some((l) => l.includes("listening on")), run.lines.join("\n"));
+    assert.deepEqual(run.code, 2, run.lines.join("\n"));
+    assert.ok(assertLine(run.lines, SYMPTOM).includes(`set ${missing}`), run.lines.join("\n"));
+    assert.ok(!run.lines.some((l) => l.includes("listening on")), run.lines.join("\n"));
     fatal.push(run.lines);
 
     const doctor = await doctorJson("ui", env);
-    assertEquals(doctor.code, 1);
-    assertEquals(failed(doctor.findings, "6.2").what, `${SYMPTOM}: ${missing} not set`);
+    assert.deepEqual(doctor.code, 1);
+    assert.deepEqual(failed(doctor.findings, "6.2").what, `${SYMPTOM}: ${missing} not set`);
   }
   const conf = `${dir.path}/ui.conf`;
   await Deno.writeTextFile(conf, "ADMIN_API_URL=http://127.0.0.1:9\n# ADMIN_AUTH_TOKEN forgotten\n");
   const fromFile = await doctorJson("ui", {}, ["--env-file", conf]);
-  assertEquals(fromFile.code, 1);
+  assert.deepEqual(fromFile.code, 1);
   failed(fromFile.findings, "6.2");
   for (const lines of fatal) assertFatal(lines, "ui", "6.2", SYMPTOM);
 });

@@ -3,7 +3,7 @@
  * then the contract's text (`[1.3] failed to read controller CA: ...`), and, for a program's fatal
  * error, that the line is `postern-<program>: [<id>] <symptom>...` on stderr.
  */
-import { ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { type RunningProgram, startProgram } from "../support/process.ts";
 import { within } from "../support/within.ts";
 import { serveExpectingExit } from "../support/controller.ts";
@@ -12,7 +12,7 @@ import { serveExpectingExit } from "../support/controller.ts";
 export function assertSymptom(lines: readonly string[], id: string, symptom: string): string {
   const want = `[${id}] ${symptom}`;
   const line = lines.find((l) => l.includes(want));
-  ok(line !== undefined, `no line contains ${JSON.stringify(want)}; output:\n${lines.join("\n")}`);
+  assert.ok(line !== undefined, `no line contains ${JSON.stringify(want)}; output:\n${lines.join("\n")}`);
   return line;
 }
 
@@ -20,7 +20,7 @@ export function assertSymptom(lines: readonly string[], id: string, symptom: str
 export function assertFatal(lines: readonly string[], program: string, id: string, symptom: string): string {
   const want = `postern-${program}: [${id}] ${symptom}`;
   const line = lines.find((l) => l.startsWith(want));
-  ok(line !== undefined, `no line starts with ${JSON.stringify(want)}; output:\n${lines.join("\n")}`);
+  assert.ok(line !== undefined, `no line starts with ${JSON.stringify(want)}; output:\n${lines.join("\n")}`);
   return line;
 }
 
@@ -31,7 +31,7 @@ export function assertFatal(lines: readonly string[], program: string, id: strin
 export function assertFatalWith(lines: readonly string[], program: string, id: string, text: string): string {
   const start = `postern-${program}: [${id}] `;
   const line = lines.find((l) => l.startsWith(start) && l.includes(text));
-  ok(
+  assert.ok(
     line !== undefined,
     `no line starts with ${JSON.stringify(start)} and contains ${JSON.stringify(text)}; output:\n${
       lines.join("\n")
@@ -43,7 +43,7 @@ export function assertFatalWith(lines: readonly string[], program: string, id: s
 /** Asserts that some line contains `text` (the part of a symptom that holds without the id). */
 export function assertLine(lines: readonly string[], text: string): string {
   const line = lines.find((l) => l.includes(text));
-  ok(line !== undefined, `no line contains ${JSON.stringify(text)}; output:\n${lines.join("\n")}`);
+  assert.ok(line !== undefined, `no line contains ${JSON.stringify(text)}; output:\n${lines.join("\n")}`);
   return line;
 }
 
@@ -79,21 +79,21 @@ export async function doctorJson(
 ): Promise<{ code: number; findings: DoctorFinding[]; lines: string[] }> {
   const { code, lines } = await runToExit(program, ["doctor", "--json", ...args], env);
   const json = lines.find((l) => l.startsWith("["));
-  ok(json !== undefined, `doctor printed no JSON array; output:\n${lines.join("\n")}`);
+  assert.ok(json !== undefined, `doctor printed no JSON array; output:\n${lines.join("\n")}`);
   return { code, findings: JSON.parse(json) as DoctorFinding[], lines };
 }
 
 /** The failed finding with `id`; fails showing all findings when there is none. */
 export function failed(findings: readonly DoctorFinding[], id: string): DoctorFinding {
   const f = findings.find((x) => !x.ok && x.id === id);
-  ok(f !== undefined, `doctor did not fail ${id}: ${JSON.stringify(findings, null, 1)}`);
+  assert.ok(f !== undefined, `doctor did not fail ${id}: ${JSON.stringify(findings, null, 1)}`);
   return f;
 }
 
 /** The passed finding with `id`. */
 export function passed(findings: readonly DoctorFinding[], id: string): DoctorFinding {
   const f = findings.find((x) => x.ok && x.id === id);
-  ok(f !== undefined, `doctor did not pass ${id}: ${JSON.stringify(findings, null, 1)}`);
+  assert.ok(f !== undefined, `doctor did not pass ${id}: ${JSON.stringify(findings, null, 1)}`);
   return f;
 }
 
@@ -108,9 +108,12 @@ export async function controllerRefusesToStart(
 ): Promise<{ lines: string[]; findings: DoctorFinding[]; finding: DoctorFinding }> {
   const { code, out } = await serveExpectingExit(env);
   const lines = out.split("\n");
-  ok(code === want.code, `serve exited ${code}, expected ${want.code}; output:\n${out}`);
+  assert.ok(code === want.code, `serve exited ${code}, expected ${want.code}; output:\n${out}`);
   assertLine(lines, want.text);
   const doctor = await doctorJson("controller", env);
-  ok(doctor.code === 1, `doctor exited ${doctor.code}, expected 1; output:\n${doctor.lines.join("\n")}`);
+  assert.ok(
+    doctor.code === 1,
+    `doctor exited ${doctor.code}, expected 1; output:\n${doctor.lines.join("\n")}`,
+  );
   return { lines, findings: doctor.findings, finding: failed(doctor.findings, want.id) };
 }

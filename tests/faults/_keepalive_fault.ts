@@ -5,16 +5,13 @@
  * jitter and reconnect through the relay once it relays again, ONLINE again, its tunneler's
  * forward working all along.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { CLIENT_KEEPALIVE } from "../../shared/grpc/credentials.ts";
 import { tempDir } from "../support/paths.ts";
 import { type ProxyFault, tcpProxy } from "../support/tcp_proxy.ts";
 import { waitFor } from "../support/wait_for.ts";
-import { echoServer, roundTrip } from "../agents/_fixture.ts";
+import { echoServer, roundTripText } from "../agents/_fixture.ts";
 import { connectorAndTunneler, startCluster } from "../agents/_cluster.ts";
-
-const dec = new TextDecoder();
-const enc = new TextEncoder();
 
 /** Detection bound: one keepalive period plus its timeout, plus 5 s for a loaded machine. */
 export const DETECT_WITHIN_MS = CLIENT_KEEPALIVE.timeMs + CLIENT_KEEPALIVE.timeoutMs + 5_000;
@@ -30,7 +27,7 @@ export async function keepaliveFaultScenario(fault: Exclude<ProxyFault, "pass">)
       connectorEnv: { CONTROLLER_ADDR: `127.0.0.1:${proxy.port}` },
     });
     await connector.waitForLine(/configuration applied.*resources=1/);
-    await waitFor("c1 ONLINE", async () => (await c.status("connectors", "c1")) === "ONLINE" || undefined);
+    await c.waitForStatus("connectors", "c1", "ONLINE");
     const failedBefore = connector.lines.filter((l) => l.includes("control-plane stream failed")).length;
 
     const faultAt = Date.now();
@@ -47,9 +44,9 @@ export async function keepaliveFaultScenario(fault: Exclude<ProxyFault, "pass">)
       connector,
     );
     const detectedMs = Date.now() - faultAt;
-    ok(detectedMs <= DETECT_WITHIN_MS, `noticed after ${detectedMs} ms, bound ${DETECT_WITHIN_MS} ms`);
+    assert.ok(detectedMs <= DETECT_WITHIN_MS, `noticed after ${detectedMs} ms, bound ${DETECT_WITHIN_MS} ms`);
     // The data path does not depend on the controller.
-    assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("during"))), "duringbye");
+    assert.deepEqual(await roundTripText(fwdPort, "during"), "duringbye");
 
     const acceptedBefore = proxy.accepted();
     const connectedBefore = connector.lines.filter((l) =>
@@ -68,13 +65,13 @@ export async function keepaliveFaultScenario(fault: Exclude<ProxyFault, "pass">)
       100,
       connector,
     );
-    ok(proxy.accepted() > acceptedBefore || fault === "stall", "a new connection after the fault");
+    assert.ok(proxy.accepted() > acceptedBefore || fault === "stall", "a new connection after the fault");
     const delays = connector.lines.filter((l) => l.includes("control-plane stream reconnecting"))
       .map((l) => Number(/delay_ms=(\d+)/.exec(l)?.[1]));
-    ok(delays.length >= 1 && delays.every((d) => d >= 0 && d < 30_000), `backoff delays ${delays}`);
+    assert.ok(delays.length >= 1 && delays.every((d) => d >= 0 && d < 30_000), `backoff delays ${delays}`);
     await waitFor("c1 ONLINE again", async () =>
       (await c.status("connectors", "c1")) === "ONLINE" || undefined);
-    assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("after"))), "afterbye");
+    assert.deepEqual(await roundTripText(fwdPort, "after"), "afterbye");
     return detectedMs;
   } finally {
     await c.close();

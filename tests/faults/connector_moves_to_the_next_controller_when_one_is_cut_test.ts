@@ -4,7 +4,7 @@
  * cut: the connector moves to the other within its first backoff delay, stays ONLINE, and its
  * status names the controller in use. Then that one is cut and the first healed: it moves back.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { tcpProxy } from "../support/tcp_proxy.ts";
 import { waitFor } from "../support/wait_for.ts";
@@ -17,7 +17,7 @@ function inUse(c: Cluster, p: RunningProgram, listenPort: number, want: string) 
     `status naming ${want}`,
     async () => {
       const st = c.start("connector", ["status", "--json"], c.connectorEnv("c1", listenPort));
-      if (await st.exited !== 0) throw new Error(st.lines.join("\n"));
+      assert.equal(await st.exited, 0, st.lines.join("\n"));
       const report = JSON.parse(st.lines.find((l) => l.startsWith("{"))!);
       return report.runtime?.controller === want && report.runtime?.control_plane === "connected"
         ? report
@@ -43,7 +43,7 @@ Deno.test("a connector moves to the next controller of CONTROLLER_ADDR when the 
       ENROLLMENT_TOKEN: await c.token("connector"),
     });
     const listenPort = reportedPort(await connector.waitForLine("listening for tunnelers", 20_000));
-    ok(
+    assert.ok(
       (await connector.waitForLine("control-plane stream connected", 20_000)).includes(`controller=${addrA}`),
     );
     await inUse(c, connector, listenPort, addrA);
@@ -63,11 +63,14 @@ Deno.test("a connector moves to the next controller of CONTROLLER_ADDR when the 
       connector,
     );
     const movedMs = Date.now() - cutAt;
-    ok(movedMs < 3_000, `moved after ${movedMs} ms (first backoff ceiling 500 ms)`);
+    assert.ok(movedMs < 3_000, `moved after ${movedMs} ms (first backoff ceiling 500 ms)`);
     const moved = connector.lines.find((l) => l.includes("moving to the next controller"));
-    ok(moved?.includes(`controller=${addrA}`) && moved.includes(`next_controller=${addrB}`), String(moved));
+    assert.ok(
+      moved?.includes(`controller=${addrA}`) && moved.includes(`next_controller=${addrB}`),
+      String(moved),
+    );
     await inUse(c, connector, listenPort, addrB);
-    await waitFor("c1 ONLINE", async () => (await c.status("connectors", "c1")) === "ONLINE" || undefined);
+    await c.waitForStatus("connectors", "c1", "ONLINE");
 
     // And back: the second is cut, the first heals.
     await a.resume();
@@ -80,7 +83,7 @@ Deno.test("a connector moves to the next controller of CONTROLLER_ADDR when the 
       connector,
     );
     await inUse(c, connector, listenPort, addrA);
-    assertEquals(await c.status("connectors", "c1"), "ONLINE");
+    assert.deepEqual(await c.status("connectors", "c1"), "ONLINE");
   } finally {
     await c.close();
     await a.close();

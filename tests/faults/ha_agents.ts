@@ -4,11 +4,12 @@
  * fails. One connector (allowing tunneler t1 to reach a resource) and that tunneler.
  * @module
  */
-import type { Ha, HaController } from "../ha/_ha.ts";
+import { type Ha, type HaController, startHa } from "../ha/_ha.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { freePort } from "../support/ports.ts";
 import { type RunningProgram, startProgram } from "../support/process.ts";
-import { reportedPort } from "../agents/_cluster.ts";
+import { allowThrough, connectorEnv, reportedPort, tunnelerEnv } from "../agents/_cluster.ts";
+import { echoServer } from "../agents/_fixture.ts";
 
 /** The connector and tunneler of {@link haAgents}. */
 export interface HaAgents {
@@ -64,6 +65,7 @@ export async function haAgents(ha: Ha, resource: string): Promise<HaAgents> {
   const caPath = `${ha.dir}/controller-ca.pem`;
   await Deno.writeTextFile(caPath, ha.caCertPem);
   const controllerAddr = ha.controllers.map((c) => c.grpcAddr).join(",");
+  const base = { grpcAddr: controllerAddr, caPath, dir: ha.dir };
   const running: RunningProgram[] = [];
   const stop = async () => {
     await Promise.all(running.map((p) => p.stop()));
@@ -71,40 +73,18 @@ export async function haAgents(ha: Ha, resource: string): Promise<HaAgents> {
   try {
     const connector = startProgram("connector", {
       args: ["run"],
-      env: {
-        CONTROLLER_ADDR: controllerAddr,
-        CONTROLLER_CA_PATH: caPath,
-        CONNECTOR_ID: "c1",
-        CONNECTOR_PRIVATE_IP: "127.0.0.1",
-        CONNECTOR_LISTEN_ADDR: "127.0.0.1:0",
-        CONNECTOR_STATE_DIR: `${ha.dir}/connector-c1`,
-        ENROLLMENT_TOKEN: await ha.token(0, "connector"),
-      },
+      env: { ...connectorEnv(base, "c1", 0), ENROLLMENT_TOKEN: await ha.token(0, "connector") },
     });
     running.push(connector);
     const listenPort = reportedPort(await connector.waitForLine("listening for tunnelers", 20_000));
     await connector.waitForLine("control-plane stream connected", 20_000);
-    const c0 = ha.controllers[0]!;
-    for (
-      const [path, body] of [
-        ["/api/admin/connectors/c1/allowlist", { tunnelers: ["t1"] }],
-        ["/api/admin/connectors/c1/resources", { resources: [resource] }],
-      ] as const
-    ) {
-      const r = await c0.admin("PUT", path, body);
-      if (r.status !== 200) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
-    }
+    await allowThrough(ha.controllers[0]!, "c1", ["t1"], [resource]);
     await connector.waitForLine(/configuration applied.*resources=1/, 20_000);
     const fwdPort = freePort();
     const tunneler = startProgram("tunneler", {
       args: ["run"],
       env: {
-        CONTROLLER_ADDR: controllerAddr,
-        CONTROLLER_CA_PATH: caPath,
-        TUNNELER_ID: "t1",
-        CONNECTOR_ADDR: `c1@127.0.0.1:${listenPort}`,
-        TUNNELER_FORWARDS: `127.0.0.1:${fwdPort}=${resource}`,
-        TUNNELER_STATE_DIR: `${ha.dir}/tunneler-t1`,
+        ...tunnelerEnv(base, "t1", `c1@127.0.0.1:${listenPort}`, `127.0.0.1:${fwdPort}=${resource}`),
         ENROLLMENT_TOKEN: await ha.token(0, "tunneler", "t1"),
       },
     });
@@ -113,6 +93,37 @@ export async function haAgents(ha: Ha, resource: string): Promise<HaAgents> {
     return { connector, tunneler, fwdPort, controllerAddr, stop };
   } catch (e) {
     await stop();
+    throw e;
+  }
+}
+
+/** What {@link startHaAgents} starts; disposing it stops the agents, the echo resource and the group. */
+export interface HaAgentsRig extends AsyncDisposable {
+  ha: Ha;
+  /** The resource the tunneler forwards to (an echo server answering `bye` on end). */
+  echo: { port: number };
+  agents: HaAgents;
+}
+
+/**
+ * Two controllers on three etcd members ({@link startHa}), an echo resource and {@link haAgents}
+ * forwarding to it: the start of every HA fault with agents.
+ */
+export async function startHaAgents(): Promise<HaAgentsRig> {
+  const ha = await startHa(2);
+  let echo: Awaited<ReturnType<typeof echoServer>> | undefined;
+  try {
+    echo = await echoServer();
+    const agents = await haAgents(ha, `127.0.0.1:${echo.port}`);
+    const close = async () => {
+      await agents.stop();
+      await echo!.close();
+      await ha.close();
+    };
+    return { ha, echo, agents, [Symbol.asyncDispose]: close };
+  } catch (e) {
+    await echo?.close();
+    await ha.close();
     throw e;
   }
 }

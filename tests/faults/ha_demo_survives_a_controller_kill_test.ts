@@ -3,7 +3,7 @@
  * two connectors and a tunneler, prints how to kill one of each, and after the printed
  * `kill -9` of a controller the tunnel still answers and the other controller still serves.
  */
-import { assert, assertEquals } from "../support/assert.ts";
+import assert from "node:assert/strict";
 import { etcdTest } from "../support/etcd_cluster.ts";
 import { makeTestDir } from "../support/paths.ts";
 import { startDeno } from "../support/process.ts";
@@ -18,13 +18,13 @@ etcdTest(
     try {
       await demo.waitForLine("Ctrl-C stops everything", 120_000);
       const kill = demo.lines.find((l) => /kill -9 \d+ +# controller-0/.test(l));
-      assert(kill, demo.lines.join("\n"));
+      assert.ok(kill, demo.lines.join("\n"));
       const forward = /curl (http:\/\/127\.0\.0\.1:\d+\/)$/.exec(
         demo.lines.find((l) => l.includes("Through the tunnel:")) ?? "",
       )?.[1];
-      assert(forward, demo.lines.join("\n"));
+      assert.ok(forward, demo.lines.join("\n"));
       const readyz = /Then: curl (\S+\/readyz)/.exec(demo.lines.join("\n"))?.[1];
-      assert(readyz, demo.lines.join("\n"));
+      assert.ok(readyz, demo.lines.join("\n"));
 
       Deno.kill(Number(/kill -9 (\d+)/.exec(kill)![1]), "SIGKILL");
       await waitFor(
@@ -38,11 +38,11 @@ etcdTest(
         demo,
       );
       const r = await fetch(readyz);
-      assertEquals(r.status, 200, await r.text());
+      assert.deepEqual(r.status, 200, await r.text());
     } finally {
       await demo.stop();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
-    assert(demo.lines.includes("stopped."), demo.lines.join("\n"));
+    assert.ok(demo.lines.includes("stopped."), demo.lines.join("\n"));
   },
 );

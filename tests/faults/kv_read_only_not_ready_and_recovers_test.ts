@@ -7,7 +7,7 @@
  * Once the disk is repaired and writable again, the controller on the same state is ready, takes
  * writes and still has what it stored before.
  */
-import { assertEquals, assertMatch } from "../support/assert.ts";
+import assert from "node:assert/strict";
 import { waitFor } from "../support/wait_for.ts";
 import { CAN_LOOP, KV_READ_ONLY_SKIP, withKvOnExt4 } from "./kv_tmpfs.ts";
 
@@ -24,8 +24,8 @@ Deno.test({
     withKvOnExt4(async (k) => {
       const { tc, readyz } = k;
       const before = await tc.admin("POST", "/api/admin/tokens", { role: "tunneler", id: "t-before" });
-      assertEquals(before.status, 201, JSON.stringify(before.body));
-      assertEquals((await readyz()).status, 200);
+      assert.deepEqual(before.status, 201, JSON.stringify(before.body));
+      assert.deepEqual((await readyz()).status, 200);
 
       await k.fail();
       let notReady = { status: 0, body: "" };
@@ -37,25 +37,29 @@ Deno.test({
         k.controller,
       );
       const ready = JSON.parse(notReady.body);
-      assertEquals(
+      assert.deepEqual(
         [ready.status, ready.kv, ready.store.kind, ready.store.writable],
         ["not ready", false, "kv", false],
         notReady.body,
       );
-      assertEquals(ready.store.problems.length, 1, notReady.body);
-      assertMatch(ready.store.problems[0], READ_ONLY);
+      assert.deepEqual(ready.store.problems.length, 1, notReady.body);
+      assert.match(ready.store.problems[0], READ_ONLY);
 
       const refused = await tc.admin("POST", "/api/admin/tokens", { role: "tunneler" });
-      assertEquals(refused.status, 503, JSON.stringify(refused.body));
-      assertMatch(refused.body.error, READ_ONLY);
-      assertEquals((await tc.admin("GET", "/api/admin/tunnelers")).status, 200, "reads keep answering");
-      assertEquals(await Promise.race([k.controller.exited, Promise.resolve("running")]), "running");
+      assert.deepEqual(refused.status, 503, JSON.stringify(refused.body));
+      assert.match(refused.body.error, READ_ONLY);
+      assert.deepEqual((await tc.admin("GET", "/api/admin/tunnelers")).status, 200, "reads keep answering");
+      assert.deepEqual(await Promise.race([k.controller.exited, Promise.resolve("running")]), "running");
 
       await k.repairAndRestart();
-      assertEquals((await readyz()).status, 200);
+      assert.deepEqual((await readyz()).status, 200);
       const after = await tc.admin("POST", "/api/admin/tokens", { role: "tunneler" });
-      assertEquals(after.status, 201, JSON.stringify(after.body));
+      assert.deepEqual(after.status, 201, JSON.stringify(after.body));
       const tokens = await tc.admin("GET", "/api/admin/tokens");
-      assertMatch(JSON.stringify(tokens.body), /t-before/, "what was stored before the fault is still there");
+      assert.match(
+        JSON.stringify(tokens.body),
+        /t-before/,
+        "what was stored before the fault is still there",
+      );
     }),
 });

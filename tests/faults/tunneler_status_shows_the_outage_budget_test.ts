@@ -4,7 +4,7 @@
  * certificates and the controller killed, `status --json` says since when no controller answered
  * and how many seconds its certificate has left; once the controller is back a renewal ends it.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { connectorAndTunneler, startCluster } from "../agents/_cluster.ts";
@@ -16,10 +16,10 @@ Deno.test("a tunneler whose renewal finds no controller reports since when and t
     const { tunneler } = await connectorAndTunneler(c, "127.0.0.1:9");
     const report = async () => {
       const st = c.start("tunneler", ["status", "--json"], { TUNNELER_STATE_DIR: `${dir.path}/tunneler-t1` });
-      if (await st.exited !== 0) throw new Error(st.lines.join("\n"));
+      assert.equal(await st.exited, 0, st.lines.join("\n"));
       return JSON.parse(st.lines.find((l) => l.startsWith("{"))!);
     };
-    assertEquals((await report()).outage, undefined);
+    assert.deepEqual((await report()).outage, undefined);
 
     const killedAt = Date.now();
     await c.controller.stop("SIGKILL");
@@ -30,10 +30,10 @@ Deno.test("a tunneler whose renewal finds no controller reports since when and t
       10_000,
       300,
     );
-    ok(Date.parse(outage.controller_unreachable_since) >= killedAt - 1_000, JSON.stringify(outage));
+    assert.ok(Date.parse(outage.controller_unreachable_since) >= killedAt - 1_000, JSON.stringify(outage));
     const notAfter = Date.parse(outage.certificate_not_after);
-    ok(notAfter > killedAt && notAfter - Date.now() < 8_000, JSON.stringify(outage));
-    ok(outage.budget_left_s >= 0 && outage.budget_left_s <= 8, JSON.stringify(outage));
+    assert.ok(notAfter > killedAt && notAfter - Date.now() < 8_000, JSON.stringify(outage));
+    assert.ok(outage.budget_left_s >= 0 && outage.budget_left_s <= 8, JSON.stringify(outage));
 
     await c.startController();
     await waitFor(
@@ -43,7 +43,7 @@ Deno.test("a tunneler whose renewal finds no controller reports since when and t
       300,
       tunneler,
     );
-    ok(tunneler.lines.some((l) => l.includes("certificate renewed")), tunneler.lines.join("\n"));
+    assert.ok(tunneler.lines.some((l) => l.includes("certificate renewed")), tunneler.lines.join("\n"));
   } finally {
     await c.close();
   }

@@ -4,7 +4,7 @@
  * with its lease, the connector stays ONLINE in controller 1 for OFFLINE_AFTER (3 s) in which it
  * could reconnect anywhere, then goes OFFLINE there, with one OFFLINE event in the trail.
  */
-import { assert, assertEquals } from "../support/assert.ts";
+import assert from "node:assert/strict";
 import { etcdTest } from "../support/etcd_cluster.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { startHa } from "./_ha.ts";
@@ -19,16 +19,16 @@ etcdTest("the agents of a killed controller go OFFLINE in the survivor after OFF
     await c0.process.stop("SIGKILL");
     await c1.process.waitForLine(/controller gone: its presence keys vanished.*orphaned\W+1/, 15_000);
     const goneAt = Date.now();
-    assertEquals(await statusIn(c1, "c1"), "ONLINE");
+    assert.deepEqual(await statusIn(c1, "c1"), "ONLINE");
     await waitForStatus(c1, "c1", "OFFLINE", 10_000);
     const took = Date.now() - goneAt;
-    assert(took >= 2_500, `OFFLINE ${took} ms after the lease vanished, before OFFLINE_AFTER (3 s)`);
+    assert.ok(took >= 2_500, `OFFLINE ${took} ms after the lease vanished, before OFFLINE_AFTER (3 s)`);
     await waitFor(
       "the OFFLINE event",
       async () => (await statusTrail(c1, "c1")).length >= 2 || undefined,
       10_000,
     );
-    assertEquals(await statusTrail(c1, "c1"), ["connector.online", "connector.offline"]);
+    assert.deepEqual(await statusTrail(c1, "c1"), ["connector.online", "connector.offline"]);
   } finally {
     await connector.stop();
   }

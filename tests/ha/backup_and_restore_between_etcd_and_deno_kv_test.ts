@@ -6,7 +6,7 @@
  * connector known). That controller's state is backed up in turn and restored into a fresh etcd
  * prefix, where a controller on etcd serves it again (the CA key sealed once more).
  */
-import { assert, assertEquals } from "../support/assert.ts";
+import assert from "node:assert/strict";
 import { etcdTest } from "../support/etcd_cluster.ts";
 import { prepareController } from "../support/controller.ts";
 import { startProgram } from "../support/process.ts";
@@ -15,7 +15,7 @@ import { startConnector, waitForStatus } from "./_presence.ts";
 
 async function run(args: string[], env: Record<string, string>): Promise<string[]> {
   const p = startProgram("controller", { args, env });
-  assertEquals(await p.exited, 0, p.lines.join("\n"));
+  assert.deepEqual(await p.exited, 0, p.lines.join("\n"));
   return p.lines;
 }
 
@@ -53,12 +53,12 @@ etcdTest(
         ...sealing,
       });
       const taken = await prefixesOf(fromEtcd);
-      assert(taken.firstSegments.includes("agents"), `segments: ${taken.firstSegments}`);
-      assert(
+      assert.ok(taken.firstSegments.includes("agents"), `segments: ${taken.firstSegments}`);
+      assert.ok(
         !taken.firstSegments.includes("presence"),
         `presence keys in the backup: ${taken.firstSegments}`,
       );
-      assert(!taken.prefixes.includes("presence"), `prefixes: ${taken.prefixes}`);
+      assert.ok(!taken.prefixes.includes("presence"), `prefixes: ${taken.prefixes}`);
 
       await run(["restore", "--in", fromEtcd, "--key-passphrase-file", pass], {
         CONTROLLER_STATE_DIR: `${ha.dir}/kv-state`,
@@ -69,8 +69,8 @@ etcdTest(
       });
       const kvProcess = await onKv.start();
       try {
-        assertEquals((await onKv.admin("GET", "/api/admin/connectors/c1")).status, 200);
-        assertEquals(
+        assert.deepEqual((await onKv.admin("GET", "/api/admin/connectors/c1")).status, 200);
+        assert.deepEqual(
           (await onKv.admin("GET", "/api/admin/ca")).body.cas.map((c: { fingerprint: string }) =>
             c.fingerprint
           ),
@@ -89,8 +89,8 @@ etcdTest(
       const onEtcd = await prepareController(`${ha.dir}/etcd-again`, { ...ca, ...etcdBack });
       const etcdProcess = await onEtcd.start();
       try {
-        assertEquals((await onEtcd.admin("GET", "/api/admin/connectors/c1")).status, 200);
-        assertEquals(
+        assert.deepEqual((await onEtcd.admin("GET", "/api/admin/connectors/c1")).status, 200);
+        assert.deepEqual(
           (await onEtcd.admin("GET", "/api/admin/ca")).body.cas.map((c: { fingerprint: string }) =>
             c.fingerprint
           ),

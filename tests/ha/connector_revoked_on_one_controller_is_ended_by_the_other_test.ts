@@ -3,7 +3,7 @@
  * sees the revoked certificate by watch, tells the connector and ends its stream, and the
  * connector stops (exit 1) saying why, as it would with one controller.
  */
-import { assert, assertEquals } from "../support/assert.ts";
+import assert from "node:assert/strict";
 import { etcdTest } from "../support/etcd_cluster.ts";
 import { within } from "../support/within.ts";
 import { startHa } from "./_ha.ts";
@@ -17,15 +17,15 @@ etcdTest(
     try {
       await connector.waitForLine("configuration applied", 20_000);
       const started = Date.now();
-      assertEquals((await c0.admin("DELETE", "/api/admin/connectors/c1")).status, 200);
-      assertEquals(await within(connector.exited, 5_000, "the revoked connector's exit"), 1);
+      assert.deepEqual((await c0.admin("DELETE", "/api/admin/connectors/c1")).status, 200);
+      assert.deepEqual(await within(connector.exited, 5_000, "the revoked connector's exit"), 1);
       const took = Date.now() - started;
-      assertEquals(
+      assert.deepEqual(
         connector.lines.at(-1),
         "postern-connector: identity revoked: spiffe://postern.internal/connector/c1 (revoked by the operator); enroll again with a new token",
       );
-      assert(took < 2_000, `the revocation took ${took} ms to end the connector on the other controller`);
-      assertEquals((await c1.admin("GET", "/api/admin/connectors/c1")).status, 404);
+      assert.ok(took < 2_000, `the revocation took ${took} ms to end the connector on the other controller`);
+      assert.deepEqual((await c1.admin("GET", "/api/admin/connectors/c1")).status, 404);
     } finally {
       await connector.stop();
     }

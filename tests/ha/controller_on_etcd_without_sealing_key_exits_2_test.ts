@@ -4,7 +4,7 @@
  */
 import { Etcd3 } from "etcd3";
 import { initCa } from "../../controller/init_ca.ts";
-import { assertEquals, assertStringIncludes } from "../support/assert.ts";
+import assert from "node:assert/strict";
 import { prepareController, serveExpectingExit } from "../support/controller.ts";
 import { etcdTest, startEtcdCluster } from "../support/etcd_cluster.ts";
 import { tempDir } from "../support/paths.ts";
@@ -16,11 +16,11 @@ etcdTest("a controller on etcd without CA_KEY_ENCRYPTION_KEY_FILE exits 2 and wr
     await initCa(`${dir.path}/unused`);
     const tc = await prepareController(dir.path, { CONTROLLER_STORE: etcd.storeUrl });
     const { code, out } = await serveExpectingExit({ ...tc.env });
-    assertEquals(code, 2, out);
-    assertStringIncludes(out, "CA_KEY_ENCRYPTION_KEY_FILE is required with an etcd CONTROLLER_STORE");
+    assert.deepEqual(code, 2, out);
+    assert.match(out, /CA_KEY_ENCRYPTION_KEY_FILE is required with an etcd CONTROLLER_STORE/);
     const raw = new Etcd3({ hosts: etcd.endpoints.map((e) => `http://${e}`) });
     try {
-      assertEquals(await raw.getAll().prefix("/postern/").keys(), []);
+      assert.deepEqual(await raw.getAll().prefix("/postern/").keys(), []);
     } finally {
       raw.close();
     }

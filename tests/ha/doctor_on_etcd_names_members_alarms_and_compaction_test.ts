@@ -3,7 +3,7 @@
  * one `[ok] etcd` line per member, the quorum, no alarm, the history kept; with one member
  * stopped, a `[FAIL] etcd` line naming it and exit 1, the quorum still there.
  */
-import { assert, assertEquals } from "../support/assert.ts";
+import assert from "node:assert/strict";
 import { etcdTest } from "../support/etcd_cluster.ts";
 import { startProgram } from "../support/process.ts";
 import { startHa } from "./_ha.ts";
@@ -16,20 +16,20 @@ etcdTest("doctor on etcd names every member, the quorum, alarms and compaction",
     return { code: await p.exited, out: p.lines.join("\n") };
   };
   const good = await doctor();
-  assertEquals(good.code, 0, good.out);
+  assert.deepEqual(good.code, 0, good.out);
   for (const e of ha.etcd.endpoints) {
-    assert(good.out.includes(`[ok] etcd etcd member ${e} answers`), good.out);
+    assert.ok(good.out.includes(`[ok] etcd etcd member ${e} answers`), good.out);
   }
-  assert(good.out.includes("[ok] etcd 3 of 3 etcd members of CONTROLLER_STORE answer"), good.out);
-  assert(good.out.includes("[ok] etcd no etcd alarm is raised"), good.out);
-  assert(/\[ok\] etcd etcd keeps \d+ revisions of history/.test(good.out), good.out);
+  assert.ok(good.out.includes("[ok] etcd 3 of 3 etcd members of CONTROLLER_STORE answer"), good.out);
+  assert.ok(good.out.includes("[ok] etcd no etcd alarm is raised"), good.out);
+  assert.ok(/\[ok\] etcd etcd keeps \d+ revisions of history/.test(good.out), good.out);
 
   await ha.etcd.stop(1);
   const degraded = await doctor();
-  assertEquals(degraded.code, 1, degraded.out);
-  assert(
+  assert.deepEqual(degraded.code, 1, degraded.out);
+  assert.ok(
     degraded.out.includes(`[FAIL] etcd etcd member ${ha.etcd.endpoints[1]} does not answer`),
     degraded.out,
   );
-  assert(degraded.out.includes("[ok] etcd 2 of 3 etcd members of CONTROLLER_STORE answer"), degraded.out);
+  assert.ok(degraded.out.includes("[ok] etcd 2 of 3 etcd members of CONTROLLER_STORE answer"), degraded.out);
 });

@@ -4,7 +4,7 @@
  * an invalid token (1.2), and both controllers list the one tunneler.
  */
 import { EnrollmentRefusedError } from "../../shared/config/config_error.ts";
-import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
+import assert from "node:assert/strict";
 import { etcdTest } from "../support/etcd_cluster.ts";
 import { startHa } from "./_ha.ts";
 
@@ -15,14 +15,14 @@ etcdTest("50 enrollments racing for one token over two controllers: exactly one 
     Array.from({ length: 50 }, (_, i) => ha.enroll(i % 2, { token, id: `t${i}`, role: "tunneler" })),
   );
   const won = results.flatMap((r, i) => r.status === "fulfilled" ? [i] : []);
-  assertEquals(won.length, 1, `winners: ${won.join(", ")}`);
+  assert.deepEqual(won.length, 1, `winners: ${won.join(", ")}`);
   for (const r of results) {
     if (r.status === "fulfilled") continue;
-    assert(r.reason instanceof EnrollmentRefusedError, `unexpected refusal: ${r.reason}`);
-    assertStringIncludes(r.reason.message, "invalid enrollment token");
+    assert.ok(r.reason instanceof EnrollmentRefusedError, `unexpected refusal: ${r.reason}`);
+    assert.match(r.reason.message, /invalid enrollment token/);
   }
   for (const c of ha.controllers) {
     const list = await c.admin("GET", "/api/admin/tunnelers");
-    assertEquals(list.body.map((t: { id: string }) => t.id), [`t${won[0]}`]);
+    assert.deepEqual(list.body.map((t: { id: string }) => t.id), [`t${won[0]}`]);
   }
 });

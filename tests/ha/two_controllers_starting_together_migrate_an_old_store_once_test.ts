@@ -5,7 +5,7 @@
  * written, the old records served by both.
  */
 import { Etcd3 } from "etcd3";
-import { assertEquals } from "../support/assert.ts";
+import assert from "node:assert/strict";
 import { etcdTest } from "../support/etcd_cluster.ts";
 import { startHa } from "./_ha.ts";
 
@@ -25,16 +25,16 @@ etcdTest("two controllers starting together on a store of the previous layout mi
     },
   });
   const migrated = ha.controllers.flatMap((c) => c.process.lines.filter((l) => l.includes("store migrated")));
-  assertEquals(migrated.length, 1, `migration lines: ${JSON.stringify(migrated)}`);
+  assert.deepEqual(migrated.length, 1, `migration lines: ${JSON.stringify(migrated)}`);
   const raw = new Etcd3({ hosts: ha.etcd.endpoints.map((e) => `http://${e}`) });
   try {
-    assertEquals(
+    assert.deepEqual(
       await raw.get(`${PREFIX}registry/agents_rev`).string(),
       null,
       "the obsolete counter is gone",
     );
-    assertEquals(JSON.parse((await raw.get(`${PREFIX}meta/schema`).string())!).version, 1);
-    assertEquals(await raw.get(`${PREFIX}meta/migration`).string(), null, "the lock is released");
+    assert.deepEqual(JSON.parse((await raw.get(`${PREFIX}meta/schema`).string())!).version, 1);
+    assert.deepEqual(await raw.get(`${PREFIX}meta/migration`).string(), null, "the lock is released");
   } finally {
     raw.close();
   }

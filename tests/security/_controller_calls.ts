@@ -3,6 +3,7 @@
  * Enroll with any fields, Renew and Connect with any client certificate.
  * @module
  */
+import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { channelCredentials, channelOptions } from "../../shared/grpc/credentials.ts";
 import { type SvidPem, SvidSource } from "../../shared/grpc/svid_source.ts";
@@ -37,7 +38,7 @@ export async function refusalOf(p: Promise<unknown>): Promise<CallError> {
     const err = e as grpc.ServiceError;
     return { code: err.code, details: err.details };
   }
-  throw new Error("expected the call to be refused, but it succeeded");
+  assert.fail("expected the call to be refused, but it succeeded");
 }
 
 /** A client of one controller: `grpcAddr` (`127.0.0.1:port`) authenticated by `caPem`. */

@@ -4,7 +4,7 @@
  * before it dials anything; `doctor` fails 5.2 with the same remedy. The next save (renewal)
  * would write 0600 again, but a key that was readable must not be trusted silently.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { makeTestPki } from "../../shared/pki/testing.ts";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
@@ -19,27 +19,27 @@ Deno.test("an agent whose key file others can read refuses to run (exit 2) and d
   await Deno.chmod(store.path, 0o644);
   const run = startProgram("tunneler", { args: ["run"], env });
   try {
-    assertEquals(await within(run.exited, 20_000, "tunneler run"), 2, run.lines.join("\n"));
+    assert.deepEqual(await within(run.exited, 20_000, "tunneler run"), 2, run.lines.join("\n"));
   } finally {
     await run.stop();
   }
-  ok(
+  assert.ok(
     run.lines.includes(
       `postern-tunneler: private key file ${store.path} has mode 644: other users may read it; run chmod 600 ${store.path} (and enroll again with a new token if it may have been copied)`,
     ),
     run.lines.join("\n"),
   );
-  ok(!run.lines.some((l) => l.includes("control-plane")), run.lines.join("\n"));
+  assert.ok(!run.lines.some((l) => l.includes("control-plane")), run.lines.join("\n"));
   // The file is left as it was: the operator decides.
-  assertEquals((await Deno.stat(store.path)).mode! & 0o777, 0o644);
+  assert.deepEqual((await Deno.stat(store.path)).mode! & 0o777, 0o644);
 
   const doctor = startProgram("tunneler", { args: ["doctor"], env });
   try {
-    assertEquals(await within(doctor.exited, 20_000, "tunneler doctor"), 1, doctor.lines.join("\n"));
+    assert.deepEqual(await within(doctor.exited, 20_000, "tunneler doctor"), 1, doctor.lines.join("\n"));
   } finally {
     await doctor.stop();
   }
-  ok(
+  assert.ok(
     doctor.lines.includes(
       `[FAIL] 5.2 private key ${store.path} has mode 644 — remedy: chmod 600 ${store.path}`,
     ),

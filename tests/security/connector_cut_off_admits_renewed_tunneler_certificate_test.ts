@@ -10,10 +10,7 @@ import { tempDir } from "../support/paths.ts";
 import { tcpProxy } from "../support/tcp_proxy.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { connectorAndTunneler, startCluster } from "../agents/_cluster.ts";
-import { echoServer, roundTrip, storedCredentials } from "../agents/_fixture.ts";
-
-const enc = new TextEncoder();
-const dec = new TextDecoder();
+import { echoServer, roundTripText, storedCredentials } from "../agents/_fixture.ts";
 
 Deno.test("a connector cut off from the controller admits the renewed certificate of an unrevoked tunneler", async () => {
   await using dir = await tempDir();
@@ -25,7 +22,7 @@ Deno.test("a connector cut off from the controller admits the renewed certificat
     const { connector, tunneler, fwdPort, listenPort } = await connectorAndTunneler(c, resource, {
       connectorEnv: { CONTROLLER_ADDR: `127.0.0.1:${proxy.port}` },
     });
-    assert.equal(dec.decode(await roundTrip(fwdPort, enc.encode("hi"))), "hibye");
+    assert.equal(await roundTripText(fwdPort, "hi"), "hibye");
     const stateDir = `${dir.path}/tunneler-t1`;
     const before = (await storedCredentials(stateDir)).svid.certificate.serialNumber;
 
@@ -50,7 +47,7 @@ Deno.test("a connector cut off from the controller admits the renewed certificat
       TunnelHello.fromPartial({ kind: { $case: "open", value: { destination: resource } } }),
     );
     socket.destroy();
-    assert.equal(dec.decode(await roundTrip(fwdPort, enc.encode("again"))), "againbye");
+    assert.equal(await roundTripText(fwdPort, "again"), "againbye");
     assert.equal(
       connector.lines.filter((l) => l.includes("control-plane stream connected")).length,
       1,

@@ -8,7 +8,7 @@
  * tunnel still carries bytes.
  */
 import { connectorHeartbeat } from "../support/messages.ts";
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import net from "node:net";
 import * as grpc from "@grpc/grpc-js";
@@ -26,7 +26,7 @@ import {
   EnrollRequest,
   RenewRequest,
 } from "../../shared/proto/gen/postern/v1/enrollment_pb.ts";
-import { echoServer, roundTrip } from "../agents/_fixture.ts";
+import { echoServer, roundTripText } from "../agents/_fixture.ts";
 import { connectorAndTunneler, startCluster } from "../agents/_cluster.ts";
 import {
   closed,
@@ -39,8 +39,6 @@ import {
 } from "./_hostile_peer.ts";
 
 const FUZZ_MS = 4_000;
-const dec = new TextDecoder();
-const enc = new TextEncoder();
 
 /** mulberry32: small, fast, and the same sequence for the same seed. */
 function prng(seed: number) {
@@ -180,7 +178,7 @@ Deno.test("fuzzed frames, hellos, heartbeats and gRPC messages fail only their o
       c,
       `127.0.0.1:${echo.port}`,
     );
-    assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("before"))), "beforebye");
+    assert.deepEqual(await roundTripText(fwdPort, "before"), "beforebye");
     const t1 = await storedIdentity(`${dir.path}/tunneler-t1`);
     const c1 = await storedIdentity(`${dir.path}/connector-c1`);
     const caPem = await Deno.readTextFile(c.caCert);
@@ -250,27 +248,27 @@ Deno.test("fuzzed frames, hellos, heartbeats and gRPC messages fail only their o
 
     // Every process serves on.
     for (const p of [c.controller, connector, tunneler]) {
-      assertEquals(await alive(p), "running", p.lines.slice(-5).join("\n"));
+      assert.deepEqual(await alive(p), "running", p.lines.slice(-5).join("\n"));
     }
     for (const p of [c.controller, connector, tunneler]) {
-      ok(!p.lines.some((l) => /uncaught|panicked/i.test(l)), p.lines.join("\n"));
+      assert.ok(!p.lines.some((l) => /uncaught|panicked/i.test(l)), p.lines.join("\n"));
     }
     // The fuzz reached the decode paths it aims at.
-    ok(connector.lines.some((l) => l.includes("bad tunnel hello")), "no hello was refused");
-    ok(
+    assert.ok(connector.lines.some((l) => l.includes("bad tunnel hello")), "no hello was refused");
+    assert.ok(
       connector.lines.some((l) => l.includes("closing heartbeat session after a malformed frame")),
       "no heartbeat session was closed",
     );
-    ok(statuses.get(`enroll ${grpc.status.INTERNAL}`), "no Enroll request failed to decode");
-    ok(statuses.get(`enroll ${grpc.status.RESOURCE_EXHAUSTED}`), "no oversized Enroll request");
+    assert.ok(statuses.get(`enroll ${grpc.status.INTERNAL}`), "no Enroll request failed to decode");
+    assert.ok(statuses.get(`enroll ${grpc.status.RESOURCE_EXHAUSTED}`), "no oversized Enroll request");
     // The real control stream and heartbeat session never dropped, and a real tunnel carries bytes.
     const connected = (p: RunningProgram) =>
       p.lines.filter((l) => l.includes("control-plane stream connected"));
-    assertEquals(connected(connector).length, 1, connector.lines.join("\n"));
-    assertEquals(connected(tunneler).length, 1, tunneler.lines.join("\n"));
-    assertEquals(await c.status("connectors", "c1"), "ONLINE");
-    assertEquals(await c.status("tunnelers", "t1"), "ONLINE");
-    assertEquals(dec.decode(await roundTrip(fwdPort, enc.encode("after"))), "afterbye");
+    assert.deepEqual(connected(connector).length, 1, connector.lines.join("\n"));
+    assert.deepEqual(connected(tunneler).length, 1, tunneler.lines.join("\n"));
+    assert.deepEqual(await c.status("connectors", "c1"), "ONLINE");
+    assert.deepEqual(await c.status("tunnelers", "t1"), "ONLINE");
+    assert.deepEqual(await roundTripText(fwdPort, "after"), "afterbye");
   } finally {
     for (const client of clients) client.close();
     await c.close();

@@ -4,7 +4,7 @@
  * counted in one rate-limited warn and in postern_grpc_handshakes_closed_total{reason="limit"};
  * once the held ones are gone an agent enrolls again.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { enroll, type Harness, startHarness } from "../controller/harness.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { closed, silentPeers } from "./_hostile_peer.ts";
@@ -31,16 +31,16 @@ Deno.test("connections over the unfinished handshake bound of the gRPC port are 
   // The excess never waits for the (one minute) timeout: it is closed while the held ones are open.
   const over = await Promise.all(Array.from({ length: 12 }, () => excess.open(port)));
   await Promise.all(over.map((s) => closed(s, 5_000)));
-  assertEquals(stillOpen.map((f) => f()), Array(8).fill(true));
+  assert.deepEqual(stillOpen.map((f) => f()), Array(8).fill(true));
   const warns = h.logs.filter((l) => l.includes("closed connections over the unfinished handshake limit"));
-  assertEquals(warns.length, 1, h.logs.join("\n"));
-  ok(warns[0]!.includes("limit=8"), warns[0]!);
-  assertEquals(
+  assert.deepEqual(warns.length, 1, h.logs.join("\n"));
+  assert.ok(warns[0]!.includes("limit=8"), warns[0]!);
+  assert.deepEqual(
     h.controller.ctx.metrics.value("postern_grpc_handshakes_closed_total", { reason: "limit" }),
     12,
   );
   // The held connections leave; their slots are free for a real agent.
-  assertEquals(await pending(h), 8);
+  assert.deepEqual(await pending(h), 8);
   for (const s of holding) s.destroy();
   await waitFor(
     "the listener to release the held handshakes",
@@ -49,5 +49,5 @@ Deno.test("connections over the unfinished handshake bound of the gRPC port are 
     20,
   );
   const agent = await enroll(h, { token, id: "c1" });
-  ok(agent.certPem.includes("BEGIN CERTIFICATE"));
+  assert.ok(agent.certPem.includes("BEGIN CERTIFICATE"));
 });

@@ -5,7 +5,7 @@
  * and counted in postern_grpc_handshakes_closed_total{reason="timeout"}; agents enroll meanwhile,
  * and a control stream whose handshake finished is never cut by the timeout.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import type { ControllerMessage } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import { connect, connectorHeartbeat, enroll, eventually, startHarness } from "../controller/harness.ts";
 import { closed, silentPeers } from "./_hostile_peer.ts";
@@ -28,21 +28,21 @@ Deno.test("silent TCP connections to the gRPC port are closed after the handshak
   const allClosed = Promise.all(sockets.map((s) => closed(s, 10_000)));
   // Meanwhile another agent completes its handshake and enrolls.
   const c2 = await enroll(h, { token: await h.token("connector"), id: "c2" });
-  ok(c2.certPem.includes("BEGIN CERTIFICATE"));
+  assert.ok(c2.certPem.includes("BEGIN CERTIFICATE"));
   await allClosed;
   const took = Date.now() - started;
-  ok(took >= 1_000, `closed after ${took} ms, before the timeout`);
+  assert.ok(took >= 1_000, `closed after ${took} ms, before the timeout`);
 
   // The connected connector's stream outlived the timeout and still carries heartbeats.
-  assertEquals(streamEnded, false);
+  assert.deepEqual(streamEnded, false);
   stream.send(heartbeat);
   const status = async () => (await (await h.admin("/api/admin/connectors/c1")).json()).status;
   await eventually(async () => (await status()) === "ONLINE", 3000, "c1 ONLINE");
   const metric = (reason: string) =>
     h.controller.ctx.metrics.value("postern_grpc_handshakes_closed_total", { reason });
-  assertEquals([metric("timeout"), metric("limit")], [50, 0]);
+  assert.deepEqual([metric("timeout"), metric("limit")], [50, 0]);
   const text = await (await h.admin("/metrics")).text();
-  ok(text.includes('postern_grpc_handshakes_closed_total{reason="timeout"} 50'), text);
-  ok(text.includes("postern_control_streams 1"), text);
+  assert.ok(text.includes('postern_grpc_handshakes_closed_total{reason="timeout"} 50'), text);
+  assert.ok(text.includes("postern_control_streams 1"), text);
   stream.close();
 });

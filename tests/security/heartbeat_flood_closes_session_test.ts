@@ -3,15 +3,12 @@
  * controller and answered with the trust bundle) gets that session closed with a warn; its
  * tunnels carry on. A hello naming an absurdly long destination is refused before any lookup.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { encodeFrame } from "../../shared/dataplane/framing.ts";
 import { TunnelerHeartbeat } from "../../shared/proto/gen/postern/v1/control_plane_pb.ts";
 import { dialConnector } from "../../tunneler/dialer.ts";
-import { echoServer, forwardTo, rig, roundTrip } from "../agents/_fixture.ts";
+import { echoServer, forwardTo, rig, roundTripText } from "../agents/_fixture.ts";
 import { closed } from "./_hostile_peer.ts";
-
-const dec = new TextDecoder();
-const enc = new TextEncoder();
 
 Deno.test("a heartbeat flood closes that session with a warn; tunnels keep working", async () => {
   await using echo = await echoServer();
@@ -31,13 +28,13 @@ Deno.test("a heartbeat flood closes that session with a warn; tunnels keep worki
   } finally {
     socket.destroy();
   }
-  ok(
+  assert.ok(
     r.connectorLog.some((l) =>
       l.includes("closing heartbeat session after too many heartbeats") && l.includes("t1")
     ),
     r.connectorLog.join("\n"),
   );
-  assertEquals(dec.decode(await roundTrip(r.forwarder.ports[0]!, enc.encode("hi"))), "hibye");
+  assert.deepEqual(await roundTripText(r.forwarder.ports[0]!, "hi"), "hibye");
 });
 
 Deno.test("a hello with a destination longer than any resource is refused", async () => {
@@ -47,6 +44,6 @@ Deno.test("a hello with a destination longer than any resource is refused", asyn
     () => "admitted",
     (e: Error) => e.message,
   );
-  assertEquals(error, "destination too long: at most 262 characters");
-  ok(!r.connectorLog.some((l) => l.includes("a".repeat(100))), "the whole destination was logged");
+  assert.deepEqual(error, "destination too long: at most 262 characters");
+  assert.ok(!r.connectorLog.some((l) => l.includes("a".repeat(100))), "the whole destination was logged");
 });

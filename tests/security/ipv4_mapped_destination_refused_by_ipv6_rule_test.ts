@@ -3,7 +3,7 @@
  * destination. An IPv4-mapped IPv6 destination is the IPv4 address: an IPv6-only rule refuses
  * it, an IPv4 rule admits it and the connector dials IPv4.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { dialConnector } from "../../tunneler/dialer.ts";
 import { echoServer, openFrame, refusal, rig } from "../agents/_fixture.ts";
 
@@ -13,8 +13,8 @@ Deno.test("an IPv4-mapped destination is refused by an IPv6-only rule, in both s
   await using echo = await echoServer();
   await using r = await rig({ forwards: "", resources: [`[::/0]:${echo.port}`] });
   for (const dest of [`[::ffff:127.0.0.1]:${echo.port}`, `[::ffff:7f00:1]:${echo.port}`]) {
-    assertEquals(await refusal(r.dial(), dest), `resource not allowed: "${dest}"`);
-    ok(
+    assert.deepEqual(await refusal(r.dial(), dest), `resource not allowed: "${dest}"`);
+    assert.ok(
       r.connectorLog.some((l) => l.includes("tunnel refused") && l.includes(dest)),
       r.connectorLog.join("\n"),
     );
@@ -32,5 +32,5 @@ Deno.test("an IPv4-mapped destination is admitted by an IPv4 rule and carries by
   socket.end("ping");
   await ended;
   socket.destroy();
-  assertEquals(dec.decode(new Uint8Array(got.flatMap((c) => [...c]))), "pingbye");
+  assert.deepEqual(dec.decode(new Uint8Array(got.flatMap((c) => [...c]))), "pingbye");
 });

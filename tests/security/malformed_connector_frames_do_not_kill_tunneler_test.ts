@@ -4,7 +4,7 @@
  * malformed TunnelReply. Each ends that one session with a warn naming the connector; the
  * tunneler process lives on and dials again.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import tls from "node:tls";
 import type { AddressInfo } from "node:net";
 import { tempDir } from "../support/paths.ts";
@@ -54,14 +54,14 @@ Deno.test("a malformed HeartbeatAck or TunnelReply ends that session, not the tu
       }
     });
     await new Promise<void>((r) => fake!.listen(listenPort, "127.0.0.1", () => r()));
-    assertEquals((fake.address() as AddressInfo).port, listenPort);
+    assert.deepEqual((fake.address() as AddressInfo).port, listenPort);
 
     const warn = await tunneler.waitForLine("closing heartbeat session after a malformed frame", 20_000);
-    ok(warn.includes(`127.0.0.1:${listenPort}`) && warn.includes("premature EOF"), warn);
+    assert.ok(warn.includes(`127.0.0.1:${listenPort}`) && warn.includes("premature EOF"), warn);
     // A tunnel through the forward gets the malformed reply: refused, named, nothing carried.
-    assertEquals((await roundTrip(fwdPort, enc.encode("x")).catch(() => new Uint8Array())).length, 0);
+    assert.deepEqual((await roundTrip(fwdPort, enc.encode("x")).catch(() => new Uint8Array())).length, 0);
     const refused = await tunneler.waitForLine(/tunnel refused.*malformed tunnel reply/, 10_000);
-    ok(refused.includes(`127.0.0.1:${listenPort}`), refused);
+    assert.ok(refused.includes(`127.0.0.1:${listenPort}`), refused);
     // The process lives on and dials again: another heartbeat hello reaches the fake.
     await waitFor(
       "the tunneler to open another heartbeat session",
@@ -70,7 +70,7 @@ Deno.test("a malformed HeartbeatAck or TunnelReply ends that session, not the tu
       50,
       tunneler,
     );
-    assertEquals(await Promise.race([tunneler.exited, Promise.resolve("running")]), "running");
+    assert.deepEqual(await Promise.race([tunneler.exited, Promise.resolve("running")]), "running");
   } finally {
     fake?.close();
     await c.close();

@@ -16,7 +16,7 @@
  * each PEM line, base64url, hex, the private scalar). The controller's KV holds the CA keys by
  * design (it signs with them) and is searched for everything else.
  */
-import { ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import { IdentityStore } from "../../shared/agent/identity_store.ts";
 import { createCa } from "../../shared/pki/ca.ts";
@@ -70,7 +70,7 @@ async function keySecret(name: string, pem: string): Promise<Secret> {
 /** An enrollment token `pt_<id>_<secret>`: the id is public (events name it), the rest is not. */
 function tokenSecret(name: string, token: string): Secret {
   const secret = /^pt_[0-9a-f]{16}_([A-Za-z0-9_-]{43})$/.exec(token)?.[1];
-  ok(secret, `${name} is not a Postern token: ${token}`);
+  assert.ok(secret, `${name} is not a Postern token: ${token}`);
   return { name, forms: [token, secret] };
 }
 
@@ -124,7 +124,7 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
       ] as const
     ) {
       const r = await c.admin("PUT", path, body);
-      ok(r.status === 200, `${path}: ${r.status} ${JSON.stringify(r.body)}`);
+      assert.ok(r.status === 200, `${path}: ${r.status} ${JSON.stringify(r.body)}`);
     }
     const fwdPort = freePort();
     const tunneler = c.start("tunneler", ["run"], {
@@ -158,7 +158,10 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
       ] as const
     ) {
       const refused = c.start(program, ["enroll"], env);
-      ok((await refused.exited) === 3, `${program} enroll with a bad token: ${refused.lines.join("\n")}`);
+      assert.ok(
+        (await refused.exited) === 3,
+        `${program} enroll with a bad token: ${refused.lines.join("\n")}`,
+      );
     }
 
     // Renewal: each agent renews its 6 s certificate at least once (a new key each time).
@@ -186,7 +189,7 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
       cert_pem: next.certPem,
       key_pem: next.keyPem,
     });
-    ok(prep.status === 200, `prepare: ${prep.status} ${JSON.stringify(prep.body)}`);
+    assert.ok(prep.status === 200, `prepare: ${prep.status} ${JSON.stringify(prep.body)}`);
     // As the runbook says: activate once every ONLINE agent trusts the new CA (409 until then).
     await waitFor(
       "every agent to trust the new CA (activate answers 200)",
@@ -237,12 +240,12 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
       });
     const wrong = await login(`${password}-typo`);
     await wrong.body?.cancel();
-    ok(wrong.status === 401, `wrong password: ${wrong.status}`);
+    assert.ok(wrong.status === 401, `wrong password: ${wrong.status}`);
     const right = await login(password);
     await right.body?.cancel();
-    ok(right.status === 303, `login: ${right.status}`);
+    assert.ok(right.status === 303, `login: ${right.status}`);
     const cookie = sessionCookie(right);
-    ok(cookie && cookie.length > 32, `session cookie: ${right.headers.getSetCookie()}`);
+    assert.ok(cookie && cookie.length > 32, `session cookie: ${right.headers.getSetCookie()}`);
     const pages: { source: string; text: string }[] = [];
     for (
       const page of [
@@ -268,7 +271,7 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
       ]] as const
     ) {
       const status = c.start(program, ["status", "--json"], env);
-      ok((await status.exited) === 0, status.lines.join("\n"));
+      assert.ok((await status.exited) === 0, status.lines.join("\n"));
     }
     const doctor = c.start("tunneler", ["doctor"], {
       ...c.tunnelerEnv("t3", listenPort, `127.0.0.1:${freePort()}=127.0.0.1:1`, debug),
@@ -276,7 +279,7 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
     });
     await doctor.exited;
     const pasted = await c.admin("DELETE", `/api/admin/tokens/${unusedToken}`);
-    ok(pasted.status === 400, `DELETE /api/admin/tokens/<token>: ${pasted.status}`);
+    assert.ok(pasted.status === 400, `DELETE /api/admin/tokens/<token>: ${pasted.status}`);
 
     // A backup of the running controller, the CA keys sealed with a passphrase (kept beside it).
     const passphrase = `backup-${crypto.randomUUID()}`;
@@ -288,7 +291,7 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
       env: { CONTROLLER_STATE_DIR: join(dir.path, "controller") },
     });
     others.push(backup);
-    ok((await backup.exited) === 0, `backup: ${backup.lines.join("\n")}`);
+    assert.ok((await backup.exited) === 0, `backup: ${backup.lines.join("\n")}`);
 
     // ---- collect: what the controller serves, then (every process stopped) logs and files ----
     const sources: { source: string; text: string }[] = [...pages];
@@ -350,7 +353,7 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
     ];
     const keys = new Map<string, Secret>([[caKeyPem, caKeys[0]!], [next.keyPem, caKeys[1]!]]);
     for (const [pem, name] of agentKeys) keys.set(pem, await keySecret(name, pem));
-    ok(agentKeys.size >= 6, `agent keys sampled: ${[...agentKeys.values()].join(", ")}`);
+    assert.ok(agentKeys.size >= 6, `agent keys sampled: ${[...agentKeys.values()].join(", ")}`);
     const kvFiles = new Set(kv.map((f) => f.source));
     const leaks: string[] = [];
     for (const { source, text } of sources) {
@@ -362,8 +365,8 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
         if (form !== undefined) leaks.push(`${s.name} in ${source}: …${form.slice(0, 24)}…`);
       }
     }
-    ok(leaks.length === 0, `secrets leaked:\n${leaks.join("\n")}`);
-    ok(sources.length > 10, `only ${sources.length} sources searched`);
+    assert.ok(leaks.length === 0, `secrets leaked:\n${leaks.join("\n")}`);
+    assert.ok(sources.length > 10, `only ${sources.length} sources searched`);
   } finally {
     await Promise.all(others.map((p) => p.stop()));
     await c.close();

@@ -5,11 +5,11 @@
  * outside it is how the connector crash of the review happened; this test finds any new one.
  * (gRPC messages are decoded by grpc-js, which catches a decoder's throw per call.)
  */
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { sourceLinesMatching } from "../support/sources.ts";
 
 const SKIP = [/_test\.ts$/, /^shared\/proto\/gen\//, /^shared\/dataplane\/framing\.ts$/];
 
 Deno.test("program code decodes peer messages only through decodeFrame() or readMessage()", async () => {
-  assertEquals(await sourceLinesMatching(/\b[A-Z][A-Za-z0-9]*\.decode\(/, SKIP), []);
+  assert.deepEqual(await sourceLinesMatching(/\b[A-Z][A-Za-z0-9]*\.decode\(/, SKIP), []);
 });

@@ -5,15 +5,12 @@
  * rate-limited warn), and a verified tunneler that never sends its hello is closed after the
  * hello timeout; a well-behaved tunneler keeps working throughout.
  */
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import tls from "node:tls";
-import { echoServer, forwardTo, rig, roundTrip } from "../agents/_fixture.ts";
+import { echoServer, forwardTo, rig, roundTripText } from "../agents/_fixture.ts";
 import { closed, silentPeers } from "./_hostile_peer.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { within } from "../support/within.ts";
-
-const dec = new TextDecoder();
-const enc = new TextEncoder();
 
 type Rig = Awaited<ReturnType<typeof rig>>;
 
@@ -41,11 +38,11 @@ Deno.test("silent TCP connections are closed after the handshake timeout while a
     const started = Date.now();
     const allClosed = Promise.all(sockets.map((s) => closed(s, 10_000)));
     // Meanwhile the real tunneler opens a tunnel and carries bytes.
-    assertEquals(dec.decode(await roundTrip(r.forwarder.ports[0]!, enc.encode("hi"))), "hibye");
+    assert.deepEqual(await roundTripText(r.forwarder.ports[0]!, "hi"), "hibye");
     await allClosed;
     const took = Date.now() - started;
-    ok(took >= 1_000, `closed after ${took} ms, before the timeout`);
-    assertEquals(dec.decode(await roundTrip(r.forwarder.ports[0]!, enc.encode("again"))), "againbye");
+    assert.ok(took >= 1_000, `closed after ${took} ms, before the timeout`);
+    assert.deepEqual(await roundTripText(r.forwarder.ports[0]!, "again"), "againbye");
   });
 });
 
@@ -66,13 +63,13 @@ Deno.test("connections over the unfinished handshake bound are closed at once an
     // The excess never waits for the timeout: it is closed while the older held ones are open.
     const excess = await Promise.all(Array.from({ length: 6 }, () => peers.open(r.connectorPort)));
     await Promise.all(excess.map((s) => closed(s, 5_000)));
-    assertEquals(stillOpen.map((f) => f()), [true, true, true, true]);
-    assertEquals(r.listener.stats().pendingHandshakes, 4);
+    assert.deepEqual(stillOpen.map((f) => f()), [true, true, true, true]);
+    assert.deepEqual(r.listener.stats().pendingHandshakes, 4);
     const warns = r.connectorLog.filter((l) =>
       l.includes("closed connections over the unfinished handshake limit")
     );
-    assertEquals(warns.length, 1, r.connectorLog.join("\n"));
-    ok(warns[0]!.includes("limit=4"), warns[0]!);
+    assert.deepEqual(warns.length, 1, r.connectorLog.join("\n"));
+    assert.ok(warns[0]!.includes("limit=4"), warns[0]!);
     // The held connections time out; their slots are free again for a real tunneler.
     await Promise.all(held.map((s) => closed(s, 10_000)));
     await waitFor(
@@ -81,7 +78,7 @@ Deno.test("connections over the unfinished handshake bound are closed at once an
       5_000,
       20,
     );
-    assertEquals(dec.decode(await roundTrip(r.forwarder.ports[0]!, enc.encode("hi"))), "hibye");
+    assert.deepEqual(await roundTripText(r.forwarder.ports[0]!, "hi"), "hibye");
   });
 });
 
@@ -108,9 +105,9 @@ Deno.test("a verified tunneler that never sends its hello is closed after the he
   } finally {
     mute.destroy();
   }
-  ok(
+  assert.ok(
     r.connectorLog.some((l) => l.includes("bad tunnel hello") && l.includes("no frame within 500 ms")),
     r.connectorLog.join("\n"),
   );
-  assertEquals(dec.decode(await roundTrip(r.forwarder.ports[0]!, enc.encode("hi"))), "hibye");
+  assert.deepEqual(await roundTripText(r.forwarder.ports[0]!, "hi"), "hibye");
 });

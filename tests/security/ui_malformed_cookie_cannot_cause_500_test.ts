@@ -1,5 +1,5 @@
 /** `Cookie: a=%` (a value that does not percent-decode) made every UI route answer 500. */
-import { assert, assertEquals } from "../support/assert.ts";
+import assert from "node:assert/strict";
 import { startUi } from "./_ui.ts";
 import { sessionCookie } from "../support/ui_session.ts";
 
@@ -13,18 +13,18 @@ Deno.test("no UI route answers 500 for a malformed Cookie header, and a valid se
       for (const path of PATHS) {
         const res = await ui.request(path, { headers: { cookie } });
         await res.body?.cancel();
-        assert(res.status < 500, `${path} with Cookie: ${cookie} answered ${res.status}`);
+        assert.ok(res.status < 500, `${path} with Cookie: ${cookie} answered ${res.status}`);
       }
       const login = await ui.login({ password: ui.password }, { headers: { cookie } });
       await login.body?.cancel();
-      assertEquals(login.status, 303, `login with Cookie: ${cookie}`);
+      assert.deepEqual(login.status, 303, `login with Cookie: ${cookie}`);
       const session = sessionCookie(login)!;
       // GET /login sends a logged-in operator to the dashboard: the session was read.
       const page = await ui.request("/login", { headers: { cookie: `${cookie}; ${session}` } });
       await page.body?.cancel();
-      assertEquals([page.status, page.headers.get("location")], [303, "/"], `session beside ${cookie}`);
+      assert.deepEqual([page.status, page.headers.get("location")], [303, "/"], `session beside ${cookie}`);
     }
-    assertEquals(ui.ui.lines.filter((l) => l.includes("request failed")), []);
+    assert.deepEqual(ui.ui.lines.filter((l) => l.includes("request failed")), []);
   } finally {
     await ui.stop();
   }

@@ -5,7 +5,7 @@
  * the UI forwarded it, and over loopback the controller accepted it.
  */
 import { createCa } from "../../shared/pki/ca.ts";
-import { assertEquals, assertStringIncludes } from "../support/assert.ts";
+import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { startStack } from "../ui/_stack.ts";
 import { uiLogin } from "../support/ui_session.ts";
@@ -15,7 +15,7 @@ Deno.test("the UI refuses POST /api/admin/ca/rotate/prepare and the controller's
   const stack = await startStack(dir.path);
   try {
     const before = await stack.admin("GET", "/api/admin/ca");
-    assertEquals(before.status, 200);
+    assert.deepEqual(before.status, 200);
 
     const { cookie, csrf } = await uiLogin(stack.uiUrl, stack.password);
 
@@ -26,22 +26,22 @@ Deno.test("the UI refuses POST /api/admin/ca/rotate/prepare and the controller's
       headers,
       body: JSON.stringify({ cert_pem: next.certPem, key_pem: next.keyPem }),
     });
-    assertEquals(prepare.status, 403);
-    assertStringIncludes((await prepare.json()).error, "CA rotation is not done through the UI");
+    assert.deepEqual(prepare.status, 403);
+    assert.match((await prepare.json()).error, /CA rotation is not done through the UI/);
     for (const step of ["activate", "retire"]) {
       const res = await fetch(`${stack.uiUrl}/api/admin/ca/rotate/${step}`, {
         method: "POST",
         headers,
         body: JSON.stringify({ fingerprint: "00" }),
       });
-      assertEquals(res.status, 403, step);
+      assert.deepEqual(res.status, 403, step);
       await res.body?.cancel();
     }
     await stack.ui.waitForLine("refused a CA write through the UI");
 
-    assertEquals(await stack.admin("GET", "/api/admin/ca"), before);
+    assert.deepEqual(await stack.admin("GET", "/api/admin/ca"), before);
     const viaUi = await fetch(`${stack.uiUrl}/api/admin/ca`, { headers: { cookie } });
-    assertEquals([viaUi.status, await viaUi.json()], [200, before.body], "reading the CA still works");
+    assert.deepEqual([viaUi.status, await viaUi.json()], [200, before.body], "reading the CA still works");
   } finally {
     await stack.stop();
   }

@@ -4,7 +4,7 @@
  * each client is counted by the address the proxy saw, so a guesser behind the same proxy cannot
  * slow the operator down (before: everyone behind a proxy shared its address and one lockout).
  */
-import { assertEquals } from "../support/assert.ts";
+import assert from "node:assert/strict";
 import { startUi } from "./_ui.ts";
 
 const PROXY = "127.0.0.2";
@@ -17,14 +17,14 @@ Deno.test("a spoofed X-Forwarded-For from an untrusted peer is ignored; a truste
     for (let i = 0; i < 5; i++) {
       const res = await ui.login({ password: `guess-${i}` }, { headers: { "x-forwarded-for": OPERATOR } });
       await res.body?.cancel();
-      assertEquals(res.status, 401);
+      assert.deepEqual(res.status, 401);
     }
     // ...then a fresh invented address, to escape its own delay.
     const spoofed = await ui.login({ password: "guess-5" }, {
       headers: { "x-forwarded-for": "203.0.113.99" },
     });
     await spoofed.body?.cancel();
-    assertEquals(spoofed.status, 429, "the spoofing client is still 127.0.0.1");
+    assert.deepEqual(spoofed.status, 429, "the spoofing client is still 127.0.0.1");
 
     // Through the proxy: a guesser the proxy saw as 203.0.113.50, who also prepends the operator's address.
     for (let i = 0; i < 6; i++) {
@@ -39,7 +39,7 @@ Deno.test("a spoofed X-Forwarded-For from an untrusted peer is ignored; a truste
       headers: { "x-forwarded-for": `${OPERATOR}, 10.1.2.3` },
     });
     await operator.body?.cancel();
-    assertEquals(operator.status, 303, "the operator behind the proxy is not slowed by the guesser");
+    assert.deepEqual(operator.status, 303, "the operator behind the proxy is not slowed by the guesser");
     await ui.ui.waitForLine(new RegExp(`operator logged in .*client=${OPERATOR.replaceAll(".", "\\.")}\\b`));
   } finally {
     await ui.stop();

@@ -4,7 +4,7 @@
  * 64 KiB (grpc-js allowed 4 MiB) fails with RESOURCE_EXHAUSTED before any handler runs. The
  * controller serves on, and a real agent still enrolls.
  */
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { tempDir } from "../support/paths.ts";
 import { EnrollmentService, EnrollRequest } from "../../shared/proto/gen/postern/v1/enrollment_pb.ts";
@@ -18,7 +18,7 @@ Deno.test("an undecodable or oversized Enroll fails that call only; the controll
   const client = grpcClient(c.grpcAddr, await Deno.readTextFile(c.caCert));
   try {
     const path = EnrollmentService.enroll.path;
-    assertEquals(await rawUnary(client, path, Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x41])), {
+    assert.deepEqual(await rawUnary(client, path, Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x41])), {
       code: grpc.status.INTERNAL,
       details: "Error deserializing request",
     });
@@ -32,14 +32,14 @@ Deno.test("an undecodable or oversized Enroll fails that call only; the controll
       version: "",
     }).finish();
     const refused = await rawUnary(client, path, big);
-    assertEquals(refused.code, grpc.status.RESOURCE_EXHAUSTED, refused.details);
+    assert.deepEqual(refused.code, grpc.status.RESOURCE_EXHAUSTED, refused.details);
     // The same channel and the controller serve the next call, and a real agent enrolls.
-    assertEquals(
+    assert.deepEqual(
       (await rawUnary(client, path, Uint8Array.from([0x12, 0x7f]))).details,
       "Error deserializing request",
     );
     await c.runConnector("c1", freePort());
-    assertEquals(await Promise.race([c.controller.exited, Promise.resolve("running")]), "running");
+    assert.deepEqual(await Promise.race([c.controller.exited, Promise.resolve("running")]), "running");
   } finally {
     client.close();
     await c.close();

@@ -15,8 +15,8 @@ import net from "node:net";
 import { startHa } from "../ha/_ha.ts";
 import { freePort } from "../support/ports.ts";
 import { type RunningProgram, startProgram } from "../support/process.ts";
-import { countingSink, reportedPort } from "../agents/_cluster.ts";
-import { echoServer, roundTrip } from "../agents/_fixture.ts";
+import { allowThrough, connectorEnv, countingSink, reportedPort, tunnelerEnv } from "../agents/_cluster.ts";
+import { echoServer, roundTripText } from "../agents/_fixture.ts";
 
 /** What one soak run measured. */
 export interface SoakResult {
@@ -102,27 +102,14 @@ export async function runSoak(minutes: number, say: (line: string) => void = () 
       const p = startProgram("connector", {
         args: ["run"],
         env: {
-          CONTROLLER_ADDR: order.map((c) => c.grpcAddr).join(","),
-          CONTROLLER_CA_PATH: caPath,
-          CONNECTOR_ID: id,
-          CONNECTOR_PRIVATE_IP: "127.0.0.1",
-          CONNECTOR_LISTEN_ADDR: "127.0.0.1:0",
-          CONNECTOR_STATE_DIR: `${ha.dir}/connector-${id}`,
+          ...connectorEnv({ grpcAddr: order.map((c) => c.grpcAddr).join(","), caPath, dir: ha.dir }, id, 0),
           ENROLLMENT_TOKEN: await ha.token(0, "connector"),
         },
       });
       running.push(p);
       listen.push(`${id}@127.0.0.1:${reportedPort(await p.waitForLine("listening for tunnelers", 20_000))}`);
       await p.waitForLine("control-plane stream connected", 20_000);
-      for (
-        const [path, body] of [
-          [`/api/admin/connectors/${id}/allowlist`, { tunnelers: ["t1", "t2"] }],
-          [`/api/admin/connectors/${id}/resources`, { resources }],
-        ] as const
-      ) {
-        const r = await ctl0.admin("PUT", path, body);
-        if (r.status !== 200) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
-      }
+      await allowThrough(ctl0, id, ["t1", "t2"], resources);
       await p.waitForLine(/configuration applied.*resources=2/, 20_000);
     }
     const forwards: { sink: number; echo: number }[] = [];
@@ -133,12 +120,12 @@ export async function runSoak(minutes: number, say: (line: string) => void = () 
       const p = startProgram("tunneler", {
         args: ["run"],
         env: {
-          CONTROLLER_ADDR: `${ctl0.grpcAddr},${ctl1.grpcAddr}`,
-          CONTROLLER_CA_PATH: caPath,
-          TUNNELER_ID: id,
-          CONNECTOR_ADDR: (i === 0 ? listen : [...listen].reverse()).join(","),
-          TUNNELER_FORWARDS: `127.0.0.1:${fwd.sink}=${resources[0]},127.0.0.1:${fwd.echo}=${resources[1]}`,
-          TUNNELER_STATE_DIR: `${ha.dir}/tunneler-${id}`,
+          ...tunnelerEnv(
+            { grpcAddr: `${ctl0.grpcAddr},${ctl1.grpcAddr}`, caPath, dir: ha.dir },
+            id,
+            (i === 0 ? listen : [...listen].reverse()).join(","),
+            `127.0.0.1:${fwd.sink}=${resources[0]},127.0.0.1:${fwd.echo}=${resources[1]}`,
+          ),
           ENROLLMENT_TOKEN: await ha.token(1, "tunneler", id),
         },
       });
@@ -179,7 +166,7 @@ export async function runSoak(minutes: number, say: (line: string) => void = () 
         result.shortConnections++;
         const text = `t${i + 1} short ${n}`;
         try {
-          const back = new TextDecoder().decode(await roundTrip(f.echo, new TextEncoder().encode(text)));
+          const back = await roundTripText(f.echo, text);
           if (back !== `${text}bye`) result.brokenShort.push(`${text}: got ${JSON.stringify(back)}`);
         } catch (e) {
           result.brokenShort.push(`${text}: ${(e as Error).message}`);

@@ -2,6 +2,7 @@
  * A controller for real-process tests: a fresh CA and state in `dir`, loopback ports, the admin
  * API client, and a readiness wait. The agent and UI harnesses build on it.
  */
+import assert from "node:assert/strict";
 import { initCa } from "../../controller/init_ca.ts";
 import { freePort } from "./ports.ts";
 import { type RunningProgram, startProgram } from "./process.ts";
@@ -90,7 +91,7 @@ export async function serveExpectingExit(
   ]);
   if (outcome === "serving") {
     await p.stop();
-    throw new Error(`the controller started serving instead of refusing to start:\n${p.lines.join("\n")}`);
+    assert.fail(`the controller started serving instead of refusing to start:\n${p.lines.join("\n")}`);
   }
   const code = await p.exited;
   return { code, out: p.lines.join("\n") };

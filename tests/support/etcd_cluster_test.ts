@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { etcdTest, startEtcdCluster } from "./etcd_cluster.ts";
 
 async function health(endpoint: string): Promise<string> {
@@ -10,12 +10,12 @@ etcdTest("startEtcdCluster() starts a healthy one-member cluster and removes its
   const cluster = await startEtcdCluster();
   const dir = cluster.members[0]!.dataDir;
   try {
-    assertEquals(await health(cluster.endpoints[0]!), "true");
-    assert(cluster.storeUrl.startsWith("etcd://127.0.0.1:"), cluster.storeUrl);
+    assert.deepEqual(await health(cluster.endpoints[0]!), "true");
+    assert.ok(cluster.storeUrl.startsWith("etcd://127.0.0.1:"), cluster.storeUrl);
   } finally {
     await cluster.close();
   }
-  assertEquals(await Deno.stat(dir).then(() => true, () => false), false);
+  assert.deepEqual(await Deno.stat(dir).then(() => true, () => false), false);
 });
 
 etcdTest("a three-member cluster loses quorum with two members down and regains it on restart", async () => {
@@ -23,11 +23,11 @@ etcdTest("a three-member cluster loses quorum with two members down and regains 
   try {
     await cluster.kill(1);
     await cluster.stop(2);
-    assertEquals(await health(cluster.endpoints[0]!), "false");
+    assert.deepEqual(await health(cluster.endpoints[0]!), "false");
     await cluster.restart(1);
     await cluster.restart(2);
     await cluster.waitHealthy();
-    for (const e of cluster.endpoints) assertEquals(await health(e), "true");
+    for (const e of cluster.endpoints) assert.deepEqual(await health(e), "true");
   } finally {
     await cluster.close();
   }

@@ -18,10 +18,17 @@ async function* sources(dir: string, skip: readonly RegExp[]): AsyncGenerator<st
   }
 }
 
-/** `path:line: text` of every program source line matching `pattern`, outside `skip`. */
-export async function sourceLinesMatching(pattern: RegExp, skip: readonly RegExp[]): Promise<string[]> {
+/**
+ * `path:line: text` of every source line matching `pattern` under `dirs` (default the program
+ * folders), outside `skip`.
+ */
+export async function sourceLinesMatching(
+  pattern: RegExp,
+  skip: readonly RegExp[],
+  dirs: readonly string[] = PROGRAM_DIRS,
+): Promise<string[]> {
   const found: string[] = [];
-  for (const dir of PROGRAM_DIRS) {
+  for (const dir of dirs) {
     for await (const path of sources(dir, skip)) {
       const lines = (await Deno.readTextFile(join(REPO_ROOT, path))).split("\n");
       lines.forEach((line, i) => {

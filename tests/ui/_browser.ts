@@ -3,7 +3,6 @@
  * connector processes: one browser scenario per test file. Screenshots go to tests/artifacts/.
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { chromiumMissing, launchChromium, logInPage } from "../support/chromium.ts";
 import { tempDir } from "../support/paths.ts";
 import { REPO_ROOT } from "../support/process.ts";
@@ -64,5 +63,3 @@ export async function onlineConnector(run: BrowserRun, id: string) {
   await run.page.waitForSelector(`tr[data-id="${id}"] [data-status="ONLINE"]`, { timeout: 20_000 });
   return connector;
 }
-
-export { assert, assertEquals, assertMatch };

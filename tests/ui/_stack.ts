@@ -5,6 +5,7 @@
 import { freePort } from "../support/ports.ts";
 import { type RunningProgram, startProgram } from "../support/process.ts";
 import { prepareController } from "../support/controller.ts";
+import { connectorEnv, tunnelerEnv } from "../agents/_cluster.ts";
 
 /** A running controller + UI. */
 export interface Stack {
@@ -89,15 +90,7 @@ export async function startStack(dir: string): Promise<Stack> {
         connectorPorts.set(id, port);
         const connector = startProgram("connector", {
           args: ["run"],
-          env: {
-            CONTROLLER_ADDR: grpcAddr,
-            CONNECTOR_ID: id,
-            CONTROLLER_CA_PATH: certPath,
-            ENROLLMENT_TOKEN: token,
-            CONNECTOR_PRIVATE_IP: "127.0.0.1",
-            CONNECTOR_LISTEN_ADDR: `127.0.0.1:${port}`,
-            CONNECTOR_STATE_DIR: `${dir}/connector-${id}`,
-          },
+          env: { ...connectorEnv({ grpcAddr, caPath: certPath, dir }, id, port), ENROLLMENT_TOKEN: token },
         });
         running.push(connector);
         return connector;
@@ -112,13 +105,13 @@ export async function startStack(dir: string): Promise<Stack> {
         const tunneler = startProgram("tunneler", {
           args: ["run"],
           env: {
-            CONTROLLER_ADDR: grpcAddr,
-            TUNNELER_ID: id,
-            CONTROLLER_CA_PATH: certPath,
+            ...tunnelerEnv(
+              { grpcAddr, caPath: certPath, dir },
+              id,
+              `${connectorId}@127.0.0.1:${port}`,
+              forwards,
+            ),
             ENROLLMENT_TOKEN: made.body.token,
-            CONNECTOR_ADDR: `${connectorId}@127.0.0.1:${port}`,
-            TUNNELER_FORWARDS: forwards,
-            TUNNELER_STATE_DIR: `${dir}/tunneler-${id}`,
           },
         });
         running.push(tunneler);

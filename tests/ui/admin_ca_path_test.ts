@@ -4,7 +4,7 @@
  * controller's own HTTPS is another change); an unreadable file ends the UI with exit 2 naming it.
  */
 import { makeTestPki } from "../../shared/pki/testing.ts";
-import { assertEquals, assertStringIncludes } from "../support/assert.ts";
+import assert from "node:assert/strict";
 import { tempDir } from "../support/paths.ts";
 import { freePort } from "../support/ports.ts";
 import { startProgram } from "../support/process.ts";
@@ -60,10 +60,13 @@ Deno.test("postern-ui reaches an https admin API through the CA named by ADMIN_C
   const untrusting = await uiWith({ ADMIN_API_URL: api.url });
   try {
     const ok = await trusting.get("/api/admin/connectors");
-    assertEquals([ok.status, await ok.json()], [200, { connectors: [{ id: "seen-over-https" }] }]);
+    assert.deepEqual([ok.status, await ok.json()], [200, { connectors: [{ id: "seen-over-https" }] }]);
     const refused = await untrusting.get("/api/admin/connectors");
-    assertEquals(refused.status, 502);
-    assertStringIncludes((await refused.json()).error, `controller unreachable at ${api.url}`);
+    assert.deepEqual(refused.status, 502);
+    assert.match(
+      (await refused.json()).error,
+      new RegExp(RegExp.escape(`controller unreachable at ${api.url}`)),
+    );
   } finally {
     await Promise.all([trusting.ui.stop(), untrusting.ui.stop()]);
     await api.server.shutdown();
@@ -84,8 +87,8 @@ for (const [name, write] of [["missing", false], ["not PEM", true]] as const) {
         UI_ADMIN_PASSWORD: "pw",
       },
     });
-    assertEquals(await ui.exited, 2);
-    assertStringIncludes(ui.lines.join("\n"), `postern-ui: ADMIN_CA_PATH: `);
-    assertStringIncludes(ui.lines.join("\n"), `"${caPath}"`);
+    assert.deepEqual(await ui.exited, 2);
+    assert.match(ui.lines.join("\n"), /postern-ui: ADMIN_CA_PATH: /);
+    assert.match(ui.lines.join("\n"), new RegExp(RegExp.escape(`"${caPath}"`)));
   });
 }

@@ -1,5 +1,6 @@
 /** Chromium: allowlist and resources edits on a connector's page reach the controller; bad resources are refused. */
-import { ARTIFACTS, assert, assertEquals, browserTest, logIn, onlineConnector } from "./_browser.ts";
+import { ARTIFACTS, browserTest, logIn, onlineConnector } from "./_browser.ts";
+import assert from "node:assert/strict";
 
 browserTest("admin UI in Chromium: a connector's allowlist and resources edits are applied", async (run) => {
   const { page, stack } = run;
@@ -11,9 +12,9 @@ browserTest("admin UI in Chromium: a connector's allowlist and resources edits a
     page.waitForURL(/saved=allowlist/),
     page.click("#allowlist-form button[type=submit]"),
   ]);
-  assertEquals(await page.textContent("#notice"), "Allowlist saved");
-  assert(await page.isChecked('input[name=tunnelers][value="laptop-1"]'));
-  assertEquals((await stack.admin("GET", "/api/admin/connectors/office-1/allowlist")).body, {
+  assert.deepEqual(await page.textContent("#notice"), "Allowlist saved");
+  assert.ok(await page.isChecked('input[name=tunnelers][value="laptop-1"]'));
+  assert.deepEqual((await stack.admin("GET", "/api/admin/connectors/office-1/allowlist")).body, {
     tunnelers: ["laptop-1", "laptop-2"],
   });
   await page.uncheck('input[name=tunnelers][value="laptop-2"]');
@@ -21,7 +22,7 @@ browserTest("admin UI in Chromium: a connector's allowlist and resources edits a
     page.waitForURL(/saved=allowlist/),
     page.click("#allowlist-form button[type=submit]"),
   ]);
-  assertEquals((await stack.admin("GET", "/api/admin/connectors/office-1/allowlist")).body, {
+  assert.deepEqual((await stack.admin("GET", "/api/admin/connectors/office-1/allowlist")).body, {
     tunnelers: ["laptop-1"],
   });
   await page.fill("#resources", "db.internal:5432\nnot valid");
@@ -32,7 +33,7 @@ browserTest("admin UI in Chromium: a connector's allowlist and resources edits a
     page.waitForURL(/saved=resources/),
     page.click("#resources-form button[type=submit]"),
   ]);
-  assertEquals((await stack.admin("GET", "/api/admin/connectors/office-1/resources")).body, {
+  assert.deepEqual((await stack.admin("GET", "/api/admin/connectors/office-1/resources")).body, {
     resources: ["db.internal:5432", "10.0.0.0/24:443"],
   });
   await page.screenshot({ path: `${ARTIFACTS}/ui-connector.png`, fullPage: true });

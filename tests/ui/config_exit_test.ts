@@ -1,5 +1,5 @@
 /** Failure mode 6.2 with the real program: postern-ui exits 2 naming the missing variables. */
-import { assertEquals, assertStringIncludes } from "../support/assert.ts";
+import assert from "node:assert/strict";
 import { freePort } from "../support/ports.ts";
 import { startDeno, startProgram } from "../support/process.ts";
 
@@ -14,9 +14,9 @@ for (const [name, env] of CASES) {
     const ui = startProgram("ui", {
       env: { ...env, UI_ADMIN_PASSWORD: "pw", UI_ADDR: `127.0.0.1:${freePort()}` },
     });
-    assertEquals(await ui.exited, 2);
+    assert.deepEqual(await ui.exited, 2);
     const line = ui.lines.find((l) => l.startsWith("postern-ui:")) ?? ui.lines.join("\n");
-    assertStringIncludes(line, "postern-ui: [6.2] ADMIN_API_URL or ADMIN_AUTH_TOKEN not configured: ");
+    assert.match(line, /postern-ui: \[6\.2\] ADMIN_API_URL or ADMIN_AUTH_TOKEN not configured: /);
   });
 }
 
@@ -28,13 +28,13 @@ Deno.test("postern-ui exits 2 without an operator password", async () => {
       UI_ADDR: `127.0.0.1:${freePort()}`,
     },
   });
-  assertEquals(await ui.exited, 2);
-  assertStringIncludes(ui.lines.join("\n"), "UI_ADMIN_PASSWORD or UI_ADMIN_PASSWORD_HASH is required");
+  assert.deepEqual(await ui.exited, 2);
+  assert.match(ui.lines.join("\n"), /UI_ADMIN_PASSWORD or UI_ADMIN_PASSWORD_HASH is required/);
 });
 
 Deno.test("a hash from `deno run ui/hash_password.ts` logs the operator in (UI_ADMIN_PASSWORD_HASH)", async () => {
   const hasher = startDeno(["run", "ui/hash_password.ts", "open sesame"]);
-  assertEquals(await hasher.exited, 0);
+  assert.deepEqual(await hasher.exited, 0);
   const hash = hasher.lines.find((l) => l.startsWith("pbkdf2-sha256$"))!;
   const port = freePort();
   const ui = startProgram("ui", {
@@ -55,11 +55,11 @@ Deno.test("a hash from `deno run ui/hash_password.ts` logs the operator in (UI_A
       });
     const wrong = await post("open sesame!");
     await wrong.body?.cancel();
-    assertEquals(wrong.status, 401);
+    assert.deepEqual(wrong.status, 401);
     const right = await post("open sesame");
     await right.body?.cancel();
-    assertEquals(right.status, 303);
-    assertStringIncludes(right.headers.get("set-cookie") ?? "", "HttpOnly; SameSite=Strict");
+    assert.deepEqual(right.status, 303);
+    assert.match(right.headers.get("set-cookie") ?? "", /HttpOnly; SameSite=Strict/);
   } finally {
     await ui.stop();
   }

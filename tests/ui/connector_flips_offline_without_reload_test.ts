@@ -2,7 +2,8 @@
  * Chromium: a connector appears ONLINE and flips OFFLINE on the open page without a reload,
  * within 1 s of the controller's own connector.offline event.
  */
-import { ARTIFACTS, assert, assertEquals, browserTest, logIn } from "./_browser.ts";
+import { ARTIFACTS, browserTest, logIn } from "./_browser.ts";
+import assert from "node:assert/strict";
 
 browserTest(
   "admin UI in Chromium: a connector appears ONLINE and flips OFFLINE without a reload",
@@ -29,7 +30,7 @@ browserTest(
         text += chunk;
         if (text.includes("event: connector.offline")) return Date.now();
       }
-      throw new Error("controller stream ended before connector.offline");
+      assert.fail("controller stream ended before connector.offline");
     })();
     const stoppedAt = Date.now();
     await connector.stop();
@@ -42,7 +43,7 @@ browserTest(
         shownAt - decidedAt
       } ms later`,
     );
-    assert(shownAt - decidedAt < 1000, `UI took ${shownAt - decidedAt} ms to show OFFLINE`);
-    assertEquals(await page.evaluate(() => (globalThis as unknown as { marker: number }).marker), 42);
+    assert.ok(shownAt - decidedAt < 1000, `UI took ${shownAt - decidedAt} ms to show OFFLINE`);
+    assert.deepEqual(await page.evaluate(() => (globalThis as unknown as { marker: number }).marker), 42);
   },
 );

@@ -1,5 +1,6 @@
 /** Chromium: the dashboard ships at most 60 KB of JavaScript and hydrates without page errors. */
-import { assert, assertEquals, browserTest, logIn } from "./_browser.ts";
+import { browserTest, logIn } from "./_browser.ts";
+import assert from "node:assert/strict";
 
 browserTest(
   "admin UI in Chromium: the dashboard ships at most 60 KB of JavaScript and hydrates without errors",
@@ -21,8 +22,8 @@ browserTest(
     await fresh.waitForSelector("#connector-counts");
     await streamOpened;
     console.log(`dashboard JavaScript: ${jsBytes} bytes`);
-    assert(jsBytes > 0 && jsBytes <= 60 * 1024, `dashboard shipped ${jsBytes} bytes of JavaScript`);
+    assert.ok(jsBytes > 0 && jsBytes <= 60 * 1024, `dashboard shipped ${jsBytes} bytes of JavaScript`);
     await fresh.close();
-    assertEquals(pageErrors, []);
+    assert.deepEqual(pageErrors, []);
   },
 );

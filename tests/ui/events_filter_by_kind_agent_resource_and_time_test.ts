@@ -6,7 +6,8 @@ import { echoServer, roundTrip } from "../agents/_fixture.ts";
 import { freePort } from "../support/ports.ts";
 import { startProgram } from "../support/process.ts";
 import { waitFor } from "../support/wait_for.ts";
-import { ARTIFACTS, assert, assertEquals, browserTest, logIn, onlineConnector } from "./_browser.ts";
+import { ARTIFACTS, browserTest, logIn, onlineConnector } from "./_browser.ts";
+import assert from "node:assert/strict";
 
 browserTest(
   "admin UI in Chromium: events filter by kind, agent, resource and time; failure modes link",
@@ -52,27 +53,27 @@ browserTest(
     await Promise.all([page.waitForURL(/within=3600/), page.click("#event-filters button[type=submit]")]);
     const kinds = () =>
       page.$$eval("#events tbody tr", (rows) => rows.map((r) => r.getAttribute("data-kind")));
-    assertEquals(await kinds(), ["tunnel.closed"]);
-    assertEquals(await page.inputValue("#resource"), "db", "the filter stays filled in");
+    assert.deepEqual(await kinds(), ["tunnel.closed"]);
+    assert.deepEqual(await page.inputValue("#resource"), "db", "the filter stays filled in");
     await page.screenshot({ path: `${ARTIFACTS}/ui-events-filtered.png`, fullPage: true });
     // Another resource: nothing; a time window before the tunnel: nothing.
     await page.fill("#resource", "other");
     await Promise.all([page.waitForURL(/resource=other/), page.click("#event-filters button[type=submit]")]);
-    assertEquals(await page.textContent("[data-island=EventsTable] .empty"), "No events.");
+    assert.deepEqual(await page.textContent("[data-island=EventsTable] .empty"), "No events.");
     await page.fill("#resource", "db");
     await page.selectOption("#within", "");
     await page.fill("#to", "2020-01-01T00:00");
     await Promise.all([page.waitForURL(/to=2020/), page.click("#event-filters button[type=submit]")]);
-    assertEquals(await page.textContent("[data-island=EventsTable] .empty"), "No events.");
+    assert.deepEqual(await page.textContent("[data-island=EventsTable] .empty"), "No events.");
 
     // The refusal, with its failure mode linking to the docs.
     await page.goto(`${stack.uiUrl}/events?kind=enrollment.refused`);
     const link = '#events tr[data-kind="enrollment.refused"] a[data-failure-mode="1.2"]';
-    assertEquals(await page.getAttribute(link, "href"), "/docs/failure-modes#1-2");
+    assert.deepEqual(await page.getAttribute(link, "href"), "/docs/failure-modes#1-2");
     await page.screenshot({ path: `${ARTIFACTS}/ui-events-failure-mode.png`, fullPage: true });
     await Promise.all([page.waitForURL(/\/docs\/failure-modes#1-2$/), page.click(link)]);
     const heading = (await page.textContent(`section[id="1-2"] h2`))!;
-    assert(heading.startsWith("1.2 "), heading);
-    assertEquals(run.pageErrors, []);
+    assert.ok(heading.startsWith("1.2 "), heading);
+    assert.deepEqual(run.pageErrors, []);
   },
 );

@@ -1,6 +1,7 @@
 /** Chromium session: every admin API route of the interface answers through the UI's proxy (6.1). */
 import { ADMIN_ROUTES } from "../../ui/routes/api/admin/contract.ts";
-import { assert, assertMatch, browserTest, logIn, onlineConnector } from "./_browser.ts";
+import { browserTest, logIn, onlineConnector } from "./_browser.ts";
+import assert from "node:assert/strict";
 
 browserTest("admin UI in Chromium: every admin API route answers through the UI (6.1)", async (run) => {
   const { page, stack, context } = run;
@@ -31,15 +32,15 @@ browserTest("admin UI in Chromium: every admin API route answers through the UI 
     });
     const text = path.endsWith("/stream") ? "" : await res.text();
     ac.abort();
-    assert(!/no (such )?route/.test(text), `${method} ${path}: ${res.status} ${text}`);
-    assert(
+    assert.ok(!/no (such )?route/.test(text), `${method} ${path}: ${res.status} ${text}`);
+    assert.ok(
       res.status !== 401 && res.status !== 405 && res.status < 500,
       `${method} ${path}: ${res.status} ${text}`,
     );
     if (res.status === 404) {
       // Only "not found" for the tunneler, which never enrolled; office-1 is enrolled.
-      assert(!template.includes("{connector}"), `${method} ${path}: ${text}`);
-      assertMatch(text, /not found/);
+      assert.ok(!template.includes("{connector}"), `${method} ${path}: ${text}`);
+      assert.match(text, /not found/);
     }
   }
 });

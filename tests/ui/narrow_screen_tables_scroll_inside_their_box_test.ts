@@ -4,7 +4,8 @@
  * page at 1280 and 420 px go to tests/artifacts/.
  */
 import type { Page } from "playwright-core";
-import { ARTIFACTS, assert, assertEquals, browserTest, logIn, onlineConnector } from "./_browser.ts";
+import { ARTIFACTS, browserTest, logIn, onlineConnector } from "./_browser.ts";
+import assert from "node:assert/strict";
 
 /** What the layout looks like from inside the page (run in Chromium, so written as its source). */
 interface Layout {
@@ -44,7 +45,7 @@ browserTest(
         id: agent,
         note: `for ${agent}`,
       });
-      assertEquals(r.status, 201);
+      assert.deepEqual(r.status, 201);
     }
     await logIn(run, "/");
     await onlineConnector(run, "office-1");
@@ -62,26 +63,26 @@ browserTest(
     }
     // Still 420 px wide, on the token page.
     const tokens = await measure(page, "#tokens");
-    assert(tokens.pageOverflow <= 0, `the page scrolls sideways by ${tokens.pageOverflow} px`);
-    assert(tokens.boxFound, "the tokens table has no .scroll box");
-    assertEquals(tokens.boxOverflowX, "auto");
-    assert(tokens.boxScrollable, "the tokens table fits at 420 px, so this proves nothing: widen it");
-    assert(tokens.hint.includes("Scroll sideways"), `no scroll hint, ::before content is ${tokens.hint}`);
-    assertEquals(tokens.navLinks, 9);
-    assertEquals(tokens.navLines, 1, "the navigation wraps");
+    assert.ok(tokens.pageOverflow <= 0, `the page scrolls sideways by ${tokens.pageOverflow} px`);
+    assert.ok(tokens.boxFound, "the tokens table has no .scroll box");
+    assert.deepEqual(tokens.boxOverflowX, "auto");
+    assert.ok(tokens.boxScrollable, "the tokens table fits at 420 px, so this proves nothing: widen it");
+    assert.ok(tokens.hint.includes("Scroll sideways"), `no scroll hint, ::before content is ${tokens.hint}`);
+    assert.deepEqual(tokens.navLinks, 9);
+    assert.deepEqual(tokens.navLines, 1, "the navigation wraps");
     // The box really scrolls: its content moves, the page does not.
     const scrolled = await page.evaluate(`(() => {
     const box = document.querySelector("#tokens").closest(".scroll");
     box.scrollLeft = 200;
     return { box: box.scrollLeft, page: window.scrollX };
   })()`) as { box: number; page: number };
-    assert(scrolled.box > 0, "the table box did not scroll");
-    assertEquals(scrolled.page, 0);
+    assert.ok(scrolled.box > 0, "the table box did not scroll");
+    assert.deepEqual(scrolled.page, 0);
     await page.goto(`${stack.uiUrl}/`);
     const dash = await measure(page, "#traffic");
-    assert(dash.pageOverflow <= 0, `the dashboard scrolls sideways by ${dash.pageOverflow} px`);
-    assert(dash.boxFound, "the traffic table has no .scroll box");
-    assertEquals(dash.navLines, 1, "the navigation wraps on the dashboard");
+    assert.ok(dash.pageOverflow <= 0, `the dashboard scrolls sideways by ${dash.pageOverflow} px`);
+    assert.ok(dash.boxFound, "the traffic table has no .scroll box");
+    assert.deepEqual(dash.navLines, 1, "the navigation wraps on the dashboard");
     // The created token's page at 420 px: the snippet scrolls in its own box too.
     await page.goto(`${stack.uiUrl}/tokens?role=tunneler`);
     await page.fill("#agent_id", "laptop-3");
@@ -90,17 +91,17 @@ browserTest(
       page.click("#token-form button[type=submit]"),
     ]);
     const snippet = (await page.textContent("#install-snippet"))!;
-    assert(snippet.includes(`CONTROLLER_ADDR=${stack.grpcAddr}\n`), snippet);
-    assert(/\nCONNECTOR_ADDR=office-1@[0-9a-f.:[\]]+:9443\n/.test(snippet), snippet);
-    assertEquals(
+    assert.ok(snippet.includes(`CONTROLLER_ADDR=${stack.grpcAddr}\n`), snippet);
+    assert.ok(/\nCONNECTOR_ADDR=office-1@[0-9a-f.:[\]]+:9443\n/.test(snippet), snippet);
+    assert.deepEqual(
       (await page.textContent("#allowlist-command"))!,
       "postern-controller connectors allowlist office-1 --add laptop-3",
     );
     const created = await measure(page, "#install-snippet");
-    assert(created.pageOverflow <= 0, `the token page scrolls sideways by ${created.pageOverflow} px`);
+    assert.ok(created.pageOverflow <= 0, `the token page scrolls sideways by ${created.pageOverflow} px`);
     await page.screenshot({ path: `${ARTIFACTS}/ui-token-created-420.png`, fullPage: true });
     await page.setViewportSize({ width: 1280, height: 860 });
     await page.screenshot({ path: `${ARTIFACTS}/ui-token-created-1280.png`, fullPage: true });
-    assertEquals(run.pageErrors, []);
+    assert.deepEqual(run.pageErrors, []);
   },
 );

@@ -5,15 +5,8 @@
  * state directory the banner goes, again without a reload.
  */
 import { waitFor } from "../support/wait_for.ts";
-import {
-  ARTIFACTS,
-  assert,
-  assertEquals,
-  assertMatch,
-  browserTest,
-  logIn,
-  onlineConnector,
-} from "./_browser.ts";
+import { ARTIFACTS, browserTest, logIn, onlineConnector } from "./_browser.ts";
+import assert from "node:assert/strict";
 
 browserTest(
   "admin UI in Chromium: the outage banner names the first certificates to expire, and goes when the controller is back",
@@ -35,11 +28,11 @@ browserTest(
     );
     const listed = await stack.admin("GET", "/api/admin/connectors");
     const office = (listed.body.connectors ?? listed.body).find((c: { id: string }) => c.id === "office-1");
-    assertEquals(office.status, "ONLINE");
+    assert.deepEqual(office.status, "ONLINE");
     const expiresAt: string = office.cert_expires_at;
     await page.goto(`${stack.uiUrl}/tokens`);
     const banner = page.locator("#outage-banner");
-    assertEquals(await banner.count(), 0, "no banner while the controller answers");
+    assert.deepEqual(await banner.count(), 0, "no banner while the controller answers");
     const mark = (n: number) =>
       page.evaluate((v) => ((globalThis as unknown as { marker: number }).marker = v), n);
     const marker = () => page.evaluate(() => (globalThis as unknown as { marker?: number }).marker);
@@ -49,15 +42,18 @@ browserTest(
     await stack.controller.stop();
     await banner.waitFor({ timeout: 20_000 });
     const seenAt = Date.now();
-    assertEquals(await marker(), 42, "the banner appeared without a reload");
+    assert.deepEqual(await marker(), 42, "the banner appeared without a reload");
     await page.screenshot({ path: `${ARTIFACTS}/ui-outage-banner.png`, fullPage: true });
-    assertEquals(await banner.getAttribute("role"), "alert");
-    assertEquals(await banner.getAttribute("data-agents"), "office-1");
-    assertEquals(await banner.getAttribute("data-expires-at"), new Date(expiresAt).toISOString());
+    assert.deepEqual(await banner.getAttribute("role"), "alert");
+    assert.deepEqual(await banner.getAttribute("data-agents"), "office-1");
+    assert.deepEqual(await banner.getAttribute("data-expires-at"), new Date(expiresAt).toISOString());
     const since = Date.parse((await banner.getAttribute("data-since"))!);
-    assert(since >= stoppedAt && since <= seenAt, `the outage began ${since - stoppedAt} ms after the stop`);
+    assert.ok(
+      since >= stoppedAt && since <= seenAt,
+      `the outage began ${since - stoppedAt} ms after the stop`,
+    );
     const clock = new Date(expiresAt).toISOString().slice(11, 19);
-    assertMatch(
+    assert.match(
       (await banner.textContent())!,
       new RegExp(
         `^Controller unreachable since \\d\\d:\\d\\d:\\d\\d UTC \\(\\d+ s\\); ` +
@@ -66,17 +62,17 @@ browserTest(
     );
     // Every page carries it from the server, the dashboard too.
     await page.goto(`${stack.uiUrl}/`);
-    assertEquals(await banner.getAttribute("data-agents"), "office-1");
+    assert.deepEqual(await banner.getAttribute("data-agents"), "office-1");
     await mark(43);
 
     const restartedAt = Date.now();
     await stack.startController();
     await banner.waitFor({ state: "detached", timeout: 20_000 });
     const goneAt = Date.now();
-    assertEquals(await marker(), 43, "the banner went without a reload");
+    assert.deepEqual(await marker(), 43, "the banner went without a reload");
     await page.goto(`${stack.uiUrl}/connectors`);
-    assertEquals(await banner.count(), 0);
-    assertEquals(await page.locator("#error-banner").count(), 0);
+    assert.deepEqual(await banner.count(), 0);
+    assert.deepEqual(await page.locator("#error-banner").count(), 0);
     console.log(
       `banner shown ${seenAt - stoppedAt} ms after the controller stopped, gone ${
         goneAt - restartedAt

@@ -7,7 +7,8 @@ import type { Page } from "playwright-core";
 import { bulk, echoServer, roundTrip } from "../agents/_fixture.ts";
 import { freePort } from "../support/ports.ts";
 import { waitFor } from "../support/wait_for.ts";
-import { ARTIFACTS, assert, assertEquals, browserTest, logIn, onlineConnector } from "./_browser.ts";
+import { ARTIFACTS, browserTest, logIn, onlineConnector } from "./_browser.ts";
+import assert from "node:assert/strict";
 
 const MIB = 1024 * 1024;
 
@@ -30,7 +31,7 @@ async function chartReaches(
     if (seen >= min) return;
     await page.waitForTimeout(200);
   }
-  throw new Error(`the chart's ${attribute} is ${seen} after 60 s, expected ${min} or more`);
+  assert.fail(`the chart's ${attribute} is ${seen} after 60 s, expected ${min} or more`);
 }
 
 browserTest(
@@ -59,13 +60,13 @@ browserTest(
     await page.goto(`${stack.uiUrl}/connectors/office-1`);
     await chartReaches(page, "points", 1);
     const before = await bytesIn(run);
-    assert(before < MIB, `the chart starts with ${before} bytes`);
+    assert.ok(before < MIB, `the chart starts with ${before} bytes`);
     await page.screenshot({ path: `${ARTIFACTS}/ui-connector-chart-before.png`, fullPage: true });
     const sent = await bulk(fwd, 2 * MIB);
-    assert(sent.ok && sent.received >= 2 * MIB, JSON.stringify(sent));
+    assert.ok(sent.ok && sent.received >= 2 * MIB, JSON.stringify(sent));
     // No reload: the island refetches and the chart moves.
     await chartReaches(page, "bytes-in", 2 * MIB);
-    assert(await page.$("#throughput polyline.in"), "no line drawn");
+    assert.ok(await page.$("#throughput polyline.in"), "no line drawn");
     await page.screenshot({ path: `${ARTIFACTS}/ui-connector-chart.png`, fullPage: true });
 
     await page.goto(`${stack.uiUrl}/tunnelers/laptop-1`);
@@ -83,21 +84,24 @@ browserTest(
       return r.body.events.length > 0 || undefined;
     });
     await page.goto(`${stack.uiUrl}/`);
-    assert(await bytesIn(run) >= 2 * MIB, "the dashboard's chart misses the traffic");
+    assert.ok(await bytesIn(run) >= 2 * MIB, "the dashboard's chart misses the traffic");
     const top = '#top-resources li[data-name="db"] a';
-    assertEquals(await page.getAttribute(top, "href"), "/events?kind=tunnel.&resource=db&within=3600");
-    assert(await page.$('#top-tunnelers li[data-name="laptop-1"]'), "laptop-1 is not a top tunneler");
-    assertEquals(await page.textContent('#refused-attempts li[data-tunneler="laptop-1"] [data-count]'), "1×");
+    assert.deepEqual(await page.getAttribute(top, "href"), "/events?kind=tunnel.&resource=db&within=3600");
+    assert.ok(await page.$('#top-tunnelers li[data-name="laptop-1"]'), "laptop-1 is not a top tunneler");
+    assert.deepEqual(
+      await page.textContent('#refused-attempts li[data-tunneler="laptop-1"] [data-count]'),
+      "1×",
+    );
     await page.screenshot({ path: `${ARTIFACTS}/ui-dashboard-traffic.png`, fullPage: true });
     await Promise.all([page.waitForURL(/resource=db/), page.click(top)]);
     const kinds = await page.$$eval(
       "#events tbody tr",
       (rows) => rows.map((r) => r.getAttribute("data-kind")),
     );
-    assert(
+    assert.ok(
       kinds.includes("tunnel.closed") && kinds.every((k) => k?.startsWith("tunnel.")),
       String(kinds),
     );
-    assertEquals(run.pageErrors, []);
+    assert.deepEqual(run.pageErrors, []);
   },
 );

@@ -2,7 +2,8 @@
  * Chromium: creating a tunneler token, the operator picks the connector its snippet dials and a
  * group to add it to; the page shows what that grants, and the group holds the new id.
  */
-import { ARTIFACTS, assert, assertEquals, browserTest, logIn, onlineConnector } from "./_browser.ts";
+import { ARTIFACTS, browserTest, logIn, onlineConnector } from "./_browser.ts";
+import assert from "node:assert/strict";
 
 browserTest(
   "admin UI in Chromium: a tunneler token grants access in the same step and dials the chosen connector",
@@ -28,18 +29,22 @@ browserTest(
       page.click("#token-form button[type=submit]"),
     ]);
     const snippet = (await page.textContent("#install-snippet"))!;
-    assert(snippet.includes("\nCONNECTOR_ADDR=office-2@127.0.0.1:9443\n"), snippet);
-    assert(snippet.includes("\nTUNNELER_ID=laptop-5\n"), snippet);
-    assertEquals(
+    assert.ok(snippet.includes("\nCONNECTOR_ADDR=office-2@127.0.0.1:9443\n"), snippet);
+    assert.ok(snippet.includes("\nTUNNELER_ID=laptop-5\n"), snippet);
+    assert.deepEqual(
       await page.textContent('#granted-access #tunneler-access tr[data-name="db"] td[data-field=granted-by]'),
       "policy staff-db via group staff",
     );
-    assertEquals(await page.$("#allowlist-command"), null, "no allowlist step once a group grants access");
-    assertEquals((await stack.admin("GET", "/api/admin/groups/staff")).body.tunnelers, [
+    assert.deepEqual(
+      await page.$("#allowlist-command"),
+      null,
+      "no allowlist step once a group grants access",
+    );
+    assert.deepEqual((await stack.admin("GET", "/api/admin/groups/staff")).body.tunnelers, [
       "laptop-1",
       "laptop-5",
     ]);
-    assertEquals(
+    assert.deepEqual(
       (await stack.admin("GET", "/api/admin/tunnelers/laptop-5/access")).body.resources[0].name,
       "db",
     );
@@ -53,10 +58,10 @@ browserTest(
       page.waitForURL(`${stack.uiUrl}/tokens`),
       page.click("#token-form button[type=submit]"),
     ]);
-    assertEquals(
+    assert.deepEqual(
       await page.textContent("#allowlist-command"),
       "postern-controller connectors allowlist office-1 --add laptop-6",
     );
-    assertEquals(run.pageErrors, []);
+    assert.deepEqual(run.pageErrors, []);
   },
 );

@@ -1,4 +1,4 @@
-import { assertEquals } from "../../tests/support/assert.ts";
+import assert from "node:assert/strict";
 import { clientAddress, limitKey, normalizeIp, TrustedProxies } from "./client_address.ts";
 
 const trusted = TrustedProxies.parse("127.0.0.2, 10.0.0.0/8, fd00::/8");
@@ -24,13 +24,13 @@ const CASES: [peer: string, xff: string | null, expected: string][] = [
 
 for (const [peer, xff, expected] of CASES) {
   Deno.test(`clientAddress() from ${peer} with X-Forwarded-For ${JSON.stringify(xff)} is ${expected}`, () => {
-    assertEquals(clientAddress(peer, xff, trusted), expected);
+    assert.deepEqual(clientAddress(peer, xff, trusted), expected);
   });
 }
 
 Deno.test("TrustedProxies.parse() trusts nobody when empty and names an invalid entry", () => {
-  assertEquals(TrustedProxies.parse(undefined).has("127.0.0.1"), false);
-  assertEquals(TrustedProxies.parse("").entries, []);
+  assert.deepEqual(TrustedProxies.parse(undefined).has("127.0.0.1"), false);
+  assert.deepEqual(TrustedProxies.parse("").entries, []);
   for (const bad of ["proxy.internal", "10.0.0.0/33", "10.0.0.0/8/1", "fd00::/129", "10.0.0.0/x", "1.2.3"]) {
     let message = "";
     try {
@@ -38,7 +38,7 @@ Deno.test("TrustedProxies.parse() trusts nobody when empty and names an invalid 
     } catch (error) {
       message = (error as Error).message;
     }
-    assertEquals(
+    assert.deepEqual(
       message,
       `invalid entry "${bad}": use addresses or CIDRs separated by commas, e.g. 127.0.0.1,10.0.0.0/8,fd00::/8`,
     );
@@ -46,16 +46,16 @@ Deno.test("TrustedProxies.parse() trusts nobody when empty and names an invalid 
 });
 
 Deno.test("normalizeIp() strips ports, brackets and the IPv4-mapped prefix", () => {
-  assertEquals(normalizeIp("::FFFF:10.0.0.1"), "10.0.0.1");
-  assertEquals(normalizeIp("[::1]:80"), "::1");
-  assertEquals(normalizeIp("1.2.3.4:80"), "1.2.3.4");
-  assertEquals(normalizeIp("evil"), undefined);
+  assert.deepEqual(normalizeIp("::FFFF:10.0.0.1"), "10.0.0.1");
+  assert.deepEqual(normalizeIp("[::1]:80"), "::1");
+  assert.deepEqual(normalizeIp("1.2.3.4:80"), "1.2.3.4");
+  assert.deepEqual(normalizeIp("evil"), undefined);
 });
 
 Deno.test("limitKey() counts IPv6 clients by their /64 and IPv4 clients by address", () => {
-  assertEquals(limitKey("192.0.2.7"), "192.0.2.7");
-  assertEquals(limitKey("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
-  assertEquals(limitKey("2001:db8:1:2:bbbb:cccc:dddd:eeee"), "2001:db8:1:2::/64");
-  assertEquals(limitKey("2001:db8::1"), "2001:db8:0:0::/64");
-  assertEquals(limitKey("::1"), "0:0:0:0::/64");
+  assert.deepEqual(limitKey("192.0.2.7"), "192.0.2.7");
+  assert.deepEqual(limitKey("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+  assert.deepEqual(limitKey("2001:db8:1:2:bbbb:cccc:dddd:eeee"), "2001:db8:1:2::/64");
+  assert.deepEqual(limitKey("2001:db8::1"), "2001:db8:0:0::/64");
+  assert.deepEqual(limitKey("::1"), "0:0:0:0::/64");
 });

@@ -1,4 +1,4 @@
-import { assertEquals } from "../../tests/support/assert.ts";
+import assert from "node:assert/strict";
 import { parseCookieHeader } from "./cookies.ts";
 
 const CASES: [header: string, expected: Record<string, string>][] = [
@@ -18,6 +18,6 @@ const CASES: [header: string, expected: Record<string, string>][] = [
 
 for (const [header, expected] of CASES) {
   Deno.test(`parseCookieHeader() reads ${JSON.stringify(header)} as ${JSON.stringify(expected)}`, () => {
-    assertEquals(Object.fromEntries(parseCookieHeader(header)), expected);
+    assert.deepEqual(Object.fromEntries(parseCookieHeader(header)), expected);
   });
 }

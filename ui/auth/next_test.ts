@@ -1,4 +1,4 @@
-import { assertEquals } from "../../tests/support/assert.ts";
+import assert from "node:assert/strict";
 import { safeNext } from "./next.ts";
 
 const CASES: [next: string | null, expected: string][] = [
@@ -38,6 +38,6 @@ const CASES: [next: string | null, expected: string][] = [
 
 for (const [next, expected] of CASES) {
   Deno.test(`safeNext() maps ${JSON.stringify(next)} to ${JSON.stringify(expected)}`, () => {
-    assertEquals(safeNext(next), expected);
+    assert.deepEqual(safeNext(next), expected);
   });
 }

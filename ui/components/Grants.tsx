@@ -5,6 +5,8 @@
 import { Fragment } from "preact";
 import type { GrantedBy, ResourceGrant, TunnelerGrant } from "../../shared/access/views.ts";
 import { StatusBadge } from "../islands/_bits.tsx";
+import { LinkList } from "./LinkList.tsx";
+import { ScrollTable } from "./ScrollTable.tsx";
 
 /** "policy staff-db via group staff; policy ops", each name linking to its page. */
 export function GrantedByList(props: { by: GrantedBy[] }) {
@@ -25,18 +27,8 @@ export function GrantedByList(props: { by: GrantedBy[] }) {
   );
 }
 
-function Links(props: { base: string; names: string[] }) {
-  if (props.names.length === 0) return <span class="muted">none</span>;
-  return (
-    <>
-      {props.names.map((n, i) => (
-        <Fragment key={n}>
-          {i > 0 && ", "}
-          <a href={`/${props.base}/${encodeURIComponent(n)}`}>{n}</a>
-        </Fragment>
-      ))}
-    </>
-  );
+function connectorPage(id: string): string {
+  return `/connectors/${encodeURIComponent(id)}`;
 }
 
 /** The resources a tunneler may reach (`#tunneler-access`). */
@@ -50,36 +42,24 @@ export function TunnelerAccessTable(props: { grants: ResourceGrant[] }) {
     );
   }
   return (
-    <div class="scroll">
-      <table id="tunneler-access">
-        <thead>
-          <tr>
-            <th scope="col">Resource</th>
-            <th scope="col">Address</th>
-            <th scope="col">Through connectors</th>
-            <th scope="col">Granted by</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.grants.map((g) => (
-            <tr key={g.name} data-name={g.name}>
-              <td>
-                <a href={`/resources/${encodeURIComponent(g.name)}`}>{g.name}</a>
-              </td>
-              <td>
-                <code>{g.address}</code>
-              </td>
-              <td data-field="connectors">
-                <Links base="connectors" names={g.connectors} />
-              </td>
-              <td data-field="granted-by">
-                <GrantedByList by={g.granted_by} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ScrollTable id="tunneler-access" columns={["Resource", "Address", "Through connectors", "Granted by"]}>
+      {props.grants.map((g) => (
+        <tr key={g.name} data-name={g.name}>
+          <td>
+            <a href={`/resources/${encodeURIComponent(g.name)}`}>{g.name}</a>
+          </td>
+          <td>
+            <code>{g.address}</code>
+          </td>
+          <td data-field="connectors">
+            <LinkList names={g.connectors} href={connectorPage} />
+          </td>
+          <td data-field="granted-by">
+            <GrantedByList by={g.granted_by} />
+          </td>
+        </tr>
+      ))}
+    </ScrollTable>
   );
 }
 
@@ -89,33 +69,22 @@ export function ResourceReachTable(props: { tunnelers: TunnelerGrant[]; status: 
     return <p class="empty" id="resource-access-none">No policy grants this resource to anyone yet.</p>;
   }
   return (
-    <div class="scroll">
-      <table id="resource-access">
-        <thead>
-          <tr>
-            <th scope="col">Tunneler</th>
-            <th scope="col">Status</th>
-            <th scope="col">Granted by</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.tunnelers.map((t) => (
-            <tr key={t.id} data-id={t.id}>
-              <td>
-                <a href={`/tunnelers/${encodeURIComponent(t.id)}`}>{t.id}</a>
-              </td>
-              <td>
-                {props.status.has(t.id)
-                  ? <StatusBadge status={props.status.get(t.id)} />
-                  : <span class="muted">not enrolled</span>}
-              </td>
-              <td data-field="granted-by">
-                <GrantedByList by={t.granted_by} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ScrollTable id="resource-access" columns={["Tunneler", "Status", "Granted by"]}>
+      {props.tunnelers.map((t) => (
+        <tr key={t.id} data-id={t.id}>
+          <td>
+            <a href={`/tunnelers/${encodeURIComponent(t.id)}`}>{t.id}</a>
+          </td>
+          <td>
+            {props.status.has(t.id)
+              ? <StatusBadge status={props.status.get(t.id)} />
+              : <span class="muted">not enrolled</span>}
+          </td>
+          <td data-field="granted-by">
+            <GrantedByList by={t.granted_by} />
+          </td>
+        </tr>
+      ))}
+    </ScrollTable>
   );
 }

@@ -2,6 +2,7 @@
 import type { AuditEvent } from "../lib/admin_client.ts";
 import { absoluteTime, formatBytes } from "../lib/format.ts";
 import { RelTime } from "../islands/_bits.tsx";
+import { ScrollTable } from "./ScrollTable.tsx";
 
 function link(base: string, id: unknown) {
   return typeof id === "string" ? <a href={`/${base}/${encodeURIComponent(id)}`}>{id}</a> : "—";
@@ -14,49 +15,45 @@ export function TunnelEventsTable(props: { events: AuditEvent[]; now: number; mo
   }
   return (
     <>
-      <div class="scroll">
-        <table id="recent-tunnels">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">What</th>
-              <th scope="col">Tunneler</th>
-              <th scope="col">Connector</th>
-              <th scope="col">Resource</th>
-              <th scope="col" class="num">Bytes in</th>
-              <th scope="col" class="num">Bytes out</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.events.map((e, i) => (
-              <tr key={String(e.id ?? i)} data-kind={e.kind} data-tunneler={String(e.tunneler ?? "")}>
-                <td title={absoluteTime(e.ts)}>
-                  <RelTime iso={e.ts} now={props.now} />
-                </td>
-                <td>
-                  {String(e.kind ?? "").replace(/^tunnel\./, "")}
-                  {e.kind === "tunnel.refused" && typeof e.error === "string" && (
-                    <span class="muted">: {e.error}</span>
-                  )}
-                </td>
-                <td>{link("tunnelers", e.tunneler)}</td>
-                <td>{link("connectors", e.connector)}</td>
-                <td>
-                  {typeof e.resource === "string"
-                    ? link("resources", e.resource)
-                    : <code>{String(e.destination ?? "—")}</code>}
-                </td>
-                <td class="num" data-bytes-in>
-                  {e.kind === "tunnel.closed" ? formatBytes(e.bytes_in as number) : ""}
-                </td>
-                <td class="num" data-bytes-out>
-                  {e.kind === "tunnel.closed" ? formatBytes(e.bytes_out as number) : ""}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ScrollTable
+        id="recent-tunnels"
+        columns={[
+          "When",
+          "What",
+          "Tunneler",
+          "Connector",
+          "Resource",
+          { label: "Bytes in", class: "num" },
+          { label: "Bytes out", class: "num" },
+        ]}
+      >
+        {props.events.map((e, i) => (
+          <tr key={String(e.id ?? i)} data-kind={e.kind} data-tunneler={String(e.tunneler ?? "")}>
+            <td title={absoluteTime(e.ts)}>
+              <RelTime iso={e.ts} now={props.now} />
+            </td>
+            <td>
+              {String(e.kind ?? "").replace(/^tunnel\./, "")}
+              {e.kind === "tunnel.refused" && typeof e.error === "string" && (
+                <span class="muted">: {e.error}</span>
+              )}
+            </td>
+            <td>{link("tunnelers", e.tunneler)}</td>
+            <td>{link("connectors", e.connector)}</td>
+            <td>
+              {typeof e.resource === "string"
+                ? link("resources", e.resource)
+                : <code>{String(e.destination ?? "—")}</code>}
+            </td>
+            <td class="num" data-bytes-in>
+              {e.kind === "tunnel.closed" ? formatBytes(e.bytes_in as number) : ""}
+            </td>
+            <td class="num" data-bytes-out>
+              {e.kind === "tunnel.closed" ? formatBytes(e.bytes_out as number) : ""}
+            </td>
+          </tr>
+        ))}
+      </ScrollTable>
       <p>
         <a href={props.more}>All of these events</a>
       </p>

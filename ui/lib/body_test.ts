@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../../tests/support/assert.ts";
+import assert from "node:assert/strict";
 import { BodyTimeoutError, BodyTooLargeError, readBody } from "./body.ts";
 
 const post = (body: BodyInit, headers?: HeadersInit) =>
@@ -10,15 +10,15 @@ async function refusal(promise: Promise<unknown>): Promise<unknown> {
   } catch (error) {
     return error;
   }
-  throw new Error("readBody() accepted the body");
+  assert.fail("readBody() accepted the body");
 }
 
 Deno.test("readBody() returns a body within the cap", async () => {
-  assertEquals(new TextDecoder().decode(await readBody(post("hello"), { limit: 5 })), "hello");
+  assert.deepEqual(new TextDecoder().decode(await readBody(post("hello"), { limit: 5 })), "hello");
 });
 
 Deno.test("readBody() refuses a declared or streamed body over the cap", async () => {
-  assert(await refusal(readBody(post("123456"), { limit: 5 })) instanceof BodyTooLargeError);
+  assert.ok(await refusal(readBody(post("123456"), { limit: 5 })) instanceof BodyTooLargeError);
   let pulled = 0;
   const endless = new ReadableStream<Uint8Array>({
     pull(controller) {
@@ -27,9 +27,9 @@ Deno.test("readBody() refuses a declared or streamed body over the cap", async (
     },
   });
   const error = await refusal(readBody(post(endless), { limit: 10_000 }));
-  assert(error instanceof BodyTooLargeError);
-  assertEquals(error.message, "request body larger than 10000 bytes");
-  assert(pulled < 20, `read ${pulled} chunks of an endless body`);
+  assert.ok(error instanceof BodyTooLargeError);
+  assert.deepEqual(error.message, "request body larger than 10000 bytes");
+  assert.ok(pulled < 20, `read ${pulled} chunks of an endless body`);
 });
 
 Deno.test("readBody() gives up on a body that does not arrive in time", async () => {
@@ -38,5 +38,7 @@ Deno.test("readBody() gives up on a body that does not arrive in time", async ()
       c.enqueue(new Uint8Array(3));
     },
   });
-  assert(await refusal(readBody(post(stalled), { limit: 100, deadlineMs: 50 })) instanceof BodyTimeoutError);
+  assert.ok(
+    await refusal(readBody(post(stalled), { limit: 100, deadlineMs: 50 })) instanceof BodyTimeoutError,
+  );
 });

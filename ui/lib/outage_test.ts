@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../../tests/support/assert.ts";
+import assert from "node:assert/strict";
 import { AdminApiError, ControllerUnreachableError } from "./admin_client.ts";
 import { duration, OutageWatch } from "./outage.ts";
 
@@ -16,32 +16,32 @@ Deno.test("OutageWatch names the ONLINE agents whose certificates expire first a
     { id: "gone", status: "OFFLINE", cert_expires_at: at(10) },
   ], T0 - 5_000);
   w.listed("tunnelers", [{ id: "t1", status: "online", cert_expires_at: at(40.5) }], T0 - 5_000);
-  assertEquals(w.banner(T0), undefined, "no banner while the admin API answers");
+  assert.deepEqual(w.banner(T0), undefined, "no banner while the admin API answers");
   w.failed(down, T0);
   w.failed(down, T0 + 60_000); // a later failure keeps the start
   const b = w.banner(T0 + 3 * 60_000 + 10_000)!;
-  assertEquals(
+  assert.deepEqual(
     b.text,
     "Controller unreachable since 12:01:05 UTC (3 min); the first certificates expire at 12:41:05 UTC (36 min left): c1, t1",
   );
-  assertEquals(b.since, at(0));
-  assertEquals(b.expiresAt, at(40));
-  assertEquals(b.agents, ["c1", "t1"]);
+  assert.deepEqual(b.since, at(0));
+  assert.deepEqual(b.expiresAt, at(40));
+  assert.deepEqual(b.agents, ["c1", "t1"]);
   w.listed("connectors", [], T0 + 4 * 60_000);
-  assertEquals(w.banner(T0 + 4 * 60_000), undefined, "the banner goes once the admin API answers");
+  assert.deepEqual(w.banner(T0 + 4 * 60_000), undefined, "the banner goes once the admin API answers");
 });
 
 Deno.test("OutageWatch says when the first certificates expired, and when it has no listing", () => {
   const w = new OutageWatch();
   w.failed(down, T0);
-  assertEquals(
+  assert.deepEqual(
     w.banner(T0 + 45_000)!.text,
     "Controller unreachable since 12:01:05 UTC (45 s); no listing yet, so when certificates expire is unknown",
   );
   w.listed("connectors", [{ id: "c1", status: "ONLINE", cert_expires_at: at(30) }], T0 + 60_000);
   w.failed(down, T0 + 65_000);
   const late = w.banner(T0 + 65_000 + 90 * 60_000)!;
-  assertEquals(
+  assert.deepEqual(
     late.text,
     "Controller unreachable since 12:02:10 UTC (1 h 30 min); the first certificates expired at 12:31:05 UTC (1 h 1 min ago): c1",
   );
@@ -51,12 +51,12 @@ Deno.test("OutageWatch counts only network failures, timeouts and gateway errors
   const w = new OutageWatch();
   w.failed(new AdminApiError(401, "unauthorized"), T0);
   w.failed(new Error("bad JSON"), T0);
-  assertEquals(w.since, undefined);
+  assert.deepEqual(w.since, undefined);
   w.failed(new AdminApiError(503, "etcd has no quorum"), T0);
-  assertEquals(w.since, T0);
+  assert.deepEqual(w.since, T0);
   const t = new OutageWatch();
   t.failed(new DOMException("signal timed out", "TimeoutError"), T0);
-  assertEquals(t.since, T0);
+  assert.deepEqual(t.since, T0);
 });
 
 Deno.test("OutageWatch names at most five agents and counts the rest", () => {
@@ -68,14 +68,14 @@ Deno.test("OutageWatch names at most five agents and counts the rest", () => {
   w.listed("tunnelers", agents, T0);
   w.failed(down, T0);
   const b = w.banner(T0)!;
-  assertEquals(b.agents, ["t0", "t1", "t2", "t3", "t4"]);
-  assert(b.text.endsWith(": t0, t1, t2, t3, t4 and 3 more"), b.text);
+  assert.deepEqual(b.agents, ["t0", "t1", "t2", "t3", "t4"]);
+  assert.ok(b.text.endsWith(": t0, t1, t2, t3, t4 and 3 more"), b.text);
 });
 
 Deno.test("duration() reads as seconds, minutes, hours and days", () => {
-  assertEquals(duration(-5), "0 s");
-  assertEquals(duration(59_999), "59 s");
-  assertEquals(duration(3 * 60_000), "3 min");
-  assertEquals(duration(2 * 3_600_000), "2 h");
-  assertEquals(duration(26 * 3_600_000), "1 d 2 h");
+  assert.deepEqual(duration(-5), "0 s");
+  assert.deepEqual(duration(59_999), "59 s");
+  assert.deepEqual(duration(3 * 60_000), "3 min");
+  assert.deepEqual(duration(2 * 3_600_000), "2 h");
+  assert.deepEqual(duration(26 * 3_600_000), "1 d 2 h");
 });

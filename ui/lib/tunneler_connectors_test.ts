@@ -1,4 +1,4 @@
-import { assertEquals } from "../../tests/support/assert.ts";
+import assert from "node:assert/strict";
 import { tunnelerConnectors } from "./tunneler_connectors.ts";
 
 Deno.test("a tunneler's connectors: relaying, allowlisting and serving a grant, each said; others left out", () => {
@@ -14,7 +14,7 @@ Deno.test("a tunneler's connectors: relaying, allowlisting and serving a grant, 
     tunnelerId: "t1",
     relayedBy: "c1",
   });
-  assertEquals(rows, [
+  assert.deepEqual(rows, [
     { id: "c1", status: "ONLINE", relays: true, allowlisted: true, serves: [] },
     { id: "c2", status: "OFFLINE", relays: false, allowlisted: false, serves: ["db"] },
     { id: "c9", status: undefined, relays: false, allowlisted: false, serves: ["db"] },

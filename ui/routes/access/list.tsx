@@ -3,8 +3,9 @@
  * creates one (POST: refused when the name is taken, so that creating never overwrites; the admin
  * API's validation error is shown beside the form with the operator's input kept).
  */
-import { Fragment } from "preact";
 import { AccessForm } from "../../components/AccessForm.tsx";
+import { LinkList } from "../../components/LinkList.tsx";
+import { ScrollTable } from "../../components/ScrollTable.tsx";
 import { type Ctx, describeError, type RouteModule } from "../../context.ts";
 import {
   ACCESS_KINDS,
@@ -16,56 +17,40 @@ import {
 import { AdminApiError } from "../../lib/admin_client.ts";
 import { apiFailure, apiPath, listRecords, loadChoices, pagePath } from "./_load.ts";
 
-function Names(props: { source: string; names: string[] | undefined }) {
-  const names = props.names ?? [];
-  if (names.length === 0) return <span class="muted">none</span>;
-  return (
-    <>
-      {names.map((n, i) => (
-        <Fragment key={n}>
-          {i > 0 && ", "}
-          <a href={pagePath(props.source as AccessKind, n)}>{n}</a>
-        </Fragment>
-      ))}
-    </>
-  );
-}
-
 /** The table of `records`; its id is the kind (`#resources`). */
 export function AccessTable(props: { spec: AccessKindSpec; records: AccessRecord[] }) {
   const { spec } = props;
   if (props.records.length === 0) return <p class="empty">No {spec.kind} yet.</p>;
   return (
-    <div class="scroll">
-      <table id={spec.kind}>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            {spec.text.map((f) => <th key={f.name} scope="col">{f.label.replace(/ \(optional\)$/, "")}</th>)}
-            {spec.lists.map((f) => <th key={f.name} scope="col">{f.label}</th>)}
-          </tr>
-        </thead>
-        <tbody>
-          {props.records.map((r) => (
-            <tr key={r.name} data-name={r.name}>
-              <td>
-                <a href={pagePath(spec.kind, r.name)}>{r.name}</a>
-              </td>
-              {spec.text.map((f) => (
-                <td key={f.name} data-field={f.name}>
-                  {f.name === "address" ? <code>{r.address}</code> : r[f.name] ?? ""}
-                </td>
-              ))}
-              {spec.lists.map((f) => (
-                <td key={f.name} data-field={f.name}>
-                  <Names source={f.name} names={r[f.name]} />
-                </td>
-              ))}
-            </tr>
+    <ScrollTable
+      id={spec.kind}
+      columns={[
+        "Name",
+        ...spec.text.map((f) => f.label.replace(/ \(optional\)$/, "")),
+        ...spec.lists.map((f) => f.label),
+      ]}
+    >
+      {props.records.map((r) => (
+        <tr key={r.name} data-name={r.name}>
+          <td>
+            <a href={pagePath(spec.kind, r.name)}>{r.name}</a>
+          </td>
+          {spec.text.map((f) => (
+            <td key={f.name} data-field={f.name}>
+              {f.name === "address" ? <code>{r.address}</code> : r[f.name] ?? ""}
+            </td>
           ))}
-        </tbody>
-      </table>
-    </div>
+          {spec.lists.map((f) => (
+            <td key={f.name} data-field={f.name}>
+              <LinkList
+                names={r[f.name] ?? []}
+                href={(n) => pagePath(f.name as AccessKind, n)}
+              />
+            </td>
+          ))}
+        </tr>
+      ))}
+    </ScrollTable>
   );
 }
 

@@ -3,7 +3,8 @@
  * creates one with a name and a scope and shows the key once (never cached, kept nowhere in the
  * UI); the name becomes the `actor` of the events the key causes.
  */
-import { Island } from "../../components/Island.tsx";
+import { ScrollTable } from "../../components/ScrollTable.tsx";
+import { SecretShownOnce } from "../../components/SecretShownOnce.tsx";
 import { type Ctx, describeError, type RouteModule } from "../../context.ts";
 import { AdminApiError } from "../../lib/admin_client.ts";
 import { absoluteTime, relativeTime } from "../../lib/format.ts";
@@ -66,39 +67,27 @@ async function renderKeys(
       <section aria-labelledby="keys-h">
         <h2 id="keys-h">Keys</h2>
         {keys.length === 0 ? <p class="empty">No API keys.</p> : (
-          <div class="scroll">
-            <table id="api-keys">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Id</th>
-                  <th scope="col">Scope</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {keys.map((k) => (
-                  <tr key={k.id} data-id={k.id} data-name={k.name}>
-                    <td>{k.name}</td>
-                    <td>
-                      <code>{k.id}</code>
-                    </td>
-                    <td data-field="scope">{k.scope}</td>
-                    <td title={absoluteTime(k.created_at)}>{relativeTime(k.created_at, now)}</td>
-                    <td>
-                      <form method="post" action={`/api-keys/${encodeURIComponent(k.id)}/revoke`}>
-                        <input type="hidden" name="_csrf" value={csrf} />
-                        <button type="submit" class="small" aria-label={`Revoke ${k.name}`}>Revoke</button>
-                      </form>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ScrollTable
+            id="api-keys"
+            columns={["Name", "Id", "Scope", "Created", <span key="actions" class="sr-only">Actions</span>]}
+          >
+            {keys.map((k) => (
+              <tr key={k.id} data-id={k.id} data-name={k.name}>
+                <td>{k.name}</td>
+                <td>
+                  <code>{k.id}</code>
+                </td>
+                <td data-field="scope">{k.scope}</td>
+                <td title={absoluteTime(k.created_at)}>{relativeTime(k.created_at, now)}</td>
+                <td>
+                  <form method="post" action={`/api-keys/${encodeURIComponent(k.id)}/revoke`}>
+                    <input type="hidden" name="_csrf" value={csrf} />
+                    <button type="submit" class="small" aria-label={`Revoke ${k.name}`}>Revoke</button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </ScrollTable>
         )}
       </section>
     </>,
@@ -126,22 +115,14 @@ export const handler: RouteModule["handler"] = {
         <h1>
           New API key <code>{created.name}</code>
         </h1>
-        <p class="banner warn" role="status">
-          This key is shown once. Copy it now: it cannot be displayed again.
-        </p>
-        <dl class="facts">
-          <dt>Key</dt>
-          <dd class="secret">
-            <code id="api-key-value">{created.key}</code>{" "}
-            <Island name="CopyButton" props={{ target: "api-key-value", label: "Copy key" }} />
-          </dd>
+        <SecretShownOnce noun="key" id="api-key-value" value={created.key}>
           <dt>Scope</dt>
           <dd id="api-key-created-scope">{created.scope}</dd>
           <dt>Key id</dt>
           <dd>
             <code>{created.id}</code>
           </dd>
-        </dl>
+        </SecretShownOnce>
         <p>
           Use it as <code>Authorization: Bearer …</code> on the admin API, or as <code>ADMIN_AUTH_TOKEN</code>
           {" "}

@@ -4,6 +4,7 @@
  * cached and the token is kept nowhere in the UI.
  */
 import { Island } from "../../components/Island.tsx";
+import { SecretShownOnce } from "../../components/SecretShownOnce.tsx";
 import { TokenList } from "../../components/TokenList.tsx";
 import { installCommands } from "../../components/InstallSnippet.tsx";
 import type { ResourceGrant } from "../../../shared/access/views.ts";
@@ -267,15 +268,7 @@ export const handler: RouteModule["handler"] = {
         <h1>
           New {role} token for <code>{state.agentId}</code>
         </h1>
-        <p class="banner warn" role="status">
-          This token is shown once. Copy it now: it cannot be displayed again.
-        </p>
-        <dl class="facts">
-          <dt>Token</dt>
-          <dd class="secret">
-            <code id="token-value">{created.token}</code>{" "}
-            <Island name="CopyButton" props={{ target: "token-value", label: "Copy token" }} />
-          </dd>
+        <SecretShownOnce noun="token" id="token-value" value={created.token}>
           <dt>Expires</dt>
           <dd id="token-expiry">
             {absoluteTime(created.expires_at)} ({relativeTime(created.expires_at, Date.now())})
@@ -284,7 +277,7 @@ export const handler: RouteModule["handler"] = {
           <dd>
             <code>{created.id}</code>
           </dd>
-        </dl>
+        </SecretShownOnce>
         <h2>Install</h2>
         <p>
           On the {role} host, with the <code>postern-{role}</code> binary and unit installed, run:

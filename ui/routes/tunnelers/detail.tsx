@@ -6,6 +6,7 @@
 import type { ResourceGrant } from "../../../shared/access/views.ts";
 import { TunnelerAccessTable } from "../../components/Grants.tsx";
 import { AgentHeading } from "../../components/AgentPages.tsx";
+import { ScrollTable } from "../../components/ScrollTable.tsx";
 import { TrafficPanel } from "../../components/TrafficPanel.tsx";
 import { TunnelEventsTable } from "../../components/TunnelEvents.tsx";
 import { StatusBadge } from "../../islands/_bits.tsx";
@@ -24,36 +25,25 @@ function ConnectorsTable(props: { rows: TunnelerConnector[] }) {
     );
   }
   return (
-    <div class="scroll">
-      <table id="tunneler-connectors">
-        <thead>
-          <tr>
-            <th scope="col">Connector</th>
-            <th scope="col">Status</th>
-            <th scope="col">Why</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.rows.map((r) => (
-            <tr key={r.id} data-id={r.id}>
-              <td>
-                <a href={`/connectors/${encodeURIComponent(r.id)}`}>{r.id}</a>
-              </td>
-              <td>
-                {r.status ? <StatusBadge status={r.status} /> : <span class="muted">not enrolled</span>}
-              </td>
-              <td data-field="why">
-                {[
-                  ...(r.relays ? ["relays its heartbeats"] : []),
-                  ...(r.allowlisted ? ["its allowlist names it"] : []),
-                  ...(r.serves.length ? [`serves ${r.serves.join(", ")}`] : []),
-                ].join("; ")}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ScrollTable id="tunneler-connectors" columns={["Connector", "Status", "Why"]}>
+      {props.rows.map((r) => (
+        <tr key={r.id} data-id={r.id}>
+          <td>
+            <a href={`/connectors/${encodeURIComponent(r.id)}`}>{r.id}</a>
+          </td>
+          <td>
+            {r.status ? <StatusBadge status={r.status} /> : <span class="muted">not enrolled</span>}
+          </td>
+          <td data-field="why">
+            {[
+              ...(r.relays ? ["relays its heartbeats"] : []),
+              ...(r.allowlisted ? ["its allowlist names it"] : []),
+              ...(r.serves.length ? [`serves ${r.serves.join(", ")}`] : []),
+            ].join("; ")}
+          </td>
+        </tr>
+      ))}
+    </ScrollTable>
   );
 }
 
