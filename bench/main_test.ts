@@ -10,6 +10,27 @@ import { chromiumMissing } from "../tests/support/chromium.ts";
 
 const haveChromium = await chromiumMissing() === undefined;
 
+/** `deno task bench --smoke` with `args`, its table into `dir`: its stdout, once it exited 0. */
+async function smokePart(dir: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("./main.ts", import.meta.url).pathname,
+      "--smoke",
+      ...args,
+      "--out",
+      `${dir}/R.md`,
+    ],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(r.stdout);
+  assert.equal(r.code, 0, stdout + new TextDecoder().decode(r.stderr));
+  return stdout;
+}
+
 Deno.test("replaceLatest() replaces the latest block and keeps the analysis around it", () => {
   const first = replaceLatest("# Benchmark results\n\nOld analysis.\n", "## Latest run: A");
   assert.match(
@@ -101,23 +122,7 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "postern-bench-noetcd-" });
     try {
-      const r = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          new URL("./main.ts", import.meta.url).pathname,
-          "--smoke",
-          "--only",
-          "ha",
-          "--out",
-          `${dir}/R.md`,
-        ],
-        env: { POSTERN_TEST_ETCD: `${dir}/no-etcd` },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const stdout = new TextDecoder().decode(r.stdout);
-      assert.equal(r.code, 0, stdout + new TextDecoder().decode(r.stderr));
+      const stdout = await smokePart(dir, ["--only", "ha"], { POSTERN_TEST_ETCD: `${dir}/no-etcd` });
       assert.match(
         stdout,
         new RegExp(
@@ -136,24 +141,7 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "postern-bench-nochromium-" });
     try {
-      const r = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          new URL("./main.ts", import.meta.url).pathname,
-          "--smoke",
-          "--only",
-          "status",
-          "--chromium",
-          `${dir}/no-chromium`,
-          "--out",
-          `${dir}/R.md`,
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const stdout = new TextDecoder().decode(r.stdout);
-      assert.equal(r.code, 0, stdout + new TextDecoder().decode(r.stderr));
+      const stdout = await smokePart(dir, ["--only", "status", "--chromium", `${dir}/no-chromium`]);
       assert.match(stdout, /\| status[^|]*\| graceful stop \(SIGTERM\) to OFFLINE in the API[^|]*\| +\d/);
       assert.match(
         stdout,

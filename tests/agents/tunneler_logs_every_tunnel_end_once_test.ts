@@ -56,6 +56,24 @@ function readUntilClosed(port: number): {
   return { socket, received: () => dec.decode(concatBytes(parts)), done };
 }
 
+/** A connection through the forward at `port` that has sent "hold" and seen its echo: a live tunnel. */
+async function liveTunnel(port: number): Promise<ReturnType<typeof readUntilClosed>> {
+  const client = readUntilClosed(port);
+  client.socket.write("hold");
+  await waitFor(
+    "the echo through the live tunnel",
+    () => Promise.resolve(client.received() === "hold" || undefined),
+    5_000,
+    20,
+  );
+  return client;
+}
+
+/** `log` holds exactly one `tunnel ended` line. */
+function assertEndedOnce(log: string[]): void {
+  assert.deepEqual(log.filter((l) => l.includes("tunnel ended")).length, 1, log.join("\n"));
+}
+
 Deno.test("a tunnel the local client closes first is logged once with its bytes, closed_by=client", async () => {
   await using echo = await echoServer();
   await using r = await rig(forwardTo(echo.port));
@@ -69,11 +87,7 @@ Deno.test("a tunnel the local client closes first is logged once with its bytes,
   assert.match(line!, /closed_by=client/);
   assert.match(line!, /bytes_to_connector=3\b/);
   assert.match(line!, /bytes_from_connector=6\b/);
-  assert.deepEqual(
-    r.tunnelerLog.filter((l) => l.includes("tunnel ended")).length,
-    1,
-    r.tunnelerLog.join("\n"),
-  );
+  assertEndedOnce(r.tunnelerLog);
 });
 
 Deno.test("a tunnel the connector side closes first closes the local client and is logged once, closed_by=connector", async () => {
@@ -85,58 +99,28 @@ Deno.test("a tunnel the connector side closes first closes the local client and 
   assert.match(line!, /closed_by=connector/);
   assert.match(line!, /bytes_to_connector=0\b/);
   assert.match(line!, /bytes_from_connector=5\b/);
-  assert.deepEqual(
-    r.tunnelerLog.filter((l) => l.includes("tunnel ended")).length,
-    1,
-    r.tunnelerLog.join("\n"),
-  );
+  assertEndedOnce(r.tunnelerLog);
 });
 
 Deno.test("a connector going away ends its live tunnel with one line naming it and closes the local client", async () => {
   await using echo = await echoServer();
   await using r = await rig(forwardTo(echo.port));
-  const client = readUntilClosed(r.forwarder.ports[0]!);
-  client.socket.write("hold");
-  await waitFor(
-    "the echo through the live tunnel",
-    () => {
-      return Promise.resolve(client.received() === "hold" || undefined);
-    },
-    5_000,
-    20,
-  );
+  const client = await liveTunnel(r.forwarder.ports[0]!);
   // The connector's sockets go away as a killed process's do: the kernel's FIN, no close_notify.
   await r.listener.close(0);
   assert.deepEqual(await client.done, { data: "hold", ended: true });
   const [line] = await ended(r.tunnelerLog);
   assert.match(line!, /tunnel ended.*connector=c1.*(closed_by=connector|error=)/);
-  assert.deepEqual(
-    r.tunnelerLog.filter((l) => l.includes("tunnel ended")).length,
-    1,
-    r.tunnelerLog.join("\n"),
-  );
+  assertEndedOnce(r.tunnelerLog);
 });
 
 Deno.test("a live tunnel the stopping tunneler closes is logged once, closed_by=tunneler, and its client closed", async () => {
   await using echo = await echoServer();
   await using r = await rig(forwardTo(echo.port));
-  const client = readUntilClosed(r.forwarder.ports[0]!);
-  client.socket.write("hold");
-  await waitFor(
-    "the echo through the live tunnel",
-    () => {
-      return Promise.resolve(client.received() === "hold" || undefined);
-    },
-    5_000,
-    20,
-  );
+  const client = await liveTunnel(r.forwarder.ports[0]!);
   await r.forwarder.close(0);
   assert.deepEqual(await client.done, { data: "hold", ended: true });
   const [line] = await ended(r.tunnelerLog);
   assert.match(line!, /closed_by=tunneler bytes_to_connector=4 bytes_from_connector=4$/);
-  assert.deepEqual(
-    r.tunnelerLog.filter((l) => l.includes("tunnel ended")).length,
-    1,
-    r.tunnelerLog.join("\n"),
-  );
+  assertEndedOnce(r.tunnelerLog);
 });

@@ -31,6 +31,19 @@ export interface KvOnTmpfs {
   readyz(): Promise<{ status: number; body: string }>;
 }
 
+/** The running controller `tc` on its mounted `stateDir`, with its /readyz. */
+function kvOn(tc: TestController, controller: RunningProgram, stateDir: string): KvOnTmpfs {
+  return {
+    tc,
+    controller,
+    stateDir,
+    async readyz() {
+      const r = await fetch(`${tc.adminUrl}/readyz`, { signal: AbortSignal.timeout(10_000) });
+      return { status: r.status, body: await r.text() };
+    },
+  };
+}
+
 /** Runs `fn` with a controller whose CONTROLLER_STATE_DIR is an 8 MiB tmpfs; unmounts after. */
 export async function withKvOnTmpfs(fn: (k: KvOnTmpfs) => Promise<void>): Promise<void> {
   await using dir = await tempDir();
@@ -41,15 +54,7 @@ export async function withKvOnTmpfs(fn: (k: KvOnTmpfs) => Promise<void>): Promis
     const tc = await prepareController(dir.path);
     const controller = await tc.start();
     try {
-      await fn({
-        tc,
-        controller,
-        stateDir,
-        async readyz() {
-          const r = await fetch(`${tc.adminUrl}/readyz`, { signal: AbortSignal.timeout(10_000) });
-          return { status: r.status, body: await r.text() };
-        },
-      });
+      await fn(kvOn(tc, controller, stateDir));
     } finally {
       await controller.stop();
     }
@@ -115,13 +120,7 @@ export async function withKvOnExt4(fn: (k: KvOnExt4) => Promise<void>): Promise<
     const tc = await prepareController(dir.path);
     controller = await tc.start();
     const k: KvOnExt4 = {
-      tc,
-      controller,
-      stateDir,
-      async readyz() {
-        const r = await fetch(`${tc.adminUrl}/readyz`, { signal: AbortSignal.timeout(10_000) });
-        return { status: r.status, body: await r.text() };
-      },
+      ...kvOn(tc, controller, stateDir),
       async fail() {
         await Deno.writeTextFile(`/sys/fs/ext4/${await device()}/trigger_fs_error`, "postern fault test\n");
       },

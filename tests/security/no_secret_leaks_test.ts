@@ -27,6 +27,7 @@ import { freePort } from "../support/ports.ts";
 import { type RunningProgram, startProgram } from "../support/process.ts";
 import { waitFor } from "../support/wait_for.ts";
 import { sessionCookie } from "../support/ui_session.ts";
+import { startUi } from "../ui/_stack.ts";
 
 /** One secret under the forms in which it could leak. */
 interface Secret {
@@ -217,21 +218,9 @@ Deno.test("no token, password or private key of a full run shows in any log, eve
     await sampleKeys();
 
     // The UI: a wrong password, then the right one; the pages an operator opens.
-    const password = `pw-${crypto.randomUUID()}`;
-    const uiPort = freePort();
-    const ui = startProgram("ui", {
-      env: {
-        ADMIN_API_URL: c.adminUrl,
-        ADMIN_AUTH_TOKEN: c.adminToken,
-        UI_ADDR: `127.0.0.1:${uiPort}`,
-        UI_ADMIN_PASSWORD: password,
-        UI_CONTROLLER_ADDR: c.grpcAddr,
-        ...debug,
-      },
-    });
+    const { ui, uiUrl, password } = startUi(c, debug);
     others.push(ui);
     await ui.waitForLine("listening on", 20_000);
-    const uiUrl = `http://127.0.0.1:${uiPort}`;
     const login = (pw: string) =>
       fetch(`${uiUrl}/login`, {
         method: "POST",

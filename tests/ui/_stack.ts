@@ -41,9 +41,12 @@ export interface RunningUi {
 
 /**
  * Starts `postern-ui` on a free loopback port in front of the controller's admin API, with a
- * fresh password; the caller waits for its `listening on` line and stops it.
+ * fresh password (and `extraEnv`); the caller waits for its `listening on` line and stops it.
  */
-export function startUi(c: { adminUrl: string; adminToken: string; grpcAddr: string }): RunningUi {
+export function startUi(
+  c: { adminUrl: string; adminToken: string; grpcAddr: string },
+  extraEnv: Record<string, string> = {},
+): RunningUi {
   const uiPort = freePort();
   const password = `pw-${crypto.randomUUID()}`;
   const ui = startProgram("ui", {
@@ -53,6 +56,7 @@ export function startUi(c: { adminUrl: string; adminToken: string; grpcAddr: str
       UI_ADDR: `127.0.0.1:${uiPort}`,
       UI_ADMIN_PASSWORD: password,
       UI_CONTROLLER_ADDR: c.grpcAddr,
+      ...extraEnv,
     },
   });
   return { ui, uiUrl: `http://127.0.0.1:${uiPort}`, password };
