@@ -98,6 +98,16 @@ interface EnrollCall {
 }
 
 /** What a load client measured over its run (its clock starts once its channel is up). */
+/** What a load client runs: `calls` against the controller at `addr`, `C` at a time. */
+interface Load {
+  addr: string;
+  caPem: string;
+  calls: EnrollCall[];
+  C: number;
+  /** Runs when the client's channel is up, just before its first call. */
+  onStart: () => void;
+}
+
 interface LoadResult {
   latencies: number[];
   failed: number;
@@ -127,14 +137,7 @@ async function cCorePython(): Promise<string | undefined> {
  * The load on gRPC's C core (bench/enrollment_client.py). `onStart` runs when the client's
  * channel is up, just before its first call.
  */
-async function cCoreLoad(
-  python: string,
-  addr: string,
-  caPem: string,
-  calls: EnrollCall[],
-  C: number,
-  onStart: () => void,
-): Promise<LoadResult> {
+async function cCoreLoad(python: string, { addr, caPem, calls, C, onStart }: Load): Promise<LoadResult> {
   const child = new Deno.Command(python, {
     args: [new URL("./enrollment_client.py", import.meta.url).pathname],
     stdin: "piped",
@@ -190,13 +193,7 @@ class LineSplit extends TransformStream<string, string> {
 }
 
 /** The load on grpc-js in this process, one channel. */
-async function denoLoad(
-  addr: string,
-  caPem: string,
-  calls: EnrollCall[],
-  C: number,
-  onStart: () => void,
-): Promise<LoadResult> {
+async function denoLoad({ addr, caPem, calls, C, onStart }: Load): Promise<LoadResult> {
   const Client = grpc.makeGenericClientConstructor(EnrollmentService, "Enrollment");
   const client = new Client(
     addr,
@@ -279,9 +276,8 @@ async function enrollEndToEnd(
       cpu0 = cpuSeconds(ctl.process.pid);
       threads0 = threadCpuSeconds(ctl.process.pid);
     };
-    const load = python !== undefined
-      ? await cCoreLoad(python, ctl.grpcAddr, ctl.caPem, calls, C, onStart)
-      : await denoLoad(ctl.grpcAddr, ctl.caPem, calls, C, onStart);
+    const spec: Load = { addr: ctl.grpcAddr, caPem: ctl.caPem, calls, C, onStart };
+    const load = python !== undefined ? await cCoreLoad(python, spec) : await denoLoad(spec);
     const cpu = cpuSeconds(ctl.process.pid) - cpu0;
     const threads1 = threadCpuSeconds(ctl.process.pid);
     const mainThread = threads1.main - threads0.main;
