@@ -152,6 +152,40 @@ async function etcdRevision(): Promise<number | null> {
   }
   return null;
 }
+/** The event-loop figures of controller `i`'s `/metrics` (`controller/event_loop_stalls.ts`). */
+async function loopStalls(
+  i: number,
+): Promise<{ recent: number; start: number; over: Record<string, number> }> {
+  const text = await (await admin("/metrics", {}, i)).text();
+  const gauge = (w: string) =>
+    Number(
+      new RegExp(`^postern_event_loop_stall_max_seconds\\{window="${w}"\\} (\\S+)`, "m").exec(text)?.[1] ??
+        NaN,
+    );
+  const over: Record<string, number> = {};
+  for (const m of text.matchAll(/^postern_event_loop_stalls_total\{over="([^"]+)"\} (\S+)/gm)) {
+    over[String(Math.round(Number(m[1]) * 1000))] = Number(m[2]);
+  }
+  return { recent: gauge("recent"), start: gauge("start"), over };
+}
+const ms = (s: number) => Math.round(s * 1000);
+/** V8 heap used and `external` memory of every controller, MiB (`postern_process_memory_bytes`). */
+async function heapMiB(): Promise<{ heap_used: number[]; external: number[] }> {
+  const texts = await Promise.all(
+    controllers.map(async (_, i) => await (await admin("/metrics", {}, i)).text()),
+  );
+  const read = (t: string, kind: string) =>
+    Math.round(
+      Number(
+        new RegExp(`^postern_process_memory_bytes\\{kind="${kind}"\\} (\\S+)`, "m").exec(t)?.[1] ?? NaN,
+      ) / 2 ** 20,
+    );
+  return {
+    heap_used: texts.map((t) => read(t, "heap_used")),
+    external: texts.map((t) => read(t, "external")),
+  };
+}
+
 /** Writes per second between two readings of the store (`null`: not measured). */
 const perSecond = (a0: number | null, a1: number | null, s: number) =>
   a0 !== null && a1 !== null ? Math.round(((a1 - a0) / s) * 10) / 10 : null;
@@ -273,6 +307,7 @@ try {
   out.stream_failures_first = failures.slice(0, 5);
   out.ramp_seconds = (Date.now() - rampStart) / 1000;
   out.controller_rss_mib_after_ramp = pids().map(rssMiB);
+  out.controller_heap_mib_after_ramp = await heapMiB();
   if (SETTLE_S > 0) {
     await sleep(SETTLE_S * 1000);
     out.settle_seconds = SETTLE_S;
@@ -283,6 +318,12 @@ try {
   const kvS0 = kvVersion();
   const revS0 = await etcdRevision();
   const hb0 = sum("heartbeats");
+  const stalls0 = await Promise.all(controllers.map((_, i) => loopStalls(i)));
+  const stallMax = controllers.map(() => 0);
+  const sampleStalls = async () =>
+    (await Promise.all(controllers.map((_, i) => loopStalls(i)))).forEach((r, i) =>
+      stallMax[i] = Math.max(stallMax[i]!, r.recent)
+    );
   const steadyStart = Date.now();
   const list: number[] = [];
   const one: number[] = [];
@@ -302,6 +343,7 @@ try {
     const id = `b${round % PROCS}-${(round % PROCS) * per + (round * 7) % Math.max(1, per)}`;
     one.push(await timed(`/api/admin/connectors/${id}`));
     if (round % 5 === 0) list.push(await timed("/api/admin/connectors"));
+    if (round % 10 === 0) await sampleStalls();
     push.push(await probe.pushLatency(round));
     seen.push(await probe.heartbeatToRegistry(round));
     samplePeak();
@@ -309,6 +351,8 @@ try {
     await sleep(500);
   }
   const steadyS = (Date.now() - steadyStart) / 1000;
+  await sampleStalls();
+  const stalls1 = await Promise.all(controllers.map((_, i) => loopStalls(i)));
   const steadyCommits = kvCommitsSince(kvS0);
   const halfCommits = kvCommitsSince(kvHalf ?? null);
   const revEnd = await etcdRevision();
@@ -355,8 +399,19 @@ try {
     admin_list_connectors_ms: summary(list),
     allowlist_put_to_stream_ms: summary(push),
     heartbeat_to_registry_ms: summary(seen),
+    // The controller's own timer (postern_event_loop_stall_max_seconds{window="recent"}), read
+    // every few seconds: the longest time its event loop was blocked during the window.
+    event_loop_stall_max_ms: stallMax.map(ms),
+    // Stalls longer than each threshold (ms) during the window, per controller.
+    event_loop_stalls_over_ms: stalls1.map((r, i) =>
+      Object.fromEntries(Object.entries(r.over).map(([k, v]) => [k, v - (stalls0[i]!.over[k] ?? 0)]))
+    ),
   };
+  // Since each controller started: the ramp's handshakes and enrollments included.
+  out.event_loop_stall_max_ms_whole_run = stalls1.map((r) => ms(r.start));
   out.controller_rss_mib_peak = peakRss;
+  out.controller_rss_mib_end = pids().map(rssMiB);
+  out.controller_heap_mib_end = await heapMiB();
   out.metrics_control_streams = [];
   for (let i = 0; i < CONTROLLERS; i++) {
     const metrics = await (await admin("/metrics", {}, i)).text();
