@@ -11,12 +11,17 @@ import { rfc3339 } from "./http.ts";
 type View = ReturnType<Presence["view"]>;
 
 /** One agent as `GET /api/admin/{connectors,tunnelers}[/<id>]` shows it. */
-export function agentView(presence: Presence, r: AgentRecord, v: View = presence.view(r)) {
+export function agentView(
+  presence: Presence,
+  r: AgentRecord,
+  v: View = presence.view(r),
+  certExpiresAt: string | null = rfc3339(r.certExpiresAt),
+) {
   const base = { id: r.id, spiffe_id: r.spiffeId };
   const common = {
     status: v.status,
     last_seen: rfc3339(v.lastSeen),
-    cert_expires_at: rfc3339(r.certExpiresAt),
+    cert_expires_at: certExpiresAt,
     trusted_ca_fingerprints: v.live.trustedCaFingerprints ?? [],
     // As the agent last reported them to this controller; null: no report here yet.
     active_sessions: v.live.activeSessions ?? null,
@@ -40,6 +45,8 @@ interface Rendered {
   bytesOut: number | undefined;
   version: string | undefined;
   connectorId: string | undefined;
+  /** The record's cert_expires_at, formatted. */
+  certExpiresAt: string | null;
   json: string;
 }
 
@@ -60,7 +67,8 @@ function agentJson(presence: Presence, r: AgentRecord): string {
     was.bytesIn === l.bytesIn && was.bytesOut === l.bytesOut && was.version === l.version &&
     was.connectorId === l.connectorId && sameList(was.fingerprints, l.trustedCaFingerprints)
   ) return was.json;
-  const json = JSON.stringify(agentView(presence, r, v));
+  const certExpiresAt = was ? was.certExpiresAt : rfc3339(r.certExpiresAt);
+  const json = JSON.stringify(agentView(presence, r, v, certExpiresAt));
   rendered.set(r, {
     status: v.status,
     lastSeenS,
@@ -70,6 +78,7 @@ function agentJson(presence: Presence, r: AgentRecord): string {
     bytesOut: l.bytesOut,
     version: l.version,
     connectorId: l.connectorId,
+    certExpiresAt,
     json,
   });
   return json;

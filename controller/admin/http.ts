@@ -57,7 +57,18 @@ export async function readJsonObject(req: Request): Promise<Record<string, unkno
   return value as Record<string, unknown>;
 }
 
-/** RFC 3339 UTC, or null. */
+/** The last seconds {@link rfc3339} formatted (listings show thousands of last_seen within a few). */
+const formatted = new Map<number, string>();
+
+/** RFC 3339 UTC to the second, or null. */
 export function rfc3339(ms: number | undefined): string | null {
-  return ms === undefined ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+  if (ms === undefined) return null;
+  const s = Math.floor(ms / 1000);
+  let text = formatted.get(s);
+  if (text === undefined) {
+    text = new Date(s * 1000).toISOString().replace(/\.000Z$/, "Z");
+    if (formatted.size >= 256) formatted.clear();
+    formatted.set(s, text);
+  }
+  return text;
 }
