@@ -6,6 +6,7 @@
 import { createCa } from "../shared/pki/ca.ts";
 import { pickPort } from "../shared/demo/ports.ts";
 import { makeDevDir } from "../shared/config/roots.ts";
+import { CONTROLLER_V8_FLAGS_ARG } from "../controller/v8_flags.ts";
 
 /** The admin token every bench controller accepts. */
 export const BENCH_ADMIN_TOKEN = "bench-admin-token-0123456789abcdef";
@@ -33,12 +34,14 @@ export interface BenchController {
 /**
  * Starts a controller; `env` adds to (or overrides) the bench's settings, `denoArgs` go before
  * the script (e.g. `--cpu-prof`), `ca` is the internal CA to use (default: a fresh one; several
- * controllers on one etcd store share one).
+ * controllers on one etcd store share one), `v8Flags` the `--v8-flags=...` argument (default the
+ * one every launch of the controller uses, `controller/v8_flags.ts`; `""`: none).
  */
 export async function startBenchController(
   env: Record<string, string> = {},
   denoArgs: string[] = [],
   ca?: { certPem: string; keyPem: string },
+  v8Flags: string = CONTROLLER_V8_FLAGS_ARG,
 ): Promise<BenchController> {
   const root = new URL("..", import.meta.url).pathname;
   const dir = await makeDevDir("bench", "postern-bench-ctl-");
@@ -47,7 +50,15 @@ export async function startBenchController(
   const grpcAddr = `127.0.0.1:${pickPort()}`;
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-q", "-P=controller", ...denoArgs, "controller/main.ts", "serve"],
+    args: [
+      "run",
+      "-q",
+      "-P=controller",
+      ...(v8Flags ? [v8Flags] : []),
+      ...denoArgs,
+      "controller/main.ts",
+      "serve",
+    ],
     cwd: root,
     env: {
       INTERNAL_CA_CERT: caPem,

@@ -37,6 +37,12 @@ export interface LoadParams {
   rate: number;
   /** Enrollments in flight at once. */
   enrollConcurrency: number;
+  /**
+   * Streams of the ramp still coming up (TLS handshake, authentication, first configuration) at
+   * most at once: past it the ramp waits, so that a controller slower than `rate` is not pushed
+   * into handshake timeouts and retries; default: no bound.
+   */
+  maxPending?: number;
   maxSeconds: number;
 }
 
@@ -111,6 +117,9 @@ let heartbeats = 0;
 const streams = new Map<string, () => void>();
 
 let stopping = false;
+/** Streams coming up now, and the ramp waiting for one of them to settle. */
+let pending = 0;
+const pendingWaiters: Array<() => void> = [];
 /** Reasons of the first failed attempts, for the report (the rest are only counted). */
 const firstFailures: string[] = [];
 
@@ -128,6 +137,11 @@ function openStream(id: string, svid: { certPem: string; keyPem: string }, attem
   const call = (client as unknown as { connect(): grpc.ClientDuplexStream<AgentMessage, ControllerMessage> })
     .connect();
   let established = false, finished = false;
+  pending++;
+  const settled = () => {
+    pending--;
+    for (const w of pendingWaiters.splice(0)) w();
+  };
   let timer: ReturnType<typeof setInterval> | undefined;
   const beat = () => {
     heartbeats++;
@@ -136,6 +150,7 @@ function openStream(id: string, svid: { certPem: string; keyPem: string }, attem
   call.on("data", (m: ControllerMessage) => {
     if (!established && m.body?.$case === "config") {
       established = true;
+      settled();
       open++;
       beat();
       // Spread the heartbeats of all streams over the interval.
@@ -158,6 +173,7 @@ function openStream(id: string, svid: { certPem: string; keyPem: string }, attem
       open--;
       ended++;
     } else {
+      settled();
       failed++;
       if (firstFailures.length < 5) firstFailures.push(`${id}: ${what}`);
     }
@@ -192,6 +208,9 @@ const progress = setInterval(
 );
 let k = 0;
 for (const [id, svid] of ids) {
+  while (p.maxPending !== undefined && pending >= p.maxPending) {
+    await new Promise<void>((r) => pendingWaiters.push(r));
+  }
   openStream(id, svid);
   k++;
   const due = startedRamp + (k / p.rate) * 1000;

@@ -99,6 +99,11 @@ export class Metrics {
       "Flow events (tunnel.*) not stored because they came over the per-second cap.",
     );
     this.inc("postern_flow_events_dropped_total", {}, 0);
+    this.#describe(
+      "postern_event_loop_stalls_total",
+      "counter",
+      "Times the event loop was blocked longer than `over` seconds (garbage collection, a long render).",
+    );
   }
 
   #describe(name: string, type: string, help: string): void {

@@ -15,6 +15,8 @@ import { controllerName, keepOwnSvidFresh, refreshOwnSvid } from "./own_svid.ts"
 import { describeStore, type OpenEtcdStore, openStore } from "./store/open.ts";
 import { PLAIN_CA_KEYS, sealedCaKeys } from "./store/sealed_key.ts";
 import { ensureSchema } from "./store/schema.ts";
+import { watchEventLoop } from "./event_loop_stalls.ts";
+import { exportProcessMemory } from "./process_memory.ts";
 
 /** A running controller. */
 export interface RunningController {
@@ -110,6 +112,9 @@ export async function startController(
     cleanups.push(() => ctx.presence.stop());
     cleanups.push(() => ctx.refusals.flush());
     cleanups.push(() => ctx.events.flushFlow());
+    // From here on: the start's own work (CA, first certificate, listeners) is not a stall.
+    cleanups.push(watchEventLoop(ctx.metrics).stop);
+    exportProcessMemory(ctx.metrics);
     log.info("controller serving", {
       grpc_port: grpcPort,
       admin_port: adminPort,

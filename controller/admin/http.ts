@@ -15,7 +15,12 @@ export class HttpError extends StatusError {
 
 /** A JSON response. */
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
+  return jsonText(JSON.stringify(body), status, headers);
+}
+
+/** A JSON response of text already rendered. */
+export function jsonText(text: string, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(text, {
     status,
     headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers },
   });
@@ -52,7 +57,18 @@ export async function readJsonObject(req: Request): Promise<Record<string, unkno
   return value as Record<string, unknown>;
 }
 
-/** RFC 3339 UTC, or null. */
+/** The last seconds {@link rfc3339} formatted (listings show thousands of last_seen within a few). */
+const formatted = new Map<number, string>();
+
+/** RFC 3339 UTC to the second, or null. */
 export function rfc3339(ms: number | undefined): string | null {
-  return ms === undefined ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+  if (ms === undefined) return null;
+  const s = Math.floor(ms / 1000);
+  let text = formatted.get(s);
+  if (text === undefined) {
+    text = new Date(s * 1000).toISOString().replace(/\.000Z$/, "Z");
+    if (formatted.size >= 256) formatted.clear();
+    formatted.set(s, text);
+  }
+  return text;
 }

@@ -8,13 +8,14 @@ import { RotationError } from "../ca_manager.ts";
 import { refuseWhileAgentsHoldCa, refuseWhileAgentsLag } from "./ca_guards.ts";
 import type { ControllerContext } from "../context.ts";
 import { validateResource } from "../../shared/access/address.ts";
-import { type AgentRecord, type AgentRole, isAgentRole } from "../registry/types.ts";
+import { type AgentRole, isAgentRole } from "../registry/types.ts";
 import { type StoreHealth, StoreUnavailableError } from "../store/store.ts";
 import { ApiKeyStore } from "./api_keys.ts";
 import { apiKeyRoutes } from "./api_key_routes.ts";
 import { accessRoutes, isAccessKind, tunnelerAccess } from "./access_routes.ts";
 import { bearerAuth, type Handler, type Principal } from "./auth.ts";
-import { HttpError, json, jsonError, readJsonObject, rfc3339 } from "./http.ts";
+import { HttpError, json, jsonError, jsonText, readJsonObject, rfc3339 } from "./http.ts";
+import { agentListJson, agentView } from "./agent_view.ts";
 import { routeLabel } from "./route_label.ts";
 import { capText } from "../untrusted.ts";
 import { eventView } from "../registry/events.ts";
@@ -119,7 +120,7 @@ async function routeApi(
     case "connectors":
     case "tunnelers": {
       const role: AgentRole = head === "connectors" ? "connector" : "tunneler";
-      if (parts.length === 1) return methods(req, ["GET"]) ?? json(await listAgents(ctx, role));
+      if (parts.length === 1) return methods(req, ["GET"]) ?? await listAgents(ctx, role);
       const agentId = id(second!);
       if (parts.length === 2) {
         return methods(req, ["GET", "DELETE"]) ??
@@ -268,41 +269,21 @@ async function revokeToken(ctx: ControllerContext, tokenId: string, actor: strin
 
 // ---- agents -----------------------------------------------------------------------------
 
-function agentView(ctx: ControllerContext, r: AgentRecord) {
-  const v = ctx.presence.view(r);
-  const base = { id: r.id, spiffe_id: r.spiffeId };
-  const common = {
-    status: v.status,
-    last_seen: rfc3339(v.lastSeen),
-    cert_expires_at: rfc3339(r.certExpiresAt),
-    trusted_ca_fingerprints: v.live.trustedCaFingerprints ?? [],
-    // As the agent last reported them to this controller; null: no report here yet.
-    active_sessions: v.live.activeSessions ?? null,
-    bytes_in: v.live.bytesIn ?? null,
-    bytes_out: v.live.bytesOut ?? null,
-  };
-  if (r.role === "connector") {
-    return { ...base, private_ip: r.privateIp, version: v.live.version ?? r.version, ...common };
-  }
-  return { ...base, connector_id: v.live.connectorId ?? (r.connectorId || null), ...common };
-}
-
 /**
  * Lists from the in-memory registry copy merged with live presence: this controller's writes are
  * in it at once; another controller's enrollments, renewals and revocations at the next request
  * (one KV read of a revision key); last_seen persisted by another controller within 30 s.
  * GET of one agent always reads KV.
  */
-async function listAgents(ctx: ControllerContext, role: AgentRole) {
-  return (await ctx.agents.listCached(role)).filter((r) => r.revokedAt === undefined).map((r) =>
-    agentView(ctx, r)
-  );
+async function listAgents(ctx: ControllerContext, role: AgentRole): Promise<Response> {
+  const live = (await ctx.agents.listCached(role)).filter((r) => r.revokedAt === undefined);
+  return jsonText(agentListJson(ctx.presence, live));
 }
 
 async function getAgent(ctx: ControllerContext, role: AgentRole, agentId: string): Promise<Response> {
   const r = await ctx.agents.get(role, agentId);
   if (!r || r.revokedAt !== undefined) return jsonError(404, `${role} "${agentId}" not found`);
-  return json(agentView(ctx, r));
+  return json(agentView(ctx.presence, r));
 }
 
 /** Revokes an agent: refused from now on, its stream ended, connectors told. */

@@ -115,8 +115,10 @@ export class AgentStore {
 
   /**
    * All agents of a role (revoked ones included), from memory, which the store's watch keeps
-   * current; read from the store the first time, after a watch resync, and when the copy is
-   * older than `listMaxAgeMs`.
+   * current; read from the store the first time and after a watch resync (the listing waits for
+   * it), and again when the copy is older than `listMaxAgeMs` (the listing is served from the copy
+   * meanwhile: re-reading 10,000 records takes about 200 ms, which every listing due then would
+   * otherwise wait for).
    */
   async listCached(role: AgentRole): Promise<AgentRecord[]> {
     this.#startWatch();
@@ -131,11 +133,18 @@ export class AgentStore {
         }
         cached.loadedAt = startedAt;
       })().finally(() => (cached.loading = undefined));
-      await cached.loading;
+      // Never read, or the watch resynced: there is no current copy to serve.
+      if (cached.loadedAt === -Infinity) await cached.loading;
+      else cached.loading.catch(() => {}); // the next listing due tries again
     }
     const out: AgentRecord[] = [];
     for (const e of c.records.values()) if (e.value) out.push(e.value);
     return out;
+  }
+
+  /** Resolves once a re-read of `role`'s listing copy in progress has finished (or failed). */
+  async reread(role: AgentRole): Promise<void> {
+    await this.#cache.get(role)?.loading?.catch(() => {});
   }
 
   /** One agent, revoked or not. */

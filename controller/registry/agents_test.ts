@@ -6,7 +6,7 @@ import { connectorRecord } from "./testing.ts";
 import { RevokedCertificateStore } from "./revoked.ts";
 import { type AgentRecord, MAX_LIVE_CERTIFICATES } from "./types.ts";
 
-Deno.test("AgentStore.listCached: writes through the store at once (watch), another process's within listMaxAgeMs", async () => {
+Deno.test("AgentStore.listCached: writes through the store at once (watch), another process's after listMaxAgeMs without waiting for the re-read", async () => {
   const dir = await Deno.makeTempDir({ prefix: "postern-agents-" });
   const kv = await openKvStore(`${dir}/controller.kv`);
   // Another process on the same file: Deno KV's watch does not see its writes.
@@ -29,6 +29,9 @@ Deno.test("AgentStore.listCached: writes through the store at once (watch), anot
     const [c1] = await store.listCached("connector");
     assert.deepEqual([c1?.version, c1?.revokedAt], ["2", 1999]);
     now += 1;
+    // too old: served from the copy while it is read again, then listed
+    assert.deepEqual((await store.listCached("connector")).map((r) => r.id).sort(), ["c1", "c3"]);
+    await store.reread("connector");
     assert.deepEqual((await store.listCached("connector")).map((r) => r.id).sort(), ["c1", "c2", "c3"]);
     // a reload never replaces a newer write-through value with an older one
     assert.deepEqual((await store.listCached("connector")).find((r) => r.id === "c1")?.revokedAt, 1999);

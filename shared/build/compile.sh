@@ -47,8 +47,10 @@ fi
 "$deno_bin" task bundle
 mkdir -p dist
 for program in controller connector tunneler ui; do
-  include=()
-  [ "$program" = ui ] && include=(--include ui/static)
-  "$deno_bin" compile -P="$program" "${include[@]}" --output "dist/postern-$program" "$program/main.ts"
+  extra=()
+  [ "$program" = ui ] && extra=(--include ui/static)
+  # The controller's V8 flags (controller/v8_flags.ts says why; its test keeps this line equal).
+  [ "$program" = controller ] && extra=(--v8-flags=--no-memory-reducer,--max-old-space-size=512)
+  "$deno_bin" compile -P="$program" "${extra[@]}" --output "dist/postern-$program" "$program/main.ts"
 done
 ls -l dist/
