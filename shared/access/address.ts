@@ -48,6 +48,9 @@ export function parseAddress(text: string): Address {
     throw new AddressError(text, why);
   };
   const split = splitHostPort(text);
+  if (!split && /:\d+$/.test(text) && Number(text.slice(text.lastIndexOf(":") + 1)) > 65535) {
+    return fail("port must be 1-65535");
+  }
   if (!split?.hostname) return fail("use host:port, cidr:port, dns-name:port or [ipv6]:port");
   if (split.port === 0) return fail("port must be 1-65535");
   const host = split.hostname.toLowerCase();

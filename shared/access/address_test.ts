@@ -17,7 +17,7 @@ for (
   const [text, why] of [
     ["db", "use host:port, cidr:port, dns-name:port or [ipv6]:port"],
     ["db:0", "port must be 1-65535"],
-    ["db:70000", "use host:port, cidr:port, dns-name:port or [ipv6]:port"],
+    ["db:70000", "port must be 1-65535"],
     ["10.0.0.0/33:22", "bad CIDR: prefix length must be 0-32"],
     ["[fd00::/8]x:22", "use host:port, cidr:port, dns-name:port or [ipv6]:port"],
     ["[10.0.0.0/8]:22", "bad CIDR: IPv6 goes in brackets, IPv4 without"],

@@ -17,7 +17,7 @@ Deno.test("parseResources() takes what the admin API takes and refuses the rest 
   const invalid: [string, string][] = [
     ["db.internal", "use host:port, cidr:port, dns-name:port or [ipv6]:port"],
     ["db.internal:0", "port must be 1-65535"],
-    ["db.internal:70000", "use host:port, cidr:port, dns-name:port or [ipv6]:port"],
+    ["db.internal:70000", "port must be 1-65535"],
     ["10.0.0.0/33:443", "bad CIDR: prefix length must be 0-32"],
     ["fd00::/64:443", "use host:port, cidr:port, dns-name:port or [ipv6]:port"],
     ["300.1.1.1:80", "not a valid IPv4 address"],
