@@ -10,10 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { openKvStore } from "../controller/store/kv_store.ts";
-import { createLogger } from "../shared/log/logger.ts";
-import { Presence } from "../controller/presence.ts";
-import { AgentStore } from "../controller/registry/agents.ts";
-import { EventLog } from "../controller/registry/events.ts";
+import { quietPresence } from "../controller/presence_testing.ts";
 import { connectorRecord } from "../controller/registry/testing.ts";
 import { agentListJson, agentView } from "../controller/admin/agent_view.ts";
 
@@ -33,13 +30,7 @@ export async function runAgentListBench(n: number, rounds: number): Promise<Agen
   try {
     let now = Date.UTC(2026, 11, 1);
     const clock = () => now;
-    const presence = new Presence({
-      agents: new AgentStore(kv, clock),
-      events: new EventLog(kv, clock),
-      log: createLogger({ write: () => {} }),
-      offlineAfterMs: 30_000,
-      now: clock,
-    });
+    const presence = quietPresence(kv, clock);
     const records = Array.from(
       { length: n },
       (_, i) => connectorRecord(`c${i}`, { enrolledAt: now, certExpiresAt: now + 86_400_000 + i * 1000 }),

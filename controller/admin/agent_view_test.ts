@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
 import { openKvStore } from "../store/kv_store.ts";
-import { createLogger } from "../../shared/log/logger.ts";
-import { Presence } from "../presence.ts";
-import { AgentStore } from "../registry/agents.ts";
-import { EventLog } from "../registry/events.ts";
+import { quietPresence } from "../presence_testing.ts";
 import { connectorRecord } from "../registry/testing.ts";
 import { agentListJson, agentView } from "./agent_view.ts";
 
@@ -12,13 +9,7 @@ Deno.test("agentListJson() is the text of JSON.stringify of the views, and follo
   try {
     let now = 1_000_000;
     const clock = () => now;
-    const presence = new Presence({
-      agents: new AgentStore(kv, clock),
-      events: new EventLog(kv, clock),
-      log: createLogger({ write: () => {} }),
-      offlineAfterMs: 30_000,
-      now: clock,
-    });
+    const presence = quietPresence(kv, clock);
     const records = ["c1", "c2", "c3"].map((id) => connectorRecord(id, { certExpiresAt: 2_000_000 }));
     const expected = () => JSON.stringify(records.map((r) => agentView(presence, r)));
     assert.equal(agentListJson(presence, records), expected());
