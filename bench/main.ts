@@ -5,15 +5,14 @@
  * below it stays).
  *
  *   deno task bench [--quick | --smoke] [--only enrollment,data,control,ha,status] [--out FILE]
- *     [--enroll-n 600] [--mib 1024] [--conns 300] [--par-mib 256] [--cp-n 2000] [--cp-steady 30]
+ *     [--enroll-n 600] [--mib 1024] [--conns 300] [--par-mib 256] [--cp-n 10000] [--cp-steady 30]
  *     [--ha-n 1000] [--status-rounds 3] [--chromium /usr/bin/chromium]
  *
- * Sizes: default about 3–4 minutes on 2 cores; `--quick` about a minute and a half; `--smoke`
- * (what the test suite runs, into a temporary file) seconds per part. The control part runs 2000
- * agents by default; the issue's target of 10,000 agents on one controller is measured with
- * `--only control --cp-n 10000` (four load processes, the ramp timeout scaled with N): at 10,000
- * its enrollment alone takes about 100 s on 2 idle cores and 260 s on the shared ones, which would
- * take the whole run past ten minutes. The parts:
+ * Sizes: default about 9 minutes on 2 quiet cores (4.8 minutes for all parts but the control part,
+ * and about 4 for the control part at its 10,000 agents on one controller, four load processes, the
+ * ramp timeout scaled with N; on cores shared with other work its enrollment alone can take 260 s,
+ * so `--cp-n 2000` keeps such a run short); `--quick` about a minute and a half; `--smoke` (what the
+ * test suite runs, into a temporary file) seconds per part. The parts:
  * - enrollment: `bench/enrollment.ts` (end to end beside issuing alone, WebCrypto signing and
  *   `openssl speed ecdsap256`);
  * - data: `bench/stunnel-peer.sh` and `bench/postern-tunnel.ts` with the same load generator;
@@ -58,7 +57,7 @@ const SIZES = {
     mib: 1024,
     conns: 300,
     parMib: 256,
-    cpN: 2000,
+    cpN: 10000,
     cpSteady: 30,
     haN: 1000,
     statusRounds: 3,
