@@ -2,6 +2,9 @@
  * The Deno KV backend of {@link Store}: the embedded default, for one controller.
  *
  * - Versions are Deno KV versionstamps (20 hex digits, which already sort in write order).
+ * - Group commit (`kv_group_commit.ts`): commits that arrive while one is in flight go out together
+ *   as the next transaction, one fsync for all; they never share a key, and they share one
+ *   versionstamp (a key's versions still grow with each write; two keys may show the same one).
  * - `watch` is an in-process bus fed by this instance's own commits. Deno KV's own `watch()` does
  *   not see other processes' writes to a local file (deno#21640), so several controllers on one
  *   KV file are not supported: they need the etcd backend.
@@ -38,6 +41,7 @@ import {
   type WatchEvent,
   type WatchHandler,
 } from "./store.ts";
+import { CommitQueue, type Pending, pending } from "./kv_group_commit.ts";
 
 /** The limits of the Deno KV backend. */
 export const KV_LIMITS: StoreLimits = { maxOperationsPerCommit: 1000, maxCommitBytes: 768 * 1024 };
@@ -153,6 +157,37 @@ class KvLease implements Lease {
   }
 }
 
+/** A member of a batch whose checks held at the pre-read, as Deno KV checks. */
+interface Ready {
+  member: Pending;
+  checks: Deno.AtomicCheck[];
+}
+
+/**
+ * The Deno KV checks of `checks` against their pre-read entries `raw`, or undefined when one of
+ * them already fails. A null check on a key that is present but expired or of a dead lease checks
+ * that exact stored entry: it must stay that.
+ */
+function kvChecks(
+  checks: readonly Check[],
+  raw: Deno.KvEntryMaybe<unknown>[],
+  now: number,
+): Deno.AtomicCheck[] | undefined {
+  const out: Deno.AtomicCheck[] = [];
+  for (const [i, check] of checks.entries()) {
+    const stored = raw[i]!;
+    const alive = stored.versionstamp !== null && unwrap(stored.value, now) !== undefined;
+    if (check.version === null) {
+      if (alive) return undefined;
+      out.push({ key: check.key as string[], versionstamp: stored.versionstamp });
+    } else {
+      if (!alive || stored.versionstamp !== check.version) return undefined;
+      out.push({ key: check.key as string[], versionstamp: check.version });
+    }
+  }
+  return out;
+}
+
 interface Subscriber {
   prefix: StoreKey;
   handler: WatchHandler;
@@ -166,6 +201,7 @@ export class KvStore implements Store {
   readonly leases = new Set<KvLease>();
   #subscribers = new Set<Subscriber>();
   #closed = false;
+  #queue = new CommitQueue((batch) => this.#flush(batch));
 
   constructor(private readonly kv: Deno.Kv) {}
 
@@ -232,48 +268,83 @@ export class KvStore implements Store {
         `Commit has ${checks.length} checks, over Deno KV's limit of ${KV_MAX_CHECKS}: split it into batches`,
       );
     }
-    const atomic = this.kv.atomic();
+    return new Promise((resolve, reject) => this.#queue.add(pending(checks, mutations, resolve, reject)));
+  }
+
+  /**
+   * One batch of the group commit: one pre-read of every member's checked keys, then one atomic of
+   * the members whose checks held. When that atomic fails its checks (a key changed since the
+   * pre-read, by a writer outside the queue) or is refused for its size, each member goes alone, so
+   * that one stale member cannot fail the others; any other exception reaches every member.
+   */
+  async #flush(batch: Pending[]): Promise<void> {
     const now = Date.now();
-    const raw = await this.#rawMany(checks.map((c) => c.key));
-    for (const [i, check] of checks.entries()) {
-      const stored = raw[i]!;
-      const alive = stored.versionstamp !== null && unwrap(stored.value, now) !== undefined;
-      if (check.version === null) {
-        if (alive) return { ok: false };
-        // Missing, or present but expired or of a dead lease: it must stay exactly that.
-        atomic.check({ key: check.key as string[], versionstamp: stored.versionstamp });
-      } else {
-        if (!alive || stored.versionstamp !== check.version) return { ok: false };
-        atomic.check({ key: check.key as string[], versionstamp: check.version });
-      }
+    const keys = batch.flatMap((m) => m.checks.map((c) => c.key));
+    const raw = keys.length === 0 ? [] : await this.#rawMany(keys);
+    const ready: Ready[] = [];
+    let at = 0;
+    for (const member of batch) {
+      const checks = kvChecks(member.checks, raw.slice(at, at += member.checks.length), now);
+      if (checks) ready.push({ member, checks });
+      else member.resolve({ ok: false });
     }
-    for (const m of mutations) {
-      if (m.type === "delete") atomic.delete(m.key as string[]);
-      else if (m.lease === undefined && m.expireInMs !== undefined) {
-        atomic.set(m.key as string[], wrap(m), { expireIn: m.expireInMs });
-      } else atomic.set(m.key as string[], wrap(m));
-    }
+    if (ready.length === 0) return;
     let result: Deno.KvCommitResult | Deno.KvCommitError;
     try {
-      result = await atomic.commit();
+      result = await this.#atomic(ready).commit();
     } catch (error) {
-      throw translateKvError(error);
+      const translated = translateKvError(error);
+      if (ready.length > 1 && translated instanceof StoreLimitError) return await this.#alone(ready);
+      for (const { member } of ready) member.reject(translated);
+      return;
     }
-    if (!result.ok) return { ok: false };
+    if (!result.ok && ready.length > 1) return await this.#alone(ready);
+    for (const { member } of ready) this.#settle(member, result);
+  }
+
+  /** Commits each member in its own atomic, in order. */
+  async #alone(ready: Ready[]): Promise<void> {
+    for (const one of ready) {
+      try {
+        this.#settle(one.member, await this.#atomic([one]).commit());
+      } catch (error) {
+        one.member.reject(translateKvError(error));
+      }
+    }
+  }
+
+  /** One atomic operation of `ready`'s checks and mutations. */
+  #atomic(ready: Ready[]): Deno.AtomicOperation {
+    const atomic = this.kv.atomic();
+    for (const { member, checks } of ready) {
+      for (const check of checks) atomic.check(check);
+      for (const m of member.mutations) {
+        if (m.type === "delete") atomic.delete(m.key as string[]);
+        else if (m.lease === undefined && m.expireInMs !== undefined) {
+          atomic.set(m.key as string[], wrap(m), { expireIn: m.expireInMs });
+        } else atomic.set(m.key as string[], wrap(m));
+      }
+    }
+    return atomic;
+  }
+
+  /** Answers a member after its transaction: lease bookkeeping and watchers first, as one commit. */
+  #settle(member: Pending, result: Deno.KvCommitResult | Deno.KvCommitError): void {
+    if (!result.ok) return member.resolve({ ok: false });
     const version = result.versionstamp;
-    for (const m of mutations) {
+    for (const m of member.mutations) {
       if (m.type === "set" && m.lease) {
         const lease = liveLeases.get(m.lease.id);
         lease?.keys.set(m.key.join("/"), m.key);
       }
     }
-    this.#publish(mutations.map((m) => ({
+    this.#publish(member.mutations.map((m) => ({
       type: m.type === "set" ? "put" : "delete",
       key: m.key,
       value: m.type === "set" ? m.value : null,
       version,
     })));
-    return { ok: true, version };
+    member.resolve({ ok: true, version });
   }
 
   watch(prefix: StoreKey, handler: WatchHandler): Watch {
@@ -330,12 +401,15 @@ export class KvStore implements Store {
     return { key, value: value.value as T, version: raw.versionstamp! };
   }
 
+  /** Any number of keys, in Deno KV's getMany calls of at most 10 keys, all sent at once. */
   async #rawMany(keys: readonly StoreKey[]): Promise<Deno.KvEntryMaybe<unknown>[]> {
-    const out: Deno.KvEntryMaybe<unknown>[] = [];
+    if (keys.length === 0) return [];
+    if (keys.length <= KV_GET_MANY) return await this.kv.getMany(keys as string[][]);
+    const parts: Promise<Deno.KvEntryMaybe<unknown>[]>[] = [];
     for (let i = 0; i < keys.length; i += KV_GET_MANY) {
-      out.push(...await this.kv.getMany(keys.slice(i, i + KV_GET_MANY) as string[][]));
+      parts.push(this.kv.getMany(keys.slice(i, i + KV_GET_MANY) as string[][]));
     }
-    return out;
+    return (await Promise.all(parts)).flat();
   }
 
   #publish(events: WatchEvent[]): void {

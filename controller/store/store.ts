@@ -16,7 +16,8 @@ export type StoreKey = readonly string[];
 /**
  * The version of one write, opaque to callers: every write of a key gives it a new version, and
  * versions of one store compare as strings in write order (backends zero-pad them), so "the newer
- * one wins" is `a > b`.
+ * one wins" is `a > b`. Commits of different keys may share a version (Deno KV writes concurrent
+ * commits as one transaction): compare versions of one key, never count commits by them.
  */
 export type Version = string;
 
