@@ -268,7 +268,9 @@ export class KvStore implements Store {
         `Commit has ${checks.length} checks, over Deno KV's limit of ${KV_MAX_CHECKS}: split it into batches`,
       );
     }
-    return new Promise((resolve, reject) => this.#queue.add(pending(checks, mutations, resolve, reject)));
+    return await new Promise((resolve, reject) =>
+      this.#queue.add(pending(checks, mutations, resolve, reject))
+    );
   }
 
   /**
