@@ -12,7 +12,7 @@
  *   the store's: {@link CommitQueue} only orders, groups and settles.
  * @module
  */
-import { type Check, type CommitResult, commitSize, keySize, type Mutation } from "./store.ts";
+import { type Check, type CommitResult, keySize, type Mutation } from "./store.ts";
 
 /** What one transaction of a batch may hold: Deno KV's own limits, with room for its encoding. */
 export const KV_BATCH_LIMITS = {
@@ -20,7 +20,7 @@ export const KV_BATCH_LIMITS = {
   checks: 100,
   /** Deno KV: 1000 mutations; the store's {@link KV_LIMITS} counts checks and mutations together. */
   operations: 1000,
-  /** The store's 768 KiB of {@link commitSize}, below Deno's 800 KiB of mutations. */
+  /** The store's 768 KiB of `commitSize` of store.ts, below Deno's 800 KiB of mutations. */
   bytes: 768 * 1024,
   /** Deno's 80 KiB of mutation keys, counted as {@link mutationKeyBytes} (its encoding is larger). */
   mutationKeyBytes: 72 * 1024,
@@ -48,10 +48,11 @@ export interface Pending {
   reject(error: unknown): void;
 }
 
-/** A pending commit for `checks` and `mutations`, settling `resolve` / `reject`. */
+/** A pending commit of `checks` and `mutations`, `bytes` long (store.ts `commitSize`), settling the caller. */
 export function pending(
   checks: readonly Check[],
   mutations: readonly Mutation[],
+  bytes: number,
   resolve: (result: CommitResult) => void,
   reject: (error: unknown) => void,
 ): Pending {
@@ -65,7 +66,7 @@ export function pending(
     size: {
       checks: checks.length,
       operations: checks.length + mutations.length,
-      bytes: commitSize(checks, mutations),
+      bytes,
       mutationKeyBytes: mutationKeyBytes(mutations),
     },
     resolve,

@@ -262,14 +262,14 @@ export class KvStore implements Store {
   async commit(checks: readonly Check[], mutations: readonly Mutation[]): Promise<CommitResult> {
     checks.forEach((c) => assertValidKey(c.key));
     mutations.forEach((m) => assertValidKey(m.key));
-    assertWithinLimits(this.limits, checks, mutations);
+    const bytes = assertWithinLimits(this.limits, checks, mutations);
     if (checks.length > KV_MAX_CHECKS) {
       throw new StoreLimitError(
         `Commit has ${checks.length} checks, over Deno KV's limit of ${KV_MAX_CHECKS}: split it into batches`,
       );
     }
     return await new Promise((resolve, reject) =>
-      this.#queue.add(pending(checks, mutations, resolve, reject))
+      this.#queue.add(pending(checks, mutations, bytes, resolve, reject))
     );
   }
 

@@ -212,13 +212,14 @@ export function commitSize(checks: readonly Check[], mutations: readonly Mutatio
 
 /**
  * Throws {@link StoreLimitError} when a commit is over `limits` (operations are checks plus
- * mutations), so every backend refuses the same commits with the same words.
+ * mutations), so every backend refuses the same commits with the same words; answers the commit's
+ * {@link commitSize} otherwise.
  */
 export function assertWithinLimits(
   limits: StoreLimits,
   checks: readonly Check[],
   mutations: readonly Mutation[],
-): void {
+): number {
   const ops = checks.length + mutations.length;
   if (ops > limits.maxOperationsPerCommit) {
     throw new StoreLimitError(
@@ -231,4 +232,5 @@ export function assertWithinLimits(
       `Commit has ${bytes} bytes, over the store's limit of ${limits.maxCommitBytes}: split it into batches`,
     );
   }
+  return bytes;
 }
