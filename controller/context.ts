@@ -12,6 +12,7 @@ import type { AgentStore } from "./registry/agents.ts";
 import type { EventLog, EventRetention } from "./registry/events.ts";
 import type { PolicyStore } from "./registry/policy.ts";
 import type { AccessStore } from "./registry/access.ts";
+import type { NamedIds } from "./registry/named_ids.ts";
 import type { TokenStore } from "./registry/tokens.ts";
 import type { Store } from "./store/store.ts";
 
@@ -38,6 +39,8 @@ export interface ControllerContext {
   policy: PolicyStore;
   /** Resources, groups and policies. */
   access: AccessStore;
+  /** The tunneler ids allowlists, groups and policies name (refused to unbound tokens), cached. */
+  namedIds: NamedIds;
   events: EventLog;
   presence: Presence;
   hub: StreamHub;

@@ -3,6 +3,7 @@
  * @module
  */
 import { AccessStore } from "./registry/access.ts";
+import { NamedIds } from "./registry/named_ids.ts";
 import type { Logger } from "../shared/log/logger.ts";
 import type { CertificateAuthority } from "../shared/pki/ca.ts";
 import { CaManager } from "./ca_manager.ts";
@@ -82,6 +83,7 @@ export async function openContext(o: OpenOptions): Promise<OpenedContext> {
     agents,
     policy,
     access,
+    namedIds: new NamedIds(store, policy, access),
     events,
     presence,
     hub,

@@ -143,12 +143,11 @@ export async function enroll(ctx: ControllerContext, req: EnrollRequest, source?
     return await refuse(status.PERMISSION_DENIED, INVALID_TOKEN, "token_bound_elsewhere");
   }
   if (bound === undefined && role === "tunneler") {
-    const [byAllowlist, byAccess] = await Promise.all([
-      ctx.policy.connectorNaming(req.id),
-      ctx.access.names(req.id),
-    ]);
-    if (byAllowlist !== undefined) return await refuse(status.PERMISSION_DENIED, namedId(req.id), "id_named");
-    if (byAccess) {
+    const named = await ctx.namedIds.naming(req.id);
+    if (named.connector !== undefined) {
+      return await refuse(status.PERMISSION_DENIED, namedId(req.id), "id_named");
+    }
+    if (named.access) {
       return await refuse(status.PERMISSION_DENIED, namedId(req.id, "a group or a policy"), "id_named");
     }
   }

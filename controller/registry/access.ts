@@ -84,14 +84,6 @@ export class AccessStore {
     return { resources, groups, policies };
   }
 
-  /** Whether a group or a policy names this tunneler (an unbound token cannot enroll such an id). */
-  async names(tunnelerId: string): Promise<boolean> {
-    // Groups and policies only: resources name no tunneler (one read fewer per enrollment).
-    const [groups, policies] = await Promise.all([this.list("groups"), this.list("policies")]);
-    return groups.some((g) => g.tunnelers.includes(tunnelerId)) ||
-      policies.some((p) => p.tunnelers.includes(tunnelerId));
-  }
-
   /** Replaces everything (restore from a backup). */
   async replaceAll(model: AccessModel): Promise<void> {
     const current = await this.model();

@@ -19,15 +19,11 @@ export class PolicyStore {
     return (await this.#store.get<string[]>(["allowlists", connectorId])).value ?? [];
   }
 
-  /**
-   * A connector whose allowlist names `tunnelerId`, or undefined when none does (an unbound token
-   * cannot enroll a named id). Reads every allowlist: enrollments are rare.
-   */
-  async connectorNaming(tunnelerId: string): Promise<string | undefined> {
-    for await (const e of this.#store.list<string[]>(["allowlists"])) {
-      if (e.value.includes(tunnelerId)) return String(e.key[1]);
-    }
-    return undefined;
+  /** Every connector's allowlist, in key order (`NamedIds` keeps the ids they name). */
+  async allowlists(): Promise<[connectorId: string, ids: string[]][]> {
+    const out: [string, string[]][] = [];
+    for await (const e of this.#store.list<string[]>(["allowlists"])) out.push([String(e.key[1]), e.value]);
+    return out;
   }
 
   /** Replaces an allowlist; ids are validated and deduplicated. */
