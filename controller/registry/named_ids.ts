@@ -1,9 +1,15 @@
 /**
  * Which tunneler ids the policy names (an unbound token cannot enroll such an id): the connectors'
  * allowlists, the groups and the policies, read once and kept until the store's watch reports a
- * change under `["allowlists"]` or `["access"]`, made through this controller or, on etcd, any
- * other (or a resync): then the next question reads them again. An enrollment asks it each time;
- * without the cache that was three listings of the store per enrollment.
+ * change under `["allowlists"]` or `["access"]` (or a resync): then the next question reads them
+ * again. An enrollment asks it each time; without the cache that was three listings of the store
+ * per enrollment.
+ *
+ * Only on Deno KV: there every write passes through this controller, and its watch reports it
+ * before the writer's commit returns, so an id named a moment ago is refused. On etcd another
+ * controller's write reaches the watch some milliseconds later (longer while the watch
+ * reconnects), and an unbound token must not enroll an id that a group already names in that gap:
+ * each question reads the store.
  * @module
  */
 import type { Store, Watch } from "../store/store.ts";
@@ -26,13 +32,16 @@ interface Named {
 /** The ids named by allowlists, groups and policies, cached between changes. */
 export class NamedIds {
   #cache: Promise<Named> | undefined;
-  readonly #watches: Watch[];
+  readonly #watches: Watch[] = [];
+  readonly #cached: boolean;
 
   constructor(store: Store, private readonly policy: PolicyStore, private readonly access: AccessStore) {
+    this.#cached = store.kind === "kv";
+    if (!this.#cached) return;
     const drop = () => void (this.#cache = undefined);
     const handler = { onEvents: drop, onResync: drop };
     // Watching before the first read: a change during that read drops what it returns.
-    this.#watches = [store.watch(["allowlists"], handler), store.watch(["access"], handler)];
+    this.#watches.push(store.watch(["allowlists"], handler), store.watch(["access"], handler));
   }
 
   /** What names `tunnelerId` now (as of the last change the watch reported). */
@@ -47,6 +56,7 @@ export class NamedIds {
   }
 
   #named(): Promise<Named> {
+    if (!this.#cached) return this.#read();
     if (this.#cache) return this.#cache;
     const read = this.#read();
     this.#cache = read;
