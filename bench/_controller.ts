@@ -1,6 +1,7 @@
 /**
  * Bench helper: one real controller process on loopback (its own CA, Deno KV state in a fresh
- * directory), ready when `/readyz` answers, stopped with SIGTERM (SIGKILL after 10 s).
+ * directory), ready when `/readyz` answers, stopped with SIGTERM (SIGKILL after 10 s, 120 s when
+ * profiled: the profile is written as it exits).
  * @module
  */
 import { createCa } from "../shared/pki/ca.ts";
@@ -25,6 +26,11 @@ export interface BenchController {
   caPem: string;
   /** The state directory (removed by `stop`). */
   dir: string;
+  /**
+   * Each `event loop stalled` warn line of the controller (`controller/event_loop_stalls.ts`, a
+   * stall over 200 ms): when it was logged (epoch ms, the line's own time) and the stall's length.
+   */
+  stalls: Array<{ at: number; ms: number }>;
   /** An admin API call with the bench token. */
   admin(path: string, init?: RequestInit): Promise<Response>;
   /** Stops the process and removes the directory. */
@@ -74,9 +80,18 @@ export async function startBenchController(
     stderr: "piped",
   }).spawn();
   const log: string[] = [];
+  const stalls: Array<{ at: number; ms: number }> = [];
   void (async () => {
+    let buf = "";
     for await (const chunk of process.stderr.pipeThrough(new TextDecoderStream())) {
       if (log.length < 50) log.push(chunk.slice(0, 500));
+      buf += chunk;
+      const lines = buf.split("\n");
+      buf = lines.pop()!.slice(-10_000);
+      for (const line of lines) {
+        const m = /^(\S+) WARN +event loop stalled .*\bstall_ms=(\d+)/.exec(line);
+        if (m) stalls.push({ at: Date.parse(m[1]!), ms: Number(m[2]) });
+      }
     }
   })();
   const admin = (path: string, init: RequestInit = {}) =>
@@ -88,11 +103,13 @@ export async function startBenchController(
     try {
       process.kill("SIGTERM");
     } catch { /* gone */ }
+    // A CPU profile of a long run is written as the process exits, which can take a minute.
+    const profiling = denoArgs.some((x) => x.startsWith("--cpu-prof"));
     const t = setTimeout(() => {
       try {
         process.kill("SIGKILL");
       } catch { /* gone */ }
-    }, 10_000);
+    }, profiling ? 120_000 : 10_000);
     await process.status;
     clearTimeout(t);
     await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -107,7 +124,7 @@ export async function startBenchController(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { process, adminUrl, grpcAddr, caPem, dir, admin, stop };
+  return { process, adminUrl, grpcAddr, caPem, dir, stalls, admin, stop };
 }
 
 /** utime+stime of a process, seconds (Linux). */

@@ -8,7 +8,11 @@
  *
  *   deno run -A bench/control_plane.ts [--n 2000] [--procs 2] [--rate 200] [--steady 60]
  *     [--heartbeat 10] [--settle 0] [--store kv|etcd] [--controllers 1] [--ramp-timeout 120]
- *     [--v8-flags none|--v8-flags=...] [--load-nice 10]
+ *     [--v8-flags none|--v8-flags=...] [--load-nice 10] [--cpu-prof DIR]
+ *
+ * `--cpu-prof DIR` runs every controller with `--cpu-prof` into DIR (written when it stops). Each
+ * stall over 200 ms the controller logs (`event loop stalled`) is reported with its time from the
+ * ramp's end (`stalls_over_200_ms_logged`), beside the steady window's own start and end.
  *
  * The controllers run with the V8 flags every launch of the controller uses
  * (`controller/v8_flags.ts`); `--v8-flags none` runs them without, to compare. The load processes
@@ -63,8 +67,10 @@ const { values: a } = parseArgs({
     controllers: { type: "string", default: "1" },
     "v8-flags": { type: "string", default: CONTROLLER_V8_FLAGS_ARG },
     "load-nice": { type: "string", default: "10" },
+    "cpu-prof": { type: "string" },
   },
 });
+const CPU_PROF = a["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${a["cpu-prof"]}`] : [];
 const V8_FLAGS = a["v8-flags"] === "none" ? "" : a["v8-flags"];
 const LOAD_NICE = Number(a["load-nice"]);
 if (!Number.isInteger(LOAD_NICE) || LOAD_NICE < 0 || LOAD_NICE > 19) {
@@ -239,7 +245,9 @@ try {
   }
   // One after the other: the first one writes the CA and the schema, the others find them.
   for (let i = 0; i < CONTROLLERS; i++) {
-    controllers.push(await startBenchController(env, [], { certPem: caPem, keyPem: caKeyPem }, V8_FLAGS));
+    controllers.push(
+      await startBenchController(env, CPU_PROF, { certPem: caPem, keyPem: caKeyPem }, V8_FLAGS),
+    );
   }
   out.controller_rss_mib_idle = pids().map(rssMiB);
 
@@ -333,6 +341,9 @@ try {
   const failures = reports.flatMap((r) => (r?.first_failures as string[] | undefined) ?? []);
   out.stream_failures_first = failures.slice(0, 5);
   out.ramp_seconds = (Date.now() - rampStart) / 1000;
+  const rampEnd = Date.now();
+  /** Seconds from the ramp's end to `t` (epoch ms), one decimal. */
+  const afterRamp = (t: number) => Math.round((t - rampEnd) / 100) / 10;
   out.controller_rss_mib_after_ramp = pids().map(rssMiB);
   out.controller_heap_mib_after_ramp = await heapMiB();
   if (SETTLE_S > 0) {
@@ -387,6 +398,7 @@ try {
     await sleep(500);
   }
   const steadyS = (Date.now() - steadyStart) / 1000;
+  const steadyEnd = Date.now();
   await sampleStalls();
   const stalls1 = await Promise.all(controllers.map((_, i) => loopStalls(i)));
   // A longest stall since start that grew during the window is the window's longest.
@@ -410,6 +422,8 @@ try {
   const quietTook = (Date.now() - quietStart) / 1000;
   out.steady = {
     seconds: steadyS,
+    // The window, in seconds from the ramp's end (the settle before it included).
+    window_s_after_ramp: [afterRamp(steadyStart), afterRamp(steadyEnd)],
     streams_open_at_end: sum("open"),
     streams_ended_during_run: sum("ended"),
     heartbeats_sent_per_second: Math.round((sum("heartbeats") - hb0) / steadyS),
@@ -453,6 +467,12 @@ try {
   };
   // Since each controller started: the ramp's handshakes and enrollments included.
   out.event_loop_stall_max_ms_whole_run = stalls1.map((r) => ms(r.start));
+  out.event_loop_stalls_over_200_ms_whole_run = stalls1.map((r) => r.over["200"] ?? NaN);
+  // Each stall over 200 ms the controller logged (at most one a second), seconds from the ramp's
+  // end (negative: during enrollment or the ramp) and its length: where it falls beside the window.
+  out.stalls_over_200_ms_logged = controllers.map((c) =>
+    c.stalls.map((x) => ({ s_after_ramp: afterRamp(x.at), ms: x.ms }))
+  );
   out.controller_rss_mib_peak = peakRss;
   out.controller_rss_mib_end = pids().map(rssMiB);
   out.controller_heap_mib_end = await heapMiB();
