@@ -31,10 +31,51 @@ export interface BenchController {
    * stall over 200 ms): when it was logged (epoch ms, the line's own time) and the stall's length.
    */
   stalls: Array<{ at: number; ms: number }>;
+  /** Each collection V8 reported, when the controller runs with `--trace-gc` (else empty). */
+  gc: GcEvent[];
   /** An admin API call with the bench token. */
   admin(path: string, init?: RequestInit): Promise<Response>;
   /** Stops the process and removes the directory. */
   stop(): Promise<void>;
+}
+
+/** One collection as `--trace-gc` prints it. */
+export interface GcEvent {
+  /** When the line arrived (epoch ms): the end of the collection. */
+  at: number;
+  /** The isolate (`0x...`): the controller's own, or its ECDSA worker's. */
+  isolate: string;
+  /** `Scavenge`, `Mark-Compact`, `Incremental Mark-Compact`, ... */
+  kind: string;
+  /** Heap before and after, MB. */
+  beforeMb: number;
+  afterMb: number;
+  /** The pause, ms. */
+  pauseMs: number;
+  /** A mark-compact's incremental marking steps on the main thread before the pause, ms. */
+  stepsMs: number;
+  /** A mark-compact's wall time from the start of marking, ms. */
+  walltimeMs: number;
+}
+
+/** The collection of one `--trace-gc` line, undefined for other lines. */
+export function parseTraceGc(line: string, at: number): GcEvent | undefined {
+  const m =
+    /^\[\d+:(0x[0-9a-f]+)\]\s+\d+ ms: (.+?) ([\d.]+) \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms(.*)$/
+      .exec(line);
+  if (!m) return undefined;
+  const steps = /\+ ([\d.]+) ms in \d+ steps/.exec(m[6]!);
+  const wall = /walltime since start of marking (\d+) ms/.exec(m[6]!);
+  return {
+    at,
+    isolate: m[1]!,
+    kind: m[2]!,
+    beforeMb: Number(m[3]),
+    afterMb: Number(m[4]),
+    pauseMs: Number(m[5]),
+    stepsMs: steps ? Number(steps[1]) : 0,
+    walltimeMs: wall ? Number(wall[1]) : 0,
+  };
 }
 
 /**
@@ -76,9 +117,24 @@ export async function startBenchController(
       LOG_LEVEL: "warn",
       ...env,
     },
-    stdout: "null",
+    stdout: v8Flags.includes("--trace-gc") ? "piped" : "null",
     stderr: "piped",
   }).spawn();
+  const gc: GcEvent[] = [];
+  if (v8Flags.includes("--trace-gc")) {
+    void (async () => {
+      let buf = "";
+      for await (const chunk of process.stdout.pipeThrough(new TextDecoderStream())) {
+        buf += chunk;
+        const lines = buf.split("\n");
+        buf = lines.pop()!.slice(-10_000);
+        for (const line of lines) {
+          const e = parseTraceGc(line, Date.now());
+          if (e) gc.push(e);
+        }
+      }
+    })();
+  }
   const log: string[] = [];
   const stalls: Array<{ at: number; ms: number }> = [];
   void (async () => {
@@ -124,7 +180,7 @@ export async function startBenchController(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { process, adminUrl, grpcAddr, caPem, dir, stalls, admin, stop };
+  return { process, adminUrl, grpcAddr, caPem, dir, stalls, gc, admin, stop };
 }
 
 /** utime+stime of a process, seconds (Linux). */

@@ -8,11 +8,14 @@
  *
  *   deno run -A bench/control_plane.ts [--n 2000] [--procs 2] [--rate 200] [--steady 60]
  *     [--heartbeat 10] [--settle 0] [--store kv|etcd] [--controllers 1] [--ramp-timeout 120]
- *     [--v8-flags none|--v8-flags=...] [--load-nice 10] [--cpu-prof DIR]
+ *     [--v8-flags none|--v8-flags=...] [--load-nice 10] [--cpu-prof DIR] [--trace-gc]
  *
  * `--cpu-prof DIR` runs every controller with `--cpu-prof` into DIR (written when it stops). Each
  * stall over 200 ms the controller logs (`event loop stalled`) is reported with its time from the
  * ramp's end (`stalls_over_200_ms_logged`), beside the steady window's own start and end.
+ * `--trace-gc` adds V8's `--trace-gc` to the controllers' flags and reports their collections
+ * (`gc`: the longest pauses, the mark-compacts with their marking on the main thread) for the
+ * steady window and the whole run.
  *
  * The controllers run with the V8 flags every launch of the controller uses
  * (`controller/v8_flags.ts`); `--v8-flags none` runs them without, to compare. The load processes
@@ -46,7 +49,13 @@ import {
 import { EnrollmentService, type Svid } from "../shared/proto/gen/postern/v1/enrollment_pb.ts";
 import type { LoadParams } from "./control_plane_load.ts";
 import { makeDevDir } from "../shared/config/roots.ts";
-import { type BenchController, cpuSeconds, rssMiB, startBenchController } from "./_controller.ts";
+import {
+  type BenchController,
+  cpuSeconds,
+  type GcEvent,
+  rssMiB,
+  startBenchController,
+} from "./_controller.ts";
 import { etcdAvailable, type EtcdCluster, startEtcdCluster } from "../tests/support/etcd_cluster.ts";
 import { connectorHeartbeat } from "../tests/support/messages.ts";
 import { CONTROLLER_V8_FLAGS_ARG } from "../controller/v8_flags.ts";
@@ -68,10 +77,16 @@ const { values: a } = parseArgs({
     "v8-flags": { type: "string", default: CONTROLLER_V8_FLAGS_ARG },
     "load-nice": { type: "string", default: "10" },
     "cpu-prof": { type: "string" },
+    "trace-gc": { type: "boolean", default: false },
   },
 });
 const CPU_PROF = a["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${a["cpu-prof"]}`] : [];
-const V8_FLAGS = a["v8-flags"] === "none" ? "" : a["v8-flags"];
+const V8_FLAGS_BASE = a["v8-flags"] === "none" ? "" : a["v8-flags"];
+const V8_FLAGS = !a["trace-gc"]
+  ? V8_FLAGS_BASE
+  : V8_FLAGS_BASE
+  ? `${V8_FLAGS_BASE},--trace-gc`
+  : "--v8-flags=--trace-gc";
 const LOAD_NICE = Number(a["load-nice"]);
 if (!Number.isInteger(LOAD_NICE) || LOAD_NICE < 0 || LOAD_NICE > 19) {
   console.error(`invalid --load-nice "${a["load-nice"]}": use 0 to 19`);
@@ -473,6 +488,12 @@ try {
   out.stalls_over_200_ms_logged = controllers.map((c) =>
     c.stalls.map((x) => ({ s_after_ramp: afterRamp(x.at), ms: x.ms }))
   );
+  if (a["trace-gc"]) {
+    out.gc = controllers.map((c) => ({
+      steady: gcSummary(c.gc.filter((e) => e.at >= steadyStart && e.at <= steadyEnd), afterRamp),
+      whole_run: gcSummary(c.gc, afterRamp),
+    }));
+  }
   out.controller_rss_mib_peak = peakRss;
   out.controller_rss_mib_end = pids().map(rssMiB);
   out.controller_heap_mib_end = await heapMiB();
@@ -503,6 +524,35 @@ try {
   if (sealDir) await Deno.remove(sealDir, { recursive: true }).catch(() => {});
   console.log(JSON.stringify(out, null, 2));
   Deno.exit(out.error ? 1 : 0);
+}
+
+/**
+ * The collections of the controller's own isolate (the one with the largest heap; its ECDSA
+ * worker's are left out): how many, the longest pause, and each mark-compact whose marking or
+ * pause took 100 ms or more, placed in seconds from the ramp's end.
+ */
+function gcSummary(events: GcEvent[], afterRamp: (t: number) => number) {
+  const largest = new Map<string, number>();
+  for (const e of events) largest.set(e.isolate, Math.max(largest.get(e.isolate) ?? 0, e.beforeMb));
+  const main = [...largest].sort((x, y) => y[1] - x[1])[0]?.[0];
+  const own = events.filter((e) => e.isolate === main);
+  const marks = own.filter((e) => e.kind.includes("Mark-Compact"));
+  const scavenges = own.filter((e) => e.kind === "Scavenge");
+  return {
+    scavenges: scavenges.length,
+    longest_scavenge_ms: Math.max(0, ...scavenges.map((e) => e.pauseMs)),
+    mark_compacts: marks.length,
+    longest_mark_compact_pause_ms: Math.max(0, ...marks.map((e) => e.pauseMs)),
+    longest_marking_steps_ms: Math.max(0, ...marks.map((e) => e.stepsMs)),
+    longest_pause_ms: Math.max(0, ...own.map((e) => e.pauseMs)),
+    long_mark_compacts: marks.filter((e) => e.pauseMs + e.stepsMs >= 100).map((e) => ({
+      s_after_ramp: afterRamp(e.at),
+      heap_mb: [e.beforeMb, e.afterMb],
+      pause_ms: e.pauseMs,
+      marking_steps_ms: e.stepsMs,
+      walltime_ms: e.walltimeMs,
+    })).slice(-12),
+  };
 }
 
 /** A connector stream held by this process: measures PUT allowlist -> config on the stream. */

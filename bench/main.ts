@@ -299,6 +299,8 @@ async function controlPlane(rows: Row[], raw: Record<string, unknown>) {
       "--heartbeat",
       a.smoke ? "1" : "10",
       ...(a["cpu-prof"] ? ["--cpu-prof", a["cpu-prof"]] : []),
+      // V8 reports each collection: a stall can be told from a GC pause or the marking before one.
+      "--trace-gc",
     ]),
   );
   raw.control = out;
@@ -391,6 +393,15 @@ async function controlPlane(rows: Row[], raw: Record<string, unknown>) {
     },
     {
       area,
+      figure:
+        "steady window: mark-compacts (longest pause ms; longest main-thread marking ms); longest scavenge ms",
+      postern: gcRow(out.gc),
+      peer: "",
+      peerValue: "",
+      ratio: "",
+    },
+    {
+      area,
       figure: "stalls over 200 ms as logged: s from the ramp's end (ms), first 8",
       postern: stallTimes(out.stalls_over_200_ms_logged),
       peer: "",
@@ -419,6 +430,16 @@ export function stallTimes(logged: unknown): string {
   if (first.length === 0) return "none";
   const shown = first.slice(0, 8).map((x) => `${x.s_after_ramp} (${x.ms})`).join(", ");
   return first.length > 8 ? `${shown}, ${first.length - 8} more` : shown;
+}
+
+/** "2 (71; 477); 19": the steady window's collections of the first controller (`--trace-gc`). */
+function gcRow(gc: unknown): string {
+  const s = (Array.isArray(gc) ? gc[0]?.steady : undefined) as Record<string, number> | undefined;
+  if (!s) return "-";
+  const r = (k: string) => fmt(Math.round(s[k] ?? NaN));
+  return `${r("mark_compacts")} (${r("longest_mark_compact_pause_ms")}; ${r("longest_marking_steps_ms")}); ${
+    r("longest_scavenge_ms")
+  }`;
 }
 
 /** One run of `bench/control_plane.ts` at the HA size. */

@@ -87,6 +87,7 @@ Deno.test({
         "\\d+ \\(\\d+\\) +\\| target stall",
       );
       row("stalls over 200 ms as logged", "(none|-?[\\d.]+ \\(\\d+\\))");
+      row("steady window: mark-compacts", "\\d+ \\(\\d+; \\d+\\); \\d+ ");
       assert.doesNotMatch(stdout, /error:/);
     } finally {
       await Deno.remove(dir, { recursive: true });
