@@ -41,8 +41,13 @@ export interface BenchController {
 
 /** One collection as `--trace-gc` prints it. */
 export interface GcEvent {
-  /** When the line arrived (epoch ms): the end of the collection. */
+  /**
+   * When the line arrived (epoch ms). V8 writes it through a buffered pipe, so it can arrive seconds
+   * after the collection: place it by `isolateMs` ({@link placeGcEvents}).
+   */
   at: number;
+  /** The isolate's own clock at the end of the collection, ms since it started. */
+  isolateMs: number;
   /** The isolate (`0x...`): the controller's own, or its ECDSA worker's. */
   isolate: string;
   /** `Scavenge`, `Mark-Compact`, `Incremental Mark-Compact`, ... */
@@ -61,21 +66,35 @@ export interface GcEvent {
 /** The collection of one `--trace-gc` line, undefined for other lines. */
 export function parseTraceGc(line: string, at: number): GcEvent | undefined {
   const m =
-    /^\[\d+:(0x[0-9a-f]+)\]\s+\d+ ms: (.+?) ([\d.]+) \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms(.*)$/
+    /^\[\d+:(0x[0-9a-f]+)\]\s+(\d+) ms: (.+?) ([\d.]+) \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms(.*)$/
       .exec(line);
   if (!m) return undefined;
-  const steps = /\+ ([\d.]+) ms in \d+ steps/.exec(m[6]!);
-  const wall = /walltime since start of marking (\d+) ms/.exec(m[6]!);
+  const steps = /\+ ([\d.]+) ms in \d+ steps/.exec(m[7]!);
+  const wall = /walltime since start of marking (\d+) ms/.exec(m[7]!);
   return {
     at,
+    isolateMs: Number(m[2]),
     isolate: m[1]!,
-    kind: m[2]!,
-    beforeMb: Number(m[3]),
-    afterMb: Number(m[4]),
-    pauseMs: Number(m[5]),
+    kind: m[3]!,
+    beforeMb: Number(m[4]),
+    afterMb: Number(m[5]),
+    pauseMs: Number(m[6]),
     stepsMs: steps ? Number(steps[1]) : 0,
     walltimeMs: wall ? Number(wall[1]) : 0,
   };
+}
+
+/**
+ * `events` with `at` set to when each collection ended (epoch ms): the isolate's own clock plus its
+ * offset from the wall clock, taken from the line that arrived soonest after its collection (the
+ * one that filled the pipe's buffer arrives at once; the others wait for it).
+ */
+export function placeGcEvents(events: readonly GcEvent[]): GcEvent[] {
+  const offset = new Map<string, number>();
+  for (const e of events) {
+    offset.set(e.isolate, Math.min(offset.get(e.isolate) ?? Infinity, e.at - e.isolateMs));
+  }
+  return events.map((e) => ({ ...e, at: e.isolateMs + offset.get(e.isolate)! }));
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseTraceGc } from "./_controller.ts";
+import { type GcEvent, parseTraceGc, placeGcEvents } from "./_controller.ts";
 
 Deno.test("parseTraceGc() reads a scavenge and an incremental mark-compact as --trace-gc prints them, nothing else", () => {
   assert.deepEqual(
@@ -9,6 +9,7 @@ Deno.test("parseTraceGc() reads a scavenge and an incremental mark-compact as --
     ),
     {
       at: 1,
+      isolateMs: 233003,
       isolate: "0x56469556c000",
       kind: "Incremental Mark-Compact",
       beforeMb: 281.1,
@@ -25,6 +26,7 @@ Deno.test("parseTraceGc() reads a scavenge and an incremental mark-compact as --
     ),
     {
       at: 2,
+      isolateMs: 233580,
       isolate: "0x56469556c000",
       kind: "Scavenge",
       beforeMb: 257.9,
@@ -35,4 +37,27 @@ Deno.test("parseTraceGc() reads a scavenge and an incremental mark-compact as --
     },
   );
   assert.equal(parseTraceGc("2026-12-01T17:00:00.000Z WARN  event loop stalled stall_ms=300", 3), undefined);
+});
+
+Deno.test("placeGcEvents() places each collection by its isolate's clock, offset by the line that arrived soonest", () => {
+  const e = (isolate: string, isolateMs: number, at: number) =>
+    ({
+      isolate,
+      isolateMs,
+      at,
+      kind: "Scavenge",
+      beforeMb: 1,
+      afterMb: 1,
+      pauseMs: 1,
+      stepsMs: 0,
+      walltimeMs: 0,
+    }) as GcEvent;
+  // Two lines held in the pipe's buffer until the third filled it: all three arrived at 10,000.
+  const placed = placeGcEvents([
+    e("0xa", 1000, 10_000),
+    e("0xa", 5000, 10_000),
+    e("0xa", 9000, 10_000),
+    e("0xb", 10, 500),
+  ]);
+  assert.deepEqual(placed.map((x) => x.at), [2000, 6000, 10_000, 500]);
 });
