@@ -1,6 +1,7 @@
 /**
  * Bench helper: one real controller process on loopback (its own CA, Deno KV state in a fresh
- * directory), ready when `/readyz` answers, stopped with SIGTERM (SIGKILL after 10 s).
+ * directory), ready when `/readyz` answers, stopped with SIGTERM (SIGKILL after 10 s, 120 s when
+ * profiled: the profile is written as it exits).
  * @module
  */
 import { createCa } from "../shared/pki/ca.ts";
@@ -25,10 +26,75 @@ export interface BenchController {
   caPem: string;
   /** The state directory (removed by `stop`). */
   dir: string;
+  /**
+   * Each `event loop stalled` warn line of the controller (`controller/event_loop_stalls.ts`, a
+   * stall over 200 ms): when it was logged (epoch ms, the line's own time) and the stall's length.
+   */
+  stalls: Array<{ at: number; ms: number }>;
+  /** Each collection V8 reported, when the controller runs with `--trace-gc` (else empty). */
+  gc: GcEvent[];
   /** An admin API call with the bench token. */
   admin(path: string, init?: RequestInit): Promise<Response>;
   /** Stops the process and removes the directory. */
   stop(): Promise<void>;
+}
+
+/** One collection as `--trace-gc` prints it. */
+export interface GcEvent {
+  /**
+   * When the line arrived (epoch ms). V8 writes it through a buffered pipe, so it can arrive seconds
+   * after the collection: place it by `isolateMs` ({@link placeGcEvents}).
+   */
+  at: number;
+  /** The isolate's own clock at the end of the collection, ms since it started. */
+  isolateMs: number;
+  /** The isolate (`0x...`): the controller's own, or its ECDSA worker's. */
+  isolate: string;
+  /** `Scavenge`, `Mark-Compact`, `Incremental Mark-Compact`, ... */
+  kind: string;
+  /** Heap before and after, MB. */
+  beforeMb: number;
+  afterMb: number;
+  /** The pause, ms. */
+  pauseMs: number;
+  /** A mark-compact's incremental marking steps on the main thread before the pause, ms. */
+  stepsMs: number;
+  /** A mark-compact's wall time from the start of marking, ms. */
+  walltimeMs: number;
+}
+
+/** The collection of one `--trace-gc` line, undefined for other lines. */
+export function parseTraceGc(line: string, at: number): GcEvent | undefined {
+  const m =
+    /^\[\d+:(0x[0-9a-f]+)\]\s+(\d+) ms: (.+?) ([\d.]+) \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms(.*)$/
+      .exec(line);
+  if (!m) return undefined;
+  const steps = /\+ ([\d.]+) ms in \d+ steps/.exec(m[7]!);
+  const wall = /walltime since start of marking (\d+) ms/.exec(m[7]!);
+  return {
+    at,
+    isolateMs: Number(m[2]),
+    isolate: m[1]!,
+    kind: m[3]!,
+    beforeMb: Number(m[4]),
+    afterMb: Number(m[5]),
+    pauseMs: Number(m[6]),
+    stepsMs: steps ? Number(steps[1]) : 0,
+    walltimeMs: wall ? Number(wall[1]) : 0,
+  };
+}
+
+/**
+ * `events` with `at` set to when each collection ended (epoch ms): the isolate's own clock plus its
+ * offset from the wall clock, taken from the line that arrived soonest after its collection (the
+ * one that filled the pipe's buffer arrives at once; the others wait for it).
+ */
+export function placeGcEvents(events: readonly GcEvent[]): GcEvent[] {
+  const offset = new Map<string, number>();
+  for (const e of events) {
+    offset.set(e.isolate, Math.min(offset.get(e.isolate) ?? Infinity, e.at - e.isolateMs));
+  }
+  return events.map((e) => ({ ...e, at: e.isolateMs + offset.get(e.isolate)! }));
 }
 
 /**
@@ -70,13 +136,37 @@ export async function startBenchController(
       LOG_LEVEL: "warn",
       ...env,
     },
-    stdout: "null",
+    stdout: v8Flags.includes("--trace-gc") ? "piped" : "null",
     stderr: "piped",
   }).spawn();
+  const gc: GcEvent[] = [];
+  if (v8Flags.includes("--trace-gc")) {
+    void (async () => {
+      let buf = "";
+      for await (const chunk of process.stdout.pipeThrough(new TextDecoderStream())) {
+        buf += chunk;
+        const lines = buf.split("\n");
+        buf = lines.pop()!.slice(-10_000);
+        for (const line of lines) {
+          const e = parseTraceGc(line, Date.now());
+          if (e) gc.push(e);
+        }
+      }
+    })();
+  }
   const log: string[] = [];
+  const stalls: Array<{ at: number; ms: number }> = [];
   void (async () => {
+    let buf = "";
     for await (const chunk of process.stderr.pipeThrough(new TextDecoderStream())) {
       if (log.length < 50) log.push(chunk.slice(0, 500));
+      buf += chunk;
+      const lines = buf.split("\n");
+      buf = lines.pop()!.slice(-10_000);
+      for (const line of lines) {
+        const m = /^(\S+) WARN +event loop stalled .*\bstall_ms=(\d+)/.exec(line);
+        if (m) stalls.push({ at: Date.parse(m[1]!), ms: Number(m[2]) });
+      }
     }
   })();
   const admin = (path: string, init: RequestInit = {}) =>
@@ -88,11 +178,13 @@ export async function startBenchController(
     try {
       process.kill("SIGTERM");
     } catch { /* gone */ }
+    // A CPU profile of a long run is written as the process exits, which can take a minute.
+    const profiling = denoArgs.some((x) => x.startsWith("--cpu-prof"));
     const t = setTimeout(() => {
       try {
         process.kill("SIGKILL");
       } catch { /* gone */ }
-    }, 10_000);
+    }, profiling ? 120_000 : 10_000);
     await process.status;
     clearTimeout(t);
     await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -107,7 +199,7 @@ export async function startBenchController(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { process, adminUrl, grpcAddr, caPem, dir, admin, stop };
+  return { process, adminUrl, grpcAddr, caPem, dir, stalls, gc, admin, stop };
 }
 
 /** utime+stime of a process, seconds (Linux). */

@@ -8,7 +8,14 @@
  *
  *   deno run -A bench/control_plane.ts [--n 2000] [--procs 2] [--rate 200] [--steady 60]
  *     [--heartbeat 10] [--settle 0] [--store kv|etcd] [--controllers 1] [--ramp-timeout 120]
- *     [--v8-flags none|--v8-flags=...] [--load-nice 10]
+ *     [--v8-flags none|--v8-flags=...] [--load-nice 10] [--cpu-prof DIR] [--trace-gc]
+ *
+ * `--cpu-prof DIR` runs every controller with `--cpu-prof` into DIR (written when it stops). Each
+ * stall over 200 ms the controller logs (`event loop stalled`) is reported with its time from the
+ * ramp's end (`stalls_over_200_ms_logged`), beside the steady window's own start and end.
+ * `--trace-gc` adds V8's `--trace-gc` to the controllers' flags and reports their collections
+ * (`gc`: the longest pauses, the mark-compacts with their marking on the main thread) for the
+ * steady window and the whole run.
  *
  * The controllers run with the V8 flags every launch of the controller uses
  * (`controller/v8_flags.ts`); `--v8-flags none` runs them without, to compare. The load processes
@@ -42,7 +49,14 @@ import {
 import { EnrollmentService, type Svid } from "../shared/proto/gen/postern/v1/enrollment_pb.ts";
 import type { LoadParams } from "./control_plane_load.ts";
 import { makeDevDir } from "../shared/config/roots.ts";
-import { type BenchController, cpuSeconds, rssMiB, startBenchController } from "./_controller.ts";
+import {
+  type BenchController,
+  cpuSeconds,
+  type GcEvent,
+  placeGcEvents,
+  rssMiB,
+  startBenchController,
+} from "./_controller.ts";
 import { etcdAvailable, type EtcdCluster, startEtcdCluster } from "../tests/support/etcd_cluster.ts";
 import { connectorHeartbeat } from "../tests/support/messages.ts";
 import { CONTROLLER_V8_FLAGS_ARG } from "../controller/v8_flags.ts";
@@ -63,9 +77,17 @@ const { values: a } = parseArgs({
     controllers: { type: "string", default: "1" },
     "v8-flags": { type: "string", default: CONTROLLER_V8_FLAGS_ARG },
     "load-nice": { type: "string", default: "10" },
+    "cpu-prof": { type: "string" },
+    "trace-gc": { type: "boolean", default: false },
   },
 });
-const V8_FLAGS = a["v8-flags"] === "none" ? "" : a["v8-flags"];
+const CPU_PROF = a["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${a["cpu-prof"]}`] : [];
+const V8_FLAGS_BASE = a["v8-flags"] === "none" ? "" : a["v8-flags"];
+const V8_FLAGS = !a["trace-gc"]
+  ? V8_FLAGS_BASE
+  : V8_FLAGS_BASE
+  ? `${V8_FLAGS_BASE},--trace-gc`
+  : "--v8-flags=--trace-gc";
 const LOAD_NICE = Number(a["load-nice"]);
 if (!Number.isInteger(LOAD_NICE) || LOAD_NICE < 0 || LOAD_NICE > 19) {
   console.error(`invalid --load-nice "${a["load-nice"]}": use 0 to 19`);
@@ -239,7 +261,9 @@ try {
   }
   // One after the other: the first one writes the CA and the schema, the others find them.
   for (let i = 0; i < CONTROLLERS; i++) {
-    controllers.push(await startBenchController(env, [], { certPem: caPem, keyPem: caKeyPem }, V8_FLAGS));
+    controllers.push(
+      await startBenchController(env, CPU_PROF, { certPem: caPem, keyPem: caKeyPem }, V8_FLAGS),
+    );
   }
   out.controller_rss_mib_idle = pids().map(rssMiB);
 
@@ -333,6 +357,9 @@ try {
   const failures = reports.flatMap((r) => (r?.first_failures as string[] | undefined) ?? []);
   out.stream_failures_first = failures.slice(0, 5);
   out.ramp_seconds = (Date.now() - rampStart) / 1000;
+  const rampEnd = Date.now();
+  /** Seconds from the ramp's end to `t` (epoch ms), one decimal. */
+  const afterRamp = (t: number) => Math.round((t - rampEnd) / 100) / 10;
   out.controller_rss_mib_after_ramp = pids().map(rssMiB);
   out.controller_heap_mib_after_ramp = await heapMiB();
   if (SETTLE_S > 0) {
@@ -387,11 +414,16 @@ try {
     await sleep(500);
   }
   const steadyS = (Date.now() - steadyStart) / 1000;
+  const steadyEnd = Date.now();
   await sampleStalls();
   const stalls1 = await Promise.all(controllers.map((_, i) => loopStalls(i)));
-  // A longest stall since start that grew during the window is the window's longest.
+  // A longest stall since start that grew during the window is the window's longest; so is a
+  // stall over 200 ms the controller logged in the window (the gauge misses its first 20 s).
   stalls1.forEach((r, i) => {
     if (r.start > stalls0[i]!.start) stallMax[i] = Math.max(stallMax[i]!, r.start);
+    for (const x of controllers[i]!.stalls) {
+      if (x.at >= steadyStart && x.at <= steadyEnd) stallMax[i] = Math.max(stallMax[i]!, x.ms / 1000);
+    }
   });
   const steadyCommits = kvCommitsSince(kvS0);
   const halfCommits = kvCommitsSince(kvHalf ?? null);
@@ -410,6 +442,8 @@ try {
   const quietTook = (Date.now() - quietStart) / 1000;
   out.steady = {
     seconds: steadyS,
+    // The window, in seconds from the ramp's end (the settle before it included).
+    window_s_after_ramp: [afterRamp(steadyStart), afterRamp(steadyEnd)],
     streams_open_at_end: sum("open"),
     streams_ended_during_run: sum("ended"),
     heartbeats_sent_per_second: Math.round((sum("heartbeats") - hb0) / steadyS),
@@ -441,8 +475,9 @@ try {
     heartbeat_to_registry_ms: summary(seen),
     // The longest time the controller's event loop was blocked during the window (its own timer,
     // controller/event_loop_stalls.ts): the longest since start when that grew during the window,
-    // else the recent gauge read from 20 s into the window on (a stall in the first 20 s that
-    // did not set a new longest shows only in the counts below).
+    // else the recent gauge read from 20 s into the window on, or the longest stall over 200 ms the
+    // controller logged in the window (one of 50-200 ms in its first 20 s that did not set a new
+    // longest shows only in the counts below).
     event_loop_stall_max_ms: stallMax.map(ms),
     // Whether the heap stays bounded: its largest size during the window, read every 10 rounds.
     heap_total_mib_max: heapPeak,
@@ -453,6 +488,21 @@ try {
   };
   // Since each controller started: the ramp's handshakes and enrollments included.
   out.event_loop_stall_max_ms_whole_run = stalls1.map((r) => ms(r.start));
+  out.event_loop_stalls_over_200_ms_whole_run = stalls1.map((r) => r.over["200"] ?? NaN);
+  // Each stall over 200 ms the controller logged (at most one a second), seconds from the ramp's
+  // end (negative: during enrollment or the ramp) and its length: where it falls beside the window.
+  out.stalls_over_200_ms_logged = controllers.map((c) =>
+    c.stalls.map((x) => ({ s_after_ramp: afterRamp(x.at), ms: x.ms }))
+  );
+  if (a["trace-gc"]) {
+    out.gc = controllers.map((c) => {
+      const placed = placeGcEvents(c.gc);
+      return {
+        steady: gcSummary(placed.filter((e) => e.at >= steadyStart && e.at <= steadyEnd), afterRamp),
+        whole_run: gcSummary(placed, afterRamp),
+      };
+    });
+  }
   out.controller_rss_mib_peak = peakRss;
   out.controller_rss_mib_end = pids().map(rssMiB);
   out.controller_heap_mib_end = await heapMiB();
@@ -483,6 +533,35 @@ try {
   if (sealDir) await Deno.remove(sealDir, { recursive: true }).catch(() => {});
   console.log(JSON.stringify(out, null, 2));
   Deno.exit(out.error ? 1 : 0);
+}
+
+/**
+ * The collections of the controller's own isolate (the one with the largest heap; its ECDSA
+ * worker's are left out): how many, the longest pause, and each mark-compact whose marking or
+ * pause took 100 ms or more, placed in seconds from the ramp's end.
+ */
+function gcSummary(events: GcEvent[], afterRamp: (t: number) => number) {
+  const largest = new Map<string, number>();
+  for (const e of events) largest.set(e.isolate, Math.max(largest.get(e.isolate) ?? 0, e.beforeMb));
+  const main = [...largest].sort((x, y) => y[1] - x[1])[0]?.[0];
+  const own = events.filter((e) => e.isolate === main);
+  const marks = own.filter((e) => e.kind.includes("Mark-Compact"));
+  const scavenges = own.filter((e) => e.kind === "Scavenge");
+  return {
+    scavenges: scavenges.length,
+    longest_scavenge_ms: Math.max(0, ...scavenges.map((e) => e.pauseMs)),
+    mark_compacts: marks.length,
+    longest_mark_compact_pause_ms: Math.max(0, ...marks.map((e) => e.pauseMs)),
+    longest_marking_steps_ms: Math.max(0, ...marks.map((e) => e.stepsMs)),
+    longest_pause_ms: Math.max(0, ...own.map((e) => e.pauseMs)),
+    long_mark_compacts: marks.filter((e) => e.pauseMs + e.stepsMs >= 100).map((e) => ({
+      s_after_ramp: afterRamp(e.at),
+      heap_mb: [e.beforeMb, e.afterMb],
+      pause_ms: e.pauseMs,
+      marking_steps_ms: e.stepsMs,
+      walltime_ms: e.walltimeMs,
+    })).slice(-12),
+  };
 }
 
 /** A connector stream held by this process: measures PUT allowlist -> config on the stream. */

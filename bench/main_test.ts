@@ -4,7 +4,7 @@
  * its peer, never how fast anything was.
  */
 import assert from "node:assert/strict";
-import { replaceLatest, table } from "./main.ts";
+import { replaceLatest, stallTimes, table } from "./main.ts";
 import { etcdAvailable } from "../tests/support/etcd_cluster.ts";
 import { chromiumMissing } from "../tests/support/chromium.ts";
 
@@ -47,6 +47,52 @@ Deno.test("table() pads the columns and right-aligns the figures", () => {
   assert.equal(lines.length, 3);
   assert.match(lines[1]!, /^\| -+ \| -+ \| -+: \| -+ \| -+: \| -+: \|$/);
   assert.ok(lines.every((l) => l.length === lines[0]!.length));
+});
+
+Deno.test("stallTimes() places each logged stall from the ramp's end and says none when none was logged", () => {
+  assert.equal(
+    stallTimes([[{ s_after_ramp: -41.2, ms: 405 }, { s_after_ramp: 3.1, ms: 250 }]]),
+    "-41.2 (405), 3.1 (250)",
+  );
+  assert.equal(stallTimes([[]]), "none");
+  assert.equal(stallTimes(undefined), "-");
+  const ten = Array.from({ length: 10 }, (_, i) => ({ s_after_ramp: i, ms: 201 }));
+  assert.match(stallTimes([ten]), /^0 \(201\), .*, 7 \(201\), 2 more$/);
+});
+
+Deno.test({
+  name:
+    "deno task bench --only control shows heartbeat to registry and the stalls of each window beside the target",
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "postern-bench-control-" });
+    try {
+      const stdout = await smokePart(dir, ["--only", "control"]);
+      const row = (figure: string, rest: string) =>
+        assert.match(
+          stdout,
+          new RegExp(`\\| control plane, 10 agents +\\| ${figure}[^|]*\\| ${rest}`),
+          figure,
+        );
+      row(
+        "heartbeat to registry \\(GET shows it\\) p50 / p99 / max ms",
+        "[\\d.]+ / [\\d.]+ / [\\d.]+ +\\| target p99 +\\| +< 100",
+      );
+      row(
+        "steady window \\(\\d+-\\d+ s after the ramp\\): longest event-loop stall ms",
+        "\\d+ \\(\\d+\\); \\d+ +\\| target stall",
+      );
+      row(
+        "whole run \\(enrollment and ramp included\\): longest event-loop stall ms",
+        "\\d+ \\(\\d+\\) +\\| target stall",
+      );
+      row("stalls over 200 ms as logged", "(none|-?[\\d.]+ \\(\\d+\\))");
+      row("steady window: mark-compacts", "\\d+ \\(\\d+; \\d+\\); \\d+ ");
+      assert.doesNotMatch(stdout, /error:/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
 
 Deno.test({

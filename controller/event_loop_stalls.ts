@@ -5,6 +5,7 @@
  * @module
  */
 import type { Metrics } from "./metrics.ts";
+import type { Logger } from "../shared/log/logger.ts";
 
 /** The thresholds of `postern_event_loop_stalls_total{over}`, seconds. */
 export const STALL_THRESHOLDS_S = [0.05, 0.1, 0.2, 0.5, 1] as const;
@@ -17,6 +18,12 @@ export interface EventLoopWatchOptions {
   windowMs?: number;
   /** The clock (default `performance.now`). */
   now?: () => number;
+  /** Where a stall over `warnOverMs` is logged as one `event loop stalled` warn line (default: not logged). */
+  log?: Logger;
+  /** A stall longer than this is logged, ms (default 200, the target's bound). */
+  warnOverMs?: number;
+  /** At most one warn line per this many ms; the stalls left unlogged meanwhile are counted in the next (default 1000). */
+  warnEveryMs?: number;
 }
 
 /** A running watch: stop it on shutdown. */
@@ -33,7 +40,10 @@ export interface EventLoopWatch {
 
 /**
  * Watches the event loop and exports `postern_event_loop_stall_max_seconds{window}` (`recent`: the
- * last 10–20 s, `start`: since the controller started) and `postern_event_loop_stalls_total{over}`.
+ * last 10–20 s, `start`: since the controller started) and `postern_event_loop_stalls_total{over}`;
+ * with `log`, a stall over `warnOverMs` is also one warn line `event loop stalled stall_ms=N`
+ * (at most one a `warnEveryMs`; the line says how many were not logged since the last), so that
+ * a stall can be placed in time beside the log of what ran.
  */
 export function watchEventLoop(metrics: Metrics, opts: EventLoopWatchOptions = {}): EventLoopWatch {
   const tickMs = opts.tickMs ?? 20;
@@ -41,6 +51,23 @@ export function watchEventLoop(metrics: Metrics, opts: EventLoopWatchOptions = {
   const now = opts.now ?? (() => performance.now());
   let current = 0, previous = 0, all = 0;
   let windowStart = now();
+  const warnOverMs = opts.warnOverMs ?? 200;
+  const warnEveryMs = opts.warnEveryMs ?? 1000;
+  let lastWarn = -Infinity, unlogged = 0;
+  const warn = (t: number, lateMs: number) => {
+    if (!opts.log || lateMs <= warnOverMs) return;
+    if (t - lastWarn < warnEveryMs) {
+      unlogged++;
+      return;
+    }
+    lastWarn = t;
+    opts.log.warn("event loop stalled", {
+      stall_ms: Math.round(lateMs),
+      over_ms: warnOverMs,
+      ...(unlogged ? { stalls_not_logged: unlogged } : {}),
+    });
+    unlogged = 0;
+  };
   for (const s of STALL_THRESHOLDS_S) metrics.inc("postern_event_loop_stalls_total", { over: String(s) }, 0);
   const record = (lateMs: number) => {
     const t = now();
@@ -55,6 +82,7 @@ export function watchEventLoop(metrics: Metrics, opts: EventLoopWatchOptions = {
     for (const over of STALL_THRESHOLDS_S) {
       if (s > over) metrics.inc("postern_event_loop_stalls_total", { over: String(over) });
     }
+    warn(t, lateMs);
   };
   let due = now() + tickMs;
   const timer = setInterval(() => {

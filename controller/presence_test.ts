@@ -207,6 +207,31 @@ Deno.test("Presence keeps the traffic an agent last reported, a report of 0 incl
   });
 });
 
+Deno.test("Presence keeps the values it holds when a heartbeat reports the same, and takes every change", async () => {
+  await withPresence((t) => {
+    const p = t.presence({ offlineAfterMs: 1000 });
+    const r = record("c1", t.now);
+    p.seen("connector", "c1", { version: "1.0", trustedCaFingerprints: ["ab", "cd"], activeSessions: 1 });
+    const held = p.view(r).live.trustedCaFingerprints;
+    // Equal, but a new array and new strings: as every heartbeat decodes them anew.
+    p.seen("connector", "c1", {
+      version: ["1", "0"].join("."),
+      trustedCaFingerprints: ["a" + "b", "c" + "d"],
+      activeSessions: 1,
+    });
+    assert.equal(p.view(r).live.trustedCaFingerprints, held, "the list held is kept");
+    p.seen("connector", "c1", { version: "1.1", trustedCaFingerprints: ["cd", "ab"], activeSessions: 2 });
+    const live = p.view(r).live;
+    assert.deepEqual([live.version, live.trustedCaFingerprints, live.activeSessions], [
+      "1.1",
+      ["cd", "ab"],
+      2,
+    ]);
+    p.seen("connector", "c1", { trustedCaFingerprints: ["cd"] });
+    assert.deepEqual(p.view(r).live.trustedCaFingerprints, ["cd"]);
+  });
+});
+
 Deno.test("Presence.lagging() names the ONLINE agents that do not report trusting a CA, silent ones included", async () => {
   await withPresence(async (t) => {
     const p = t.presence({ offlineAfterMs: 1000 });

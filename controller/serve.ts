@@ -113,7 +113,7 @@ export async function startController(
     cleanups.push(() => ctx.refusals.flush());
     cleanups.push(() => ctx.events.flushFlow());
     // From here on: the start's own work (CA, first certificate, listeners) is not a stall.
-    cleanups.push(watchEventLoop(ctx.metrics).stop);
+    cleanups.push(watchEventLoop(ctx.metrics, { log }).stop);
     exportProcessMemory(ctx.metrics);
     log.info("controller serving", {
       grpc_port: grpcPort,

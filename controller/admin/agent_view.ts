@@ -1,7 +1,9 @@
 /**
  * How the admin API shows an agent: its record merged with live presence. A listing reuses each
  * agent's JSON while nothing it shows has changed, so listing 10,000 agents formats only those
- * whose heartbeat, status or record changed since the previous listing.
+ * whose heartbeat, status or record changed since the previous listing; one that still takes long
+ * (10,000 agents just after they connected: about 150 ms on 2 busy cores) gives the event loop a
+ * turn every {@link LIST_SLICE_MS}, so that heartbeats, pushes and other calls are not held up.
  * @module
  */
 import type { Presence } from "../presence.ts";
@@ -84,9 +86,45 @@ function agentJson(presence: Presence, r: AgentRecord): string {
   return json;
 }
 
-/** The JSON array of `records` as the listing shows them: the same text as `JSON.stringify` of their views. */
-export function agentListJson(presence: Presence, records: readonly AgentRecord[]): string {
+/**
+ * How long a listing renders at a stretch before it gives the event loop a turn, ms: well under the
+ * 200 ms a pause may last, and few turns per listing (each waits for the work queued meanwhile: with
+ * 20 ms slices, GET of 10,000 agents took 135 ms at p50 on busy cores instead of 40-70).
+ */
+export const LIST_SLICE_MS = 50;
+
+/** Options of {@link agentListJson}. */
+export interface AgentListOptions {
+  /** Render at most this long at a stretch, ms (default {@link LIST_SLICE_MS}). */
+  sliceMs?: number;
+  /** The clock the slices are measured with (default `performance.now`). */
+  now?: () => number;
+}
+
+/** Resolves after the event loop's next turn: due timers and I/O run meanwhile (a microtask would not). */
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/**
+ * The JSON array of `records` as the listing shows them: the same text as `JSON.stringify` of
+ * their views. Renders in slices of `sliceMs` with a turn of the event loop between them; each
+ * agent shows as it was when its slice ran (a heartbeat between two slices shows in the later).
+ */
+export async function agentListJson(
+  presence: Presence,
+  records: readonly AgentRecord[],
+  options: AgentListOptions = {},
+): Promise<string> {
+  const sliceMs = options.sliceMs ?? LIST_SLICE_MS;
+  const now = options.now ?? (() => performance.now());
   const parts = new Array<string>(records.length);
-  for (let i = 0; i < records.length; i++) parts[i] = agentJson(presence, records[i]!);
+  let sliceStart = now();
+  for (let i = 0; i < records.length; i++) {
+    parts[i] = agentJson(presence, records[i]!);
+    // The clock is read every 64 agents: reading it costs more than rendering a reused agent.
+    if ((i & 63) === 63 && i + 1 < records.length && now() - sliceStart >= sliceMs) {
+      await nextTurn();
+      sliceStart = now();
+    }
+  }
   return `[${parts.join(",")}]`;
 }

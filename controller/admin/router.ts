@@ -277,7 +277,7 @@ async function revokeToken(ctx: ControllerContext, tokenId: string, actor: strin
  */
 async function listAgents(ctx: ControllerContext, role: AgentRole): Promise<Response> {
   const live = (await ctx.agents.listCached(role)).filter((r) => r.revokedAt === undefined);
-  return jsonText(agentListJson(ctx.presence, live));
+  return jsonText(await agentListJson(ctx.presence, live));
 }
 
 async function getAgent(ctx: ControllerContext, role: AgentRole, agentId: string): Promise<Response> {
