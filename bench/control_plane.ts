@@ -167,8 +167,9 @@ function kvVersion(): number | null {
   return kvQuery<{ version: number }>("SELECT version FROM data_version")?.version ?? null;
 }
 /**
- * Commits since versionstamp `v0` that are still the latest write of some key (a lower bound of
- * all commits: a key written twice in the window counts once).
+ * Deno KV transactions since versionstamp `v0` that are still the latest write of some key (a lower
+ * bound: a key written twice in the window counts once). The store's group commit puts concurrent
+ * commits into one transaction, so this counts fsyncs rather than the callers' commits.
  */
 function kvCommitsSince(v0: number | null): number | null {
   if (v0 === null) return null;

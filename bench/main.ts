@@ -538,7 +538,7 @@ async function highAvailability(rows: Row[], raw: Record<string, unknown>) {
     {
       area,
       figure:
-        "store writes/s with the probe's PUTs: etcd revisions (second half) beside KV commits, at least",
+        "store writes/s with the probe's PUTs: etcd revisions (second half) beside KV transactions, at least",
       postern: `${fmt(hs.etcd_writes_per_second)} (${fmt(hs.etcd_writes_per_second_second_half)})`,
       peer,
       peerValue: `${fmt(ks.kv_commits_per_second_min)} (${fmt(ks.kv_commits_per_second_min_second_half)})`,
@@ -546,7 +546,8 @@ async function highAvailability(rows: Row[], raw: Record<string, unknown>) {
     },
     {
       area,
-      figure: "store writes/s, heartbeats only (no admin call): etcd revisions beside KV commits, at least",
+      figure:
+        "store writes/s, heartbeats only (no admin call): etcd revisions beside KV transactions, at least",
       postern: fmt(hs.etcd_writes_per_second_heartbeats_only),
       peer,
       peerValue: fmt(ks.kv_commits_per_second_min_heartbeats_only),

@@ -9,6 +9,7 @@ import { ekuNames, ROLE_EKUS } from "./_svid_profile.ts";
 import type { Authorizer } from "./authorize.ts";
 import type { TrustBundle } from "./bundle.ts";
 import { splitPem } from "./pem.ts";
+import { RecentParses } from "./_recent_parses.ts";
 import { PeerVerificationError, type RefusalReason } from "./refusal.ts";
 import type { SpiffeId } from "./spiffe_id.ts";
 import { normalizeTrustDomain } from "./trust_domain.ts";
@@ -50,9 +51,12 @@ export interface VerifiedPeer {
 /** A certificate as PEM, DER or parsed. */
 export type CertificateInput = string | Uint8Array | x509.X509Certificate;
 
+const recentDer = new RecentParses();
+
 /**
  * Parses one certificate from PEM (first CERTIFICATE block) or DER. Synchronous, for
- * node:tls callbacks.
+ * node:tls callbacks. The same DER met again soon gives the same parsed object (the peer's
+ * certificate is parsed once for the role check and the verification of one call).
  *
  * @throws {TypeError} `invalid certificate: <why>`
  */
@@ -63,7 +67,7 @@ export function parseCertificate(input: string | Uint8Array): x509.X509Certifica
       if (block === undefined) throw new TypeError("no CERTIFICATE PEM block found");
       return new x509.X509Certificate(block);
     }
-    return new x509.X509Certificate(input as Uint8Array<ArrayBuffer>);
+    return recentDer.parse(input);
   } catch (e) {
     throw new TypeError(`invalid certificate: ${messageOf(e)}`);
   }
