@@ -10,8 +10,8 @@
  *
  * `--cpu-prof DIR` profiles the control part's controller (`--cpu-prof` into DIR).
  *
- * Sizes: default about 9 minutes on 2 quiet cores (4.8 minutes for all parts but the control part,
- * and about 4 for the control part at its 10,000 agents on one controller, four load processes, the
+ * Sizes: default about 7 minutes on 2 quiet cores (404 s on 2026-12-01: the control part at its 10,000
+ * agents on one controller about 4 of them, four load processes, the
  * ramp timeout scaled with N; on cores shared with other work its enrollment alone can take 260 s,
  * so `--cp-n 2000` keeps such a run short); `--quick` about a minute and a half; `--smoke` (what the
  * test suite runs, into a temporary file) seconds per part. The parts:
