@@ -14,11 +14,14 @@
  */
 import { type Check, type CommitResult, keySize, type Mutation } from "./store.ts";
 
-/** What one transaction of a batch may hold: Deno KV's own limits, with room for its encoding. */
+/**
+ * What one Deno KV transaction may hold, with room for its encoding: the one place of these
+ * numbers (kv_store.ts derives the store's `KV_LIMITS` and its check limit from them).
+ */
 export const KV_BATCH_LIMITS = {
   /** Deno KV: at most 100 checks per atomic operation. */
   checks: 100,
-  /** Deno KV: 1000 mutations; the store's {@link KV_LIMITS} counts checks and mutations together. */
+  /** Deno KV: 1000 mutations; the store's `KV_LIMITS` counts checks and mutations together. */
   operations: 1000,
   /** The store's 768 KiB of `commitSize` of store.ts, below Deno's 800 KiB of mutations. */
   bytes: 768 * 1024,

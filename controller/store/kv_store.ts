@@ -41,13 +41,16 @@ import {
   type WatchEvent,
   type WatchHandler,
 } from "./store.ts";
-import { CommitQueue, type Pending, pending } from "./kv_group_commit.ts";
+import { CommitQueue, KV_BATCH_LIMITS, type Pending, pending } from "./kv_group_commit.ts";
 
-/** The limits of the Deno KV backend. */
-export const KV_LIMITS: StoreLimits = { maxOperationsPerCommit: 1000, maxCommitBytes: 768 * 1024 };
+/** The limits of the Deno KV backend: one commit may fill a whole transaction. */
+export const KV_LIMITS: StoreLimits = {
+  maxOperationsPerCommit: KV_BATCH_LIMITS.operations,
+  maxCommitBytes: KV_BATCH_LIMITS.bytes,
+};
 
 /** Deno KV's own limits that {@link KV_LIMITS} does not express. */
-const KV_MAX_CHECKS = 100;
+const KV_MAX_CHECKS = KV_BATCH_LIMITS.checks;
 const KV_GET_MANY = 10;
 
 /** The key `health()` deletes (it never exists) to go through Deno KV's write path. */
