@@ -8,6 +8,10 @@ import { createCa } from "../shared/pki/ca.ts";
 import { pickPort } from "../shared/demo/ports.ts";
 import { makeDevDir } from "../shared/config/roots.ts";
 import { CONTROLLER_V8_FLAGS_ARG } from "../controller/v8_flags.ts";
+import { linesOf } from "./_lines.ts";
+
+/** The longest unfinished line kept from the controller's output, characters. */
+const MAX_PENDING = 10_000;
 
 /** The admin token every bench controller accepts. */
 export const BENCH_ADMIN_TOKEN = "bench-admin-token-0123456789abcdef";
@@ -142,31 +146,19 @@ export async function startBenchController(
   const gc: GcEvent[] = [];
   if (v8Flags.includes("--trace-gc")) {
     void (async () => {
-      let buf = "";
-      for await (const chunk of process.stdout.pipeThrough(new TextDecoderStream())) {
-        buf += chunk;
-        const lines = buf.split("\n");
-        buf = lines.pop()!.slice(-10_000);
-        for (const line of lines) {
-          const e = parseTraceGc(line, Date.now());
-          if (e) gc.push(e);
-        }
+      for await (const line of linesOf(process.stdout, MAX_PENDING)) {
+        const e = parseTraceGc(line, Date.now());
+        if (e) gc.push(e);
       }
     })();
   }
   const log: string[] = [];
   const stalls: Array<{ at: number; ms: number }> = [];
   void (async () => {
-    let buf = "";
-    for await (const chunk of process.stderr.pipeThrough(new TextDecoderStream())) {
-      if (log.length < 50) log.push(chunk.slice(0, 500));
-      buf += chunk;
-      const lines = buf.split("\n");
-      buf = lines.pop()!.slice(-10_000);
-      for (const line of lines) {
-        const m = /^(\S+) WARN +event loop stalled .*\bstall_ms=(\d+)/.exec(line);
-        if (m) stalls.push({ at: Date.parse(m[1]!), ms: Number(m[2]) });
-      }
+    for await (const line of linesOf(process.stderr, MAX_PENDING)) {
+      if (log.length < 50) log.push(line.slice(0, 500));
+      const m = /^(\S+) WARN +event loop stalled .*\bstall_ms=(\d+)/.exec(line);
+      if (m) stalls.push({ at: Date.parse(m[1]!), ms: Number(m[2]) });
     }
   })();
   const admin = (path: string, init: RequestInit = {}) =>
@@ -195,7 +187,7 @@ export async function startBenchController(
     if (ok) break;
     if (Date.now() > readyBy) {
       await stop();
-      throw new Error(`controller not ready within 30 s: ${log.join("")}`);
+      throw new Error(`controller not ready within 30 s: ${log.join("\n")}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -30,6 +30,7 @@ import {
   threadCpuSeconds,
   threadMsPer,
 } from "./_controller.ts";
+import { linesOf } from "./_lines.ts";
 
 /** The load client: `c-core` (bench/enrollment_client.py) or `deno` (grpc-js in the bench process). */
 export type EnrollmentClient = "c-core" | "deno";
@@ -152,7 +153,7 @@ async function cCoreLoad(python: string, { addr, caPem, calls, C, onStart }: Loa
   };
   const writer = child.stdin.getWriter();
   await writer.write(new TextEncoder().encode(JSON.stringify(job) + "\n"));
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(new LineSplit());
+  const lines = linesOf(child.stdout);
   const reader = lines.getReader();
   const stderr = new Response(child.stderr).text();
   const next = async () => {
@@ -173,23 +174,6 @@ async function cCoreLoad(python: string, { addr, caPem, calls, C, onStart }: Loa
     seconds: out.seconds,
     cpuSeconds: out.cpu_seconds,
   };
-}
-
-/** Splits a text stream into lines. */
-class LineSplit extends TransformStream<string, string> {
-  constructor() {
-    let rest = "";
-    super({
-      transform(chunk, out) {
-        const parts = (rest + chunk).split("\n");
-        rest = parts.pop()!;
-        for (const p of parts) out.enqueue(p);
-      },
-      flush(out) {
-        if (rest) out.enqueue(rest);
-      },
-    });
-  }
 }
 
 /** The load on grpc-js in this process, one channel. */
