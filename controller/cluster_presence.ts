@@ -19,6 +19,7 @@
  * @module
  */
 import type { Logger } from "../shared/log/logger.ts";
+import { sameItems } from "../shared/same_items.ts";
 import type { AgentRole } from "./registry/types.ts";
 import type { Lease, Store, StoreKey, Watch, WatchEvent } from "./store/store.ts";
 import { listAll } from "./store/store.ts";
@@ -356,8 +357,9 @@ function trustedSet(fingerprints: readonly string[]): Trusted {
   return [...new Set(fingerprints)].sort();
 }
 
+/** Both sorted and without repeats (`trustedSet`), so equal sets are equal lists. */
 function sameSet(a: Trusted, b: Trusted): boolean {
-  return a.length === b.length && a.every((f, i) => f === b[i]);
+  return sameItems(a, b);
 }
 
 /**

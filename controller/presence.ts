@@ -15,6 +15,7 @@
  */
 import type { FailureModeId } from "../shared/failure_modes/catalogue.ts";
 import { withFailureMode } from "../shared/failure_modes/format.ts";
+import { sameItems } from "../shared/same_items.ts";
 import type { Logger } from "../shared/log/logger.ts";
 import type { ClusterPresence } from "./cluster_presence.ts";
 import { type AgentStore, type RecordChange, UPDATE_BATCH } from "./registry/agents.ts";
@@ -341,11 +342,7 @@ function keepEqual(l: Live, s: Sighting): void {
   for (const [k, v] of Object.entries(s)) {
     const was = held[k];
     if (v === was) continue;
-    if (
-      Array.isArray(v) && Array.isArray(was) && v.length === was.length && v.every((x, i) => x === was[i])
-    ) {
-      continue;
-    }
+    if (Array.isArray(v) && Array.isArray(was) && sameItems(v, was)) continue;
     held[k] = v;
   }
 }

@@ -9,6 +9,7 @@
 import type { Presence } from "../presence.ts";
 import type { AgentRecord } from "../registry/types.ts";
 import { rfc3339 } from "./http.ts";
+import { sameItems } from "../../shared/same_items.ts";
 
 type View = ReturnType<Presence["view"]>;
 
@@ -55,7 +56,7 @@ interface Rendered {
 const rendered = new WeakMap<AgentRecord, Rendered>();
 
 const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined) =>
-  a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]));
+  a === b || (a !== undefined && b !== undefined && sameItems(a, b));
 
 /** The JSON of one agent, from the previous rendering when nothing it shows has changed. */
 function agentJson(presence: Presence, r: AgentRecord): string {

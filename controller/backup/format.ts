@@ -9,6 +9,7 @@
 import { type EncodedKeyPart, type EncodedValue } from "./codec.ts";
 import type { Sealed } from "./seal.ts";
 import type { StoreKey } from "../store/store.ts";
+import { sameItems } from "../../shared/same_items.ts";
 export { CA_STATE_KEY } from "../ca_manager.ts";
 
 /** The `format` field of every backup file. */
@@ -75,5 +76,5 @@ export function splitCaKeys(state: { cas: StoredCaKey[] }): { state: unknown; ke
 
 /** Whether two keys are equal. */
 export function sameKey(a: Deno.KvKey | StoreKey, b: Deno.KvKey | StoreKey): boolean {
-  return a.length === b.length && a.every((p, i) => p === b[i]);
+  return sameItems(a, b);
 }
