@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RecentParses } from "./_recent_parses.ts";
 import { makeTestPki } from "./testing.ts";
-import { parseCertificate } from "./verify.ts";
+import { parseCertificate, PeerVerificationError, verifySvid } from "./verify.ts";
 import { spiffeIdOf } from "./san.ts";
 
 async function ders(n: number): Promise<Uint8Array[]> {
@@ -42,4 +42,25 @@ Deno.test("RecentParses keeps nothing of bytes that do not parse", () => {
   const recent = new RecentParses(2);
   assert.throws(() => recent.parse(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00])));
   assert.equal(recent.size, 0);
+});
+
+Deno.test("a certificate one byte off a verified one gets its own parse and is refused: the shared parse lends it nothing", async () => {
+  const pki = await makeTestPki();
+  const der = new Uint8Array((await pki.issue("connector", "c1")).certificate.rawData);
+  const opts = { trustDomain: "postern.internal" };
+  assert.equal(
+    (await verifySvid(der, pki.bundle, opts)).spiffeId.uri,
+    "spiffe://postern.internal/connector/c1",
+  );
+  const forged = der.slice();
+  forged[forged.length - 1] = forged.at(-1)! ^ 0x01; // the signature's last byte
+  assert.notEqual(parseCertificate(forged), parseCertificate(der));
+  await assert.rejects(
+    () => verifySvid(forged, pki.bundle, opts),
+    (e) => e instanceof PeerVerificationError && e.reason === "unknown_authority",
+  );
+  assert.equal(
+    (await verifySvid(der, pki.bundle, opts)).spiffeId.uri,
+    "spiffe://postern.internal/connector/c1",
+  );
 });
